@@ -1,0 +1,43 @@
+# paperkg: `make serve` runs the API on a knowledge base built from seeds/; `make test` runs every check.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PAPERKG_DATA ?= data
+export PAPERKG_DATA
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install serve test lint fast-test bench openapi clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+serve: install
+	$(BIN)/paperkg --data "$(PAPERKG_DATA)" serve --host "$(HOST)" --port "$(PORT)"
+
+lint: install
+	$(BIN)/ruff check paperkg graph embeddings api tests bench
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+fast-test: install
+	$(BIN)/python -m pytest -q -m "not model and not slow"
+
+bench: install
+	$(BIN)/python bench/extraction_quality.py
+	$(BIN)/python bench/search_quality.py
+
+openapi: install
+	$(BIN)/python -m api.openapi > api/openapi.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

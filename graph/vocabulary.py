@@ -1,0 +1,137 @@
+"""The controlled vocabulary in seeds/vocab/: SKOS techniques plus CSV tables of hardware, models, datasets, software.
+
+Every concept has an entity id "<type>/<slug>" (e.g. "technique/lora", "hardware/nvidia-a100"); the same id names
+the entity in the store, the graphs and the API. CSV tables have the columns `id`, `name`, `aliases`
+("|"-separated); every other non-empty column becomes an attribute (numbers parsed).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from paperkg.records import EntityType
+
+VOCAB_DIR = "vocab"
+TECHNIQUE_NS = "https://w3id.org/paperkg/vocab/technique/"
+TABLES: dict[str, EntityType] = {
+    "hardware.csv": "Hardware",
+    "models.csv": "Model",
+    "datasets.csv": "Dataset",
+    "software.csv": "Software",
+}
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    type: EntityType
+    label: str
+    aliases: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+class Vocabulary:
+    """All concepts by id, with the technique taxonomy (broader / narrower)."""
+
+    def __init__(self, concepts: dict[str, Concept]) -> None:
+        self.concepts = concepts
+        self._narrower: dict[str, list[str]] = {}
+        for concept in concepts.values():
+            for parent in concept.broader:
+                self._narrower.setdefault(parent, []).append(concept.id)
+
+    @classmethod
+    def load(cls, seeds: Path) -> Vocabulary:
+        directory = seeds / VOCAB_DIR
+        concepts: dict[str, Concept] = {}
+        skos = directory / "techniques.ttl"
+        if skos.exists():
+            concepts.update({c.id: c for c in _read_skos(skos)})
+        for name, entity_type in TABLES.items():
+            table = directory / name
+            if table.exists():
+                concepts.update({c.id: c for c in _read_table(table, entity_type)})
+        return cls(concepts)
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def get(self, concept_id: str) -> Concept | None:
+        return self.concepts.get(concept_id)
+
+    def of_type(self, entity_type: EntityType) -> Iterator[Concept]:
+        return (c for c in self.concepts.values() if c.type == entity_type)
+
+    def broader(self, concept_id: str) -> list[str]:
+        concept = self.concepts.get(concept_id)
+        return list(concept.broader) if concept else []
+
+    def narrower(self, concept_id: str) -> list[str]:
+        return list(self._narrower.get(concept_id, []))
+
+    def ancestors(self, concept_id: str) -> list[str]:
+        """All transitive broader concepts, nearest first."""
+        seen: list[str] = []
+        frontier = self.broader(concept_id)
+        while frontier:
+            nxt: list[str] = []
+            for item in frontier:
+                if item not in seen and item != concept_id:
+                    seen.append(item)
+                    nxt.extend(self.broader(item))
+            frontier = nxt
+        return seen
+
+
+def _read_skos(path: Path) -> Iterator[Concept]:
+    graph = Graph()
+    graph.parse(path, format="turtle")
+
+    def local(node: URIRef) -> str:
+        return "technique/" + str(node).removeprefix(TECHNIQUE_NS)
+
+    for node in graph.subjects(RDF.type, SKOS.Concept):
+        if not isinstance(node, URIRef):
+            continue
+        label = graph.value(node, SKOS.prefLabel)
+        if label is None:
+            continue
+        yield Concept(
+            id=local(node),
+            type="Technique",
+            label=str(label),
+            aliases=tuple(sorted(str(a) for a in graph.objects(node, SKOS.altLabel))),
+            broader=tuple(sorted(local(b) for b in graph.objects(node, SKOS.broader) if isinstance(b, URIRef))),
+        )
+
+
+def _read_table(path: Path, entity_type: EntityType) -> Iterator[Concept]:
+    prefix = entity_type.lower() + "/"
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if not row.get("id") or not row.get("name"):
+                continue
+            attrs = {k: _value(v) for k, v in row.items() if k not in ("id", "name", "aliases") and v not in ("", None)}
+            yield Concept(
+                id=prefix + row["id"].strip(),
+                type=entity_type,
+                label=row["name"].strip(),
+                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
+                attrs=attrs,
+            )
+
+
+def _value(text: str) -> Any:
+    try:
+        number = float(text)
+    except ValueError:
+        return text.strip()
+    return int(number) if number.is_integer() and "." not in text else number

@@ -1,0 +1,48 @@
+"""Stable identifiers and the normalisations they are derived from."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_PAPER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def normalise_title(title: str) -> str:
+    """Case, accents, punctuation and spacing removed: 'PixArt-$α$: Fast...' and 'pixart α fast' agree."""
+    text = unicodedata.normalize("NFKD", title).lower()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+def paper_id(title: str) -> str:
+    """The id of a paper: a short hash of its normalised title."""
+    return "p" + hashlib.sha256(normalise_title(title).encode()).hexdigest()[:15]
+
+
+def valid_paper_id(value: str) -> bool:
+    return bool(_PAPER_ID.match(value))
+
+
+def content_hash(title: str, abstract: str) -> str:
+    return hashlib.sha256(f"{title}\x00{abstract}".encode()).hexdigest()[:32]
+
+
+def slug(text: str) -> str:
+    """A lower-case ASCII slug, used inside entity ids."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _NON_ALNUM.sub("-", text).strip("-") or hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+_VENDOR = re.compile(r"^(the|nvidia|intel|amd|google|xilinx|amd xilinx|apple|qualcomm|huawei)\s+")
+_DEVICE_SUFFIX = re.compile(r"\s+(gpus?|chips?|fpgas?|cpus?|tpus?)$")
+_NON_WORD = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
+
+
+def alias_norm(text: str) -> str:
+    """The key names are matched by: 'NVIDIA A100 GPU', 'A100' and 'a-100' all give 'a100'."""
+    text = unicodedata.normalize("NFKC", text).lower().strip()
+    text = _DEVICE_SUFFIX.sub("", _VENDOR.sub("", text))
+    return _NON_WORD.sub("", text)

@@ -1,0 +1,100 @@
+"""Plain records that flow through the core: paper inputs, extraction results, stored papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EntityType = Literal["Technique", "Model", "Hardware", "Dataset", "Software"]
+Predicate = Literal["proposes", "uses", "runs-on", "evaluated-on", "outperforms"]
+ENTITY_TYPES: tuple[EntityType, ...] = ("Technique", "Model", "Hardware", "Dataset", "Software")
+PREDICATES: tuple[Predicate, ...] = ("proposes", "uses", "runs-on", "evaluated-on", "outperforms")
+PAPER = "PAPER"
+"""Subject of a relation that the paper itself states (as in the annotation guide)."""
+
+
+@dataclass(frozen=True)
+class PaperInput:
+    """A paper as it arrives: from the seed dump, a JSONL line or the HTTP API."""
+
+    title: str
+    abstract: str
+    id: str | None = None
+    year: int | None = None
+    url: str | None = None
+    authors: tuple[str, ...] = ()
+    origin: str = ""
+    """Where it came from ("seeds/x.txt:5"), for error messages."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an entity: character offsets into the title or the abstract."""
+
+    field: Literal["title", "abstract"]
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class ExtractedEntity:
+    """An entity found in one paper. `key` is its canonical id, shared across papers."""
+
+    key: str
+    name: str
+    type: EntityType
+    aliases: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence a fact was read from, with its offsets in the abstract (or title)."""
+
+    sentence: str
+    start: int
+    end: int
+    field: Literal["title", "abstract"] = "abstract"
+
+
+@dataclass
+class ExtractedRelation:
+    """A fact. `subject` is PAPER or an entity key; `object` is an entity key."""
+
+    subject: str
+    predicate: Predicate
+    object: str
+    evidence: Evidence
+    confidence: float
+    factor: float | None = None
+    count: int | None = None
+    metric: str | None = None
+    hardware: str | None = None
+    """Entity key of the hardware an `outperforms` claim was measured on."""
+
+
+@dataclass
+class Extraction:
+    """What the extractor read from one paper."""
+
+    entities: list[ExtractedEntity] = field(default_factory=list)
+    relations: list[ExtractedRelation] = field(default_factory=list)
+
+    def entity(self, key: str) -> ExtractedEntity | None:
+        return next((e for e in self.entities if e.key == key), None)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A stored paper."""
+
+    id: str
+    title: str
+    abstract: str
+    year: int | None = None
+    url: str | None = None
+    authors: tuple[str, ...] = ()
+    content_hash: str = ""
+    rev: int = 0

