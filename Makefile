@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 serve: install
-	$(BIN)/paperkg --data "$(PAPERKG_DATA)" serve --host "$(HOST)" --port "$(PORT)"
+	$(BIN)/paperkg serve --data "$(PAPERKG_DATA)" --host "$(HOST)" --port "$(PORT)"
 
 lint: install
 	$(BIN)/ruff check paperkg graph embeddings api tests bench

@@ -1,0 +1,49 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import problems
+from api.limits import BodyLimit
+from api.routes import entities, export, health, papers, search, sparql
+from paperkg import __version__
+from paperkg.kb import KnowledgeBase
+from paperkg.settings import Settings
+
+DESCRIPTION = """Knowledge graph and semantic search over scientific paper abstracts.
+
+Reads are open; writes (POST/DELETE) need `Authorization: Bearer <token>` when the server has a token configured.
+Errors are RFC 9457 problem details (`application/problem+json`)."""
+
+
+def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
+    """An app over `kb`, or over a knowledge base opened from `settings` for the app's lifetime."""
+    settings = settings or (kb.settings if kb else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = kb is None
+        app.state.kb = kb or KnowledgeBase.open(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.kb.close()
+
+    app = FastAPI(title="paperkg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    if kb is not None:
+        app.state.kb = kb
+    problems.install(app)
+    for module in (health, papers, search, entities, sparql, export):
+        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Accept"])
+    sparql_cap, default_cap = settings.sparql_max_body_bytes, settings.max_body_bytes
+    app.add_middleware(BodyLimit, limit_for=lambda path: sparql_cap if path == "/sparql" else default_cap)
+    return app

@@ -1,0 +1,31 @@
+"""Dependencies: the knowledge base of this app, and the bearer-token check on writes."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from paperkg.errors import Unauthorized
+from paperkg.kb import KnowledgeBase
+
+
+def get_kb(request: Request) -> KnowledgeBase:
+    kb: KnowledgeBase = request.app.state.kb
+    return kb
+
+
+def require_writer(request: Request) -> None:
+    """Writes need `Authorization: Bearer <PAPERKG_API_TOKEN>` when that token is configured."""
+    token = get_kb(request).settings.api_token
+    if not token:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Unauthorized("this write needs a valid bearer token (Authorization: Bearer <token>)")
+
+
+KB = Annotated[KnowledgeBase, Depends(get_kb)]
+Writer = Depends(require_writer)

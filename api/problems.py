@@ -1,0 +1,61 @@
+"""Every error leaves as RFC 9457 problem details (application/problem+json); one handler per error family."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperkg.errors import PaperkgError
+
+PROBLEM_TYPE = "https://w3id.org/paperkg/problems/"
+log = logging.getLogger("paperkg.api")
+
+
+def problem(status: int, detail: str, slug: str | None = None, title: str | None = None,
+            instance: str | None = None, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = {"type": PROBLEM_TYPE + (slug or phrase.lower().replace(" ", "-")), "title": title or phrase,
+            "status": status, "detail": detail, **({"instance": instance} if instance else {}), **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+async def _domain(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, PaperkgError)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if error.status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, error.detail)
+    return problem(error.status, error.detail, error.slug, error.title, request.url.path, headers)
+
+
+async def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in error.errors()]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    detail = f"{'.'.join(first['loc'])}: {first['msg']}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+    return problem(422, detail, "invalid-parameter", "Invalid parameter", request.url.path, errors=errors[:50])
+
+
+async def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    if error.status_code == 404 and detail == "Not Found":
+        detail = f"no route {request.url.path}"
+    return problem(error.status_code, detail, instance=request.url.path, headers=getattr(error, "headers", None))
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(500, "internal error; it has been logged", "internal", instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PaperkgError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,39 @@
+"""Entities (lookup by name or alias, detail), related techniques, and graph neighbourhoods."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api import schemas
+from api.deps import KB
+from paperkg.results import EntityDetail, Neighborhood
+
+router = APIRouter(tags=["graph"])
+EntityType = Literal["Technique", "Model", "Hardware", "Dataset", "Software"]
+
+
+@router.get("/entities", response_model=schemas.EntityMatches, summary="Find entities by name or alias, best first")
+def find_entities(kb: KB, q: Annotated[str | None, Query(max_length=200)] = None, type: EntityType | None = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> dict[str, object]:
+    return {"results": kb.find_entities(q, type, limit)}
+
+
+@router.get("/entities/{entity_id:path}", response_model=schemas.EntityDetail,
+            summary="An entity: attributes, aliases, relations, papers")
+def get_entity(kb: KB, entity_id: str) -> EntityDetail:
+    return kb.get_entity(entity_id)
+
+
+@router.get("/techniques/{technique:path}/related", response_model=schemas.RelatedTechniques,
+            summary="Related techniques, each with its score and why")
+def related(kb: KB, technique: str, k: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, object]:
+    ref, results = kb.related_with_subject(technique, k)
+    return {"technique": ref, "results": results}
+
+
+@router.get("/graph/neighborhood", response_model=schemas.Neighborhood, summary="Nodes and edges around a node")
+def neighborhood(kb: KB, node: Annotated[str, Query(min_length=1, max_length=300)],
+                 depth: Annotated[int, Query(ge=0, le=3)] = 1) -> Neighborhood:
+    return kb.neighborhood(node, depth)

@@ -1,0 +1,55 @@
+"""Papers: list, read, add (one or many, idempotent), delete, similar papers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api import schemas
+from api.deps import KB, Writer
+from paperkg.records import PaperInput
+from paperkg.results import IngestReport, PaperDetail, ScoredPaper
+
+router = APIRouter(prefix="/papers", tags=["papers"])
+PaperId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+@router.get("", response_model=schemas.PaperPage, summary="List papers, optionally filtered by linked entities")
+def list_papers(
+    kb: KB,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    hardware: Annotated[str | None, Query(max_length=200)] = None,
+    technique: Annotated[str | None, Query(max_length=200)] = None,
+    dataset: Annotated[str | None, Query(max_length=200)] = None,
+    model: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, object]:
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    results, total = kb.list_papers(filters, limit, offset)
+    following = offset + limit if offset + limit < total else None
+    return {"results": results, "total": total, "limit": limit, "offset": offset, "next_offset": following}
+
+
+@router.post("", response_model=schemas.IngestReport, dependencies=[Writer],
+             summary="Add or update papers (one object, a list, or {'papers': [...]}); all or nothing")
+def add_papers(kb: KB, body: schemas.PaperIn | list[schemas.PaperIn] | schemas.PapersIn) -> IngestReport:
+    items = body.papers if isinstance(body, schemas.PapersIn) else body if isinstance(body, list) else [body]
+    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]")
+              for i, p in enumerate(items)]
+    return kb.add_papers(papers)
+
+
+@router.get("/{paper_id}", response_model=schemas.PaperDetail, summary="A paper with its entities and relations")
+def get_paper(kb: KB, paper_id: PaperId) -> PaperDetail:
+    return kb.get_paper(paper_id)
+
+
+@router.delete("/{paper_id}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")
+def delete_paper(kb: KB, paper_id: PaperId) -> dict[str, object]:
+    return {"id": paper_id, "deleted": True, "version": kb.remove_paper(paper_id)}
+
+
+@router.get("/{paper_id}/similar", response_model=schemas.SimilarResults, summary="Papers most similar to this one")
+def similar(kb: KB, paper_id: PaperId, k: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, list[ScoredPaper]]:
+    return {"results": kb.similar(paper_id, k)}

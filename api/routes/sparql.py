@@ -1,0 +1,54 @@
+"""SPARQL 1.1 Protocol endpoint (query only): GET ?query=, POST sparql-query or form-encoded."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import KB
+from paperkg.errors import InvalidInput, QueryRefused
+
+router = APIRouter(tags=["sparql"])
+RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {t: {} for t in ("application/sparql-results+json", "application/sparql-results+xml",
+                                               "text/csv", "text/tsv", "text/turtle", "application/n-triples",
+                                               "application/ld+json")}}}
+FORM = "application/x-www-form-urlencoded"
+
+
+@router.get("/sparql", response_class=Response, responses=RESPONSES, summary="Run a read-only SPARQL query")
+def sparql_get(request: Request, kb: KB, query: Annotated[str, Query(min_length=1)],
+               format: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    return _run(kb, query, request.headers.get("accept"), format)
+
+
+@router.post("/sparql", response_class=Response, responses=RESPONSES,
+             summary="Run a read-only SPARQL query (application/sparql-query or form-encoded)")
+async def sparql_post(request: Request, kb: KB) -> Response:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = (await request.body()).decode("utf-8", errors="replace")
+    fmt = request.query_params.get("format")
+    if kind == "application/sparql-query":
+        query = body
+    elif kind == FORM:
+        form = parse_qs(body, keep_blank_values=True)
+        if "update" in form:
+            raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted")
+        query = (form.get("query") or [""])[0]
+    elif kind == "application/sparql-update":
+        raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted")
+    else:
+        raise InvalidInput(f"POST /sparql needs Content-Type application/sparql-query or {FORM}, not {kind!r}")
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_run, kb, query, request.headers.get("accept"), fmt)
+
+
+def _run(kb: KB, query: str, accept: str | None, fmt: str | None) -> Response:
+    if not query.strip():
+        raise InvalidInput("empty query")
+    result = kb.sparql(query, accept=accept, fmt=fmt)
+    headers = {"X-Paperkg-Rows": str(result.rows), "X-Paperkg-Truncated": str(result.truncated).lower(),
+               "X-Paperkg-Row-Limit": str(kb.settings.sparql_row_limit), "Vary": "Accept"}
+    return Response(result.body, media_type=result.media_type, headers=headers)

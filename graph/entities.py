@@ -1,0 +1,115 @@
+"""Entity lookup by name or alias, with typo tolerance ("llama 2 70b" and "lamma2-70b" find LLaMA2-70B)."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from paperkg.ids import alias_norm
+from paperkg.store import Store
+
+
+@dataclass(frozen=True)
+class EntityMatch:
+    entity_id: str
+    score: float
+    alias: str
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+class EntityIndex:
+    """Normalised aliases -> entity ids, plus a trigram index for fuzzy matches."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._by_norm: dict[str, set[str]] = defaultdict(set)
+        self._alias: dict[tuple[str, str], str] = {}
+        self._norms_of: dict[str, set[str]] = defaultdict(set)
+        self._grams: dict[str, set[str]] = defaultdict(set)
+        self._types: dict[str, str] = {}
+
+    def rebuild(self, store: Store) -> None:
+        self._reset()
+        for entity in store.entities():
+            self._types[entity["id"]] = entity["type"]
+            self._add(entity["id"], entity["name"])
+        for entity_id, alias in store.aliases():
+            self._add(entity_id, alias)
+
+    def sync(self, store: Store, entity_ids: Iterable[str]) -> None:
+        """Reload the given entities (dropping those the store no longer has)."""
+        for entity_id in set(entity_ids):
+            self._drop(entity_id)
+            entity = store.entity(entity_id)
+            if entity:
+                self._types[entity_id] = entity["type"]
+                for alias in [entity["name"], *store.entity_aliases(entity_id)]:
+                    self._add(entity_id, alias)
+
+    def _add(self, entity_id: str, alias: str) -> None:
+        norm = alias_norm(alias)
+        if not norm:
+            return
+        if norm not in self._by_norm:
+            for gram in _trigrams(norm):
+                self._grams[gram].add(norm)
+        self._by_norm[norm].add(entity_id)
+        self._norms_of[entity_id].add(norm)
+        self._alias.setdefault((entity_id, norm), alias)
+
+    def _drop(self, entity_id: str) -> None:
+        for norm in self._norms_of.pop(entity_id, set()):
+            ids = self._by_norm.get(norm)
+            if ids is not None:
+                ids.discard(entity_id)
+                if not ids:
+                    del self._by_norm[norm]
+                    for gram in _trigrams(norm):
+                        self._grams[gram].discard(norm)
+            self._alias.pop((entity_id, norm), None)
+        self._types.pop(entity_id, None)
+
+    def type_of(self, entity_id: str) -> str | None:
+        return self._types.get(entity_id)
+
+    def lookup(self, query: str, entity_type: str | None = None, limit: int = 10,
+               popularity: Callable[[str], int] | None = None) -> list[EntityMatch]:
+        """Best matches first: exact alias, then prefix, then fuzzy (trigram candidates, edit similarity)."""
+        norm = alias_norm(query)
+        if not norm:
+            return []
+        scored: dict[str, EntityMatch] = {}
+
+        def offer(candidate: str, score: float) -> None:
+            for entity_id in self._by_norm.get(candidate, ()):
+                if entity_type and self._types.get(entity_id) != entity_type:
+                    continue
+                if entity_id not in scored or scored[entity_id].score < score:
+                    scored[entity_id] = EntityMatch(entity_id, round(score, 4), self._alias[(entity_id, candidate)])
+
+        offer(norm, 1.0)
+        grams = _trigrams(norm)
+        counts: dict[str, int] = defaultdict(int)
+        for gram in grams:
+            for candidate in self._grams.get(gram, ()):
+                counts[candidate] += 1
+        ranked = sorted(counts, key=lambda c: -counts[c])[:200]
+        for candidate in ranked:
+            if candidate == norm:
+                continue
+            if candidate.startswith(norm) and len(norm) >= 3:
+                offer(candidate, 0.85 + 0.1 * len(norm) / len(candidate))
+                continue
+            ratio = difflib.SequenceMatcher(None, norm, candidate).ratio()
+            if ratio >= 0.75:
+                offer(candidate, 0.9 * ratio)
+        pop = popularity or (lambda _: 0)
+        return sorted(scored.values(), key=lambda m: (-m.score, -pop(m.entity_id), m.entity_id))[:limit]

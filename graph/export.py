@@ -1,0 +1,50 @@
+"""Property-graph exports of the networkx view: GraphML, GEXF and node-link JSON, streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import networkx as nx
+
+PROPERTY_FORMATS = {
+    "graphml": "application/graphml+xml",
+    "gexf": "application/gexf+xml",
+    "nodelink": "application/json",
+}
+
+
+def snapshot(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy to stream from after the caller releases its lock."""
+    return g.copy()
+
+
+def stream(g: nx.MultiDiGraph, fmt: str) -> Iterator[bytes]:
+    """The graph in `fmt`, in chunks of whole lines or JSON fragments."""
+    if fmt == "graphml":
+        yield from _lines(nx.generate_graphml(g, named_key_ids=True))
+    elif fmt == "gexf":
+        yield from _lines(nx.generate_gexf(g))
+    elif fmt == "nodelink":
+        data = nx.node_link_data(g, edges="edges")
+        encoder = json.JSONEncoder(ensure_ascii=False)
+        buffer: list[str] = []
+        for piece in encoder.iterencode(data):
+            buffer.append(piece)
+            if len(buffer) >= 512:
+                yield "".join(buffer).encode()
+                buffer.clear()
+        yield ("".join(buffer) + "\n").encode()
+    else:
+        raise ValueError(fmt)
+
+
+def _lines(lines: Iterator[str], batch: int = 512) -> Iterator[bytes]:
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= batch:
+            yield ("\n".join(buffer) + "\n").encode()
+            buffer.clear()
+    if buffer:
+        yield ("\n".join(buffer) + "\n").encode()

@@ -1,0 +1,3 @@
+from paperkg.cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""The `paperkg` command line: each command translates its arguments into one call on the knowledge base."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from paperkg.errors import PaperkgError
+from paperkg.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+EXPORT_FORMATS = ("turtle", "ntriples", "jsonld", "graphml", "gexf", "nodelink")
+SPARQL_FORMATS = ("json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld")
+
+
+def _settings(data: Path | None) -> Settings:
+    return Settings(data=data) if data is not None else Settings()
+
+
+def data_option(func: F) -> F:
+    """--data DIR on every command (default: $PAPERKG_DATA, else ./data)."""
+    return click.option("--data", "data", type=click.Path(path_type=Path, file_okay=False), default=None,
+                        help="Data directory [env PAPERKG_DATA; default ./data].")(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
+
+
+def domain_errors(func: F) -> F:
+    """PaperkgError -> one line on stderr and exit status 1 (click's own usage errors exit 2)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PaperkgError as error:
+            click.echo(f"paperkg: error: {error.detail}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("paperkg: interrupted; nothing half-written was kept", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="passage", file=sys.stderr, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _open(data: Path | None, read_only: bool = False) -> Any:
+    from paperkg.kb import KnowledgeBase
+
+    settings = _settings(data)
+    with _progress("re-embedding") as progress:
+        return KnowledgeBase.open(settings, read_only=read_only, progress=progress)
+
+
+def _emit(value: Any) -> None:
+    click.echo(json.dumps(_plain(value), ensure_ascii=False, indent=1))
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="paperkg")
+def main() -> None:
+    """paperkg: a knowledge graph and semantic search over scientific paper abstracts."""
+
+
+def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool) -> None:
+    from paperkg.sources import expand, read_papers
+
+    papers = [paper for path in expand(files) for paper in read_papers(path)]
+    with _open(data) as kb, _progress("embedding") as progress:
+        report = kb.add_papers(papers, progress=progress)
+        if as_json:
+            _emit(report)
+            return
+        counts = ", ".join(f"{n} {s}" for s in ("created", "updated", "replaced", "unchanged", "superseded")
+                           if (n := report.count(s)))
+        click.echo(f"{len(papers)} papers read: {counts}; knowledge base now holds {kb.paper_count()} papers "
+                   f"(data version {report.version})")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@data_option
+@json_option
+@domain_errors
+def build(sources: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
+    """Build the knowledge base from SOURCES (default: the seeds/ directory)."""
+    _ingest(data, sources or (SEED_DIR,), as_json)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_option
+@json_option
+@domain_errors
+def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
+    """Add or update papers from FILES (JSON Lines or a title/abstract text dump); all or nothing."""
+    _ingest(data, files, as_json)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@domain_errors
+def extract(files: tuple[Path, ...], fmt: str) -> None:
+    """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
+    from graph.extraction import Extractor, annotation
+    from graph.vocabulary import Vocabulary
+    from paperkg.ids import paper_id
+    from paperkg.sources import read_papers
+
+    vocabulary = Vocabulary.load(Settings().seeds)
+    extractor = Extractor(vocabulary)
+    for path in files:
+        for paper in read_papers(path):
+            result = annotation(paper.title, paper.abstract, extractor.extract(paper.title, paper.abstract),
+                                vocabulary)
+            click.echo(json.dumps({"id": paper.id or paper_id(paper.title), **result}, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--hardware", default=None, help="Only papers that run on this hardware (any alias).")
+@click.option("--technique", default=None, help="Only papers that use or propose this technique.")
+@click.option("--dataset", default=None, help="Only papers evaluated on this dataset.")
+@click.option("--model", default=None, help="Only papers that use or mention this model.")
+@data_option
+@json_option
+@domain_errors
+def search(query: str, k: int, hardware: str | None, technique: str | None, dataset: str | None,
+           model: str | None, data: Path | None, as_json: bool) -> None:
+    """Semantic + keyword search over the papers."""
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    with _open(data, read_only=True) as kb:
+        results = kb.search(query, k, filters)
+    if as_json:
+        _emit(results)
+        return
+    for rank, hit in enumerate(results.results, 1):
+        click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.id}  {hit.title}")
+
+
+@main.command()
+@click.argument("paper_id")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@data_option
+@json_option
+@domain_errors
+def similar(paper_id: str, k: int, data: Path | None, as_json: bool) -> None:
+    """Papers most similar to PAPER_ID."""
+    with _open(data, read_only=True) as kb:
+        results = kb.similar(paper_id, k)
+    if as_json:
+        _emit({"results": results})
+        return
+    for rank, hit in enumerate(results, 1):
+        click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.id}  {hit.title}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@data_option
+@json_option
+@domain_errors
+def related(name: str, k: int, data: Path | None, as_json: bool) -> None:
+    """Techniques related to NAME (a technique name, alias or id), each with why."""
+    with _open(data, read_only=True) as kb:
+        results = kb.related(name, k)
+    if as_json:
+        _emit({"results": results})
+        return
+    for rank, hit in enumerate(results, 1):
+        reasons = "; ".join(str(v) for v in hit.why.get("summary", []))
+        click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.name}  ({reasons})")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(SPARQL_FORMATS), default=None,
+              help="Result format [default: json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE].")
+@data_option
+@domain_errors
+def sparql(query: str, fmt: str | None, data: Path | None) -> None:
+    """Run a read-only SPARQL QUERY (use @FILE to read it from a file, - for stdin)."""
+    if query == "-":
+        query = sys.stdin.read()
+    elif query.startswith("@"):
+        query = Path(query[1:]).read_text(encoding="utf-8")
+    with _open(data, read_only=True) as kb:
+        result = kb.sparql(query, fmt=fmt)
+    sys.stdout.buffer.write(result.body)
+    if not result.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    if result.truncated:
+        click.echo(f"paperkg: results truncated at {result.rows:,} rows", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file instead of stdout.")
+@data_option
+@domain_errors
+def export(fmt: str, output: Path | None, data: Path | None) -> None:
+    """Export the whole graph as RDF (turtle, ntriples, jsonld) or a property graph (graphml, gexf, nodelink)."""
+    with _open(data, read_only=True) as kb:
+        _, chunks = kb.export(fmt)
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            return
+        from paperkg.fsutil import atomic_writer
+
+        with atomic_writer(output) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+
+
+@main.command()
+@data_option
+@json_option
+@domain_errors
+def stats(data: Path | None, as_json: bool) -> None:
+    """Counts of papers, nodes by type, edges by relation, and index details."""
+    with _open(data, read_only=True) as kb:
+        result = kb.stats()
+    if as_json:
+        _emit(result)
+        return
+    click.echo(f"papers: {result['papers']}  (data version {result['version']})")
+    for group in ("nodes", "edges"):
+        click.echo(f"{group}: " + ", ".join(f"{k} {v}" for k, v in result[group].items()))
+    click.echo("index: " + ", ".join(f"{k} {v}" for k, v in result["index"].items()))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), envvar="PORT")
+@data_option
+@domain_errors
+def serve(host: str, port: int, data: Path | None) -> None:
+    """Serve the HTTP API, building the knowledge base from seeds/ first if it is empty."""
+    import uvicorn
+
+    from api.app import create_app
+    from paperkg.sources import expand, read_papers
+
+    kb = _open(data)
+    try:
+        if kb.paper_count() == 0 and not kb.read_only:
+            papers = [p for path in expand([kb.settings.seeds]) for p in read_papers(path)]
+            click.echo(f"building the knowledge base from {len(papers)} seed papers", err=True)
+            with _progress("embedding") as progress:
+                kb.add_papers(papers, progress=progress)
+        click.echo(f"serving {kb.paper_count()} papers on http://{host}:{port}", err=True)
+        uvicorn.run(create_app(kb.settings, kb), host=host, port=port, log_level="info")
+    finally:
+        kb.close()

@@ -1,0 +1,345 @@
+"""The knowledge base: the one object that owns the store, extractor, indexes and graphs.
+
+Writes are committed to the SQLite store first (one transaction per batch), then applied to every derived
+structure while holding the write side of a readers-writer lock, so a reader sees a paper everywhere or
+nowhere. Derived structures are rebuilt or caught up from the store at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graph.entities import EntityIndex
+from graph.extraction import Extractor
+from graph.network import KnowledgeGraph
+from graph.vocabulary import Vocabulary
+from paperkg import views
+from paperkg.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
+from paperkg.fsutil import WriterLock
+from paperkg.ids import content_hash, normalise_title, paper_id
+from paperkg.manifest import Manifest
+from paperkg.records import Extraction, PaperInput
+from paperkg.results import (
+    EntityDetail,
+    EntityMatchView,
+    EntityRef,
+    IngestedPaper,
+    IngestReport,
+    Neighborhood,
+    PaperDetail,
+    PaperSummary,
+    RelatedTechnique,
+    ScoredPaper,
+    SearchResults,
+)
+from paperkg.rwlock import RWLock
+from paperkg.settings import Settings
+from paperkg.sources import validate
+from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
+
+if TYPE_CHECKING:
+    from embeddings.encoder import Encoder
+    from graph.sparql import SparqlResult
+
+log = logging.getLogger("paperkg")
+Progress = Callable[[int, int], None]
+DB_NAME = "paperkg.sqlite3"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class KnowledgeBase:
+    """Papers in, graph + search + SPARQL out. Construct with `KnowledgeBase.open(settings)`."""
+
+    def __init__(self, settings: Settings, store: Store, vocabulary: Vocabulary, read_only: bool,
+                 writer_lock: WriterLock | None) -> None:
+        from paperkg.derived import DerivedViews
+
+        self.settings = settings
+        self.store = store
+        self.vocabulary = vocabulary
+        self.extractor = Extractor(vocabulary)
+        self.read_only = read_only
+        self.lock = RWLock()
+        self._writer_lock = writer_lock
+        self._write_mutex = threading.Lock()
+        self._encoder: Encoder | None = None
+        self._encoder_mutex = threading.Lock()
+        self.graph = KnowledgeGraph()
+        self.entities = EntityIndex()
+        self.derived = DerivedViews(self)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings, read_only: bool = False, progress: Progress | None = None) -> KnowledgeBase:
+        """Open (creating if needed) the knowledge base in settings.data and bring derived views up to date."""
+        data = settings.data
+        db = data / DB_NAME
+        writer_lock: WriterLock | None = None
+        if read_only and not db.exists():
+            raise NotFound(f"no knowledge base in {data}: run `paperkg build` first")
+        if not read_only:
+            try:
+                data.mkdir(parents=True, exist_ok=True)
+                writer_lock = WriterLock(data)
+                writer_lock.acquire()
+            except ReadOnly:
+                if not db.exists():
+                    raise
+                log.warning("data directory %s is not writable: serving it read-only", data)
+                read_only, writer_lock = True, None
+            except OSError as error:
+                raise InvalidInput(f"cannot use data directory {data}: {error.strerror}") from error
+        try:
+            store = Store(db, read_only=read_only)
+            kb = cls(settings, store, Vocabulary.load(settings.seeds), read_only, writer_lock)
+            kb._bring_up_to_date(progress)
+        except BaseException:
+            if writer_lock:
+                writer_lock.release()
+            raise
+        return kb
+
+    def close(self) -> None:
+        self.derived.close()
+        self.store.close()
+        if self._writer_lock:
+            self._writer_lock.release()
+            self._writer_lock = None
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def model_id(self) -> str:
+        """Identity of the embedding set-up; a change re-embeds every passage."""
+        return f"{self.settings.model or BUNDLED_MODEL}#passage={self.settings.passage_tokens}"
+
+    @property
+    def encoder(self) -> Encoder:
+        """The embedding model, loaded on first use (commands that never embed never pay for it)."""
+        if self._encoder is None:
+            with self._encoder_mutex:
+                if self._encoder is None:
+                    from embeddings.encoder import load_encoder
+
+                    self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size)
+        return self._encoder
+
+    def manifest(self) -> Manifest:
+        return Manifest(SCHEMA_VERSION, self.store.meta("model") or self.model_id,
+                        self.store.meta("extractor_version") or self.extractor.version)
+
+    def _bring_up_to_date(self, progress: Progress | None) -> None:
+        """Re-extract or re-embed what an older extractor or another model produced, then load derived views."""
+        if not self.read_only:
+            has_papers = self.store.count_papers() > 0
+            stale_model = has_papers and self.store.meta("model") != self.model_id
+            stale_extractor = has_papers and self.store.meta("extractor_version") != self.extractor.version
+            if stale_model or stale_extractor:
+                log.info("re-processing %d papers (model changed: %s, extractor changed: %s)",
+                         self.store.count_papers(), stale_model, stale_extractor)
+                self._reprocess(reembed=stale_model, progress=progress)
+            self._record_manifest()
+        self.derived.load()
+
+    def _record_manifest(self) -> None:
+        if self.store.meta("model") != self.model_id:
+            self.store.set_meta("model", self.model_id)
+        if self.store.meta("extractor_version") != self.extractor.version:
+            self.store.set_meta("extractor_version", self.extractor.version)
+        current = self.manifest()
+        if Manifest.read(self.settings.data) != current:
+            current.write(self.settings.data)
+
+    def _reprocess(self, reembed: bool, progress: Progress | None, chunk: int = 256) -> None:
+        papers = list(self.store.iter_papers())
+        for start in range(0, len(papers), chunk):
+            inputs = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, p.authors, origin=f"paper {p.id}")
+                      for p in papers[start:start + chunk]]
+            writes = self._prepare(inputs, progress, reuse_vectors=not reembed)
+            self.store.write(writes, self._entity_info(writes))
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None) -> IngestReport:
+        """Validate, extract, embed and store a batch atomically; the report says what happened to each."""
+        self._require_writable()
+        checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
+        if not checked:
+            raise InvalidInput("no papers given")
+        latest: dict[str, int] = {}
+        for index, paper in enumerate(checked):
+            latest[normalise_title(paper.title)] = index  # same title twice in a batch: the later one wins
+        superseded = [p for i, p in enumerate(checked) if latest[normalise_title(p.title)] != i]
+        batch = [checked[i] for i in sorted(latest.values())]
+        with self._write_mutex:
+            writes = self._prepare(batch, progress, reuse_vectors=True)
+            with self.lock.write():
+                version, outcomes = self.store.write(writes, self._entity_info(writes))
+                changed = [o.id for o in outcomes if o.status != "unchanged"]
+                self.derived.apply(version, changed, [], {w.id: w.vectors for w in writes})
+        by_id = {w.id: w for w in writes}
+        report = [IngestedPaper(o.id, o.title, o.status, _refs(by_id[o.id].extraction),
+                                len(by_id[o.id].extraction.relations)) for o in outcomes]
+        report += [IngestedPaper(self._id_for(p), p.title, "superseded", [], 0) for p in superseded]
+        return IngestReport(version, report)
+
+    def remove_paper(self, pid: str) -> int:
+        """Delete a paper and what only it supported; returns the new data version."""
+        self._require_writable()
+        with self._write_mutex, self.lock.write():
+            version = self.store.delete(pid)
+            if version is None:
+                raise NotFound(f"no paper with id {pid!r}")
+            self.derived.apply(version, [], [pid], {})
+        return version
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnly(f"the knowledge base in {self.settings.data} is open read-only")
+
+    def _id_for(self, paper: PaperInput) -> str:
+        return paper.id or paper_id(paper.title)
+
+    def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
+        """Extraction, passage split and embedding, all before the write transaction."""
+        from embeddings.passages import split_passages
+
+        writes: list[PaperWrite] = []
+        to_embed: list[tuple[int, list[str]]] = []
+        for paper in batch:
+            found = self.store.existing(paper, self._id_for(paper))
+            pid = found[0] if found else self._id_for(paper)
+            digest = content_hash(paper.title, paper.abstract)
+            extraction = self.extractor.extract(paper.title, paper.abstract)
+            stored = list(self.store.passages([pid])) if reuse_vectors and found and found[1] == digest else []
+            if stored:
+                spans = [(row[2], row[3]) for row in stored]
+                vectors = np.stack([np.frombuffer(row[4], dtype=np.float32) for row in stored])
+            else:
+                spans = split_passages(paper.title, paper.abstract, self.encoder, self.settings.passage_tokens)
+                vectors = np.empty((0, 0), dtype=np.float32)
+                to_embed.append((len(writes), [_passage(paper, span) for span in spans]))
+            writes.append(PaperWrite(pid, paper, digest, extraction, spans, vectors))
+        if to_embed:
+            texts = [text for _, texts in to_embed for text in texts]
+            done = [0]
+
+            def step(n: int) -> None:
+                done[0] += n
+                if progress:
+                    progress(done[0], len(texts))
+
+            matrix = self.encoder.encode(texts, self.settings.batch_size, step)
+            offset = 0
+            for index, texts_of in to_embed:
+                writes[index].vectors = matrix[offset:offset + len(texts_of)]
+                offset += len(texts_of)
+        return writes
+
+    def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, dict[str, Any]]:
+        """Canonical name, vocabulary aliases and attributes of every entity in the batch."""
+        info: dict[str, dict[str, Any]] = {}
+        for write in writes:
+            for entity in write.extraction.entities:
+                concept = self.vocabulary.get(entity.key)
+                if concept is not None:
+                    info[entity.key] = {"name": concept.label, "aliases": concept.aliases, "attrs": concept.attrs}
+                else:
+                    info.setdefault(entity.key, {"name": entity.name, "aliases": (), "attrs": entity.attrs})
+        return info
+
+    # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
+
+    def paper_count(self) -> int:
+        return self.store.count_papers()
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "papers": self.store.count_papers(), "version": self.store.version,
+                "read_only": self.read_only}
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock.read():
+            counts = self.graph.counts()
+            entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
+            return {"papers": self.store.count_papers(), "version": self.store.version, **counts,
+                    "entities": entity_counts, "index": self.derived.index_stats(),
+                    "rdf": self.derived.rdf_stats(), "manifest": asdict(self.manifest())}
+
+    def get_paper(self, pid: str) -> PaperDetail:
+        with self.lock.read():
+            return views.paper_detail(self.store, pid)
+
+    def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
+        with self.lock.read():
+            allowed = views.resolve_filters(filters, self.graph, self.entities, self.vocabulary)
+            return views.list_papers(self.store, allowed, limit, offset)
+
+    def find_entities(self, q: str | None, entity_type: str | None, limit: int = 20) -> list[EntityMatchView]:
+        with self.lock.read():
+            return views.entity_matches(self.store, self.entities, self.graph, q, entity_type, limit)
+
+    def get_entity(self, entity_id: str) -> EntityDetail:
+        with self.lock.read():
+            return views.entity_detail(self.store, self.graph, self.vocabulary, entity_id)
+
+    def neighborhood(self, node: str, depth: int = 1) -> Neighborhood:
+        with self.lock.read():
+            return views.neighborhood(self.graph, node, depth)
+
+    def search(self, query: str, k: int = 10, filters: dict[str, str | None] | None = None) -> SearchResults:
+        """Hybrid dense + keyword search; filters restrict to papers linked to the named entities."""
+        query = query.strip()
+        if not query:
+            raise InvalidParameter("empty query")
+        if not 1 <= k <= 100:
+            raise InvalidParameter("k must be between 1 and 100")
+        vector = self.encoder.encode_query(query)
+        with self.lock.read():
+            allowed = views.resolve_filters(filters or {}, self.graph, self.entities, self.vocabulary)
+            return self.derived.search(query, vector, k, allowed)
+
+    def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
+        with self.lock.read():
+            if self.store.paper(pid) is None:
+                raise NotFound(f"no paper with id {pid!r}")
+            return self.derived.similar(pid, k)
+
+    def related(self, technique: str, k: int = 10) -> list[RelatedTechnique]:
+        return self.related_with_subject(technique, k)[1]
+
+    def related_with_subject(self, technique: str, k: int = 10) -> tuple[EntityRef, list[RelatedTechnique]]:
+        """The technique `technique` resolves to (id, name or alias, typos tolerated) and its related techniques."""
+        with self.lock.read():
+            return self.derived.related(technique, k)
+
+    def sparql(self, query: str, accept: str | None = None, fmt: str | None = None) -> SparqlResult:
+        return self.derived.sparql(query, accept, fmt)
+
+    def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
+        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
+        with self.lock.read():
+            return self.derived.export(fmt)
+
+    def ontology(self) -> str:
+        return self.derived.ontology()
+
+
+def _passage(paper: PaperInput, span: tuple[int, int]) -> str:
+    from embeddings.passages import passage_text
+
+    return passage_text(paper.title, paper.abstract, span)
+
+
+def _refs(extraction: Extraction) -> list[EntityRef]:
+    return [EntityRef(e.key, e.name, e.type) for e in extraction.entities]

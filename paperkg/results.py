@@ -1,0 +1,169 @@
+"""What the knowledge base answers: plain dataclasses, turned into API schemas at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    id: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    sentence: str
+    start: int
+    end: int
+    field: str
+
+
+@dataclass(frozen=True)
+class RelationView:
+    subject: str
+    subject_name: str
+    predicate: str
+    object: str
+    object_name: str
+    confidence: float
+    evidence: EvidenceView
+    paper: str
+    factor: float | None = None
+    count: int | None = None
+    metric: str | None = None
+    hardware: str | None = None
+
+
+@dataclass(frozen=True)
+class MentionView:
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PaperEntity:
+    id: str
+    name: str
+    type: str
+    mentions: list[MentionView]
+
+
+@dataclass(frozen=True)
+class PaperSummary:
+    id: str
+    title: str
+    year: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class PaperDetail:
+    id: str
+    title: str
+    abstract: str
+    year: int | None
+    url: str | None
+    authors: list[str]
+    entities: list[PaperEntity]
+    relations: list[RelationView]
+
+
+@dataclass(frozen=True)
+class IngestedPaper:
+    id: str
+    title: str
+    status: str
+    entities: list[EntityRef]
+    relations: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    version: int
+    papers: list[IngestedPaper]
+
+    def count(self, status: str) -> int:
+        return sum(1 for p in self.papers if p.status == status)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    title: str
+    score: float
+    passage: str
+    entities: list[EntityRef]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    results: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ScoredPaper:
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class EntityMatchView:
+    id: str
+    name: str
+    type: str
+    score: float
+    matched: str
+    papers: int
+
+
+@dataclass(frozen=True)
+class EntityDetail:
+    id: str
+    name: str
+    type: str
+    aliases: list[str]
+    attributes: dict[str, Any]
+    papers: list[PaperSummary]
+    outgoing: list[RelationView]
+    incoming: list[RelationView]
+    broader: list[EntityRef] = field(default_factory=list)
+    narrower: list[EntityRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RelatedTechnique:
+    id: str
+    name: str
+    score: float
+    why: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    type: str
+    name: str
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    predicate: str
+    paper: str
+    factor: float | None = None
+
+
+@dataclass(frozen=True)
+class Neighborhood:
+    center: str
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]

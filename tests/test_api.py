@@ -1,0 +1,183 @@
+"""The HTTP API in-process: contract, errors as problem+json, auth on writes, body caps, consistency."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from paperkg.kb import KnowledgeBase
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"].startswith(PROBLEM)  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert body["status"] == status and body["detail"] and body["type"] and body["title"]
+    return body
+
+
+def test_health_and_stats(client: TestClient) -> None:
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["papers"] == 20
+    stats = client.get("/stats").json()
+    assert stats["papers"] == 20 and stats["nodes"]["Paper"] == 20 and stats["index"]["kind"] in ("flat", "hnsw")
+
+
+def test_paper_list_detail_and_pagination(client: TestClient) -> None:
+    page = client.get("/papers", params={"limit": 7}).json()
+    assert len(page["results"]) == 7 and page["total"] == 20 and page["next_offset"] == 7
+    last = client.get("/papers", params={"limit": 7, "offset": 14}).json()
+    assert len(last["results"]) == 6 and last["next_offset"] is None
+    ids = [p["id"] for p in page["results"]] + [p["id"] for p in last["results"]]
+    assert len(set(ids)) == 13
+    detail = client.get(f"/papers/{ids[0]}").json()
+    assert detail["abstract"] and detail["entities"]
+    for relation in detail["relations"]:
+        evidence = relation["evidence"]
+        text = detail["abstract"] if evidence["field"] == "abstract" else detail["title"]
+        assert text[evidence["start"]:evidence["end"]] == evidence["sentence"]
+        assert 0 <= relation["confidence"] <= 1
+    _problem(client.get("/papers/nope"), 404)
+    _problem(client.get("/papers", params={"limit": 5000}), 422)
+
+
+def test_post_papers_one_or_many_idempotent(client: TestClient) -> None:
+    one = {"title": "TinyServe: Serving LLaMA-2-7B on a Raspberry Pi", "abstract":
+           "We introduce TinyServe, a system that runs LLaMA-2-7B on a Raspberry Pi 5. TinyServe is 3.1x faster "
+           "than llama.cpp on the same device and uses 4-bit quantization."}
+    first = client.post("/papers", json=one).json()
+    [entry] = first["papers"]
+    assert entry["status"] == "created" and entry["entities"]
+    again = client.post("/papers", json=[one]).json()
+    assert again["papers"][0]["status"] == "unchanged" and again["papers"][0]["id"] == entry["id"]
+    wrapped = client.post("/papers", json={"papers": [one]}).json()
+    assert wrapped["papers"][0]["id"] == entry["id"]
+    assert client.get("/health").json()["papers"] == 21
+    hits = client.get("/search", params={"q": "TinyServe Raspberry Pi"}).json()["results"]
+    assert hits[0]["id"] == entry["id"]
+    assert client.delete(f"/papers/{entry['id']}").json()["deleted"] is True
+    assert client.get("/health").json()["papers"] == 20
+    _problem(client.delete(f"/papers/{entry['id']}"), 404)
+
+
+@pytest.mark.parametrize("body", [
+    {"title": "", "abstract": "x"},
+    {"title": "T"},
+    {"title": "T", "abstract": "A", "year": "soon"},
+    {"title": "T", "abstract": "A", "unknown": 1},
+    [],
+])
+def test_post_invalid_bodies(client: TestClient, body: object) -> None:
+    _problem(client.post("/papers", json=body), 422)
+    assert client.get("/health").json()["papers"] == 20
+
+
+def test_post_malformed_json(client: TestClient) -> None:
+    response = client.post("/papers", content=b"{not json", headers={"content-type": "application/json"})
+    _problem(response, 422)
+
+
+def test_hostile_titles_stored_verbatim(client: TestClient) -> None:
+    title = '<script>alert("x")</script> & "Quotes" \u2014 ünïcode'
+    entry = client.post("/papers", json={"title": title, "abstract": "An abstract with <b>HTML</b>."}).json()
+    paper = client.get(f"/papers/{entry['papers'][0]['id']}").json()
+    assert paper["title"] == title
+    bad = client.post("/papers", json={"title": "bell\u0007", "abstract": "A."})
+    _problem(bad, 400)
+
+
+def test_writes_need_token_when_configured(kb: KnowledgeBase) -> None:
+    settings = kb.settings.model_copy(update={"api_token": "s3cret"})
+    kb.settings = settings
+    with TestClient(create_app(settings, kb)) as client:
+        body = {"title": "Token Test", "abstract": "An abstract."}
+        _problem(client.post("/papers", json=body), 401)
+        _problem(client.post("/papers", json=body, headers={"Authorization": "Bearer wrong"}), 401)
+        assert client.post("/papers", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert client.get("/papers").status_code == 200
+
+
+def test_body_cap_413_before_reading(client: TestClient) -> None:
+    big = json.dumps({"title": "T", "abstract": "x" * (3 * 1024 * 1024)})
+    _problem(client.post("/papers", content=big, headers={"content-type": "application/json"}), 413)
+
+    def chunks() -> object:
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = client.post("/papers", content=chunks(), headers={"content-type": "application/json"})
+    _problem(response, 413)
+
+
+def test_search_contract_filters_and_facets(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "KV cache compression", "k": 5}).json()
+    assert body["query"] == "KV cache compression" and len(body["results"]) <= 5
+    for hit in body["results"]:
+        assert {"id", "title", "score", "passage", "entities"} <= hit.keys() and hit["passage"]
+    assert set(body["facets"]) == {"hardware", "technique", "dataset", "model"}
+    a100 = client.get("/search", params={"q": "inference", "hardware": "A100", "k": 20}).json()
+    assert a100["results"]
+    for hit in a100["results"]:
+        paper = client.get(f"/papers/{hit['id']}").json()
+        runs_on = {r["object"] for r in paper["relations"] if r["predicate"] == "runs-on"}
+        assert "hardware/nvidia-a100" in runs_on
+    _problem(client.get("/search", params={"q": ""}), 422)
+    _problem(client.get("/search", params={"q": "x", "k": 0}), 422)
+
+
+def test_entities_lookup_detail_and_related(client: TestClient) -> None:
+    found = client.get("/entities", params={"q": "nvidia a100 gpu"}).json()["results"]
+    assert found and found[0]["id"] == "hardware/nvidia-a100"
+    typo = client.get("/entities", params={"q": "nvidai a100", "type": "Hardware"}).json()["results"]
+    assert typo and typo[0]["id"] == "hardware/nvidia-a100"
+    detail = client.get("/entities/hardware/nvidia-a100").json()
+    assert detail["type"] == "Hardware" and detail["papers"] and "A100" in detail["aliases"]
+    assert detail["attributes"].get("memory_bandwidth_gbs")
+    _problem(client.get("/entities/hardware/no-such-chip"), 404)
+    related = client.get("/techniques/technique/quantization/related", params={"k": 5}).json()
+    assert related["technique"]["id"] == "technique/quantization"
+    for item in related["results"]:
+        assert {"id", "name", "score", "why"} <= item.keys() and item["why"]["summary"]
+    by_name = client.get("/techniques/quantisation/related").json()
+    assert by_name["technique"]["id"] == "technique/quantization"
+
+
+def test_neighborhood(client: TestClient) -> None:
+    body = client.get("/graph/neighborhood", params={"node": "hardware/nvidia-a100", "depth": 1}).json()
+    ids = {n["id"] for n in body["nodes"]}
+    assert "hardware/nvidia-a100" in ids and any(i.startswith("paper/") for i in ids)
+    assert all(e["source"] in ids and e["target"] in ids for e in body["edges"])
+    _problem(client.get("/graph/neighborhood", params={"node": "nothing/here"}), 404)
+    _problem(client.get("/graph/neighborhood", params={"node": "hardware/nvidia-a100", "depth": 9}), 422)
+
+
+def test_export_formats_and_whitelist(client: TestClient) -> None:
+    import io
+
+    import networkx as nx
+
+    graphml = client.get("/export", params={"format": "graphml"})
+    assert graphml.status_code == 200
+    g = nx.read_graphml(io.BytesIO(graphml.content))
+    stats = client.get("/stats").json()
+    assert g.number_of_nodes() == sum(stats["nodes"].values())
+    assert g.number_of_edges() == sum(stats["edges"].values())
+    for fmt in ("turtle", "ntriples", "jsonld", "gexf", "nodelink"):
+        assert client.get("/export", params={"format": fmt}).status_code == 200, fmt
+    _problem(client.get("/export", params={"format": "../../etc/passwd"}), 400)
+
+
+def test_unknown_route_is_problem(client: TestClient) -> None:
+    _problem(client.get("/no/such/route"), 404)
+    _problem(client.put("/papers"), 405)
+
+
+def test_ontology_served(client: TestClient) -> None:
+    response = client.get("/ontology")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    assert "owl:Class" in response.text or "owl#Class" in response.text

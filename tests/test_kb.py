@@ -1,0 +1,105 @@
+"""The knowledge base: idempotent ingest, replacement, deletion, atomic batches, rebuild triggers, locking."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperkg.errors import DataDirLocked, InvalidInput, NotFound, ReadOnly
+from paperkg.kb import KnowledgeBase
+from paperkg.records import PaperInput
+from paperkg.settings import Settings
+
+
+def test_ingest_is_idempotent(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    before = kb.stats()
+    report = kb.add_papers(seed_papers[:20])
+    assert {p.status for p in report.papers} == {"unchanged"}
+    assert kb.paper_count() == 20
+    after = kb.stats()
+    assert after["nodes"] == before["nodes"] and after["edges"] == before["edges"]
+    assert after["index"]["papers"] == 20
+
+
+def test_same_title_new_abstract_replaces(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    original = seed_papers[1]
+    changed = PaperInput(original.title.upper(), "We present a totally new abstract about LoRA on an RTX 4090.")
+    report = kb.add_papers([changed])
+    [entry] = report.papers
+    assert entry.status == "replaced"
+    assert kb.paper_count() == 20
+    detail = kb.get_paper(entry.id)
+    assert detail.abstract == changed.abstract
+    assert detail.title == changed.title
+
+
+def test_duplicate_titles_in_one_batch_later_wins(settings: Settings) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        report = kb.add_papers([PaperInput("Same Title", "First abstract about quantization."),
+                                PaperInput("same title!", "Second abstract about pruning.")])
+        statuses = sorted(p.status for p in report.papers)
+        assert statuses == ["replaced", "superseded"]
+        assert kb.paper_count() == 1
+        [paper] = kb.list_papers({}, 10, 0)[0]
+        assert kb.get_paper(paper.id).abstract == "Second abstract about pruning."
+
+
+def test_bad_paper_in_batch_stores_nothing(kb: KnowledgeBase) -> None:
+    version = kb.store.version
+    with pytest.raises(InvalidInput, match="title without an abstract"):
+        kb.add_papers([PaperInput("Fine", "A fine abstract."), PaperInput("Broken", "   ", origin="x.jsonl:2")])
+    assert kb.paper_count() == 20
+    assert kb.store.version == version
+
+
+def test_remove_paper_everywhere(kb: KnowledgeBase) -> None:
+    [paper] = kb.list_papers({}, 1, 0)[0]
+    kb.remove_paper(paper.id)
+    assert kb.paper_count() == 19
+    with pytest.raises(NotFound):
+        kb.get_paper(paper.id)
+    assert f"paper/{paper.id}" not in kb.graph.g
+    assert kb.stats()["index"]["papers"] == 19
+    with pytest.raises(NotFound):
+        kb.remove_paper(paper.id)
+
+
+def test_one_writer_per_data_directory(kb: KnowledgeBase) -> None:
+    with pytest.raises(DataDirLocked, match="in use by another paperkg writer"):
+        KnowledgeBase.open(kb.settings)
+    with KnowledgeBase.open(kb.settings, read_only=True) as reader:
+        assert reader.paper_count() == 20
+        with pytest.raises(ReadOnly):
+            reader.add_papers([PaperInput("T", "A.")])
+
+
+def test_reopen_serves_the_same_data(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:5])
+        stats = kb.stats()
+    with KnowledgeBase.open(settings) as kb:
+        again = kb.stats()
+        assert (again["papers"], again["nodes"], again["edges"]) == (stats["papers"], stats["nodes"], stats["edges"])
+
+
+def test_extractor_change_triggers_reextraction(settings: Settings, seed_papers: list[PaperInput],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:3])
+        version = kb.store.version
+    from graph.extraction import Extractor
+
+    monkeypatch.setattr(Extractor, "version", "test-changed", raising=False)
+    with KnowledgeBase.open(settings) as kb:
+        assert kb.store.meta("extractor_version") == "test-changed"
+        assert kb.store.version > version
+        assert kb.manifest().extractor_version == "test-changed"
+
+
+def test_model_change_triggers_reembedding(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:3])
+    other = settings.model_copy(update={"model": "hashing:128"})
+    with KnowledgeBase.open(other) as kb:
+        assert kb.store.meta("model", ) == kb.model_id
+        assert kb.stats()["index"]["dim"] == 128
+        assert kb.search("quantization", 3).results
