@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,9 +24,12 @@ class PaperIn(Schema):
     authors: list[str] = Field(default_factory=list, max_length=1_000)
 
 
+PaperList = Annotated[list[PaperIn], Field(min_length=1, max_length=10_000)]
+
+
 class PapersIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    papers: list[PaperIn] = Field(min_length=1, max_length=10_000)
+    papers: PaperList
 
 
 # -- shared pieces -----------------------------------------------------------------------------------

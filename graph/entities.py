@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,9 +19,18 @@ class EntityMatch:
     alias: str
 
 
+_PLAIN = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
+
+
 def _trigrams(text: str) -> set[str]:
     padded = f"  {text} "
     return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+def _forms(text: str) -> list[str]:
+    """The matching key (vendor, device words dropped) and the plain one: "NVIDIA A100 GPU" -> a100, nvidiaa100gpu."""
+    plain = _PLAIN.sub("", text.lower())
+    return list(dict.fromkeys(f for f in (alias_norm(text), plain) if f))
 
 
 class EntityIndex:
@@ -55,9 +65,10 @@ class EntityIndex:
                     self._add(entity_id, alias)
 
     def _add(self, entity_id: str, alias: str) -> None:
-        norm = alias_norm(alias)
-        if not norm:
-            return
+        for norm in _forms(alias):
+            self._add_norm(entity_id, alias, norm)
+
+    def _add_norm(self, entity_id: str, alias: str, norm: str) -> None:
         if norm not in self._by_norm:
             for gram in _trigrams(norm):
                 self._grams[gram].add(norm)
@@ -83,8 +94,8 @@ class EntityIndex:
     def lookup(self, query: str, entity_type: str | None = None, limit: int = 10,
                popularity: Callable[[str], int] | None = None) -> list[EntityMatch]:
         """Best matches first: exact alias, then prefix, then fuzzy (trigram candidates, edit similarity)."""
-        norm = alias_norm(query)
-        if not norm:
+        forms = _forms(query)
+        if not forms:
             return []
         scored: dict[str, EntityMatch] = {}
 
@@ -95,21 +106,21 @@ class EntityIndex:
                 if entity_id not in scored or scored[entity_id].score < score:
                     scored[entity_id] = EntityMatch(entity_id, round(score, 4), self._alias[(entity_id, candidate)])
 
-        offer(norm, 1.0)
-        grams = _trigrams(norm)
-        counts: dict[str, int] = defaultdict(int)
-        for gram in grams:
-            for candidate in self._grams.get(gram, ()):
-                counts[candidate] += 1
-        ranked = sorted(counts, key=lambda c: -counts[c])[:200]
-        for candidate in ranked:
-            if candidate == norm:
-                continue
-            if candidate.startswith(norm) and len(norm) >= 3:
-                offer(candidate, 0.85 + 0.1 * len(norm) / len(candidate))
-                continue
-            ratio = difflib.SequenceMatcher(None, norm, candidate).ratio()
-            if ratio >= 0.75:
-                offer(candidate, 0.9 * ratio)
+        for form in forms:
+            offer(form, 1.0)
+        for form in forms:
+            counts: dict[str, int] = defaultdict(int)
+            for gram in _trigrams(form):
+                for candidate in self._grams.get(gram, ()):
+                    counts[candidate] += 1
+            for candidate in sorted(counts, key=lambda c: -counts[c])[:200]:
+                if candidate in forms:
+                    continue
+                if candidate.startswith(form) and len(form) >= 3:
+                    offer(candidate, 0.85 + 0.1 * len(form) / len(candidate))
+                    continue
+                ratio = difflib.SequenceMatcher(None, form, candidate).ratio()
+                if ratio >= 0.75:
+                    offer(candidate, 0.9 * ratio)
         pop = popularity or (lambda _: 0)
         return sorted(scored.values(), key=lambda m: (-m.score, -pop(m.entity_id), m.entity_id))[:limit]

@@ -22,6 +22,7 @@ FILTER_PREDICATES = {
     "dataset": ("evaluated-on",),
     "model": ("uses", "proposes", "mentions"),
 }
+RESERVED = frozenset({"kind", "type", "name"})
 FILTER_TYPES = {"technique": "Technique", "hardware": "Hardware", "dataset": "Dataset", "model": "Model"}
 
 
@@ -74,7 +75,9 @@ class KnowledgeGraph:
         self.g.remove_nodes_from([n for n in touched if n in self.g and self.g.degree(n) == 0])
 
     def _add_entity(self, entity: dict[str, Any]) -> None:
-        attrs = {k: v for k, v in entity["attrs"].items() if isinstance(v, str | int | float)}
+        # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type
+        attrs = {(f"attr_{k}" if k in RESERVED else k): float(v) if isinstance(v, int | float) else v
+                 for k, v in entity["attrs"].items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
         self.g.add_node(entity["id"], kind="entity", type=entity["type"], name=entity["name"], **attrs)
 
     def _add_paper(self, paper_id: str, title: str, year: int | None,

@@ -65,6 +65,28 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+
+
+def scan_for_pickles(directory: Path) -> None:
+    """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted."""
+    from paperkg.errors import UnsafeModel
+
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(2)
+        except OSError:
+            continue
+        if head in PICKLE_MAGIC or path.suffix in (".pkl", ".pickle"):
+            raise UnsafeModel(f"refusing to start: {path} is a pickle file; paperkg never loads pickles "
+                              "(remove the file)")
+
+
 class WriterLock:
     """An exclusive flock on DATA/writer.lock naming the owner's pid; released when the process dies."""
 

@@ -189,8 +189,15 @@ class KnowledgeBase:
                 changed = [o.id for o in outcomes if o.status != "unchanged"]
                 self.derived.apply(version, changed, [], {w.id: w.vectors for w in writes})
         by_id = {w.id: w for w in writes}
-        report = [IngestedPaper(o.id, o.title, o.status, _refs(by_id[o.id].extraction),
-                                len(by_id[o.id].extraction.relations)) for o in outcomes]
+        displaced = {normalise_title(p.title) for p in superseded}
+        report = []
+        for outcome in outcomes:
+            write = by_id[outcome.id]
+            status = outcome.status
+            if status == "created" and normalise_title(write.paper.title) in displaced:
+                status = "replaced"  # it replaced an earlier paper of the same request
+            report.append(IngestedPaper(outcome.id, outcome.title, status, _refs(write.extraction),
+                                        len(write.extraction.relations)))
         report += [IngestedPaper(self._id_for(p), p.title, "superseded", [], 0) for p in superseded]
         return IngestReport(version, report)
 
@@ -304,10 +311,10 @@ class KnowledgeBase:
             raise InvalidParameter("empty query")
         if not 1 <= k <= 100:
             raise InvalidParameter("k must be between 1 and 100")
-        vector = self.encoder.encode_query(query)
+        self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
             allowed = views.resolve_filters(filters or {}, self.graph, self.entities, self.vocabulary)
-            return self.derived.search(query, vector, k, allowed)
+            return self.derived.search(query, k, allowed)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
         with self.lock.read():

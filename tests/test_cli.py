@@ -108,7 +108,12 @@ def test_read_commands(run: Any, small: Path) -> None:
                  "--format", "csv")
     assert sparql.stdout.splitlines() == ["n", "12"]
     turtle = run("export", "--format", "turtle")
-    assert turtle.exit_code == 0 and "ontology#Paper" in turtle.stdout
+    assert turtle.exit_code == 0
+    import rdflib
+
+    graph = rdflib.Graph().parse(data=turtle.stdout, format="turtle")
+    papers = set(graph.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/paperkg/ontology#Paper")))
+    assert len(papers) == 12
 
 
 def test_unknown_paper_and_unsafe_sparql_exit_non_zero(run: Any, small: Path) -> None:

@@ -33,7 +33,7 @@ def list_papers(
 
 @router.post("", response_model=schemas.IngestReport, dependencies=[Writer],
              summary="Add or update papers (one object, a list, or {'papers': [...]}); all or nothing")
-def add_papers(kb: KB, body: schemas.PaperIn | list[schemas.PaperIn] | schemas.PapersIn) -> IngestReport:
+def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.PapersIn) -> IngestReport:
     items = body.papers if isinstance(body, schemas.PapersIn) else body if isinstance(body, list) else [body]
     papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]")
               for i, p in enumerate(items)]

@@ -293,6 +293,14 @@ class Store:
             self._db.execute(sql + " ORDER BY id")
         return [StoredRelation(*row) for row in rows]
 
+    def passages_head(self) -> Iterator[tuple[str, int, int, int, bytes]]:
+        """The first stored passage, if any (its vector gives the embedding dimension)."""
+        yield from self._db.execute("SELECT paper_id, ord, start, end, vector FROM passages LIMIT 1")
+
+    def passage_spans(self, paper_id: str) -> list[tuple[int, int]]:
+        rows = self._db.execute("SELECT start, end FROM passages WHERE paper_id = ? ORDER BY ord", (paper_id,))
+        return [(int(a), int(b)) for a, b in rows]
+
     def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[tuple[str, int, int, int, bytes]]:
         """(paper id, ord, start, end, float32 vector bytes), in paper then passage order."""
         sql = "SELECT paper_id, ord, start, end, vector FROM passages"

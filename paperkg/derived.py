@@ -1,0 +1,257 @@
+"""Everything derived from the store of record: dense and keyword indexes, the networkx graph, the entity lookup,
+the RDF graph and its SPARQL executor. Each is brought up to date from the store at start-up and after each write.
+
+Index files live in DATA/index/ and carry the data version they reflect; at start-up an index that is missing,
+corrupt, or behind the store is caught up from the stored vectors and texts (never by re-embedding).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embeddings.dense import DenseIndex
+from embeddings.keyword import KeywordIndex, keyword_text
+from embeddings.ranking import rank
+from embeddings.ranking import similar as similar_papers
+from graph import export as property_export
+from graph.rdf import RDFGraph, ontology_turtle
+from graph.related import RelatedTechniques
+from graph.sparql import SparqlExecutor, SparqlResult
+from paperkg.errors import CorruptData, InvalidInput, NotFound
+from paperkg.fsutil import scan_for_pickles
+from paperkg.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
+
+if TYPE_CHECKING:
+    from paperkg.kb import KnowledgeBase
+
+log = logging.getLogger("paperkg")
+INDEX_DIR = "index"
+RDF_FORMATS = ("turtle", "ntriples", "jsonld")
+FACET_DEPTH = 50
+
+
+class DerivedViews:
+    """The derived structures of one knowledge base. Writers call `apply` under the write lock."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.dir = kb.settings.data / INDEX_DIR
+        self.dense: DenseIndex | None = None
+        self.keyword = KeywordIndex()
+        self.rdf = RDFGraph(kb.settings.base_iri, kb.vocabulary, kb.extractor.version,
+                            kb.settings.seeds / "ontology.ttl")
+        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, kb.settings, snapshot=kb.lock.read)
+        self.related_ranker = RelatedTechniques()
+
+    # -- start-up ------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
+        scan_for_pickles(self.kb.settings.data)
+        store = self.kb.store
+        revs = store.paper_revs()
+        version = store.version
+        self.dense = self._load_dense(revs)
+        self.keyword = self._load_keyword(revs)
+        self.kb.graph.rebuild(store)
+        self.kb.entities.rebuild(store)
+        self.rdf.rebuild(store)
+        self.sparql_executor.invalidate(version)
+        if not self.kb.read_only:
+            self.save(version)
+
+    def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
+        dim = self._stored_dim()
+        index: DenseIndex | None = None
+        indexed = -1
+        try:
+            if (self.dir / "dense.manifest.json").exists():
+                index, indexed = DenseIndex.load(self.dir)
+        except CorruptData as error:
+            log.warning("rebuilding the dense index: %s", error.detail)
+        stale_dim = index is not None and dim is not None and index.dim != dim
+        if index is not None and (stale_dim or index.ann_threshold != self.kb.settings.ann_threshold):
+            index = None
+        if index is None:
+            index, indexed = DenseIndex(dim or 1, self.kb.settings.ann_threshold), -1
+        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed:
+            log.info("dense index: catching up %d changed and %d removed papers", len(changed), len(removed))
+            index.remove([*changed, *removed])
+            index.add_many(self._stored_vectors(changed))
+        return index
+
+    def _load_keyword(self, revs: dict[str, int]) -> KeywordIndex:
+        index, indexed = KeywordIndex(), -1
+        try:
+            if (self.dir / "keyword.manifest.json").exists():
+                index, indexed = KeywordIndex.load(self.dir)
+        except CorruptData as error:
+            log.warning("rebuilding the keyword index: %s", error.detail)
+        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed:
+            index.remove([*changed, *removed])
+            index.add({p.id: keyword_text(p.title, p.abstract) for p in self.kb.store.papers(changed)})
+        return index
+
+    def _stored_dim(self) -> int | None:
+        for row in self.kb.store.passages_head():
+            return len(row[4]) // 4
+        return None
+
+    def _stored_vectors(self, paper_ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        current: str | None = None
+        rows: list[np.ndarray] = []
+        for pid, _, _, _, blob in self.kb.store.passages(paper_ids):
+            if pid != current and current is not None:
+                yield current, np.stack(rows)
+                rows = []
+            current = pid
+            rows.append(np.frombuffer(blob, dtype=np.float32))
+        if current is not None:
+            yield current, np.stack(rows)
+
+    # -- writes ------------------------------------------------------------------------------------------
+
+    def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
+              vectors: dict[str, np.ndarray]) -> None:
+        """Bring every derived structure to `version` after a committed write (caller holds the write lock)."""
+        store = self.kb.store
+        touched: set[str] = set()
+        try:
+            if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
+                self.dense = DenseIndex(_dim(vectors, 1), self.kb.settings.ann_threshold)
+            self.dense.remove([*changed, *removed])
+            self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
+            self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
+            self.keyword.remove([*changed, *removed])
+            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in store.papers(changed)})
+            for pid in [*changed, *removed]:
+                touched.update(e for e, *_ in self.kb.graph.paper_entities(pid))
+            self.kb.graph.sync(store, changed, removed)
+            touched.update(e for pid in changed for e, *_ in self.kb.graph.paper_entities(pid))
+            self.kb.entities.sync(store, touched)
+            self.rdf.sync(store, changed, removed)
+        except Exception:
+            log.exception("derived views failed to apply version %d; rebuilding them from the store", version)
+            self.load()
+            raise
+        self.sparql_executor.invalidate(version)
+        self.related_ranker.invalidate()
+        if not self.kb.read_only:
+            self.save(version)
+
+    def save(self, version: int) -> None:
+        """Write index files atomically; a failure leaves the previous files (the store stays the record)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if self.dense is not None:
+                self.dense.save(self.dir, version)
+            self.keyword.save(self.dir, version)
+        except Exception as error:  # derived files are caches; the committed store is the record
+            log.warning("could not save index files (they will be caught up at the next start): %s", error)
+
+    def close(self) -> None:
+        self.sparql_executor.close()
+
+    # -- reads (caller holds the read lock) -----------------------------------------------------------
+
+    def search(self, query: str, k: int, allowed: set[str] | None) -> SearchResults:
+        if self.dense is None or not len(self.dense):
+            return SearchResults(query, [], {})
+        hits = rank(query, max(k, FACET_DEPTH), self.dense, self.keyword, self.kb.encoder, allowed)
+        papers = {p.id: p for p in self.kb.store.papers([h.paper_id for h in hits[:k]])}
+        results = []
+        for hit in hits[:k]:
+            paper = papers.get(hit.paper_id)
+            if paper is None:
+                continue
+            spans = self.kb.store.passage_spans(paper.id)
+            start, end = spans[hit.passage_ord] if hit.passage_ord < len(spans) else (0, len(paper.abstract))
+            results.append(SearchHit(paper.id, paper.title, round(hit.score, 6), paper.abstract[start:end],
+                                     self._matched_entities(paper.id, query)))
+        facets = self.kb.graph.facets([h.paper_id for h in hits])
+        return SearchResults(query, results, facets)
+
+    def _matched_entities(self, paper_id: str, query: str) -> list[EntityRef]:
+        """The paper's entities, those named in the query first."""
+        lowered = query.lower()
+        refs = {eid: EntityRef(eid, name, etype) for eid, etype, name, _ in self.kb.graph.paper_entities(paper_id)}
+        return sorted(refs.values(), key=lambda r: (r.name.lower() not in lowered, r.type, r.name))
+
+    def similar(self, pid: str, k: int) -> list[ScoredPaper]:
+        if self.dense is None:
+            return []
+        hits = similar_papers(pid, k, self.dense, self.keyword)
+        titles = {p.id: p.title for p in self.kb.store.papers([h.paper_id for h in hits])}
+        return [ScoredPaper(h.paper_id, titles.get(h.paper_id, ""), round(h.score, 6)) for h in hits]
+
+    def related(self, technique: str, k: int) -> tuple[EntityRef, list[RelatedTechnique]]:
+        target = self._technique(technique)
+        dense = self.dense
+
+        def paper_vector(pid: str) -> np.ndarray | None:
+            if dense is None or pid not in dense:
+                return None
+            vectors = dense.vectors(pid)
+            return vectors.mean(axis=0) if len(vectors) else None
+
+        def titles(ids: list[str]) -> dict[str, str]:
+            return {p.id: p.title for p in self.kb.store.papers(ids)}
+
+        node = self.kb.graph.g.nodes[target]
+        results = self.related_ranker.rank(self.kb.graph, self.kb.vocabulary, target, k, self.kb.store.version,
+                                    paper_vector, titles)
+        return EntityRef(target, node["name"], node["type"]), results
+
+    def _technique(self, name: str) -> str:
+        graph = self.kb.graph.g
+        candidates = [name, f"technique/{name}"]
+        for candidate in candidates:
+            if candidate in graph and graph.nodes[candidate].get("type") == "Technique":
+                return candidate
+        matches = self.kb.entities.lookup(name, "Technique", limit=1)
+        if not matches or matches[0].entity_id not in graph:
+            raise NotFound(f"no technique matching {name!r}")
+        return matches[0].entity_id
+
+    def sparql(self, query: str, accept: str | None, fmt: str | None) -> SparqlResult:
+        return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
+
+    def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
+        if fmt in RDF_FORMATS:
+            return self.rdf.export_media_type(fmt), self.rdf.export(fmt)
+        if fmt in property_export.PROPERTY_FORMATS:
+            snapshot = property_export.snapshot(self.kb.graph.g)
+            return property_export.PROPERTY_FORMATS[fmt], property_export.stream(snapshot, fmt)
+        allowed = ", ".join((*RDF_FORMATS, *property_export.PROPERTY_FORMATS))
+        raise InvalidInput(f"unknown export format {fmt[:20]!r}; use one of {allowed}")
+
+    def ontology(self) -> str:
+        return ontology_turtle(self.kb.settings.base_iri, self.kb.settings.seeds / "ontology.ttl").decode()
+
+    def index_stats(self) -> dict[str, Any]:
+        dense = self.dense.stats() if self.dense is not None else {}
+        return {**dense, "dim": self.dense.dim if self.dense else None, "keyword": self.keyword.stats()}
+
+    def rdf_stats(self) -> dict[str, Any]:
+        return {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
+                "sparql": self.sparql_executor.stats()}
+
+
+def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:
+    """Papers an index at `indexed_version` lacks or holds stale, and papers it holds that the store does not."""
+    changed = sorted(pid for pid, rev in revs.items() if rev > indexed_version or pid not in indexed)
+    removed = sorted(indexed - revs.keys())
+    return changed, removed
+
+
+def _dim(vectors: dict[str, np.ndarray], default: int) -> int:
+    for matrix in vectors.values():
+        if matrix.ndim == 2 and matrix.shape[1]:
+            return int(matrix.shape[1])
+    return default
