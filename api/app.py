@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.limits import BodyLimit
-from api.routes import entities, export, health, papers, search, sparql
+from api.routes import ROUTERS
 from paperkg import __version__
 from paperkg.kb import KnowledgeBase
 from paperkg.settings import Settings
@@ -39,8 +39,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     if kb is not None:
         app.state.kb = kb
     problems.install(app)
-    for module in (health, papers, search, entities, sparql, export):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept"])

@@ -11,9 +11,9 @@ from api.deps import KB
 from paperkg.errors import InvalidInput, QueryRefused
 
 router = APIRouter(tags=["sparql"])
-RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {t: {} for t in ("application/sparql-results+json", "application/sparql-results+xml",
-                                               "text/csv", "text/tsv", "text/turtle", "application/n-triples",
-                                               "application/ld+json")}}}
+MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tsv",
+               "text/turtle", "application/n-triples", "application/ld+json")
+RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {t: {} for t in MEDIA_TYPES}}}
 FORM = "application/x-www-form-urlencoded"
 
 
