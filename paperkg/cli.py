@@ -286,6 +286,7 @@ def serve(host: str, port: int, data: Path | None) -> None:
 
     kb = _open(data)
     try:
+        kb.warm_up()
         if kb.paper_count() == 0 and not kb.read_only:
             papers = [p for path in expand([kb.settings.seeds]) for p in read_papers(path)]
             click.echo(f"building the knowledge base from {len(papers)} seed papers", err=True)

@@ -135,6 +135,10 @@ class KnowledgeBase:
                     self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size)
         return self._encoder
 
+    def warm_up(self) -> None:
+        """Load and vet the model and run one query through it, so the first request pays for neither."""
+        self.encoder.encode_query("warm up")
+
     def manifest(self) -> Manifest:
         return Manifest(SCHEMA_VERSION, self.store.meta("model") or self.model_id,
                         self.store.meta("extractor_version") or self.extractor.version)

@@ -70,6 +70,8 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_mutex = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         if not read_only:
             try:
@@ -100,10 +102,20 @@ class Store:
     def _db(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = self._connect()
+            conn = self._connect()
+            with self._readers_mutex:
+                self._readers.append(conn)
+            self._local.conn = conn
         return conn
 
     def close(self) -> None:
+        """Close every connection, the readers of all threads included: a connection left open past the end of
+        the store could later checkpoint the WAL behind another process's back."""
+        with self._readers_mutex:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        self._local = threading.local()
         if self._writer is not None:
             self._writer.close()
             self._writer = None

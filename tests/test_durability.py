@@ -1,0 +1,226 @@
+"""Durability and faults: kill -9 during ingest, corrupt derived files, planted pickles, unsafe models,
+disk full, read-only data directory, concurrent writers and readers, hostile input."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.kill_test import make_papers
+from bench.kill_test import run as kill_trials
+from paperkg.errors import InvalidInput, ReadOnly, StorageFull, UnsafeModel
+from paperkg.kb import KnowledgeBase
+from paperkg.records import PaperInput
+from paperkg.settings import Settings
+
+
+@pytest.mark.slow
+def test_kill_nine_loses_nothing_acknowledged() -> None:
+    trials, lost, inconsistencies = kill_trials(4, seed=2, verbose=False)
+    assert (trials, lost, inconsistencies) == (4, 0, 0)
+
+
+def _index_files(settings: Settings) -> list[Path]:
+    return sorted(p for p in (settings.data / "index").iterdir() if not p.name.endswith(".manifest.json"))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete-manifest", "garbage-manifest"])
+def test_corrupt_index_files_are_rebuilt_from_the_store(settings: Settings, seed_papers: list[PaperInput],
+                                                        damage: str) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:10])
+        expected = kb.search("sparse attention for long prompts", 5)
+    for path in _index_files(settings):
+        data = path.read_bytes()
+        if damage == "truncate":
+            path.write_bytes(data[: len(data) // 2])
+        elif damage == "zero":
+            path.write_bytes(b"")
+        elif damage == "flip":
+            path.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])
+    for manifest in (settings.data / "index").glob("*.manifest.json"):
+        if damage == "delete-manifest":
+            manifest.unlink()
+        elif damage == "garbage-manifest":
+            manifest.write_bytes(b"\x00garbage")
+    with KnowledgeBase.open(settings) as kb:
+        stats = kb.stats()
+        assert stats["index"]["papers"] == 10 and stats["index"]["keyword"]["papers"] == 10
+        again = kb.search("sparse attention for long prompts", 5)
+        assert [h.id for h in again.results] == [h.id for h in expected.results]
+
+
+def test_planted_pickle_refused_at_start(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:2])
+    (settings.data / "index" / "evil.bin").write_bytes(pickle.dumps({"x": 1}))
+    with pytest.raises(UnsafeModel, match=r"evil\.bin is a pickle"):
+        KnowledgeBase.open(settings)
+
+
+def test_custom_model_code_refused(settings: Settings, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "modules.json").write_text(json.dumps([{"idx": 0, "name": "0", "path": "",
+                                                     "type": "evil_package.Backdoor"}]), encoding="utf-8")
+    (model / "model.safetensors").write_bytes(b"")
+    with KnowledgeBase.open(settings.model_copy(update={"model": str(model)})) as kb, \
+            pytest.raises(UnsafeModel, match="outside sentence_transformers"):
+        kb.add_papers([PaperInput("T", "An abstract.")])
+
+
+def test_disk_full_during_commit_keeps_previous_data(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    version = kb.store.version
+    original = kb.store._write_paper
+
+    def full(*args: object, **kwargs: object) -> object:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(kb.store, "_write_paper", full)
+    with pytest.raises(StorageFull):
+        kb.add_papers([PaperInput("Disk Full Paper", "An abstract that will not fit.")])
+    monkeypatch.setattr(kb.store, "_write_paper", original)
+    assert kb.store.version == version and kb.paper_count() == 20
+    assert kb.search("disk full paper", 3).results[0].title != "Disk Full Paper"
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "disk"
+    if not _mount_tmpfs(mount, "3m"):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_real_disk_full_then_read_only(small_disk: Path, seed_papers: list[PaperInput]) -> None:
+    settings = Settings(data=small_disk / "data", model="hashing")
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:5])
+        filler = small_disk / "filler"
+        with open(filler, "wb") as handle:
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+                    handle.flush()
+            except OSError:
+                pass
+        big = [PaperInput(f"Filler paper {i}", " ".join(seed_papers[i % 50].abstract for _ in range(20)))
+               for i in range(40)]
+        with pytest.raises((StorageFull, ReadOnly)):
+            kb.add_papers(big)
+        assert kb.paper_count() == 5
+        assert kb.search("quantization", 3).results
+    filler.unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with KnowledgeBase.open(settings) as kb:
+        assert kb.read_only and kb.paper_count() == 5
+        assert kb.search("vision transformer sparsity", 3).results
+        with pytest.raises(ReadOnly):
+            kb.add_papers([PaperInput("New", "Abstract.")])
+
+
+def test_read_only_server_answers_503_on_writes(kb: KnowledgeBase) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    kb.read_only = True
+    with TestClient(create_app(kb.settings, kb)) as client:
+        response = client.post("/papers", json={"title": "T", "abstract": "A."})
+        assert response.status_code == 503 and response.headers["content-type"].startswith("application/problem")
+        assert client.get("/health").json()["read_only"] is True
+        assert client.get("/search", params={"q": "quantization"}).status_code == 200
+
+
+@pytest.mark.slow
+def test_concurrent_writers_and_readers_no_5xx(tmp_path: Path) -> None:
+    from bench._server import running_server
+
+    papers = make_papers(60, 99)
+    acknowledged: set[str] = set()
+    failures: list[str] = []
+    stop = threading.Event()
+    with running_server(tmp_path / "data", env={"PAPERKG_MODEL": "hashing"}) as url:
+        def writer(chunk: list[dict[str, str]]) -> None:
+            with httpx.Client(base_url=url, timeout=60) as client:
+                for start in range(0, len(chunk), 3):
+                    batch = chunk[start:start + 3]
+                    response = client.post("/papers", json=batch)
+                    if response.status_code == 200:
+                        acknowledged.update(p["title"] for p in batch)
+                    else:
+                        failures.append(f"POST {response.status_code}")
+
+        def reader(n: int) -> None:
+            with httpx.Client(base_url=url, timeout=60) as client:
+                while not stop.is_set():
+                    for response in (client.get("/search", params={"q": "speculative decoding"}),
+                                     client.get("/papers", params={"limit": 5}),
+                                     client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}),
+                                     client.get("/stats")):
+                        if response.status_code >= 500:
+                            failures.append(f"{response.request.url.path} {response.status_code}")
+
+        writers = [threading.Thread(target=writer, args=(papers[i::3],)) for i in range(3)]
+        readers = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+        for thread in writers + readers:
+            thread.start()
+        for thread in writers:
+            thread.join(timeout=240)
+        stop.set()
+        for thread in readers:
+            thread.join(timeout=60)
+        health = httpx.get(url + "/health", timeout=30).json()
+    assert not failures, failures[:5]
+    assert len(acknowledged) == 60
+    assert health["papers"] == 111 + 60
+
+
+def test_hostile_jsonl_rejected_before_any_work(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "huge.jsonl"
+    lines = [json.dumps({"title": f"Paper {i}", "abstract": "Short abstract."}) for i in range(100_000)]
+    lines[99_998] = '{"title": "Broken", "abstract": '
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from paperkg.sources import read_papers
+
+    with pytest.raises(InvalidInput, match=r"huge.jsonl:99999: not JSON"):
+        read_papers(path)
+    with KnowledgeBase.open(settings) as kb:
+        assert kb.paper_count() == 0
+
+
+def test_ten_megabyte_body_refused_without_reading(client: object) -> None:
+    from fastapi.testclient import TestClient
+
+    assert isinstance(client, TestClient)
+    body = b'{"title": "T", "abstract": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+    response = client.post("/papers", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert client.get("/health").json()["papers"] == 20
+
+
+def test_stored_files_are_never_pickles(kb: KnowledgeBase) -> None:
+    for path in kb.settings.data.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes()[:2] not in (b"\x80\x04", b"\x80\x05", b"\x80\x03"), path
+    assert os.path.exists(kb.settings.data / "manifest.json")
