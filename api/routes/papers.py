@@ -19,7 +19,7 @@ PaperId = Annotated[str, Path(min_length=1, max_length=128)]
 def list_papers(
     kb: KB,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     hardware: Annotated[str | None, Query(max_length=200)] = None,
     technique: Annotated[str | None, Query(max_length=200)] = None,
     dataset: Annotated[str | None, Query(max_length=200)] = None,
