@@ -103,3 +103,39 @@ def test_model_change_triggers_reembedding(settings: Settings, seed_papers: list
         assert kb.store.meta("model", ) == kb.model_id
         assert kb.stats()["index"]["dim"] == 128
         assert kb.search("quantization", 3).results
+
+
+def test_readers_see_a_paper_everywhere_or_nowhere(kb: KnowledgeBase) -> None:
+    import threading
+
+    from paperkg.ids import paper_id
+
+    papers = [PaperInput(f"Atomic Visibility {i}", f"We propose AV{i}, which runs 2.{i}x faster than vLLM on an A100.")
+              for i in range(12)]
+    ids = [paper_id(p.title) for p in papers]
+    torn: list[tuple[str, tuple[bool, ...]]] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            with kb.lock.read():
+                revs = kb.store.paper_revs()
+                dense = kb.derived.dense
+                for pid in ids:
+                    seen = (pid in revs, f"paper/{pid}" in kb.graph.g, dense is not None and pid in dense,
+                            pid in kb.derived.keyword, kb.derived.rdf.has_paper(pid))
+                    if len(set(seen)) > 1:
+                        torn.append((pid, seen))
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for paper in papers:
+        kb.add_papers([paper])
+    for pid in ids[::2]:
+        kb.remove_paper(pid)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert not torn, torn[:3]
+    assert kb.paper_count() == 20 + 6
