@@ -2,12 +2,14 @@
 
 Every concept has an entity id "<type>/<slug>" (e.g. "technique/lora", "hardware/nvidia-a100"); the same id names
 the entity in the store, the graphs and the API. CSV tables have the columns `id`, `name`, `aliases`
-("|"-separated); every other non-empty column becomes an attribute (numbers parsed).
+("|"-separated); every other non-empty column becomes an attribute (numbers parsed). `lexicon.json` holds the
+extractor's word lists (trigger words, stop lists), kept as data beside the vocabulary.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +43,9 @@ class Concept:
 class Vocabulary:
     """All concepts by id, with the technique taxonomy (broader / narrower)."""
 
-    def __init__(self, concepts: dict[str, Concept]) -> None:
+    def __init__(self, concepts: dict[str, Concept], lexicon: dict[str, Any] | None = None) -> None:
         self.concepts = concepts
+        self.lexicon: dict[str, Any] = lexicon or {}
         self._narrower: dict[str, list[str]] = {}
         for concept in concepts.values():
             for parent in concept.broader:
@@ -59,7 +62,9 @@ class Vocabulary:
             table = directory / name
             if table.exists():
                 concepts.update({c.id: c for c in _read_table(table, entity_type)})
-        return cls(concepts)
+        lexicon_file = directory / "lexicon.json"
+        lexicon = json.loads(lexicon_file.read_text(encoding="utf-8")) if lexicon_file.exists() else {}
+        return cls(concepts, lexicon)
 
     def __len__(self) -> int:
         return len(self.concepts)

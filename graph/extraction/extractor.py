@@ -1,0 +1,218 @@
+"""The extractor: vocabulary and pattern mentions -> canonical entities -> evidence-backed relations."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from graph.extraction.compare import Claim, Comparisons, metric_of
+from graph.extraction.entities import Builder, Entity, Field, Typer, resolve
+from graph.extraction.finders import Cand, Finder
+from graph.extraction.gazetteer import Gazetteer
+from graph.extraction.lexicon import Lexicon
+from graph.extraction.mentions import URL, Mentions, entity_keys
+from graph.extraction.names import clean, is_name_token, unseen_key
+from graph.extraction.relations import PaperRelations, evidence_at
+from graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
+from graph.vocabulary import Vocabulary
+from paperkg.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+
+_SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere)\b")
+_URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
+
+
+class Extractor:
+    """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
+
+    version = "2.0.0"
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.lex = Lexicon.from_data(vocabulary.lexicon)
+        self.gazetteer = Gazetteer(vocabulary)
+        self.finder = Finder(vocabulary, self.lex, self.gazetteer)
+        self.typer = Typer(self.lex, vocabulary)
+        self.mentions = Mentions(vocabulary, self.lex, self.finder, self.typer)
+        self.builder = Builder(vocabulary, self.lex)
+        self.compare = Comparisons(self.lex)
+        self.paper_relations = PaperRelations(self.lex)
+
+    def extract(self, title: str, abstract: str) -> Extraction:
+        title, abstract = title or "", abstract or ""
+        fields = [Field("title", title), Field("abstract", abstract)]
+        texts = {"title": title, "abstract": abstract}
+        spans = {"title": sentences(title), "abstract": sentences(abstract)}
+        for fld in fields:
+            r = runs(fld.text)
+            fld.norm = r.norm
+            fld.cands += self.finder.vocab(fld.text, r)
+            fld.cands += self.finder.hardware(fld.text)
+            fld.cands += self.finder.sized_models(fld.text)
+            fld.cands += self.finder.datasets(fld.text)
+        long_forms = self.mentions.acronyms(fields)
+        proposed = self.mentions.proposed(fields, spans["abstract"], long_forms)
+        self.mentions.unseen(fields)
+        for fld in fields:
+            limit = min(len(fld.text), MAX_CHARS)
+            urls = [m.span() for m in URL.finditer(fld.text, 0, limit)] if _URLISH.search(fld.text, 0, limit) else []
+            masks = [m.span() for m in self.lex.masked_re.finditer(fld.text, 0, limit)]
+            if urls or masks:
+                fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
+                             and not any(s <= c.start and c.end <= e for s, e in masks)]
+        chosen = {fld.name: resolve(fld) for fld in fields}
+        entities = self.builder.build(fields, chosen)
+        for entity in entities:
+            score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
+            entity.proposed = max(entity.proposed, score)
+        entities = self.mentions.more_proposals(entities, texts)
+        claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities)
+        return self._assemble(entities, claims, texts, spans)
+
+    # -- comparisons -------------------------------------------------------------------------------------------
+    def _claims(self, text: str, spans: list[Sentence], chosen: list[Cand],
+                entities: list[Entity]) -> tuple[list[tuple[Claim, list[str]]], list[Entity]]:
+        mention_at = {c.start: c.end for c in chosen}
+        key_at = {c.start: self.builder.resolve_key(c.key) for c in chosen}
+        by_key = {e.key: e for e in entities}
+        self.compare.techniques = {c.start for c in chosen if c.type == "Technique"}
+        self.compare.specific = {c.start for c in chosen if c.concept and c.concept not in self.lex.weak and
+                                 len(self.vocabulary.ancestors(c.concept)) >= 2}
+        out = []
+        for claim in self.compare.claims(text, spans, mention_at):
+            keys = []
+            for start, end in claim.objects:
+                key = key_at.get(start)
+                if key is None or mention_at.get(start) != end:
+                    name = clean(text[start:end])
+                    if not name or name.lower() in self.lex.generic_names or len(name) > 60:
+                        keys.append("")
+                        continue
+                    entity_type = self.lex.head_type(name) if not is_name_token(name.split()[0]) else None
+                    entity_type = entity_type if entity_type in ("Model", "Technique") else "Technique"
+                    key = unseen_key(entity_type, name)
+                    if key not in by_key:
+                        by_key[key] = Entity(key, entity_type, None)  # type: ignore[arg-type]
+                        entities.append(by_key[key])
+                    entity = by_key[key]
+                    entity.mentions.append(("abstract", start, end))
+                    entity.surfaces.append(text[start:end])
+                keys.append(key)
+            out.append((claim, keys))
+        return out, entities
+
+    # -- assembly ----------------------------------------------------------------------------------------------
+    def _assemble(self, entities: list[Entity], claims: list[tuple[Claim, list[str]]], texts: dict[str, str],
+                  spans: dict[str, list[Sentence]]) -> Extraction:
+        by_key = {e.key: e for e in entities}
+        starts = [sp.start for sp in spans["abstract"]]
+        where: dict[str, dict[int, list[int]]] = {}
+        for entity in entities:
+            places = where.setdefault(entity.key, {})
+            for f, st, _ in entity.mentions:
+                if f == "abstract":
+                    places.setdefault(bisect_right(starts, st) - 1, []).append(st)
+        proposed = sorted((e for e in entities if e.proposed), key=lambda e: (-e.proposed, e.first("abstract") or 0))
+        hardware_keys = [e.key for e in entities if e.type == "Hardware"]
+        relations: list[ExtractedRelation] = []
+        seen: dict[tuple[str, str], ExtractedRelation] = {}
+        compared: dict[str, set[int]] = {}
+        for claim, keys in claims:
+            index = bisect_right(starts, claim.sentence.start) - 1
+            subject = self._subject(claim, index, proposed, entities, where)
+            hardware = next((k for k in hardware_keys if index in where[k]), None)
+            anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
+            metric = metric_of(claim.sentence.text, self.lex, anchor)
+            for key, factor in zip(keys, claim.factors, strict=False):
+                obj = by_key.get(key)
+                if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
+                    continue
+                if obj.weak and all(s.islower() for s in obj.surfaces):
+                    continue  # "attention", "fine-tuning": too generic to be a baseline
+                compared.setdefault(key, set()).add(index)
+                evidence = evidence_at(texts["abstract"], spans["abstract"], "abstract", claim.cue_start)
+                rel = ExtractedRelation(subject, "outperforms", key, evidence, claim.confidence, factor=factor,
+                                        metric=metric, hardware=hardware if hardware != key else None)
+                old = seen.get((subject, key))
+                if old is None:
+                    seen[(subject, key)] = rel
+                    relations.append(rel)
+                elif factor is not None and (old.factor is None or factor > old.factor):
+                    old.factor, old.metric, old.evidence = factor, metric, evidence
+        self._late_factors(claims, relations, proposed, entities, where, starts)
+        only_compared = {k for k, places in compared.items()
+                         if set(where[k]) <= places and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
+        background = self._background(spans["abstract"])
+        scene = {e.key for e in entities if not e.proposed and e.key not in compared
+                 and e.type in ("Technique", "Model") and all(f == "abstract" for f, _, _ in e.mentions)
+                 and set(where[e.key]) <= background}
+        for e in entities:
+            if e.key in scene and e.concept and e.type == "Technique":
+                e.weak = True  # a technique named only to set the scene is not one the paper uses
+        keep = [e for e in entities if not e.weak or e.key in compared or e.proposed]
+        relations = self.paper_relations.build(keep, texts, spans, set(compared), only_compared | scene) + relations
+        used = {r.object for r in relations} | {r.subject for r in relations}
+        keep = [e for e in keep if e.mentions and (not e.weak or e.key in used)]
+        return Extraction([self._entity(e, texts) for e in keep], relations)
+
+    @staticmethod
+    def _background(spans: list[Sentence]) -> set[int]:
+        """Sentences that set the scene: those before the paper first speaks of itself ("we", "this paper")."""
+        out: set[int] = set()
+        for index, sentence in enumerate(spans):
+            if _SELF.search(sentence.text):
+                break
+            out.add(index)
+        return out
+
+    def _late_factors(self, claims: list[tuple[Claim, list[str]]], relations: list[ExtractedRelation],
+                      proposed: list[Entity], entities: list[Entity], where: dict[str, dict[int, list[int]]],
+                      starts: list[int]) -> None:
+        """A factor stated without a baseline ("5.7x faster training (for Alpaca)") goes to the claim about a
+        baseline named in that sentence, or to the subject's only claim made earlier."""
+        for claim, _ in claims:
+            if claim.objects or not claim.factors or claim.factors[0] is None:
+                continue
+            index = bisect_right(starts, claim.sentence.start) - 1
+            value = claim.factors[0]
+            for rel in relations:
+                if rel.factor is None and index in where.get(rel.object, {}):
+                    rel.factor = value
+                    rel.metric = rel.metric or metric_of(claim.sentence.text, self.lex)
+            subject = self._subject(claim, index, proposed, entities, where)
+            mine = [r for r in relations if r.subject == subject]
+            if len(mine) == 1 and subject != PAPER and mine[0].factor is not None and value > mine[0].factor and \
+                    mine[0].evidence.start < claim.sentence.start and index in where.get(subject, {}):
+                mine[0].factor = value
+
+    @staticmethod
+    def _subject(claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
+                 where: dict[str, dict[int, list[int]]]) -> str:
+        """The proposed name the claim is about (named before the cue), else the paper's main proposal."""
+        if not proposed:
+            return PAPER
+        inside = [e for e in proposed if index in where[e.key]]
+        if claim.subject_hint is not None:
+            after = [e for e in inside if any(st >= claim.subject_hint for st in where[e.key][index])]
+            if after:
+                return after[0].key
+        before = [e for e in inside if any(st < claim.cue_start for st in where[e.key][index])]
+        if not before:
+            s = claim.sentence
+            opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)
+            models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key]
+                      and any(st < opening for st in where[e.key][index])]
+            if models:
+                return models[0].key
+        return (before or inside or proposed)[0].key
+
+    def _entity(self, entity: Entity, texts: dict[str, str]) -> ExtractedEntity:
+        name, aliases = self.builder.name_and_aliases(entity)
+        mentions = sorted({Mention(f, s, e, texts[f][s:e]) for f, s, e in entity.mentions},  # type: ignore[arg-type]
+                          key=lambda m: (m.field != "title", m.start))
+        concept = self.vocabulary.get(entity.concept) if entity.concept else None
+        attrs = dict(concept.attrs) if concept else {}
+        if entity.attrs.get("family"):
+            attrs["family"] = entity.attrs["family"]
+        return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
+
+

@@ -1,0 +1,230 @@
+"""Candidate mentions: vocabulary hits widened to their full surface form, plus patterns for names never seen.
+
+Each finder returns `Cand`s with exact offsets into one field (title or abstract).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from graph.extraction.gazetteer import Gazetteer, Hit
+from graph.extraction.lexicon import Lexicon
+from graph.extraction.names import ACRONYM_DEF, acronym_long_form, clean, is_name_token, unseen_key, valid_acronym
+from graph.extraction.text import MAX_CHARS, Runs, find_all, runs
+from graph.vocabulary import Vocabulary
+from paperkg.ids import slug
+from paperkg.records import EntityType
+
+
+@dataclass
+class Cand:
+    start: int
+    end: int
+    type: EntityType
+    key: str
+    source: str
+    """vocab, size, hw, acronym, long, proposed, dataset, name, np"""
+    score: float = 0.5
+    concept: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+_SIZE = re.compile(r"(?:[-_ ]?(?:\d+(?:\.\d+)?[BbMm](?![A-Za-z])|\d+(?:\.\d+)?[Kk](?![A-Za-z])|\d+x\d+[Bb]))+")
+_SIZE_TAIL = re.compile(r"(?:-(?:Instruct|Chat|chat|instruct|Base|base|hf|v\d[\d.]*|it))+")
+_VARIANT = re.compile(r"(?:[- ](?:Ti|S|B|L|H|G|g|XL|XXL|T|Tiny|Small|Base|Large|Huge|giant|Giant)(?:[/-]\d+)?"
+                      r"|/\d+)(?![\w/])")
+_SIZED = re.compile(r"(?<![\w.-])([A-Z][A-Za-z0-9.]{0,30}[a-zA-Z0-9](?:-[A-Z][A-Za-z0-9.]{0,30})?)"
+                    r"((?:[-_](?:\d+(?:\.\d+)?[BMK])|\s\d+(?:\.\d+)?B)(?:-\d+(?:\.\d+)?[BMK]){0,3})(?![\w/])")
+_DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-]{0,30}[\w+])(?:\s\([\w.-]{1,20}\))?"
+                      r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
+_NAME_THEN_LONG = re.compile(r"(?<![\w-])([A-Z][\w.+-]{1,30})\s*~?\s*\(\s*([A-Z][\w-]*(?:\s+[\w-]+){1,9})\s*\)")
+_CHAT_TAG = re.compile(r"-(?:Chat|chat|Instruct|instruct)")
+_MORE_SIZES = re.compile(r"/(\d+(?:\.\d+)?[BM])(?![\w])")
+_HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
+_GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
+
+
+class Finder:
+    """All candidate finders for one vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary, lexicon: Lexicon, gazetteer: Gazetteer) -> None:
+        self.vocabulary = vocabulary
+        self.lex = lexicon
+        self.gazetteer = gazetteer
+        vendor, line = lexicon.vendor_re, lexicon.line_re
+        self.vendor_before = re.compile(rf"(?:(?:{vendor})\s+)?(?:(?:{line})\s+)?$")
+        model = r"(?:(?:RTX|GTX|RX)\s?-?[A-Z]?\d{3,4}(?:\s?(?:Ti|Super|XTX|XT))?|[A-Z]{1,3}\d{2,4}[A-Z]{0,2})"
+        self.hw_named = re.compile(rf"\b(?:(?:{vendor})\s+)(?:(?:{line})\s+)?{model}\b|"
+                                   rf"\b(?:{line})\s+{model}\b|"
+                                   rf"\b{model}(?=\s*(?:GPU|FPGA|NPU|TPU|HPU|accelerator)s?\b)")
+        self.org_before = re.compile(rf"(?<![\w-])(?:{vendor})'?s?\s+$")
+        self.hw_tpu = re.compile(r"\b(?:Cloud\s+)?TPU[\s-]?v\d[a-z]?(?:\s?Pods?)?(?=s?\b)|\bGaudi[\s-]?\d\b")
+        self.size_families = {c.id for c in vocabulary.of_type("Model")}
+
+    # -- vocabulary hits, widened ------------------------------------------------------------------
+    def vocab(self, text: str, runs: Runs) -> list[Cand]:
+        out: list[Cand] = []
+        self.extra: list[Cand] = []
+        for hit in self.gazetteer.find(text, runs):
+            concept = self.vocabulary.get(hit.concept)
+            if concept is None:
+                continue
+            cand = Cand(hit.start, hit.end, concept.type, concept.id, "vocab", 0.9, concept.id)
+            if concept.type == "Hardware":
+                self._widen_hardware(text, cand)
+            elif concept.type == "Model":
+                self._widen_model(text, cand, hit)
+            out.append(cand)
+        return out + self.extra
+
+    def _widen_hardware(self, text: str, cand: Cand) -> None:
+        before = self.vendor_before.search(text, max(0, cand.start - 40), cand.start)
+        if before and before.start() < cand.start:
+            cand.start = before.start()
+        tail = _HW_TAIL.match(text, cand.end)
+        if tail:
+            cand.end = tail.end()
+        while cand.end > cand.start and text[cand.end - 1] in " -(":
+            cand.end -= 1
+
+    def _widen_model(self, text: str, cand: Cand, hit: Hit) -> None:
+        before = self.org_before.search(text, max(0, cand.start - 30), cand.start)
+        if before and before.start() < cand.start:
+            cand.start = before.start()
+        tag = _CHAT_TAG.match(text, cand.end)
+        size = _SIZE.match(text, tag.end() if tag and _SIZE.match(text, tag.end()) else cand.end)
+        if size and size.group().strip("-_ "):
+            sized = slug(size.group())
+            cand.end = size.end()
+            tail = _SIZE_TAIL.match(text, cand.end)
+            if tail:
+                cand.end = tail.end()
+            key = f"{cand.key}-{sized}"
+            known = self.vocabulary.get(key)
+            family = cand.key
+            cand.key = known.id if known else key
+            cand.concept = known.id if known else None
+            cand.attrs["family"] = hit.concept
+            pos = cand.end
+            while (more := _MORE_SIZES.match(text, pos)) is not None:
+                pos = more.end()
+                extra = Cand(more.start(1), more.end(1), "Model", f"{family}-{slug(more.group(1))}", "size", 0.8)
+                extra.attrs["family"] = hit.concept
+                extra.aliases.append(f"{self.vocabulary.concepts[hit.concept].label}-{more.group(1)}")
+                self.extra.append(extra)
+            return
+        variant = _VARIANT.match(text, cand.end)
+        if variant:
+            cand.end = variant.end()
+            key = f"{cand.key}-{slug(variant.group())}"
+            known = self.vocabulary.get(key)
+            cand.key = known.id if known else key
+            cand.concept = known.id if known else None
+            cand.attrs["family"] = hit.concept
+
+    # -- unseen hardware -----------------------------------------------------------------------------
+    def hardware(self, text: str) -> list[Cand]:
+        out = []
+        limit = min(len(text), MAX_CHARS)
+        for regex in (self.hw_named, self.hw_tpu):
+            for m in regex.finditer(text, 0, limit):
+                end = m.end()
+                tail = _HW_TAIL.match(text, end)
+                if tail:
+                    end = tail.end()
+                name = text[m.start():m.end()]
+                out.append(Cand(m.start(), end, "Hardware", unseen_key("Hardware", name), "hw", 0.7))
+        return out
+
+    # -- unseen model sizes: "Qwen-14B", "Chameleon 7B", "Yi-200K" ------------------------------------
+    def sized_models(self, text: str) -> list[Cand]:
+        out = []
+        for m in _SIZED.finditer(text, 0, min(len(text), MAX_CHARS)):
+            base = m.group(1)
+            if base in self.lex.generic_acronyms or base.upper() in {"FP", "INT", "BF", "W", "A"}:
+                continue
+            if not is_name_token(base) and (re.search(r"(?:^|[.!?:]\s+)$", text[max(0, m.start() - 3):m.start()])
+                                            or base.lower().endswith(("ing", "ed", "es"))):
+                continue
+            end = m.end()
+            tail = _SIZE_TAIL.match(text, end)
+            if tail:
+                end = tail.end()
+            name = text[m.start():end]
+            out.append(Cand(m.start(), end, "Model", unseen_key("Model", name), "size", 0.75,
+                            attrs={"base": base}))
+        return out
+
+    # -- acronym definitions -------------------------------------------------------------------------
+    def acronyms(self, text: str) -> list[tuple[Cand, Cand]]:
+        """(long form, short form) pairs for "Long Form (LF)"; typed and keyed later."""
+        pairs = []
+        for m in ACRONYM_DEF.finditer(text, 0, min(len(text), MAX_CHARS)):
+            short = m.group(1).rstrip(".")
+            if not valid_acronym(short):
+                continue
+            window = text[max(0, m.start() - 120):m.start()]
+            offset = acronym_long_form(short, window.rstrip())
+            if offset is None:
+                continue
+            long_start = m.start() - len(window) + offset
+            long_end = m.start()
+            while long_end > long_start and text[long_end - 1] in " \t":
+                long_end -= 1
+            long_text = text[long_start:long_end]
+            if len(long_text) < len(short) or long_text.count(" ") > 9 or not re.search(r"[A-Za-z]", long_text):
+                continue
+            short_start = m.start(1)
+            pairs.append((Cand(long_start, long_end, "Technique", "", "long", 0.7),
+                          Cand(short_start, short_start + len(short), "Technique", "", "acronym", 0.7)))
+        for m in _NAME_THEN_LONG.finditer(text, 0, min(len(text), MAX_CHARS)):
+            name, long_text = m.group(1), m.group(2)
+            words = long_text.split()
+            if name[0].lower() != long_text[0].lower() or sum(w[:1].isupper() for w in words) < 2 or \
+                    not is_name_token(name) or len(words) > 10:
+                continue
+            pairs.append((Cand(m.start(2), m.end(2), "Technique", "", "long", 0.7),
+                          Cand(m.start(1), m.end(1), "Technique", "", "acronym", 0.7)))
+        return pairs
+
+    def acronym_uses(self, text: str, short: str) -> list[tuple[int, int]]:
+        """Every standalone occurrence of an acronym defined in this paper (plural "s" allowed)."""
+        return find_all(text, short) + find_all(text, short + "s")
+
+    def _non_dataset(self, name: str) -> bool:
+        r = runs(name)
+        return any(self.vocabulary.concepts[h.concept].type != "Dataset" for h in self.gazetteer.find(name, r)
+                   if (h.start, h.end) == (0, len(name)))
+
+    # -- "<Name> dataset/benchmark" ----------------------------------------------------------------------
+    def datasets(self, text: str) -> list[Cand]:
+        out = []
+        for m in _DATASET.finditer(text, 0, min(len(text), MAX_CHARS)):
+            name = m.group(1)
+            words = name.split()
+            while words and not is_name_token(words[0]) and words[0].lower() in {"the", "a", "an", "our", "this"}:
+                words = words[1:]
+            if not words:
+                continue
+            start = m.start(1) + name.index(words[0])
+            name = " ".join(words)
+            if name in self.lex.generic_acronyms or name.lower() in self.lex.generic_names or \
+                    not re.search(r"[A-Za-z]{2}", name):
+                continue
+            if not any(is_name_token(w) for w in words):
+                sentence_start = re.search(r"(?:^|[.!?]\s+)$", text[max(0, start - 3):start])
+                if len(words) > 1 or sentence_start or start == 0:
+                    continue
+            end = start + len(name)
+            head = re.match(r"\s+(?:benchmark|dataset|corpus)\b", text[end:end + 12])
+            if head and self._non_dataset(name):
+                end += head.end()  # "Vicuna benchmark" is not the Vicuna model
+                name = text[start:end]
+            out.append(Cand(start, end, "Dataset", unseen_key("Dataset", clean(name)), "dataset", 0.7))
+        return out

@@ -1,0 +1,108 @@
+"""Vocabulary lookup in one pass: a character trie over the alphanumeric key of every label and alias.
+
+A name matches wherever its key ("llama270b" for "LLaMA2-70B", "Llama 2 70B", "LLAMA2-70B") equals the text's
+alphanumeric runs between two run boundaries, so punctuation, spacing and case variants all match without one regex
+per alias. Short or word-like aliases ("SAM", "RULER", "Orca") must also match case-exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from graph.extraction.text import Runs, alnum_key
+from graph.vocabulary import Vocabulary
+
+_END = "\x00"
+_CAPWORD = re.compile(r"^[A-Z][a-z]+$")
+_UPPER = re.compile(r"^[A-Z]+s?$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    concept: str
+    alias: str
+
+
+def needs_case(alias: str) -> bool:
+    """Whether an alias only counts when the text has exactly its case (short or ordinary-word aliases)."""
+    word = alias.strip()
+    if " " in word or ("-" in word and len(alnum_key(word)) > 5):
+        return False
+    if _CAPWORD.match(word) or _UPPER.match(word):
+        return True
+    if word.isalpha() and len(word) <= 6 and not word.islower():
+        return True  # "ReCoRD", "LLaMA": the casing is what makes them names
+    return len(alnum_key(word)) <= 5 and not word.islower()
+
+
+class Gazetteer:
+    """Finds vocabulary names in text. Build once per vocabulary; `find` is linear in the text."""
+
+    def __init__(self, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> None:
+        self.root: dict[str, Any] = {}
+        self.size = 0
+        for concept in vocabulary.concepts.values():
+            for alias in (concept.label, *concept.aliases):
+                if alias.strip().lower() in skip:
+                    continue
+                self.add(alias, concept.id)
+
+    def add(self, alias: str, concept_id: str) -> None:
+        key = alnum_key(alias)
+        if len(key) < 2 and not key.isdigit():
+            return
+        node = self.root
+        for char in key:
+            node = node.setdefault(char, {})
+        entries: list[tuple[str, str, bool]] = node.setdefault(_END, [])
+        cased = needs_case(alias)
+        if not any(c == concept_id and a == alias for c, a, _ in entries):
+            entries.append((concept_id, alias, cased))
+            self.size += 1
+
+    def find(self, text: str, runs: Runs) -> list[Hit]:
+        """All longest matches starting at run starts (several concepts may share one span)."""
+        hits: list[Hit] = []
+        norm, ends, root = runs.norm, runs.ends, self.root
+        n = len(norm)
+        for k, start in enumerate(runs.starts):
+            node = root.get(norm[start])
+            if node is None:
+                continue
+            best: list[Hit] = []
+            i = start + 1
+            while True:
+                entries = node.get(_END)
+                if entries and (i in ends or (i + 1 in ends and norm[i] == "s")):
+                    found = self._accept(text, runs, k, i, entries)
+                    if found:
+                        best = found
+                if i >= n:
+                    break
+                node = node.get(norm[i])
+                if node is None:
+                    break
+                i += 1
+            hits.extend(best)
+        return hits
+
+    @staticmethod
+    def _accept(text: str, runs: Runs, k: int, end: int, entries: list[tuple[str, str, bool]]) -> list[Hit]:
+        o_start = runs.origins[k]
+        o_end = runs.origin(end - 1) + 1
+        surface = text[o_start:o_end]
+        if end < len(runs.norm) and end not in runs.ends:  # plural "s" folded into the mention
+            o_end += 1
+        found = []
+        surface_key = ""
+        for concept_id, alias, cased in entries:
+            if cased:
+                surface_key = surface_key or "".join(ch for ch in surface if ch.isalnum())
+                if surface_key != "".join(ch for ch in alias if ch.isalnum()):
+                    continue
+            found.append(Hit(o_start, o_end, concept_id, alias))
+        return found

@@ -1,0 +1,104 @@
+"""The extractor's word lists (seeds/vocab/lexicon.json), compiled once into sets and regexes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _words(data: dict[str, Any], key: str) -> list[str]:
+    return [str(w) for w in data.get(key, [])]
+
+
+def alternation(words: list[str]) -> str:
+    """A regex alternation of literal words, longest first (so "compared to" wins over "compared")."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) or "(?!)"
+
+
+@dataclass
+class Lexicon:
+    vendors: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    device_words: set[str] = field(default_factory=set)
+    count_words: dict[str, int] = field(default_factory=dict)
+    count_blockers: set[str] = field(default_factory=set)
+    generic_acronyms: set[str] = field(default_factory=set)
+    generic_names: set[str] = field(default_factory=set)
+    weak: set[str] = field(default_factory=set)
+    proposal_verbs: set[str] = field(default_factory=set)
+    naming_words: list[str] = field(default_factory=list)
+    usage_verbs: list[str] = field(default_factory=list)
+    compare_verbs: list[str] = field(default_factory=list)
+    compare_preps: list[str] = field(default_factory=list)
+    list_introducers: list[str] = field(default_factory=list)
+    stop_words: set[str] = field(default_factory=set)
+    determiners: list[str] = field(default_factory=list)
+    type_heads: dict[str, set[str]] = field(default_factory=dict)
+    technique_heads: set[str] = field(default_factory=set)
+    metrics: dict[str, list[str]] = field(default_factory=dict)
+    speed_metrics: set[str] = field(default_factory=set)
+    modifier_suffixes: tuple[str, ...] = ()
+    masked_phrases: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Lexicon:
+        heads = data.get("type_heads", {})
+        return cls(
+            vendors=_words(data, "vendors"),
+            lines=_words(data, "hardware_lines"),
+            device_words={w.lower() for w in _words(data, "device_words")},
+            count_words={str(k).lower(): int(v) for k, v in data.get("count_words", {}).items()},
+            count_blockers={w.lower() for w in _words(data, "count_blockers")},
+            generic_acronyms=set(_words(data, "generic_acronyms")),
+            generic_names={w.lower() for w in _words(data, "generic_names")},
+            weak=set(_words(data, "weak_concepts")),
+            proposal_verbs={w.lower() for w in _words(data, "proposal_verbs")},
+            naming_words=_words(data, "naming_words"),
+            usage_verbs=_words(data, "usage_verbs"),
+            compare_verbs=_words(data, "compare_verbs"),
+            compare_preps=_words(data, "compare_preps"),
+            list_introducers=_words(data, "list_introducers"),
+            stop_words={w.lower() for w in _words(data, "stop_words")},
+            determiners=_words(data, "determiners"),
+            type_heads={t: {w.lower() for w in ws} for t, ws in heads.items()},
+            technique_heads={w.lower() for w in _words(data, "technique_heads")},
+            metrics={k: [str(w).lower() for w in v] for k, v in data.get("metrics", {}).items()},
+            speed_metrics=set(_words(data, "speed_metrics")),
+            modifier_suffixes=tuple(w.lower() for w in _words(data, "modifier_suffixes")),
+            masked_phrases=_words(data, "masked_phrases"),
+        )
+
+    def __post_init__(self) -> None:
+        self.compile()
+
+    def compile(self) -> None:
+        self.vendor_re = alternation(self.vendors)
+        self.line_re = alternation(self.lines)
+        det = alternation([d for d in self.determiners])
+        self.determiner_prefix = re.compile(rf"^(?:(?:{det})\s+)+", re.IGNORECASE)
+        self.naming_re = re.compile(rf"\b(?:{alternation(self.naming_words)})\b\s*:?\s*$", re.IGNORECASE)
+        self.compare_verb_re = re.compile(rf"\b(?:{alternation(self.compare_verbs)})\b", re.IGNORECASE)
+        self.compare_prep_re = re.compile(rf"(?<![\w-])(?:{alternation(self.compare_preps)})(?![\w-])", re.IGNORECASE)
+        self.intro_re = re.compile(rf"^\s*,?\s*\(?(?:{alternation(self.list_introducers)})\s*:?\s*", re.IGNORECASE)
+        self.masked_re = re.compile(rf"(?<![\w-])(?:{alternation(self.masked_phrases)})(?![\w-])", re.IGNORECASE)
+        self.metric_res = [(metric, re.compile(rf"(?<![a-z])(?:{alternation(words)})"))
+                           for metric, words in self.metrics.items()]
+        self.usage_re = re.compile(rf"\b(?:{alternation(self.usage_verbs)})\s*$", re.IGNORECASE)
+
+    def is_modifier(self, word: str) -> bool:
+        """'Transformer-based', 'GPU-friendly': a hyphenated modifier, not a name."""
+        return word.lower().rstrip(".,").endswith(self.modifier_suffixes)
+
+    def head_type(self, phrase: str) -> str | None:
+        """The entity type a descriptive phrase's head noun suggests ("a multimodal model" -> Model)."""
+        words = re.findall(r"[A-Za-z][\w-]*", phrase.lower())
+        if not words:
+            return None
+        for size in (2, 1):
+            if len(words) >= size:
+                head = " ".join(words[-size:])
+                for entity_type in ("Dataset", "Software", "Model", "Hardware", "Technique"):
+                    if head in self.type_heads.get(entity_type, set()):
+                        return entity_type
+        return None

@@ -1,0 +1,266 @@
+"""Mentions beyond the vocabulary: acronym definitions, proposed names, unseen names, and list-based typing."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from bisect import bisect_left, bisect_right
+
+from graph.extraction.entities import Entity, Field, Typer, camel_names
+from graph.extraction.finders import Cand, Finder
+from graph.extraction.lexicon import Lexicon
+from graph.extraction.names import clean, is_name_token, tokens, unseen_key
+from graph.extraction.proposals import Proposal, Proposals
+from graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
+from graph.vocabulary import Vocabulary
+
+
+class Mentions:
+    """Adds candidates to title/abstract fields; one instance per vocabulary, no per-paper state."""
+
+    def __init__(self, vocabulary: Vocabulary, lexicon: Lexicon, finder: Finder, typer: Typer) -> None:
+        self.vocabulary = vocabulary
+        self.lex = lexicon
+        self.finder = finder
+        self.typer = typer
+        self.proposals = Proposals(lexicon)
+
+    # -- acronyms ---------------------------------------------------------------------------------------------
+    def acronyms(self, fields: list[Field]) -> dict[int, int]:
+        long_forms: dict[int, int] = {}
+        for fld in fields:
+            for long, short in self.finder.acronyms(fld.text):
+                short_text = fld.text[short.start:short.end]
+                long_text = clean(fld.text[long.start:long.end])
+                concept = self._concept_over(fld, long.start, long.end) or self._concept_over(fld, short.start,
+                                                                                              short.end, exact=True)
+                if concept is None:
+                    if short_text in self.lex.generic_acronyms or long_text.lower() in self.lex.generic_names:
+                        continue
+                    entity_type = self.typer.of(fld.text, long.start, short.end + 1, default="Technique")
+                    last = long_text.split()[-1].lower() if long_text.split() else ""
+                    head_ok = last.rstrip("s") in self.lex.technique_heads or last in self.lex.technique_heads
+                    titled = sum(w[:1].isupper() for w in re.split(r"[\s-]+", long_text)) >= 2
+                    words = long_text.split()
+                    specific = len(words) >= 3 and any("-" in w or is_name_token(w) for w in words)
+                    if entity_type == "Technique" and not (head_ok or titled or specific):
+                        continue
+                    key = unseen_key(entity_type, long_text)
+                    long.type = short.type = entity_type
+                else:
+                    key = concept
+                    long.type = short.type = self.vocabulary.concepts[concept].type
+                    long.concept = short.concept = concept
+                long.key = short.key = key
+                long.attrs["long"] = long_text
+                short.aliases.append(long_text)
+                long.aliases.append(short_text)
+                fld.cands += [long, short]
+                if fld.name == "abstract":
+                    long_forms[long.start] = long.end
+                for other in fields:
+                    for s, e in self.finder.acronym_uses(other.text, short_text):
+                        if (other is fld and s == short.start) or s < 0:
+                            continue
+                        other.cands.append(Cand(s, e, long.type, key, "acronym", 0.7, long.concept))
+        return long_forms
+
+    def _concept_over(self, fld: Field, start: int, end: int, exact: bool = False) -> str | None:
+        best = None
+        for cand in fld.cands:
+            if cand.source not in ("vocab", "size") or not cand.concept:
+                continue
+            if exact and (cand.start, cand.end) == (start, end):
+                return cand.concept
+            if not exact and cand.start <= start + 1 and cand.end >= end - 1:
+                return cand.concept
+            if not exact and start <= cand.start and cand.end <= end and (cand.end - cand.start) >= 0.8 * (end - start):
+                best = cand.concept
+        return best
+
+    # -- proposals --------------------------------------------------------------------------------------------
+    def proposed(self, fields: list[Field], spans: list[Sentence], long_forms: dict[int, int]) -> dict[str, float]:
+        title, abstract = fields[0], fields[1]
+        found: list[Proposal] = self.proposals.title(title.text, abstract.text, abstract.norm)
+        names = tuple(clean(title.text[p.start:p.end]) for p in found)
+        found += self.proposals.abstract(abstract.text, spans, long_forms, title.text, names)
+        proposed: dict[str, float] = {}
+        by_name: dict[str, tuple[Proposal, str]] = {}
+        defined = {clean(f.text[c.start:c.end]).lower(): c for f in fields for c in f.cands
+                   if c.source in ("long", "acronym")}
+        ordered = {f.name: sorted(f.cands, key=lambda c: c.start) for f in fields}
+        starts = {name: [c.start for c in cands] for name, cands in ordered.items()}
+        longest = max((c.end - c.start for f in fields for c in f.cands), default=0)
+        for p in found:
+            fld = title if p.field == "title" else abstract
+            name = clean(fld.text[p.start:p.end])
+            if not name or name.lower() in self.lex.generic_names or name in self.lex.generic_acronyms:
+                continue
+            lo = bisect_left(starts[fld.name], p.start - longest)
+            hi = bisect_right(starts[fld.name], p.end)
+            near = [c for c in ordered[fld.name][lo:hi] if c.start < p.end and p.start < c.end]
+            covering = [c for c in near if c.source in ("vocab", "long", "acronym", "size", "dataset")
+                        and c.start <= p.start and p.end <= c.end]
+            inner = [c for c in near if c.source in ("vocab", "long", "acronym", "size")
+                     and p.start <= c.start and c.end <= p.end and (c.end - c.start) >= 0.8 * (p.end - p.start)]
+            defined_inside = [c for c in near if c.source == "long"
+                              and min(c.end, p.end) - max(c.start, p.start) >= 0.5 * (c.end - c.start)
+                              and not covering and not inner]
+            if defined_inside:
+                known = defined_inside[0]
+                proposed[known.key] = max(proposed.get(known.key, 0.0), p.score)
+                fld.cands.append(Cand(p.start, p.end, known.type, known.key, "acronym", p.score, known.concept))
+                continue
+            if covering or inner:
+                for cand in covering + inner:
+                    if cand.source != "vocab" or p.direct:
+                        proposed[cand.key] = max(proposed.get(cand.key, 0.0), p.score)
+                continue
+            norm = name.lower()
+            if norm in defined:
+                known = defined[norm]
+                proposed[known.key] = max(proposed.get(known.key, 0.0), p.score)
+                fld.cands.append(Cand(p.start, p.end, known.type, known.key, "acronym", p.score, known.concept))
+                continue
+            if norm not in by_name or p.field == "abstract":
+                by_name[norm] = (p, name)
+        for p, name in by_name.values():
+            found_type = None
+            for m in _occurrences(abstract.text, name) + ([(p.start, p.end)] if p.field == "abstract" else []):
+                found_type = self.typer.context(abstract.text, m[0], m[1])
+                if found_type:
+                    break
+            if found_type is None and p.field == "title":
+                found_type = self.typer.title_description(title.text)
+            entity_type = found_type or self.typer.shape(name) or "Technique"
+            key = unseen_key(entity_type, name)
+            proposed[key] = max(proposed.get(key, 0.0), p.score)
+            for fld in fields:
+                for s, e in _occurrences(fld.text, name):
+                    fld.cands.append(Cand(s, e, entity_type, key, "proposed", p.score))
+                if fld is (title if p.field == "title" else abstract):
+                    fld.cands.append(Cand(p.start, p.end, entity_type, key, "proposed", p.score))
+        return proposed
+
+    def more_proposals(self, entities: list[Entity], texts: dict[str, str]) -> list[Entity]:
+        """"our SceneTilling algorithm", "QLoRAM" beside a proposed "LoRAM", typos of a proposed name, and, when
+        nothing else was found, the unseen name the results sentences are about."""
+        proposed = [e for e in entities if e.proposed]
+        names = {clean(s) for e in proposed for s in e.surfaces}
+        self._variants(entities, names, texts)
+        for entity in list(entities):
+            if entity.proposed or entity.concept:
+                continue
+            surfaces = {clean(s) for s in entity.surfaces}
+            owner = next((p for p in proposed for s in surfaces for n in {clean(x) for x in p.surfaces}
+                          if s.startswith(n) and _VARIANT_TAIL.fullmatch(s[len(n):])), None)
+            if owner is not None:
+                owner.mentions += entity.mentions
+                owner.surfaces += entity.surfaces
+                entities.remove(entity)
+            elif any(_OUR.search(texts[f], max(0, s - 24), s) for f, s, _ in entity.mentions):
+                entity.proposed = 0.8
+            elif any(len(n) >= 4 and n in s and n != s and (is_name_token(s) or re.fullmatch(re.escape(n) + r"-\d+", s))
+                     for n in names for s in surfaces):
+                entity.proposed = 0.75
+        merged: list[Entity] = []
+        for entity in entities:
+            twin = next((m for m in merged if m.proposed and entity.proposed and not entity.concept and
+                         _near(m.surfaces, entity.surfaces)), None)
+            if twin is not None:
+                twin.mentions += entity.mentions
+                twin.surfaces += entity.surfaces
+                continue
+            merged.append(entity)
+        if not any(e.proposed for e in merged):
+            results = [e for e in merged if not e.concept and e.type in ("Technique", "Model") and
+                       any(f == "abstract" and _RESULT.match(texts[f], en) for f, _, en in e.mentions)]
+            results.sort(key=lambda e: -len(e.mentions))
+            if results and (len(results[0].mentions) >= 2 or len(results) == 1):
+                results[0].proposed = 0.6
+        return merged
+
+    def _variants(self, entities: list[Entity], names: set[str], texts: dict[str, str]) -> None:
+        """Tokens that extend a proposed name ("QLoRAM" beside "LoRAM") are names of their own."""
+        taken = {(f, s) for e in entities for f, s, _ in e.mentions}
+        for name in names:
+            if len(name) < 4 or not is_name_token(name):
+                continue
+            found: dict[str, Entity] = {}
+            for fld, text in texts.items():
+                if name not in text:
+                    continue
+                for m in tokens(text[:MAX_CHARS]):
+                    word = m.group()
+                    extra = word.replace(name, "", 1)
+                    if name not in word or not 1 <= len(extra) <= 3 or not extra.isalpha() or word == name + "s":
+                        continue
+                    if not (word.startswith(name) or word.endswith(name)) or (fld, m.start()) in taken:
+                        continue
+                    key = unseen_key("Technique", word)
+                    entity = found.setdefault(key, Entity(key, "Technique", None))
+                    entity.mentions.append((fld, m.start(), m.end()))
+                    entity.surfaces.append(word)
+            entities.extend(found.values())
+
+    def unseen(self, fields: list[Field]) -> None:
+        """Unseen names no finder claimed: CamelCase tokens, and name-shaped tokens used at least twice."""
+        spans: dict[str, list[tuple[Field, int, int]]] = {}
+        counts: dict[str, int] = {}
+        found_tokens = {fld.name: tokens(fld.text[:MAX_CHARS]) for fld in fields}
+        for fld in fields:
+            for m in found_tokens[fld.name]:
+                word = m.group().rstrip(".")
+                if is_name_token(word):
+                    counts[word] = counts.get(word, 0) + 1
+        for fld in fields:
+            taken = SpanIndex()
+            for c in fld.cands:
+                taken.add(c.start, c.end)
+            found = camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
+            found += [(m.start(), m.start() + len(m.group().rstrip("."))) for m in found_tokens[fld.name]
+                      if counts.get(m.group().rstrip("."), 0) >= 2 and not self._generic_word(m.group().rstrip("."))
+                      and sum(c.isalpha() for c in m.group()) >= 3]
+            for s, e in found:
+                if any(not (s <= ts and te <= e and (s, e) != (ts, te)) for ts, te in taken.overlapping(s, e)):
+                    continue
+                taken.add(s, e)
+                spans.setdefault(clean(fld.text[s:e]), []).append((fld, s, e))
+        for name, where in spans.items():
+            entity_type = next((t for fld, s, e in where if (t := self.typer.context(fld.text, s, e))), None)
+            entity_type = entity_type or self.typer.of(where[0][0].text, where[0][1], where[0][2])
+            key = unseen_key(entity_type, name)
+            for fld, s, e in where:
+                fld.cands.append(Cand(s, e, entity_type, key, "name", 0.5))
+
+    def _generic_word(self, word: str) -> bool:
+        return word in self.lex.generic_acronyms or word.lower() in self.lex.generic_names or \
+            any(p in self.lex.generic_acronyms for p in word.split("-")) or self.lex.is_modifier(word) or \
+            bool(re.fullmatch(r"[A-Z]\d+|\d+[A-Za-z]?|[A-Z]{1,2}|v\d[\d.]*|FP\d+|INT\d+|BF16|TF32|W\d+A\d+", word))
+
+
+URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|org|io|ai|net|edu)\b(?:/\S{0,300})?")
+_VARIANT_TAIL = re.compile(r"[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|v\d[\d.]*)")
+_OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+)?$")
+_RESULT = re.compile(r"(?:\s+\w+){0,3}?\s+(?:achieves|outperforms|delivers|boosts|improves|reduces|enables|can|is able|"
+                     r"attains|accelerates|surpasses|yields|obtains|significantly|consistently)\b")
+
+
+def _near(a: list[str], b: list[str]) -> bool:
+    """Two spellings of one proposed name ("InceptionNeXt" / "IncepitonNeXt")."""
+    x = {clean(s).lower() for s in a}
+    y = {clean(s).lower() for s in b}
+    return any(len(p) >= 6 and abs(len(p) - len(q)) <= 1 and difflib.SequenceMatcher(None, p, q).ratio() >= 0.85
+               for p in x for q in y)
+
+
+def entity_keys(entity: Entity) -> list[str]:
+    return [entity.key, *([entity.attrs["merged"]] if entity.attrs.get("merged") else [])]
+
+
+def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
+    """Where a proposed name occurs (case-exact; also case-free for names with inner capitals or digits)."""
+    if not name or not text:
+        return []
+    ignore_case = len(name) >= 6 or (is_name_token(name.split()[0]) and len(name) > 3)
+    return find_all(text, name, ignore_case=ignore_case)

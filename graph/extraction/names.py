@@ -1,0 +1,145 @@
+"""Name shapes, canonical keys for unseen names, and acronym definitions ("Long Form (LF)")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from paperkg.ids import slug
+
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta", "λ": "lambda",
+         "μ": "mu", "π": "pi", "σ": "sigma", "Σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Ω": "omega"}
+_LATEX_GREEK = re.compile(r"\\(alpha|beta|gamma|delta|epsilon|theta|lambda|mu|pi|sigma|tau|phi|omega)\b", re.I)
+_NOISE = re.compile(r"[$\\{}]")
+_DEVICE_TAIL = re.compile(r"(?:[\s-]+(?:gpus?|fpgas?|tpus?|npus?|chips?|cards?|accelerators?))+$", re.I)
+_MEMORY = re.compile(r"(?:[\s-]*\(?\s*\d+\s*g(?:b|i?b)?\s*\)?|[\s-]+(?:sxm\d?|pcie|nvlink|hbm\d?e?))+$", re.I)
+_VENDOR = re.compile(r"^(?:nvidia|amd xilinx|amd|intel habana|intel|google|xilinx|apple|qualcomm|huawei|habana|"
+                     r"samsung|arm|aws|amazon|microsoft|meta)\s+", re.I)
+
+# A token that is clearly a name: CamelCase, internal capitals, letters mixed with digits, or all capitals.
+NAME_TOKEN = re.compile(
+    r"^(?:[A-Za-z][a-z]*[A-Z][\w.+]*|[A-Z][A-Z0-9]+[a-z]*[\w.+]*|[A-Za-z]+\d[\w.+]*|\d+[A-Za-z]*[A-Z][\w.+]*)$")
+_SHORT_UNIT = re.compile(r"^\d+(?:\.\d+)?(?:[KMBGTDkmbgtdxX]|GB|MB|TB|px|ms|fps|FPS|bit|bits|nm|Hz|kHz|GHz|W)?$|"
+                         r"^\d+[KMBkmb]?[-/]\w*$")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+]*(?:-[A-Za-z0-9][A-Za-z0-9.+]*)*")
+
+
+@lru_cache(maxsize=8192)
+def clean(name: str) -> str:
+    """Greek letters and LaTeX spelled out, `$`, braces and backslashes dropped, spaces collapsed."""
+    if name.isascii() and not _NOISE.search(name):
+        return " ".join(name.split()).strip(" -,;:")
+    text = _LATEX_GREEK.sub(lambda m: m.group(1).lower(), name)
+    text = "".join(GREEK.get(ch, ch) for ch in text)
+    text = _NOISE.sub("", text)
+    return " ".join(text.split()).strip(" -,;:")
+
+
+@lru_cache(maxsize=8192)
+def is_name_token(token: str) -> bool:
+    """'PowerInfer', 'GPTQ', 'LLaMA2', 'A100', 'S&S'-free shapes; not 'Model' or 'the'."""
+    core = token.rstrip(".")
+    if len(core) < 2 or _SHORT_UNIT.match(core):
+        return False
+    parts = core.split("-")
+    return any(NAME_TOKEN.match(p) for p in parts if p)
+
+
+def is_capitalised(token: str) -> bool:
+    return bool(token) and token[0].isupper()
+
+
+def unseen_key(entity_type: str, name: str) -> str:
+    """A stable id for a name the vocabulary does not know: same name, same key, in any paper."""
+    text = clean(name)
+    if entity_type == "Hardware":
+        text = _VENDOR.sub("", _MEMORY.sub("", _DEVICE_TAIL.sub("", text)))
+    text = unicodedata.normalize("NFKC", text)
+    return f"{entity_type.lower()}/{slug(text)}"
+
+
+def strip_device(name: str) -> str:
+    """'NVIDIA A100 GPUs' -> 'NVIDIA A100'."""
+    return _DEVICE_TAIL.sub("", name).strip() or name
+
+
+def strip_memory(name: str) -> str:
+    """'A100-80GB' -> 'A100', 'A100 (40GB)' -> 'A100'."""
+    return _MEMORY.sub("", name).strip() or name
+
+
+def tokens(text: str) -> list[re.Match[str]]:
+    return list(_TOKEN.finditer(text))
+
+
+_MINOR = {"and", "of", "for", "the", "with", "to", "in", "on", "a", "an", "via", "by", "at", "from", "after"}
+
+
+def _initials(short: str, before: str) -> int | None:
+    """Long forms whose word initials spell the acronym ("Easy and Efficient Transformer (EET)")."""
+    capitals = [c for c in short if c.isupper()]
+    letters = capitals if len(capitals) >= 2 else [c for c in short if c.isalpha()]
+    wanted = [c.lower() for c in letters]
+    parts = list(re.finditer(r"[A-Za-z0-9]+", before))
+    i = len(wanted) - 1
+    start = None
+    for part in reversed(parts):
+        word = part.group()
+        if i < 0:
+            break
+        if word.lower() in _MINOR and i < len(wanted) - 1:
+            continue
+        if word[0].lower() != wanted[i]:
+            return None
+        i -= 1
+        start = part.start()
+    return start if i < 0 else None
+
+
+def acronym_long_form(short: str, before: str) -> int | None:
+    """Schwartz & Hearst: where the long form of `short` starts in `before` (the text right before "(SHORT)").
+
+    Word initials that spell the acronym are preferred. Returns an offset into `before`, or None when the letters
+    of `short` cannot be found in order.
+    """
+    found = _initials(short, before)
+    if found is not None:
+        while found > 0 and before[found - 1] not in " \t\n([{\"'":
+            found -= 1
+        return found
+    letters = [c.lower() for c in short if c.isalnum()]
+    if len(letters) < 2 or not short[0].isalnum():
+        return None
+    words = list(re.finditer(r"\S+", before))
+    if not words:
+        return None
+    budget = min(len(letters) + 5, len(letters) * 2)
+    first_allowed = max(0, len(words) - budget)
+    window_start = words[first_allowed].start()
+    s_index = len(letters) - 1
+    l_index = len(before) - 1
+    while s_index >= 0:
+        char = letters[s_index]
+        while l_index >= window_start and (
+            before[l_index].lower() != char
+            or (s_index == 0 and l_index > window_start and before[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < window_start:
+            return None
+        s_index -= 1
+        l_index -= 1
+    start = l_index + 1
+    while start > 0 and before[start - 1].isalnum():
+        start -= 1
+    return start
+
+
+ACRONYM_DEF = re.compile(r"\(\s*([A-Za-z][\w&+.-]{0,14}?)\s*\)")
+
+
+def valid_acronym(short: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", short)
+    return 2 <= len(short) <= 15 and sum(c.isupper() for c in short) >= 1 and len(letters) >= 2 \
+        and not short.islower() and " " not in short

@@ -1,0 +1,306 @@
+"""What a paper proposes: the name before the title's colon and the objects of "we propose/introduce/present ...".
+
+Returns spans (field, start, end) of proposed names with a confidence; typing and keys happen in `entities`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph.extraction.lexicon import Lexicon, alternation
+from graph.extraction.names import clean, is_name_token
+from graph.extraction.text import Sentence, alnum_key, find_all
+
+_TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
+_PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
+_VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
+_WORD = re.compile(r"[A-Za-z0-9$\\](?:[\w$\\.+&-]|:(?=\w))*(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
+_ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
+                   r"\bwhich\b|\bwhere\b|\bto\b|\.))")
+_EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
+                       r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
+_BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
+_MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|were|can|from|inspired|"
+                       r"based|via|using|across|at|into|of|achieves|enables|outperforms|significantly)\b)"
+                       r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
+                       r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm)\b")
+_SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
+                           r"(?:also\s+|further\s+|first\s+)?"
+                           r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
+                           r"includes|adds|incorporates)\b")
+_LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,;.()]{2,60}?)"
+                        r"(?=\s*(?:,|;|\band\b|\.|$|\bwhere\b|\bwhich\b|\(|\bthat\b))")
+_ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
+                      r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
+                      r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
+_OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
+                    "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
+                    "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
+                    "search", "regularization", "modularization", "selection", "merging", "prompting"}
+_OPENERS = {"towards", "toward", "on", "a", "an", "the", "rethinking", "beyond", "when", "how", "what", "why", "is",
+            "are", "do", "does", "can", "looking", "train", "challenges", "bag", "revisiting", "understanding",
+            "learning", "scaling", "efficient", "fast", "improving", "exploring", "making", "accelerating"}
+_FILLER = {"a", "an", "the", "novel", "new", "simple", "efficient", "effective", "first", "our", "two", "three",
+           "yet", "and", "highly", "fast", "lightweight", "general", "unified", "scalable", "generic", "powerful",
+           "robust", "principled", "practical", "versatile", "flexible", "set", "of", "family", "series",
+           "universal", "innovative", "surprisingly", "very", "open-source", "open-sourced", "fine-tuned", "also"}
+_STOP = {"that", "which", "to", "for", "by", "in", "on", "with", "from", "where", "whose", "inspired", "based",
+         "using", "via", "under", "as", "at", "into", "across", "while", "because", "so", "whereby", "such"}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    field: str
+    start: int
+    end: int
+    score: float
+    direct: bool
+    """Named right after the verb (or in the title): vocabulary names count as proposed only then."""
+
+
+class Proposals:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+        verbs = alternation(sorted(lexicon.proposal_verbs))
+        subject = r"(?:\b[Ww]e|\b[Tt]his (?:paper|work|report|study|article|note)|\b[Oo]ur (?:work|paper)|\bI)"
+        self.trigger = re.compile(rf"{subject}\s+(?:(?:\w+ly|also|further|then|first|additionally|hence|now|"
+                                  rf"therefore|thus|here|finally|next|subsequently)\s+)*(?:{verbs})\b(?!\s+to\b)")
+        self.passive = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:proposed|introduced|presented|developed)\b")
+        self.naming = re.compile(rf"\b(?:{alternation(lexicon.naming_words)})\s*:?\s*", re.I)
+        self.construct = re.compile(r"\bto\s+(?:construct|build|create|curate|collect|develop|release)\s+(?=our\b)")
+        self.ours = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|technique|"
+                               r"algorithm|stack|toolkit|suite|library|pipeline|platform)\s*,\s*")
+
+    def title(self, title: str, abstract: str, abstract_key: str | None = None) -> list[Proposal]:
+        m = _TITLE_NAME.match(title)
+        if not m:
+            return []
+        name = m.group(1)
+        start = m.start(1)
+        paren = _PAREN.search(name)
+        if paren:
+            name = name[:paren.start()]
+        stripped = _VERSION.sub("", name).strip()
+        if stripped != name and any(not re.match(r"\s+(?:Dataset|Benchmark)", abstract[e:e + 12], re.I)
+                                    for _, e in find_all(abstract, stripped, ignore_case=True)):
+            name = stripped
+        words = name.split()
+        if not words or len(words) > 6 or "," in name or (words[0].lower() in _OPENERS and len(words) > 1):
+            return []
+        haystack = abstract_key if abstract_key is not None else alnum_key(abstract)
+        key = alnum_key(clean(name))
+        in_abstract = key in haystack or (key.endswith("s") and key[:-1] in haystack)
+        named = len(words) == 1 and (is_name_token(words[0]) or words[0][:1].isupper())
+        titled = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "with", "-"} for w in words)
+        if not (in_abstract or named or (titled and self.lex.head_type(name) in {"Technique", "Dataset", "Model"})):
+            return []
+        return [Proposal("title", start, start + len(name), 0.95 if in_abstract else 0.8, True)]
+
+    def abstract(self, text: str, spans: list[Sentence], acronyms: dict[int, int], title: str = "",
+                 names: tuple[str, ...] = ()) -> list[Proposal]:
+        """Proposed names in the abstract. `acronyms` maps long-form starts to their ends (from "LF (ACR)");
+        `names` are names already known to be proposed (the title's), which may also act as subjects."""
+        found: list[Proposal] = []
+        subject = bool(names)
+        for sentence in spans:
+            if not _ANY_CUE.search(text, sentence.start, sentence.end):
+                continue
+            seen_trigger = False
+            triggers = list(self.trigger.finditer(text, sentence.start, sentence.end))
+            triggers += list(self.construct.finditer(text, sentence.start, sentence.end))
+            triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
+            if subject:
+                triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
+                             if clean(m.group(1)) in names]
+            for m in triggers:
+                seen_trigger = True
+                found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.9, title=title))
+            for m in self.ours.finditer(text, sentence.start, sentence.end):
+                found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.8))
+            for m in self.passive.finditer(text, sentence.start, sentence.end):
+                found.extend(self._passive(text, sentence.start, m.start()))
+            if seen_trigger or re.search(r"\bwe\b", text[sentence.start:sentence.end], re.I):
+                for m in self.naming.finditer(text, sentence.start, sentence.end):
+                    if _EXISTING.search(text, max(sentence.start, m.start() - 40), m.start()):
+                        continue  # "a recent method called Rectified Flow" is not the paper's
+                    found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.85, limit=2))
+            if seen_trigger or (found and found[-1].start >= sentence.start) or (subject is not None and \
+                    any(n in text[sentence.start:sentence.end] for n in names)):
+                found.extend(self._enumeration(text, sentence))
+        return found
+
+    def _object(self, text: str, start: int, end: int, acronyms: dict[int, int], score: float,
+                direct: bool = True, limit: int = 10, title: str = "") -> list[Proposal]:
+        out: list[Proposal] = []
+        content = 0
+        after_name = False
+        phrase_start: int | None = None
+        for w in _WORD.finditer(text, start, end):
+            word = w.group()
+            core = word.split("(")[0].strip().rstrip(".")
+            low = core.lower()
+            if limit <= 0:
+                break
+            limit -= 1
+            if w.start() in acronyms:
+                out.append(Proposal("abstract", w.start(), acronyms[w.start()], score, direct and content == 0))
+                after_name = True
+                continue
+            if out and w.start() < out[-1].end:
+                continue
+            if word in {",", "and"} or low == "and":
+                if after_name:
+                    continue
+                if word == "," and content and self._apposition(text, w.end(), end):
+                    continue
+            if word in {";", ":"} and not out:
+                items = self._list(text, w.end(), end, named_only=True)
+                if items:
+                    return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+                continue
+            if word in {".", ";", ")", '"', ":"}:
+                break
+            if low == "including" and not out:
+                items = self._list(text, w.end(), end)
+                return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+            capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
+                                              phrase_start is not None)
+            if (is_name_token(core) or capital) and not self._generic(core):
+                name_end = self._extend_name(text, w.start(), w.end(), end)
+                if _MODIFIES.match(text, name_end):
+                    break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
+                out.append(Proposal("abstract", w.start(), name_end, score, direct and content == 0))
+                after_name = True
+                continue
+            if after_name:
+                break
+            if low in _FILLER or word == "(":
+                continue
+            if low in _STOP:
+                np = self._titled_np(text, phrase_start, w.start(), title)
+                if np:
+                    out.append(Proposal("abstract", np[0], np[1], score - 0.2, False))
+                break
+            if phrase_start is None:
+                phrase_start = w.start()
+            content += 1
+            if low.rstrip(",") in {"technique", "techniques", "strategy", "strategies", "mechanism", "method",
+                                   "scheme", "algorithm", "approach"}:
+                nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
+                if nxt:
+                    items = self._list(text, w.end() + nxt.end(), end)
+                    return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+                for a, b in self._np(text, phrase_start, w.start(), plural=low.endswith("s")):
+                    out.append(Proposal("abstract", a, b, score - 0.2, False))
+                break
+        return out
+
+    def _generic(self, word: str) -> bool:
+        parts = word.split("-")
+        generic_head = parts[0] in self.lex.generic_acronyms and all(p.islower() for p in parts[1:])
+        return word in self.lex.generic_acronyms or generic_head or self.lex.is_modifier(word) or \
+            word.lower() in self.lex.generic_names
+
+    def _titled_np(self, text: str, start: int | None, end: int, title: str) -> tuple[int, int] | None:
+        """A lower-case phrase the title also names ("parallel prompt decoding")."""
+        if start is None:
+            return None
+        phrase = text[start:end].strip(" ,")
+        words = phrase.split()
+        if len(words) < 2 or words[-1].lower() not in self.lex.technique_heads:
+            return None
+        if phrase.lower() not in title.lower():
+            return None
+        return start, start + len(phrase)
+
+    def _list(self, text: str, start: int, end: int, named_only: bool = False) -> list[tuple[int, int]]:
+        """Items of "including X, Y, and Z" / ": X, Y and Z" that look like names or method phrases."""
+        if re.match(r"\s*\((?:i|1|a)\)", text[start:end]):
+            return []  # an enumeration: see _enumeration
+        items = []
+        for m in _LIST_ITEM.finditer(text[start:end]):
+            phrase = m.group(1).strip()
+            det = re.match(r"(?:an?|the|our)\s+", phrase, re.I)
+            offset = start + m.start(1) + (det.end() if det else 0)
+            phrase = phrase[det.end():] if det else phrase
+            words = phrase.split()
+            if not words or len(words) > 6 or any(w.lower() in _STOP for w in words):
+                break
+            named = any(is_name_token(w) or w[:1].isupper() for w in words)
+            if not (named or (not named_only and len(words) >= 2 and words[-1].islower())):
+                break
+            items.append((offset, offset + len(phrase)))
+        return items
+
+    def _enumeration(self, text: str, sentence: Sentence) -> list[Proposal]:
+        out = []
+        for m in _ENUM.finditer(text, sentence.start, sentence.end):
+            phrase = m.group(1).strip()
+            det = re.match(r"(?:an?|the|our)\s+", phrase, re.I)
+            offset = m.start(1) + (det.end() if det else 0)
+            phrase = phrase[det.end():] if det else phrase
+            words = phrase.split()
+            if len(words) == 1 and (is_name_token(words[0]) or re.fullmatch(r"[A-Z][\w]*-[A-Z][\w-]*", words[0])) \
+                    and not self._generic(words[0]):
+                out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
+                continue
+            named = any(is_name_token(w) for w in words) and not any(self._generic(w) for w in words)
+            if not 2 <= len(words) <= 6 or (words[-1].lower().rstrip("s") not in _OPERATION_HEADS and not named):
+                continue
+            titled = sum(w[:1].isupper() for w in words) >= len(words) - 1
+            if titled or named or any("-" in w for w in words) or words[-1].lower() in {"strategy", "mechanism"}:
+                out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
+        return out
+
+    def _extend_name(self, text: str, start: int, end: int, limit: int) -> int:
+        """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
+        pos = end
+        for w in _WORD.finditer(text, end, limit):
+            if w.start() - pos > 1 or not w.group()[:1].isupper() or w.group() in {",", ";"} or text[pos - 1] == ".":
+                break
+            if w.group().split("(")[0].strip() in self.lex.generic_acronyms:
+                break
+            pos = w.end()
+        name = text[start:pos]
+        if "(" in name:
+            pos = start + name.index("(")
+        return len(text[:pos].rstrip(" .,")) if pos > start else end
+
+    def _apposition(self, text: str, start: int, end: int) -> bool:
+        nxt = re.match(r"\s*([A-Za-z][\w.+-]*)", text[start:end])
+        return bool(nxt and is_name_token(nxt.group(1)))
+
+    def _np(self, text: str, start: int, head_start: int, plural: bool = False) -> list[tuple[int, int]]:
+        phrase = text[start:head_start].rstrip(" ,")
+        if plural and " and " in phrase:
+            out = []
+            for m in re.finditer(r"[^,]+?(?=\s*(?:,|\band\b|$))", phrase):
+                part = re.sub(r"^\s*(?:and\s+)?", "", m.group())
+                if len(part.split()) >= 2 and all(re.match(r"^[a-z0-9][\w-]*$", w) for w in part.split()):
+                    a = start + m.start() + (len(m.group()) - len(m.group().lstrip()))
+                    a = start + phrase.index(part, a - start)
+                    out.append((a, a + len(part)))
+            return out
+        words = phrase.split()
+        if len(words) < 2 or not any("-" in w for w in words):
+            return []
+        if any(w.lower() in _STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
+            return []
+        return [(start, start + len(phrase))]
+
+    def _passive(self, text: str, sentence_start: int, verb_start: int) -> list[Proposal]:
+        before = text[sentence_start:verb_start].rstrip()
+        m = re.search(r"(?:^|\b(?:a|an|the|our)\s+)((?:[a-z][\w-]*\s+){1,4}?[a-z][\w-]*)"
+                      r"(?:\s+(?:with|for|of)\s+(?:[a-z][\w-]*\s*){1,3})?$", before)
+        if not m:
+            return []
+        words = m.group(1).split()
+        if len(words) < 2 or not any("-" in w for w in words):
+            return []
+        start = sentence_start + m.start(1)
+        head = words[-1].lower()
+        end = start + len(m.group(1))
+        if head in {"mechanism", "method", "technique", "scheme", "module", "strategy"}:
+            end = start + len(" ".join(m.group(1).split()[:-1]))
+        return [Proposal("abstract", start, end, 0.7, False)]

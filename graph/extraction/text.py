@@ -1,0 +1,169 @@
+"""Text helpers with exact offsets: sentence spans, alphanumeric runs, numbers and factors.
+
+Nothing here rewrites the text: every pattern tolerates the noise found in scraped abstracts (LaTeX `$\\times$`,
+`2.31times`, `\\%`, `x2014`, HTML fragments) and works on the original string, so offsets stay exact.
+All patterns are linear: no nested quantifiers over overlapping classes.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+
+MAX_CHARS = 100_000
+"""Only the first MAX_CHARS characters of a field are analysed (real abstracts are < 5k)."""
+
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
+                     r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")
+_RUN = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|[^\W_]+")
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = re.compile(NUMBER)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentence spans of `text` (offsets into it), skipping abbreviations such as "e.g." and "et al."."""
+    limit = min(len(text), MAX_CHARS)
+    spans: list[Sentence] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text, 0, limit):
+        cut = match.start()
+        if cut <= start:
+            continue
+        if _ABBREV.search(text, max(start, cut - 12), cut):
+            continue
+        _add(text, start, cut, spans)
+        start = match.end()
+    _add(text, start, limit, spans)
+    return spans
+
+
+MAX_SENTENCE = 1500
+"""Longer "sentences" (run-on text, HTML without spaces after periods) are cut at whitespace into chunks."""
+
+
+def _add(text: str, start: int, end: int, spans: list[Sentence]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        spans.append(Sentence(start, cut, text[start:cut]))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        spans.append(Sentence(start, end, text[start:end]))
+
+
+def sentence_at(spans: list[Sentence], offset: int) -> Sentence | None:
+    """The sentence containing `offset` (binary search)."""
+    lo, hi = 0, len(spans) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        s = spans[mid]
+        if offset < s.start:
+            hi = mid - 1
+        elif offset >= s.end:
+            lo = mid + 1
+        else:
+            return s
+    return None
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The alphanumeric runs of a text, lower-cased and concatenated.
+
+    Run k starts at `starts[k]` in `norm` and at `origins[k]` in the text; `ends` holds run ends in `norm`.
+    """
+
+    norm: str
+    starts: list[int]
+    origins: list[int]
+    ends: frozenset[int]
+
+    def origin(self, index: int) -> int:
+        """Offset in the text of `norm[index]`."""
+        k = bisect_right(self.starts, index) - 1
+        return self.origins[k] + index - self.starts[k]
+
+
+def runs(text: str, limit: int = MAX_CHARS) -> Runs:
+    matches = list(_RUN.finditer(text, 0, min(len(text), limit)))
+    tokens = [m.group() for m in matches]
+    joined = "".join(tokens)
+    norm = joined.lower()
+    if len(norm) != len(joined):
+        norm = "".join(t.lower() if len(t.lower()) == len(t) else t for t in tokens)
+    ends = list(accumulate(len(t) for t in tokens))
+    starts = [0, *ends[:-1]] if ends else []
+    return Runs(norm, starts, [m.start() for m in matches], frozenset(ends))
+
+
+def alnum_key(text: str) -> str:
+    """The form the gazetteer matches on: alphanumeric runs, lower-cased, concatenated."""
+    return "".join(m.group() for m in _RUN.finditer(text)).lower()
+
+
+class SpanIndex:
+    """Spans sorted by start, for overlap queries in O(log n + k) instead of a scan of every span."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect_right(self.starts, start)
+        self.starts.insert(index, start)
+        self.ends.insert(index, end)
+        self.longest = max(self.longest, end - start)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        lo = bisect_right(self.starts, start - self.longest - 1)
+        hi = bisect_right(self.starts, end - 1)
+        return [(self.starts[i], self.ends[i]) for i in range(lo, hi) if self.ends[i] > start]
+
+
+def find_all(text: str, name: str, ignore_case: bool = False, plural: bool = False,
+             limit: int = MAX_CHARS) -> list[tuple[int, int]]:
+    """Whole-word occurrences of `name` (not inside a longer word or hyphenated compound), without regexes."""
+    if not name:
+        return []
+    hay = text[:limit].lower() if ignore_case else text[:limit]
+    needle = name.lower() if ignore_case else name
+    out = []
+    pos = hay.find(needle)
+    while pos >= 0:
+        end = pos + len(needle)
+        if plural and end < len(hay) and hay[end] == "s":
+            end += 1
+        before = hay[pos - 1] if pos else " "
+        after = hay[end] if end < len(hay) else " "
+        decimal = after == "." and end + 1 < len(hay) and hay[end + 1].isdigit()
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_") and not decimal:
+            out.append((pos, end))
+        pos = hay.find(needle, pos + 1)
+    return out
+
+
+def parse_number(text: str) -> float | None:
+    match = _NUM.search(text)
+    if not match:
+        return None
+    try:
+        return float(match.group().replace(",", ""))
+    except ValueError:
+        return None

@@ -1,0 +1,350 @@
+"""The extractor: canonical entities, unseen names, factors and counts, exact offsets, bad input, quality floors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.extraction import Extractor, annotation
+from graph.extraction.gazetteer import Gazetteer
+from graph.extraction.text import runs
+from graph.vocabulary import TECHNIQUE_NS, Vocabulary
+from paperkg.ids import slug
+from paperkg.records import ENTITY_TYPES, PAPER, PREDICATES, Extraction
+from paperkg.sources import read_papers
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FILE = ROOT / "seeds" / "000_a8d658c6adbf4f3a.txt"
+
+
+def shared() -> Path:
+    return Path(os.environ.get("PAPERKG_SHARED", Path(__file__).parents[1] / ".." / "shared"))
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary.load(ROOT / "seeds")
+
+
+@pytest.fixture(scope="module")
+def extractor(vocabulary: Vocabulary) -> Extractor:
+    return Extractor(vocabulary)
+
+
+def keys(x: Extraction, entity_type: str | None = None) -> set[str]:
+    return {e.key for e in x.entities if entity_type is None or e.type == entity_type}
+
+
+def rels(x: Extraction, predicate: str) -> dict[str, object]:
+    return {r.object: r for r in x.relations if r.predicate == predicate}
+
+
+def name_of(x: Extraction, key: str) -> str:
+    entity = x.entity(key)
+    assert entity is not None, key
+    return entity.name
+
+
+# -- canonical entities ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("surface", ["A100", "NVIDIA A100 GPU", "A100-SXM4-80GB", "40GB A100 GPUs",
+                                     "Nvidia A100 (80GB)"])
+def test_a100_surface_forms_are_one_hardware_node(extractor: Extractor, surface: str) -> None:
+    x = extractor.extract("A study", f"We train the model on 8 {surface} for two days.")
+    assert keys(x, "Hardware") == {"hardware/nvidia-a100"}
+
+
+def test_memory_variants_and_vendor_forms_merge_in_one_paper(extractor: Extractor) -> None:
+    x = extractor.extract("T", "Training used NVIDIA A100 GPUs; inference ran on a single A100-40GB and on A100 80GB.")
+    [a100] = [e for e in x.entities if e.type == "Hardware"]
+    assert a100.key == "hardware/nvidia-a100"
+    assert len(a100.mentions) == 3
+    assert {"A100", "NVIDIA A100"} <= {a100.name, *a100.aliases}
+
+
+@pytest.mark.parametrize("surface", ["LLaMA2-70B", "Llama-2-70B", "LLAMA2-70B", "Llama 2 70B"])
+def test_sized_model_names_share_one_key(extractor: Extractor, surface: str) -> None:
+    x = extractor.extract("T", f"We compress {surface} with our method.")
+    assert keys(x, "Model") == {"model/llama-2-70b"}
+
+
+@pytest.mark.parametrize("surface", ["LoRA", "Low Rank Adaptation", "low-rank adapters", "Low-Rank Adaptation (LoRA)"])
+def test_lora_surface_forms_are_one_technique(extractor: Extractor, surface: str) -> None:
+    x = extractor.extract("T", f"We fine-tune the model with {surface} on one GPU.")
+    assert "technique/lora" in keys(x, "Technique")
+    assert len([e for e in x.entities if e.key == "technique/lora"]) == 1
+
+
+def test_unseen_names_get_the_same_key_in_two_papers(extractor: Extractor) -> None:
+    a = extractor.extract("QuokkaPrune: Pruning at Scale", "We present QuokkaPrune, a pruning method for LLMs.")
+    b = extractor.extract("Another paper", "Our method is 2.5x faster than QuokkaPrune on H100 GPUs.")
+    assert "technique/quokkaprune" in keys(a) & keys(b)
+
+
+def test_generic_devices_are_not_entities(extractor: Extractor) -> None:
+    x = extractor.extract("T", "The GPU and the CPU exchange data while the FPGA waits; mobile devices are slower.")
+    assert keys(x, "Hardware") == set()
+
+
+# -- names the vocabulary has never seen ----------------------------------------------------------------------------
+
+def test_proposed_names_from_title_and_cue_phrases(extractor: Extractor) -> None:
+    abstract = ("We propose MarmotKV, a cache compression method for long prompts. We further introduce a scheduler "
+                "called BadgerSched and a kernel library dubbed OtterOps. MarmotKV reduces memory by 4x.")
+    x = extractor.extract("MarmotKV: Compressing Caches", abstract)
+    proposed = {name_of(x, r.object) for r in x.relations if r.predicate == "proposes"}
+    assert {"MarmotKV", "BadgerSched", "OtterOps"} <= proposed
+    assert next(e for e in x.entities if e.name == "MarmotKV").type == "Technique"
+
+
+def test_proposed_model_and_dataset_are_typed_from_apposition(extractor: Extractor) -> None:
+    abstract = ("We introduce Pangolin-7B, a multilingual language model, and WombatBench, a benchmark of 5k "
+                "coding tasks. Pangolin-7B is trained on WombatBench.")
+    x = extractor.extract("Pangolin", abstract)
+    types = {e.name: e.type for e in x.entities}
+    assert types.get("Pangolin-7B") == "Model"
+    assert types.get("WombatBench") == "Dataset"
+    assert any(r.predicate == "evaluated-on" and name_of(x, r.object) == "WombatBench" for r in x.relations)
+
+
+def test_model_sizes_and_vision_variants(extractor: Extractor) -> None:
+    abstract = "We fine-tune Wombat-34B, Mistral-7B and ViT-L/16, and distill OPT-2.7B/6.7B into a small student."
+    x = extractor.extract("T", abstract)
+    models = {e.name for e in x.entities if e.type == "Model"}
+    assert {"Wombat-34B", "Mistral-7B", "ViT-L/16", "OPT-2.7B"} <= models
+    assert "model/opt-6-7b" in keys(x, "Model")
+
+
+def test_hardware_patterns(extractor: Extractor) -> None:
+    abstract = ("Experiments run on TPUv4 pods, Intel Gaudi2, a Xilinx Alveo U280 FPGA, an RTX 3090, "
+                "and the brand-new NVIDIA RTX 7090 GPU.")
+    x = extractor.extract("T", abstract)
+    hardware = keys(x, "Hardware")
+    assert {"hardware/google-tpu-v4", "hardware/intel-gaudi2", "hardware/xilinx-alveo-u280",
+            "hardware/nvidia-rtx-3090"} <= hardware
+    assert any("7090" in k for k in hardware)
+
+
+def test_acronym_definitions_link_long_and_short_forms(extractor: Extractor) -> None:
+    abstract = ("We propose Gradient Sketch Routing (GSR) for sparse training. GSR needs no retraining, "
+                "and GSR is 3x faster than dense routing.")
+    x = extractor.extract("T", abstract)
+    [gsr] = [e for e in x.entities if "GSR" in (e.name, *e.aliases)]
+    assert gsr.name == "Gradient Sketch Routing" and len(gsr.mentions) == 4
+
+
+# -- outperforms: factors, baselines, metric, hardware ---------------------------------------------------------------
+
+def outperforms(x: Extraction) -> dict[str, float | None]:
+    return {name_of(x, r.object): r.factor for r in x.relations if r.predicate == "outperforms"}
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("FooNet outperforms HyperLoom by up to 11.69x on an A100 GPU.", {"HyperLoom": 11.69}),
+    ("FooNet performs 2.31times faster than HyperLoom.", {"HyperLoom": 2.31}),
+    ("FooNet is 87% faster than HyperLoom in end-to-end latency.", {"HyperLoom": 1.87}),
+    ("FooNet is 5-20 times faster than HyperLoom.", {"HyperLoom": 20.0}),
+    ("FooNet achieves a 3.5x speedup over HyperLoom.", {"HyperLoom": 3.5}),
+    ("FooNet improves accuracy by 8% over HyperLoom.", {"HyperLoom": None}),
+    ("FooNet is 15x, 46x, 108x faster than HyperLoom, CoDeF and TokenFlow, respectively.",
+     {"HyperLoom": 15.0, "CoDeF": 46.0, "TokenFlow": 108.0}),
+])
+def test_outperforms_factors(extractor: Extractor, sentence: str, expected: dict[str, float | None]) -> None:
+    x = extractor.extract("FooNet: A Fast Network", "We propose FooNet, a fast inference method. " + sentence)
+    found = outperforms(x)
+    assert {k: found.get(k) for k in expected} == expected
+    subjects = {r.subject for r in x.relations if r.predicate == "outperforms"}
+    assert subjects == {"technique/foonet"}
+
+
+def test_respectively_percentages_map_to_each_baseline(extractor: Extractor) -> None:
+    abstract = ("We present FooNet. The end-to-end performance of FooNet surpasses PyTorch JIT, TensorFlow XLA and "
+                "NVIDIA FasterTransformer by 87\\%, 131\\% and 55\\%, respectively.")
+    found = outperforms(extractor.extract("T", abstract))
+    assert found == {"PyTorch JIT": 1.87, "TensorFlow XLA": 2.31, "NVIDIA FasterTransformer": 1.55}
+
+
+def test_no_factor_from_dimensions_or_device_counts(extractor: Extractor) -> None:
+    abstract = ("We propose FooNet. It renders 512 times 1024 images on 4timesRTX-3090 GPUs and is faster than "
+                "HyperLoom.")
+    x = extractor.extract("T", abstract)
+    assert outperforms(x) == {"HyperLoom": None}
+    assert rels(x, "runs-on")["hardware/nvidia-rtx-3090"].count == 4  # type: ignore[attr-defined]
+
+
+def test_outperforms_metric_and_hardware(extractor: Extractor) -> None:
+    x = extractor.extract("T", "We propose FooNet. FooNet delivers 2.1x higher throughput than vLLM on 8 H100 GPUs.")
+    [rel] = [r for r in x.relations if r.predicate == "outperforms"]
+    assert rel.metric == "throughput" and rel.hardware == "hardware/nvidia-h100" and rel.factor == 2.1
+    assert 0.0 <= rel.confidence <= 1.0
+
+
+def test_without_a_proposed_name_the_paper_is_the_subject(extractor: Extractor) -> None:
+    x = extractor.extract("A Study of Caches", "Our approach is 3x faster than HyperLoom on a V100 GPU.")
+    assert [(r.subject, r.factor) for r in x.relations if r.predicate == "outperforms"] == [(PAPER, 3.0)]
+
+
+# -- runs-on counts ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "key", "count"), [
+    ("We train on 8 A100 GPUs.", "hardware/nvidia-a100", 8),
+    ("Inference runs on a single RTX 4090.", "hardware/nvidia-rtx-4090", 1),
+    ("We use two RTX 4090 GPUs for offloading.", "hardware/nvidia-rtx-4090", 2),
+    ("The cluster has 1,800 NVIDIA A100 GPUs.", "hardware/nvidia-a100", 1800),
+    ("Training costs 675 A100 GPU days.", "hardware/nvidia-a100", None),
+    ("Experiments run on H100 GPUs.", "hardware/nvidia-h100", None),
+])
+def test_runs_on_count(extractor: Extractor, text: str, key: str, count: int | None) -> None:
+    rel = rels(extractor.extract("T", text), "runs-on")[key]
+    assert rel.count == count  # type: ignore[attr-defined]
+
+
+# -- offsets and evidence on every seed paper ------------------------------------------------------------------------
+
+def test_offsets_and_evidence_are_exact_on_all_seed_papers(extractor: Extractor, vocabulary: Vocabulary) -> None:
+    papers = read_papers(SEED_FILE)
+    assert len(papers) == 111
+    for paper in papers:
+        x = extractor.extract(paper.title, paper.abstract)
+        fields = {"title": paper.title, "abstract": paper.abstract}
+        known = keys(x)
+        for entity in x.entities:
+            assert entity.type in ENTITY_TYPES and entity.mentions and entity.key.startswith(entity.type.lower() + "/")
+            for m in entity.mentions:
+                assert fields[m.field][m.start:m.end] == m.text, (paper.title, m)
+        for r in x.relations:
+            assert r.predicate in PREDICATES
+            assert r.object in known and (r.subject == PAPER or r.subject in known)
+            ev = r.evidence
+            assert fields[ev.field][ev.start:ev.end] == ev.sentence and ev.sentence
+            assert 0.0 <= r.confidence <= 1.0
+        doc = annotation(paper.title, paper.abstract, x, vocabulary)
+        assert json.loads(json.dumps(doc))["title"] == paper.title
+        names = {e["name"] for e in doc["entities"]}
+        assert all(r["object"] in names and (r["subject"] in names or r["subject"] == PAPER)
+                   for r in doc["relations"])
+
+
+def test_confidence_is_graded_not_constant(extractor: Extractor) -> None:
+    values = set()
+    for paper in read_papers(SEED_FILE)[:30]:
+        values |= {r.confidence for r in extractor.extract(paper.title, paper.abstract).relations}
+    assert len(values) >= 5
+
+
+def test_extraction_is_deterministic(extractor: Extractor) -> None:
+    paper = read_papers(SEED_FILE)[3]
+    assert extractor.extract(paper.title, paper.abstract) == extractor.extract(paper.title, paper.abstract)
+    assert isinstance(Extractor.version, str) and Extractor.version
+
+
+# -- bad input --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("abstract", [
+    "",
+    "   \n\t ",
+    "a" * 1_000_000,
+    "1" * 1_000_000,
+    "A1-" * 300_000,
+    "(" * 500_000 + ")" * 500_000,
+    "$\\alpha$ runs 2.31times faster x2014 than $\\beta$ by 30\\% on A100 " * 15_000,
+    "<p>We propose <b>FooNet</b>, 3x faster than <i>BarNet</i> on <span>A100</span> GPUs.</p>&nbsp;" * 5_000,
+    "We propose FooNet, 3.5x faster than BarNet on 8 A100 GPUs. " * 18_000,
+    "é" * 10_000 + "İ" * 10_000 + "\u200b" * 10_000 + "𝔸" * 10_000,
+])
+def test_bad_input_completes_with_valid_offsets(extractor: Extractor, abstract: str) -> None:
+    started = time.monotonic()
+    x = extractor.extract("FooNet: $\\mathcal{O}(n)$ <i>title</i>", abstract)
+    assert time.monotonic() - started < 10.0
+    fields = {"title": "FooNet: $\\mathcal{O}(n)$ <i>title</i>", "abstract": abstract}
+    for entity in x.entities:
+        for m in entity.mentions:
+            assert fields[m.field][m.start:m.end] == m.text
+
+
+def test_latex_noise_is_read(extractor: Extractor) -> None:
+    abstract = "We propose FooNet. FooNet is 2.31times faster than HyperLoom x2014 and uses 30\\% less memory."
+    x = extractor.extract("T", abstract)
+    assert outperforms(x) == {"HyperLoom": 2.31}
+
+
+# -- vocabulary ----------------------------------------------------------------------------------------------------
+
+def test_technique_taxonomy(vocabulary: Vocabulary) -> None:
+    assert "technique/quantization" in vocabulary.ancestors("technique/post-training-quantization")
+    chain = vocabulary.ancestors("technique/2-4-structured-sparsity")
+    assert chain.index("technique/structured-pruning") < chain.index("technique/pruning")
+    peft = ["technique/lora", "technique/parameter-efficient-fine-tuning"]
+    assert vocabulary.ancestors("technique/qlora")[:2] == peft
+    assert "technique/speculative-decoding" in vocabulary.concepts
+    assert "technique/kv-cache-compression" in vocabulary.broader("technique/kv-cache-quantization")
+    techniques = list(vocabulary.of_type("Technique"))
+    assert len(techniques) > 250
+    assert all(c.id == "technique/" + slug(c.label) for c in techniques)
+    assert TECHNIQUE_NS in (ROOT / "seeds" / "vocab" / "techniques.ttl").read_text()
+
+
+def test_hardware_table_has_figures_and_credits(vocabulary: Vocabulary) -> None:
+    a100 = vocabulary.get("hardware/nvidia-a100")
+    assert a100 is not None and a100.attrs["vendor"] == "NVIDIA" and a100.attrs["memory_gb"] == 80
+    assert a100.attrs["bf16_tensor_tflops"] == 312 and "Epoch AI" in a100.attrs["source"]
+    with open(ROOT / "seeds" / "vocab" / "hardware.csv", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert {"id", "name", "aliases", "vendor", "family", "type", "memory_gb", "memory_bandwidth_gbs",
+            "fp16_tensor_tflops", "bf16_tensor_tflops", "release_date", "source"} <= set(header)
+    for concept_id in ("amd-instinct-mi300x", "google-tpu-v5p", "intel-gaudi3", "apple-m2-ultra",
+                       "nvidia-jetson-agx-orin", "xilinx-versal-vck190", "xilinx-alveo-u50", "intel-xeon"):
+        assert vocabulary.get("hardware/" + concept_id) is not None, concept_id
+
+
+def test_hardware_covers_epoch_accelerators_since_2017(vocabulary: Vocabulary) -> None:
+    """Every NVIDIA/AMD/Google/Intel accelerator released 2017+ in Epoch AI's table is found by our aliases."""
+    table = shared() / "data" / "epoch_ml_hardware.csv"
+    if not table.exists():
+        pytest.skip("shared/data/epoch_ml_hardware.csv not available")
+    gazetteer = Gazetteer(vocabulary)
+    with open(table, encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Manufacturer"] in ("NVIDIA", "AMD", "Google", "Intel")
+                and r["Release date"][:4] >= "2017"]
+    assert len(rows) > 40
+    missing = [r["Hardware name"] for r in rows if not any(
+        h.concept.startswith("hardware/") for h in gazetteer.find(r["Hardware name"], runs(r["Hardware name"])))]
+    assert missing == []
+
+
+# -- quality floor on the dev gold --------------------------------------------------------------------------------
+
+FLOORS = {
+    ("entities", "*"): 0.88, ("entities", "Hardware"): 0.95, ("entities", "Dataset"): 0.90,
+    ("entities", "Model"): 0.90, ("entities", "Software"): 0.85, ("entities", "Technique"): 0.78,
+    ("relations", "runs-on"): 0.93, ("relations", "proposes"): 0.88, ("relations", "evaluated-on"): 0.90,
+    ("relations", "outperforms"): 0.75, ("relations", "uses"): 0.75,
+}
+
+
+def test_quality_floor_on_dev_gold(extractor: Extractor, vocabulary: Vocabulary, tmp_path: Path) -> None:
+    gold_file, scorer = shared() / "eval" / "gold_dev.jsonl", shared() / "eval" / "score_extraction.py"
+    if not gold_file.exists() or not scorer.exists():
+        pytest.skip("shared/eval (dev gold and scorer) not available")
+    pred_file = tmp_path / "pred.jsonl"
+    with open(gold_file, encoding="utf-8") as gold, open(pred_file, "w", encoding="utf-8") as out:
+        for line in gold:
+            if line.strip():
+                paper = json.loads(line)
+                x = extractor.extract(paper["title"], paper["abstract"])
+                out.write(json.dumps(annotation(paper["title"], paper["abstract"], x, vocabulary)) + "\n")
+    done = subprocess.run([sys.executable, str(scorer), str(gold_file), str(pred_file), "--json"],
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    assert result["papers_missing_from_prediction"] == []
+    low = {f"{group}/{name}": result[group][name]["f1"] for (group, name), floor in FLOORS.items()
+           if result[group][name]["f1"] < floor}
+    assert low == {}
+    assert result["outperforms_factor_recall"] >= 0.75
