@@ -1,0 +1,253 @@
+"""The RDF graph: an in-memory Oxigraph store derived from the SQLite store of record, exposed through rdflib.
+
+Invariant: no triple is held in two named graphs (paper graphs have their own subjects, entity graphs leave out what
+the vocabulary graph states, and facts with an entity subject live once in the facts graph), so the number of quads
+is the number of distinct triples of the union graph that SPARQL queries and exports see.
+
+The knowledge base calls `rebuild` and `sync` while holding its write lock; nothing here locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from pyoxigraph import NamedNode, Quad, Triple
+
+from graph.rdf.export import export_media_type, stream
+from graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
+from graph.rdf.namespaces import DEFAULT_BASE, RDF, Iris
+from graph.rdf.ontology import ontology_quads
+from graph.vocabulary import Vocabulary
+from paperkg.records import Paper
+from paperkg.store import Store, StoredRelation
+
+if TYPE_CHECKING:
+    import rdflib
+
+log = logging.getLogger("paperkg.rdf")
+BATCH = 200_000
+_SUBJECT, _PREDICATE, _OBJECT = NamedNode(RDF + "subject"), NamedNode(RDF + "predicate"), NamedNode(RDF + "object")
+
+
+class RDFGraph:
+    """Papers, entities, claims, the technique taxonomy and the ontology, one named graph per paper and entity."""
+
+    def __init__(self, base_iri: str = DEFAULT_BASE, vocabulary: Vocabulary | None = None,
+                 extractor_version: str = "", ontology: Path | None = None) -> None:
+        self.iris = Iris(base_iri)
+        self.vocabulary = vocabulary
+        self.extractor_version = extractor_version
+        self._ontology = ontology
+        self.version = 0
+        """Data version of the store of record this graph reflects (set by rebuild and sync)."""
+        self.generation = 0
+        """Bumped when a rebuild or sync starts: snapshots (query workers) taken before are stale."""
+        self.load_seconds = 0.0
+        self._store = ox.Store()
+        self._rdflib: rdflib.Dataset | None = None
+        self._count = 0
+        self._papers: set[str] = set()
+        self._vocabulary_triples: frozenset[Triple] = frozenset()
+        self._load_static()
+
+    # -- access ------------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> ox.Store:
+        """The pyoxigraph store (read it; change it only through rebuild / sync)."""
+        return self._store
+
+    @property
+    def rdflib(self) -> rdflib.Dataset:
+        """The graph through rdflib's API (oxrdflib store; the default graph is the union of all graphs).
+
+        For code only: user SPARQL must go through graph.sparql (guard, sandboxed workers, timeout).
+        """
+        if self._rdflib is None:
+            import rdflib
+            from oxrdflib import OxigraphStore
+
+            self._rdflib = rdflib.Dataset(store=OxigraphStore(store=self._store), default_union=True)
+        return self._rdflib
+
+    @property
+    def triple_count(self) -> int:
+        """Distinct triples of the union graph (equal to the number of quads, by the invariant above)."""
+        return self._count
+
+    @property
+    def paper_count(self) -> int:
+        return len(self._papers)
+
+    def has_paper(self, paper_id: str) -> bool:
+        return paper_id in self._papers
+
+    def paper_ids(self) -> set[str]:
+        return set(self._papers)
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def _load_static(self) -> None:
+        static = ontology_quads(self.iris, self._ontology) + vocabulary_quads(self.iris, self.vocabulary)
+        self._vocabulary_triples = frozenset(q.triple for q in static if q.graph_name == self.iris.vocabulary_graph)
+        self._add(static, bulk=True)
+
+    def _add(self, quads: list[Quad], bulk: bool = False) -> None:
+        """Add quads none of which is in the store yet (callers guarantee it: fresh graphs, deduplicated)."""
+        if bulk:
+            self._store.bulk_extend(quads)
+        else:
+            self._store.extend(quads)
+        self._count += len(quads)
+
+    def _clear(self, graph: NamedNode) -> int:
+        n = sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        if n:
+            self._store.clear_graph(graph)
+            self._count -= n
+        return n
+
+    def rebuild(self, store: Store) -> None:
+        """Replace everything with what the store of record holds (bulk load)."""
+        started = time.perf_counter()
+        self.generation += 1
+        self._store = ox.Store()
+        self._rdflib = None
+        self._count = 0
+        self._papers = set()
+        self._load_static()
+        aliases: dict[str, list[str]] = defaultdict(list)
+        for entity_id, alias in store.aliases():
+            aliases[entity_id].append(alias)
+        entities: list[Quad] = []
+        for entity in store.entities():
+            entities += entity_quads(self.iris, entity, sorted(aliases.get(entity["id"], ())),
+                                     self.iris.entity_graph(entity["id"]), self._vocabulary_triples)
+        self._add(entities, bulk=True)
+        del aliases, entities
+        mentions: dict[str, list[tuple[str, str, str, int, int, str]]] = defaultdict(list)
+        for row in store.mentions():
+            mentions[row[0]].append(row)
+        relations: dict[str, list[StoredRelation]] = defaultdict(list)
+        for rel in store.relations():
+            relations[rel.paper_id].append(rel)
+        facts: dict[Triple, None] = {}
+        lines: list[str] = []
+        for paper in store.iter_papers():
+            paper_lines, paper_facts, _ = self._paper(paper, mentions.pop(paper.id, []), relations.pop(paper.id, []))
+            lines += paper_lines
+            facts.update(dict.fromkeys(paper_facts))
+            if len(lines) >= BATCH:
+                self._load(lines)
+                lines = []
+        self._load(lines)
+        facts_graph = self.iris.facts_graph
+        self._add([Quad(t.subject, t.predicate, t.object, facts_graph) for t in facts], bulk=True)
+        self.version = store.version
+        self.load_seconds = time.perf_counter() - started
+        log.info("RDF graph: %d papers, %d triples in %.1f s", len(self._papers), self._count, self.load_seconds)
+
+    def _load(self, lines: list[str]) -> None:
+        """Add N-Quads lines none of which is in the store yet (lenient: the mapping only writes valid IRIs)."""
+        if lines:
+            self._store.load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
+            self._count += len(lines)
+
+    def _paper(self, paper: Paper, mentions: Iterable[tuple[str, str, str, int, int, str]],
+               relations: list[StoredRelation]) -> tuple[list[str], list[Triple], set[str]]:
+        self._papers.add(paper.id)
+        return paper_nquads(self.iris, paper, mentions, relations, self.extractor_version)
+
+    def sync(self, store: Store, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
+        """Bring the given papers (and the entities they referred to, before and after) up to date with the store."""
+        self.generation += 1
+        changed = list(dict.fromkeys(changed_paper_ids))
+        removed = list(dict.fromkeys(removed_paper_ids))
+        touched: set[str] = set()
+        stated: set[Triple] = set()
+        for paper_id in dict.fromkeys([*changed, *removed]):
+            entities, facts = self._drop_paper(paper_id)
+            touched |= entities
+            stated |= facts
+        for paper_id in changed:
+            paper = store.paper(paper_id)
+            if paper is None:
+                continue
+            lines, paper_facts, entities = self._paper(paper, store.mentions(paper_id), store.relations(paper_id))
+            self._load(lines)
+            touched |= entities
+            for fact in paper_facts:
+                quad = Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph)
+                if quad not in self._store:
+                    self._add([quad])
+        for fact in stated:
+            if not self._still_stated(fact):
+                self._store.remove(Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph))
+                self._count -= 1
+        for entity_id in sorted(touched):
+            self._refresh_entity(store, entity_id)
+        self.version = store.version
+
+    def _drop_paper(self, paper_id: str) -> tuple[set[str], set[Triple]]:
+        """Remove a paper's graph; the entity ids it referred to and the shared facts its claims stated."""
+        if paper_id not in self._papers:
+            return set(), set()
+        self._papers.discard(paper_id)
+        graph = self.iris.paper_graph(paper_id)
+        entities: set[str] = set()
+        parts: dict[str, dict[str, NamedNode]] = defaultdict(dict)
+        for quad in self._store.quads_for_pattern(None, None, None, graph):
+            obj = quad.object
+            if isinstance(obj, NamedNode):
+                entity_id = self.iris.entity_id(obj.value)
+                if entity_id is not None:
+                    entities.add(entity_id)
+                if quad.predicate in (_SUBJECT, _PREDICATE, _OBJECT) and isinstance(quad.subject, NamedNode):
+                    parts[quad.subject.value][quad.predicate.value] = obj
+        facts = set()
+        for claim in parts.values():
+            subject = claim.get(_SUBJECT.value)
+            if subject is not None and self.iris.entity_id(subject.value) is not None:
+                facts.add(Triple(subject, claim[_PREDICATE.value], claim[_OBJECT.value]))
+        self._clear(graph)
+        return entities, facts
+
+    def _still_stated(self, fact: Triple) -> bool:
+        """Whether some paper's claim still states this entity-subject fact."""
+        for quad in self._store.quads_for_pattern(None, _SUBJECT, fact.subject, None):
+            claim, graph = quad.subject, quad.graph_name
+            if isinstance(claim, NamedNode) and isinstance(graph, NamedNode) \
+                    and Quad(claim, _PREDICATE, fact.predicate, graph) in self._store \
+                    and Quad(claim, _OBJECT, fact.object, graph) in self._store:
+                return True
+        return False
+
+    def _refresh_entity(self, store: Store, entity_id: str) -> None:
+        graph = self.iris.entity_graph(entity_id)
+        self._clear(graph)
+        entity = store.entity(entity_id)
+        if entity is not None:
+            self._add(entity_quads(self.iris, entity, store.entity_aliases(entity_id), graph,
+                                   self._vocabulary_triples))
+
+    # -- export ------------------------------------------------------------------------------------
+
+    def export(self, fmt: str) -> Iterator[bytes]:
+        """The union graph as turtle, ntriples or jsonld (nquads keeps the named graphs), in chunks.
+
+        The snapshot is taken when this is called (Oxigraph iterators are isolated from later writes), so call it
+        under the read lock and stream the chunks after releasing it.
+        """
+        export_media_type(fmt)
+        quads = self._store.quads_for_pattern(None, None, None, None)
+        return stream(quads, fmt, self.iris.prefixes())
+
+    @staticmethod
+    def export_media_type(fmt: str) -> str:
+        return export_media_type(fmt)

@@ -1,0 +1,308 @@
+"""The worker pool behind the SPARQL executor: pre-forked snapshot processes, forked, handed out, retired, reaped.
+
+Workers are forked by one long-lived thread (so PR_SET_PDEATHSIG, tied to the forking thread, lasts as long as the
+pool) while it holds the knowledge base's read lock (the `snapshot` factory): each sees a consistent snapshot and is
+tagged with the data version and the graph generation it was forked at. After a write, stale workers are SIGKILLed
+at once and reaped by a background thread (tearing down a large copy-on-write address space takes tens of ms), and
+one fresh worker is forked ahead of time if SPARQL is in use (os.fork holds the GIL for the fork's duration, ~30 ms
+per GB of resident memory, so forks are kept rare); more are forked on demand, up to the pool size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from graph.rdf.store import RDFGraph
+from graph.sparql import worker as child
+from paperkg.errors import PaperkgError, QueryTimeout
+
+log = logging.getLogger("paperkg.sparql")
+Snapshot = Callable[[], AbstractContextManager[object]]
+PREFORK_WINDOW = 30.0
+"""Seconds after the last query during which a fresh worker is forked ahead of the next query."""
+
+
+class Timeout(Exception):
+    pass
+
+
+class Died(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class Worker:
+    pid: int
+    version: int
+    generation: int
+    send: int
+    recv: int
+    queries: int = 0
+    reaped: bool = False
+
+
+def send(worker: Worker, frame: bytes) -> None:
+    """Write a request frame (OSError if the worker is gone)."""
+    view = memoryview(frame)
+    while view:
+        view = view[os.write(worker.send, view):]
+
+
+def receive(worker: Worker, deadline: float) -> tuple[dict[str, Any], bytes]:
+    """Read a response frame until `deadline` (Timeout), or Died if the worker exits first."""
+    poller = select.poll()
+    poller.register(worker.recv, select.POLLIN | select.POLLHUP | select.POLLERR)
+    buffer = bytearray()
+    total = -1
+    head_size = 0
+    while total < 0 or len(buffer) < total:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000 + 0.999))):
+            raise Timeout()
+        chunk = os.read(worker.recv, 1 << 20)
+        if not chunk:
+            raise Died()
+        buffer += chunk
+        if total < 0 and len(buffer) >= child.FRAME_PREFIX:
+            head_size, body_size = child.frame_sizes(bytes(buffer[:child.FRAME_PREFIX]))
+            total = child.FRAME_PREFIX + head_size + body_size
+    start = child.FRAME_PREFIX
+    answer: dict[str, Any] = json.loads(buffer[start:start + head_size])
+    return answer, bytes(buffer[start + head_size:total])
+
+
+class WorkerPool:
+    """At most `size` workers; `checkout` hands out a fresh idle one, forking if needed, until a deadline."""
+
+    def __init__(self, graph: RDFGraph, snapshot: Snapshot, size: int, memory_limit: int, prefork: bool,
+                 prefixes: dict[str, str]) -> None:
+        self.graph = graph
+        self.workers = max(1, size)
+        self.memory_limit = memory_limit
+        self.prefork = prefork
+        self._snapshot = snapshot
+        self._prefixes = prefixes
+        self._cond = threading.Condition()
+        self._idle: list[Worker] = []
+        self._busy: set[Worker] = set()
+        self._forking = 0
+        self._waiting = 0
+        self._wanted = 0
+        self._closed = False
+        self._fork_error: BaseException | None = None
+        self._forker: threading.Thread | None = None
+        self._reap_lock = threading.Lock()
+        self._zombies: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._reaper: threading.Thread | None = None
+        self._retiring: list[Worker] = []
+        self.last_use = -PREFORK_WINDOW
+        self.counters = {"queries": 0, "timeouts": 0, "forks": 0, "retired": 0, "refused": 0}
+
+    def start(self) -> None:
+        with self._cond:
+            self.last_use = time.monotonic()
+            self._ensure_forker()
+            self._cond.notify_all()
+
+    def invalidate(self, version: int | None = None) -> None:
+        """Retire workers older than `version` (default: the graph's); returns at once."""
+        with self._cond:
+            self._wanted = max(self._wanted, self.graph.version if version is None else version)
+            self._retire_stale()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            doomed = [*self._idle, *self._busy, *self._retiring]
+            self._idle, self._busy, self._retiring = [], set(), []
+            self._cond.notify_all()
+        for worker in doomed:
+            self.kill(worker)
+        if self._forker is not None:
+            self._forker.join(timeout=5)
+
+    def pids(self) -> list[int]:
+        with self._cond:
+            return [w.pid for w in [*self._idle, *self._busy]]
+
+    def stats(self) -> dict[str, Any]:
+        with self._cond:
+            versions = sorted(w.version for w in [*self._idle, *self._busy])
+            return {"workers": len(versions), "busy": len(self._busy), "versions": versions, **self.counters}
+
+    def _current(self) -> int:
+        return max(self._wanted, self.graph.version)
+
+    def _stale(self, worker: Worker) -> bool:
+        """Forked before the last write (or before the version `invalidate` announced)."""
+        return worker.generation != self.graph.generation or worker.version < self._current()
+
+    def checkout(self, deadline: float, limit: float) -> Worker:
+        """A fresh idle worker (forked if need be), or QueryTimeout when none is free by the deadline."""
+        with self._cond:
+            self._ensure_forker()
+            self._waiting += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise PaperkgError("the SPARQL executor is closed")
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if not self._stale(worker):
+                            self._busy.add(worker)
+                            return worker
+                        self._retiring.append(worker)
+                    self._cond.notify_all()
+                    if self._fork_error is not None and not self._forking:
+                        raise PaperkgError(f"cannot start a SPARQL worker: {self._fork_error}")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise QueryTimeout(f"no SPARQL worker became free within {limit:g} s "
+                                           f"({self.workers} run at a time); try again")
+                    self._cond.wait(remaining)
+            finally:
+                self._waiting -= 1
+
+    def checkin(self, worker: Worker) -> None:
+        with self._cond:
+            self._busy.discard(worker)
+            if self._closed or self._stale(worker):
+                self._retiring.append(worker)
+            else:
+                self._idle.append(worker)
+            self._cond.notify_all()
+
+    def discard(self, worker: Worker) -> int | None:
+        with self._cond:
+            self._busy.discard(worker)
+            self._cond.notify_all()
+        return self.kill(worker)
+
+    def kill(self, worker: Worker, wait: bool = True) -> int | None:
+        """SIGKILL a worker and reap it: now (its exit status), or with wait=False in the reaper thread, since
+        tearing down a large copy-on-write address space takes tens of ms. Once only: a reaped pid may be reused."""
+        with self._reap_lock:
+            if worker.reaped:
+                return None
+            worker.reaped = True
+            self.counters["retired"] += 1
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+            for fd in (worker.send, worker.recv):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        if not wait:
+            self._zombies.put(worker.pid)
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reaper_loop, name="sparql-reaper", daemon=True)
+                self._reaper.start()
+            return None
+        with contextlib.suppress(ChildProcessError):
+            return os.waitpid(worker.pid, 0)[1]
+        return None
+
+    def _reaper_loop(self) -> None:
+        while True:
+            pid = self._zombies.get()
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def _ensure_forker(self) -> None:
+        if self._forker is None or not self._forker.is_alive():
+            self._forker = threading.Thread(target=self._forker_loop, name="sparql-forker", daemon=True)
+            self._forker.start()
+
+    def _should_fork(self) -> bool:
+        """Fork when a query waits for a worker or, with prefork, to keep one fresh worker ready while SPARQL is in
+        use (a query in the last PREFORK_WINDOW s): os.fork holds the GIL, so forks after writes nobody queries
+        would stall the whole process for nothing."""
+        fresh = sum(1 for w in self._idle if not self._stale(w))
+        if fresh + len(self._busy) + self._forking >= self.workers:
+            return False
+        if self._waiting > fresh + self._forking:
+            return True
+        recent = time.monotonic() - self.last_use < PREFORK_WINDOW
+        busy_fresh = sum(1 for w in self._busy if not self._stale(w))
+        return self.prefork and recent and fresh + busy_fresh + self._forking == 0
+
+    def _retire_stale(self) -> None:
+        """Move stale idle workers to the retiring list (call with the condition held)."""
+        self._retiring += [w for w in self._idle if self._stale(w)]
+        self._idle = [w for w in self._idle if not self._stale(w)]
+
+    def _kill_retiring(self) -> None:
+        with self._cond:
+            doomed, self._retiring = self._retiring, []
+        for worker in doomed:
+            self.kill(worker, wait=False)
+
+    def _forker_loop(self) -> None:
+        """Fork what is needed, then retire stale workers: killing first would have their teardown (which updates
+        the same shared pages) slow the fork down about twofold."""
+        while True:
+            with self._cond:
+                while not self._closed and not self._should_fork() and not self._retiring:
+                    self._cond.wait(1.0)
+                if self._closed:
+                    return
+                self._retire_stale()
+                fork = self._should_fork()
+                if fork:
+                    self._forking += 1
+            if not fork:
+                self._kill_retiring()
+                continue
+            fresh: Worker | None = None
+            try:
+                fresh = self._fork()
+                self._fork_error = None
+            except Exception as error:  # reported to waiting queries; retried after a pause
+                log.exception("cannot fork a SPARQL worker")
+                self._fork_error = error
+            with self._cond:
+                self._forking -= 1
+                if fresh is not None and not self._closed:
+                    self._idle.append(fresh)
+                    fresh = None
+                self._cond.notify_all()
+            if fresh is not None:
+                self.kill(fresh)
+            self._kill_retiring()
+            if self._fork_error is not None:
+                time.sleep(0.2)
+
+    def _fork(self) -> Worker:
+        """Fork a worker from a consistent snapshot (under the knowledge base's read lock)."""
+        with self._snapshot():
+            with self._cond:
+                version, generation = self._current(), self.graph.generation
+            store = self.graph.store
+            request_r, request_w = os.pipe()
+            response_r, response_w = os.pipe()
+            parent = os.getpid()
+            try:
+                pid = os.fork()
+            except OSError:
+                for fd in (request_r, request_w, response_r, response_w):
+                    os.close(fd)
+                raise
+            if pid == 0:  # the child: never returns
+                context = child.Context(store, self.graph.iris.base, self._prefixes)
+                child.child_main(context, request_r, response_w, self.memory_limit, parent)
+            os.close(request_r)
+            os.close(response_w)
+        self.counters["forks"] += 1
+        return Worker(pid, version, generation, request_w, response_r)

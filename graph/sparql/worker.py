@@ -1,0 +1,243 @@
+"""The query worker: runs inside a process forked from the one holding the RDF store, and never returns.
+
+The child only uses modules imported here before the fork. It closes every inherited descriptor except its two pipes
+(the parent's copies, sockets included, are unaffected: descriptors are per process), maps /dev/null on 0-2, and
+lowers RLIMIT_NOFILE to 5, so it cannot create a socket or open a file: even a query that slipped past the guard could
+not connect anywhere. RLIMIT_AS bounds the memory a query may add. It dies with its parent (PR_SET_PDEATHSIG) and on
+EOF of its request pipe, and always leaves through os._exit.
+
+Frames on the pipes: 8 bytes (header length, body length, big-endian), a JSON header, the body. No pickle.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import gc
+import itertools
+import json
+import os
+import resource
+import signal
+import struct
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.rdf.export import as_bytes
+from graph.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+
+_FRAME = struct.Struct(">II")
+REQUEST_FD, RESPONSE_FD = 3, 4
+_PR_SET_PDEATHSIG = 1
+_TSV = ox.QueryResultsFormat.TSV
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - not Linux
+    _LIBC = None
+Head = dict[str, Any]
+
+
+def encode_frame(head: Head, body: bytes = b"") -> bytes:
+    data = json.dumps(head).encode()
+    return _FRAME.pack(len(data), len(body)) + data + body
+
+
+def frame_sizes(prefix: bytes) -> tuple[int, int]:
+    sizes: tuple[int, int] = _FRAME.unpack(prefix)
+    return sizes
+
+
+FRAME_PREFIX = _FRAME.size
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    parts, missing = [], size
+    while missing:
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        missing -= len(chunk)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# -- running one request ---------------------------------------------------------------------------
+
+
+def _error(kind: str, message: str) -> tuple[Head, bytes]:
+    return {"ok": False, "error": kind, "message": message}, b""
+
+
+class Context:
+    """What every query of a worker shares: the store snapshot, the base IRI and the predeclared prefixes."""
+
+    def __init__(self, store: ox.Store, base: str, prefixes: dict[str, str]) -> None:
+        self.store, self.base, self.prefixes = store, base, prefixes
+
+    def query(self, text: str, union: bool = True,
+              store: ox.Store | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        return (store or self.store).query(text, use_default_graph_as_union=union, base_iri=self.base,
+                                           prefixes=self.prefixes)
+
+
+def _parse_error(context: Context, query: str) -> str | None:
+    """The parser's message for `query`, or None if it parses (checked on an empty store)."""
+    try:
+        context.query(query, store=ox.Store())
+    except SyntaxError as error:
+        return str(error)
+    except Exception:  # evaluation on an empty store: it parsed
+        return None
+    return None
+
+
+def run_request(context: Context, head: Head, body: bytes) -> tuple[Head, bytes]:
+    """Run one query; the response header says what came out (kind, format, rows, truncated) or what failed."""
+    text = body.decode()
+    query, original = text[:head["split"]], text[head["split"]:]
+    if head.get("check"):
+        message = _parse_error(context, query)
+        return _error("syntax", message) if message else _error("unchecked", "")
+    capped = bool(head.get("capped"))
+    try:
+        result = context.query(query, head["union"])
+    except SyntaxError as error:
+        message = _parse_error(context, original) if original else str(error)
+        if message is not None:
+            return _error("syntax", message)
+        capped = False  # the rewrite broke a query that parses: run it as written, capped here
+        result = context.query(original, head["union"])
+    return _serialise(result, head, capped, context.prefixes)
+
+
+def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, head: Head,
+               capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
+    cap, name = int(head["cap"]), str(head["fmt"])
+    truncated = False
+    if isinstance(result, ox.QueryBoolean):
+        kind, rows = "ask", 1
+        name = name if name in SOLUTION_FORMATS else "json"
+        body = as_bytes(result.serialize(format=SOLUTION_FORMATS[name][1]))
+    elif isinstance(result, ox.QuerySolutions):
+        kind = "select"
+        name = name if name in SOLUTION_FORMATS else "json"
+        tsv = as_bytes(result.serialize(format=_TSV)) if capped else _tsv(result, cap)
+        rows = tsv.count(b"\n") - 1
+        if rows > cap:
+            tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"
+            rows, truncated = cap, True
+        if name == "tsv":
+            body = tsv
+        else:
+            body = as_bytes(ox.parse_query_results(tsv, _TSV).serialize(format=SOLUTION_FORMATS[name][1]))
+    else:
+        kind = "describe" if head.get("kind") == "describe" else "construct"
+        name = name if name in GRAPH_FORMATS else "turtle"
+        triples = list(itertools.islice(result, cap + 1))
+        truncated = len(triples) > cap
+        triples = triples[:cap]
+        rows = len(triples)
+        rdf_format = GRAPH_FORMATS[name][1]
+        items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if name == "nquads" else triples
+        body = as_bytes(ox.serialize(items, format=rdf_format,
+                                     prefixes=prefixes if name == "turtle" else None))
+    if truncated:
+        body = _note_truncation(body, name, cap)
+    return {"ok": True, "kind": kind, "fmt": name, "rows": rows, "truncated": truncated}, body
+
+
+def _tsv(result: ox.QuerySolutions, cap: int) -> bytes:
+    """At most cap + 1 solutions as SPARQL TSV, read one by one (when the query could not be given a LIMIT)."""
+    variables = result.variables
+    lines = ["\t".join(str(v) for v in variables)]
+    for solution in itertools.islice(result, cap + 1):
+        lines.append("\t".join(_term(solution[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _term(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return f"<< {_term(term.subject)} {_term(term.predicate)} {_term(term.object)} >>"
+    return str(term)
+
+
+def _note_truncation(body: bytes, name: str, cap: int) -> bytes:
+    """State the truncation in the body where the format has room for it (clients ignore it)."""
+    if name == "json":
+        stripped = body.rstrip()
+        if stripped.endswith(b"}"):
+            return stripped[:-1] + b',"truncated":true,"rowLimit":' + str(cap).encode() + b"}"
+    elif name in ("xml", "rdfxml"):
+        note = f"<!-- paperkg: results truncated at the row limit ({cap}) -->".encode()
+        end = body.find(b"?>") + 2 if body.startswith(b"<?xml") else 0
+        return body[:end] + note + body[end:]
+    elif name in ("turtle", "ntriples", "nquads"):
+        return f"# paperkg: results truncated at the row limit ({cap} triples)\n".encode() + body
+    return body
+
+
+# -- the child process -----------------------------------------------------------------------------
+
+
+def _sandbox(request_fd: int, response_fd: int, memory_limit: int, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+    gc.freeze()  # the inherited heap is never collected here, so the parent's pages stay shared
+    if memory_limit > 0:
+        with open("/proc/self/statm", "rb") as handle:
+            size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        limit = size + memory_limit
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    high_request = fcntl.fcntl(request_fd, fcntl.F_DUPFD, 16)
+    high_response = fcntl.fcntl(response_fd, fcntl.F_DUPFD, 16)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.dup2(high_request, REQUEST_FD)
+    os.dup2(high_response, RESPONSE_FD)
+    os.closerange(RESPONSE_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (RESPONSE_FD + 1, RESPONSE_FD + 1))
+
+
+def child_main(context: Context, request_fd: int, response_fd: int, memory_limit: int, parent: int) -> None:
+    """Entry point right after os.fork() in the child: sandbox, then answer requests until EOF. Never returns."""
+    code = 0
+    try:
+        _sandbox(request_fd, response_fd, memory_limit, parent)
+        while True:
+            prefix = _read_exact(REQUEST_FD, FRAME_PREFIX)
+            if prefix is None:
+                break
+            head_size, body_size = _FRAME.unpack(prefix)
+            head_bytes, body = _read_exact(REQUEST_FD, head_size), _read_exact(REQUEST_FD, body_size)
+            if head_bytes is None or body is None:
+                break
+            try:
+                out = run_request(context, json.loads(head_bytes), body)
+            except MemoryError:
+                out = _error("memory", "the query needed more memory than a query may use")
+            except OSError as error:
+                out = _error("network", f"the query tried to open a connection or file, which is never allowed "
+                                        f"({error})")
+            except Exception as error:
+                out = _error("query", f"{type(error).__name__}: {error}")
+            _write_all(RESPONSE_FD, encode_frame(*out))
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)

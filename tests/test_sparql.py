@@ -1,0 +1,295 @@
+"""The SPARQL executor: formats and content negotiation, the row cap, consistency with writes, the examples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from graph.rdf import RDFGraph
+from graph.sparql import SparqlExecutor, negotiate
+from paperkg.errors import NotAcceptable, QuerySyntaxError
+from paperkg.rwlock import RWLock
+from paperkg.store import Store
+from tests.test_rdf import BASE, _paper, count_parsed, entity_info, make_graph, vocabulary
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "graph" / "sparql" / "EXAMPLES.md"
+SPARQL_NS = "{http://www.w3.org/2005/sparql-results#}"
+TITLES = "SELECT ?p ?t WHERE { ?p a pkg:Paper ; dcterms:title ?t } ORDER BY ?t"
+Env = tuple[Store, RDFGraph, SparqlExecutor, RWLock]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    store, graph = make_graph(tmp_path)
+    lock = RWLock()
+    executor = SparqlExecutor(graph, lock.read, workers=2, timeout=10, row_limit=5)
+    yield store, graph, executor, lock
+    executor.close()
+    store.close()
+
+
+def bindings(body: bytes) -> list[dict[str, str]]:
+    return [{k: v["value"] for k, v in row.items()} for row in json.loads(body)["results"]["bindings"]]
+
+
+# -- formats -----------------------------------------------------------------------------------------------
+
+
+def test_select_formats_parse_back(env: Env) -> None:
+    _, _, executor, _ = env
+    titles = ["AWQ serving with vLLM", "Fast GPTQ kernels", "LoRA for everyone", "vLLM again"]
+    as_json = executor.execute(TITLES)
+    assert as_json.media_type == "application/sparql-results+json" and as_json.kind == "select"
+    assert [b["t"] for b in bindings(as_json.body)] == titles and as_json.rows == 4 and not as_json.truncated
+    rows = list(csv.DictReader(io.StringIO(executor.execute(TITLES, fmt="csv").body.decode())))
+    assert [r["t"] for r in rows] == titles
+    tsv = executor.execute(TITLES, fmt="tsv").body.decode().splitlines()
+    assert tsv[0] == "?p\t?t" and tsv[1].endswith('"AWQ serving with vLLM"')
+    root = ET.fromstring(executor.execute(TITLES, accept="application/sparql-results+xml").body)
+    literals = [e.text for e in root.iter(SPARQL_NS + "literal")]
+    assert literals == titles
+    ask = executor.execute("ASK { paper:p1 pkg:runsOn hardware:nvidia-rtx-4090 }")
+    assert ask.kind == "ask" and json.loads(ask.body)["boolean"] is True
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"),
+                                               ("rdfxml", "xml"), ("nquads", "nquads")])
+def test_construct_and_describe_formats_parse_back(env: Env, fmt: str,
+                                                   rdflib_format: str) -> None:
+    _, graph, executor, _ = env
+    executor.row_limit = 1000
+    result = executor.execute("CONSTRUCT { ?p dcterms:title ?t } WHERE { ?p a pkg:Paper ; dcterms:title ?t }",
+                              fmt=fmt)
+    assert result.kind == "construct" and result.rows == 4
+    parsed = rdflib.Dataset()
+    parsed.parse(io.BytesIO(result.body), format=rdflib_format)
+    titles = {str(q[2]) for q in parsed.quads((None, None, None, None))}
+    assert "LoRA for everyone" in titles and len(titles) == 4
+    described = executor.execute("DESCRIBE paper:p3", fmt=fmt)
+    assert described.kind == "describe"
+    direct = graph.store.query(f"DESCRIBE <{BASE}paper/p3>", use_default_graph_as_union=True)
+    assert isinstance(direct, ox.QueryTriples)
+    assert count_parsed(described.body, rdflib_format) == len(list(direct)) > 5
+
+
+def test_content_negotiation() -> None:
+    sparqlwrapper_json = "application/sparql-results+json,application/json,text/javascript,application/javascript"
+    assert negotiate("select", sparqlwrapper_json) == "json"
+    assert negotiate("select", "application/sparql-results+xml") == "xml"  # rdflib's SPARQLStore
+    assert negotiate("construct", "application/rdf+xml") == "rdfxml"
+    assert negotiate("construct", "text/turtle;q=0.5, application/ld+json") == "jsonld"
+    assert negotiate("select", "text/csv;q=0.1, text/tab-separated-values;q=0.9") == "tsv"
+    assert negotiate("select", "*/*") == "json" and negotiate("describe", None) == "turtle"
+    assert negotiate("ask", "text/html, */*;q=0.1") == "json"
+    assert negotiate("select", accept="text/csv", fmt="xml") == "xml"
+    with pytest.raises(NotAcceptable):
+        negotiate("select", "text/html")
+    with pytest.raises(NotAcceptable):
+        negotiate("select", "text/turtle;q=1, application/json;q=0")
+    with pytest.raises(NotAcceptable):
+        negotiate("select", fmt="turtle")  # a graph format for solutions
+    with pytest.raises(NotAcceptable):
+        negotiate("construct", fmt="csv")
+    with pytest.raises(NotAcceptable):
+        negotiate("select", fmt="yaml")
+
+
+def test_unknown_format_is_not_acceptable_before_running(env: Env) -> None:
+    _, _, executor, _ = env
+    with pytest.raises(NotAcceptable):
+        executor.execute(TITLES, fmt="excel")
+    with pytest.raises(NotAcceptable):
+        executor.execute(TITLES, accept="image/png")
+
+
+# -- row cap -----------------------------------------------------------------------------------------------
+
+
+def test_row_cap_is_applied_and_stated(env: Env) -> None:
+    _, graph, executor, _ = env
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    result = executor.execute(query)
+    body = json.loads(result.body)
+    assert result.truncated and result.rows == 5 and len(body["results"]["bindings"]) == 5
+    assert body["truncated"] is True and body["rowLimit"] == 5
+    direct = graph.store.query(query + " LIMIT 5", use_default_graph_as_union=True)
+    assert isinstance(direct, ox.QuerySolutions)
+    assert [b["o"] for b in bindings(result.body)] == [s["o"].value for s in direct]  # the first 5, in order
+    xml = executor.execute(query, fmt="xml")
+    assert xml.truncated and b"truncated" in xml.body and len(list(ET.fromstring(xml.body).iter(
+        SPARQL_NS + "result"))) == 5
+    csv_rows = executor.execute(query, fmt="csv").body.decode().strip().splitlines()
+    assert len(csv_rows) == 6  # header + 5
+    constructed = executor.execute("CONSTRUCT WHERE { ?s ?p ?o }", fmt="turtle")
+    assert constructed.truncated and constructed.rows == 5 and constructed.body.startswith(b"# paperkg: results")
+    assert len(rdflib.Graph().parse(data=constructed.body.decode(), format="turtle")) == 5
+
+
+def test_queries_own_limits_are_kept(env: Env) -> None:
+    _, _, executor, _ = env
+    small = executor.execute("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    assert small.rows == 3 and not small.truncated
+    exact = executor.execute(TITLES)
+    assert exact.rows == 4 and not exact.truncated
+    offset = executor.execute("SELECT ?t WHERE { ?p dcterms:title ?t } ORDER BY ?t OFFSET 1 LIMIT 2")
+    assert [b["t"] for b in bindings(offset.body)] == ["Fast GPTQ kernels", "LoRA for everyone"]
+    big = executor.execute("SELECT ?s WHERE { ?s ?p ?o } LIMIT 100 VALUES ?p { rdf:type }")
+    assert big.rows == 5 and big.truncated
+    aggregate = executor.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert aggregate.rows == 1 and not aggregate.truncated
+    # spellings the guard cannot rewrite are capped while reading the solutions
+    glued = executor.execute("SELECT ?s WHERE { ?s ?p ?o }LIMIT100")
+    assert glued.rows == 5 and glued.truncated
+
+
+# -- errors, datasets ----------------------------------------------------------------------------------------
+
+
+def test_syntax_errors_carry_the_parsers_message(env: Env) -> None:
+    _, _, executor, _ = env
+    for query in ("SELEC * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p 'unterminated }",
+                  "SELECT * WHERE { ?s ?p ?o", "SELECT * WHERE { ?s undeclared:p ?o }"):
+        with pytest.raises(QuerySyntaxError) as caught:
+            executor.execute(query)
+        assert re.search(r"error at \d+:\d+|[Pp]refix", caught.value.detail), caught.value.detail
+    assert executor.execute("ASK {}").body  # and the worker is fine
+
+
+def test_from_a_local_graph_restricts_the_default_graph(env: Env) -> None:
+    _, graph, executor, _ = env
+    executor.row_limit = 100
+    vocabulary_only = executor.execute(
+        f"SELECT DISTINCT ?p FROM <{graph.iris.vocabulary_graph.value}> WHERE {{ ?s ?p ?o }}")
+    predicates = {b["p"] for b in bindings(vocabulary_only.body)}
+    assert predicates and all(p.startswith(("http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/1999/02/"
+                                            "22-rdf-syntax-ns#type", "http://purl.org/dc/terms/")) for p in predicates)
+    named = executor.execute(f"SELECT DISTINCT ?g FROM NAMED <{BASE}graph/paper/p1> "
+                             "WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert [b["g"] for b in bindings(named.body)] == [f"{BASE}graph/paper/p1"]
+    every = executor.execute("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(bindings(every.body)[0]["n"]) > 4
+
+
+# -- consistency with writes ------------------------------------------------------------------------------
+
+
+def test_workers_see_writes_after_invalidate(env: Env) -> None:
+    store, graph, executor, lock = env
+    count = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pkg:Paper }"
+    assert bindings(executor.execute(count).body)[0]["n"] == "4"
+    before = set(executor.worker_pids())
+    vocab = vocabulary()
+    new = _paper(vocab, "p5", "Quantized LoRA", "We propose AWQ for LoRA on the NVIDIA A100.",
+                 [("PAPER", "proposes", "technique/awq", {}), ("PAPER", "runs-on", "hardware/nvidia-a100", {})])
+    with lock.write():  # what the knowledge base does: store, then graph, then workers, under its write lock
+        version, _ = store.write([new], entity_info(vocab, [new]))
+        graph.sync(store, ["p5"], [])
+        executor.invalidate(version)
+    assert bindings(executor.execute(count).body)[0]["n"] == "5"
+    assert not before & set(executor.worker_pids())  # the stale workers were retired
+    assert executor.stats()["versions"] and min(executor.stats()["versions"]) == version
+    with lock.write():
+        store.delete("p5")
+        graph.sync(store, [], ["p5"])
+        executor.invalidate()  # defaults to the graph's version
+    assert bindings(executor.execute(count).body)[0]["n"] == "4"
+
+
+def test_a_rebuild_or_sync_retires_workers_even_without_invalidate(
+        env: Env) -> None:
+    store, graph, executor, lock = env
+    count = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pkg:Paper }"
+    assert bindings(executor.execute(count).body)[0]["n"] == "4"
+    with lock.write():
+        store.delete("p4")
+        graph.sync(store, [], ["p4"])
+    assert bindings(executor.execute(count).body)[0]["n"] == "3"
+    with lock.write():
+        graph.rebuild(store)  # same data version, new store object
+    assert bindings(executor.execute(count).body)[0]["n"] == "3"
+    assert executor.execute("ASK { paper:p1 a pkg:Paper }").body.endswith(b"true}")
+
+
+def test_writes_nobody_queries_do_not_fork(env: Env) -> None:
+    """os.fork holds the GIL: after writes, fresh workers are forked ahead of time only while SPARQL is in use."""
+    import time
+
+    _, graph, executor, _ = env
+    executor.execute("ASK {}")
+    executor.pool.last_use -= 3600  # no query for an hour
+    forks = executor.counters["forks"]
+    for _ in range(5):
+        graph.generation += 1  # what rebuild / sync do
+        started = time.perf_counter()
+        executor.invalidate()
+        assert time.perf_counter() - started < 0.05  # never waits for workers to die
+    time.sleep(0.3)
+    assert executor.counters["forks"] == forks and executor.worker_pids() == []
+    assert executor.execute("ASK {}").kind == "ask"  # forked on demand
+    assert executor.counters["forks"] == forks + 1
+
+
+def test_concurrent_queries_use_different_workers(env: Env) -> None:
+    _, _, executor, _ = env
+    executor.execute("ASK {}")
+    results: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for _ in range(20):
+                results.append(executor.execute(TITLES).body)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(results) == 80 and len(set(results)) == 1
+    assert len(executor.worker_pids()) == 2
+
+
+def test_cli_entry_point(env: Env) -> None:
+    _, _, executor, _ = env
+    result = executor.sparql(TITLES, fmt="csv")
+    assert result.media_type.startswith("text/csv") and result.body.startswith(b"p,t")
+
+
+# -- the documented examples -----------------------------------------------------------------------------------
+
+
+def examples() -> list[str]:
+    return re.findall(r"```sparql\n(.*?)```", EXAMPLES.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_five_examples_answer_their_questions(tmp_path: Path) -> None:
+    store, graph = make_graph(tmp_path)
+    executor = SparqlExecutor(graph, workers=1, timeout=10)
+    try:
+        queries = examples()
+        assert len(queries) == 5
+        answers = [bindings(executor.execute(q).body) for q in queries]
+    finally:
+        executor.close()
+        store.close()
+    assert answers[0] == [{"title": "Fast GPTQ kernels", "proposed": "GPTQ"}]
+    assert [(a["who"], a.get("factor"), a.get("hardware")) for a in answers[1]] == [
+        ("vLLM", "3", None), ("the method of: Fast GPTQ kernels", "2.5", "NVIDIA GeForce RTX 4090"),
+        ("vLLM", None, None)]
+    assert {(a["technique"], a["papers"]) for a in answers[2]} == {("GPTQ", "1"), ("AWQ", "1")}
+    assert [(a["hardware"], a.get("bandwidthGBs"), a["papers"]) for a in answers[3]] == [
+        ("NVIDIA A100", "2039", "1"), ("NVIDIA GeForce RTX 4090", "1008", "1")]
+    assert {(a["paperTitle"], a["statement"]) for a in answers[4]} == {
+        ("AWQ serving with vLLM", "vLLM outperforms llama.cpp"), ("vLLM again", "vLLM outperforms llama.cpp")}
