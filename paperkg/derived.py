@@ -18,7 +18,7 @@ from embeddings.keyword import KeywordIndex, keyword_text
 from embeddings.ranking import rank
 from embeddings.ranking import similar as similar_papers
 from graph import export as property_export
-from graph.rdf import RDFGraph, ontology_turtle
+from graph.rdf import ONTOLOGY_FORMATS, RDFGraph, ontology_document
 from graph.related import RelatedTechniques
 from graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.errors import CorruptData, InvalidInput, NotFound
@@ -231,8 +231,11 @@ class DerivedViews:
         allowed = ", ".join((*RDF_FORMATS, *property_export.PROPERTY_FORMATS))
         raise InvalidInput(f"unknown export format {fmt[:20]!r}; use one of {allowed}")
 
-    def ontology(self) -> str:
-        return ontology_turtle(self.kb.settings.base_iri, self.kb.settings.seeds / "ontology.ttl").decode()
+    def ontology(self, accept: str | None) -> tuple[str, bytes]:
+        """The ontology in the format the Accept header prefers (Turtle by default)."""
+        wanted = (accept or "").lower()
+        fmt = next((name for name, (_, media) in ONTOLOGY_FORMATS.items() if media.split(";")[0] in wanted), "turtle")
+        return ontology_document(self.kb.settings.base_iri, fmt, self.kb.settings.seeds / "ontology.ttl")
 
     def index_stats(self) -> dict[str, Any]:
         dense = self.dense.stats() if self.dense is not None else {}

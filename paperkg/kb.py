@@ -342,8 +342,9 @@ class KnowledgeBase:
         with self.lock.read():
             return self.derived.export(fmt)
 
-    def ontology(self) -> str:
-        return self.derived.ontology()
+    def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
+        """(media type, document) of the ontology, negotiated from an Accept header."""
+        return self.derived.ontology(accept)
 
 
 def _passage(paper: PaperInput, span: tuple[int, int]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api import schemas
 from api.deps import KB
@@ -20,7 +20,9 @@ def stats(kb: KB) -> dict[str, object]:
     return kb.stats()
 
 
-@router.get("/ontology", response_class=Response, summary="The paperkg ontology (Turtle)",
-            responses={200: {"content": {"text/turtle": {}}}})
-def ontology(kb: KB) -> Response:
-    return Response(kb.ontology(), media_type="text/turtle; charset=utf-8")
+@router.get("/ontology", response_class=Response, summary="The paperkg ontology (Turtle, N-Triples, JSON-LD, RDF/XML)",
+            responses={200: {"content": {t: {} for t in ("text/turtle", "application/n-triples",
+                                                         "application/ld+json", "application/rdf+xml")}}})
+def ontology(kb: KB, request: Request) -> Response:
+    media_type, body = kb.ontology(request.headers.get("accept"))
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
