@@ -1,0 +1,303 @@
+"""Text encoders: a sentence-transformers backend and a lexical hashing backend, behind one protocol."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import pickletools
+import re
+import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from paperkg.errors import PaperkgError, UnsafeModel
+
+Progress = Callable[[int], None]
+"""Called with the number of texts just encoded (an increment, as tqdm's `update` takes)."""
+
+PICKLE_SUFFIXES = (".bin", ".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib")
+_CHUNK_BATCHES = 8
+"""Batches per `model.encode` call: large enough to keep the model busy, small enough for progress reports."""
+
+
+class Encoder(Protocol):
+    """What the index needs from a text encoder."""
+
+    name: str
+    dim: int
+    max_tokens: int
+    """The model window in tokens, special tokens included."""
+
+    def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        """float32 (len(texts), dim), each row L2-normalised."""
+        ...
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One normalised float32 vector (dim,), cached; the array is read-only."""
+        ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the model tokens of `text` (special tokens excluded)."""
+        ...
+
+
+class QueryCache:
+    """A thread-safe LRU of query vectors; size 0 disables it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        vector = np.ascontiguousarray(compute(key), dtype=np.float32)
+        vector.flags.writeable = False
+        if self.size > 0:
+            with self._lock:
+                self._items[key] = vector
+                self._items.move_to_end(key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as contiguous float32."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.size:
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Model directory safety
+
+
+def check_model_dir(directory: Path) -> None:
+    """Refuse a model directory that would run code or unpickle data when loaded (UnsafeModel)."""
+    if not directory.is_dir():
+        raise UnsafeModel(f"model directory {directory} does not exist")
+    modules_file = directory / "modules.json"
+    if modules_file.exists():
+        try:
+            modules = json.loads(modules_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UnsafeModel(f"{modules_file}: unreadable ({error})") from None
+        if not isinstance(modules, list):
+            raise UnsafeModel(f"{modules_file}: expected a list of modules")
+        root = directory.resolve()
+        for module in modules:
+            kind = module.get("type") if isinstance(module, dict) else None
+            if not isinstance(kind, str) or not kind.startswith("sentence_transformers."):
+                raise UnsafeModel(f"{modules_file}: module type {kind!r} is outside sentence_transformers; refused")
+            sub = module.get("path", "")
+            if not isinstance(sub, str) or not (root / sub).resolve().is_relative_to(root):
+                raise UnsafeModel(f"{modules_file}: module path {sub!r} leaves the model directory; refused")
+    config_file = directory / "config.json"
+    if config_file.exists():
+        try:
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UnsafeModel(f"{config_file}: unreadable ({error})") from None
+        if isinstance(config, dict) and config.get("auto_map"):
+            raise UnsafeModel(f"{config_file}: names custom model code (auto_map); refused")
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.suffix.lower() in PICKLE_SUFFIXES and is_pickle(path):
+            raise UnsafeModel(f"{path}: a pickle file where safetensors is expected; refused")
+    if not any(directory.rglob("*.safetensors")):
+        raise UnsafeModel(f"{directory}: no .safetensors weights")
+
+
+def is_pickle(path: Path) -> bool:
+    """True for a pickle stream (any protocol) or a torch zip archive (which holds one)."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return any(name.endswith((".pkl", ".pickle")) for name in archive.namelist())
+        except zipfile.BadZipFile:
+            return False
+    # Protocol 0/1: decode opcodes without executing anything; a stream that reaches STOP is a pickle.
+    try:
+        return any(opcode.name == "STOP" for opcode, _, _ in pickletools.genops(head))
+    except Exception:  # not a valid opcode stream
+        return False
+
+
+def resolve_model_dir(name_or_path: str) -> Path:
+    """A local directory as given, or the cached snapshot of a hub name (never downloaded)."""
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return path
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id=name_or_path, local_files_only=True))
+    except Exception as error:  # any hub error means: not available offline
+        raise PaperkgError(
+            f"embedding model {name_or_path!r} is neither a directory nor in the local Hugging Face cache "
+            "(nothing is downloaded)"
+        ) from error
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Backends
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model on the CPU, loaded from local files only and without remote code."""
+
+    def __init__(self, name_or_path: str, cache_size: int) -> None:
+        directory = resolve_model_dir(name_or_path)
+        check_model_dir(directory)
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            self.model: Any = SentenceTransformer(
+                str(directory),
+                device="cpu",
+                local_files_only=True,
+                trust_remote_code=False,
+                model_kwargs={"use_safetensors": True},
+            )
+        except (OSError, ValueError, RuntimeError) as error:
+            raise PaperkgError(f"cannot load the embedding model from {directory}: {error}") from error
+        self.name = name_or_path
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim: int = int(dimension() or 0)
+        if self.dim <= 0:
+            raise PaperkgError(f"{directory}: the model does not declare its embedding dimension")
+        self.max_tokens: int = int(self.model.max_seq_length or 512)
+        self._backend = _span_tokenizer(self.model.tokenizer)
+        self._cache = QueryCache(cache_size)
+
+    def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        """Texts sorted by length so batches carry little padding, encoded in chunks that report progress."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = batch_size * _CHUNK_BATCHES
+        for start in range(0, len(order), step):
+            chunk = order[start : start + step]
+            vectors = self.model.encode(
+                [texts[i] for i in chunk],
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            out[chunk] = vectors
+            if progress is not None:
+                progress(len(chunk))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._cache.get_or_compute(text, self._encode_one)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        vector = self.model.encode([text], batch_size=1, convert_to_numpy=True, normalize_embeddings=True,
+                                   show_progress_bar=False)
+        return np.asarray(vector[0], dtype=np.float32)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoding = self._backend.encode(text, add_special_tokens=False)
+        return [(int(a), int(b)) for a, b in encoding.offsets]
+
+
+def _span_tokenizer(tokenizer: Any) -> Any:
+    """A private copy of the fast tokenizer without truncation or padding (the model's copy changes per call)."""
+    from tokenizers import Tokenizer
+
+    if not hasattr(tokenizer, "backend_tokenizer"):
+        raise PaperkgError("the embedding model needs a fast (Rust) tokenizer: passages are cut at its token offsets")
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_truncation()
+    backend.no_padding()
+    return backend
+
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class HashingEncoder:
+    """Deterministic lexical feature hashing (words and word bigrams); for tests and model-free use."""
+
+    def __init__(self, dim: int = 384, cache_size: int = 1024, max_tokens: int = 256) -> None:
+        if dim < 8:
+            raise ValueError("dim must be at least 8")
+        self.name = f"hashing:{dim}"
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self._cache = QueryCache(cache_size)
+        self._buckets: dict[str, tuple[int, float]] = {}
+
+    def _bucket(self, feature: str) -> tuple[int, float]:
+        found = self._buckets.get(feature)
+        if found is None:
+            digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+            found = (digest % self.dim, 1.0 if (digest >> 63) & 1 else -1.0)
+            if len(self._buckets) < 200_000:
+                self._buckets[feature] = found
+        return found
+
+    def _vector(self, text: str) -> np.ndarray:
+        words = [_stem(w) for w in re.findall(r"\w+", text.lower())]
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for feature, weight in [(w, 1.0) for w in words] + [(f"{a} {b}", 0.5) for a, b in itertools.pairwise(words)]:
+            index, sign = self._bucket(feature)
+            vector[index] += sign * weight
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 0 else vector
+
+    def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), max(1, batch_size)):
+            batch = texts[start : start + batch_size]
+            for offset, text in enumerate(batch):
+                out[start + offset] = self._vector(text)
+            if progress is not None:
+                progress(len(batch))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._cache.get_or_compute(text, self._vector)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD.finditer(text)]
+
+
+def _stem(word: str) -> str:
+    """A crude plural/verb-ending strip so that the hashing backend matches 'models' with 'model'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def load_encoder(name: str, cache_size: int) -> Encoder:
+    """`hashing` or `hashing:DIM` selects the hashing backend; anything else is a sentence-transformers model."""
+    if name == "hashing" or name.startswith("hashing:"):
+        _, _, dim = name.partition(":")
+        if dim and not dim.isdigit():
+            raise ValueError(f"bad hashing encoder spec {name!r}; expected hashing:DIM")
+        return HashingEncoder(int(dim) if dim else 384, cache_size=cache_size)
+    return SentenceTransformerEncoder(name, cache_size)

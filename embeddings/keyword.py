@@ -1,0 +1,264 @@
+"""Keyword index: BM25 over each paper's title and abstract, with PyStemmer English stemming and bm25s's stopwords.
+
+The BM25 weights are bm25s's Lucene variant, computed here with whole-array numpy operations: identical numbers
+(a test checks them against bm25s itself), about five times faster to rebuild (1.3 s against 6.9 s at 100k papers),
+which is what keeps a rebuild after each write batch cheap.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from embeddings import load_generation, save_generation
+from paperkg.errors import CorruptData
+
+FORMAT = "paperkg-keyword/1"
+STEM_CACHE_LIMIT = 1_000_000
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+"""bm25s's default splitter: words of two or more characters."""
+_ACRONYM_PLURAL = re.compile(r"(?u)\b([A-Z][\w]*[A-Z0-9])s\b")
+"""'LLMs', 'GPUs', 'FPGAs', 'ViTs': Snowball keeps the 's' after a capital or vowel, so it is dropped beforehand."""
+
+
+def keyword_text(title: str, abstract: str) -> str:
+    """The text a paper is indexed under (the title once: a title boost measured no gain on the dev queries)."""
+    return f"{title}\n{abstract}"
+
+
+@dataclass(frozen=True)
+class KeywordScores:
+    """BM25 scores of one query against every indexed paper (a snapshot: later writes do not change it)."""
+
+    scores: np.ndarray
+    papers: list[str]
+    position: dict[str, int]
+
+    def of(self, paper_id: str) -> float:
+        """The score of one paper (0.0 when it is not indexed or shares no term with the query)."""
+        index = self.position.get(paper_id)
+        return float(self.scores[index]) if index is not None else 0.0
+
+    def top(self, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The k best papers with a positive score, best first (ties by paper id)."""
+        scores = self.scores
+        if allowed is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[[self.position[p] for p in allowed if p in self.position]] = True
+            scores = np.where(mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], self.papers[i]))
+        return [(self.papers[i], float(scores[i])) for i in ranked[:k]]
+
+
+def bm25_matrix(
+    docs: list[np.ndarray], vocabulary: int, k1: float, b: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BM25 weight of every (term, document) pair as CSC arrays (data, document indices, term pointers).
+
+    Lucene variant as in bm25s: idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf part = tf / (tf + k1 (1-b + b dl/avgdl)).
+    """
+    count = len(docs)
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=count)
+    if count == 0 or lengths.sum() == 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(vocabulary + 1, np.int64)
+    doc = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    term = np.concatenate(docs).astype(np.int64)
+    pairs, tf = np.unique(term * count + doc, return_counts=True)  # sorted by term, then document: CSC order
+    term, doc = pairs // count, pairs % count
+    df = np.bincount(term, minlength=vocabulary)
+    idf = np.log1p((count - df + 0.5) / (df + 0.5))
+    norm = k1 * ((1 - b) + b * lengths[doc] / lengths.mean())
+    data = (idf[term] * (tf / (norm + tf))).astype(np.float32)
+    indptr = np.concatenate([np.zeros(1, np.int64), np.cumsum(df)])
+    return data, doc.astype(np.int32), indptr
+
+
+class KeywordIndex:
+    """BM25 over stemmed, stopword-free tokens. Writes mark the index stale; the next query rebuilds the BM25 matrix
+    from the stored token ids (no re-tokenising), so a batch of writes costs one rebuild.
+
+    Not synchronised for writes: the caller holds a read-write lock; concurrent queries are fine.
+    """
+
+    def __init__(self, *, k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stopwords = frozenset(STOPWORDS_EN)
+        self._stems: dict[str, str] = {}
+        self._vocab: dict[str, int] = {}
+        self._docs: dict[str, np.ndarray] = {}
+        self._matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._papers: list[str] = []
+        self._position: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # -- tokens --------------------------------------------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[str]:
+        """Lower-cased words of two or more characters, stopwords dropped, Snowball-stemmed (acronym plurals too)."""
+        words = [w for w in _WORD.findall(_ACRONYM_PLURAL.sub(r"\1", text).lower()) if w not in self._stopwords]
+        unknown = [w for w in dict.fromkeys(words) if w not in self._stems]
+        if not unknown:
+            return [self._stems[w] for w in words]
+        with self._lock:  # PyStemmer objects are not thread-safe
+            stems = dict(zip(unknown, self._stemmer.stemWords(unknown), strict=True))
+        if len(self._stems) < STEM_CACHE_LIMIT:  # queries bring arbitrary words: the cache must stay bounded
+            self._stems.update(stems)
+        return [self._stems.get(w) or stems[w] for w in words]
+
+    def _doc_ids(self, text: str) -> np.ndarray:
+        ids = [self._vocab.setdefault(stem, len(self._vocab)) for stem in self.tokenize(text)]
+        return np.asarray(ids, dtype=np.int32)
+
+    def _query_ids(self, text: str) -> list[int]:
+        return [i for i in (self._vocab.get(stem) for stem in self.tokenize(text)) if i is not None]
+
+    # -- writes --------------------------------------------------------------------------------------------------------
+
+    def build(self, docs: dict[str, str]) -> None:
+        """Replace the whole index with `docs` (paper id -> title and abstract text)."""
+        self._vocab = {}
+        self._docs = {}
+        self.add(docs)
+
+    def add(self, docs: dict[str, str]) -> None:
+        """Index papers, replacing earlier text of the same ids."""
+        for pid, text in docs.items():
+            self._docs.pop(pid, None)
+            self._docs[pid] = self._doc_ids(text)
+        if docs:
+            self._matrix = None
+
+    def remove(self, paper_ids: Iterable[str]) -> int:
+        removed = sum(self._docs.pop(p, None) is not None for p in dict.fromkeys(paper_ids))
+        if removed:
+            self._matrix = None
+        return removed
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._docs
+
+    def paper_ids(self) -> list[str]:
+        return list(self._docs)
+
+    def _fresh(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], list[str], dict[str, int]]:
+        with self._lock:
+            if self._matrix is None:
+                papers = list(self._docs)
+                self._matrix = bm25_matrix([self._docs[p] for p in papers], len(self._vocab), self.k1, self.b)
+                self._papers = papers
+                self._position = {p: i for i, p in enumerate(papers)}
+            return self._matrix, self._papers, self._position
+
+    # -- search --------------------------------------------------------------------------------------------------------
+
+    def score(self, query: str) -> KeywordScores:
+        """BM25 scores of a text query against every paper."""
+        return self._score_ids(self._query_ids(query))
+
+    def score_like(self, paper_id: str) -> KeywordScores:
+        """BM25 scores with a paper's own text as the query (for similar papers); KeyError if absent."""
+        return self._score_ids(self._docs[paper_id].tolist())
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The k best papers for a text query, restricted to `allowed` papers if given."""
+        return self.score(query).top(k, allowed)
+
+    def _score_ids(self, token_ids: list[int]) -> KeywordScores:
+        (data, indices, indptr), papers, position = self._fresh()
+        scores = np.zeros(len(papers), dtype=np.float32)
+        if token_ids and papers:
+            # A term repeated in the query counts once per occurrence, as in bm25s; saturating it instead measured
+            # worse for whole abstracts as queries (they repeat their topic words).
+            terms, weights = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
+            terms, weights = terms[terms < len(indptr) - 1], weights[terms < len(indptr) - 1]
+            starts, ends = indptr[terms], indptr[terms + 1]
+            lengths = ends - starts
+            if lengths.sum():
+                take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+                scores = np.bincount(
+                    indices[take], weights=data[take] * np.repeat(weights, lengths), minlength=len(papers)
+                ).astype(np.float32)
+        return KeywordScores(scores, papers, position)
+
+    def stats(self) -> dict[str, Any]:
+        (data, indices, indptr), papers, _ = self._fresh()
+        tokens = sum(len(t) for t in self._docs.values())
+        return {
+            "papers": len(papers),
+            "vocabulary": len(self._vocab),
+            "tokens": tokens,
+            "bytes": int(data.nbytes + indices.nbytes + indptr.nbytes + tokens * 4),
+        }
+
+    # -- files ---------------------------------------------------------------------------------------------------------
+
+    def save(self, directory: Path, version: int) -> None:
+        """Token ids and the BM25 matrix as a numpy archive (no pickle), paper ids and vocabulary as JSON."""
+        (data, indices, indptr), papers, _ = self._fresh()
+        lengths = np.asarray([len(self._docs[p]) for p in papers], dtype=np.int64)
+        offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
+        tokens = np.concatenate([self._docs[p] for p in papers]) if papers else np.zeros(0, np.int32)
+        buffer = io.BytesIO()
+        np.savez(buffer, tokens=tokens, offsets=offsets, data=data, indices=indices, indptr=indptr)
+        vocab = sorted(self._vocab, key=self._vocab.__getitem__)
+        names = json.dumps({"papers": papers, "vocab": vocab}, ensure_ascii=False, separators=(",", ":")).encode()
+        meta = {"k1": self.k1, "b": self.b, "papers": len(papers)}
+        save_generation(directory, "keyword", FORMAT, version, {"arrays": (buffer.getvalue(), "npz"),
+                                                                 "names": (names, "json")}, meta)
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[KeywordIndex, int]:
+        """The saved index and its data version; CorruptData if anything is missing, truncated or altered."""
+        manifest, blobs = load_generation(directory, "keyword", FORMAT)
+        try:
+            index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
+            names = json.loads(blobs["names"])
+            with np.load(io.BytesIO(blobs["arrays"]), allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in ("tokens", "offsets", "data", "indices", "indptr")}
+            index._restore(list(map(str, names["papers"])), list(map(str, names["vocab"])), arrays)
+            return index, int(manifest["version"])
+        except CorruptData:
+            raise
+        except Exception as error:  # any inconsistency inside checksummed files is corruption too
+            raise CorruptData(f"{directory}: keyword index unreadable: {error}") from None
+
+    def _restore(self, papers: list[str], vocab: list[str], arrays: dict[str, np.ndarray]) -> None:
+        tokens, offsets, indptr = arrays["tokens"], arrays["offsets"], arrays["indptr"]
+        data, indices = arrays["data"], arrays["indices"]
+        consistent = (
+            len(offsets) == len(papers) + 1
+            and offsets[0] == 0
+            and offsets[-1] == len(tokens)
+            and bool(np.all(np.diff(offsets) >= 0))
+            and (len(tokens) == 0 or (tokens.min() >= 0 and tokens.max() < len(vocab)))
+            and len(indptr) == len(vocab) + 1
+            and indptr[-1] == len(data) == len(indices)
+            and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < len(papers)))
+            and len(set(papers)) == len(papers)
+            and len(set(vocab)) == len(vocab)
+        )
+        if not consistent:
+            raise CorruptData("keyword index arrays are inconsistent")
+        self._vocab = {stem: i for i, stem in enumerate(vocab)}
+        self._docs = {p: tokens[offsets[i] : offsets[i + 1]].astype(np.int32) for i, p in enumerate(papers)}
+        self._matrix = (data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64))
+        self._papers = papers
+        self._position = {p: i for i, p in enumerate(papers)}
