@@ -45,12 +45,14 @@ class EntityIndex:
         self._norms_of: dict[str, set[str]] = defaultdict(set)
         self._grams: dict[str, set[str]] = defaultdict(set)
         self._types: dict[str, str] = {}
+        self._name_of: dict[str, str] = {}
 
     def rebuild(self, store: Store) -> None:
         self._reset()
         for entity in store.entities():
             self._types[entity["id"]] = entity["type"]
             self._add(entity["id"], entity["name"])
+            self._name_of[entity["id"]] = alias_norm(entity["name"])
         for entity_id, alias in store.aliases():
             self._add(entity_id, alias)
 
@@ -61,6 +63,7 @@ class EntityIndex:
             entity = store.entity(entity_id)
             if entity:
                 self._types[entity_id] = entity["type"]
+                self._name_of[entity_id] = alias_norm(entity["name"])
                 for alias in [entity["name"], *store.entity_aliases(entity_id)]:
                     self._add(entity_id, alias)
 
@@ -87,6 +90,7 @@ class EntityIndex:
                         self._grams[gram].discard(norm)
             self._alias.pop((entity_id, norm), None)
         self._types.pop(entity_id, None)
+        self._name_of.pop(entity_id, None)
 
     def type_of(self, entity_id: str) -> str | None:
         return self._types.get(entity_id)
@@ -108,6 +112,9 @@ class EntityIndex:
 
         for form in forms:
             offer(form, 1.0)
+        for entity_id, match in list(scored.items()):
+            if match.score == 1.0 and self._name_of.get(entity_id) != forms[0]:
+                scored[entity_id] = EntityMatch(entity_id, 0.98, match.alias)  # a name beats an alias
         for form in forms:
             counts: dict[str, int] = defaultdict(int)
             for gram in _trigrams(form):

@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from graph.network import KnowledgeGraph
+from graph.network import KnowledgeGraph, paper_node
 from graph.vocabulary import Vocabulary
 from paperkg.results import RelatedTechnique
 
@@ -26,41 +26,128 @@ class Weights:
     embedding: float = 0.20
 
 
-TAXONOMY_SCORES = {"broader": 1.0, "narrower": 1.0, "sibling": 0.7, "ancestor": 0.6, "descendant": 0.6,
-                   "variant": 0.6, "cousin": 0.35}
+LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
+               "builds on it": 0.65, "built on it": 0.5}
+"""Strength of each taxonomy link. "builds on it": the candidate is a system proposed on top of the technique;
+"built on it": the technique is such a system and the candidate one of the techniques it uses."""
+ROLE_WEIGHTS = {"proposes": 1.0, "uses": 1.0, "mentions": 0.5, "outperforms": 0.4}
+"""How much a shared paper counts, by how the technique appears in it (a baseline counts least)."""
 MAX_CONTEXT_PAPERS = 200
+MAX_PROPOSAL_PARENTS = 3
 
 
 def techniques(graph: KnowledgeGraph) -> list[str]:
     return [n for n, d in graph.g.nodes(data=True) if d.get("type") == "Technique"]
 
 
-def papers_of(graph: KnowledgeGraph, entity_id: str) -> set[str]:
-    return {d["paper"] for _, _, d in graph.g.in_edges(entity_id, data=True)} | \
-        {d["paper"] for _, _, d in graph.g.out_edges(entity_id, data=True)}
+def roles(graph: KnowledgeGraph, entity_id: str) -> dict[str, float]:
+    """Paper id -> weight of the entity's strongest role in that paper."""
+    found: dict[str, float] = {}
+    if entity_id not in graph.g:
+        return found
+    for source, _, data in [*graph.g.in_edges(entity_id, data=True), *graph.g.out_edges(entity_id, data=True)]:
+        weight = ROLE_WEIGHTS.get(data["predicate"], 0.5)
+        if data["predicate"] == "outperforms" and source == entity_id:
+            weight = 1.0  # the winner of a comparison is what the paper proposes
+        found[data["paper"]] = max(found.get(data["paper"], 0.0), weight)
+    return found
 
 
-def taxonomy_link(vocabulary: Vocabulary, graph: KnowledgeGraph, a: str, b: str) -> tuple[str, list[str]] | None:
-    """How b relates to a in the SKOS taxonomy (or, for names outside it, by a shared head word)."""
-    if b in vocabulary.broader(a):
-        return "broader", [a, b]
-    if a in vocabulary.broader(b):
-        return "narrower", [a, b]
-    up_a, up_b = vocabulary.ancestors(a), vocabulary.ancestors(b)
-    if b in up_a:
-        return "ancestor", [a, *up_a[: up_a.index(b) + 1]]
-    if a in up_b:
-        return "descendant", [b, *up_b[: up_b.index(a) + 1]][::-1]
-    shared = set(vocabulary.broader(a)) & set(vocabulary.broader(b))
-    if shared:
-        return "sibling", [a, sorted(shared)[0], b]
-    common = [x for x in up_a if x in up_b]
-    if common and (common[0] in vocabulary.broader(a) or common[0] in vocabulary.broader(b)):
-        return "cousin", [a, common[0], b]
-    name_a, name_b = (graph.g.nodes[n]["name"].lower() for n in (a, b))
-    if len(name_a) >= 4 and len(name_b) >= 4 and (name_b.endswith(name_a) or name_a.endswith(name_b)):
-        return "variant", [a, b]
-    return None
+def _specificity(fanout: int) -> float:
+    """Siblings under a parent with few children are closer than siblings under a catch-all."""
+    return min(1.0, math.sqrt(4 / fanout))
+
+
+class Taxonomy:
+    """Parent links between techniques: the SKOS vocabulary, extended to names outside it by their head words
+    ("non-uniform KV cache quantization" under "KV cache quantization") and by proposal (a system a paper
+    proposes is taken as a kind of the known techniques that paper uses)."""
+
+    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary) -> None:
+        self.graph = graph
+        self.vocabulary = vocabulary
+        self._parents: dict[str, list[str]] = {}
+        self._builds_on: dict[str, list[str]] = {}
+        labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
+        labels.update({n: str(graph.g.nodes[n]["name"]).lower() for n in techniques(graph)})
+        self._heads = sorted(((label, i) for i, label in labels.items() if len(label) >= 4), key=lambda x: -len(x[0]))
+
+    def label(self, node: str) -> str:
+        if node in self.graph.g:
+            return str(self.graph.g.nodes[node]["name"])
+        concept = self.vocabulary.get(node)
+        return concept.label if concept else node
+
+    def parents(self, node: str) -> list[str]:
+        """Broader techniques: from the vocabulary, else the longest known name the node's name ends with."""
+        if node not in self._parents:
+            self._parents[node] = self.vocabulary.broader(node) or self._head(node)
+        return self._parents[node]
+
+    def _head(self, node: str) -> list[str]:
+        name = self.label(node).lower()
+        for label, other in self._heads:
+            if other != node and len(label) < len(name) and name.endswith(label) and name[-len(label) - 1] in " -":
+                return [other]
+        return []
+
+    def builds_on(self, node: str) -> list[str]:
+        """For a system outside the vocabulary that a paper proposes: the known techniques that paper uses."""
+        if node not in self._builds_on:
+            self._builds_on[node] = [] if self.vocabulary.get(node) else self._used_by_proposer(node)
+        return self._builds_on[node]
+
+    def _used_by_proposer(self, node: str) -> list[str]:
+        used: list[str] = []
+        for paper in roles(self.graph, node):
+            if not self.graph.g.has_edge(paper_node(paper), node, key=f"proposes:{paper}"):
+                continue
+            for _, target, data in self.graph.g.out_edges(paper_node(paper), data=True):
+                if data["predicate"] == "uses" and self.vocabulary.get(target) and target not in used:
+                    used.append(target)
+        return used[:MAX_PROPOSAL_PARENTS]
+
+    def ancestors(self, node: str, depth: int = 4) -> list[str]:
+        seen: list[str] = []
+        frontier = self.parents(node)
+        for _ in range(depth):
+            following: list[str] = []
+            for item in frontier:
+                if item not in seen and item != node:
+                    seen.append(item)
+                    following.extend(self.parents(item))
+            frontier = following
+        return seen
+
+    def fanout(self, parent: str) -> int:
+        return max(1, len(self.vocabulary.narrower(parent)))
+
+    def link(self, a: str, b: str) -> tuple[str, list[str], float] | None:
+        """How b relates to a, the path through the taxonomy, and the strength of that link."""
+        pa, pb = self.parents(a), self.parents(b)
+        if b in pa:
+            return "broader", [a, b], LINK_SCORES["broader"]
+        if a in pb:
+            return "narrower", [a, b], LINK_SCORES["narrower"]
+        up_a, up_b = self.ancestors(a), self.ancestors(b)
+        if b in up_a:
+            return "ancestor", [a, *up_a[: up_a.index(b) + 1]], LINK_SCORES["ancestor"]
+        if a in up_b:
+            return "descendant", [a, *reversed(up_b[: up_b.index(a)]), b], LINK_SCORES["descendant"]
+        for used in self.builds_on(b):
+            if a == used or a in self.ancestors(used):
+                score = LINK_SCORES["builds on it"] * (1.0 if a == used else 0.8)
+                return "builds on it", [a, *([] if a == used else [used]), b], score
+        if b in self.builds_on(a):
+            return "built on it", [a, b], LINK_SCORES["built on it"]
+        shared = [p for p in pa if p in pb]
+        if shared:
+            parent = min(shared, key=self.fanout)
+            return "sibling", [a, parent, b], LINK_SCORES["sibling"] * _specificity(self.fanout(parent))
+        common = [x for x in up_a if x in up_b]
+        if common and (common[0] in pa or common[0] in pb):
+            return "cousin", [a, common[0], b], LINK_SCORES["cousin"] * _specificity(self.fanout(common[0]))
+        return None
 
 
 class RelatedTechniques:
@@ -68,7 +155,7 @@ class RelatedTechniques:
 
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or Weights()
-        self._contexts: dict[str, np.ndarray] = {}
+        self._contexts: dict[str, np.ndarray | None] = {}
         self._version = -1
 
     def invalidate(self) -> None:
@@ -76,46 +163,52 @@ class RelatedTechniques:
         self._version = -1
 
     def _context(self, graph: KnowledgeGraph, entity_id: str, paper_vector: PaperVector) -> np.ndarray | None:
+        """Mean vector of the papers that name the technique: what it is talked about with."""
         if entity_id not in self._contexts:
-            vectors = [v for p in sorted(papers_of(graph, entity_id))[:MAX_CONTEXT_PAPERS]
+            vectors = [v for p in sorted(roles(graph, entity_id))[:MAX_CONTEXT_PAPERS]
                        if (v := paper_vector(p)) is not None]
-            if not vectors:
-                return None
-            mean = np.mean(vectors, axis=0)
-            self._contexts[entity_id] = mean / (np.linalg.norm(mean) or 1.0)
+            self._contexts[entity_id] = _unit(np.mean(vectors, axis=0)) if vectors else None
         return self._contexts[entity_id]
 
     def rank(self, graph: KnowledgeGraph, vocabulary: Vocabulary, target: str, k: int, version: int,
              paper_vector: PaperVector, titles: Callable[[list[str]], dict[str, str]]) -> list[RelatedTechnique]:
+        """The k techniques most related to `target`: a technique in the graph, or a vocabulary concept whose
+        narrower techniques are in the graph."""
         if version != self._version:
             self.invalidate()
             self._version = version
+        taxonomy = Taxonomy(graph, vocabulary)
         candidates = [c for c in techniques(graph) if c != target]
-        target_papers = papers_of(graph, target)
+        extension = [target] if target in graph.g else [c for c in candidates if target in taxonomy.ancestors(c)]
+        target_roles: dict[str, float] = {}
+        for node in extension:
+            for paper, weight in roles(graph, node).items():
+                target_roles[paper] = max(target_roles.get(paper, 0.0), weight)
+        contexts = [c for n in extension if (c := self._context(graph, n, paper_vector)) is not None]
+        target_context = _unit(np.mean(contexts, axis=0)) if contexts else None
         proximity = self._proximity(graph, target)
-        target_context = self._context(graph, target, paper_vector)
         rows: list[tuple[float, str, dict[str, Any]]] = []
         for cand in candidates:
-            cand_papers = papers_of(graph, cand)
-            shared = target_papers & cand_papers
-            cooc = len(shared) / math.sqrt(len(target_papers) * len(cand_papers)) if shared else 0.0
-            link = taxonomy_link(vocabulary, graph, target, cand)
-            tax = TAXONOMY_SCORES[link[0]] if link else 0.0
-            similarity = 0.0
+            cand_roles = roles(graph, cand)
+            shared = sorted(set(target_roles) & set(cand_roles))
+            overlap = sum(min(target_roles[p], cand_roles[p]) for p in shared)
+            # +1 smoothing: one shared paper between two rare techniques is weak evidence
+            cooc = min(1.0, 1.5 * overlap / math.sqrt((len(target_roles) + 1) * (len(cand_roles) + 1)))
+            link = taxonomy.link(target, cand)
+            tax = link[2] if link else 0.0
             context = self._context(graph, cand, paper_vector) if target_context is not None else None
-            if target_context is not None and context is not None:
-                similarity = float(target_context @ context)
+            similarity = float(target_context @ context) if target_context is not None and context is not None else 0.0
             emb = min(1.0, max(0.0, (similarity - 0.3) / 0.6))
             prox = proximity.get(cand, 0.0)
             w = self.weights
             score = w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding * emb
             if score <= 0.05 or (not shared and not link and emb < 0.5):
                 continue
-            rows.append((score, cand, {"shared": sorted(shared), "link": link, "similarity": similarity,
-                                       "signals": {"taxonomy": tax, "cooccurrence": round(cooc, 4),
+            rows.append((score, cand, {"shared": shared, "link": link, "similarity": similarity,
+                                       "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),
                                                    "graph": round(prox, 4), "embedding": round(emb, 4)}}))
         rows.sort(key=lambda r: (-r[0], r[1]))
-        return [self._explain(graph, target, score, cand, info, titles) for score, cand, info in rows[:k]]
+        return [self._explain(graph, taxonomy, target, score, cand, info, titles) for score, cand, info in rows[:k]]
 
     @staticmethod
     def _proximity(graph: KnowledgeGraph, target: str) -> dict[str, float]:
@@ -131,29 +224,33 @@ class RelatedTechniques:
         return {n: r / top for n, r in scores.items()} if top else {}
 
     @staticmethod
-    def _explain(graph: KnowledgeGraph, target: str, score: float, cand: str, info: dict[str, Any],
-                 titles: Callable[[list[str]], dict[str, str]]) -> RelatedTechnique:
+    def _explain(graph: KnowledgeGraph, taxonomy: Taxonomy, target: str, score: float, cand: str,
+                 info: dict[str, Any], titles: Callable[[list[str]], dict[str, str]]) -> RelatedTechnique:
         shared: list[str] = info["shared"]
         summary: list[str] = []
-        if info["link"]:
-            relation = info["link"][0]
-            summary.append(f"{relation} in the taxonomy" if relation != "variant" else "a variant by name")
+        link = info["link"]
+        if link:
+            summary.append(f"{link[0]} in the taxonomy (via {' > '.join(taxonomy.label(n) for n in link[1])})")
         if shared:
             summary.append(f"{len(shared)} shared paper{'s' if len(shared) > 1 else ''}")
         if info["similarity"] >= 0.5:
             summary.append(f"similar contexts ({info['similarity']:.2f})")
         try:
-            path = nx.shortest_path(graph.g.to_undirected(as_view=True), target, cand)
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            path = nx.shortest_path(graph.g.to_undirected(as_view=True), target, cand) if target in graph.g else []
+        except nx.NetworkXNoPath:
             path = []
         names = titles(shared[:5])
         why = {
             "summary": summary,
             "shared_papers": [{"id": p, "title": names.get(p, "")} for p in shared[:5]],
             "shared_paper_count": len(shared),
-            "taxonomy": {"relation": info["link"][0], "path": info["link"][1]} if info["link"] else None,
+            "taxonomy": {"relation": link[0], "path": link[1]} if link else None,
             "path": path,
             "similarity": round(info["similarity"], 4),
             "signals": info["signals"],
         }
-        return RelatedTechnique(cand, graph.g.nodes[cand]["name"], round(score, 4), why)
+        return RelatedTechnique(cand, str(graph.g.nodes[cand]["name"]), round(score, 4), why)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)

@@ -18,6 +18,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from paperkg.ids import alias_norm
 from paperkg.records import EntityType
 
 VOCAB_DIR = "vocab"
@@ -46,6 +47,11 @@ class Vocabulary:
     def __init__(self, concepts: dict[str, Concept], lexicon: dict[str, Any] | None = None) -> None:
         self.concepts = concepts
         self.lexicon: dict[str, Any] = lexicon or {}
+        owners: dict[str, set[str]] = {}
+        for concept in concepts.values():
+            for label in (concept.label, *concept.aliases):
+                owners.setdefault(alias_norm(label), set()).add(concept.id)
+        self._owners = {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
         self._narrower: dict[str, list[str]] = {}
         for concept in concepts.values():
             for parent in concept.broader:
@@ -65,6 +71,10 @@ class Vocabulary:
         lexicon_file = directory / "lexicon.json"
         lexicon = json.loads(lexicon_file.read_text(encoding="utf-8")) if lexicon_file.exists() else {}
         return cls(concepts, lexicon)
+
+    def owner(self, name: str) -> str | None:
+        """The concept whose label or alias is `name` (compared by normalised form), if exactly one has it."""
+        return self._owners.get(alias_norm(name))
 
     def __len__(self) -> int:
         return len(self.concepts)

@@ -23,6 +23,7 @@ from graph.related import RelatedTechniques
 from graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.errors import CorruptData, InvalidInput, NotFound
 from paperkg.fsutil import scan_for_pickles
+from paperkg.ids import alias_norm
 from paperkg.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
 
 if TYPE_CHECKING:
@@ -203,19 +204,28 @@ class DerivedViews:
         def titles(ids: list[str]) -> dict[str, str]:
             return {p.id: p.title for p in self.kb.store.papers(ids)}
 
-        node = self.kb.graph.g.nodes[target]
         results = self.related_ranker.rank(self.kb.graph, self.kb.vocabulary, target, k, self.kb.store.version,
-                                    paper_vector, titles)
-        return EntityRef(target, node["name"], node["type"]), results
+                                           paper_vector, titles)
+        concept = self.kb.vocabulary.get(target)
+        name = self.kb.graph.g.nodes[target]["name"] if target in self.kb.graph.g else concept.label if concept else ""
+        return EntityRef(target, str(name), "Technique"), results
 
     def _technique(self, name: str) -> str:
-        graph = self.kb.graph.g
-        candidates = [name, f"technique/{name}"]
-        for candidate in candidates:
-            if candidate in graph and graph.nodes[candidate].get("type") == "Technique":
+        """A technique in the graph or the vocabulary, by id, name or alias (typos tolerated)."""
+        graph, vocabulary = self.kb.graph.g, self.kb.vocabulary
+        for candidate in (name, f"technique/{name}"):
+            concept = vocabulary.get(candidate)
+            if (candidate in graph and graph.nodes[candidate].get("type") == "Technique") or \
+                    (concept is not None and concept.type == "Technique"):
                 return candidate
-        matches = self.kb.entities.lookup(name, "Technique", limit=1)
-        if not matches or matches[0].entity_id not in graph:
+        matches = [m for m in self.kb.entities.lookup(name, "Technique", limit=1) if m.entity_id in graph]
+        if matches and matches[0].score >= 1.0:
+            return matches[0].entity_id
+        key = alias_norm(name)
+        for concept in vocabulary.of_type("Technique"):
+            if key in {alias_norm(label) for label in (concept.label, *concept.aliases)}:
+                return concept.id
+        if not matches:
             raise NotFound(f"no technique matching {name!r}")
         return matches[0].entity_id
 

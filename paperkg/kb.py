@@ -233,6 +233,10 @@ class KnowledgeBase:
             pid = found[0] if found else self._id_for(paper)
             digest = content_hash(paper.title, paper.abstract)
             extraction = self.extractor.extract(paper.title, paper.abstract)
+            for entity in extraction.entities:
+                # an alias that names another known concept is a mention folded into this entity in this paper,
+                # not a name of the entity itself
+                entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
             stored = list(self.store.passages([pid])) if reuse_vectors and found and found[1] == digest else []
             if stored:
                 spans = [(row[2], row[3]) for row in stored]
