@@ -47,6 +47,11 @@ class FusionParams:
     """Papers taken from each of dense and BM25 before fusion (at least k)."""
     passages_per_paper: int = 3
     """How many passage hits to fetch per wanted candidate paper."""
+    graph_weight: float = 0.5
+    """Weight of the graph boost (papers linked to entities the query names), added to the fused z-scores."""
+    feedback_weight: float = 0.5
+    """Rocchio pseudo-relevance feedback: weight of the top papers' centroid added to the query vector."""
+    feedback_papers: int = 3
 
 
 DEFAULT_FUSION = FusionParams()
@@ -60,8 +65,10 @@ def rank(
     encoder: Encoder,
     allowed: set[str] | None = None,
     params: FusionParams = DEFAULT_FUSION,
+    boost: dict[str, float] | None = None,
 ) -> list[Hit]:
-    """The k best papers for a free-text query, restricted to `allowed` papers if given."""
+    """The k best papers for a free-text query, restricted to `allowed` papers if given. `boost` maps papers
+    linked to what the query names to a strength in [0, 1]; those papers join the candidates."""
     if k <= 0 or (allowed is not None and not allowed):
         return []
     wanted = max(params.candidates, k)
@@ -69,12 +76,24 @@ def rank(
     passage_hits = dense.search(vector, wanted * params.passages_per_paper, allowed)
     dense_papers = list(dict.fromkeys(pid for pid, _, _ in passage_hits))[:wanted]
     scores = keyword.score(query)
-    candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)]))
+    boosted = [pid for pid in sorted(boost or {}, key=lambda p: -(boost or {})[p])
+               if (allowed is None or pid in allowed) and pid in dense][:wanted]
+    candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted))
     if not candidates:
         return []
     best, best_ord, centroid = _query_features(vector, dense, candidates)
     dense_part = zscores(zscores(best) + zscores(centroid))
-    return _fuse(candidates, dense_part, best, best_ord, scores, k, params.keyword_weight)
+    graph_part = params.graph_weight * np.array([(boost or {}).get(pid, 0.0) for pid in candidates])
+    hits = _fuse(candidates, dense_part, best, best_ord, scores, k, params.keyword_weight, graph_part)
+    if params.feedback_weight <= 0 or not hits:
+        return hits
+    first = [h.paper_id for h in _fuse(candidates, dense_part, best, best_ord, scores, params.feedback_papers,
+                                       params.keyword_weight, graph_part)]
+    matrix, _, _ = dense.passage_vectors(first)
+    expanded = _normalise(vector + params.feedback_weight * _normalise(matrix.mean(axis=0)))
+    best, best_ord, centroid = _query_features(expanded, dense, candidates)
+    dense_part = zscores(zscores(best) + zscores(centroid))
+    return _fuse(candidates, dense_part, best, best_ord, scores, k, params.keyword_weight, graph_part)
 
 
 def similar(
@@ -182,9 +201,12 @@ def _fuse(
     scores: KeywordScores | None,
     k: int,
     keyword_weight: float,
+    extra: np.ndarray | None = None,
 ) -> list[Hit]:
     bm25 = np.array([scores.of(pid) for pid in candidates]) if scores is not None else np.zeros(len(candidates))
     fused = keyword_weight * zscores(bm25) + (1.0 - keyword_weight) * dense_part
+    if extra is not None:
+        fused = fused + extra
     order = sorted(range(len(candidates)), key=lambda i: (-fused[i], candidates[i]))[:k]
     return [
         Hit(candidates[i], float(fused[i]), int(best_ord[i]), float(best[i]), float(bm25[i])) for i in order

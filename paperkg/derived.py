@@ -7,7 +7,10 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ from paperkg.errors import CorruptData, InvalidInput, NotFound
 from paperkg.fsutil import scan_for_pickles
 from paperkg.ids import alias_norm
 from paperkg.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
+from paperkg.views import descendants
 
 if TYPE_CHECKING:
     from paperkg.kb import KnowledgeBase
@@ -47,6 +51,9 @@ class DerivedViews:
                             kb.settings.seeds / "ontology.ttl")
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, kb.settings, snapshot=kb.lock.read)
         self.related_ranker = RelatedTechniques()
+        self.device_classes: dict[str, str] = {
+            k: v for k, v in json.loads((kb.settings.seeds / "vocab" / "device_classes.json").read_text()).items()
+            if not k.startswith("_")}
 
     # -- start-up ------------------------------------------------------------------------------------
 
@@ -164,7 +171,8 @@ class DerivedViews:
     def search(self, query: str, k: int, allowed: set[str] | None) -> SearchResults:
         if self.dense is None or not len(self.dense):
             return SearchResults(query, [], {})
-        hits = rank(query, max(k, FACET_DEPTH), self.dense, self.keyword, self.kb.encoder, allowed)
+        hits = rank(query, max(k, FACET_DEPTH), self.dense, self.keyword, self.kb.encoder, allowed,
+                    boost=self._graph_boost(query))
         papers = {p.id: p for p in self.kb.store.papers([h.paper_id for h in hits[:k]])}
         results = []
         for hit in hits[:k]:
@@ -177,6 +185,32 @@ class DerivedViews:
                                      self._matched_entities(paper.id, query)))
         facets = self.kb.graph.facets([h.paper_id for h in hits])
         return SearchResults(query, results, facets)
+
+    def _graph_boost(self, query: str) -> dict[str, float]:
+        """Papers linked to what the query names, each with the strength of its rarest match: an entity named in the
+        query (techniques with their narrower techniques), or a class of hardware ("on FPGAs")."""
+        graph = self.kb.graph.g
+        groups = []
+        for entity in self.kb.extractor.extract(query, "").entities:
+            if entity.key in graph or self.kb.vocabulary.get(entity.key):
+                nodes = {entity.key}
+                if entity.type == "Technique":
+                    nodes |= set(descendants(self.kb.vocabulary, entity.key))
+                groups.append(nodes)
+        for word in set(re.findall(r"[a-z]+", query.lower())):
+            device = self.device_classes.get(word)
+            if device:
+                groups.append({n for n, d in graph.nodes(data=True) if d.get("attr_type") == device})
+        total = max(1, self.kb.store.count_papers())
+        boost: dict[str, float] = {}
+        for nodes in groups:
+            papers = {d["paper"] for n in nodes if n in graph for _, _, d in graph.in_edges(n, data=True)}
+            if not papers:
+                continue
+            weight = math.log1p(total / len(papers)) / math.log1p(total)  # rare links say more
+            for paper in papers:
+                boost[paper] = max(boost.get(paper, 0.0), weight)
+        return boost
 
     def _matched_entities(self, paper_id: str, query: str) -> list[EntityRef]:
         """The paper's entities, those named in the query first."""

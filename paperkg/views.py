@@ -72,13 +72,14 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
             matches = index.lookup(value, FILTER_TYPES[kind], limit=1)
         ids = {m.entity_id for m in matches}
         if kind == "technique":
-            ids |= {n for i in list(ids) for n in _descendants(vocabulary, i)}
+            ids |= {n for i in list(ids) for n in descendants(vocabulary, i)}
         papers = graph.papers_with(ids, FILTER_PREDICATES[kind])
         allowed = papers if allowed is None else allowed & papers
     return allowed
 
 
-def _descendants(vocabulary: Vocabulary, concept_id: str) -> list[str]:
+def descendants(vocabulary: Vocabulary, concept_id: str) -> list[str]:
+    """All narrower concepts, transitively."""
     found: list[str] = []
     frontier = vocabulary.narrower(concept_id)
     while frontier:
