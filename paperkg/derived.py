@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,8 @@ class DerivedViews:
                             kb.settings.seeds / "ontology.ttl")
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, kb.settings, snapshot=kb.lock.read)
         self.related_ranker = RelatedTechniques()
+        self._saved_at = 0.0
+        self._unsaved: int | None = None
         self.device_classes: dict[str, str] = {
             k: v for k, v in json.loads((kb.settings.seeds / "vocab" / "device_classes.json").read_text()).items()
             if not k.startswith("_")}
@@ -151,7 +154,17 @@ class DerivedViews:
         self.sparql_executor.invalidate(version)
         self.related_ranker.invalidate()
         if not self.kb.read_only:
+            self._save_soon(version)
+
+    def _save_soon(self, version: int) -> None:
+        """Save now if the index is small or the last save is old; otherwise leave it for later (or for close):
+        the store is the record, and start-up catches a stale index up from it."""
+        settings = self.kb.settings
+        small = self.dense is None or self.dense.vector_count <= settings.index_save_sync_vectors
+        if small or time.monotonic() - self._saved_at >= settings.index_save_every:
             self.save(version)
+        else:
+            self._unsaved = version
 
     def save(self, version: int) -> None:
         """Write index files atomically; a failure leaves the previous files (the store stays the record)."""
@@ -162,8 +175,12 @@ class DerivedViews:
             self.keyword.save(self.dir, version)
         except Exception as error:  # derived files are caches; the committed store is the record
             log.warning("could not save index files (they will be caught up at the next start): %s", error)
+        self._saved_at = time.monotonic()
+        self._unsaved = None
 
     def close(self) -> None:
+        if self._unsaved is not None and not self.kb.read_only:
+            self.save(self._unsaved)
         self.sparql_executor.close()
 
     # -- reads (caller holds the read lock) -----------------------------------------------------------

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(default=1024, ge=0)
     passage_tokens: int = Field(default=160, ge=16, description="Target passage length in model tokens.")
     ann_threshold: int = Field(default=50_000, ge=1, description="Passages above which an HNSW index is used.")
+    index_save_every: float = Field(default=60.0, ge=0, description="Seconds between index saves once the index is "
+                                    "large; small indexes are saved after every write.")
+    index_save_sync_vectors: int = Field(default=20_000, ge=0, description="Indexes up to this many vectors are "
+                                         "saved after every write.")
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
     cors_origins: list[str] = Field(default_factory=list)

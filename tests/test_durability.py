@@ -224,3 +224,24 @@ def test_stored_files_are_never_pickles(kb: KnowledgeBase) -> None:
         if path.is_file():
             assert path.read_bytes()[:2] not in (b"\x80\x04", b"\x80\x05", b"\x80\x03"), path
     assert os.path.exists(kb.settings.data / "manifest.json")
+
+
+def test_large_index_saves_are_deferred_and_caught_up(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    deferred = settings.model_copy(update={"index_save_sync_vectors": 0, "index_save_every": 3600.0})
+    import json as json_module
+
+    def saved_version() -> int:
+        manifest = json_module.loads((settings.data / "index" / "dense.manifest.json").read_text())
+        return int(manifest["version"])
+
+    with KnowledgeBase.open(deferred) as kb:
+        kb.add_papers(seed_papers[:3])  # the first save happens at open, later ones wait
+        kb.add_papers(seed_papers[3:6])
+        assert saved_version() < kb.store.version
+        version = kb.store.version
+    assert saved_version() == version  # close flushed it
+    with KnowledgeBase.open(deferred) as kb:
+        kb.add_papers(seed_papers[6:8])
+        kb.derived._unsaved = None  # simulate a crash before the flush
+    with KnowledgeBase.open(deferred) as kb:
+        assert kb.stats()["index"]["papers"] == 8
