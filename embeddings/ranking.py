@@ -81,19 +81,26 @@ def rank(
     candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted))
     if not candidates:
         return []
+    bm25 = np.array([scores.of(pid) for pid in candidates])
+    lexical = params.keyword_weight * zscores(bm25)
+    if boost:
+        lexical = lexical + params.graph_weight * np.array([boost.get(pid, 0.0) for pid in candidates])
     best, best_ord, centroid = _query_features(vector, dense, candidates)
-    dense_part = zscores(zscores(best) + zscores(centroid))
-    graph_part = params.graph_weight * np.array([(boost or {}).get(pid, 0.0) for pid in candidates])
-    hits = _fuse(candidates, dense_part, best, best_ord, scores, k, params.keyword_weight, graph_part)
-    if params.feedback_weight <= 0 or not hits:
-        return hits
-    first = [h.paper_id for h in _fuse(candidates, dense_part, best, best_ord, scores, params.feedback_papers,
-                                       params.keyword_weight, graph_part)]
-    matrix, _, _ = dense.passage_vectors(first)
-    expanded = _normalise(vector + params.feedback_weight * _normalise(matrix.mean(axis=0)))
-    best, best_ord, centroid = _query_features(expanded, dense, candidates)
-    dense_part = zscores(zscores(best) + zscores(centroid))
-    return _fuse(candidates, dense_part, best, best_ord, scores, k, params.keyword_weight, graph_part)
+    fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
+    if params.feedback_weight > 0:
+        top = [candidates[i] for i in _order(fused, candidates, params.feedback_papers)]
+        matrix, _, _ = dense.passage_vectors(top)
+        expanded = _normalise(vector + params.feedback_weight * _normalise(matrix.mean(axis=0)))
+        best, best_ord, centroid = _query_features(expanded, dense, candidates)
+        fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
+    return [Hit(candidates[i], float(fused[i]), int(best_ord[i]), float(best[i]), float(bm25[i]))
+            for i in _order(fused, candidates, k)]
+
+
+def _order(fused: np.ndarray, candidates: list[str], k: int) -> list[int]:
+    """Indices of the k best, ties broken by paper id."""
+    top = np.argsort(-fused, kind="stable")[: k + 8].tolist()  # a few extra so ties at the cut are ordered by id
+    return sorted(top, key=lambda i: (-fused[i], candidates[i]))[:k]
 
 
 def similar(

@@ -36,10 +36,12 @@ class KnowledgeGraph:
     def __init__(self) -> None:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._claims: dict[str, list[tuple[str, str, str]]] = {}
+        self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
 
     def rebuild(self, store: Store) -> None:
         self.g = nx.MultiDiGraph()
         self._claims = {}
+        self._entities_of = {}
         for entity in store.entities():
             self._add_entity(entity)
         mentions: dict[str, list[tuple[str, str, str, int, int, str]]] = {}
@@ -57,6 +59,7 @@ class KnowledgeGraph:
         changed = list(changed)
         touched: set[str] = set()
         for paper_id in [*changed, *removed]:
+            self._entities_of.pop(paper_id, None)
             node = paper_node(paper_id)
             if node in self.g:
                 touched.update(self.g.successors(node))
@@ -116,12 +119,15 @@ class KnowledgeGraph:
         return found
 
     def paper_entities(self, paper_id: str) -> list[tuple[str, str, str, str]]:
-        """(entity id, type, name, predicate) for the paper's outgoing edges."""
-        node = paper_node(paper_id)
-        if node not in self.g:
-            return []
-        return [(v, self.g.nodes[v]["type"], self.g.nodes[v]["name"], d["predicate"])
-                for _, v, d in self.g.out_edges(node, data=True)]
+        """(entity id, type, name, predicate) for the paper's outgoing edges (cached: searches ask for them often)."""
+        found = self._entities_of.get(paper_id)
+        if found is None:
+            node = paper_node(paper_id)
+            if node not in self.g:
+                return []
+            found = self._entities_of[paper_id] = [(v, self.g.nodes[v]["type"], self.g.nodes[v]["name"],
+                                                    d["predicate"]) for _, v, d in self.g.out_edges(node, data=True)]
+        return found
 
     def facets(self, paper_ids: Iterable[str]) -> dict[str, dict[str, int]]:
         """For each filter kind, how many of the given papers link to each entity (by name)."""
