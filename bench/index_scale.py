@@ -153,15 +153,16 @@ def main() -> None:
         encoder = FixedEncoder()
         exact_index = DenseIndex(DIM, ann_threshold=10**12)
         exact_index.add_many((ids[i], vectors[i]) for i in range(args.papers))
-        ranked, agreement = [], []
+        ranked: list[float] = []
+        agreement: list[float] = []
         for query in queries:
             encoder.vector = query
             text = " ".join(words[int(w) % len(words)] for w in rng.zipf(1.3, 6))
             start = time.perf_counter()
-            hits = rank(text, 10, index, keyword, encoder)  # type: ignore[arg-type]
+            ranked_hits = rank(text, 10, index, keyword, encoder)  # type: ignore[arg-type]
             ranked.append(time.perf_counter() - start)
             truth_hits = rank(text, 10, exact_index, keyword, encoder)  # type: ignore[arg-type]
-            agreement.append(len({h.paper_id for h in hits} & {h.paper_id for h in truth_hits}) / 10)
+            agreement.append(len({h.paper_id for h in ranked_hits} & {h.paper_id for h in truth_hits}) / 10)
         del exact_index
         print(f"hybrid rank() without the query encode: p50 {percentile_ms(ranked, 50):.2f} ms, "
               f"p99 {percentile_ms(ranked, 99):.2f} ms (add the model's query encode, ~8-20 ms on 2 cores)")

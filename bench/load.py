@@ -62,7 +62,7 @@ async def measure(url: str, requests: list[tuple[str, dict[str, str]]], clients:
 async def run(url: str, seconds: float) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         ids = [p["id"] for p in (await client.get("/papers", params={"limit": 50})).json()["results"]]
-    scenarios = {
+    scenarios: dict[str, list[tuple[str, dict[str, str]]]] = {
         "/health (floor)": [("/health", {})],
         "/search": [("/search", {"q": q, "k": "10"}) for q in QUERIES],
         "/papers/{id}": [(f"/papers/{i}", {}) for i in ids],

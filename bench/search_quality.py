@@ -118,8 +118,10 @@ class Corpus:
 def leave_some_out(corpus: Corpus, queries: list[dict], folds: int) -> None:
     """Pick the keyword weight on random 2/3 of the queries, score the held-out third; compare with the default."""
     weights = [0.3, 0.4, 0.5, 0.6, 0.7]
-    table = np.array([[row[0] for row in evaluate(lambda q, w=w: corpus.hybrid(q, FusionParams(keyword_weight=w)),
-                                                   queries)[0]] for w in weights])
+    def ranker(weight: float) -> Ranker:
+        return lambda q: corpus.hybrid(q, FusionParams(keyword_weight=weight))
+
+    table = np.array([[row[0] for row in evaluate(ranker(w), queries)[0]] for w in weights])
     default = weights.index(FusionParams().keyword_weight)
     rng = np.random.default_rng(0)
     held_tuned, held_default, chosen = [], [], []

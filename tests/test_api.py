@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -106,7 +107,7 @@ def test_body_cap_413_before_reading(client: TestClient) -> None:
     big = json.dumps({"title": "T", "abstract": "x" * (3 * 1024 * 1024)})
     _problem(client.post("/papers", content=big, headers={"content-type": "application/json"}), 413)
 
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         for _ in range(40):
             yield b"x" * 65536
 
