@@ -7,9 +7,7 @@ import itertools
 import json
 import pickletools
 import re
-import threading
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from paperkg.errors import PaperkgError, UnsafeModel
+from paperkg.lru import LRUCache
 
 Progress = Callable[[int], None]
 """Called with the number of texts just encoded (an increment, as tqdm's `update` takes)."""
@@ -47,32 +46,13 @@ class Encoder(Protocol):
         ...
 
 
-class QueryCache:
-    """A thread-safe LRU of query vectors; size 0 disables it."""
+class QueryCache(LRUCache[str, np.ndarray]):
+    """A thread-safe LRU of query vectors (read-only float32); size 0 disables it."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        vector = np.ascontiguousarray(compute(key), dtype=np.float32)
+    def prepare(self, value: np.ndarray) -> np.ndarray:
+        vector = np.ascontiguousarray(value, dtype=np.float32)
         vector.flags.writeable = False
-        if self.size > 0:
-            with self._lock:
-                self._items[key] = vector
-                self._items.move_to_end(key)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
         return vector
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:

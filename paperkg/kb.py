@@ -23,6 +23,7 @@ from paperkg import views
 from paperkg.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.fsutil import WriterLock
 from paperkg.ids import content_hash, normalise_title, paper_id
+from paperkg.lru import LRUCache
 from paperkg.manifest import Manifest
 from paperkg.records import Extraction, PaperInput
 from paperkg.results import (
@@ -70,6 +71,9 @@ class KnowledgeBase:
         self._write_mutex = threading.Lock()
         self._encoder: Encoder | None = None
         self._encoder_mutex = threading.Lock()
+        # keyed by data version: a write makes older entries unreachable, and they age out
+        self._search_cache: LRUCache[tuple[int, str, int, tuple[tuple[str, str], ...]], SearchResults] = \
+            LRUCache(settings.query_cache_size)
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
         self.derived = DerivedViews(self)
@@ -319,9 +323,14 @@ class KnowledgeBase:
             raise InvalidParameter("empty query")
         if not 1 <= k <= 100:
             raise InvalidParameter("k must be between 1 and 100")
+        key = (self.store.version, query, k, tuple(sorted((f, v) for f, v in (filters or {}).items() if v)))
+        return self._search_cache.get_or_compute(key, self._search)
+
+    def _search(self, key: tuple[int, str, int, tuple[tuple[str, str], ...]]) -> SearchResults:
+        _, query, k, filters = key
         self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
-            allowed = views.resolve_filters(filters or {}, self.graph, self.entities, self.vocabulary)
+            allowed = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
             return self.derived.search(query, k, allowed)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
