@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -28,7 +30,14 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kb is None
+        # A few worker threads, not anyio's 40: handlers are CPU-bound under one GIL, and 40 threads contending for
+        # it stretch tail latency; with few threads, requests wait in order instead.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.kb = kb or KnowledgeBase.open(settings)
+        # Everything loaded so far (model, graph, vocabulary) lives as long as the app: keep it out of the garbage
+        # collector's full passes, which otherwise stall requests for hundreds of milliseconds.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -1,10 +1,11 @@
 """HTTP load benchmark: p50 / p99 latency and requests/s at 1, 10 and 50 concurrent clients (loopback only).
 
-usage: python bench/load.py [--url URL | --data DIR] [--seconds 5]
+usage: python bench/load.py [--url URL | --data DIR] [--seconds 5] [--client wrk|python]
 
 Endpoints: /health (the HTTP floor), /search, /papers/{id}, /sparql. Target: /search p99 < 200 ms at 50 clients
-on 2 cores with the seed corpus. The client runs on the same 2 cores, so absolute numbers include its cost;
-the /health row shows that floor.
+on 2 cores with the seed corpus. The load generator runs on the same 2 cores: wrk (Debian package `wrk`, used when
+installed) costs little; the fallback asyncio client costs about as much CPU as the server, so its numbers are a
+lower bound. The /health row shows the floor either way.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -59,19 +66,48 @@ async def measure(url: str, requests: list[tuple[str, dict[str, str]]], clients:
             "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, "errors": len(errors)}
 
 
-async def run(url: str, seconds: float) -> None:
+def measure_wrk(url: str, requests: list[tuple[str, dict[str, str]]], clients: int,
+                seconds: float) -> dict[str, float]:
+    """The same measurement with wrk: a Lua script cycles through the request paths."""
+    paths = [path + ("?" + urllib.parse.urlencode(params) if params else "") for path, params in requests]
+    script = "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\nlocal i = 0\n" \
+             "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        out = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency",
+                              "-s", handle.name, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(handle.name)
+
+    def ms(label: str) -> float:
+        value = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not value:
+            return float("nan")
+        return float(value.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[value.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": ms("50%"), "p99": ms("99%"),
+            "errors": float(errors.group(1)) if errors else 0.0}
+
+
+async def run(url: str, seconds: float, generator: str) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         ids = [p["id"] for p in (await client.get("/papers", params={"limit": 50})).json()["results"]]
     scenarios: dict[str, list[tuple[str, dict[str, str]]]] = {
         "/health (floor)": [("/health", {})],
         "/search": [("/search", {"q": q, "k": "10"}) for q in QUERIES],
+        "/search (unseen)": [("/search", {"q": f"{QUERIES[n % len(QUERIES)]} {n}", "k": "10"}) for n in range(3000)],
         "/papers/{id}": [(f"/papers/{i}", {}) for i in ids],
         "/sparql": [("/sparql", {"query": SPARQL})],
     }
+    print(f"load generator: {generator}")
     print(f"{'endpoint':18s} {'clients':>7s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s}")
     for name, requests in scenarios.items():
         for clients in (1, 10, 50):
-            r = await measure(url, requests, clients, seconds)
+            r = measure_wrk(url, requests, clients, seconds) if generator == "wrk" else \
+                await measure(url, requests, clients, seconds)
             print(f"{name:18s} {clients:7d} {r['rps']:8.1f} {r['p50']:8.1f} {r['p99']:8.1f} {int(r['errors']):6d}")
 
 
@@ -79,14 +115,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server; default: start one over --data")
     parser.add_argument("--data", type=Path, help="data directory to serve (built from seeds/ if empty)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement")
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
     if args.url:
-        asyncio.run(run(args.url, args.seconds))
+        asyncio.run(run(args.url, args.seconds, args.client))
         return
     data = args.data or Path(tempfile.mkdtemp(prefix="paperkg-load-")) / "data"
     with running_server(data) as url:
-        asyncio.run(run(url, args.seconds))
+        asyncio.run(run(url, args.seconds, args.client))
 
 
 if __name__ == "__main__":

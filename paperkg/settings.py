@@ -36,6 +36,7 @@ class Settings(BaseSettings):
                                          "saved after every write.")
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
+    worker_threads: int = Field(default=4, ge=1, le=64, description="Threads serving blocking API handlers.")
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     sparql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
