@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         try:
             yield
         finally:
+            gc.unfreeze()
             if owned:
                 app.state.kb.close()
 
