@@ -182,3 +182,16 @@ def test_ontology_served(client: TestClient) -> None:
     response = client.get("/ontology")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
     assert "owl:Class" in response.text or "owl#Class" in response.text
+
+
+def test_cors_off_by_default_and_configurable(kb: KnowledgeBase) -> None:
+    headers = {"Origin": "https://tool.example", "Access-Control-Request-Method": "GET"}
+    with TestClient(create_app(kb.settings, kb)) as client:
+        response = client.get("/health", headers={"Origin": "https://tool.example"})
+        assert "access-control-allow-origin" not in response.headers
+    settings = kb.settings.model_copy(update={"cors_origins": ["https://tool.example"]})
+    with TestClient(create_app(settings, kb)) as client:
+        preflight = client.options("/search", headers=headers)
+        assert preflight.headers["access-control-allow-origin"] == "https://tool.example"
+        other = client.get("/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
