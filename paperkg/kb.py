@@ -273,7 +273,8 @@ class KnowledgeBase:
             for entity in write.extraction.entities:
                 concept = self.vocabulary.get(entity.key)
                 if concept is not None:
-                    info[entity.key] = {"name": concept.label, "aliases": concept.aliases, "attrs": concept.attrs}
+                    info[entity.key] = {"name": concept.label, "aliases": concept.aliases, "attrs": concept.attrs,
+                                        "type": concept.type}
                 else:
                     info.setdefault(entity.key, {"name": entity.name, "aliases": (), "attrs": entity.attrs})
         return info

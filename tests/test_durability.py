@@ -104,7 +104,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "disk"
-    if not _mount_tmpfs(mount, "3m"):
+    if not _mount_tmpfs(mount, "16m"):
         pytest.skip("cannot mount a tmpfs here")
     try:
         yield mount
@@ -117,13 +117,13 @@ def test_real_disk_full_then_read_only(small_disk: Path, seed_papers: list[Paper
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers(seed_papers[:5])
         filler = small_disk / "filler"
-        with open(filler, "wb") as handle:
-            try:
+        try:
+            with open(filler, "wb") as handle:
                 while True:
                     handle.write(b"\0" * 65536)
                     handle.flush()
-            except OSError:
-                pass
+        except OSError:
+            pass  # the disk is full now
         big = [PaperInput(f"Filler paper {i}", " ".join(seed_papers[i % 50].abstract for _ in range(20)))
                for i in range(40)]
         with pytest.raises((StorageFull, ReadOnly)):

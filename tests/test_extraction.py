@@ -33,6 +33,10 @@ def vocabulary() -> Vocabulary:
     return Vocabulary.load(ROOT / "seeds")
 
 
+EXTRACTOR = Extractor(Vocabulary.load(ROOT / "seeds"))
+"""For tests that build their inputs in helpers (the fixtures below hold the same vocabulary)."""
+
+
 @pytest.fixture(scope="module")
 def extractor(vocabulary: Vocabulary) -> Extractor:
     return Extractor(vocabulary)
@@ -191,6 +195,132 @@ def test_without_a_proposed_name_the_paper_is_the_subject(extractor: Extractor) 
     assert [(r.subject, r.factor) for r in x.relations if r.predicate == "outperforms"] == [(PAPER, 3.0)]
 
 
+# -- comparisons: more sentence shapes (abstracts written for these tests) -------------------------------------------
+
+def claims_of(abstract: str, title: str = "FooNet: Fast Serving") -> dict[str, float | None]:
+    return outperforms(EXTRACTOR.extract(title, "We propose FooNet, a serving method. " + abstract))
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # "×" glued to the next word, and "than with X"
+    ("FooNet runs 5× faster than HyperLoom and 2.5×faster than BarNet.", {"HyperLoom": 5.0, "BarNet": 2.5}),
+    ("With FooNet, LLaMA-7B inference is 2.5x faster than with HyperLoom.", {"HyperLoom": 2.5}),
+    # a list of baselines behind a class noun, factors listed after them without "respectively"
+    ("FooNet improves the throughput over three leading inference systems DeepSpeed Zero-Inference, HyperLoom, "
+     "and BarNet by up to 29times, 29times, and 3times on OPT-30B.",
+     {"DeepSpeed Zero-Inference": 29.0, "HyperLoom": 29.0, "BarNet": 3.0}),
+    # as good as the baseline and better on another axis
+    ("FooNet matches the accuracy of HyperLoom while being 4x faster.", {"HyperLoom": 4.0}),
+    ("FooNet achieves more than 96% the performance of its teacher BarNet while being 7.5x smaller and 9.4x faster.",
+     {"BarNet": 9.4}),
+    ("Our results show that (1) FooNet outperforms HyperLoom; (2) FooNet achieves comparable performance to "
+     "BarNet across tasks, with up to 12x memory reduction.", {"HyperLoom": None, "BarNet": 12.0}),
+    # "comparing with", and a method phrase with its qualifier as the baseline
+    ("Comparing with HyperLoom, FooNet achieves up to 1.3x speedup on H100 GPUs.", {"HyperLoom": 1.3}),
+    ("FooNet needs up to 40x fewer training tokens compared to training from scratch.",
+     {"training from scratch": 40.0}),
+    # the variant of a generic technique that is the baseline
+    ("FooNet requires 3x fewer HBM accesses than standard attention.", {"standard attention": 3.0}),
+])
+def test_more_comparison_shapes(sentence: str, expected: dict[str, float | None]) -> None:
+    found = claims_of(sentence)
+    assert {k: found.get(k, "missing") for k in expected} == expected, found
+
+
+def test_models_a_work_is_built_on_are_its_baselines() -> None:
+    found = claims_of("We design models based off T5-Base and T5-Large to obtain up to 7x increases in "
+                      "pre-training speed. We also achieve a 4x speedup over the T5-XXL model.")
+    assert found == {"T5-Base": 7.0, "T5-Large": 7.0, "T5-XXL": 4.0}
+
+
+def test_classes_of_baselines_named_by_what_they_do() -> None:
+    x = EXTRACTOR.extract("FooNet: Fast Serving", "We propose FooNet. FooNet provides 1.9x higher throughput "
+                          "compared to state-of-the-art serving systems, and beats naive loading approaches by 20x.")
+    rels_ = [r for r in x.relations if r.predicate == "outperforms"]
+    names = {x.entity(r.object).name: ({x.entity(r.object).name, *x.entity(r.object).aliases}, r.factor)  # type: ignore[union-attr]
+             for r in rels_}
+    assert len(names) == 2
+    forms = [f for f, _ in names.values()]
+    assert any("state-of-the-art serving systems" in f for f in forms)
+    assert any("naive loading approaches" in f for f in forms)
+    assert sorted(v for _, v in names.values()) == [1.9, 20.0]  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("FooNet outperforms existing quantization methods such as GPTQ and AWQ by 2x.", {"GPTQ": 2.0, "AWQ": 2.0}),
+    ("Experimental results show that FooNet has outperformed other medical GPT models.", {}),
+    ("FooNet runs more than 150 times faster than real-time, which is comparable to HyperLoom.", {}),
+    ("FooNet surpasses existing acceleration methods in few-step generation.", {}),
+])
+def test_generic_baselines_are_not_entities(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_comparisons_between_earlier_works_are_not_the_papers() -> None:
+    abstract = ("Masked autoencoders have demonstrated their potential by significantly outperforming previous "
+                "contrastive pretraining methods and HyperLoom by 2x. "
+                "We propose FooNet, which is 3x faster than BarNet.")
+    assert outperforms(EXTRACTOR.extract("FooNet: Fast", abstract)) == {"BarNet": 3.0}
+
+
+def test_the_state_of_the_art_system_named_elsewhere_is_the_baseline() -> None:
+    abstract = ("vLLM, the state-of-the-art serving system, wastes memory on fragmentation. We propose FooNet. "
+                "Compared to the state-of-the-art system, FooNet achieves 2x higher throughput.")
+    assert outperforms(EXTRACTOR.extract("FooNet: Fast Serving", abstract)) == {"vLLM": 2.0}
+    ambiguous = ("State-of-the-art serving systems such as vLLM and Orca waste memory. We propose FooNet. "
+                 "FooNet achieves 2x higher throughput than the state-of-the-art system.")
+    assert outperforms(EXTRACTOR.extract("FooNet: Fast Serving", ambiguous)) == {}
+
+
+# -- generic techniques and the paper's own systems ------------------------------------------------------------------
+
+def test_generic_techniques_named_as_used() -> None:
+    abstract = ("Large models are costly to serve. We apply low-rank decomposition and group-wise weight "
+                "quantization to the projection layers, and our kernels rely on tile-level operator fusion. "
+                "Efficient scheduling matters too.")
+    x = EXTRACTOR.extract("A study of serving", abstract)
+    techniques = {e.name for e in x.entities if e.type == "Technique"}
+    assert {"low-rank decomposition", "group-wise weight quantization", "tile-level operator fusion"} <= techniques
+    assert "Efficient scheduling" not in techniques and "scheduling" not in {t.lower() for t in techniques}
+    used = {x.entity(r.object).name for r in x.relations if r.predicate == "uses"}  # type: ignore[union-attr]
+    assert "group-wise weight quantization" in used
+
+
+def test_unnamed_method_phrase_the_paper_introduces_is_proposed() -> None:
+    abstract = "We propose a layer-wise expert prefetching for MoE inference on consumer GPUs."
+    x = EXTRACTOR.extract("Serving MoE on a budget", abstract)
+    proposed = {x.entity(r.object).name for r in x.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    assert proposed == {"layer-wise expert prefetching"}
+
+
+def test_listed_contributions_and_components_of_the_proposed_system() -> None:
+    x = EXTRACTOR.extract("Serving MoE on a budget", "We propose two key techniques, namely speculative expert "
+                          "prefetching and elastic shard placement. Prior work uses greedy placement.")
+    proposed = {x.entity(r.object).name for r in x.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    assert proposed == {"speculative expert prefetching", "elastic shard placement"}
+    y = EXTRACTOR.extract("TensorSlicer: Overlap Everything", "We introduce TensorSlicer, which relies on "
+                          "fine-grained tensor slicing and overlapped communication scheduling.")
+    parts = {y.entity(r.object).name for r in y.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    assert {"TensorSlicer", "fine-grained tensor slicing", "overlapped communication scheduling"} <= parts
+
+
+def test_a_system_proposed_by_its_own_paper_is_a_technique() -> None:
+    x = EXTRACTOR.extract("Efficient Memory Management for LLM Serving", "We present vLLM, a high-throughput "
+                          "serving system built on PagedAttention. vLLM is 2x faster than HyperLoom.")
+    vllm = next(e for e in x.entities if e.name == "vLLM")
+    # typed as the guide wants in this paper, but still the one vLLM node shared with the papers that use it
+    assert vllm.type == "Technique" and vllm.key == "software/vllm"
+    library = EXTRACTOR.extract("T", "We present DeepSpeed, a deep learning optimization library.")
+    assert next(e for e in library.entities if e.name == "DeepSpeed").type == "Software"
+    assert next(e for e in EXTRACTOR.extract("T", "We compare against vLLM.").entities if e.name == "vLLM").type \
+        == "Software"
+
+
+def test_sized_members_of_a_family_are_distinct_models() -> None:
+    x = EXTRACTOR.extract("T", "We distill BERTBASE into a 4-layer student and fine-tune T5-Base and T5-Large.")
+    assert {"model/bert-base", "model/t5-base", "model/t5-large"} <= keys(x, "Model")
+
+
 # -- runs-on counts ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "key", "count"), [
@@ -216,7 +346,9 @@ def test_offsets_and_evidence_are_exact_on_all_seed_papers(extractor: Extractor,
         fields = {"title": paper.title, "abstract": paper.abstract}
         known = keys(x)
         for entity in x.entities:
-            assert entity.type in ENTITY_TYPES and entity.mentions and entity.key.startswith(entity.type.lower() + "/")
+            concept = vocabulary.get(entity.key)
+            assert entity.type in ENTITY_TYPES and entity.mentions
+            assert entity.key.startswith(entity.type.lower() + "/") or (concept and entity.key.startswith("software/"))
             for m in entity.mentions:
                 assert fields[m.field][m.start:m.end] == m.text, (paper.title, m)
         for r in x.relations:
@@ -258,6 +390,11 @@ def test_extraction_is_deterministic(extractor: Extractor) -> None:
     "<p>We propose <b>FooNet</b>, 3x faster than <i>BarNet</i> on <span>A100</span> GPUs.</p>&nbsp;" * 5_000,
     "We propose FooNet, 3.5x faster than BarNet on 8 A100 GPUs. " * 18_000,
     "é" * 10_000 + "İ" * 10_000 + "\u200b" * 10_000 + "𝔸" * 10_000,
+    "We apply low-rank " * 60_000,
+    "FooNet achieves comparable performance to HyperLoom and " * 18_000,
+    "our sparse attention quantization " * 30_000,
+    "We propose FooNet. It is 2x faster than standard attention with " * 15_000,
+    "FooNet outperforms state-of-the-art serving systems such as " * 17_000,
 ])
 def test_bad_input_completes_with_valid_offsets(extractor: Extractor, abstract: str) -> None:
     started = time.monotonic()
@@ -322,18 +459,24 @@ def test_hardware_covers_epoch_accelerators_since_2017(vocabulary: Vocabulary) -
 # -- quality floor on the dev gold --------------------------------------------------------------------------------
 
 FLOORS = {
-    ("entities", "*"): 0.88, ("entities", "Hardware"): 0.95, ("entities", "Dataset"): 0.90,
-    ("entities", "Model"): 0.90, ("entities", "Software"): 0.85, ("entities", "Technique"): 0.78,
-    ("relations", "runs-on"): 0.93, ("relations", "proposes"): 0.88, ("relations", "evaluated-on"): 0.90,
-    ("relations", "outperforms"): 0.75, ("relations", "uses"): 0.75,
+    ("entities", "*"): 0.90, ("entities", "Hardware"): 0.97, ("entities", "Dataset"): 0.93,
+    ("entities", "Model"): 0.93, ("entities", "Software"): 0.87, ("entities", "Technique"): 0.80,
+    ("relations", "runs-on"): 0.95, ("relations", "proposes"): 0.90, ("relations", "evaluated-on"): 0.93,
+    ("relations", "outperforms"): 0.83, ("relations", "uses"): 0.79,
 }
+HELDOUT_FLOORS = {
+    ("entities", "*"): 0.79, ("entities", "Technique"): 0.67, ("entities", "Model"): 0.90,
+    ("relations", "*"): 0.75, ("relations", "outperforms"): 0.88, ("relations", "uses"): 0.66,
+    ("relations", "proposes"): 0.79,
+}
+"""Totals on our own held-out abstracts (bench/heldout): a guard against rules that only fit the dev papers."""
 
 
-def test_quality_floor_on_dev_gold(extractor: Extractor, vocabulary: Vocabulary, tmp_path: Path) -> None:
-    gold_file, scorer = shared() / "eval" / "gold_dev.jsonl", shared() / "eval" / "score_extraction.py"
+def scored(extractor: Extractor, vocabulary: Vocabulary, gold_file: Path, tmp_path: Path) -> dict:
+    scorer = shared() / "eval" / "score_extraction.py"
     if not gold_file.exists() or not scorer.exists():
         pytest.skip("shared/eval (dev gold and scorer) not available")
-    pred_file = tmp_path / "pred.jsonl"
+    pred_file = tmp_path / f"{gold_file.stem}.pred.jsonl"
     with open(gold_file, encoding="utf-8") as gold, open(pred_file, "w", encoding="utf-8") as out:
         for line in gold:
             if line.strip():
@@ -342,9 +485,22 @@ def test_quality_floor_on_dev_gold(extractor: Extractor, vocabulary: Vocabulary,
                 out.write(json.dumps(annotation(paper["title"], paper["abstract"], x, vocabulary)) + "\n")
     done = subprocess.run([sys.executable, str(scorer), str(gold_file), str(pred_file), "--json"],
                           capture_output=True, text=True, check=True)
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_quality_floor_on_heldout(extractor: Extractor, vocabulary: Vocabulary, tmp_path: Path) -> None:
+    result = scored(extractor, vocabulary, ROOT / "bench" / "heldout" / "extraction_heldout.jsonl", tmp_path)
+    assert result["papers_missing_from_prediction"] == []
+    low = {f"{group}/{name}": result[group][name]["f1"] for (group, name), floor in HELDOUT_FLOORS.items()
+           if result[group][name]["f1"] < floor}
+    assert low == {}
+    assert result["outperforms_factor_recall"] >= 0.80
+
+
+def test_quality_floor_on_dev_gold(extractor: Extractor, vocabulary: Vocabulary, tmp_path: Path) -> None:
+    result = scored(extractor, vocabulary, shared() / "eval" / "gold_dev.jsonl", tmp_path)
     assert result["papers_missing_from_prediction"] == []
     low = {f"{group}/{name}": result[group][name]["f1"] for (group, name), floor in FLOORS.items()
            if result[group][name]["f1"] < floor}
     assert low == {}
-    assert result["outperforms_factor_recall"] >= 0.75
+    assert result["outperforms_factor_recall"] >= 0.88

@@ -139,3 +139,17 @@ def test_readers_see_a_paper_everywhere_or_nowhere(kb: KnowledgeBase) -> None:
         thread.join()
     assert not torn, torn[:3]
     assert kb.paper_count() == 20 + 6
+
+
+def test_a_system_is_one_node_whether_proposed_or_used(settings: Settings) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([
+            PaperInput("Efficient Memory Management for LLM Serving",
+                       "We present vLLM, a high-throughput serving system built on PagedAttention."),
+            PaperInput("FastServe Something", "We introduce FastServe, which is 3x faster than vLLM on an A100."),
+        ])
+        node = kb.graph.g.nodes["software/vllm"]
+        assert node["type"] == "Software"
+        predicates = {d["predicate"] for _, _, d in kb.graph.g.in_edges("software/vllm", data=True)}
+        assert {"proposes", "outperforms"} <= predicates
+        assert not [n for n in kb.graph.g if n.startswith("technique/vllm")]

@@ -179,12 +179,13 @@ class Builder:
         keys = [k for k, e in entities.items() if e.concept and e.type == "Technique"]
         for key in keys:
             entity = entities.get(key)
-            if entity is None or entity.proposed:
-                continue
+            concept = self.vocabulary.get(key)
+            if entity is None or entity.proposed or concept is None or is_name_token(concept.label):
+                continue  # "FlashAttention" beside "FlashAttention-3" is the earlier method, not a broader term
             narrower = [k for k in keys if k != key and k in entities and key in self.vocabulary.ancestors(k)
                         and self._contains(k, key)]
             if len(narrower) == 1:
-                self._fold(entities, key, narrower[0])
+                self._fold(entities, key, narrower[0], as_alias=True)
 
     def _merge_heads(self, entities: dict[str, Entity]) -> None:
         """Variants of one technique family named by the same head word are one entity in a paper
@@ -254,11 +255,13 @@ class Builder:
             key = self.redirect[key]
         return key
 
-    def _fold(self, entities: dict[str, Entity], source: str, target: str) -> None:
+    def _fold(self, entities: dict[str, Entity], source: str, target: str, as_alias: bool = False) -> None:
+        """Merge `source` into `target`; with `as_alias`, the source's surface forms never become the name
+        ("quantization" folded into AWQ is still named "AWQ")."""
         self.redirect[source] = target
         src, dst = entities.pop(source), entities[target]
         dst.mentions.extend(src.mentions)
-        dst.surfaces.extend(src.surfaces)
+        (dst.extra_aliases if as_alias else dst.surfaces).extend(src.surfaces)
         dst.extra_aliases.extend(src.extra_aliases)
         concept = src.concept
         dst.attrs.setdefault("merged", concept or source)

@@ -12,6 +12,7 @@ from graph.extraction.gazetteer import Gazetteer
 from graph.extraction.lexicon import Lexicon
 from graph.extraction.mentions import URL, Mentions, entity_keys
 from graph.extraction.names import clean, is_name_token, unseen_key
+from graph.extraction.phrases import Phrases
 from graph.extraction.relations import PaperRelations, evidence_at
 from graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
 from graph.vocabulary import Vocabulary
@@ -21,10 +22,31 @@ _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|articl
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
+_TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s+){0,4}?(?:library|libraries|toolkit|"
+                   r"package|software|SDK|API|toolchain|tool|framework for|Python)\b", re.I)
+_TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|software)\b", re.I)
+_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparable\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
+                  r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
+_LIKENED = re.compile(_LIKENED_WORDS, re.I)
+_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"[^.;:]{0,60}$", re.I)
+"""Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
+_SOTA_BEFORE = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|"
+                          r"method|approach|implementation|baseline|solution),?\s+$|\b(?:state-of-the-art|SOTA)\s+$",
+                          re.I)
+_SOTA_LIST = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:systems|frameworks|engines|libraries|"
+                        r"methods|approaches|implementations|baselines|solutions),?\s+(?:such\s+as|like|including|"
+                        r"e\.g\.,?|\()\s*", re.I)
+_SOTA_AFTER = re.compile(r"\s*(?:,|\()\s*(?:the|a)\s+(?:current\s+|existing\s+)?(?:state-of-the-art|SOTA)\s+"
+                         r"(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|method|approach|implementation|"
+                         r"baseline|solution)\b", re.I)
+OWN_PHRASE = 0.55
+"""Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
+
+
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    version = "2.0.0"
+    version = "2.1.0"
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
@@ -36,6 +58,7 @@ class Extractor:
         self.builder = Builder(vocabulary, self.lex)
         self.compare = Comparisons(self.lex)
         self.paper_relations = PaperRelations(self.lex)
+        self.phrases = Phrases(self.lex)
 
     def extract(self, title: str, abstract: str) -> Extraction:
         title, abstract = title or "", abstract or ""
@@ -52,6 +75,11 @@ class Extractor:
         long_forms = self.mentions.acronyms(fields)
         proposed = self.mentions.proposed(fields, spans["abstract"], long_forms)
         self.mentions.unseen(fields)
+        names = [clean(f.text[c.start:c.end]) for f in fields for c in f.cands if c.key in proposed]
+        found, own = self.phrases.find(abstract, fields[1].cands, names)
+        fields[1].cands += found
+        for key in own:
+            proposed[key] = max(proposed.get(key, 0.0), OWN_PHRASE)
         for fld in fields:
             limit = min(len(fld.text), MAX_CHARS)
             urls = [m.span() for m in URL.finditer(fld.text, 0, limit)] if _URLISH.search(fld.text, 0, limit) else []
@@ -65,6 +93,7 @@ class Extractor:
             score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
             entity.proposed = max(entity.proposed, score)
         entities = self.mentions.more_proposals(entities, texts)
+        self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities)
         return self._assemble(entities, claims, texts, spans)
 
@@ -74,14 +103,29 @@ class Extractor:
         mention_at = {c.start: c.end for c in chosen}
         key_at = {c.start: self.builder.resolve_key(c.key) for c in chosen}
         by_key = {e.key: e for e in entities}
-        self.compare.techniques = {c.start for c in chosen if c.type == "Technique"}
-        self.compare.specific = {c.start for c in chosen if c.concept and c.concept not in self.lex.weak and
-                                 len(self.vocabulary.ancestors(c.concept)) >= 2}
+        baselines = self.compare.baselines
+        baselines.techniques = {c.start for c in chosen if c.type == "Technique"}
+        baselines.specific = {c.start for c in chosen if c.concept and c.concept not in self.lex.weak and
+                              len(self.vocabulary.ancestors(c.concept)) >= 2}
+        baselines.weak = {c.start for c in chosen if c.concept in self.lex.weak}
         out = []
+        background = self._background(spans)
+        starts = [sp.start for sp in spans]
+        ours = [st for e in entities if e.proposed for f, st, _ in e.mentions if f == "abstract"]
+        sota: str | None = None
         for claim in self.compare.claims(text, spans, mention_at):
+            if bisect_right(starts, claim.sentence.start) - 1 in background and \
+                    not any(claim.sentence.start <= st < claim.sentence.end for st in ours):
+                continue  # the scene-setting sentences compare earlier work with each other
             keys = []
             for start, end in claim.objects:
+                if start in baselines.sota:
+                    sota = self._state_of_the_art(text, entities) if sota is None else sota
+                    keys.append(sota)  # "the state-of-the-art system" named elsewhere in the abstract
+                    continue
                 key = key_at.get(start)
+                if key is not None and mention_at.get(start) == end:
+                    by_key[key].extra_aliases.extend(self.compare.aliases.get(start, [])) if key in by_key else None
                 if key is None or mention_at.get(start) != end:
                     name = clean(text[start:end])
                     if not name or name.lower() in self.lex.generic_names or len(name) > 60:
@@ -96,9 +140,22 @@ class Extractor:
                     entity = by_key[key]
                     entity.mentions.append(("abstract", start, end))
                     entity.surfaces.append(text[start:end])
+                    entity.extra_aliases.extend(self.compare.aliases.get(start, []))
                 keys.append(key)
             out.append((claim, keys))
         return out, entities
+
+    @staticmethod
+    def _state_of_the_art(text: str, entities: list[Entity]) -> str:
+        """The one system the abstract calls the state of the art ("vLLM, the state-of-the-art serving system",
+        "state-of-the-art systems such as vLLM"), or "" when it names none or several."""
+        lists = [(m.end(), m.end() + len(re.split(r"[.;:)]", text[m.end():m.end() + 200], maxsplit=1)[0]))
+                 for m in _SOTA_LIST.finditer(text, 0, MAX_CHARS)]
+        found = {e.key for e in entities if e.type in ("Software", "Technique") and not e.proposed and any(
+            f == "abstract" and (_SOTA_BEFORE.search(text, max(0, s - 40), s) or _SOTA_AFTER.match(text, end) or
+                                 any(a <= s < b for a, b in lists))
+            for f, s, end in e.mentions)}
+        return found.pop() if len(found) == 1 else ""
 
     # -- assembly ----------------------------------------------------------------------------------------------
     def _assemble(self, entities: list[Entity], claims: list[tuple[Claim, list[str]]], texts: dict[str, str],
@@ -111,7 +168,8 @@ class Extractor:
             for f, st, _ in entity.mentions:
                 if f == "abstract":
                     places.setdefault(bisect_right(starts, st) - 1, []).append(st)
-        proposed = sorted((e for e in entities if e.proposed), key=lambda e: (-e.proposed, e.first("abstract") or 0))
+        proposed = sorted((e for e in entities if e.proposed > OWN_PHRASE),
+                          key=lambda e: (-e.proposed, e.first("abstract") or 0))
         hardware_keys = [e.key for e in entities if e.type == "Hardware"]
         relations: list[ExtractedRelation] = []
         seen: dict[tuple[str, str], ExtractedRelation] = {}
@@ -139,11 +197,15 @@ class Extractor:
                 elif factor is not None and (old.factor is None or factor > old.factor):
                     old.factor, old.metric, old.evidence = factor, metric, evidence
         self._late_factors(claims, relations, proposed, entities, where, starts)
+        background = self._background(spans["abstract"])
         only_compared = {k for k, places in compared.items()
                          if set(where[k]) <= places and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
-        background = self._background(spans["abstract"])
+        if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
+            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
+                f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
+                for f, st, _ in e.mentions)}
         scene = {e.key for e in entities if not e.proposed and e.key not in compared
-                 and e.type in ("Technique", "Model") and all(f == "abstract" for f, _, _ in e.mentions)
+                 and e.type in ("Technique", "Model", "Software") and all(f == "abstract" for f, _, _ in e.mentions)
                  and set(where[e.key]) <= background}
         for e in entities:
             if e.key in scene and e.concept and e.type == "Technique":
@@ -153,6 +215,18 @@ class Extractor:
         used = {r.object for r in relations} | {r.subject for r in relations}
         keep = [e for e in keep if e.mentions and (not e.weak or e.key in used)]
         return Extraction([self._entity(e, texts) for e in keep], relations)
+
+    def _own_systems(self, entities: list[Entity], texts: dict[str, str]) -> None:
+        """A system the paper itself proposes is a Technique (the guide's PowerInfer, SARATHI), even when the
+        vocabulary lists it as Software for the papers that use it; unless this abstract calls it a library,
+        toolkit or framework. Its key stays the vocabulary id, so the system is one node across papers (the
+        knowledge base stores it with the vocabulary's type)."""
+        for entity in entities:
+            if entity.type != "Software" or entity.proposed < 0.8 or not entity.concept:
+                continue
+            if any(_TOOL.match(texts[f], e) for f, _, e in entity.mentions) or _TOOL_TITLE.search(texts["title"]):
+                continue
+            entity.type = "Technique"
 
     @staticmethod
     def _background(spans: list[Sentence]) -> set[int]:
@@ -211,8 +285,9 @@ class Extractor:
                           key=lambda m: (m.field != "title", m.start))
         concept = self.vocabulary.get(entity.concept) if entity.concept else None
         attrs = dict(concept.attrs) if concept else {}
-        if entity.attrs.get("family"):
-            attrs["family"] = entity.attrs["family"]
+        for attr in ("family", "vocabulary_id"):
+            if entity.attrs.get(attr):
+                attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
 
 

@@ -37,7 +37,8 @@ class Cand:
 
 _SIZE = re.compile(r"(?:[-_ ]?(?:\d+(?:\.\d+)?[BbMm](?![A-Za-z])|\d+(?:\.\d+)?[Kk](?![A-Za-z])|\d+x\d+[Bb]))+")
 _SIZE_TAIL = re.compile(r"(?:-(?:Instruct|Chat|chat|instruct|Base|base|hf|v\d[\d.]*|it))+")
-_VARIANT = re.compile(r"(?:[- ](?:Ti|S|B|L|H|G|g|XL|XXL|T|Tiny|Small|Base|Large|Huge|giant|Giant)(?:[/-]\d+)?"
+_VARIANT = re.compile(r"(?:[- ](?:Ti|S|B|L|H|G|g|XL|XXL|T|Tiny|Small|Base|Large|Huge|giant|Giant|"
+                      r"(?<=-)(?:tiny|small|base|large|huge|xl|xxl))(?:[/-]\d+)?"
                       r"|/\d+)(?![\w/])")
 _SIZED = re.compile(r"(?<![\w.-])([A-Z][A-Za-z0-9.]{0,30}[a-zA-Z0-9](?:-[A-Z][A-Za-z0-9.]{0,30})?)"
                     r"((?:[-_](?:\d+(?:\.\d+)?[BMK])|\s\d+(?:\.\d+)?B)(?:-\d+(?:\.\d+)?[BMK]){0,3})(?![\w/])")

@@ -193,7 +193,9 @@ class Mentions:
                 for m in tokens(text[:MAX_CHARS]):
                     word = m.group()
                     extra = word.replace(name, "", 1)
-                    if name not in word or not 1 <= len(extra) <= 3 or not extra.isalpha() or word == name + "s":
+                    numbered = word.startswith(name) and _NUMBERED.fullmatch(extra) is not None  # "Medusa-2"
+                    if name not in word or not 1 <= len(extra) <= 4 or not (extra.isalpha() or numbered) or \
+                            word == name + "s":
                         continue
                     if not (word.startswith(name) or word.endswith(name)) or (fld, m.start()) in taken:
                         continue
@@ -214,9 +216,7 @@ class Mentions:
                 if is_name_token(word):
                     counts[word] = counts.get(word, 0) + 1
         for fld in fields:
-            taken = SpanIndex()
-            for c in fld.cands:
-                taken.add(c.start, c.end)
+            taken = SpanIndex.of([(c.start, c.end) for c in fld.cands])
             found = camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
             found += [(m.start(), m.start() + len(m.group().rstrip("."))) for m in found_tokens[fld.name]
                       if counts.get(m.group().rstrip("."), 0) >= 2 and not self._generic_word(m.group().rstrip("."))
@@ -240,6 +240,7 @@ class Mentions:
 
 
 URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|org|io|ai|net|edu)\b(?:/\S{0,300})?")
+_NUMBERED = re.compile(r"-(?:v|V)?\d{1,2}")
 _VARIANT_TAIL = re.compile(r"[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|v\d[\d.]*)")
 _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+)?$")
 _RESULT = re.compile(r"(?:\s+\w+){0,3}?\s+(?:achieves|outperforms|delivers|boosts|improves|reduces|enables|can|is able|"

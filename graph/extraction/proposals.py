@@ -67,6 +67,8 @@ class Proposals:
         self.trigger = re.compile(rf"{subject}\s+(?:(?:\w+ly|also|further|then|first|additionally|hence|now|"
                                   rf"therefore|thus|here|finally|next|subsequently)\s+)*(?:{verbs})\b(?!\s+to\b)")
         self.passive = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:proposed|introduced|presented|developed)\b")
+        self.verbs = {w.lower() for w in (*lexicon.compare_verbs, *lexicon.usage_verbs, *lexicon.proposal_verbs)
+                      if " " not in w} | {"is", "are", "was", "were", "achieves", "reduces", "improves", "enables"}
         self.naming = re.compile(rf"\b(?:{alternation(lexicon.naming_words)})\s*:?\s*", re.I)
         self.construct = re.compile(r"\bto\s+(?:construct|build|create|curate|collect|develop|release)\s+(?=our\b)")
         self.ours = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|technique|"
@@ -241,6 +243,8 @@ class Proposals:
             offset = m.start(1) + (det.end() if det else 0)
             phrase = phrase[det.end():] if det else phrase
             words = phrase.split()
+            if any(w in self.verbs for w in words):
+                continue  # "(1) FooNet outperforms X": a finding, not a contribution
             if len(words) == 1 and (is_name_token(words[0]) or re.fullmatch(r"[A-Z][\w]*-[A-Z][\w-]*", words[0])) \
                     and not self._generic(words[0]):
                 out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))

@@ -125,6 +125,16 @@ class SpanIndex:
         self.ends: list[int] = []
         self.longest = 0
 
+    @classmethod
+    def of(cls, spans: list[tuple[int, int]]) -> SpanIndex:
+        """An index of many spans at once (one sort instead of one insertion each)."""
+        index = cls()
+        ordered = sorted(spans)
+        index.starts = [s for s, _ in ordered]
+        index.ends = [e for _, e in ordered]
+        index.longest = max((e - s for s, e in ordered), default=0)
+        return index
+
     def add(self, start: int, end: int) -> None:
         index = bisect_right(self.starts, start)
         self.starts.insert(index, start)

@@ -199,7 +199,8 @@ class Store:
             conn.execute(
                 "INSERT INTO entities(id, type, name, attrs) VALUES(?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                 "attrs = excluded.attrs WHERE excluded.attrs != '{}'",
-                (entity.key, entity.type, info.get("name", entity.name), json.dumps(info.get("attrs", {}))))
+                (entity.key, info.get("type", entity.type), info.get("name", entity.name),
+                 json.dumps(info.get("attrs", {}))))
             for alias in info.get("aliases", ()):
                 conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,NULL)",
                              (entity.key, alias, alias_norm(alias)))

@@ -1,0 +1,286 @@
+"""The baselines of a comparison: the noun phrases after "than", "over", "compared to", "outperforms" ...
+
+A baseline is a known mention ("vLLM"), an unseen name ("HyperLoom"), a specific method phrase ("decode-only batch",
+"training from scratch", "standard attention", "baseline FP8 attention"), or a class of systems named by what they
+do ("state-of-the-art serving systems", "naive loading approaches"). Purely generic phrases ("existing methods",
+"the baselines") are skipped, and a generic phrase that introduces a list ("systems such as X and Y") yields the list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from graph.extraction.lexicon import Lexicon
+from graph.extraction.names import is_name_token
+from graph.extraction.text import NUMBER
+
+_SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
+_APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
+_PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
+_BY_AMOUNT = re.compile(r"\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
+                        r"(?:\s+(?:on\s+average|in\s+\w+))?")
+_ITEM_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
+_POSSESSIVE = re.compile(r"'s\b|’s\b")
+_WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
+_LEAD = re.compile(r"\s*(?:with|using|when using|by using)\s+(?=\S)", re.I)
+"""'2x faster than with vLLM': the preposition before a baseline."""
+_QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+")
+"""'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
+_BREAK = re.compile(r"[,;:]")
+_SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
+_PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
+
+
+@dataclass
+class Item:
+    start: int
+    end: int
+    kind: str
+    """"name" (a baseline), "generic" (skip), or "class" (a class of baselines, kept unless a list follows)"""
+    aliases: list[str] = field(default_factory=list)
+    stop: int = -1
+    """End of the whole phrase ("pruning methods" for the baseline "pruning"); `end` when -1."""
+
+    @property
+    def last(self) -> int:
+        return self.end if self.stop < 0 else self.stop
+
+
+class Baselines:
+    """Finds baseline phrases; per-paper state (known mentions) is set by the caller before `objects`."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+        self.stop = lexicon.stop_words
+        self.techniques: set[int] = set()
+        """Starts of known technique mentions."""
+        self.specific: set[int] = set()
+        """Starts of mentions of specific (deep in the taxonomy) concepts."""
+        self.weak: set[int] = set()
+        """Starts of mentions of concepts too generic to be a baseline alone ("attention", "FP8")."""
+        self.determiners = {d.lower() for d in lexicon.determiners}
+        self.baseline_heads = lexicon.words("baseline_heads")
+        self.class_heads = lexicon.words("class_heads")
+        """Head nouns of a class of baselines ("offloading systems"): named by the words before them, if any."""
+        self.model_classes = lexicon.words("model_class_heads")
+        self.quality = lexicon.words("baseline_quality_words")
+        """Adjectives that, before a generic technique ("standard attention"), name the baseline variant."""
+        self.weak_heads = lexicon.words("weak_baseline_heads")
+        self.blockers = lexicon.words("qualifier_blockers")
+        self.sota_heads = lexicon.words("state_of_the_art_heads")
+        self.sota: set[int] = set()
+        """Starts of baselines that only say "the state-of-the-art system" (resolved by the caller)."""
+        self.aliases: dict[int, list[str]] = {}
+        """Extra surface forms of the baselines found, by start ("state-of-the-art offloading systems")."""
+
+    def objects(self, text: str, start: int, end: int, mention_at: dict[int, int]) -> list[tuple[int, int]]:
+        pos = start
+        items: list[tuple[int, int]] = []
+        lead = _LEAD.match(text, pos, end)
+        if lead:
+            pos = lead.end()
+        for _ in range(12):
+            item = self._item(text, pos, end, mention_at)
+            if item is None:
+                break
+            i_start, i_end = item.start, item.last
+            rest = text[i_end:end]
+            words = text[i_start:i_end].split()
+            head = words[-1].lower() if words else ""
+            appos = _APPOS.match(rest)
+            direct = re.match(r"\s+", rest)
+            listed = bool(direct and i_end + direct.end() in mention_at)
+            intro = self.lex.intro_re.match(rest)
+            if item.kind == "sota":
+                self.sota.add(i_start)
+            generic = item.kind == "generic" or (item.kind == "class" and bool(intro or (listed and not items)))
+            if generic and not items and listed:
+                pos = i_end + direct.end()  # type: ignore[union-attr]
+                continue
+            if generic or (appos and head in self.baseline_heads and i_start not in mention_at):
+                intro = intro or appos
+                if intro and not items:
+                    pos = i_end + intro.end()
+                    continue
+                by = _BY_AMOUNT.match(text, i_end, end)
+                if by and _ITEM_SEP.match(text, by.end(), end):
+                    pos = _ITEM_SEP.match(text, by.end(), end).end()  # type: ignore[union-attr]
+                    continue
+            else:
+                items.append((i_start, item.end))
+                if item.aliases:
+                    self.aliases[i_start] = item.aliases
+            paren = _PAREN_ITEM.match(text, i_end, end)
+            if paren and paren.start(1) in mention_at:
+                items.append((paren.start(1), mention_at[paren.start(1)]))
+                close = text.find(")", paren.start(1), end)
+                i_end = close + 1 if close > 0 else mention_at[paren.start(1)]
+            by = _BY_AMOUNT.match(text, i_end, end)
+            if by:
+                i_end = by.end()
+            sep = _ITEM_SEP.match(text, i_end, end)
+            if not sep or (generic and not items) or self.lex.compare_verb_re.match(text, sep.end()):
+                break  # "... than X, and beats Y": a new claim starts
+            pos = sep.end()
+        return items
+
+    def _item(self, text: str, pos: int, end: int, mention_at: dict[int, int]) -> Item | None:
+        while pos < end and text[pos] in " \t\"'(":
+            pos += 1
+        words = list(_WORD.finditer(text, pos, min(end, pos + 400)))
+        det = self.lex.determiner_prefix.match(text[pos:end])
+        skip = pos + det.end() if det else pos
+        words = [w for w in words if w.start() >= skip]
+        for w in words[:4]:
+            at = w.start()
+            if _BREAK.search(text, skip, at):
+                break  # "the state-of-the-art system, FooNet ...": the phrase ended at the comma
+            if at in mention_at:
+                found = self._at_mention(text, pos, skip, at, mention_at, end)
+                if found is not None:
+                    return found
+                continue
+            low = w.group().lower().rstrip(".")
+            if low in self.stop or not re.fullmatch(r"[a-z][\w-]*", w.group()):
+                break
+        return self._phrase(text, pos, skip, end, words, mention_at)
+
+    def _at_mention(self, text: str, pos: int, skip: int, at: int, mention_at: dict[int, int], end: int) -> Item | None:
+        """The baseline that starts with (or is) the known mention text[at:stop]."""
+        stop = mention_at[at]
+        if re.match(r"-[a-z]", text[stop:stop + 2]):  # "LoRA-trained X": a modifier, not the item
+            return None
+        follow = _NEXT_WORD.match(text, stop, end)
+        after = follow.group(1).lower() if follow else ""
+        weak = at in self.weak
+        last = text[at:stop].split()[-1].lower()
+        plural = after if after in self.model_classes else last if last in self.model_classes else ""
+        if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()):
+            return Item(skip, follow.end() if follow and after == plural else stop, "generic")  # "other GPT models"
+        if follow and after in self.class_heads and after not in self.model_classes:
+            phrase = text[pos:follow.end()].strip()
+            if weak:  # "conventional parallelism approaches": a class of its own
+                return Item(skip, follow.end(), "class", [phrase])
+            # "pruning and distillation methods", "state-of-the-art offloading systems": the technique itself
+            return Item(at, stop, "class", [phrase, text[at:follow.end()]], follow.end())
+        if weak and text[stop:stop + 1] != "-":
+            quality = [w for w in text[pos:at].split() if w.lower() in self.quality]
+            first = text.index(quality[-1], pos, at) if quality else at
+            if follow and after in self.weak_heads:
+                return Item(first, follow.end(), "name", [text[at:follow.end()]])  # "baseline FP8 attention"
+            if quality:
+                return Item(first, stop, "name")  # "standard attention"
+        if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and \
+                text[at:stop].islower():
+            return Item(skip, stop, "name")  # "single-sequence speculative decoding": a variant of its own
+        if weak:
+            tail = self._qualifier(text, stop, end, mention_at)
+            if tail:
+                return Item(at, tail, "name", [text[at:stop]])  # "fine-tuning with backpropagation"
+        return Item(at, stop, "name")
+
+    def _qualifier(self, text: str, stop: int, end: int, mention_at: dict[int, int],
+                   names: bool = False) -> int | None:
+        """End of "with backpropagation" / "from scratch" after a method phrase: 1-3 plain words, then a break."""
+        m = _QUALIFIER.match(text, stop, end)
+        if not m:
+            return None
+        last, count = None, 0
+        for w in _WORD.finditer(text, m.end(), min(end, m.end() + 80)):
+            low = w.group().lower()
+            if low in self.stop or low in self.blockers or low[0].isdigit() or (
+                    not names and w.start() in mention_at and w.start() not in self.weak):
+                break
+            if last is not None and text[last:w.start()].strip():
+                break
+            last, count = w.end(), count + 1
+        while last is not None and text[last - 1] == ".":
+            last -= 1
+        return last if last is not None and count <= 3 else None
+
+    def _phrase(self, text: str, pos: int, skip: int, end: int, words: list[re.Match[str]],
+                mention_at: dict[int, int]) -> Item | None:
+        """An unseen baseline: up to six words, stopping at stop words, numbers, verbs in -ed and known mentions."""
+        taken: list[re.Match[str]] = []
+        cursor = skip
+        for w in words:
+            if taken and text[cursor:w.start()].strip():
+                break
+            low = w.group().lower().rstrip(".")
+            if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
+                break
+            if taken and (w.start() in mention_at or re.fullmatch(r"[a-z]+ed", low)):
+                break
+            taken.append(w)
+            cursor = w.end()
+        if not taken:
+            return None
+        i_start, i_end = taken[0].start(), taken[-1].end()
+        while i_end > i_start and text[i_end - 1] == ".":
+            i_end -= 1
+        possessive = _POSSESSIVE.search(text, i_start, i_end)
+        if possessive:
+            i_end = possessive.start()
+        full = text[pos:i_end]
+        det = self.lex.determiner_prefix.match(text[i_start:i_end])
+        if det:
+            i_start += det.end()
+        phrase = text[i_start:i_end]
+        size = _SIZE_WORD.match(phrase)
+        if size and len(phrase.split()) > 1:
+            i_start += size.end() + 1
+            phrase = text[i_start:i_end]
+        low = phrase.lower()
+        if _SOTA.search(full) and low in self.sota_heads:
+            return Item(i_start, i_end, "sota")  # "the state-of-the-art system": the one the abstract calls so
+        if not phrase or len(phrase) < 2 or low in self.lex.generic_names or low.rstrip("s") in self.lex.generic_names:
+            return Item(i_start, i_end, "generic")
+        if i_start in mention_at:
+            return Item(i_start, i_end, "name")
+        head = phrase.split()[-1].lower()
+        if head in self.class_heads:
+            return self._class(text, i_start, i_end, full)
+        if head in self.lex.technique_heads or head.endswith(("ing", "tion", "sion", "ment")):
+            tail = self._qualifier(text, i_end, end, mention_at, names=True)
+            if tail:
+                return Item(i_start, tail, "name", [phrase])  # "training from scratch"
+        return Item(i_start, i_end, "name" if self.acceptable(phrase) else "generic")
+
+    def _class(self, text: str, start: int, end: int, full: str) -> Item:
+        """"serving systems", "naive loading approaches": a class named by what it does; "other models" is not."""
+        words = text[start:end].split()
+        content = [w for w in words[:-1] if w.lower() not in self.stop and w.lower() not in self.determiners
+                   and not w[0].isdigit()]
+        if not content or words[-1].lower() in self.model_classes or all(
+                w in self.lex.generic_acronyms or w.lower() in self.lex.generic_names or
+                w.lower() in self.lex.vague_modifiers for w in content):
+            return Item(start, end, "generic")
+        core = " ".join(words[:-1])
+        return Item(start, end, "class", [full.strip(), core])
+
+    def acceptable(self, phrase: str) -> bool:
+        """An unseen baseline: a name, or a specific noun phrase with a method-like head ("decode-only batch")."""
+        words = phrase.split()
+        if _SIZE_WORD.match(phrase):
+            return False
+        head = words[-1].lower()
+        if head in self.class_heads:
+            return False
+        if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]{2,}[\w-]*", words[0]) and words[0].lower() not in self.stop:
+            return True  # "Rerender" in "than FlowVid, CoDeF, Rerender, and TokenFlow"
+        if any(is_name_token(w) for w in words):
+            return not all(w in self.lex.generic_acronyms for w in words if is_name_token(w))
+        return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
+
+    @staticmethod
+    def before(text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
+        """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ...")."""
+        for start, stop in mention_at.items():
+            if s <= start and stop <= end and not text[stop:end].strip():
+                return start, stop
+        m = re.search(r"([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*){0,3})\s*$", text[s:end])
+        if not m:
+            return None
+        return s + m.start(1), s + m.end(1)

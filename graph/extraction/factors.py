@@ -1,0 +1,91 @@
+"""Improvement factors in comparison sentences: "3.5x", "2.31times", "5-20 times", "up to 11.69×", "87% faster"
+(-> 1.87), "twice", "by half"; and how a sentence's factors are shared out among its baselines.
+
+The guide's rules: the largest ("up to") value of a range or list wins; percentages of a speed-like quantity become
+1.xx; percentages of accuracy-like quantities are no factor; "15x, 46x and 108x faster than A, B and C" is one
+factor per baseline. All patterns are linear (no nested quantifiers over overlapping classes).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from graph.extraction.text import NUMBER, Sentence
+
+_NUM = rf"(?:{NUMBER})"
+TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?![\d.])|\s*(?:x|X|times|-fold|fold)(?![A-Za-z0-9]))"
+"""A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster"), "times", LaTeX, "-fold"."""
+FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |nearly |almost |roughly )?"
+                    rf"({_NUM}){TIMES}?(?:\s*(?:-|–|~|to)\s*({_NUM}))?{TIMES}(?!\s*\d)")
+PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
+WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
+_SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
+                     r"efficiency|cheaper|quicker|accelerat\w*)\b", re.I)
+_ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precision|recall|win rate|absolute|"
+                       r"perplexity|ppl|error|quality|utilization|of the performance|performance of)\b", re.I)
+_DEVICES_AFTER = re.compile(r"\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\s*(?:GPUs?|nodes?|devices?)\b")
+_DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
+_LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:lower|less|fewer|reduction|smaller|of\b|the\b)", re.I)
+_LIST_BETWEEN = re.compile(r"^(?:\s*(?:,|and|,\s*and|/|or)\s*(?:up to\s+|about\s+)?)$")
+
+
+def first_number(text: str) -> float | None:
+    m = re.search(NUMBER, text)
+    return float(m.group().replace(",", "")) if m else None
+
+
+def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
+    """(offset, value) of every improvement factor in text[s:e], in order."""
+    found: list[tuple[int, float]] = []
+    for m in FACTOR.finditer(text, s, e):
+        if _DEVICES_AFTER.match(text, m.end(), min(e, m.end() + 30)):
+            continue  # "4times RTX-3090 GPUs" is a device count
+        if _DIMENSION_BEFORE.search(text, max(s, m.start() - 8), m.start()):
+            continue  # "512 x 512"
+        values = [float(g.replace(",", "")) for g in m.groups() if g]
+        value = max(values)
+        if value <= 1.0 or value > 100_000:
+            continue
+        found.append((m.start(), value))
+    speedy = _SPEEDY.search(text, s, e) is not None
+    for m in PERCENT.finditer(text, s, e):
+        if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)):
+            continue
+        if _LESS_AFTER.match(text, m.end(), m.end() + 12):
+            continue  # "30% less memory" is a reduction, not a speedup factor
+        value = float(m.group(1).replace(",", ""))
+        if 0 < value < 1000:
+            found.append((m.start(), round(1 + value / 100, 4)))
+    for m in WORDS.finditer(text, s, e):
+        found.append((m.start(), 2.0))
+    return sorted(found)
+
+
+def assign(text: str, sentence: Sentence, factors: list[tuple[int, float]], objects: list[tuple[int, int]],
+           cue_start: int) -> list[float | None]:
+    """One factor per object: aligned lists ("by 87%, 131% and 55%, respectively", "by up to 29x, 29x and 3x"),
+    else the largest factor for every object."""
+    if not factors:
+        return [None] * len(objects)
+    respectively = "respectively" in sentence.text
+    after_objects = [f for f in factors if f[0] > objects[-1][1]]
+    before_cue = [f for f in factors if f[0] < cue_start]
+    n = len(objects)
+    if n > 1 and len(after_objects) == n and (respectively or _listed(text, after_objects)):
+        return [v for _, v in after_objects]
+    if n > 1 and respectively and len(before_cue) == n:
+        return [v for _, v in before_cue]
+    if n > 1 and len(factors) == n and all(f[0] < cue_start for f in factors) and _listed(text, factors):
+        return [v for _, v in factors]
+    return [max(v for _, v in factors)] * n
+
+
+def _listed(text: str, factors: list[tuple[int, float]]) -> bool:
+    """Whether the factors form one list ("29x, 29x, and 3x"): only separators between consecutive numbers."""
+    for (a, _), (b, _) in pairwise(factors):
+        gap = text[a:b]
+        m = re.match(rf"(?:up to\s+|about\s+)?{_NUM}\s*(?:\\?%|{TIMES})?", gap)
+        if not m or not _LIST_BETWEEN.match(gap[m.end():]):
+            return False
+    return True
