@@ -16,6 +16,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,9 @@ from embeddings.keyword import KeywordIndex, keyword_text  # noqa: E402
 from embeddings.passages import passage_texts, split_passages  # noqa: E402
 from embeddings.ranking import FusionParams, rank, reciprocal_rank_fusion, similar  # noqa: E402
 from paperkg.ids import paper_id  # noqa: E402
+from paperkg.kb import KnowledgeBase  # noqa: E402
 from paperkg.records import PaperInput  # noqa: E402
+from paperkg.settings import Settings  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
 
 K = 10
@@ -118,6 +121,7 @@ class Corpus:
 def leave_some_out(corpus: Corpus, queries: list[dict], folds: int) -> None:
     """Pick the keyword weight on random 2/3 of the queries, score the held-out third; compare with the default."""
     weights = [0.3, 0.4, 0.5, 0.6, 0.7]
+
     def ranker(weight: float) -> Ranker:
         return lambda q: corpus.hybrid(q, FusionParams(keyword_weight=weight))
 
@@ -201,13 +205,20 @@ def main() -> None:
         "dense, one 256-token window": corpus.dense_window,
         "BM25 + dense RRF (k=60)": corpus.rrf,
         "dense passages (max+centroid)": corpus.dense_passages,
-        "hybrid (ours)": corpus.hybrid,
+        "hybrid, no feedback": lambda q: corpus.hybrid(q, FusionParams(feedback_weight=0.0)),
+        "hybrid (+ feedback)": corpus.hybrid,
     }
     print(f"{'method':<32} {'nDCG@10':>8} {'MRR':>8} {'recall@10':>10} {'ms/query':>9}")
     for name, ranker in methods.items():
         rows, seconds = evaluate(ranker, queries)
         n, r, c = summary(rows)
         print(f"{name:<32} {n:>8.4f} {r:>8.4f} {c:>10.4f} {seconds * 1000:>9.1f}")
+    with tempfile.TemporaryDirectory() as tmp, \
+            KnowledgeBase.open(Settings(data=Path(tmp) / "data", model=args.model)) as kb:
+        kb.add_papers(papers)
+        rows, seconds = evaluate(lambda q: [h.title for h in kb.search(q, K).results], queries)
+        n, r, c = summary(rows)
+        print(f"{'paperkg (+ graph boost, the KB)':<32} {n:>8.4f} {r:>8.4f} {c:>10.4f} {seconds * 1000:>9.1f}")
     rows, _ = evaluate(corpus.hybrid, queries)
     weakest = sorted(zip((row[0] for row in rows), (q["query"] for q in queries), strict=True))[:5]
     for score, query in weakest:
