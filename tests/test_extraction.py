@@ -504,3 +504,12 @@ def test_quality_floor_on_dev_gold(extractor: Extractor, vocabulary: Vocabulary,
            if result[group][name]["f1"] < floor}
     assert low == {}
     assert result["outperforms_factor_recall"] >= 0.88
+
+
+def test_a_metric_named_as_kept_is_not_the_compared_metric() -> None:
+    x = EXTRACTOR.extract("PowerInfer", "This paper introduces PowerInfer. PowerInfer outperforms llama.cpp by up to "
+                          "11.69x while retaining model accuracy. It also reaches 2x higher throughput than vLLM "
+                          "with negligible accuracy loss.")
+    metrics = {x.entity(r.object).name: r.metric for r in x.relations  # type: ignore[union-attr]
+               if r.predicate == "outperforms"}
+    assert metrics["llama.cpp"] != "accuracy" and metrics["vLLM"] == "throughput"

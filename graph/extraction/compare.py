@@ -211,6 +211,8 @@ def metric_of(text: str, lex: Lexicon, anchor: int | None = None) -> str | None:
     found: list[tuple[int, int, str]] = []
     for metric, regex in lex.metric_res:
         for m in regex.finditer(low):
+            if lex.kept_metric_re.search(low, max(0, m.start() - 40), m.start()):
+                continue
             distance = abs(m.start() - anchor) if anchor is not None else 0
             found.append((distance + (40 if metric == "speedup" else 0), 0, metric))
     return min(found)[2] if found else None
