@@ -6,6 +6,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Responses that are the knowledge base's own results are its dataclasses, used as they are (one definition).
+from paperkg.results import (
+    EntityDetail,
+    EntityMatchView,
+    EntityRef,
+    IngestReport,
+    Neighborhood,
+    PaperDetail,
+    PaperSummary,
+    RelatedTechnique,
+    ScoredPaper,
+    SearchResults,
+)
+
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -32,64 +46,6 @@ class PapersIn(Schema):
     papers: PaperList
 
 
-# -- shared pieces -----------------------------------------------------------------------------------
-
-
-class EntityRef(Schema):
-    id: str
-    name: str
-    type: str
-
-
-class Evidence(Schema):
-    sentence: str
-    start: int
-    end: int
-    field: str
-
-
-class Relation(Schema):
-    subject: str
-    subject_name: str
-    predicate: str
-    object: str
-    object_name: str
-    confidence: float
-    evidence: Evidence
-    paper: str
-    factor: float | None = None
-    count: int | None = None
-    metric: str | None = None
-    hardware: str | None = None
-
-
-class Mention(Schema):
-    field: str
-    start: int
-    end: int
-    text: str
-
-
-class PaperEntity(Schema):
-    id: str
-    name: str
-    type: str
-    mentions: list[Mention]
-
-
-class PaperSummary(Schema):
-    id: str
-    title: str
-    year: int | None = None
-    url: str | None = None
-
-
-class ScoredPaper(Schema):
-    id: str
-    title: str
-    score: float
-
-
 # -- responses ---------------------------------------------------------------------------------------
 
 
@@ -111,17 +67,6 @@ class Stats(Schema):
     manifest: dict[str, Any]
 
 
-class PaperDetail(Schema):
-    id: str
-    title: str
-    abstract: str
-    year: int | None
-    url: str | None
-    authors: list[str]
-    entities: list[PaperEntity]
-    relations: list[Relation]
-
-
 class PaperPage(Schema):
     results: list[PaperSummary]
     total: int
@@ -130,100 +75,23 @@ class PaperPage(Schema):
     next_offset: int | None
 
 
-class IngestedPaper(Schema):
-    id: str
-    title: str
-    status: str = Field(description="created, updated, replaced, unchanged, or superseded (a later paper in the "
-                                    "same request had the same title)")
-    entities: list[EntityRef]
-    relations: int
-
-
-class IngestReport(Schema):
-    version: int
-    papers: list[IngestedPaper]
-
-
 class Deleted(Schema):
     id: str
     deleted: bool
     version: int
 
 
-class SearchHit(Schema):
-    id: str
-    title: str
-    score: float
-    passage: str
-    entities: list[EntityRef]
-
-
-class SearchResults(Schema):
-    query: str
-    results: list[SearchHit]
-    facets: dict[str, dict[str, int]]
-
-
 class SimilarResults(Schema):
     results: list[ScoredPaper]
 
 
-class EntityMatch(Schema):
-    id: str
-    name: str
-    type: str
-    score: float
-    matched: str
-    papers: int
-
-
 class EntityMatches(Schema):
-    results: list[EntityMatch]
-
-
-class EntityDetail(Schema):
-    id: str
-    name: str
-    type: str
-    aliases: list[str]
-    attributes: dict[str, Any]
-    papers: list[PaperSummary]
-    outgoing: list[Relation]
-    incoming: list[Relation]
-    broader: list[EntityRef]
-    narrower: list[EntityRef]
-
-
-class RelatedTechnique(Schema):
-    id: str
-    name: str
-    score: float
-    why: dict[str, Any]
+    results: list[EntityMatchView]
 
 
 class RelatedTechniques(Schema):
     technique: EntityRef
     results: list[RelatedTechnique]
-
-
-class GraphNode(Schema):
-    id: str
-    type: str
-    name: str
-
-
-class GraphEdge(Schema):
-    source: str
-    target: str
-    predicate: str
-    paper: str
-    factor: float | None = None
-
-
-class Neighborhood(Schema):
-    center: str
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
 
 
 class Problem(Schema):
@@ -234,3 +102,7 @@ class Problem(Schema):
     status: int
     detail: str
     instance: str | None = None
+
+
+__all__ = ["EntityDetail", "EntityMatchView", "EntityRef", "IngestReport", "Neighborhood", "PaperDetail",
+           "PaperSummary", "RelatedTechnique", "ScoredPaper", "SearchResults"]

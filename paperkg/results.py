@@ -75,6 +75,9 @@ class PaperDetail:
 
 @dataclass(frozen=True)
 class IngestedPaper:
+    """What happened to one paper of a batch: created, updated, replaced (same title, new abstract), unchanged,
+    or superseded (a later paper in the same batch had the same title)."""
+
     id: str
     title: str
     status: str
