@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import problems
 from api.limits import BodyLimit
 from api.routes import ROUTERS
+from api.schemas import Problem
 from paperkg import __version__
 from paperkg.kb import KnowledgeBase
 from paperkg.settings import Settings
@@ -45,7 +47,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             if owned:
                 app.state.kb.close()
 
-    app = FastAPI(title="paperkg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    problem = {"model": Problem, "content": {"application/problem+json": {}}}
+    errors: dict[int | str, dict[str, Any]] = {status: {**problem, "description": text} for status, text in (
+        (400, "Bad input"), (404, "Not found"), (413, "Body too large"), (422, "Invalid parameter"),
+        (503, "Read-only, or a query timed out"))}
+    app = FastAPI(title="paperkg", version=__version__, description=DESCRIPTION, lifespan=lifespan, responses=errors)
     if kb is not None:
         app.state.kb = kb
     problems.install(app)
