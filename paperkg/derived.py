@@ -185,11 +185,15 @@ class DerivedViews:
 
     # -- reads (caller holds the read lock) -----------------------------------------------------------
 
-    def search(self, query: str, k: int, allowed: set[str] | None) -> SearchResults:
+    def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
+        """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
+        pointed at in it."""
         if self.dense is None or not len(self.dense):
             return SearchResults(query, [], {})
+        links = self._query_links(query)
+        matched = set().union(named, *links)
         hits = rank(query, max(k, FACET_DEPTH), self.dense, self.keyword, self.kb.encoder, allowed,
-                    boost=self._graph_boost(query))
+                    boost=self._graph_boost(links))
         papers = {p.id: p for p in self.kb.store.papers([h.paper_id for h in hits[:k]])}
         results = []
         for hit in hits[:k]:
@@ -199,15 +203,15 @@ class DerivedViews:
             spans = self.kb.store.passage_spans(paper.id)
             start, end = spans[hit.passage_ord] if hit.passage_ord < len(spans) else (0, len(paper.abstract))
             results.append(SearchHit(paper.id, paper.title, round(hit.score, 6), paper.abstract[start:end],
-                                     self._matched_entities(paper.id, query)))
+                                     self._matched_entities(paper.id, matched)))
         facets = self.kb.graph.facets([h.paper_id for h in hits])
         return SearchResults(query, results, facets)
 
-    def _graph_boost(self, query: str) -> dict[str, float]:
-        """Papers linked to what the query names, each with the strength of its rarest match: an entity named in the
-        query (techniques with their narrower techniques), or a class of hardware ("on FPGAs")."""
+    def _query_links(self, query: str) -> list[set[str]]:
+        """What the query names, one set of graph nodes per name: an entity (a technique with its narrower
+        techniques), or a class of hardware ("on FPGAs": every FPGA)."""
         graph = self.kb.graph.g
-        groups = []
+        groups: list[set[str]] = []
         for entity in self.kb.extractor.extract(query, "").entities:
             if entity.key in graph or self.kb.vocabulary.get(entity.key):
                 nodes = {entity.key}
@@ -218,6 +222,11 @@ class DerivedViews:
             device = self.device_classes.get(word)
             if device:
                 groups.append({n for n, d in graph.nodes(data=True) if d.get("attr_type") == device})
+        return groups
+
+    def _graph_boost(self, groups: list[set[str]]) -> dict[str, float]:
+        """Papers linked to what the query names, each with the strength of its rarest match."""
+        graph = self.kb.graph.g
         total = max(1, self.kb.store.count_papers())
         boost: dict[str, float] = {}
         for nodes in groups:
@@ -229,11 +238,11 @@ class DerivedViews:
                 boost[paper] = max(boost.get(paper, 0.0), weight)
         return boost
 
-    def _matched_entities(self, paper_id: str, query: str) -> list[EntityRef]:
-        """The paper's entities, those named in the query first."""
-        lowered = query.lower()
-        refs = {eid: EntityRef(eid, name, etype) for eid, etype, name, _ in self.kb.graph.paper_entities(paper_id)}
-        return sorted(refs.values(), key=lambda r: (r.name.lower() not in lowered, r.type, r.name))
+    def _matched_entities(self, paper_id: str, matched: set[str]) -> list[EntityRef]:
+        """The paper's entities that the query or the filters named."""
+        refs = {eid: EntityRef(eid, name, etype) for eid, etype, name, _ in self.kb.graph.paper_entities(paper_id)
+                if eid in matched}
+        return sorted(refs.values(), key=lambda r: (r.type, r.name))
 
     def similar(self, pid: str, k: int) -> list[ScoredPaper]:
         if self.dense is None:

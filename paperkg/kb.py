@@ -302,7 +302,7 @@ class KnowledgeBase:
 
     def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
         with self.lock.read():
-            allowed = views.resolve_filters(filters, self.graph, self.entities, self.vocabulary)
+            allowed, _ = views.resolve_filters(filters, self.graph, self.entities, self.vocabulary)
             return views.list_papers(self.store, allowed, limit, offset)
 
     def find_entities(self, q: str | None, entity_type: str | None, limit: int = 20) -> list[EntityMatchView]:
@@ -331,8 +331,8 @@ class KnowledgeBase:
         _, query, k, filters = key
         self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
-            allowed = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
-            return self.derived.search(query, k, allowed)
+            allowed, named = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
+            return self.derived.search(query, k, allowed, named)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
         with self.lock.read():

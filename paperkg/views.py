@@ -58,10 +58,12 @@ def relation_view(rel: StoredRelation, names: dict[str, tuple[str, str]], paper_
 
 
 def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index: EntityIndex,
-                    vocabulary: Vocabulary) -> set[str] | None:
-    """Paper ids satisfying every filter (AND), or None when no filter is set. Names match by any alias;
-    a technique also matches its narrower techniques (technique=quantization finds post-training quantization)."""
+                    vocabulary: Vocabulary) -> tuple[set[str] | None, set[str]]:
+    """Paper ids satisfying every filter (AND), or None when no filter is set, and the entities the filters named.
+    Names match by any alias; a technique also matches its narrower techniques (technique=quantization finds
+    post-training quantization)."""
     allowed: set[str] | None = None
+    named: set[str] = set()
     for kind, value in filters.items():
         if not value:
             continue
@@ -73,9 +75,10 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
         ids = {m.entity_id for m in matches}
         if kind == "technique":
             ids |= {n for i in list(ids) for n in descendants(vocabulary, i)}
+        named |= ids
         papers = graph.papers_with(ids, FILTER_PREDICATES[kind])
         allowed = papers if allowed is None else allowed & papers
-    return allowed
+    return allowed, named
 
 
 def descendants(vocabulary: Vocabulary, concept_id: str) -> list[str]:

@@ -121,9 +121,14 @@ def test_search_contract_filters_and_facets(client: TestClient) -> None:
     for hit in body["results"]:
         assert {"id", "title", "score", "passage", "entities"} <= hit.keys() and hit["passage"]
     assert set(body["facets"]) == {"hardware", "technique", "dataset", "model"}
+    named = client.get("/search", params={"q": "quantization of large language models", "k": 10}).json()["results"]
+    linked = [e for hit in named for e in hit["entities"]]
+    assert linked and all(e["type"] == "Technique" for e in linked)  # quantization and its narrower techniques
+    assert any("quantiz" in e["id"] for e in linked)
     a100 = client.get("/search", params={"q": "inference", "hardware": "A100", "k": 20}).json()
     assert a100["results"]
     for hit in a100["results"]:
+        assert "hardware/nvidia-a100" in {e["id"] for e in hit["entities"]}  # why it matched
         paper = client.get(f"/papers/{hit['id']}").json()
         runs_on = {r["object"] for r in paper["relations"] if r["predicate"] == "runs-on"}
         assert "hardware/nvidia-a100" in runs_on
