@@ -175,7 +175,7 @@ class KnowledgeBase:
             inputs = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, p.authors, origin=f"paper {p.id}")
                       for p in papers[start:start + chunk]]
             writes = self._prepare(inputs, progress, reuse_vectors=not reembed)
-            self.store.write(writes, self._entity_info(writes))
+            self.store.write(writes, self._entity_info(writes), rewrite=True)
 
     # -- writes -------------------------------------------------------------------------------------
 
@@ -195,7 +195,8 @@ class KnowledgeBase:
             with self.lock.write():
                 version, outcomes = self.store.write(writes, self._entity_info(writes))
                 changed = [o.id for o in outcomes if o.status != "unchanged"]
-                self.derived.apply(version, changed, [], {w.id: w.vectors for w in writes})
+                if changed:
+                    self.derived.apply(version, changed, [], {w.id: w.vectors for w in writes})
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []

@@ -153,3 +153,15 @@ def test_a_system_is_one_node_whether_proposed_or_used(settings: Settings) -> No
         predicates = {d["predicate"] for _, _, d in kb.graph.g.in_edges("software/vllm", data=True)}
         assert {"proposes", "outperforms"} <= predicates
         assert not [n for n in kb.graph.g if n.startswith("technique/vllm")]
+
+
+def test_unchanged_reingest_writes_nothing_and_new_metadata_updates(kb: KnowledgeBase,
+                                                                   seed_papers: list[PaperInput]) -> None:
+    version = kb.store.version
+    assert {p.status for p in kb.add_papers(seed_papers[:3]).papers} == {"unchanged"}
+    assert kb.store.version == version
+    paper = seed_papers[0]
+    report = kb.add_papers([PaperInput(paper.title, paper.abstract, year=2024, url="https://example.org/p")])
+    assert report.papers[0].status == "updated" and kb.store.version == version + 1
+    detail = kb.get_paper(report.papers[0].id)
+    assert (detail.year, detail.url) == (2024, "https://example.org/p")

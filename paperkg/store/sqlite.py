@@ -160,24 +160,32 @@ class Store:
         found = by_id or by_title
         return (found[0], found[1]) if found else None
 
-    def write(self, batch: Sequence[PaperWrite], entities: dict[str, dict[str, Any]]) -> tuple[int, list[WriteOutcome]]:
-        """Store a batch in one transaction; returns the new data version and what happened to each paper."""
+    def write(self, batch: Sequence[PaperWrite], entities: dict[str, dict[str, Any]],
+              rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
+        """Store a batch in one transaction; returns the data version (new only if something changed) and what
+        happened to each paper. A paper already stored exactly as given is left untouched, unless `rewrite`
+        (a new extractor read it again)."""
         outcomes: list[WriteOutcome] = []
         with self._write() as conn:
-            version = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]) + 1
-            self._set_meta(conn, "version", str(version))
+            current = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
             for item in batch:
-                outcomes.append(self._write_paper(conn, item, version, entities))
-        return version, outcomes
+                outcomes.append(self._write_paper(conn, item, current + 1, entities, rewrite))
+            if rewrite or any(o.status != "unchanged" for o in outcomes):
+                current += 1
+                self._set_meta(conn, "version", str(current))
+        return current, outcomes
 
     def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
-                     entities: dict[str, dict[str, Any]]) -> WriteOutcome:
+                     entities: dict[str, dict[str, Any]], rewrite: bool) -> WriteOutcome:
         p, now = item.paper, _now()
-        old = conn.execute("SELECT content_hash, abstract FROM papers WHERE id = ?", (item.id,)).fetchone()
+        old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
+                           (item.id,)).fetchone()
         status = "created"
         if old:
-            status = "unchanged" if old[0] == item.content_hash else (
-                "replaced" if old[1] != p.abstract else "updated")
+            same_meta = (old[2], old[3], json.loads(old[4])) == (p.year, p.url, list(p.authors))
+            if old[0] == item.content_hash and same_meta and not rewrite:
+                return WriteOutcome(item.id, p.title, "unchanged")
+            status = "updated" if old[0] == item.content_hash or old[1] == p.abstract else "replaced"
             touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
                                                   (item.id,))]
             for table in ("mentions", "relations", "passages", "aliases"):
