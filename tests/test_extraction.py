@@ -234,16 +234,16 @@ def test_models_a_work_is_built_on_are_its_baselines() -> None:
 
 
 def test_classes_of_baselines_named_by_what_they_do() -> None:
+    # a kind of method is a baseline; a bare "state-of-the-art serving systems" is not (as the dev gold leaves
+    # "existing methods" and "state-of-the-art baselines" out)
     x = EXTRACTOR.extract("FooNet: Fast Serving", "We propose FooNet. FooNet provides 1.9x higher throughput "
                           "compared to state-of-the-art serving systems, and beats naive loading approaches by 20x.")
     rels_ = [r for r in x.relations if r.predicate == "outperforms"]
     names = {x.entity(r.object).name: ({x.entity(r.object).name, *x.entity(r.object).aliases}, r.factor)  # type: ignore[union-attr]
              for r in rels_}
-    assert len(names) == 2
-    forms = [f for f, _ in names.values()]
-    assert any("state-of-the-art serving systems" in f for f in forms)
-    assert any("naive loading approaches" in f for f in forms)
-    assert sorted(v for _, v in names.values()) == [1.9, 20.0]  # type: ignore[type-var]
+    assert len(names) == 1
+    [(forms, factor)] = names.values()
+    assert "naive loading approaches" in forms and factor == 20.0
 
 
 @pytest.mark.parametrize(("sentence", "expected"), [
@@ -513,3 +513,148 @@ def test_a_metric_named_as_kept_is_not_the_compared_metric() -> None:
     metrics = {x.entity(r.object).name: r.metric for r in x.relations  # type: ignore[union-attr]
                if r.predicate == "outperforms"}
     assert metrics["llama.cpp"] != "accuracy" and metrics["vLLM"] == "throughput"
+
+
+# -- unseen phrasings: comparisons (abstracts written for these tests) -----------------------------------------------
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # one factor segment per cue in a sentence with several claims
+    ("FooNet reduces latency by 2.1x compared to BarServe, and improves throughput by up to 3.4x over HyperLoom.",
+     {"BarServe": 2.1, "HyperLoom": 3.4}),
+    # "respectively" with one aligned list per metric: the largest value at each position
+    ("FooNet outperforms BarServe and HyperLoom by 1.5x and 2.7x in latency and by 2x and 4x in throughput, "
+     "respectively.", {"BarServe": 2.0, "HyperLoom": 4.0}),
+    # interleaved baselines and factors
+    ("FooNet outperforms BarServe by 2x and HyperLoom by 3x.", {"BarServe": 2.0, "HyperLoom": 3.0}),
+    # a fraction of the baseline's cost
+    ("FooNet requires only 1/1000 of the memory of PyTorch and TensorFlow.", {"PyTorch": 1000.0, "TensorFlow": 1000.0}),
+    # the metric of the baseline
+    ("FooNet surpasses the speed of HyperLoom by 37%.", {"HyperLoom": 1.37}),
+    # a descriptive modifier before the baseline's name, and an apposition after it
+    ("FooNet is 3x faster than the CPU-based BarLLM.", {"BarLLM": 3.0}),
+    ("FooNet outperforms CMT, a recent hybrid architecture, by 2x in speed.", {"CMT": 2.0}),
+    # a class of baselines with a qualifier before its list
+    ("FooNet beats models of equivalent sizes, such as BarLM and QuxLM, by 2x.", {"BarLM": 2.0, "QuxLM": 2.0}),
+    # the list of baselines resumes after a qualifier
+    ("FooNet outperforms Llama 2 13B across all benchmarks, and Llama 1 34B in reasoning and code.",
+     {"Llama 2 13B": None, "Llama 1 34B": None}),
+    # a hypothetical is no result
+    ("We ask in which settings small models can outperform HyperLoom.", {}),
+    # a baseline system introduced with an article
+    ("FooNet achieves a 2x speedup over a DGX H100.", {"NVIDIA DGX H100": 2.0}),
+])
+def test_unseen_comparison_shapes(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_a_plain_acceleration_of_a_model_is_not_a_comparison() -> None:
+    assert claims_of("FooNet improves the decoding speed of LLaMA-7B by 37% on an A100.") == {}
+
+
+def test_generic_serving_systems_are_not_baselines_but_named_ones_are() -> None:
+    found = claims_of("FooNet achieves 2x higher throughput than existing LLM serving systems such as vLLM.")
+    assert found == {"vLLM": 2.0}
+    assert claims_of("FooNet achieves 2x higher throughput than existing LLM serving systems.") == {}
+
+
+# -- unseen phrasings: hardware and runs-on ----------------------------------------------------------------------------
+
+def test_a_baseline_device_of_a_proposed_accelerator() -> None:
+    x = EXTRACTOR.extract("FooNet: an FPGA accelerator", "We propose FooNet, an FPGA accelerator for transformers. "
+                          "FooNet is 5.2x faster than its contemporary GPU. We compare with an NVIDIA K80 GPU.")
+    assert outperforms(x) == {"NVIDIA K80": 5.2}
+    assert next(e for e in x.entities if e.name == "FooNet").type == "Technique"
+
+
+def test_baseline_devices_run_with_a_count_are_runs_on() -> None:
+    x = claims_of("FooNet is 3x faster than an NVIDIA V100 GPU and 5x faster than four NVIDIA A100 GPUs.")
+    assert x == {"NVIDIA V100": 3.0, "NVIDIA A100": 5.0}
+    y = EXTRACTOR.extract("T", "We propose FooNet. FooNet is 5x faster than four NVIDIA A100 GPUs and an H100.")
+    assert {k: r.count for k, r in rels(y, "runs-on").items()} == {"hardware/nvidia-a100": 4}  # type: ignore[attr-defined]
+
+
+def test_a_papers_own_chip_is_hardware_it_runs_on_with_a_pooled_count() -> None:
+    x = EXTRACTOR.extract("FooTPU", "We present FooTPU, our fifth-generation tensor processing unit. A FooTPU pod "
+                          "scales to 8960 chips and is 2.1x faster than the H100.")
+    chip = next(e for e in x.entities if e.name == "FooTPU")
+    assert chip.type == "Hardware"
+    assert rels(x, "runs-on")[chip.key].count == 8960  # type: ignore[attr-defined]
+    assert chip.key not in rels(x, "proposes")
+    assert [(r.subject, name_of(x, r.object), r.factor) for r in x.relations if r.predicate == "outperforms"] == \
+        [(chip.key, "NVIDIA H100", 2.1)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("We run FooNet on NVIDIA and AMD GPUs and on Intel CPUs.", {"NVIDIA GPUs", "AMD GPUs", "Intel CPUs"}),
+    ("We deploy it on an STM32H7A3 microcontroller, a Snapdragon 8 Gen 2 phone and a Jetson AGX Orin.",
+     {"STM32H7A3", "Qualcomm Snapdragon 8 Gen 2", "NVIDIA Jetson AGX Orin"}),
+    ("We deploy on an ARM Cortex-M7 MCU and an ESP32 board.", {"ARM Cortex-M7", "Espressif ESP32"}),
+    ("It runs on Apple M2 Ultra and a Samsung Galaxy S23.", {"Apple M2 Ultra", "Samsung Galaxy S23"}),
+])
+def test_vendor_level_and_edge_hardware(text: str, expected: set[str]) -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet. " + text)
+    assert {name_of(x, k) for k in rels(x, "runs-on")} == expected
+
+
+def test_vendor_level_devices_in_background_are_not_platforms() -> None:
+    x = EXTRACTOR.extract("T", "NVIDIA GPUs dominate training today. We propose FooNet and run it on a Raspberry Pi 4.")
+    assert {name_of(x, k) for k in rels(x, "runs-on")} == {"Raspberry Pi 4"}
+
+
+@pytest.mark.parametrize(("text", "key", "count"), [
+    ("We train FooNet on up to 64 H100 GPUs.", "hardware/nvidia-h100", 64),
+    ("Training FooNet on Ascend 910 NPUs scales to 8960 NPUs.", "hardware/huawei-ascend-910", 8960),
+    ("We deploy FooNet on an STM32H7A3 with 1 MB of flash.", "hardware/stm32h7a3", 1),
+])
+def test_pooled_and_whole_word_counts(text: str, key: str, count: int | None) -> None:
+    found = rels(EXTRACTOR.extract("T", text), "runs-on")
+    assert found[key].count == count, {k: r.count for k, r in found.items()}  # type: ignore[attr-defined]
+
+
+# -- unseen phrasings: models, software, names ------------------------------------------------------------------------
+
+def test_less_famous_model_names_and_sizes() -> None:
+    x = EXTRACTOR.extract("T", "FooNet beats Claude-2.1 and Gemini Pro, and improves VL-BART and Deepseek-R1-Qwen. "
+                          "We also train LLaMA 1B and 7B, and evaluate DenseNet-169.")
+    models = {e.name for e in x.entities if e.type == "Model"}
+    assert {"Claude-2.1", "Gemini Pro", "VL-BART", "Deepseek-R1-Qwen", "LLaMA 1B", "DenseNet-169"} <= models
+    assert "model/llama-7b" in keys(x, "Model")
+
+
+def test_mixed_case_spellings_of_known_names() -> None:
+    x = EXTRACTOR.extract("T", "We evaluate on LLaMa-7B and DeIT-S.")
+    assert {"model/llama-7b", "model/deit-s"} <= keys(x, "Model")
+
+
+def test_glued_times_sign_after_a_model_name() -> None:
+    assert claims_of("FooNet is 1.4x faster than MobileNetV2times 1.4.") == {"MobileNetV2": 1.4}
+
+
+@pytest.mark.parametrize(("title", "abstract", "name", "entity_type"), [
+    ("T", "Our algorithm, called FooPrune, prunes LLaMA-7B in one shot.", "FooPrune", "Technique"),
+    ("T", "We present a novel approach, Ring Foo, which splits attention across devices.", "Ring Foo", "Technique"),
+    ("T", "We propose QuIP#, a quantization method. QuIP# outperforms GPTQ.", "QuIP#", "Technique"),
+    ("T", "We present Llumnix, a serving system for LLMs. Llumnix reschedules requests.", "Llumnix", "Technique"),
+    ("T", "We present Hidet, a deep learning compiler. Hidet beats TVM by 1.5x.", "Hidet", "Software"),
+])
+def test_named_proposals(title: str, abstract: str, name: str, entity_type: str) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    entity = next(e for e in x.entities if e.name == name)
+    assert entity.type == entity_type and entity.key in rels(x, "proposes")
+
+
+# -- unseen phrasings: generic techniques ------------------------------------------------------------------------------
+
+def test_techniques_done_without_or_listed_as_tasks_are_not_used() -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet, which applies structured pruning without knowledge distillation "
+                          "or quantization-aware training. We evaluate it on tasks such as summarization and "
+                          "machine translation.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "structured pruning" in used
+    assert not used & {"knowledge distillation", "quantization-aware training", "machine translation"}
+
+
+def test_generic_verbs_and_participles_are_not_techniques() -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet. Existing methods rely on costly retraining. FooNet enables "
+                          "efficient inference and flexible deployment, and we study how to scale serving.")
+    assert {e.name for e in x.entities if e.type == "Technique"} == {"FooNet"}

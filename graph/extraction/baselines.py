@@ -21,11 +21,25 @@ _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
 _BY_AMOUNT = re.compile(r"\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
                         r"(?:\s+(?:on\s+average|in\s+\w+))?")
+_DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
+                          r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
+_DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
+_RESUME = re.compile(r"\s+(?:across|on|in|for|at|under|over)\s+[^,;.()]{1,60}?,\s*(?:and\s+|or\s+)?(?=\S)")
+_CLAUSE_VERB = re.compile(r"\s+(?:is|are|was|were|has|have|had|can|could|achieves?|outperforms?|shows?|obtains?|"
+                          r"reaches|improves?|requires?|uses?|runs?)\b")
+_DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high-end|commodity|modern|same|"
+                          r"server-class|desktop|general-purpose)\s+)*(GPU|CPU|FPGA|TPU|NPU)s?", re.I)
+_CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
+_QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*,)")
+"""'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
 _ITEM_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
 _POSSESSIVE = re.compile(r"'s\b|’s\b")
 _WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
 _LEAD = re.compile(r"\s*(?:with|using|when using|by using)\s+(?=\S)", re.I)
 """'2x faster than with vLLM': the preposition before a baseline."""
+_METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
+                        r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
+                        re.I)
 _QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+")
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
@@ -70,6 +84,10 @@ class Baselines:
         self.weak_heads = lexicon.words("weak_baseline_heads")
         self.blockers = lexicon.words("qualifier_blockers")
         self.sota_heads = lexicon.words("state_of_the_art_heads")
+        self.devices: dict[int, str] = {}
+        """Starts of baselines that are a bare kind of device ("the GPU"), with the kind (resolved by the caller)."""
+        self.kinds: dict[int, str] = {}
+        """Types of the known mentions, by start (set by the caller)."""
         self.sota: set[int] = set()
         """Starts of baselines that only say "the state-of-the-art system" (resolved by the caller)."""
         self.aliases: dict[int, list[str]] = {}
@@ -78,24 +96,30 @@ class Baselines:
     def objects(self, text: str, start: int, end: int, mention_at: dict[int, int]) -> list[tuple[int, int]]:
         pos = start
         items: list[tuple[int, int]] = []
-        lead = _LEAD.match(text, pos, end)
+        lead = _LEAD.match(text, pos, end) or _METRIC_OF.match(text, pos, end)
         if lead:
-            pos = lead.end()
+            pos = lead.end()  # "surpassing the speed of X by 37%": X is the baseline
         for _ in range(12):
             item = self._item(text, pos, end, mention_at)
             if item is None:
                 break
             i_start, i_end = item.start, item.last
-            rest = text[i_end:end]
             words = text[i_start:i_end].split()
             head = words[-1].lower() if words else ""
+            qualified = _QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
+            if qualified and self.lex.intro_re.match(text[qualified.end():end]):
+                i_end = qualified.end()  # "open-source models of equivalent sizes, such as X and Y"
+            rest = text[i_end:end]
             appos = _APPOS.match(rest)
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
             intro = self.lex.intro_re.match(rest)
-            if item.kind == "sota":
+            if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
-            generic = item.kind == "generic" or (item.kind == "class" and bool(intro or (listed and not items)))
+            named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"
+                         not _CLAUSE_VERB.match(text, mention_at[i_end + appos.end()], end))
+            generic = item.kind == "generic" or (item.kind in ("class", "sota") and bool(intro or named or (
+                listed and not items)))
             if generic and not items and listed:
                 pos = i_end + direct.end()  # type: ignore[union-attr]
                 continue
@@ -117,14 +141,32 @@ class Baselines:
                 items.append((paren.start(1), mention_at[paren.start(1)]))
                 close = text.find(")", paren.start(1), end)
                 i_end = close + 1 if close > 0 else mention_at[paren.start(1)]
+            head_word = _DEVICE_HEAD.match(text, i_end, end)
+            if head_word:
+                i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
             by = _BY_AMOUNT.match(text, i_end, end)
             if by:
                 i_end = by.end()
+            described = _DESCRIBED.match(text, i_end, end) if not generic else None
+            if described:
+                i_end = described.end()  # "CMT, a recent hybrid architecture, ...": a description, not a baseline
             sep = _ITEM_SEP.match(text, i_end, end)
+            if not sep and items and i_start in mention_at and self.kinds.get(i_start) in ("Model", "Software"):
+                sep = self._resumed(text, i_end, end, self.kinds[i_start], mention_at)
             if not sep or (generic and not items) or self.lex.compare_verb_re.match(text, sep.end()):
                 break  # "... than X, and beats Y": a new claim starts
             pos = sep.end()
         return items
+
+    def _resumed(self, text: str, pos: int, end: int, kind: str, mention_at: dict[int, int]) -> re.Match[str] | None:
+        """"outperforms A across all benchmarks, and B in reasoning": the list goes on after the first item's
+        qualifier when the next item is a known name of the same kind, not the subject of a new clause."""
+        m = _RESUME.match(text, pos, end)
+        if not m or m.end() not in mention_at or self.kinds.get(m.end()) != kind:
+            return None
+        if _CLAUSE_VERB.match(text, mention_at[m.end()], end):
+            return None
+        return m
 
     def _item(self, text: str, pos: int, end: int, mention_at: dict[int, int]) -> Item | None:
         while pos < end and text[pos] in " \t\"'(":
@@ -143,6 +185,9 @@ class Baselines:
                     return found
                 continue
             low = w.group().lower().rstrip(".")
+            if self.lex.is_modifier(low) and w.end() + 1 in mention_at and text[w.end() + 1:w.end() + 2].isupper():
+                skip = w.end() + 1  # "CPU-based FastLLM": the name is the baseline
+                continue
             if low in self.stop or not re.fullmatch(r"[a-z][\w-]*", w.group()):
                 break
         return self._phrase(text, pos, skip, end, words, mention_at)
@@ -157,19 +202,26 @@ class Baselines:
         weak = at in self.weak
         last = text[at:stop].split()[-1].lower()
         plural = after if after in self.model_classes else last if last in self.model_classes else ""
-        if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()):
+        if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()) and \
+                not re.fullmatch(r"(?:the\s+)?", text[pos:skip].lower()):
             return Item(skip, follow.end() if follow and after == plural else stop, "generic")  # "other GPT models"
+        if plural.endswith("s") and after == plural and follow:
+            return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
         if follow and after in self.class_heads and after not in self.model_classes:
             phrase = text[pos:follow.end()].strip()
-            if weak:  # "conventional parallelism approaches": a class of its own
-                return Item(skip, follow.end(), "class", [phrase])
+            if weak:  # "conventional parallelism approaches": a class of its own; "LLM serving systems": generic
+                return self._class(text, skip, follow.end(), phrase)
             # "pruning and distillation methods", "state-of-the-art offloading systems": the technique itself
             return Item(at, stop, "class", [phrase, text[at:follow.end()]], follow.end())
+        longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() else None
+        if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
+            # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
+            return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])
         if weak and text[stop:stop + 1] != "-":
             quality = [w for w in text[pos:at].split() if w.lower() in self.quality]
             first = text.index(quality[-1], pos, at) if quality else at
-            if follow and after in self.weak_heads:
-                return Item(first, follow.end(), "name", [text[at:follow.end()]])  # "baseline FP8 attention"
+            if follow and after in self.weak_heads:  # "baseline FP8 attention", "FP16 implementations"
+                return Item(first, follow.end(), "name", [text[at:follow.end()], text[at:stop]])
             if quality:
                 return Item(first, stop, "name")  # "standard attention"
         if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and \
@@ -235,11 +287,17 @@ class Baselines:
         low = phrase.lower()
         if _SOTA.search(full) and low in self.sota_heads:
             return Item(i_start, i_end, "sota")  # "the state-of-the-art system": the one the abstract calls so
+        device = _DEVICE_ONLY.fullmatch(full.strip())
+        if device:
+            self.devices[i_start] = device.group(1).upper()
+            return Item(i_start, i_end, "device")  # "its contemporary GPU": the one GPU the abstract names
         if not phrase or len(phrase) < 2 or low in self.lex.generic_names or low.rstrip("s") in self.lex.generic_names:
             return Item(i_start, i_end, "generic")
         if i_start in mention_at:
             return Item(i_start, i_end, "name")
         head = phrase.split()[-1].lower()
+        if head in ("counterpart", "counterparts"):
+            return Item(i_start, i_end, "generic")  # "its GPU-based counterpart"
         if head in self.class_heads:
             return self._class(text, i_start, i_end, full)
         if head in self.lex.technique_heads or head.endswith(("ing", "tion", "sion", "ment")):

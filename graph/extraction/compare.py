@@ -47,6 +47,10 @@ _GAIN = re.compile(r"\b(?:faster|speed-?ups?|reduc\w+|less|fewer|smaller|cheaper
 _BUILT_ON = re.compile(r"\b(?:based\s+on|based\s+off|built\s+on|built\s+upon|on\s+top\s+of|derived\s+from|"
                        r"starting\s+from)\s+", re.I)
 _SIZE_THAN = re.compile(r"\b(?:larger|bigger)\s*$", re.I)
+_FRACTION = re.compile(r"(?<![\d.])1\s*/\s*(\d{1,6})(?:th)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){1,2}?"
+                       r"(?:of|used\s+by|required\s+by|needed\s+by|consumed\s+by)\s+(?:that\s+of\s+)?")
+_HYPOTHETICAL = re.compile(r"\b(?:whether|if|in\s+which|when)\b[^,;.]{0,70}\b(?:can|could|may|might|would)\s+$")
+_COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
 
@@ -78,15 +82,16 @@ class Comparisons:
         out: list[Claim] = []
         self.baselines.aliases = {}
         self.baselines.sota = set()
+        self.baselines.devices = {}
         objects_at = self.baselines.objects
         for sentence in spans:
             if len(out) >= MAX_CLAIMS:
                 break
             s, e = sentence.start, sentence.end
-            if not self.any_cue.search(text, s, e):
+            if not self.any_cue.search(text, s, e) and "1/" not in text[s:e]:
                 continue
             factors = fx.find(text, s, e)
-            cues = self._cues(text, s, e, bool(factors))
+            cues = self._cues(text, s, e, bool(factors), mention_at)
             slow = _SLOW_AS.search(text, s, e)
             if slow:
                 obj = self.baselines.before(text, s, slow.start(), mention_at)
@@ -98,14 +103,28 @@ class Comparisons:
                 if objects and not _FACTOR_BLOCK.match(text, m.end()):
                     value = float(m.group(1).replace(",", ""))
                     out.append(Claim(objects[:1], [value], sentence, m.start(), 0.7))
+            if "/" in text[s:e]:
+                for m in _FRACTION.finditer(text, s, e):
+                    objects = objects_at(text, m.end(), e, mention_at)
+                    if objects:  # "less than 1/1000 of the memory of PyTorch and TensorFlow"
+                        value = float(m.group(1))
+                        out.append(Claim(objects, [value] * len(objects), sentence, m.start(), 0.7))
             claimed = {c.cue_start for c in out}
             ordered = sorted(cues)
+            found = []
             for cue_start, cue_end, confidence in ordered:
+                if not factors and _HYPOTHETICAL.search(text, max(s, cue_start - 90), cue_start):
+                    continue  # "the scenarios in which FPGAs can outperform GPUs": a question, not a result
                 objects = objects_at(text, cue_end, e, mention_at)
-                if not objects or cue_start in claimed:
-                    continue
+                if objects and cue_start not in claimed:
+                    found.append((cue_start, cue_end, confidence, objects))
+            before = self._factor_before(text, sentence, found, factors)
+            for index, (cue_start, cue_end, confidence, objects) in enumerate(found):
                 lo, hi = self._clause(text, ordered, s, e, cue_start, objects[-1][1])
-                local = [f for f in factors if lo <= f[0] < hi]
+                local = before[index] if before else [f for f in factors if lo <= f[0] < hi]
+                closed = text.find("respectively", objects[-1][1], hi)
+                if closed >= 0:  # "... by 61 and 6.8 perplexity, respectively, while delivering 2x ...": the list ends
+                    local = [f for f in local if f[0] < closed]
                 if _HALVING.match(text, cue_start):
                     word = text[cue_start:cue_end].lower()
                     local = [(cue_start, 2.0)] if word.startswith(("halv", "doubl")) else local
@@ -118,6 +137,25 @@ class Comparisons:
                 out.extend(self._built_on(text, sentence, factors, mention_at))
             if factors and not any(c.sentence is sentence for c in out):
                 out.append(Claim([], [max(v for _, v in factors)], sentence, s, 0.6))
+        return out
+
+    @staticmethod
+    def _factor_before(text: str, sentence: Sentence, found: list[tuple[int, int, float, list[tuple[int, int]]]],
+                       factors: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
+        """Several comparisons in one sentence, each with its factor before its cue ("by over 2x compared to A,
+        and over 6x compared to B", "9.7x than A, 19.5x than B"): each claim takes the factors between the previous
+        claim (or the last comma) and its own cue, not the largest in the sentence. Empty when the shape differs."""
+        if len(found) < 2 or "respectively" in sentence.text:
+            return []
+        out: list[list[tuple[int, float]]] = []
+        previous = sentence.start
+        for cue_start, _, _, objects in found:
+            comma = max((m.end() for m in _COMMA.finditer(text, previous, cue_start)), default=previous)
+            segment = [f for f in factors if comma <= f[0] < cue_start]
+            if not segment:
+                return []
+            out.append(segment)
+            previous = objects[-1][1]
         return out
 
     @property
@@ -173,7 +211,8 @@ class Comparisons:
         value = max(v for _, v in after)
         return [Claim(objects, [value] * len(objects), sentence, m.start(), 0.55, factor_at=after[0][0])]
 
-    def _cues(self, text: str, s: int, e: int, has_factor: bool) -> list[tuple[int, int, float]]:
+    def _cues(self, text: str, s: int, e: int, has_factor: bool,
+              mention_at: dict[int, int] | None = None) -> list[tuple[int, int, float]]:
         cues: list[tuple[int, int, float]] = []
         positive = bool(_POSITIVE.search(text, s, e))
         for m in self.lex.compare_verb_re.finditer(text, s, e):
@@ -196,8 +235,10 @@ class Comparisons:
             elif word in {"over", "against", "vs", "vs."}:
                 if not (has_factor or _COMPARATIVE.search(before)):
                     continue
-                if word == "over" and re.match(r"\s*(?:\d|time|the course|multiple|a |an )", text[m.end():e]):
-                    continue
+                after = re.match(r"\s*(?:\d|time|the course|multiple|(a |an ))", text[m.end():e])
+                named = after and after.group(1) and mention_at and m.end() + after.end() in mention_at
+                if word == "over" and after and not named:
+                    continue  # "over time", "over a week"; but "3.7x over a DGX H100"
             elif not (has_factor or positive):
                 continue
             cues.append((m.start(), m.end(), 0.75 if word == "than" else 0.65))

@@ -15,6 +15,7 @@ from paperkg.records import EntityType
 
 PRIORITY = {"vocab": 9, "long": 8, "acronym": 8, "proposed": 10, "size": 6, "hw": 5, "dataset": 5, "name": 3, "np": 2}
 _CAMEL = re.compile(r"(?<![\w-])(?=(?:[^\W\d_]*[A-Z]){2})(?=(?:[^\W_]*[a-z]){2})[A-Za-z][\w.+]*(?:-[\w.+]+)*(?![\w-])")
+_TIMES_TAIL = re.compile(r"(?<=\d)times$")
 _FAMILY_HEADS = {"quantization", "pruning", "distillation", "sparsity", "sparsification"}
 _SHOUTED = re.compile(r"^[A-Z]{2}[a-z]{3,}$|^[A-Z][a-z]+[A-Z][a-z]?$")
 _SIZE_NAME = re.compile(r"\d+(?:\.\d+)?[BM]\b")
@@ -96,7 +97,7 @@ class Typer:
             return None
         phrase = _SPLIT.split(rest.strip())[0]
         first, _, others = phrase.strip().partition(" ")
-        phrase = first + " " + re.split(r"\b(?:are|is|that|via|and|with|by|[A-Z]?[a-z]+ed)\b", others)[0]
+        phrase = first + " " + re.split(r"\b(?:are|is|that|via|and|with|by|of|[A-Z]?[a-z]+ed)\b", others)[0]
         words = phrase.split()
         if not words or words[0].lower().endswith("ing") or len(words) > 7 or \
                 words[0].lower() in {"towards", "toward", "when", "how", "why", "what", "on", "beyond", "rethinking"}:
@@ -104,13 +105,17 @@ class Typer:
         found = self.lex.head_type(phrase)
         return found if found in ("Model", "Dataset", "Software") else None  # type: ignore[return-value]
 
-    def context(self, text: str, start: int, end: int) -> EntityType | None:
+    def context(self, text: str, start: int, end: int, technique: bool = False) -> EntityType | None:
+        """The type the words around a name give it; with `technique`, also a method-like description before it
+        ("our mobile inference engine, X")."""
         after = _PARENS.sub("", text[end:end + 120])
         if _TRAINED.match(after):
             return "Model"
         m = _APPOSITION.match(after)
         if m:
             phrase = _SPLIT.split(m.group(1))[0]
+            bare = _PARTICIPLE_TAIL.sub("", phrase)
+            phrase = bare if re.search(r"\b(?:models?|networks?|LLMs?)$", bare) else phrase  # "a model obtained by"
             head, _, tail = phrase.partition(" of ")
             found = self.lex.head_type(head) or (self.lex.head_type(tail) if tail else None)
             if found:
@@ -125,9 +130,10 @@ class Typer:
         m = _INTRO_BEFORE.search(before)
         phrase = before[:m.start()] if m else before
         phrase = re.split(r"[,;:.()]", phrase)[-1] if m else phrase
+        phrase = re.sub(r"\s+(?:is|are|was|were)\s*$", "", phrase)  # "the student models are named X"
         if m or re.search(r"[a-z]\s+$", before):
             found = self.lex.head_type(phrase)
-            if found in ("Model", "Dataset", "Software"):
+            if found in ("Model", "Dataset", "Software") or (technique and m and found == "Technique"):
                 return found  # type: ignore[return-value]
         return None
 
@@ -136,7 +142,8 @@ _INTRO_BEFORE = re.compile(r"\s*(?:,\s*)?(?:\bcalled|\bnamed|\bdubbed|\btermed|\
                            r"\(named|\(called|\bas|,)\s*$")
 _PARENS = re.compile(r"\s*\([^()]{0,60}\)")
 _TRAINED = re.compile(r",?\s*(?:which|that)\s+(?:is|was|are|were)\s+(?:\w+\s+)?(?:fine-?tuned|trained|pre-?trained)\b")
-_APPOSITION = re.compile(r"\s*(?:,\s*|\s+(?:is|was)\s+|,\s*(?:which|that)\s+(?:is|was)\s+)(?:an?|the|our|its)\s+"
+_PARTICIPLE_TAIL = re.compile(r"(?:\s+[a-z]+(?:ed|ing))+\s*$")
+_APPOSITION = re.compile(r"\s*(?:,\s*|:\s*|\s+(?:is|was)\s+|,\s*(?:which|that)\s+(?:is|was)\s+)(?:an?|the|our|its)\s+"
                          r"([^,.;:]{1,80})")
 _SPLIT = re.compile(r"(?<![\w-])(?:that|which|for|to|with|on|from|in|designed|capable|based on|trained|built|tailored|"
                     r"where|who|enabling|by|using|via|at|across|as|over|under|into|through|whose|while|achieving|"
@@ -305,7 +312,9 @@ def camel_names(text: str, limit: int, lex: Lexicon) -> list[tuple[int, int]]:
     """Spans of CamelCase names ("FlowVid", "HaiScale", "JaColBERT") that no finder claimed."""
     out = []
     for m in _CAMEL.finditer(text, 0, limit):
-        word = m.group().rstrip(".")
+        word = _TIMES_TAIL.sub("", m.group().rstrip("."))  # "MobileNetV2times 1.4": "MobileNetV2"
+        if text[m.end():m.end() + 1] == "/":
+            continue  # "TeraOps/second": a unit
         if word in lex.generic_acronyms or word.lower() in lex.generic_names or not is_name_token(word):
             continue
         if _SHOUTED.match(word) or any(p in lex.generic_acronyms for p in word.split("-")):

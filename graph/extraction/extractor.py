@@ -22,8 +22,12 @@ _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|articl
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
+_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard")
+"""Words every masked phrase (lexicon "masked_phrases") contains: a fast filter before the case-free pattern."""
 _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s+){0,4}?(?:library|libraries|toolkit|"
-                   r"package|software|SDK|API|toolchain|tool|framework for|Python)\b", re.I)
+                   r"package|software|SDK|API|toolchain|tool|framework for|Python|compiler|file system)\b", re.I)
+_TOOL_BEFORE = re.compile(r"\b(?:an?|the|our)\s+(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|compiler|SDK|"
+                          r"file\s+system)\s*,?\s*(?:called\s+|named\s+)?$", re.I)
 _TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|software)\b", re.I)
 _LIKENED_WORDS = (r"\b(?:competitive\s+with|comparable\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
                   r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
@@ -46,7 +50,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    version = "2.1.1"
+    version = "2.2.0"
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
@@ -57,7 +61,7 @@ class Extractor:
         self.mentions = Mentions(vocabulary, self.lex, self.finder, self.typer)
         self.builder = Builder(vocabulary, self.lex)
         self.compare = Comparisons(self.lex)
-        self.paper_relations = PaperRelations(self.lex)
+        self.paper_relations = PaperRelations(self.lex, vocabulary)
         self.phrases = Phrases(self.lex)
 
     def extract(self, title: str, abstract: str) -> Extraction:
@@ -75,15 +79,28 @@ class Extractor:
         long_forms = self.mentions.acronyms(fields)
         proposed = self.mentions.proposed(fields, spans["abstract"], long_forms)
         self.mentions.unseen(fields)
-        names = [clean(f.text[c.start:c.end]) for f in fields for c in f.cands if c.key in proposed]
+        names, keys = [], []
+        for f in fields:
+            for c in f.cands:
+                if c.key in proposed:
+                    names.append(clean(f.text[c.start:c.end]))
+                    keys.append(c.key)
         found, own = self.phrases.find(abstract, fields[1].cands, names)
         fields[1].cands += found
         for key in own:
             proposed[key] = max(proposed.get(key, 0.0), OWN_PHRASE)
+        own_names = [n for n, k in zip(names, keys, strict=True) if proposed[k] >= 0.9]
+        background = self._background(spans["abstract"], own_names)
+        if background:  # processors named by vendor only count where the paper speaks of its own experiments
+            starts = [sp.start for sp in spans["abstract"]]
+            fields[1].cands = [c for c in fields[1].cands if not c.attrs.get("vendor_level") or
+                               bisect_right(starts, c.start) - 1 not in background]
         for fld in fields:
             limit = min(len(fld.text), MAX_CHARS)
             urls = [m.span() for m in URL.finditer(fld.text, 0, limit)] if _URLISH.search(fld.text, 0, limit) else []
-            masks = [m.span() for m in self.lex.masked_re.finditer(fld.text, 0, limit)]
+            lowered = fld.text[:limit].lower()
+            masks = [m.span() for m in self.lex.masked_re.finditer(fld.text, 0, limit)] \
+                if any(word in lowered for word in _MASK_WORDS) else []
             if urls or masks:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
@@ -94,12 +111,12 @@ class Extractor:
             entity.proposed = max(entity.proposed, score)
         entities = self.mentions.more_proposals(entities, texts)
         self._own_systems(entities, texts)
-        claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities)
-        return self._assemble(entities, claims, texts, spans)
+        claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
+        return self._assemble(entities, claims, texts, spans, background)
 
     # -- comparisons -------------------------------------------------------------------------------------------
-    def _claims(self, text: str, spans: list[Sentence], chosen: list[Cand],
-                entities: list[Entity]) -> tuple[list[tuple[Claim, list[str]]], list[Entity]]:
+    def _claims(self, text: str, spans: list[Sentence], chosen: list[Cand], entities: list[Entity],
+                background: set[int]) -> tuple[list[tuple[Claim, list[str]]], list[Entity]]:
         mention_at = {c.start: c.end for c in chosen}
         key_at = {c.start: self.builder.resolve_key(c.key) for c in chosen}
         by_key = {e.key: e for e in entities}
@@ -108,11 +125,13 @@ class Extractor:
         baselines.specific = {c.start for c in chosen if c.concept and c.concept not in self.lex.weak and
                               len(self.vocabulary.ancestors(c.concept)) >= 2}
         baselines.weak = {c.start for c in chosen if c.concept in self.lex.weak}
+        baselines.kinds = {c.start: c.type for c in chosen}
         out = []
-        background = self._background(spans)
         starts = [sp.start for sp in spans]
         ours = [st for e in entities if e.proposed for f, st, _ in e.mentions if f == "abstract"]
         sota: str | None = None
+        known = set(by_key)
+        created: set[str] = set()
         for claim in self.compare.claims(text, spans, mention_at):
             if bisect_right(starts, claim.sentence.start) - 1 in background and \
                     not any(claim.sentence.start <= st < claim.sentence.end for st in ours):
@@ -122,6 +141,12 @@ class Extractor:
                 if start in baselines.sota:
                     sota = self._state_of_the_art(text, entities) if sota is None else sota
                     keys.append(sota)  # "the state-of-the-art system" named elsewhere in the abstract
+                    continue
+                if start in baselines.devices:
+                    kind = baselines.devices[start]
+                    devices = [e.key for e in entities if e.type == "Hardware" and not e.proposed
+                               and self.paper_relations.kind_of(e) == kind]
+                    keys.append(devices[0] if len(devices) == 1 else "")  # "its contemporary GPU": the K80
                     continue
                 key = key_at.get(start)
                 if key is not None and mention_at.get(start) == end:
@@ -142,8 +167,42 @@ class Extractor:
                     entity.surfaces.append(text[start:end])
                     entity.extra_aliases.extend(self.compare.aliases.get(start, []))
                 keys.append(key)
+            created.update(k for k in keys if k and k not in known)
             out.append((claim, keys))
+        sentences: dict[int, list[str]] = {}
+        for claim, keys in out:
+            sentences.setdefault(claim.sentence.start, []).extend(keys)
+        rename: dict[str, str] = {}
+        for keys in sentences.values():
+            rename.update(self._sibling_types([rename.get(k, k) for k in keys], by_key, created))
+        if rename:
+            out = [(claim, [rename.get(k, k) for k in keys]) for claim, keys in out]
         return out, entities
+
+    @staticmethod
+    def _sibling_types(keys: list[str], by_key: dict[str, Entity], created: set[str]) -> dict[str, str]:
+        """Baselines listed together are of one kind: an unseen name beside known models or systems is one too
+        ("Pythia, INCITE and OpenLLaMA", "Sputnik and cuSPARSE"). Returns the renamed keys."""
+        kinds = {by_key[k].type for k in keys if k in by_key and by_key[k].concept}
+        if len(kinds) != 1 or not kinds <= {"Model", "Software"}:
+            return {}
+        kind = kinds.pop()
+        renamed: dict[str, str] = {}
+        for i, key in enumerate(keys):
+            entity = by_key.get(key)
+            if entity is None or entity.concept or entity.type != "Technique" or entity.proposed or \
+                    not (key in created or entity.attrs.get("untyped")):
+                continue
+            name = clean(entity.surfaces[0]) if entity.surfaces else ""
+            if " " in name or not (is_name_token(name) or name[:1].isupper()):
+                continue
+            new_key = unseen_key(kind, name)
+            if new_key in by_key:
+                continue
+            entity.key, entity.type = new_key, kind
+            by_key[new_key] = by_key.pop(key)
+            keys[i] = renamed[key] = new_key
+        return renamed
 
     @staticmethod
     def _state_of_the_art(text: str, entities: list[Entity]) -> str:
@@ -159,7 +218,7 @@ class Extractor:
 
     # -- assembly ----------------------------------------------------------------------------------------------
     def _assemble(self, entities: list[Entity], claims: list[tuple[Claim, list[str]]], texts: dict[str, str],
-                  spans: dict[str, list[Sentence]]) -> Extraction:
+                  spans: dict[str, list[Sentence]], background: set[int]) -> Extraction:
         by_key = {e.key: e for e in entities}
         starts = [sp.start for sp in spans["abstract"]]
         where: dict[str, dict[int, list[int]]] = {}
@@ -197,9 +256,10 @@ class Extractor:
                 elif factor is not None and (old.factor is None or factor > old.factor):
                     old.factor, old.metric, old.evidence = factor, metric, evidence
         self._late_factors(claims, relations, proposed, entities, where, starts)
-        background = self._background(spans["abstract"])
-        only_compared = {k for k, places in compared.items()
-                         if set(where[k]) <= places and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
+        claimed = {bisect_right(starts, c.sentence.start) - 1 for c, _ in claims} | background
+        only_compared = {k for k, places in compared.items()  # compared, else only named in the scene-setting
+                         if set(where[k]) <= places | claimed
+                         and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
         if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
@@ -222,18 +282,23 @@ class Extractor:
         toolkit or framework. Its key stays the vocabulary id, so the system is one node across papers (the
         knowledge base stores it with the vocabulary's type)."""
         for entity in entities:
-            if entity.type != "Software" or entity.proposed < 0.8 or not entity.concept:
+            if entity.type != "Software" or entity.proposed < 0.8:
                 continue
-            if any(_TOOL.match(texts[f], e) for f, _, e in entity.mentions) or _TOOL_TITLE.search(texts["title"]):
+            if any(_TOOL.match(texts[f], e) or _TOOL_BEFORE.search(texts[f], max(0, s - 60), s)
+                   for f, s, e in entity.mentions) or _TOOL_TITLE.search(texts["title"]):
                 continue
-            entity.type = "Technique"
+            entity.type = "Technique"  # "Llumnix, an LLM serving system": the paper's own system
+            if not entity.concept:
+                entity.key = unseen_key("Technique", clean(entity.surfaces[0]))
 
     @staticmethod
-    def _background(spans: list[Sentence]) -> set[int]:
-        """Sentences that set the scene: those before the paper first speaks of itself ("we", "this paper")."""
+    def _background(spans: list[Sentence], names: list[str]) -> set[int]:
+        """Sentences that set the scene: those before the paper first speaks of itself ("we", "this paper", or
+        the name of what it proposes: "GShard is a module ...")."""
         out: set[int] = set()
+        names = [n for n in names if len(n) >= 3]
         for index, sentence in enumerate(spans):
-            if _SELF.search(sentence.text):
+            if _SELF.search(sentence.text) or any(n in sentence.text for n in names):
                 break
             out.add(index)
         return out

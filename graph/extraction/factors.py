@@ -23,7 +23,10 @@ WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|e
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
                      r"efficiency|cheaper|quicker|accelerat\w*)\b", re.I)
 _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precision|recall|win rate|absolute|"
-                       r"perplexity|ppl|error|quality|utilization|of the performance|performance of)\b", re.I)
+                       r"perplexity|ppl|error|quality|utilization|of the performance|performance of|sparsity|sparse|"
+                       r"of the (?:weights|parameters))\b", re.I)
+_LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
+"""'at a high sparsity level of 70%': a setting, not an improvement."""
 _DEVICES_AFTER = re.compile(r"\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\s*(?:GPUs?|nodes?|devices?)\b")
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:lower|less|fewer|reduction|smaller|of\b|the\b)", re.I)
@@ -50,7 +53,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         found.append((m.start(), value))
     speedy = _SPEEDY.search(text, s, e) is not None
     for m in PERCENT.finditer(text, s, e):
-        if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)):
+        if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)) or \
+                _LEVEL_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue
         if _LESS_AFTER.match(text, m.end(), m.end() + 12):
             continue  # "30% less memory" is a reduction, not a speedup factor
@@ -74,8 +78,18 @@ def assign(text: str, sentence: Sentence, factors: list[tuple[int, float]], obje
     n = len(objects)
     if n > 1 and len(after_objects) == n and (respectively or _listed(text, after_objects)):
         return [v for _, v in after_objects]
-    if n > 1 and respectively and len(before_cue) == n:
-        return [v for _, v in before_cue]
+    if n > 1 and respectively and len(after_objects) > n and len(after_objects) % n == 0:
+        groups = [after_objects[i:i + n] for i in range(0, len(after_objects), n)]
+        return [max(g[i][1] for g in groups) for i in range(n)]  # "by 1.5x and 2.7x in latency and 2x and 4x in ..."
+    if n > 1 and respectively and len(before_cue) >= n:
+        listed = before_cue[len(before_cue) % n:]  # the last lists before the cue, one value per baseline each
+        groups = [listed[i:i + n] for i in range(0, len(listed), n)]
+        return [max(g[i][1] for g in groups) for i in range(n)]  # "1.6x, 3x speedup and 1.4x, 3.2x energy savings"
+    if n > 1:
+        between = [[f for f in factors if objects[i][1] <= f[0] < (objects[i + 1][0] if i + 1 < n else sentence.end)]
+                   for i in range(n)]
+        if all(len(b) == 1 for b in between):
+            return [b[0][1] for b in between]  # "outperforms A by 2x and B by 3x"
     if n > 1 and len(factors) == n and all(f[0] < cue_start for f in factors) and _listed(text, factors):
         return [v for _, v in factors]
     return [max(v for _, v in factors)] * n

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from graph.extraction.gazetteer import Gazetteer, Hit
-from graph.extraction.lexicon import Lexicon
+from graph.extraction.lexicon import Lexicon, alternation
 from graph.extraction.names import ACRONYM_DEF, acronym_long_form, clean, is_name_token, unseen_key, valid_acronym
 from graph.extraction.text import MAX_CHARS, Runs, find_all, runs
 from graph.vocabulary import Vocabulary
@@ -44,9 +44,17 @@ _SIZED = re.compile(r"(?<![\w.-])([A-Z][A-Za-z0-9.]{0,30}[a-zA-Z0-9](?:-[A-Z][A-
                     r"((?:[-_](?:\d+(?:\.\d+)?[BMK])|\s\d+(?:\.\d+)?B)(?:-\d+(?:\.\d+)?[BMK]){0,3})(?![\w/])")
 _DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-]{0,30}[\w+])(?:\s\([\w.-]{1,20}\))?"
                       r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
+_DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
 _NAME_THEN_LONG = re.compile(r"(?<![\w-])([A-Z][\w.+-]{1,30})\s*~?\s*\(\s*([A-Z][\w-]*(?:\s+[\w-]+){1,9})\s*\)")
 _CHAT_TAG = re.compile(r"-(?:Chat|chat|Instruct|instruct)")
-_MORE_SIZES = re.compile(r"/(\d+(?:\.\d+)?[BM])(?![\w])")
+_MORE_SIZES = re.compile(r"(?:/|,\s*|,?\s+and\s+)(\d+(?:\.\d+)?[BM])(?![\w])")
+_VERSION = re.compile(r"-v?\d{1,2}(?:\.\d{1,2})+(?![\w.])|-\d{1,3}(?![\w.-])|"
+                      r"\s(?:Pro|Ultra|Nano|Flash|Mini|Max|Plus|Lite|Turbo|Opus|Sonnet|Haiku)(?![\w-])")
+"""'Claude-2.1', 'DenseNet-169', 'Gemini Pro': a version or tier of a known model family."""
+_NAME_PREFIX = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9]{0,11}-$")
+_NAME_SUFFIX = re.compile(r"-(?:[A-Z][a-z]{2,})(?:-[A-Z][a-z]{2,})*(?![\w-])")
+_OBJECT_AFTER = re.compile(r"\s+(?:the|a|an|its|their|these|those|this|them|it|some|all|both)\b")
+_SUBJECT_BEFORE = re.compile(r"\b(?:[a-z]+ly|to|can|could|will|would|may|must|should|that|which|we|they|it)\s+$")
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 
@@ -67,6 +75,13 @@ class Finder:
         self.org_before = re.compile(rf"(?<![\w-])(?:{vendor})'?s?\s+$")
         self.hw_tpu = re.compile(r"\b(?:Cloud\s+)?TPU[\s-]?v\d[a-z]?(?:\s?Pods?)?(?=s?\b)|\bGaudi[\s-]?\d\b")
         self.size_families = {c.id for c in vocabulary.of_type("Model")}
+        self.families = [(trigger, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w+-])"))
+                         for trigger, pattern in lexicon.hardware_families]
+        vendors, kinds = alternation(list(lexicon.device_vendors)), alternation(lexicon.device_kinds)
+        self.device_kind = re.compile(rf"(?<=\s)({kinds})(?![\w-])")
+        self.vendors_before = re.compile(rf"(?<![\w-])({vendors})((?:\s*,\s*(?:{vendors}))*(?:\s*,?\s+(?:and|or|&)\s+"
+                                         rf"(?:{vendors}))?)\s+$")
+        self.vendor_word = re.compile(vendors)
 
     # -- vocabulary hits, widened ------------------------------------------------------------------
     def vocab(self, text: str, runs: Runs) -> list[Cand]:
@@ -77,12 +92,22 @@ class Finder:
             if concept is None:
                 continue
             cand = Cand(hit.start, hit.end, concept.type, concept.id, "vocab", 0.9, concept.id)
+            if concept.type == "Technique" and self._verb(text, hit.start, hit.end):
+                continue
             if concept.type == "Hardware":
                 self._widen_hardware(text, cand)
             elif concept.type == "Model":
                 self._widen_model(text, cand, hit)
             out.append(cand)
         return out + self.extra
+
+    @staticmethod
+    def _verb(text: str, start: int, end: int) -> bool:
+        """A one-word name used as a verb ("we offload the weights", "proactively offloads and uploads")."""
+        word = text[start:end]
+        if not word.isalpha() or not word.islower() or word.endswith("ing"):
+            return False
+        return bool(_OBJECT_AFTER.match(text, end) or _SUBJECT_BEFORE.search(text, max(0, start - 20), start))
 
     def _widen_hardware(self, text: str, cand: Cand) -> None:
         before = self.vendor_before.search(text, max(0, cand.start - 40), cand.start)
@@ -118,9 +143,10 @@ class Finder:
                 extra = Cand(more.start(1), more.end(1), "Model", f"{family}-{slug(more.group(1))}", "size", 0.8)
                 extra.attrs["family"] = hit.concept
                 extra.aliases.append(f"{self.vocabulary.concepts[hit.concept].label}-{more.group(1)}")
+                extra.attrs["long"] = extra.aliases[-1]  # "OPT-30B/66B": the second is named "OPT-66B"
                 self.extra.append(extra)
             return
-        variant = _VARIANT.match(text, cand.end)
+        variant = _VARIANT.match(text, cand.end) or _VERSION.match(text, cand.end)
         if variant:
             cand.end = variant.end()
             key = f"{cand.key}-{slug(variant.group())}"
@@ -128,6 +154,19 @@ class Finder:
             cand.key = known.id if known else key
             cand.concept = known.id if known else None
             cand.attrs["family"] = hit.concept
+        prefix = _NAME_PREFIX.search(text, max(0, cand.start - 14), cand.start) if cand.start == hit.start else None
+        suffix = _NAME_SUFFIX.match(text, cand.end)
+        if suffix and not all(w.lower() in self.lex.words("model_variant_words") or f"model/{slug(w)}" in
+                              self.size_families for w in suffix.group().split("-")[1:]):
+            suffix = None  # "LLaMA-Adapter" is a method; "DeepSeek-R1-Qwen", "Mistral-Instruct" are models
+        if prefix and self.org_before.search(prefix.group()[:-1] + " "):
+            cand.start, prefix = prefix.start(), None  # "Microsoft-Phi2": the vendor, not another model
+        if (prefix or suffix) and self.vocabulary.get(cand.key) is not None and cand.key == hit.concept:
+            cand.start = prefix.start() if prefix else cand.start  # "VL-BART", "DeepSeek-R1-Qwen": another model
+            cand.end = suffix.end() if suffix else cand.end
+            cand.key = f"model/{slug(text[cand.start:cand.end])}"
+            cand.concept = None
+            cand.attrs.pop("family", None)  # a model of its own, not a member of the family
 
     # -- unseen hardware -----------------------------------------------------------------------------
     def hardware(self, text: str) -> list[Cand]:
@@ -141,6 +180,35 @@ class Finder:
                     end = tail.end()
                 name = text[m.start():m.end()]
                 out.append(Cand(m.start(), end, "Hardware", unseen_key("Hardware", name), "hw", 0.7))
+        for trigger, regex in self.families:
+            if trigger in text:
+                for m in regex.finditer(text, 0, limit):
+                    out.append(Cand(m.start(), m.end(), "Hardware", unseen_key("Hardware", m.group()), "hw", 0.7))
+        return out + self._vendor_devices(text, limit)
+
+    def _vendor_devices(self, text: str, limit: int) -> list[Cand]:
+        """Processors named by vendor only, as evaluation platforms: "NVIDIA and AMD GPUs" -> NVIDIA GPUs and AMD
+        GPUs, "Intel CPU, ARM CPU", "Qualcomm and MTK processors". Each is one node per vendor and kind."""
+        out: list[Cand] = []
+        if not any(v in text for v in self.lex.device_vendors):
+            return out
+        for d in self.device_kind.finditer(text, 0, limit):
+            m = self.vendors_before.search(text, max(0, d.start() - 60), d.start())
+            if m is None:
+                continue
+            kind = d.group(1)
+            singular = kind[:-1] if kind.endswith("s") else kind
+            vendors = [(m.start(1), m.end(1))] + [(v.start() + m.start(2), v.end() + m.start(2))
+                                                  for v in self.vendor_word.finditer(m.group(2))]
+            for i, (s, e) in enumerate(vendors):
+                vendor = self.lex.device_vendors.get(text[s:e], text[s:e])
+                last = i == len(vendors) - 1
+                key = f"hardware/{slug(vendor)}-{slug(singular)}"
+                cand = Cand(s, d.end() if last else e, "Hardware", key, "hw", 0.6)
+                cand.attrs["long"] = f"{vendor} {kind}"
+                cand.attrs["vendor_level"] = "1"
+                cand.aliases += [f"{vendor} {singular}", f"{vendor} {singular}s", f"{text[s:e]} {kind}"]
+                out.append(cand)
         return out
 
     # -- unseen model sizes: "Qwen-14B", "Chameleon 7B", "Yi-200K" ------------------------------------
@@ -205,7 +273,9 @@ class Finder:
 
     # -- "<Name> dataset/benchmark" ----------------------------------------------------------------------
     def datasets(self, text: str) -> list[Cand]:
-        out = []
+        out: list[Cand] = []
+        if not any(word in text for word in _DATASET_WORDS):
+            return out
         for m in _DATASET.finditer(text, 0, min(len(text), MAX_CHARS)):
             name = m.group(1)
             words = name.split()

@@ -30,6 +30,8 @@ class Hit:
 def needs_case(alias: str) -> bool:
     """Whether an alias only counts when the text has exactly its case (short or ordinary-word aliases)."""
     word = alias.strip()
+    if word.startswith("The ") and word[4:5].isupper():
+        return True  # "The Stack", "The Pile": not "deep in the stack"
     if " " in word or ("-" in word and len(alnum_key(word)) > 5):
         return False
     if _CAPWORD.match(word) or _UPPER.match(word):
@@ -39,12 +41,19 @@ def needs_case(alias: str) -> bool:
     return len(alnum_key(word)) <= 5 and not word.islower()
 
 
+def _mixed(word: str) -> bool:
+    """Inner capitals and lower case letters, as in a name ("LLaMA", "DeiT"), not a word or an acronym."""
+    return sum(ch.isupper() for ch in word) >= 2 and any(ch.islower() for ch in word)
+
+
 class Gazetteer:
     """Finds vocabulary names in text. Build once per vocabulary; `find` is linear in the text."""
 
     def __init__(self, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> None:
         self.root: dict[str, Any] = {}
         self.size = 0
+        self.dead: set[str] = set()
+        """Lower-cased runs in which every name walk ends before the run does (no match can start there)."""
         for concept in vocabulary.concepts.values():
             for alias in (concept.label, *concept.aliases):
                 if alias.strip().lower() in skip:
@@ -67,12 +76,17 @@ class Gazetteer:
     def find(self, text: str, runs: Runs) -> list[Hit]:
         """All longest matches starting at run starts (several concepts may share one span)."""
         hits: list[Hit] = []
-        norm, ends, root = runs.norm, runs.ends, self.root
+        norm, ends, root, dead = runs.norm, runs.ends, self.root, self.dead
         n = len(norm)
-        for k, start in enumerate(runs.starts):
+        starts = runs.starts
+        for k, start in enumerate(starts):
             node = root.get(norm[start])
             if node is None:
                 continue
+            run_end = starts[k + 1] if k + 1 < len(starts) else n
+            word = norm[start:run_end]
+            if word in dead:
+                continue  # a word no name starts with ("the", "model"): known from earlier papers
             best: list[Hit] = []
             i = start + 1
             while True:
@@ -87,6 +101,10 @@ class Gazetteer:
                 if node is None:
                     break
                 i += 1
+            if i < run_end - 1 and not best:
+                if len(dead) > 100_000:
+                    dead.clear()
+                dead.add(word)
             hits.extend(best)
         return hits
 
@@ -102,7 +120,8 @@ class Gazetteer:
         for concept_id, alias, cased in entries:
             if cased:
                 surface_key = surface_key or "".join(ch for ch in surface if ch.isalnum())
-                if surface_key != "".join(ch for ch in alias if ch.isalnum()):
-                    continue
+                alias_key = "".join(ch for ch in alias if ch.isalnum())
+                if surface_key != alias_key and not (_mixed(alias_key) and _mixed(surface_key)):
+                    continue  # "LLaMa" and "DeIT" are spellings of "LLaMA" and "DeiT"; "llama" and "Deit" are not
             found.append(Hit(o_start, o_end, concept_id, alias))
         return found

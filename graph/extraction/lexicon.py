@@ -52,6 +52,11 @@ class Lexicon:
     method_heads: set[str] = field(default_factory=set)
     np_fillers: set[str] = field(default_factory=set)
     strong_heads: set[str] = field(default_factory=set)
+    device_vendors: dict[str, str] = field(default_factory=dict)
+    """Vendor spellings -> canonical vendor, for vendor-level processors ("NVIDIA and AMD GPUs", "Intel CPUs")."""
+    device_kinds: list[str] = field(default_factory=list)
+    hardware_families: list[tuple[str, str]] = field(default_factory=list)
+    """(literal trigger, pattern) of device families named by part number: MCUs, phones, mobile SoCs, NPUs."""
     sets: dict[str, set[str]] = field(default_factory=dict)
     """Smaller word sets by name ("class_heads", "baseline_quality_words", ...), see lexicon.json "word_sets"."""
 
@@ -87,6 +92,9 @@ class Lexicon:
             method_heads={w.lower() for w in _words(data, "method_heads")},
             np_fillers={w.lower() for w in _words(data, "np_fillers")},
             strong_heads={w.lower() for w in _words(data, "strong_method_heads")},
+            device_vendors={str(k): str(v) for k, v in data.get("device_vendors", {}).items()},
+            device_kinds=_words(data, "device_kinds"),
+            hardware_families=[(str(t), str(p)) for t, p in data.get("hardware_families", [])],
             sets={str(k): {str(w).lower() for w in v} for k, v in data.get("word_sets", {}).items()},
         )
 

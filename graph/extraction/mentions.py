@@ -13,6 +13,7 @@ from graph.extraction.names import clean, is_name_token, tokens, unseen_key
 from graph.extraction.proposals import Proposal, Proposals
 from graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
 from graph.vocabulary import Vocabulary
+from paperkg.records import EntityType
 
 
 class Mentions:
@@ -127,7 +128,7 @@ class Mentions:
         for p, name in by_name.values():
             found_type = None
             for m in _occurrences(abstract.text, name) + ([(p.start, p.end)] if p.field == "abstract" else []):
-                found_type = self.typer.context(abstract.text, m[0], m[1])
+                found_type = self.typer.context(abstract.text, m[0], m[1], technique=True)
                 if found_type:
                     break
             if found_type is None and p.field == "title":
@@ -209,29 +210,38 @@ class Mentions:
         """Unseen names no finder claimed: CamelCase tokens, and name-shaped tokens used at least twice."""
         spans: dict[str, list[tuple[Field, int, int]]] = {}
         counts: dict[str, int] = {}
-        found_tokens = {fld.name: tokens(fld.text[:MAX_CHARS]) for fld in fields}
+        named: dict[str, list[tuple[int, str]]] = {}
         for fld in fields:
-            for m in found_tokens[fld.name]:
+            named[fld.name] = []
+            for m in tokens(fld.text[:MAX_CHARS]):
                 word = m.group().rstrip(".")
                 if is_name_token(word):
                     counts[word] = counts.get(word, 0) + 1
+                    named[fld.name].append((m.start(), word))
         for fld in fields:
             taken = SpanIndex.of([(c.start, c.end) for c in fld.cands])
             found = camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
-            found += [(m.start(), m.start() + len(m.group().rstrip("."))) for m in found_tokens[fld.name]
-                      if counts.get(m.group().rstrip("."), 0) >= 2 and not self._generic_word(m.group().rstrip("."))
-                      and sum(c.isalpha() for c in m.group()) >= 3]
+            found += [(s, s + len(word)) for s, word in named[fld.name] if counts[word] >= 2
+                      and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)]
             for s, e in found:
                 if any(not (s <= ts and te <= e and (s, e) != (ts, te)) for ts, te in taken.overlapping(s, e)):
                     continue
                 taken.add(s, e)
                 spans.setdefault(clean(fld.text[s:e]), []).append((fld, s, e))
+        siblings: dict[str, tuple[dict[int, EntityType], dict[int, EntityType]]] = {}
         for name, where in spans.items():
             entity_type = next((t for fld, s, e in where if (t := self.typer.context(fld.text, s, e))), None)
-            entity_type = entity_type or self.typer.of(where[0][0].text, where[0][1], where[0][2])
+            entity_type = entity_type or self.typer.shape(where[0][0].text[where[0][1]:where[0][2]])
+            if entity_type is None:
+                for fld, s, e in where:
+                    if fld.name not in siblings:
+                        siblings[fld.name] = _typed_ends(fld)
+                    entity_type = entity_type or _sibling_type(fld.text, s, e, *siblings[fld.name])
+            attrs = {} if entity_type else {"untyped": "1"}
+            entity_type = entity_type or "Technique"
             key = unseen_key(entity_type, name)
             for fld, s, e in where:
-                fld.cands.append(Cand(s, e, entity_type, key, "name", 0.5))
+                fld.cands.append(Cand(s, e, entity_type, key, "name", 0.5, attrs=dict(attrs)))
 
     def _generic_word(self, word: str) -> bool:
         return word in self.lex.generic_acronyms or word.lower() in self.lex.generic_names or \
@@ -251,8 +261,34 @@ def _near(a: list[str], b: list[str]) -> bool:
     """Two spellings of one proposed name ("InceptionNeXt" / "IncepitonNeXt")."""
     x = {clean(s).lower() for s in a}
     y = {clean(s).lower() for s in b}
-    return any(len(p) >= 6 and abs(len(p) - len(q)) <= 1 and difflib.SequenceMatcher(None, p, q).ratio() >= 0.85
-               for p in x for q in y)
+    return any(len(p) >= 6 and abs(len(p) - len(q)) <= 1 and _DIGITS.sub("", p) != _DIGITS.sub("", q) and
+               difflib.SequenceMatcher(None, p, q).ratio() >= 0.85 for p in x for q in y)  # not "-L1" / "-L7"
+
+
+_DIGITS = re.compile(r"\d+")
+_LIST_BEFORE = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)(?:[\w-]+-based\s+)?$")
+_LIST_AFTER = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)(?:[\w-]+-based\s+)?")
+_SIBLING_TYPES = ("Model", "Software", "Hardware", "Dataset")
+
+
+def _typed_ends(fld: Field) -> tuple[dict[int, EntityType], dict[int, EntityType]]:
+    """Vocabulary mentions of a field by end and by start, with their types (for list-sibling typing)."""
+    ends = {c.end: c.type for c in fld.cands if c.source in ("vocab", "size") and c.type in _SIBLING_TYPES}
+    starts = {c.start: c.type for c in fld.cands if c.source in ("vocab", "size") and c.type in _SIBLING_TYPES}
+    return ends, starts
+
+
+def _sibling_type(text: str, start: int, end: int, ends: dict[int, EntityType],
+                  starts: dict[int, EntityType]) -> EntityType | None:
+    """An unseen name listed next to a known model or system is one too ("CPU-based FastLLM and GPU-based
+    MLC-LLM", "Pythia, OpenLLaMA")."""
+    before = _LIST_BEFORE.search(text, max(0, start - 40), start)
+    if before and before.start() in ends:
+        return ends[before.start()]
+    after = _LIST_AFTER.match(text, end, end + 40)
+    if after and after.end() in starts:
+        return starts[after.end()]
+    return None
 
 
 def entity_keys(entity: Entity) -> list[str]:

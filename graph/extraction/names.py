@@ -19,10 +19,10 @@ _VENDOR = re.compile(r"^(?:nvidia|amd xilinx|amd|intel habana|intel|google|xilin
 
 # A token that is clearly a name: CamelCase, internal capitals, letters mixed with digits, or all capitals.
 NAME_TOKEN = re.compile(
-    r"^(?:[A-Za-z][a-z]*[A-Z][\w.+]*|[A-Z][A-Z0-9]+[a-z]*[\w.+]*|[A-Za-z]+\d[\w.+]*|\d+[A-Za-z]*[A-Z][\w.+]*)$")
+    r"^(?:[A-Za-z][a-z]*[A-Z][\w.+]*|[A-Z][A-Z0-9]+[a-z]*[\w.+]*|[A-Za-z]+\d[\w.+]*|\d+[A-Za-z]*[A-Z][\w.+]*)#?$")
 _SHORT_UNIT = re.compile(r"^\d+(?:\.\d+)?(?:[KMBGTDkmbgtdxX]|GB|MB|TB|px|ms|fps|FPS|bit|bits|nm|Hz|kHz|GHz|W)?$|"
                          r"^\d+[KMBkmb]?[-/]\w*$")
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+]*(?:-[A-Za-z0-9][A-Za-z0-9.+]*)*")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+]*(?:-[A-Za-z0-9][A-Za-z0-9.+]*)*#?")
 
 
 @lru_cache(maxsize=8192)

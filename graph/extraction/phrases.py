@@ -31,6 +31,11 @@ _LIST_LEAD = re.compile(r"(?:(?:two|three|four|several|multiple|a\s+set\s+of|a\s
                         r"effective|complementary|main|core)\s+){0,3}(?:techniques|methods|strategies|components|"
                         r"mechanisms|optimizations|ideas|designs|innovations)\s*(?::|,?\s*(?:namely|including|i\.e\.,?))"
                         r"\s*")
+_CLASS_NOUNS = {"mechanism", "algorithm", "scheduler", "optimizer", "kernel", "operator", "operators", "estimator",
+                "solver", "protocol", "extension", "stack", "plug-in", "techniques", "representation"}
+"""Heads that name a kind of component: a phrase is a technique only when a method word precedes them."""
+_DOING = {"performs", "applies", "uses", "adopts", "employs", "leverages", "utilizes", "exploits", "incorporates",
+          "conducts", "combines", "integrates", "introduces", "adds"}
 _JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:the\s+|a\s+|an\s+)?")
 
 
@@ -186,6 +191,8 @@ class Phrases:
                 lows[-1] in self.generic_heads and len(lows) > 1 and lows[-2] in self.heads)) else None
             stops = [i for i, low in enumerate(lows) if low in self.lex.stop_words or low in self.fillers]
             first = stops[-1] + 1 if stops else 0
+            if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would"}:
+                first += 1  # "to predict contextual sparsity": the verb is not part of the method
         else:
             first = 0
             while first < len(lows) and lows[first] in self.fillers:
@@ -195,7 +202,9 @@ class Phrases:
         bad = [i for i in range(first, best) if _NOT_MODIFIER.match(lows[i]) and lows[i] not in heads
                and (anchored_end or not lows[i].endswith("ed"))]  # "learned rotation smoothing" after a cue
         if bad and anchored_end:
-            first = bad[-1] + 1
+            if bad != [first] or lows[first] not in _DOING:
+                return None  # "faster structured output decoding" is no "output decoding"; "enables X" no use of X
+            first += 1  # "then performs group-wise weight quantization": the verb goes
         elif bad:
             return None
         if best - first < 1:
@@ -204,6 +213,8 @@ class Phrases:
             return None  # "a single diffusion sampling step": the phrase goes on past its head
         if lows[best] in self.generic_heads and best - first < 2:
             return None
+        if lows[best] in _CLASS_NOUNS and lows[best - 1] not in self.heads:
+            return None  # "a memory management mechanism", "a dynamic programming algorithm": a description
         if all(low in heads or low in self.generic_heads for low in lows[first:best + 1]):
             return None  # "quantization and pruning" is two vocabulary names, not a phrase
         return words[first].start(), words[best].end()

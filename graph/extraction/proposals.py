@@ -15,16 +15,21 @@ from graph.extraction.text import Sentence, alnum_key, find_all
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
 _VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
-_WORD = re.compile(r"[A-Za-z0-9$\\](?:[\w$\\.+&-]|:(?=\w))*(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
+_WORD = re.compile(r"[A-Za-z0-9$\\](?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
+_WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
+                     r"technique|algorithm|scheme|engine|library|architecture|design)s?\b")
+"""'Our algorithm, called AQLM, ...': the paper names its own method without a 'we'."""
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
                        r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
+_NAMED_AFTER = re.compile(r",\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)")
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
 _MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|were|can|from|inspired|"
                        r"based|via|using|across|at|into|of|achieves|enables|outperforms|significantly)\b)"
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
-                       r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm)\b")
+                       r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
+                       r"technique|strategy|paradigm|recipe|procedure)\b")
 _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
                            r"(?:also\s+|further\s+|first\s+)?"
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
@@ -122,7 +127,7 @@ class Proposals:
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.8))
             for m in self.passive.finditer(text, sentence.start, sentence.end):
                 found.extend(self._passive(text, sentence.start, m.start()))
-            if seen_trigger or re.search(r"\bwe\b", text[sentence.start:sentence.end], re.I):
+            if seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end):
                 for m in self.naming.finditer(text, sentence.start, sentence.end):
                     if _EXISTING.search(text, max(sentence.start, m.start() - 40), m.start()):
                         continue  # "a recent method called Rectified Flow" is not the paper's
@@ -189,6 +194,12 @@ class Proposals:
             content += 1
             if low.rstrip(",") in {"technique", "techniques", "strategy", "strategies", "mechanism", "method",
                                    "scheme", "algorithm", "approach"}:
+                named = _NAMED_AFTER.match(text, w.end(), end)
+                head = named.group(1) if named else ""
+                if named and head and (is_name_token(head.split()[0]) or
+                             (head[:1].isupper() and not self._generic(head.split()[0]))):
+                    name_end = self._extend_name(text, named.start(1), named.end(1), end)
+                    return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]  # "an approach, X"
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
                     items = self._list(text, w.end() + nxt.end(), end)
@@ -250,7 +261,9 @@ class Proposals:
                 out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
                 continue
             named = any(is_name_token(w) for w in words) and not any(self._generic(w) for w in words)
-            if not 2 <= len(words) <= 6 or (words[-1].lower().rstrip("s") not in _OPERATION_HEADS and not named):
+            head = words[-1].lower()
+            if not 2 <= len(words) <= 6 or (head.rstrip("s") not in _OPERATION_HEADS and head not in
+                                             self.lex.method_heads and not named):
                 continue
             titled = sum(w[:1].isupper() for w in words) >= len(words) - 1
             if titled or named or any("-" in w for w in words) or words[-1].lower() in {"strategy", "mechanism"}:

@@ -19,6 +19,9 @@ _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
                      r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")
 _RUN = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|[^\W_]+")
+_RUN_TIMES = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|(?<=\d)times(?=\s*\d)|"
+                        r"[^\W_]*?\d(?=times\s*\d)|[^\W_]+")
+"""Alphanumeric runs; a rendered multiplication sign is cut off ("2.31times", "MobileNetV2times 1.4")."""
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = re.compile(NUMBER)
 
@@ -101,7 +104,9 @@ class Runs:
 
 
 def runs(text: str, limit: int = MAX_CHARS) -> Runs:
-    matches = list(_RUN.finditer(text, 0, min(len(text), limit)))
+    end = min(len(text), limit)
+    regex = _RUN_TIMES if "times" in text[:end] else _RUN
+    matches = list(regex.finditer(text, 0, end))
     tokens = [m.group() for m in matches]
     joined = "".join(tokens)
     norm = joined.lower()
