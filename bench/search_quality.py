@@ -143,7 +143,7 @@ def leave_some_out(corpus: Corpus, queries: list[dict], folds: int) -> None:
           f"(tuned picks: {dict(sorted((w, chosen.count(w)) for w in set(chosen)))})")
 
 
-def query_by_paper(corpus: Corpus, queries: list[dict]) -> None:
+def query_by_paper(corpus: Corpus, queries: list[dict], kb: KnowledgeBase) -> None:
     """Proxy for a query-by-paper benchmark: each grade-2 paper of a dev query asks for the query's other papers."""
     ids = {norm(t): pid for pid, t in corpus.titles.items()}
     cases = []
@@ -173,6 +173,9 @@ def query_by_paper(corpus: Corpus, queries: list[dict]) -> None:
             h.paper_id for h in rank(corpus.texts[pid], K + 1, corpus.dense, corpus.keyword, corpus.encoder)
             if h.paper_id != pid
         ][:K],
+        "paperkg search(title+abstract)": lambda pid: [
+            next(i for i, t in corpus.titles.items() if t == h.title) for h in kb.search(corpus.texts[pid], K).results
+        ],
     }
     print(f"\nquery-by-paper proxy ({len(cases)} cases: a grade-2 paper asks for its query's other relevant papers)")
     for name, fn in rows.items():
@@ -219,12 +222,12 @@ def main() -> None:
         rows, seconds = evaluate(lambda q: [h.title for h in kb.search(q, K).results], queries)
         n, r, c = summary(rows)
         print(f"{'paperkg (+ graph boost, the KB)':<32} {n:>8.4f} {r:>8.4f} {c:>10.4f} {seconds * 1000:>9.1f}")
-    rows, _ = evaluate(corpus.hybrid, queries)
-    weakest = sorted(zip((row[0] for row in rows), (q["query"] for q in queries), strict=True))[:5]
-    for score, query in weakest:
-        print(f"  weakest (hybrid): nDCG {score:.3f}  {query}")
-    leave_some_out(corpus, queries, args.folds)
-    query_by_paper(corpus, queries)
+        rows, _ = evaluate(corpus.hybrid, queries)
+        weakest = sorted(zip((row[0] for row in rows), (q["query"] for q in queries), strict=True))[:5]
+        for score, query in weakest:
+            print(f"  weakest (hybrid): nDCG {score:.3f}  {query}")
+        leave_some_out(corpus, queries, args.folds)
+        query_by_paper(corpus, queries, kb)
 
 
 if __name__ == "__main__":

@@ -194,9 +194,18 @@ class SentenceTransformerEncoder:
         return self._cache.get_or_compute(text, self._encode_one)
 
     def _encode_one(self, text: str) -> np.ndarray:
+        if len(self._backend.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2:
+            return self._encode_long(text)
         vector = self.model.encode([text], batch_size=1, convert_to_numpy=True, normalize_embeddings=True,
                                    show_progress_bar=False)
         return np.asarray(vector[0], dtype=np.float32)
+
+    def _encode_long(self, text: str) -> np.ndarray:
+        """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""
+        from embeddings.passages import split_passages
+
+        vectors = self.encode([text[a:b] for a, b in split_passages("", text, self)], batch_size=16)
+        return normalise_rows(vectors.mean(axis=0, keepdims=True))[0]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         encoding = self._backend.encode(text, add_special_tokens=False)

@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings.dense import DenseIndex
 from embeddings.keyword import KeywordIndex, keyword_text
-from embeddings.ranking import rank
+from embeddings.ranking import Hit, rank
 from embeddings.ranking import similar as similar_papers
 from graph import export as property_export
 from graph.rdf import ONTOLOGY_FORMATS, RDFGraph, ontology_document
@@ -38,6 +38,10 @@ log = logging.getLogger("paperkg")
 INDEX_DIR = "index"
 RDF_FORMATS = ("turtle", "ntriples", "jsonld")
 FACET_DEPTH = 50
+EXAMPLE_MIN_CHARS = 200
+"""A query holding a whole stored abstract of at least this length is a query by example."""
+BOOST_MAX_WORDS = 40
+"""Queries up to this many words get the graph boost; longer ones are documents."""
 
 
 class DerivedViews:
@@ -192,8 +196,11 @@ class DerivedViews:
             return SearchResults(query, [], {})
         links = self._query_links(query)
         matched = set().union(named, *links)
-        hits = rank(query, max(k, FACET_DEPTH), self.dense, self.keyword, self.kb.encoder, allowed,
-                    boost=self._graph_boost(links))
+        # A long query is a document, naming many entities: boosting every paper linked to one of them is noise.
+        boost = self._graph_boost(links) if len(query.split()) <= BOOST_MAX_WORDS else None
+        hits = rank(query, max(k, FACET_DEPTH) + 1, self.dense, self.keyword, self.kb.encoder, allowed, boost=boost)
+        example = self._example_papers(query, hits[:3])
+        hits = [h for h in hits if h.paper_id not in example][: max(k, FACET_DEPTH)]
         papers = {p.id: p for p in self.kb.store.papers([h.paper_id for h in hits[:k]])}
         results = []
         for hit in hits[:k]:
@@ -206,6 +213,15 @@ class DerivedViews:
                                      self._matched_entities(paper.id, matched)))
         facets = self.kb.graph.facets([h.paper_id for h in hits])
         return SearchResults(query, results, facets)
+
+    def _example_papers(self, query: str, hits: list[Hit]) -> set[str]:
+        """Papers among `hits` whose whole abstract the query contains: such a query is that paper asking for
+        others like it (as `similar` does), so the paper itself is no answer."""
+        text = " ".join(query.split()).lower()
+        if len(text) < EXAMPLE_MIN_CHARS:
+            return set()
+        return {p.id for p in self.kb.store.papers([h.paper_id for h in hits])
+                if len(p.abstract) >= EXAMPLE_MIN_CHARS and " ".join(p.abstract.split()).lower() in text}
 
     def _query_links(self, query: str) -> list[set[str]]:
         """What the query names, one set of graph nodes per name: an entity (a technique with its narrower

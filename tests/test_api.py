@@ -136,6 +136,18 @@ def test_search_contract_filters_and_facets(client: TestClient) -> None:
     _problem(client.get("/search", params={"q": "x", "k": 0}), 422)
 
 
+def test_a_whole_abstract_as_query_finds_other_papers_like_it(client: TestClient) -> None:
+    paper = client.get("/papers", params={"limit": 1}).json()["results"][0]
+    full = client.get(f"/papers/{paper['id']}").json()
+    query = f"{full['title']}. {full['abstract']}"
+    assert len(query) > 1000  # longer than a typed query, within the 20,000-character cap
+    hits = client.get("/search", params={"q": query, "k": 5}).json()["results"]
+    assert len(hits) == 5 and paper["id"] not in {h["id"] for h in hits}  # the example itself is no answer
+    by_title = client.get("/search", params={"q": full["title"], "k": 5}).json()["results"]
+    assert by_title[0]["id"] == paper["id"]  # a title is a lookup, not an example
+    _problem(client.get("/search", params={"q": "x" * 20_001}), 422)
+
+
 def test_entities_lookup_detail_and_related(client: TestClient) -> None:
     found = client.get("/entities", params={"q": "nvidia a100 gpu"}).json()["results"]
     assert found and found[0]["id"] == "hardware/nvidia-a100"

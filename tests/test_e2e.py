@@ -60,3 +60,11 @@ def test_similar_and_related_with_the_real_model(client: TestClient) -> None:
     assert len(related) == 10
     explained = [r for r in related if r["why"]["taxonomy"] or r["why"]["shared_paper_count"]]
     assert len(explained) >= 8
+
+
+def test_a_query_longer_than_the_model_window_uses_all_of_it(client: TestClient) -> None:
+    """Text past the 256-token window still counts: a long query is embedded in passages and averaged."""
+    encoder = client.app.state.kb.encoder  # type: ignore[attr-defined]
+    filler = "We describe the experimental setup in detail. " * 60  # ~480 tokens, pushes the end out of the window
+    head, tail = filler + "speculative decoding with a small draft model", filler + "binarized neural networks on FPGAs"
+    assert float(encoder.encode_query(head) @ encoder.encode_query(tail)) < 0.99

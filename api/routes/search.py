@@ -15,7 +15,8 @@ Name = Annotated[str | None, Query(max_length=200)]
 
 
 @router.get("/search", response_model=schemas.SearchResults, summary="Search papers by meaning and keywords")
-def search(kb: KB, q: Annotated[str, Query(min_length=1, max_length=1000)],
+def search(kb: KB, q: Annotated[str, Query(min_length=1, max_length=20_000,
+                                                  description="free text; a whole abstract asks for papers like it")],
            k: Annotated[int, Query(ge=1, le=100)] = 10, hardware: Name = None, technique: Name = None,
            dataset: Name = None, model: Name = None) -> SearchResults:
     return kb.search(q, k, {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model})
