@@ -1,0 +1,64 @@
+"""Related techniques: fused signals, explanations, and techniques first seen in a paper ingested a moment ago."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperkg.errors import NotFound
+from paperkg.kb import KnowledgeBase
+from paperkg.records import PaperInput
+
+FRESH = PaperInput(
+    "FooQuant: Accurate Post-Training Quantization for Large Language Models",
+    "We propose FooQuant, a post-training quantization method for large language models. FooQuant builds on GPTQ "
+    "and SmoothQuant and quantizes the weights of LLaMA-7B to 3 bits. On an NVIDIA A100 GPU FooQuant is 2.1x faster "
+    "than GPTQ.",
+)
+
+
+def test_a_technique_ingested_a_moment_ago_has_explained_neighbours(kb: KnowledgeBase) -> None:
+    with pytest.raises(NotFound):
+        kb.related("FooQuant")
+    kb.add_papers([FRESH])
+    subject, results = kb.related_with_subject("FooQuant", 10)
+    assert subject.name == "FooQuant" and subject.type == "Technique"
+    by_name = {r.name: r for r in results}
+    assert {"GPTQ", "SmoothQuant"} <= by_name.keys()  # used by the paper that proposes it
+    gptq = by_name["GPTQ"].why
+    assert gptq["shared_paper_count"] >= 1 and gptq["shared_papers"][0]["title"] == FRESH.title
+    assert gptq["path"][0] == subject.id and gptq["path"][-1] == by_name["GPTQ"].id
+    # its taxonomy is inferred from the head of "post-training quantization method": PTQ is its broader concept
+    linked = [r for r in results if r.why["taxonomy"]]
+    assert any("quantization" in r.name for r in linked), [(r.name, r.why["taxonomy"]) for r in results]
+    assert all(r.why["summary"] for r in results)
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    assert subject.id not in {r.id for r in results}
+    # and the newcomer is found from the other side too
+    assert "FooQuant" in {r.name for r in kb.related("GPTQ", 20)}
+
+
+def test_forgotten_with_its_only_paper(kb: KnowledgeBase) -> None:
+    [entry] = kb.add_papers([FRESH]).papers
+    assert kb.related("FooQuant")
+    kb.remove_paper(entry.id)
+    with pytest.raises(NotFound):
+        kb.related("FooQuant")
+    assert "FooQuant" not in {r.name for r in kb.related("GPTQ", 50)}
+
+
+def test_a_vocabulary_concept_gathers_its_narrower_techniques(kb: KnowledgeBase) -> None:
+    """'quantization' ranks what sits under it in the taxonomy, each result saying how it is linked."""
+    results = kb.related("quantization", 10)
+    assert results and len(results) <= 10
+    narrower = [r for r in results if r.why["taxonomy"] and r.why["taxonomy"]["relation"] == "narrower"]
+    assert narrower, [(r.name, r.why["taxonomy"]) for r in results]
+
+
+def test_http_related_404_and_k(client: TestClient) -> None:
+    assert client.post("/papers", json={"title": FRESH.title, "abstract": FRESH.abstract}).status_code in (200, 201)
+    body = client.get("/techniques/FooQuant/related", params={"k": 3}).json()
+    assert body["technique"]["name"] == "FooQuant" and 1 <= len(body["results"]) <= 3
+    missing = client.get("/techniques/no-such-technique-xyz/related")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/techniques/quantization/related", params={"k": 0}).status_code == 422
