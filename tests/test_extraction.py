@@ -658,3 +658,59 @@ def test_generic_verbs_and_participles_are_not_techniques() -> None:
     x = EXTRACTOR.extract("T", "We propose FooNet. Existing methods rely on costly retraining. FooNet enables "
                           "efficient inference and flexible deployment, and we study how to scale serving.")
     assert {e.name for e in x.entities if e.type == "Technique"} == {"FooNet"}
+
+
+def test_plain_operation_phrases_the_paper_introduces_are_proposed() -> None:
+    x = EXTRACTOR.extract("BarServe: Serving on a Budget", "Serving is costly. In the BarServe engine, we introduce "
+                          "staggered weight quantization that keeps latency low.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert "staggered weight quantization" in proposed and "staggered weight quantization" not in {
+        name_of(x, k) for k in rels(x, "uses")}
+
+
+def test_it_introduces_after_the_proposed_name_speaks_of_the_paper_system() -> None:
+    x = EXTRACTOR.extract("FooFlash: Fast Inference on Phones", "We present FooFlash, an inference system for "
+                          "phones. Additionally, it introduces tiered expert caching and lazy neuron-group "
+                          "pipelining, which hide I/O latency.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"FooFlash", "tiered expert caching", "lazy neuron-group pipelining"} <= proposed
+    y = EXTRACTOR.extract("FooFlash: Fast Inference on Phones", "Phones are slow. Prior work is BazNet. "
+                          "In addition, it introduces tiered expert caching, which hides I/O latency.")
+    assert "tiered expert caching" not in {name_of(y, k) for k in rels(y, "proposes")}
+
+
+def test_enumerated_plain_contributions_after_the_system_name() -> None:
+    x = EXTRACTOR.extract("QuxTune: Cheap Finetuning", "QuxTune introduces several innovations: (a) shared "
+                          "offset quantization to save memory, (b) rolling gradient checkpointing to bound "
+                          "activations, and (c) paged adapters.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"shared offset quantization", "rolling gradient checkpointing"} <= proposed
+
+
+def test_numbered_variants_of_a_plain_proposed_name() -> None:
+    x = EXTRACTOR.extract("Gorgon: Fast Decoding", "We present Gorgon, a decoding method. Gorgon-1: Gorgon is "
+                          "trained alone. Gorgon-2: Gorgon is trained jointly with the backbone.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"Gorgon", "Gorgon-1", "Gorgon-2"} <= proposed
+    y = EXTRACTOR.extract("Gorgon: Fast Decoding", "We present Gorgon, a decoding method. Gorgons are fast.")
+    assert {e.name for e in y.entities} == {"Gorgon"}
+
+
+def test_measures_and_units_are_not_techniques() -> None:
+    x = EXTRACTOR.extract("FooNet: Fast Decoding", "Decoding under a tight Frame-to-Frame Latency (FFL) budget is "
+                          "hard. We propose FooNet, which sustains 12 PetaFLOPs and 300 TFLOPs per GPU and lowers "
+                          "PPL. FooNet cuts FFL by 2x over BazServe.")
+    assert {e.name for e in x.entities if e.type == "Technique"} == {"FooNet", "BazServe"}
+
+
+def test_the_main_clause_after_a_compared_to_phrase_is_no_baseline() -> None:
+    x = EXTRACTOR.extract("Quux Sharding: Fast Decoding", "Decoding under a tight Frame-to-Frame Latency (FFL) "
+                          "budget is hard. We introduce Quux Sharding, a parallel decoding strategy. Compared to "
+                          "conventional sharding approaches, Quux reduces FFL by up to 1.5x at fixed batch sizes.")
+    beaten = {name_of(x, r.object) for r in x.relations if r.predicate == "outperforms"}
+    assert not any("reduces" in name for name in beaten)
+
+
+def test_bare_gpu_architecture_name_is_hardware() -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet and evaluate it on Blackwell, where it doubles throughput.")
+    assert keys(x, "Hardware") == {"hardware/nvidia-blackwell"}
