@@ -714,3 +714,18 @@ def test_the_main_clause_after_a_compared_to_phrase_is_no_baseline() -> None:
 def test_bare_gpu_architecture_name_is_hardware() -> None:
     x = EXTRACTOR.extract("T", "We propose FooNet and evaluate it on Blackwell, where it doubles throughput.")
     assert keys(x, "Hardware") == {"hardware/nvidia-blackwell"}
+
+
+def test_models_the_result_performs_comparably_to_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooLM: Small Models", "We present FooLM, a 4B model pruned from BazLM-15B. FooLM "
+                          "performs comparably to other community models such as QuxLM-7B and ZotLM-8B.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazLM-15B" in used and not used & {"QuxLM-7B", "ZotLM-8B"}
+
+
+def test_conjunctions_and_verbs_after_relative_pronouns_do_not_open_a_method_phrase() -> None:
+    x = EXTRACTOR.extract("FooNet: X", "We propose FooNet. Although banded global attention is needed at "
+                          "inference, tuning works with sparse local attention. We study outlier features that "
+                          "dominate attention.")
+    names = {e.name for e in x.entities if e.type == "Technique"}
+    assert not any(n.lower().startswith(("although", "dominate")) for n in names)

@@ -29,7 +29,7 @@ _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s
 _TOOL_BEFORE = re.compile(r"\b(?:an?|the|our)\s+(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|compiler|SDK|"
                           r"file\s+system)\s*,?\s*(?:called\s+|named\s+)?$", re.I)
 _TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|software)\b", re.I)
-_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparable\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
+_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
                   r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
 _LIKENED = re.compile(_LIKENED_WORDS, re.I)
 _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"[^.;:]{0,60}$", re.I)

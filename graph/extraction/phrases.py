@@ -191,8 +191,9 @@ class Phrases:
                 lows[-1] in self.generic_heads and len(lows) > 1 and lows[-2] in self.heads)) else None
             stops = [i for i, low in enumerate(lows) if low in self.lex.stop_words or low in self.fillers]
             first = stops[-1] + 1 if stops else 0
-            if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would"}:
-                first += 1  # "to predict contextual sparsity": the verb is not part of the method
+            if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would",
+                                             "that", "which", "who"}:
+                first += 1  # "to predict contextual sparsity", "features that dominate attention": a verb
         else:
             first = 0
             while first < len(lows) and lows[first] in self.fillers:
