@@ -729,3 +729,10 @@ def test_conjunctions_and_verbs_after_relative_pronouns_do_not_open_a_method_phr
                           "dominate attention.")
     names = {e.name for e in x.entities if e.type == "Technique"}
     assert not any(n.lower().startswith(("although", "dominate")) for n in names)
+
+
+def test_the_proposed_method_phrase_is_the_papers_own() -> None:
+    x = EXTRACTOR.extract("FooNet: Long Inputs", "We propose FooNet for long inputs. The proposed banded shift "
+                          "attention effectively enables context extension.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"FooNet", "banded shift attention"} <= proposed
