@@ -736,3 +736,10 @@ def test_the_proposed_method_phrase_is_the_papers_own() -> None:
                           "attention effectively enables context extension.")
     proposed = {name_of(x, k) for k in rels(x, "proposes")}
     assert {"FooNet", "banded shift attention"} <= proposed
+
+
+def test_a_base_model_is_used_even_when_also_beaten() -> None:
+    x = EXTRACTOR.extract("FooNet: Sparse Models", "We propose FooNet. We design models based off BazT-Small and "
+                          "BazT-Large to obtain up to 7x faster pre-training. FooNet is 2x faster than QuxT-XL.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert {"BazT-Small", "BazT-Large"} <= used and "QuxT-XL" not in used

@@ -9,7 +9,7 @@ from graph.extraction.compare import Claim, Comparisons, metric_of
 from graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from graph.extraction.finders import Cand, Finder
 from graph.extraction.gazetteer import Gazetteer
-from graph.extraction.lexicon import Lexicon
+from graph.extraction.lexicon import Lexicon, alternation
 from graph.extraction.mentions import URL, Mentions, entity_keys
 from graph.extraction.names import clean, is_name_token, unseen_key
 from graph.extraction.phrases import Phrases
@@ -56,6 +56,10 @@ class Extractor:
         self.vocabulary = vocabulary
         self.lex = Lexicon.from_data(vocabulary.lexicon)
         self.gazetteer = Gazetteer(vocabulary)
+        cues = alternation(sorted(self.lex.words("base_cues")))
+        self.base_cue = re.compile(rf"\b(?:{cues})\s+(?:the\s+)?(?:[\w.-]+(?:,?\s+(?:and|or)\s+|,\s*|\s+)){{0,5}}$",
+                                   re.IGNORECASE)
+        """A base the paper builds on, right before a name or a list of names ("based off A and B")."""
         self.finder = Finder(vocabulary, self.lex, self.gazetteer)
         self.typer = Typer(self.lex, vocabulary)
         self.mentions = Mentions(vocabulary, self.lex, self.finder, self.typer)
@@ -260,6 +264,9 @@ class Extractor:
         only_compared = {k for k, places in compared.items()  # compared, else only named in the scene-setting
                          if set(where[k]) <= places | claimed
                          and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
+        base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
+                                                for f, st, _ in by_key[k].mentions)}
+        only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
         if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
