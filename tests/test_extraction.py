@@ -743,3 +743,9 @@ def test_a_base_model_is_used_even_when_also_beaten() -> None:
                           "BazT-Large to obtain up to 7x faster pre-training. FooNet is 2x faster than QuxT-XL.")
     used = {name_of(x, k) for k in rels(x, "uses")}
     assert {"BazT-Small", "BazT-Large"} <= used and "QuxT-XL" not in used
+
+
+def test_bit_width_quantization_is_a_technique_the_paper_uses() -> None:
+    x = EXTRACTOR.extract("FooServe: Cheap Serving", "We present FooServe, a serving stack that combines paged "
+                          "batching and INT8 quantization. FooServe is 2x faster than BazServe.")
+    assert "technique/8-bit-quantization" in rels(x, "uses")
