@@ -749,3 +749,10 @@ def test_bit_width_quantization_is_a_technique_the_paper_uses() -> None:
     x = EXTRACTOR.extract("FooServe: Cheap Serving", "We present FooServe, a serving stack that combines paged "
                           "batching and INT8 quantization. FooServe is 2x faster than BazServe.")
     assert "technique/8-bit-quantization" in rels(x, "uses")
+
+
+def test_a_platform_that_only_hosts_the_released_weights_is_not_used() -> None:
+    x = EXTRACTOR.extract("FooLM: Small Models", "We present FooLM, trained with PyTorch. We have open-sourced "
+                          "FooLM weights on Huggingface, with example code available on GitHub.")
+    software = {e.name for e in x.entities if e.type == "Software"}
+    assert "PyTorch" in software and not any("hugging" in s.lower() for s in software)
