@@ -756,3 +756,10 @@ def test_a_platform_that_only_hosts_the_released_weights_is_not_used() -> None:
                           "FooLM weights on Huggingface, with example code available on GitHub.")
     software = {e.name for e in x.entities if e.type == "Software"}
     assert "PyTorch" in software and not any("hugging" in s.lower() for s in software)
+
+
+def test_models_listed_by_example_after_competitive_with_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooGen: Cheap Images", "We present FooGen, a diffusion model fine-tuned from BazDiff-2. "
+                          "Its quality is competitive with strong generators (e.g., QuxGen-XL, ZotImage).")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazDiff-2" in used and not used & {"QuxGen-XL", "ZotImage"}

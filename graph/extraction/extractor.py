@@ -32,7 +32,7 @@ _TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|
 _LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
                   r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
 _LIKENED = re.compile(_LIKENED_WORDS, re.I)
-_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"[^.;:]{0,60}$", re.I)
+_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s+[a-z]))){0,60}$", re.I)
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
 _SOTA_BEFORE = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|"
                           r"method|approach|implementation|baseline|solution),?\s+$|\b(?:state-of-the-art|SOTA)\s+$",
