@@ -763,3 +763,10 @@ def test_models_listed_by_example_after_competitive_with_are_not_used() -> None:
                           "Its quality is competitive with strong generators (e.g., QuxGen-XL, ZotImage).")
     used = {name_of(x, k) for k in rels(x, "uses")}
     assert "BazDiff-2" in used and not used & {"QuxGen-XL", "ZotImage"}
+
+
+def test_a_bare_bit_width_is_a_precision_not_a_technique() -> None:
+    x = EXTRACTOR.extract("FooServe: Many Adapters", "We present FooServe. We find that 4-bit adapter models beat "
+                          "8-bit ones, and we apply 2-bit quantization to the rest.")
+    techniques = {e.name for e in x.entities if e.type == "Technique"}
+    assert "2-bit quantization" in techniques and not techniques & {"4-bit", "8-bit"}
