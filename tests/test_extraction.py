@@ -770,3 +770,10 @@ def test_a_bare_bit_width_is_a_precision_not_a_technique() -> None:
                           "8-bit ones, and we apply 2-bit quantization to the rest.")
     techniques = {e.name for e in x.entities if e.type == "Technique"}
     assert "2-bit quantization" in techniques and not techniques & {"4-bit", "8-bit"}
+
+
+def test_names_only_in_a_fronted_comparison_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooSolver: Fast Sampling", "We present FooSolver, built on BazFlow. Compared with previous "
+                          "numerical solvers such as QuxSolve, ZotStep, FooSolver can be viewed as a plug-in solver.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazFlow" in used and not used & {"QuxSolve", "ZotStep"}

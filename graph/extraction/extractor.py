@@ -34,6 +34,11 @@ _LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|wit
 _LIKENED = re.compile(_LIKENED_WORDS, re.I)
 _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s+[a-z]))){0,60}$", re.I)
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
+_FRONTED = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s")
+_FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s+"
+                             r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
+                             r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
+"""Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
 _SOTA_BEFORE = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|"
                           r"method|approach|implementation|baseline|solution),?\s+$|\b(?:state-of-the-art|SOTA)\s+$",
                           re.I)
@@ -267,6 +272,10 @@ class Extractor:
         base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
                                                 for f, st, _ in by_key[k].mentions)}
         only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
+        if _FRONTED.search(texts["abstract"], 0, MAX_CHARS):
+            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
+                f == "abstract" and _FRONTED_BEFORE.search(texts["abstract"], max(0, st - 120), st)
+                for f, st, _ in e.mentions)}
         if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
