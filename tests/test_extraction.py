@@ -777,3 +777,10 @@ def test_names_only_in_a_fronted_comparison_are_not_used() -> None:
                           "numerical solvers such as QuxSolve, ZotStep, FooSolver can be viewed as a plug-in solver.")
     used = {name_of(x, k) for k in rels(x, "uses")}
     assert "BazFlow" in used and not used & {"QuxSolve", "ZotStep"}
+
+
+def test_names_only_measured_against_after_than_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooOpt: Memory Savings", "We develop FooOpt, applied to BazLM-2B. FooOpt trains models "
+                          "of up to 13B parameters (larger than QuxLM 8.3B and ZotLM 11B) on one node.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazLM-2B" in used and not used & {"QuxLM 8.3B", "ZotLM 11B"}

@@ -34,6 +34,8 @@ _LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|wit
 _LIKENED = re.compile(_LIKENED_WORDS, re.I)
 _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s+[a-z]))){0,60}$", re.I)
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
+_THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
+"""'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
 _FRONTED = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s")
 _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s+"
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
@@ -272,6 +274,8 @@ class Extractor:
         base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
                                                 for f, st, _ in by_key[k].mentions)}
         only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
+        only_compared |= {e.key for e in entities if not e.proposed and e.type != "Hardware" and e.mentions and all(
+            f == "abstract" and _THAN_BEFORE.search(texts[f], max(0, st - 70), st) for f, st, _ in e.mentions)}
         if _FRONTED.search(texts["abstract"], 0, MAX_CHARS):
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _FRONTED_BEFORE.search(texts["abstract"], max(0, st - 120), st)
