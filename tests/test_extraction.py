@@ -784,3 +784,12 @@ def test_names_only_measured_against_after_than_are_not_used() -> None:
                           "of up to 13B parameters (larger than QuxLM 8.3B and ZotLM 11B) on one node.")
     used = {name_of(x, k) for k in rels(x, "uses")}
     assert "BazLM-2B" in used and not used & {"QuxLM 8.3B", "ZotLM 11B"}
+
+
+def test_a_conjunct_sharing_the_next_technique_head_is_named_too() -> None:
+    x = EXTRACTOR.extract("FooZero: Memory Savings", "We develop FooZero. FooZero removes memory redundancies in "
+                          "data- and model-parallel training, and it combines tensor and pipeline parallelism.")
+    used = set(rels(x, "uses"))
+    assert {"technique/data-parallelism", "technique/tensor-parallelism", "technique/pipeline-parallelism"} <= used
+    y = EXTRACTOR.extract("T", "We study training and inference efficiency of FooZero.")
+    assert not {e.name for e in y.entities if e.type == "Technique"} - {"FooZero"}
