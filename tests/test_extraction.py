@@ -793,3 +793,9 @@ def test_a_conjunct_sharing_the_next_technique_head_is_named_too() -> None:
     assert {"technique/data-parallelism", "technique/tensor-parallelism", "technique/pipeline-parallelism"} <= used
     y = EXTRACTOR.extract("T", "We study training and inference efficiency of FooZero.")
     assert not {e.name for e in y.entities if e.type == "Technique"} - {"FooZero"}
+
+
+def test_self_attention_is_too_generic_to_be_used() -> None:
+    x = EXTRACTOR.extract("FooNet: Long Inputs", "The cost of self-attention grows quadratically. We propose FooNet, "
+                          "which replaces self-attention with banded shift attention.")
+    assert "technique/self-attention" not in rels(x, "uses")
