@@ -799,3 +799,9 @@ def test_self_attention_is_too_generic_to_be_used() -> None:
     x = EXTRACTOR.extract("FooNet: Long Inputs", "The cost of self-attention grows quadratically. We propose FooNet, "
                           "which replaces self-attention with banded shift attention.")
     assert "technique/self-attention" not in rels(x, "uses")
+
+
+def test_cuda_cores_are_a_hardware_unit_not_the_cuda_toolkit() -> None:
+    x = EXTRACTOR.extract("FooGEMM: Fast Kernels", "We present FooGEMM, which runs dequantization on CUDA cores "
+                          "instead of tensor units, and is 2x faster than BazBLAS.")
+    assert "software/cuda" not in {e.key for e in x.entities}

@@ -22,7 +22,7 @@ _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|articl
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
-_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard")
+_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard", "cuda core")
 """Words every masked phrase (lexicon "masked_phrases") contains: a fast filter before the case-free pattern."""
 _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s+){0,4}?(?:library|libraries|toolkit|"
                    r"package|software|SDK|API|toolchain|tool|framework for|Python|compiler|file system)\b", re.I)
