@@ -805,3 +805,10 @@ def test_cuda_cores_are_a_hardware_unit_not_the_cuda_toolkit() -> None:
     x = EXTRACTOR.extract("FooGEMM: Fast Kernels", "We present FooGEMM, which runs dequantization on CUDA cores "
                           "instead of tensor units, and is 2x faster than BazBLAS.")
     assert "software/cuda" not in {e.key for e in x.entities}
+
+
+def test_a_title_word_inside_a_longer_abstract_name_is_not_its_own_technique() -> None:
+    x = EXTRACTOR.extract("FooCut: On the Banded Pruning of Language Models", "Our method, named FooCut, adopts "
+                          "banded pruning that removes coupled structures.")
+    names = {e.name for e in x.entities if e.type == "Technique"}
+    assert "banded pruning" in names and "Pruning" not in names and "pruning" not in names

@@ -121,6 +121,7 @@ class Extractor:
             score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
             entity.proposed = max(entity.proposed, score)
         entities = self.mentions.more_proposals(entities, texts)
+        entities = self._title_parts(entities, title)
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
         return self._assemble(entities, claims, texts, spans, background)
@@ -310,6 +311,23 @@ class Extractor:
             entity.type = "Technique"  # "Llumnix, an LLM serving system": the paper's own system
             if not entity.concept:
                 entity.key = unseen_key("Technique", clean(entity.surfaces[0]))
+
+    @staticmethod
+    def _title_parts(entities: list[Entity], title: str) -> list[Entity]:
+        """A name only in the title, inside a longer name the abstract gives ("Pruning" of "Structural Pruning"
+        when the abstract adopts "structural pruning"), is part of that name, not a technique of its own."""
+        low = title.lower()
+        out = []
+        for entity in entities:
+            spans = [(s, e) for f, s, e in entity.mentions if f == "title"]
+            if entity.proposed or not spans or len(spans) != len(entity.mentions):
+                out.append(entity)
+                continue
+            longer = {x.lower() for other in entities if other is not entity for x in other.surfaces}
+            if not all(any(len(x) > e - s and 0 <= (i := low.find(x, max(0, e - len(x)), s + len(x))) <= s
+                           and e <= i + len(x) for x in longer) for s, e in spans):
+                out.append(entity)
+        return out
 
     @staticmethod
     def _background(spans: list[Sentence], names: list[str]) -> set[int]:
