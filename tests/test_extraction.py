@@ -658,3 +658,157 @@ def test_generic_verbs_and_participles_are_not_techniques() -> None:
     x = EXTRACTOR.extract("T", "We propose FooNet. Existing methods rely on costly retraining. FooNet enables "
                           "efficient inference and flexible deployment, and we study how to scale serving.")
     assert {e.name for e in x.entities if e.type == "Technique"} == {"FooNet"}
+
+
+def test_plain_operation_phrases_the_paper_introduces_are_proposed() -> None:
+    x = EXTRACTOR.extract("BarServe: Serving on a Budget", "Serving is costly. In the BarServe engine, we introduce "
+                          "staggered weight quantization that keeps latency low.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert "staggered weight quantization" in proposed and "staggered weight quantization" not in {
+        name_of(x, k) for k in rels(x, "uses")}
+
+
+def test_it_introduces_after_the_proposed_name_speaks_of_the_paper_system() -> None:
+    x = EXTRACTOR.extract("FooFlash: Fast Inference on Phones", "We present FooFlash, an inference system for "
+                          "phones. Additionally, it introduces tiered expert caching and lazy neuron-group "
+                          "pipelining, which hide I/O latency.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"FooFlash", "tiered expert caching", "lazy neuron-group pipelining"} <= proposed
+    y = EXTRACTOR.extract("FooFlash: Fast Inference on Phones", "Phones are slow. Prior work is BazNet. "
+                          "In addition, it introduces tiered expert caching, which hides I/O latency.")
+    assert "tiered expert caching" not in {name_of(y, k) for k in rels(y, "proposes")}
+
+
+def test_enumerated_plain_contributions_after_the_system_name() -> None:
+    x = EXTRACTOR.extract("QuxTune: Cheap Finetuning", "QuxTune introduces several innovations: (a) shared "
+                          "offset quantization to save memory, (b) rolling gradient checkpointing to bound "
+                          "activations, and (c) paged adapters.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"shared offset quantization", "rolling gradient checkpointing"} <= proposed
+
+
+def test_numbered_variants_of_a_plain_proposed_name() -> None:
+    x = EXTRACTOR.extract("Gorgon: Fast Decoding", "We present Gorgon, a decoding method. Gorgon-1: Gorgon is "
+                          "trained alone. Gorgon-2: Gorgon is trained jointly with the backbone.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"Gorgon", "Gorgon-1", "Gorgon-2"} <= proposed
+    y = EXTRACTOR.extract("Gorgon: Fast Decoding", "We present Gorgon, a decoding method. Gorgons are fast.")
+    assert {e.name for e in y.entities} == {"Gorgon"}
+
+
+def test_measures_and_units_are_not_techniques() -> None:
+    x = EXTRACTOR.extract("FooNet: Fast Decoding", "Decoding under a tight Frame-to-Frame Latency (FFL) budget is "
+                          "hard. We propose FooNet, which sustains 12 PetaFLOPs and 300 TFLOPs per GPU and lowers "
+                          "PPL. FooNet cuts FFL by 2x over BazServe.")
+    assert {e.name for e in x.entities if e.type == "Technique"} == {"FooNet", "BazServe"}
+
+
+def test_the_main_clause_after_a_compared_to_phrase_is_no_baseline() -> None:
+    x = EXTRACTOR.extract("Quux Sharding: Fast Decoding", "Decoding under a tight Frame-to-Frame Latency (FFL) "
+                          "budget is hard. We introduce Quux Sharding, a parallel decoding strategy. Compared to "
+                          "conventional sharding approaches, Quux reduces FFL by up to 1.5x at fixed batch sizes.")
+    beaten = {name_of(x, r.object) for r in x.relations if r.predicate == "outperforms"}
+    assert not any("reduces" in name for name in beaten)
+
+
+def test_bare_gpu_architecture_name_is_hardware() -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet and evaluate it on Blackwell, where it doubles throughput.")
+    assert keys(x, "Hardware") == {"hardware/nvidia-blackwell"}
+
+
+def test_models_the_result_performs_comparably_to_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooLM: Small Models", "We present FooLM, a 4B model pruned from BazLM-15B. FooLM "
+                          "performs comparably to other community models such as QuxLM-7B and ZotLM-8B.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazLM-15B" in used and not used & {"QuxLM-7B", "ZotLM-8B"}
+
+
+def test_conjunctions_and_verbs_after_relative_pronouns_do_not_open_a_method_phrase() -> None:
+    x = EXTRACTOR.extract("FooNet: X", "We propose FooNet. Although banded global attention is needed at "
+                          "inference, tuning works with sparse local attention. We study outlier features that "
+                          "dominate attention.")
+    names = {e.name for e in x.entities if e.type == "Technique"}
+    assert not any(n.lower().startswith(("although", "dominate")) for n in names)
+
+
+def test_the_proposed_method_phrase_is_the_papers_own() -> None:
+    x = EXTRACTOR.extract("FooNet: Long Inputs", "We propose FooNet for long inputs. The proposed banded shift "
+                          "attention effectively enables context extension.")
+    proposed = {name_of(x, k) for k in rels(x, "proposes")}
+    assert {"FooNet", "banded shift attention"} <= proposed
+
+
+def test_a_base_model_is_used_even_when_also_beaten() -> None:
+    x = EXTRACTOR.extract("FooNet: Sparse Models", "We propose FooNet. We design models based off BazT-Small and "
+                          "BazT-Large to obtain up to 7x faster pre-training. FooNet is 2x faster than QuxT-XL.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert {"BazT-Small", "BazT-Large"} <= used and "QuxT-XL" not in used
+
+
+def test_bit_width_quantization_is_a_technique_the_paper_uses() -> None:
+    x = EXTRACTOR.extract("FooServe: Cheap Serving", "We present FooServe, a serving stack that combines paged "
+                          "batching and INT8 quantization. FooServe is 2x faster than BazServe.")
+    assert "technique/8-bit-quantization" in rels(x, "uses")
+
+
+def test_a_platform_that_only_hosts_the_released_weights_is_not_used() -> None:
+    x = EXTRACTOR.extract("FooLM: Small Models", "We present FooLM, trained with PyTorch. We have open-sourced "
+                          "FooLM weights on Huggingface, with example code available on GitHub.")
+    software = {e.name for e in x.entities if e.type == "Software"}
+    assert "PyTorch" in software and not any("hugging" in s.lower() for s in software)
+
+
+def test_models_listed_by_example_after_competitive_with_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooGen: Cheap Images", "We present FooGen, a diffusion model fine-tuned from BazDiff-2. "
+                          "Its quality is competitive with strong generators (e.g., QuxGen-XL, ZotImage).")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazDiff-2" in used and not used & {"QuxGen-XL", "ZotImage"}
+
+
+def test_a_bare_bit_width_is_a_precision_not_a_technique() -> None:
+    x = EXTRACTOR.extract("FooServe: Many Adapters", "We present FooServe. We find that 4-bit adapter models beat "
+                          "8-bit ones, and we apply 2-bit quantization to the rest.")
+    techniques = {e.name for e in x.entities if e.type == "Technique"}
+    assert "2-bit quantization" in techniques and not techniques & {"4-bit", "8-bit"}
+
+
+def test_names_only_in_a_fronted_comparison_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooSolver: Fast Sampling", "We present FooSolver, built on BazFlow. Compared with previous "
+                          "numerical solvers such as QuxSolve, ZotStep, FooSolver can be viewed as a plug-in solver.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazFlow" in used and not used & {"QuxSolve", "ZotStep"}
+
+
+def test_names_only_measured_against_after_than_are_not_used() -> None:
+    x = EXTRACTOR.extract("FooOpt: Memory Savings", "We develop FooOpt, applied to BazLM-2B. FooOpt trains models "
+                          "of up to 13B parameters (larger than QuxLM 8.3B and ZotLM 11B) on one node.")
+    used = {name_of(x, k) for k in rels(x, "uses")}
+    assert "BazLM-2B" in used and not used & {"QuxLM 8.3B", "ZotLM 11B"}
+
+
+def test_a_conjunct_sharing_the_next_technique_head_is_named_too() -> None:
+    x = EXTRACTOR.extract("FooZero: Memory Savings", "We develop FooZero. FooZero removes memory redundancies in "
+                          "data- and model-parallel training, and it combines tensor and pipeline parallelism.")
+    used = set(rels(x, "uses"))
+    assert {"technique/data-parallelism", "technique/tensor-parallelism", "technique/pipeline-parallelism"} <= used
+    y = EXTRACTOR.extract("T", "We study training and inference efficiency of FooZero.")
+    assert not {e.name for e in y.entities if e.type == "Technique"} - {"FooZero"}
+
+
+def test_self_attention_is_too_generic_to_be_used() -> None:
+    x = EXTRACTOR.extract("FooNet: Long Inputs", "The cost of self-attention grows quadratically. We propose FooNet, "
+                          "which replaces self-attention with banded shift attention.")
+    assert "technique/self-attention" not in rels(x, "uses")
+
+
+def test_cuda_cores_are_a_hardware_unit_not_the_cuda_toolkit() -> None:
+    x = EXTRACTOR.extract("FooGEMM: Fast Kernels", "We present FooGEMM, which runs dequantization on CUDA cores "
+                          "instead of tensor units, and is 2x faster than BazBLAS.")
+    assert "software/cuda" not in {e.key for e in x.entities}
+
+
+def test_a_title_word_inside_a_longer_abstract_name_is_not_its_own_technique() -> None:
+    x = EXTRACTOR.extract("FooCut: On the Banded Pruning of Language Models", "Our method, named FooCut, adopts "
+                          "banded pruning that removes coupled structures.")
+    names = {e.name for e in x.entities if e.type == "Technique"}
+    assert "banded pruning" in names and "Pruning" not in names and "pruning" not in names

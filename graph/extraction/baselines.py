@@ -25,8 +25,10 @@ _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|c
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
 _RESUME = re.compile(r"\s+(?:across|on|in|for|at|under|over)\s+[^,;.()]{1,60}?,\s*(?:and\s+|or\s+)?(?=\S)")
-_CLAUSE_VERB = re.compile(r"\s+(?:is|are|was|were|has|have|had|can|could|achieves?|outperforms?|shows?|obtains?|"
-                          r"reaches|improves?|requires?|uses?|runs?)\b")
+_CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significantly)\s+)?(?:is|are|was|were|has|have|"
+                          r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
+                          r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
+                          r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
 _DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high-end|commodity|modern|same|"
                           r"server-class|desktop|general-purpose)\s+)*(GPU|CPU|FPGA|TPU|NPU)s?", re.I)
 _CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
@@ -104,6 +106,9 @@ class Baselines:
             if item is None:
                 break
             i_start, i_end = item.start, item.last
+            space = text.find(" ", i_start, i_end)
+            if items and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
+                break  # "Compared to X, Helix reduces TTL ...": the next clause, not a baseline
             words = text[i_start:i_end].split()
             head = words[-1].lower() if words else ""
             qualified = _QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
@@ -155,6 +160,8 @@ class Baselines:
                 sep = self._resumed(text, i_end, end, self.kinds[i_start], mention_at)
             if not sep or (generic and not items) or self.lex.compare_verb_re.match(text, sep.end()):
                 break  # "... than X, and beats Y": a new claim starts
+            if sep.end() in mention_at and _CLAUSE_VERB.match(text, mention_at[sep.end()], end):
+                break  # "Compared to X, FooNet reduces latency ...": the subject of the main clause
             pos = sep.end()
         return items
 

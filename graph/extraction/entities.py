@@ -46,6 +46,8 @@ class Field:
     cands: list[Cand] = field(default_factory=list)
     norm: str = ""
     """The text's alphanumeric key (see text.runs)."""
+    measures: set[str] = field(default_factory=set)
+    """Acronyms this paper defines for a measure ("Token-to-Token Latency (TTL)"): never unseen names."""
 
 
 def resolve(fld: Field) -> list[Cand]:

@@ -9,7 +9,7 @@ from graph.extraction.compare import Claim, Comparisons, metric_of
 from graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from graph.extraction.finders import Cand, Finder
 from graph.extraction.gazetteer import Gazetteer
-from graph.extraction.lexicon import Lexicon
+from graph.extraction.lexicon import Lexicon, alternation
 from graph.extraction.mentions import URL, Mentions, entity_keys
 from graph.extraction.names import clean, is_name_token, unseen_key
 from graph.extraction.phrases import Phrases
@@ -22,18 +22,25 @@ _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|articl
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
-_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard")
+_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard", "cuda core")
 """Words every masked phrase (lexicon "masked_phrases") contains: a fast filter before the case-free pattern."""
 _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s+){0,4}?(?:library|libraries|toolkit|"
                    r"package|software|SDK|API|toolchain|tool|framework for|Python|compiler|file system)\b", re.I)
 _TOOL_BEFORE = re.compile(r"\b(?:an?|the|our)\s+(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|compiler|SDK|"
                           r"file\s+system)\s*,?\s*(?:called\s+|named\s+)?$", re.I)
 _TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|software)\b", re.I)
-_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparable\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
+_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
                   r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
 _LIKENED = re.compile(_LIKENED_WORDS, re.I)
-_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"[^.;:]{0,60}$", re.I)
+_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s+[a-z]))){0,60}$", re.I)
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
+_THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
+"""'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
+_FRONTED = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s")
+_FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s+"
+                             r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
+                             r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
+"""Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
 _SOTA_BEFORE = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|"
                           r"method|approach|implementation|baseline|solution),?\s+$|\b(?:state-of-the-art|SOTA)\s+$",
                           re.I)
@@ -50,12 +57,16 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    version = "2.2.0"
+    version = "2.3.0"
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.lex = Lexicon.from_data(vocabulary.lexicon)
         self.gazetteer = Gazetteer(vocabulary)
+        cues = alternation(sorted(self.lex.words("base_cues")))
+        self.base_cue = re.compile(rf"\b(?:{cues})\s+(?:the\s+)?(?:[\w.-]+(?:,?\s+(?:and|or)\s+|,\s*|\s+)){{0,5}}$",
+                                   re.IGNORECASE)
+        """A base the paper builds on, right before a name or a list of names ("based off A and B")."""
         self.finder = Finder(vocabulary, self.lex, self.gazetteer)
         self.typer = Typer(self.lex, vocabulary)
         self.mentions = Mentions(vocabulary, self.lex, self.finder, self.typer)
@@ -110,6 +121,7 @@ class Extractor:
             score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
             entity.proposed = max(entity.proposed, score)
         entities = self.mentions.more_proposals(entities, texts)
+        entities = self._title_parts(entities, title)
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
         return self._assemble(entities, claims, texts, spans, background)
@@ -260,6 +272,15 @@ class Extractor:
         only_compared = {k for k, places in compared.items()  # compared, else only named in the scene-setting
                          if set(where[k]) <= places | claimed
                          and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
+        base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
+                                                for f, st, _ in by_key[k].mentions)}
+        only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
+        only_compared |= {e.key for e in entities if not e.proposed and e.type != "Hardware" and e.mentions and all(
+            f == "abstract" and _THAN_BEFORE.search(texts[f], max(0, st - 70), st) for f, st, _ in e.mentions)}
+        if _FRONTED.search(texts["abstract"], 0, MAX_CHARS):
+            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
+                f == "abstract" and _FRONTED_BEFORE.search(texts["abstract"], max(0, st - 120), st)
+                for f, st, _ in e.mentions)}
         if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
@@ -290,6 +311,23 @@ class Extractor:
             entity.type = "Technique"  # "Llumnix, an LLM serving system": the paper's own system
             if not entity.concept:
                 entity.key = unseen_key("Technique", clean(entity.surfaces[0]))
+
+    @staticmethod
+    def _title_parts(entities: list[Entity], title: str) -> list[Entity]:
+        """A name only in the title, inside a longer name the abstract gives ("Pruning" of "Structural Pruning"
+        when the abstract adopts "structural pruning"), is part of that name, not a technique of its own."""
+        low = title.lower()
+        out = []
+        for entity in entities:
+            spans = [(s, e) for f, s, e in entity.mentions if f == "title"]
+            if entity.proposed or not spans or len(spans) != len(entity.mentions):
+                out.append(entity)
+                continue
+            longer = {x.lower() for other in entities if other is not entity for x in other.surfaces}
+            if not all(any(len(x) > e - s and 0 <= (i := low.find(x, max(0, e - len(x)), s + len(x))) <= s
+                           and e <= i + len(x) for x in longer) for s, e in spans):
+                out.append(entity)
+        return out
 
     @staticmethod
     def _background(spans: list[Sentence], names: list[str]) -> set[int]:

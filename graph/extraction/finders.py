@@ -55,6 +55,8 @@ _NAME_PREFIX = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9]{0,11}-$")
 _NAME_SUFFIX = re.compile(r"-(?:[A-Z][a-z]{2,})(?:-[A-Z][a-z]{2,})*(?![\w-])")
 _OBJECT_AFTER = re.compile(r"\s+(?:the|a|an|its|their|these|those|this|them|it|some|all|both)\b")
 _SUBJECT_BEFORE = re.compile(r"\b(?:[a-z]+ly|to|can|could|will|would|may|must|should|that|which|we|they|it)\s+$")
+_ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
+"""'data and |model parallelism', 'data- and |model-parallel training': a conjunct sharing the next word's head."""
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 
@@ -98,8 +100,25 @@ class Finder:
                 self._widen_hardware(text, cand)
             elif concept.type == "Model":
                 self._widen_model(text, cand, hit)
+            elif concept.type == "Technique":
+                self._elided(text, cand)
             out.append(cand)
         return out + self.extra
+
+    def _elided(self, text: str, cand: Cand) -> None:
+        """The first conjunct of a shared head: "data and model parallelism", "data- and model-parallel training"
+        name "data parallelism" / "data-parallel training" too, when the vocabulary knows that name."""
+        m = _ELIDED.search(text, max(0, cand.start - 30), cand.start)
+        surface = text[cand.start:cand.end]
+        first = re.match(r"[A-Za-z]+([\s-])", surface)
+        if m is None or first is None:
+            return
+        name = m.group(1) + ("-" if m.group(2) else first.group(1)) + surface[first.end():]
+        hits = [h for h in self.gazetteer.find(name, runs(name)) if (h.start, h.end) == (0, len(name))]
+        concept = self.vocabulary.get(hits[0].concept) if hits else None
+        if concept is not None and concept.type == "Technique" and concept.id != cand.concept:
+            self.extra.append(Cand(m.start(1), m.end(1), "Technique", concept.id, "vocab", 0.85, concept.id,
+                                   aliases=[name], attrs={"long": name}))
 
     @staticmethod
     def _verb(text: str, start: int, end: int) -> bool:

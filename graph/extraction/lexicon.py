@@ -116,6 +116,9 @@ class Lexicon:
                            for metric, words in self.metrics.items()]
         # "... 11x faster while retaining model accuracy": a metric named as kept is not the one compared
         self.kept_metric_re = re.compile(rf"(?<![a-z])(?:{alternation(self.kept_metric_cues)})[^.;,]{{0,30}}$")
+        self.metric_words = {w for words in self.metrics.values() for w in words if w.isalpha()} - \
+            self.technique_heads - self.method_heads
+        """Heads that make a phrase a measure, not a method ("Token-to-Token Latency", "Time To First Token")."""
         self.usage_re = re.compile(rf"\b(?:{alternation(self.usage_verbs)})\s*$", re.IGNORECASE)
 
     def words(self, name: str) -> set[str]:

@@ -44,6 +44,10 @@ class Mentions:
                     titled = sum(w[:1].isupper() for w in re.split(r"[\s-]+", long_text)) >= 2
                     words = long_text.split()
                     specific = len(words) >= 3 and any("-" in w or is_name_token(w) for w in words)
+                    if entity_type == "Technique" and last in self.lex.metric_words:
+                        for other in fields:  # "Token-to-Token Latency (TTL)" names a measure
+                            other.measures.add(short_text)
+                        continue
                     if entity_type == "Technique" and not (head_ok or titled or specific):
                         continue
                     key = unseen_key(entity_type, long_text)
@@ -183,23 +187,30 @@ class Mentions:
 
     def _variants(self, entities: list[Entity], names: set[str], texts: dict[str, str]) -> None:
         """Tokens that extend a proposed name ("QLoRAM" beside "LoRAM") are names of their own."""
-        taken = {(f, s) for e in entities for f, s, _ in e.mentions}
+        taken = {(f, s): (e, (f, s, end)) for e in entities for f, s, end in e.mentions}
         for name in names:
-            if len(name) < 4 or not is_name_token(name):
-                continue
+            shaped = is_name_token(name)
+            if len(name) < 4 or not (shaped or (name[:1].isupper() and name[1:].isalpha())):
+                continue  # a plain capitalised name ("Medusa") only grows numbered variants ("Medusa-2")
             found: dict[str, Entity] = {}
             for fld, text in texts.items():
-                if name not in text:
+                if name not in text or not (shaped or name + "-" in text):
                     continue
                 for m in tokens(text[:MAX_CHARS]):
                     word = m.group()
                     extra = word.replace(name, "", 1)
                     numbered = word.startswith(name) and _NUMBERED.fullmatch(extra) is not None  # "Medusa-2"
                     if name not in word or not 1 <= len(extra) <= 4 or not (extra.isalpha() or numbered) or \
-                            word == name + "s":
+                            word == name + "s" or not (shaped or numbered):
                         continue
-                    if not (word.startswith(name) or word.endswith(name)) or (fld, m.start()) in taken:
+                    if not (word.startswith(name) or word.endswith(name)):
                         continue
+                    owner, mention = taken.get((fld, m.start()), (None, None))
+                    if owner is not None and mention is not None:
+                        if not (numbered and owner.proposed and mention[2] < m.end()):
+                            continue
+                        owner.mentions.remove(mention)  # "Medusa" matched inside "Medusa-2": the variant's
+                        del taken[(fld, m.start())]
                     key = unseen_key("Technique", word)
                     entity = found.setdefault(key, Entity(key, "Technique", None))
                     entity.mentions.append((fld, m.start(), m.end()))
@@ -220,9 +231,11 @@ class Mentions:
                     named[fld.name].append((m.start(), word))
         for fld in fields:
             taken = SpanIndex.of([(c.start, c.end) for c in fld.cands])
-            found = camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
+            found = [(s, e) for s, e in camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
+                     if fld.text[s:e].rstrip("s") not in fld.measures]
             found += [(s, s + len(word)) for s, word in named[fld.name] if counts[word] >= 2
-                      and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)]
+                      and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
+                      and word.rstrip("s") not in fld.measures]
             for s, e in found:
                 if any(not (s <= ts and te <= e and (s, e) != (ts, te)) for ts, te in taken.overlapping(s, e)):
                     continue

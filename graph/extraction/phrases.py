@@ -31,6 +31,8 @@ _LIST_LEAD = re.compile(r"(?:(?:two|three|four|several|multiple|a\s+set\s+of|a\s
                         r"effective|complementary|main|core)\s+){0,3}(?:techniques|methods|strategies|components|"
                         r"mechanisms|optimizations|ideas|designs|innovations)\s*(?::|,?\s*(?:namely|including|i\.e\.,?))"
                         r"\s*")
+_ADVERB = re.compile(r"[a-z]{3,}ly")
+"""'the proposed banded attention effectively enables ...': an adverb after the head ends the phrase."""
 _CLASS_NOUNS = {"mechanism", "algorithm", "scheduler", "optimizer", "kernel", "operator", "operators", "estimator",
                 "solver", "protocol", "extension", "stack", "plug-in", "techniques", "representation"}
 """Heads that name a kind of component: a phrase is a technique only when a method word precedes them."""
@@ -49,6 +51,7 @@ class Phrases:
         verbs = r"propose|introduce|present|design|develop|devise|adopt|employ|build|create|contribute"
         self.ours = re.compile(rf"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study))\s+(?:\w+ly\s+|also\s+|further\s+|"
                                rf"then\s+|first\s+|additionally\s+)?(?:{verbs})s?\s+(?:(?:a|an|the|our)\s+)?|\b(?:a|an|our)\s+(?:novel|new)\s+|"
+                               r"\b(?:[Tt]he|[Oo]ur)\s+proposed\s+|"
                                r"\bby\s+(?:introducing|proposing|designing|developing|devising)\s+(?:(?:a|an)\s+)?")
         self.strong = re.compile(rf"(?<![\w-])(?:{alternation(sorted(lexicon.strong_heads))})(?![\w-])")
         self.self_ref = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study))\b")
@@ -94,7 +97,7 @@ class Phrases:
                 if cand is not None:
                     out.append(cand)
                     taken.add(start, end)
-                    if ours and not cand.attrs.get("inner"):
+                    if ours:
                         own.add(cand.key)
                 joined = _JOIN.match(text, end, limit)
                 if not joined:
@@ -191,8 +194,9 @@ class Phrases:
                 lows[-1] in self.generic_heads and len(lows) > 1 and lows[-2] in self.heads)) else None
             stops = [i for i, low in enumerate(lows) if low in self.lex.stop_words or low in self.fillers]
             first = stops[-1] + 1 if stops else 0
-            if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would"}:
-                first += 1  # "to predict contextual sparsity": the verb is not part of the method
+            if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would",
+                                             "that", "which", "who"}:
+                first += 1  # "to predict contextual sparsity", "features that dominate attention": a verb
         else:
             first = 0
             while first < len(lows) and lows[first] in self.fillers:
@@ -209,7 +213,8 @@ class Phrases:
             return None
         if best - first < 1:
             return None
-        if not anchored_end and best + 1 < len(lows) and lows[best + 1] not in self.lex.stop_words:
+        if not anchored_end and best + 1 < len(lows) and lows[best + 1] not in self.lex.stop_words and \
+                not _ADVERB.fullmatch(lows[best + 1]):
             return None  # "a single diffusion sampling step": the phrase goes on past its head
         if lows[best] in self.generic_heads and best - first < 2:
             return None

@@ -39,6 +39,7 @@ _LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,
 _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
                       r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
                       r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
                     "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
@@ -119,7 +120,8 @@ class Proposals:
             triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
             if subject:
                 triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
-                             if clean(m.group(1)) in names]
+                             if clean(m.group(1)) in names or (m.group(1) in {"It", "it"} and self._named_before(
+                                 text, names, sentence.start))]
             for m in triggers:
                 seen_trigger = True
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.9, title=title))
@@ -134,7 +136,7 @@ class Proposals:
                     found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.85, limit=2))
             if seen_trigger or (found and found[-1].start >= sentence.start) or (subject is not None and \
                     any(n in text[sentence.start:sentence.end] for n in names)):
-                found.extend(self._enumeration(text, sentence))
+                found.extend(self._enumeration(text, sentence, seen_trigger))
         return found
 
     def _object(self, text: str, start: int, end: int, acronyms: dict[int, int], score: float,
@@ -167,6 +169,9 @@ class Proposals:
                     return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
                 continue
             if word in {".", ";", ")", '"', ":"}:
+                if not after_name:
+                    nps = self._operations(text, phrase_start, w.start())
+                    out += [Proposal("abstract", a, b, score - 0.2, False) for a, b in nps]
                 break
             if low == "including" and not out:
                 items = self._list(text, w.end(), end)
@@ -186,8 +191,8 @@ class Proposals:
                 continue
             if low in _STOP:
                 np = self._titled_np(text, phrase_start, w.start(), title)
-                if np:
-                    out.append(Proposal("abstract", np[0], np[1], score - 0.2, False))
+                nps = [np] if np else self._operations(text, phrase_start, w.start())
+                out += [Proposal("abstract", a, b, score - 0.2, False) for a, b in nps]
                 break
             if phrase_start is None:
                 phrase_start = w.start()
@@ -227,6 +232,33 @@ class Proposals:
             return None
         return start, start + len(phrase)
 
+    @staticmethod
+    def _named_before(text: str, names: tuple[str, ...], start: int) -> bool:
+        """The sentence before `start` names the paper's own system: a following "it introduces" speaks of it."""
+        before = text[max(0, start - 400):start].rstrip()
+        previous = re.split(r"[.!?]\s+", before)[-1]
+        return any(len(n) >= 3 and n in previous for n in names)
+
+    def _operations(self, text: str, start: int | None, end: int) -> list[tuple[int, int]]:
+        """Lower-case operation phrases right after the verb ("we introduce progressive quantization that ...",
+        "it introduces segmented neuron caching and block-wise prefetching, which ..."): every coordinated
+        part must be 2-4 plain words ending in an operation head (quantization, caching, pipelining, ...)."""
+        if start is None:
+            return []
+        phrase = text[start:end].rstrip(" ,")
+        out: list[tuple[int, int]] = []
+        pos = start
+        for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", phrase):
+            words = part.split()
+            if not 2 <= len(words) <= 4 or words[-1].lower() not in self.lex.strong_heads:
+                return []
+            if any(not _PLAIN.fullmatch(w) or w in _STOP or w in _FILLER or w in self.verbs for w in words):
+                return []
+            a = text.index(part, pos)
+            out.append((a, a + len(part)))
+            pos = a + len(part)
+        return out
+
     def _list(self, text: str, start: int, end: int, named_only: bool = False) -> list[tuple[int, int]]:
         """Items of "including X, Y, and Z" / ": X, Y and Z" that look like names or method phrases."""
         if re.match(r"\s*\((?:i|1|a)\)", text[start:end]):
@@ -246,7 +278,9 @@ class Proposals:
             items.append((offset, offset + len(phrase)))
         return items
 
-    def _enumeration(self, text: str, sentence: Sentence) -> list[Proposal]:
+    def _enumeration(self, text: str, sentence: Sentence, contributions: bool = False) -> list[Proposal]:
+        """Items "(a) X, (b) Y" of a sentence; after "we propose"/"FooNet introduces" (`contributions`) a plain
+        operation phrase ("(b) double quantization to ...") counts too."""
         out = []
         for m in _ENUM.finditer(text, sentence.start, sentence.end):
             phrase = m.group(1).strip()
@@ -266,7 +300,9 @@ class Proposals:
                                              self.lex.method_heads and not named):
                 continue
             titled = sum(w[:1].isupper() for w in words) >= len(words) - 1
-            if titled or named or any("-" in w for w in words) or words[-1].lower() in {"strategy", "mechanism"}:
+            plain = contributions and len(words) <= 4 and head in self.lex.strong_heads and \
+                all(_PLAIN.fullmatch(w) and w not in _STOP for w in words)
+            if plain or titled or named or any("-" in w for w in words) or head in {"strategy", "mechanism"}:
                 out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
         return out
 

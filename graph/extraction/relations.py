@@ -34,6 +34,9 @@ _NEGATION = re.compile(r"\b(?:without|w/o|instead\s+of|rather\s+than|no\s+need\s
                        r"enabl|improv|reduc)\w*\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$")
 _TASKS = re.compile(r"\b(?:tasks?|applications?|workloads?|scenarios?|use\s+cases)\s*,?\s*(?:such\s+as|including|like|"
                     r"e\.g\.,?|namely|:)\s+(?:(?!\b(?:using|via|through|by|with|based)\b)[^.;()])*$")
+_HOSTED = re.compile(r"\b(?:open[\s-]sourced?|released?|available|hosted|published|uploaded|shared|accessible)\b"
+                     r"[^.;]{0,60}?\b(?:on|at|via|through|from)\s+(?:the\s+)?$", re.I)
+"""Before a platform that only hosts the paper's code or weights ("available on GitHub", "released on ...")."""
 _RUN_CUE = re.compile(r"\b(?:on|using|with|across|over|in|onto|via|equipped|deployed|ran|run|runs|trained|train)\s+"
                       r"(?:\S+\s+){0,4}$", re.I)
 _EVAL_CUE = re.compile(r"\b(?:on|evaluat\w*|benchmark\w*|experiments?|results?|tested|datasets?|trained|train|"
@@ -70,6 +73,10 @@ class PaperRelations:
             elif not entity.proposed and not entity.weak and entity.key not in only_compared:
                 if hints and self._negated(entity, texts):
                     entity.weak = entity.type == "Technique"  # a generic technique the paper does without: dropped
+                    continue
+                if entity.type == "Software" and all(f == "abstract" and _HOSTED.search(texts[f], max(0, s - 90), s)
+                                                     for f, s, _ in entity.mentions):
+                    entity.weak = True  # "weights released on Hugging Face": where the artifacts live, not a tool
                     continue
                 out.append(self._rel("uses", entity, texts, spans, 0.6 if entity.concept else 0.5))
         return out
