@@ -179,7 +179,8 @@ class RelatedTechniques:
             self._version = version
         taxonomy = Taxonomy(graph, vocabulary)
         candidates = [c for c in techniques(graph) if c != target]
-        extension = [target] if target in graph.g else [c for c in candidates if target in taxonomy.ancestors(c)]
+        # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.
+        extension = ([target] if target in graph.g else []) + [c for c in candidates if target in taxonomy.ancestors(c)]
         target_roles: dict[str, float] = {}
         for node in extension:
             for paper, weight in roles(graph, node).items():

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from paperkg.errors import NotFound
 from paperkg.kb import KnowledgeBase
 from paperkg.records import PaperInput
+from paperkg.settings import Settings
 
 FRESH = PaperInput(
     "FooQuant: Accurate Post-Training Quantization for Large Language Models",
@@ -62,3 +63,19 @@ def test_http_related_404_and_k(client: TestClient) -> None:
     missing = client.get("/techniques/no-such-technique-xyz/related")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
     assert client.get("/techniques/quantization/related", params={"k": 0}).status_code == 422
+
+
+def test_a_broad_technique_speaks_for_the_papers_of_its_narrower_ones(settings: Settings) -> None:
+    """One paper names "quantization" beside an attention method; three do post-training quantization with GPTQ.
+    Related to quantization are the PTQ side first, not the one paper's attention method."""
+    papers = [PaperInput("BarAttention: Sparse Attention for Long Contexts",
+                         "We propose BarAttention, a sparse attention method. BarAttention is compatible with "
+                         "quantization and runs LLaMA-7B on an NVIDIA A100 GPU.")]
+    papers += [PaperInput(f"Study {i} of Weight Quantization",
+                          f"We study post-training quantization of OPT-{n}B with GPTQ on an NVIDIA A100 GPU.")
+               for i, n in enumerate((13, 30, 66))]
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(papers)
+        names = [r.name for r in kb.related("quantization", 5)]
+    quantizing = [i for i, name in enumerate(names) if name == "GPTQ" or "quantization" in name]
+    assert len(quantizing) >= 2 and max(quantizing) < names.index("BarAttention"), names
