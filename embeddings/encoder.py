@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from embeddings.batching import MicroBatcher
 from paperkg.errors import PaperkgError, UnsafeModel
 from paperkg.lru import LRUCache
 
@@ -170,6 +171,7 @@ class SentenceTransformerEncoder:
         self.max_tokens: int = int(self.model.max_seq_length or 512)
         self._backend = _span_tokenizer(self.model.tokenizer)
         self._cache = QueryCache(cache_size)
+        self._batcher = MicroBatcher(self._encode_batch)  # concurrent queries share a forward pass
 
     def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
         """Texts sorted by length so batches carry little padding, encoded in chunks that report progress."""
@@ -196,9 +198,12 @@ class SentenceTransformerEncoder:
     def _encode_one(self, text: str) -> np.ndarray:
         if len(self._backend.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2:
             return self._encode_long(text)
-        vector = self.model.encode([text], batch_size=1, convert_to_numpy=True, normalize_embeddings=True,
-                                   show_progress_bar=False)
-        return np.asarray(vector[0], dtype=np.float32)
+        return self._batcher.encode(text)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, normalize_embeddings=True,
+                                    show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
     def _encode_long(self, text: str) -> np.ndarray:
         """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""

@@ -283,3 +283,52 @@ def test_real_model_embeds_and_matches_a_paraphrase() -> None:
     spans = encoder.token_spans(text)
     assert len(spans) > 256 and spans[0][0] == 0 and spans[-1][1] == len(text.rstrip())
     assert all(text[a:b].strip() == text[a:b] and b > a for a, b in spans)
+
+
+def test_micro_batcher_shares_model_calls_between_concurrent_queries() -> None:
+    import threading
+    import time
+
+    from embeddings.batching import MicroBatcher
+
+    calls: list[list[str]] = []
+    release = threading.Event()
+
+    def encode_many(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        release.wait(5)  # the first call holds the worker while the others queue up
+        return np.array([[float(len(t)), float(sum(map(ord, t)))] for t in texts], dtype=np.float32)
+
+    batcher = MicroBatcher(encode_many, max_batch=4)
+    texts = [f"query {i}" * (i + 1) for i in range(9)]
+    results: dict[str, np.ndarray] = {}
+    threads = [threading.Thread(target=lambda t=t: results.__setitem__(t, batcher.encode(t))) for t in texts]
+    threads[0].start()
+    while not calls:
+        time.sleep(0.001)
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.2)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert all(results[t][0] == len(t) and results[t][1] == sum(map(ord, t)) for t in texts)  # each its own vector
+    assert sorted(len(c) for c in calls) == [1, 4, 4]  # 1 alone, then the 8 waiting ones in batches of at most 4
+    batcher.close()
+
+
+def test_micro_batcher_reports_errors_to_the_callers_and_keeps_working() -> None:
+    from embeddings.batching import MicroBatcher
+
+    def encode_many(texts: list[str]) -> np.ndarray:
+        if "bad" in texts:
+            raise RuntimeError("model failed")
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    batcher = MicroBatcher(encode_many)
+    with pytest.raises(RuntimeError, match="model failed"):
+        batcher.encode("bad")
+    assert batcher.encode("good").tolist() == [1.0, 1.0]
+    batcher.close()
+    assert batcher.encode("after close").tolist() == [1.0, 1.0]  # a new worker starts on demand
+    batcher.close()
