@@ -212,3 +212,13 @@ def test_cors_off_by_default_and_configurable(kb: KnowledgeBase) -> None:
         assert preflight.headers["access-control-allow-origin"] == "https://tool.example"
         other = client.get("/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_fast_json_routes_match_fastapis_own_encoding(client: TestClient, kb: KnowledgeBase) -> None:
+    """/search and /papers/{id} bypass FastAPI's re-validation; their bodies must be what it would have sent."""
+    from fastapi.encoders import jsonable_encoder
+
+    body = client.get("/search", params={"q": "KV cache compression", "k": 3}).json()
+    assert body == jsonable_encoder(kb.search("KV cache compression", 3))
+    paper_id = body["results"][0]["id"]
+    assert client.get(f"/papers/{paper_id}").json() == jsonable_encoder(kb.get_paper(paper_id))

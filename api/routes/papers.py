@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api import schemas
 from api.deps import KB, Writer
+from api.responses import typed_json
 from paperkg.records import PaperInput
-from paperkg.results import IngestReport, PaperDetail, ScoredPaper
+from paperkg.results import IngestReport, ScoredPaper
 
 router = APIRouter(prefix="/papers", tags=["papers"])
 PaperId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -41,8 +42,8 @@ def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.Paper
 
 
 @router.get("/{paper_id}", response_model=schemas.PaperDetail, summary="A paper with its entities and relations")
-def get_paper(kb: KB, paper_id: PaperId) -> PaperDetail:
-    return kb.get_paper(paper_id)
+def get_paper(kb: KB, paper_id: PaperId) -> Response:
+    return typed_json(kb.get_paper(paper_id))
 
 
 @router.delete("/{paper_id}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")
