@@ -46,6 +46,10 @@ class Encoder(Protocol):
         """Character spans of the model tokens of `text` (special tokens excluded)."""
         ...
 
+    def close(self) -> None:
+        """Release background resources (the query-batching thread); the encoder stays usable."""
+        ...
+
 
 class QueryCache(LRUCache[str, np.ndarray]):
     """A thread-safe LRU of query vectors (read-only float32); size 0 disables it."""
@@ -200,6 +204,9 @@ class SentenceTransformerEncoder:
             return self._encode_long(text)
         return self._batcher.encode(text)
 
+    def close(self) -> None:
+        self._batcher.close()
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, normalize_embeddings=True,
                                     show_progress_bar=False)
@@ -274,6 +281,9 @@ class HashingEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._cache.get_or_compute(text, self._vector)
+
+    def close(self) -> None:
+        pass
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in _WORD.finditer(text)]

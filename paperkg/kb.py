@@ -113,6 +113,8 @@ class KnowledgeBase:
     def close(self) -> None:
         self.derived.close()
         self.store.close()
+        if self._encoder is not None:
+            self._encoder.close()
         if self._writer_lock:
             self._writer_lock.release()
             self._writer_lock = None
