@@ -812,3 +812,18 @@ def test_a_title_word_inside_a_longer_abstract_name_is_not_its_own_technique() -
                           "banded pruning that removes coupled structures.")
     names = {e.name for e in x.entities if e.type == "Technique"}
     assert "banded pruning" in names and "Pruning" not in names and "pruning" not in names
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a multiplication sign that ends the sentence
+    ("Compared with BarServe, FooNet improves throughput by 2.5×.", {"BarServe": 2.5}),
+    ("FooNet outperforms the state-of-the-art system BarServe by 2.5$\\times$.", {"BarServe": 2.5}),
+    # each baseline with its own factor in parentheses
+    ("FooNet outperforms BarServe (2.5×) and HyperLoom (3.1× faster).", {"BarServe": 2.5, "HyperLoom": 3.1}),
+    # "a factor of"
+    ("FooNet outperforms BarServe by a factor of 2.5.", {"BarServe": 2.5}),
+    # but not a dimension or a decimal after the sign
+    ("FooNet runs 2×.5 kernels faster than BarServe.", {"BarServe": None}),
+])
+def test_factor_shapes_of_arxiv_abstracts(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected

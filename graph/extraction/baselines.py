@@ -19,6 +19,8 @@ _SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
+_PAREN_AMOUNT = re.compile(r"\s*\(\s*(?:by\s+)?(?:up\s+to\s+|about\s+|~|\+)?[\d.,]+\s*(?:\\?%|x|×|times)?[^()]{0,40}\)")
+"""A baseline's own factor in parentheses: "outperforms A (2.5x) and B (3.1x faster)"."""
 _BY_AMOUNT = re.compile(r"\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
                         r"(?:\s+(?:on\s+average|in\s+\w+))?")
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
@@ -149,7 +151,7 @@ class Baselines:
             head_word = _DEVICE_HEAD.match(text, i_end, end)
             if head_word:
                 i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
-            by = _BY_AMOUNT.match(text, i_end, end)
+            by = _BY_AMOUNT.match(text, i_end, end) or _PAREN_AMOUNT.match(text, i_end, end)
             if by:
                 i_end = by.end()
             described = _DESCRIBED.match(text, i_end, end) if not generic else None

@@ -14,10 +14,14 @@ from itertools import pairwise
 from graph.extraction.text import NUMBER, Sentence
 
 _NUM = rf"(?:{NUMBER})"
-TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?![\d.])|\s*(?:x|X|times|-fold|fold)(?![A-Za-z0-9]))"
-"""A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster"), "times", LaTeX, "-fold"."""
+TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\s*(?:x|X|times|-fold|fold)(?![A-Za-z0-9]))"
+"""A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster", or ending the sentence, "by 2.5×."),
+"times", LaTeX, "-fold"; not "2×3" or "2×.5"."""
 FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |nearly |almost |roughly )?"
                     rf"({_NUM}){TIMES}?(?:\s*(?:-|–|~|to)\s*({_NUM}))?{TIMES}(?!\s*\d)")
+FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|~\s*)?({_NUM})"
+                       rf"(?![\d.,]*\s*\\?%)")
+"""'by a factor of 2.5'."""
 PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
@@ -51,6 +55,10 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if value <= 1.0 or value > 100_000:
             continue
         found.append((m.start(), value))
+    for m in FACTOR_OF.finditer(text, s, e):
+        value = float(m.group(1).replace(",", ""))
+        if 1.0 < value <= 100_000:
+            found.append((m.start(1), value))
     speedy = _SPEEDY.search(text, s, e) is not None
     for m in PERCENT.finditer(text, s, e):
         if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)) or \
