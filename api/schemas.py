@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # Responses that are the knowledge base's own results are its dataclasses, used as they are (one definition).
+from paperkg.ids import PAPER_ID_PATTERN
 from paperkg.results import (
     EntityDetail,
     EntityMatchView,
@@ -32,7 +33,7 @@ class PaperIn(Schema):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=2_000, examples=["PowerInfer: Fast LLM Serving with a Consumer GPU"])
     abstract: str = Field(min_length=1, examples=["This paper introduces PowerInfer, ..."])
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+    id: str | None = Field(default=None, pattern=PAPER_ID_PATTERN)
     year: int | None = Field(default=None, ge=1000, le=3000)
     url: str | None = Field(default=None, max_length=2_000)
     authors: list[str] = Field(default_factory=list, max_length=1_000)

@@ -7,7 +7,9 @@ import re
 import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_PAPER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+PAPER_ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._:/-]{0,126}[A-Za-z0-9._:-])?$"
+"""A caller's own paper id: letters, digits and . _ : - / (DOIs, arXiv ids), not ending in a slash."""
+_PAPER_ID = re.compile(PAPER_ID_PATTERN)
 
 
 def normalise_title(title: str) -> str:

@@ -116,15 +116,22 @@ def paper_from_mapping(obj: object, where: str) -> PaperInput:
     if not isinstance(abstract, str):
         raise InvalidInput(f"{where}: 'abstract' must be a string (title {title[:60]!r})")
     pid, year, url, authors = obj.get("id"), obj.get("year"), obj.get("url"), obj.get("authors") or []
+    # Metadata comes in the shapes other tools write: numeric ids, "2021" years, [{"name": ...}] authors.
+    if isinstance(pid, int) and not isinstance(pid, bool):
+        pid = str(pid)
     if pid is not None and not isinstance(pid, str):
-        raise InvalidInput(f"{where}: 'id' must be a string")
+        raise InvalidInput(f"{where}: 'id' must be a string or an integer")
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
         raise InvalidInput(f"{where}: 'year' must be an integer")
     if url is not None and not isinstance(url, str):
         raise InvalidInput(f"{where}: 'url' must be a string")
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        raise InvalidInput(f"{where}: 'authors' must be a list of strings")
-    return PaperInput(title, abstract, pid, year, url, tuple(authors), where)
+    found = [a.get("name") if isinstance(a, dict) else a for a in authors] if isinstance(authors, list) else [None]
+    names = [a for a in found if isinstance(a, str)]
+    if len(names) != len(found):
+        raise InvalidInput(f"{where}: 'authors' must be a list of names (strings or {{\"name\": ...}} objects)")
+    return PaperInput(title, abstract, pid, year, url, tuple(names), where)
 
 
 def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput:
@@ -144,7 +151,7 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
         if found:
             raise InvalidInput(f"{where}: control character U+{ord(found.group()):04X} in the {name}")
     if paper.id is not None and not valid_paper_id(paper.id):
-        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : -")
+        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /")
     if paper.year is not None and not 1000 <= paper.year <= 3000:
         raise InvalidInput(f"{where}: year {paper.year} out of range")
     return replace(paper, title=title, abstract=abstract)

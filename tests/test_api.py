@@ -222,3 +222,19 @@ def test_fast_json_routes_match_fastapis_own_encoding(client: TestClient, kb: Kn
     assert body == jsonable_encoder(kb.search("KV cache compression", 3))
     paper_id = body["results"][0]["id"]
     assert client.get(f"/papers/{paper_id}").json() == jsonable_encoder(kb.get_paper(paper_id))
+
+
+def test_a_doi_as_paper_id_works_in_every_paper_route(client: TestClient) -> None:
+    doi = "10.1145/3292500.3330701"
+    paper = {"id": doi, "title": "FooCache: Caching for LLM Serving",
+             "abstract": "We propose FooCache, a KV cache compression method for LLM serving on NVIDIA A100 GPUs."}
+    assert client.post("/papers", json=paper).json()["papers"][0]["id"] == doi
+    assert client.get(f"/papers/{doi}").json()["title"] == paper["title"]
+    similar = client.get(f"/papers/{doi}/similar", params={"k": 3}).json()["results"]
+    assert len(similar) == 3 and doi not in {s["id"] for s in similar}
+    ask = client.get("/sparql", params={"query": f"ASK {{ <https://w3id.org/paperkg/paper/{doi}> ?p ?o }}"},
+                     headers={"accept": "application/sparql-results+json"})
+    assert ask.json()["boolean"] is True
+    assert client.delete(f"/papers/{doi}").json()["deleted"] is True
+    _problem(client.get(f"/papers/{doi}"), 404)
+    _problem(client.get(f"/papers/{doi}/similar"), 404)

@@ -71,9 +71,26 @@ def test_jsonl_reading_and_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"bad.jsonl:2: not JSON"):
         read_papers(bad)
     typed = tmp_path / "typed.jsonl"
-    typed.write_text(json.dumps({"title": "T", "abstract": "A.", "year": "2024"}) + "\n", encoding="utf-8")
+    typed.write_text(json.dumps({"title": "T", "abstract": "A.", "year": "next year"}) + "\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"typed.jsonl:1: 'year' must be an integer"):
         read_papers(typed)
+    typed.write_text(json.dumps({"title": "T", "abstract": "A.", "authors": [{"id": 7}]}) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"typed.jsonl:1: 'authors' must be a list of names"):
+        read_papers(typed)
+
+
+def test_jsonl_metadata_in_the_shapes_other_tools_write(tmp_path: Path) -> None:
+    """Numeric ids, years as strings, authors as objects, DOIs as ids, unknown fields: all taken as meant."""
+    rows = [{"title": "T1", "abstract": "A.", "id": 204838, "year": "2021", "venue": "KDD",
+             "authors": [{"authorId": "1", "name": "Ada Lovelace"}, "Alan Turing"]},
+            {"title": "T2", "abstract": "B.", "id": "10.1145/3292500.3330701"}]
+    source = tmp_path / "other.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    first, second = (validate(p, 2_000, 100_000) for p in read_papers(source))
+    assert (first.id, first.year, first.authors) == ("204838", 2021, ("Ada Lovelace", "Alan Turing"))
+    assert second.id == "10.1145/3292500.3330701"
+    with pytest.raises(InvalidInput, match="must be 1-128 letters"):
+        validate(PaperInput("T", "A.", "ends/with/slash/"), 2_000, 100_000)
 
 
 @pytest.mark.parametrize(("content", "message"), [

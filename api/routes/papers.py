@@ -41,16 +41,18 @@ def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.Paper
     return kb.add_papers(papers)
 
 
-@router.get("/{paper_id}", response_model=schemas.PaperDetail, summary="A paper with its entities and relations")
-def get_paper(kb: KB, paper_id: PaperId) -> Response:
-    return typed_json(kb.get_paper(paper_id))
-
-
-@router.delete("/{paper_id}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")
+@router.delete("/{paper_id:path}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")
 def delete_paper(kb: KB, paper_id: PaperId) -> dict[str, object]:
     return {"id": paper_id, "deleted": True, "version": kb.remove_paper(paper_id)}
 
 
-@router.get("/{paper_id}/similar", response_model=schemas.SimilarResults, summary="Papers most similar to this one")
+# Ids may hold slashes (DOIs), so they are path parameters, and ".../similar" is matched before a plain id.
+@router.get("/{paper_id:path}/similar", response_model=schemas.SimilarResults,
+            summary="Papers most similar to this one")
 def similar(kb: KB, paper_id: PaperId, k: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, list[ScoredPaper]]:
     return {"results": kb.similar(paper_id, k)}
+
+
+@router.get("/{paper_id:path}", response_model=schemas.PaperDetail, summary="A paper with its entities and relations")
+def get_paper(kb: KB, paper_id: PaperId) -> Response:
+    return typed_json(kb.get_paper(paper_id))
