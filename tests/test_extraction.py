@@ -827,3 +827,8 @@ def test_a_title_word_inside_a_longer_abstract_name_is_not_its_own_technique() -
 ])
 def test_factor_shapes_of_arxiv_abstracts(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
+
+
+def test_a_resolution_in_a_dataset_name_with_a_multiplication_sign() -> None:
+    x = EXTRACTOR.extract("T", "We propose FooNet. On ImageNet 256×256 and MS-COCO, FooNet improves FID.")
+    assert keys(x, "Dataset") >= {"dataset/imagenet-256"}, keys(x, "Dataset")

@@ -57,7 +57,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    version = "2.3.1"
+    version = "2.3.2"
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary

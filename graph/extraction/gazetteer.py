@@ -17,6 +17,7 @@ from graph.vocabulary import Vocabulary
 _END = "\x00"
 _CAPWORD = re.compile(r"^[A-Z][a-z]+$")
 _UPPER = re.compile(r"^[A-Z]+s?$")
+_DIMENSION = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Gazetteer:
                 if alias.strip().lower() in skip:
                     continue
                 self.add(alias, concept.id)
+                if _DIMENSION.search(alias):  # "ImageNet 256x256" is also written "256×256" (no x in the key)
+                    self.add(_DIMENSION.sub("×", alias), concept.id)
 
     def add(self, alias: str, concept_id: str) -> None:
         key = alnum_key(alias)
