@@ -106,7 +106,7 @@ class WriterLock:
             os.close(fd)
             raise DataDirLocked(
                 f"data directory {self.path.parent} is in use by another paperkg writer (pid {owner}); "
-                "stop it or use a different --data directory"
+                "if it is `paperkg serve`, POST /papers to it; else stop it or use another --data directory"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
