@@ -33,6 +33,8 @@ from bench._server import running_server
 QUERIES = ["shrink the key-value cache of long-context LLM inference", "4-bit weight quantization",
            "speculative decoding draft model", "training on TPU pods", "LoRA fine-tuning memory",
            "FPGA accelerator for transformers", "mixture of experts routing", "diffusion model sampling speed"]
+UNSEEN_PER_RUN = 20_000
+"""Distinct queries per unseen-search measurement: more than the server answers in one, so none repeats."""
 SPARQL = ("PREFIX pkg: <https://w3id.org/paperkg/ontology#> SELECT ?hw (COUNT(DISTINCT ?p) AS ?n) "
           "WHERE { ?p pkg:runsOn ?hw } GROUP BY ?hw ORDER BY DESC(?n) LIMIT 10")
 
@@ -68,14 +70,24 @@ async def measure(url: str, requests: list[tuple[str, dict[str, str]]], clients:
 
 def measure_wrk(url: str, requests: list[tuple[str, dict[str, str]]], clients: int,
                 seconds: float) -> dict[str, float]:
-    """The same measurement with wrk: a Lua script cycles through the request paths."""
+    """The same measurement with wrk: a Lua script cycles through the request paths, each wrk thread through its
+    own share of them (so a list of distinct requests stays distinct)."""
     paths = [path + ("?" + urllib.parse.urlencode(params) if params else "") for path, params in requests]
-    script = "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\nlocal i = 0\n" \
-             "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    threads = min(2, clients)
+    script = "\n".join([
+        "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}",
+        "local counter = 0",
+        "function setup(thread) thread:set('share', counter); counter = counter + 1 end",
+        "local i = nil",
+        "request = function()",
+        f"  if i == nil then i = (share or 0) * math.floor(#paths / {threads}) end",
+        "  i = i % #paths + 1",
+        "  return wrk.format('GET', paths[i])",
+        "end", ""])
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        out = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency",
+        out = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency",
                               "-s", handle.name, url], capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(handle.name)
@@ -98,14 +110,18 @@ async def run(url: str, seconds: float, generator: str) -> None:
     scenarios: dict[str, list[tuple[str, dict[str, str]]]] = {
         "/health (floor)": [("/health", {})],
         "/search": [("/search", {"q": q, "k": "10"}) for q in QUERIES],
-        "/search (unseen)": [("/search", {"q": f"{QUERIES[n % len(QUERIES)]} {n}", "k": "10"}) for n in range(3000)],
+        "/search (unseen)": [],  # filled per run below: never a query seen before
         "/papers/{id}": [(f"/papers/{i}", {}) for i in ids],
         "/sparql": [("/sparql", {"query": SPARQL})],
     }
     print(f"load generator: {generator}")
     print(f"{'endpoint':18s} {'clients':>7s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s}")
+    run_token = os.urandom(4).hex()
     for name, requests in scenarios.items():
         for clients in (1, 10, 50):
+            if name == "/search (unseen)":
+                requests = [("/search", {"q": f"{QUERIES[n % len(QUERIES)]} {run_token}-{clients}-{n}", "k": "10"})
+                            for n in range(UNSEEN_PER_RUN)]
             r = measure_wrk(url, requests, clients, seconds) if generator == "wrk" else \
                 await measure(url, requests, clients, seconds)
             print(f"{name:18s} {clients:7d} {r['rps']:8.1f} {r['p50']:8.1f} {r['p99']:8.1f} {int(r['errors']):6d}")

@@ -31,10 +31,14 @@ class MicroBatcher:
 
     def encode(self, text: str) -> np.ndarray:
         """The vector of `text`, computed in a batch with whatever other texts are waiting."""
+        return self.submit(text).result()
+
+    def submit(self, text: str) -> Future[np.ndarray]:
+        """The future vector of `text`: callers may wait without holding a thread (asyncio.wrap_future)."""
         future: Future[np.ndarray] = Future()
         self._ensure_worker()
         self._queue.put((text, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         """Stop the worker after the texts already submitted."""

@@ -9,6 +9,7 @@ import pickletools
 import re
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,6 +45,11 @@ class Encoder(Protocol):
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the model tokens of `text` (special tokens excluded)."""
+        ...
+
+    def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
+        """The query's vector as a future that lands in the query cache, when it is worth batching with concurrent
+        queries; None when `encode_query` would answer at once or compute it better inline."""
         ...
 
     def close(self) -> None:
@@ -199,10 +205,19 @@ class SentenceTransformerEncoder:
     def encode_query(self, text: str) -> np.ndarray:
         return self._cache.get_or_compute(text, self._encode_one)
 
+    def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
+        if self._cache.size == 0 or self._cache.get(text) is not None or self._is_long(text):
+            return None
+        future = self._batcher.submit(text)
+        # registered before any waiter's callback, so the vector is cached when they wake
+        future.add_done_callback(lambda done: done.exception() is None and self._cache.put(text, done.result()))
+        return future
+
+    def _is_long(self, text: str) -> bool:
+        return len(self._backend.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2
+
     def _encode_one(self, text: str) -> np.ndarray:
-        if len(self._backend.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2:
-            return self._encode_long(text)
-        return self._batcher.encode(text)
+        return self._encode_long(text) if self._is_long(text) else self._batcher.encode(text)
 
     def close(self) -> None:
         self._batcher.close()
@@ -281,6 +296,9 @@ class HashingEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._cache.get_or_compute(text, self._vector)
+
+    def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
+        return None  # hashing is cheaper than handing over
 
     def close(self) -> None:
         pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -329,6 +330,12 @@ class KnowledgeBase:
             raise InvalidParameter("k must be between 1 and 100")
         key = (self.store.version, query, k, tuple(sorted((f, v) for f, v in (filters or {}).items() if v)))
         return self._search_cache.get_or_compute(key, self._search)
+
+    def prefetch_query(self, query: str) -> Future[Any] | None:
+        """Start embedding `query` in a batch with concurrent ones; a caller that awaits the future before `search`
+        holds no thread meanwhile. None when there is nothing to wait for."""
+        query = query.strip()
+        return self.encoder.encode_query_later(query) if query else None
 
     def _search(self, key: tuple[int, str, int, tuple[tuple[str, str], ...]]) -> SearchResults:
         _, query, k, filters = key

@@ -20,11 +20,19 @@ class LRUCache(Generic[K, V]):
         self._lock = threading.Lock()
 
     def get_or_compute(self, key: K, compute: Callable[[K], V]) -> V:
+        found = self.get(key)
+        return found if found is not None else self.put(key, compute(key))
+
+    def get(self, key: K) -> V | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = self.prepare(compute(key))
+        return None
+
+    def put(self, key: K, value: V) -> V:
+        """Store `value` (prepared) and return it."""
+        value = self.prepare(value)
         if self.size > 0:
             with self._lock:
                 self._items[key] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -238,3 +239,34 @@ def test_a_doi_as_paper_id_works_in_every_paper_route(client: TestClient) -> Non
     assert client.delete(f"/papers/{doi}").json()["deleted"] is True
     _problem(client.get(f"/papers/{doi}"), 404)
     _problem(client.get(f"/papers/{doi}/similar"), 404)
+
+
+def test_search_awaits_a_batched_query_vector(client: TestClient, kb: KnowledgeBase,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an encoder that batches (the real model), /search waits for the vector without a worker thread and
+    then answers exactly as the knowledge base does."""
+    from concurrent.futures import Future
+
+    from fastapi.encoders import jsonable_encoder
+
+    from embeddings.batching import MicroBatcher
+
+    encoder = kb.encoder
+    batches: list[list[str]] = []
+
+    def encode_many(texts: list[str]) -> np.ndarray:
+        batches.append(list(texts))
+        return encoder.encode(texts, 8)
+
+    batcher = MicroBatcher(encode_many)
+
+    def later(text: str) -> Future[np.ndarray]:
+        future = batcher.submit(text)
+        future.add_done_callback(lambda done: encoder._cache.put(text, done.result()))  # type: ignore[attr-defined]
+        return future
+
+    monkeypatch.setattr(encoder, "encode_query_later", later)
+    body = client.get("/search", params={"q": " batched KV cache query ", "k": 3}).json()
+    assert batches == [["batched KV cache query"]]
+    assert body == jsonable_encoder(kb.search("batched KV cache query", 3))
+    batcher.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import schemas
 from api.deps import KB
@@ -12,12 +14,17 @@ from api.responses import typed_json
 
 router = APIRouter(tags=["search"])
 Name = Annotated[str | None, Query(max_length=200)]
+Text = Annotated[str, Query(min_length=1, max_length=20_000,
+                            description="free text; a whole abstract asks for papers like it")]
+Count = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/search", response_model=schemas.SearchResults, summary="Search papers by meaning and keywords")
-def search(kb: KB, q: Annotated[str, Query(min_length=1, max_length=20_000,
-                                                  description="free text; a whole abstract asks for papers like it")],
-           k: Annotated[int, Query(ge=1, le=100)] = 10, hardware: Name = None, technique: Name = None,
-           dataset: Name = None, model: Name = None) -> Response:
-    return typed_json(kb.search(q, k, {"hardware": hardware, "technique": technique, "dataset": dataset,
-                                       "model": model}))
+async def search(kb: KB, q: Text, k: Count = 10, hardware: Name = None, technique: Name = None, dataset: Name = None,
+                 model: Name = None) -> Response:
+    # Wait for the query vector without holding a worker thread, so concurrent queries share one forward pass.
+    pending = kb.prefetch_query(q)
+    if pending is not None:
+        await asyncio.wrap_future(pending)
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    return typed_json(await run_in_threadpool(kb.search, q, k, filters))
