@@ -69,3 +69,25 @@ def real_model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def stored_file(directory: Path, manifest: str, key: str) -> Path:
+    """The data file a component's manifest (`dense`, `keyword`) names under `key`."""
+    entries = json.loads((directory / f"{manifest}.manifest.json").read_text())
+    return directory / entries["files"][key]["name"]
+
+
+def damage(path: Path, how: str) -> None:
+    """Damage a stored file as a crash or a bad disk would: truncate, zero, flip one byte, or delete it."""
+    data = path.read_bytes()
+    if how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "zero":
+        path.write_bytes(b"")
+    elif how == "flip":
+        at = min(40, len(data) - 1)
+        path.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+    elif how == "delete":
+        path.unlink()
+    else:
+        raise ValueError(how)

@@ -13,6 +13,8 @@ import embeddings.dense as dense_module
 from embeddings import manifest_version
 from embeddings.dense import DenseIndex
 from paperkg.errors import CorruptData, StorageFull
+from tests.conftest import damage as damage_file
+from tests.conftest import stored_file
 
 DIM = 32
 
@@ -225,26 +227,12 @@ def test_save_clears_temporary_files_of_a_killed_writer(tmp_path: Path) -> None:
     assert not stale.exists() and other.exists()
 
 
-def _data_file(directory: Path, key: str) -> Path:
-    manifest = json.loads((directory / "dense.manifest.json").read_text())
-    return directory / manifest["files"][key]["name"]
-
-
 @pytest.mark.parametrize("key", ["index", "ids"])
 @pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete"])
 def test_damaged_files_raise_corrupt_data(tmp_path: Path, key: str, damage: str) -> None:
     index, _ = filled(20)
     index.save(tmp_path, 3)
-    path = _data_file(tmp_path, key)
-    data = path.read_bytes()
-    if damage == "truncate":
-        path.write_bytes(data[: len(data) // 2])
-    elif damage == "zero":
-        path.write_bytes(b"")
-    elif damage == "flip":
-        path.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
-    else:
-        path.unlink()
+    damage_file(stored_file(tmp_path, "dense", key), damage)
     with pytest.raises(CorruptData):
         DenseIndex.load(tmp_path)
 

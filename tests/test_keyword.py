@@ -11,6 +11,8 @@ import pytest
 
 from embeddings.keyword import KeywordIndex, bm25_matrix, keyword_text
 from paperkg.errors import CorruptData
+from tests.conftest import damage as damage_file
+from tests.conftest import stored_file
 
 DOCS = {
     "gptq": keyword_text("GPTQ", "Accurate post-training quantization of generative transformers to 4 bits."),
@@ -101,23 +103,11 @@ def test_save_and_load_round_trip(tmp_path: Path, index: KeywordIndex) -> None:
     assert "new" in {pid for pid, _ in loaded.search("quantization", 5)}
 
 
-def _data_file(directory: Path, key: str) -> Path:
-    manifest = json.loads((directory / "keyword.manifest.json").read_text())
-    return directory / manifest["files"][key]["name"]
-
-
 @pytest.mark.parametrize("key", ["arrays", "names"])
 @pytest.mark.parametrize("damage", ["truncate", "zero", "flip"])
 def test_damaged_files_raise_corrupt_data(tmp_path: Path, index: KeywordIndex, key: str, damage: str) -> None:
     index.save(tmp_path, 1)
-    path = _data_file(tmp_path, key)
-    data = path.read_bytes()
-    if damage == "truncate":
-        path.write_bytes(data[: len(data) // 2])
-    elif damage == "zero":
-        path.write_bytes(b"")
-    else:
-        path.write_bytes(data[:40] + bytes([data[40] ^ 0x01]) + data[41:])
+    damage_file(stored_file(tmp_path, "keyword", key), damage)
     with pytest.raises(CorruptData):
         KeywordIndex.load(tmp_path)
 
@@ -126,13 +116,13 @@ def test_inconsistent_arrays_with_valid_checksums_are_corrupt(tmp_path: Path, in
     index.save(tmp_path, 1)
     manifest_path = tmp_path / "keyword.manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    names = json.loads(_data_file(tmp_path, "names").read_text())
+    names = json.loads(stored_file(tmp_path, "keyword", "names").read_text())
     names["papers"] = names["papers"][:-1]  # one paper fewer than the arrays hold
     other = tmp_path / "other"
     KeywordIndex().save(other, 1)  # any valid generation, to borrow the writer
     from embeddings import save_generation
 
-    arrays = _data_file(tmp_path, "arrays").read_bytes()
+    arrays = stored_file(tmp_path, "keyword", "arrays").read_bytes()
     save_generation(tmp_path, "keyword", manifest["format"], 1,
                     {"arrays": (arrays, "npz"), "names": (json.dumps(names).encode(), "json")},
                     {k: manifest[k] for k in ("k1", "b", "papers")})
