@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 
 from graph.network import KnowledgeGraph, paper_node
-from graph.vocabulary import Vocabulary
+from graph.vocabulary import Vocabulary, transitive
 from paperkg.results import RelatedTechnique
 
 PaperVector = Callable[[str], "np.ndarray | None"]
@@ -108,16 +108,7 @@ class Taxonomy:
         return used[:MAX_PROPOSAL_PARENTS]
 
     def ancestors(self, node: str, depth: int = 4) -> list[str]:
-        seen: list[str] = []
-        frontier = self.parents(node)
-        for _ in range(depth):
-            following: list[str] = []
-            for item in frontier:
-                if item not in seen and item != node:
-                    seen.append(item)
-                    following.extend(self.parents(item))
-            frontier = following
-        return seen
+        return transitive(node, self.parents, depth)
 
     def fanout(self, parent: str) -> int:
         return max(1, len(self.vocabulary.narrower(parent)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,16 +94,7 @@ class Vocabulary:
 
     def ancestors(self, concept_id: str) -> list[str]:
         """All transitive broader concepts, nearest first."""
-        seen: list[str] = []
-        frontier = self.broader(concept_id)
-        while frontier:
-            nxt: list[str] = []
-            for item in frontier:
-                if item not in seen and item != concept_id:
-                    seen.append(item)
-                    nxt.extend(self.broader(item))
-            frontier = nxt
-        return seen
+        return transitive(concept_id, self.broader)
 
 
 def _read_skos(path: Path) -> Iterator[Concept]:
@@ -150,3 +141,18 @@ def _value(text: str) -> Any:
     except ValueError:
         return text.strip()
     return int(number) if number.is_integer() and "." not in text else number
+
+
+def transitive(start: str, step: Callable[[str], list[str]], depth: int | None = None) -> list[str]:
+    """Everything reachable from `start` by repeated `step` (at most `depth` steps), nearest first, `start` excluded."""
+    seen: list[str] = []
+    frontier = step(start)
+    while frontier and (depth is None or depth > 0):
+        following: list[str] = []
+        for item in frontier:
+            if item not in seen and item != start:
+                seen.append(item)
+                following.extend(step(item))
+        frontier = following
+        depth = None if depth is None else depth - 1
+    return seen
