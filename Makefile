@@ -37,7 +37,7 @@ bench: install
 	$(BIN)/python bench/search_quality.py
 
 openapi: install
-	$(BIN)/python -m api.openapi > api/openapi.json
+	$(BIN)/python -m paperkg.api.openapi > api/openapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

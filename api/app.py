@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,15 +12,18 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from tqdm import tqdm
 
-from api import problems
-from api.limits import BodyLimit
-from api.routes import ROUTERS
-from api.schemas import Problem
 from paperkg import __version__
+from paperkg.api import problems
+from paperkg.api.limits import BodyLimit
+from paperkg.api.routes import ROUTERS
+from paperkg.api.schemas import Problem
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.settings import Settings
+from paperkg.sources import expand, read_papers
 
+log = logging.getLogger("paperkg")
 DESCRIPTION = """Knowledge graph and semantic search over scientific paper abstracts.
 
 Reads are open; writes (POST/DELETE) need `Authorization: Bearer <token>` when the server has a token configured.
@@ -26,7 +31,8 @@ Errors are RFC 9457 problem details (`application/problem+json`)."""
 
 
 def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
-    """An app over `kb`, or over a knowledge base opened from `settings` for the app's lifetime."""
+    """An app over `kb`, or over a knowledge base opened from `settings` (default: from the environment) for the
+    app's lifetime; an empty, writable knowledge base opened here is first built from the seed corpus."""
     settings = settings or (kb.settings if kb else Settings())
 
     @asynccontextmanager
@@ -35,7 +41,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         # A few worker threads, not anyio's 40: handlers are CPU-bound under one GIL, and 40 threads contending for
         # it stretch tail latency; with few threads, requests wait in order instead.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        app.state.kb = kb or KnowledgeBase.open(settings)
+        app.state.kb = kb or open_for_serving(settings)
         # Everything loaded so far (model, graph, vocabulary) lives as long as the app: keep it out of the garbage
         # collector's full passes, which otherwise stall requests for hundreds of milliseconds.
         gc.collect()
@@ -63,3 +69,24 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     sparql_cap, default_cap = settings.sparql_max_body_bytes, settings.max_body_bytes
     app.add_middleware(BodyLimit, limit_for=lambda path: sparql_cap if path == "/sparql" else default_cap)
     return app
+
+
+def open_for_serving(settings: Settings) -> KnowledgeBase:
+    """Open the knowledge base, build it from the seeds on first run (with a progress bar), warm the model up."""
+    kb = KnowledgeBase.open(settings)
+    try:
+        kb.warm_up()
+        if kb.paper_count() == 0 and not kb.read_only:
+            papers = [p for path in expand([settings.seeds]) for p in read_papers(path)]
+            log.warning("building the knowledge base from %d seed papers", len(papers))
+            with tqdm(total=0, desc="embedding", unit="passage", file=sys.stderr, dynamic_ncols=True) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                kb.add_papers(papers, progress=progress)
+        log.warning("serving %d papers from %s", kb.paper_count(), settings.data)
+    except BaseException:
+        kb.close()
+        raise
+    return kb

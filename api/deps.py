@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from paperkg.errors import Unauthorized
+from paperkg.core.errors import Unauthorized
 from paperkg.kb import KnowledgeBase
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from paperkg.api.app import create_app
+from paperkg.core.settings import Settings
+
 
 def document() -> dict[str, Any]:
-    from api.app import create_app
-    from paperkg.settings import Settings
-
     return create_app(Settings()).openapi()
 
 

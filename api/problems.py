@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperkg.errors import PaperkgError
+from paperkg.core.errors import PaperkgError
 
 PROBLEM_TYPE = "https://w3id.org/paperkg/problems/"
 log = logging.getLogger("paperkg.api")

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # Responses that are the knowledge base's own results are its dataclasses, used as they are (one definition).
-from paperkg.ids import PAPER_ID_PATTERN
-from paperkg.results import (
+from paperkg.core.ids import PAPER_ID_PATTERN
+from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
     EntityRef,

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph.extraction import Extractor, annotation  # noqa: E402
-from graph.vocabulary import Vocabulary  # noqa: E402
+from paperkg.graph.extraction import Extractor, annotation  # noqa: E402
+from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
 
 SEEDS = ROOT / "seeds"

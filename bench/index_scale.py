@@ -26,9 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embeddings.dense import DenseIndex  # noqa: E402
-from embeddings.keyword import KeywordIndex  # noqa: E402
-from embeddings.ranking import rank  # noqa: E402
+from paperkg.embeddings.dense import DenseIndex  # noqa: E402
+from paperkg.embeddings.keyword import KeywordIndex  # noqa: E402
+from paperkg.embeddings.ranking import rank  # noqa: E402
 
 DIM = 384
 

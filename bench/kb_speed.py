@@ -23,9 +23,9 @@ import faiss
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from embeddings.passages import passage_text
+from paperkg.core.settings import Settings
+from paperkg.embeddings.passages import passage_text
 from paperkg.kb import KnowledgeBase
-from paperkg.settings import Settings
 from paperkg.sources import read_papers
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "000_a8d658c6adbf4f3a.txt"

@@ -109,9 +109,9 @@ def cli_trial(data: Path, papers: list[dict[str, str]], rng: random.Random, work
 
 def verify(data: Path, acknowledged: set[str]) -> tuple[int, list[str]]:
     """(acknowledged papers lost, inconsistencies) after reopening the data directory."""
-    from paperkg.ids import normalise_title
+    from paperkg.core.ids import normalise_title
+    from paperkg.core.settings import Settings
     from paperkg.kb import KnowledgeBase
-    from paperkg.settings import Settings
 
     problems: list[str] = []
     import sqlite3

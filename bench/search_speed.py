@@ -24,12 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embeddings.dense import DenseIndex  # noqa: E402
-from embeddings.encoder import SentenceTransformerEncoder  # noqa: E402
-from embeddings.keyword import KeywordIndex, keyword_text  # noqa: E402
-from embeddings.passages import passage_texts, split_passages  # noqa: E402
-from embeddings.ranking import rank  # noqa: E402
-from paperkg.ids import paper_id  # noqa: E402
+from paperkg.core.ids import paper_id  # noqa: E402
+from paperkg.embeddings.dense import DenseIndex  # noqa: E402
+from paperkg.embeddings.encoder import SentenceTransformerEncoder  # noqa: E402
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text  # noqa: E402
+from paperkg.embeddings.passages import passage_texts, split_passages  # noqa: E402
+from paperkg.embeddings.ranking import rank  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
 
 

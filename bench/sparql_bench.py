@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graph.rdf import RDFGraph  # noqa: E402
-from graph.sparql import SparqlExecutor  # noqa: E402
-from graph.vocabulary import Concept, Vocabulary  # noqa: E402
-from paperkg.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput  # noqa: E402
+from paperkg.core.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput  # noqa: E402
+from paperkg.graph.rdf import RDFGraph  # noqa: E402
+from paperkg.graph.sparql import SparqlExecutor  # noqa: E402
+from paperkg.graph.vocabulary import Concept, Vocabulary  # noqa: E402
 from paperkg.store import PaperWrite, Store  # noqa: E402
 
 QUERIES = {

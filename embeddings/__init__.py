@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from paperkg.errors import CorruptData
-from paperkg.fsutil import fsync_dir, storage_error, write_atomic
+from paperkg.core.errors import CorruptData
+from paperkg.core.files import fsync_dir, storage_error, write_atomic
 
 
 def save_generation(

@@ -11,8 +11,8 @@ from typing import Any
 import faiss as _faiss
 import numpy as np
 
-from embeddings import load_generation, save_generation
-from paperkg.errors import CorruptData
+from paperkg.core.errors import CorruptData
+from paperkg.embeddings import load_generation, save_generation
 
 faiss: Any = _faiss  # the bundled stubs lack SearchParametersHNSW and selector arguments
 

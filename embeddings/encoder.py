@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from embeddings.batching import MicroBatcher
-from paperkg.errors import PaperkgError, UnsafeModel
-from paperkg.lru import LRUCache
+from paperkg.core.errors import PaperkgError, UnsafeModel
+from paperkg.core.lru import LRUCache
+from paperkg.embeddings.batching import MicroBatcher
 
 Progress = Callable[[int], None]
 """Called with the number of texts just encoded (an increment, as tqdm's `update` takes)."""
@@ -229,7 +229,7 @@ class SentenceTransformerEncoder:
 
     def _encode_long(self, text: str) -> np.ndarray:
         """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""
-        from embeddings.passages import split_passages
+        from paperkg.embeddings.passages import split_passages
 
         vectors = self.encode([text[a:b] for a, b in split_passages("", text, self)], batch_size=16)
         return normalise_rows(vectors.mean(axis=0, keepdims=True))[0]

@@ -20,8 +20,8 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from embeddings import load_generation, save_generation
-from paperkg.errors import CorruptData
+from paperkg.core.errors import CorruptData
+from paperkg.embeddings import load_generation, save_generation
 
 FORMAT = "paperkg-keyword/1"
 STEM_CACHE_LIMIT = 1_000_000

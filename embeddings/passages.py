@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from embeddings.encoder import Encoder
+from paperkg.embeddings.encoder import Encoder
 
 Span = tuple[int, int]
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings.dense import DenseIndex
-from embeddings.encoder import Encoder
-from embeddings.keyword import KeywordIndex, KeywordScores
-from paperkg.errors import NotFound
+from paperkg.core.errors import NotFound
+from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.encoder import Encoder
+from paperkg.embeddings.keyword import KeywordIndex, KeywordScores
 
 
 @dataclass(frozen=True)

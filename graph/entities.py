@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from paperkg.ids import alias_norm
+from paperkg.core.ids import alias_norm
 from paperkg.store import Store
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from paperkg.records import PAPER
+from paperkg.core.records import PAPER
 from paperkg.store import Store, StoredRelation
 
 FILTER_PREDICATES = {

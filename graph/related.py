@@ -11,9 +11,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from graph.network import KnowledgeGraph, paper_node
-from graph.vocabulary import Vocabulary, transitive
-from paperkg.results import RelatedTechnique
+from paperkg.core.results import RelatedTechnique
+from paperkg.graph.network import KnowledgeGraph, paper_node
+from paperkg.graph.vocabulary import Vocabulary, transitive
 
 PaperVector = Callable[[str], "np.ndarray | None"]
 

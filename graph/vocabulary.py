@@ -18,8 +18,8 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from paperkg.ids import alias_norm
-from paperkg.records import EntityType
+from paperkg.core.ids import alias_norm
+from paperkg.core.records import EntityType
 
 VOCAB_DIR = "vocab"
 TECHNIQUE_NS = "https://w3id.org/paperkg/vocab/technique/"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,12 +13,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import uvicorn
 
-from paperkg.errors import PaperkgError
-from paperkg.settings import Settings
+from paperkg.core.errors import PaperkgError
+from paperkg.core.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = ("turtle", "ntriples", "jsonld", "graphml", "gexf", "nodelink")
 SPARQL_FORMATS = ("json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld")
 
@@ -122,7 +124,7 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool) -> None:
 @domain_errors
 def build(sources: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
     """Build the knowledge base from SOURCES (default: the seeds/ directory)."""
-    _ingest(data, sources or (SEED_DIR,), as_json)
+    _ingest(data, sources or (_settings(data).seeds,), as_json)
 
 
 @main.command()
@@ -141,9 +143,9 @@ def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
 @domain_errors
 def extract(files: tuple[Path, ...], fmt: str) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
-    from graph.extraction import Extractor, annotation
-    from graph.vocabulary import Vocabulary
-    from paperkg.ids import paper_id
+    from paperkg.core.ids import paper_id
+    from paperkg.graph.extraction import Extractor, annotation
+    from paperkg.graph.vocabulary import Vocabulary
     from paperkg.sources import read_papers
 
     vocabulary = Vocabulary.load(Settings().seeds)
@@ -248,7 +250,7 @@ def export(fmt: str, output: Path | None, data: Path | None) -> None:
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)
             return
-        from paperkg.fsutil import atomic_writer
+        from paperkg.core.files import atomic_writer
 
         with atomic_writer(output) as handle:
             for chunk in chunks:
@@ -279,20 +281,9 @@ def stats(data: Path | None, as_json: bool) -> None:
 @domain_errors
 def serve(host: str, port: int, data: Path | None) -> None:
     """Serve the HTTP API, building the knowledge base from seeds/ first if it is empty."""
-    import uvicorn
-
-    from api.app import create_app
-    from paperkg.sources import expand, read_papers
-
-    kb = _open(data)
-    try:
-        kb.warm_up()
-        if kb.paper_count() == 0 and not kb.read_only:
-            papers = [p for path in expand([kb.settings.seeds]) for p in read_papers(path)]
-            click.echo(f"building the knowledge base from {len(papers)} seed papers", err=True)
-            with _progress("embedding") as progress:
-                kb.add_papers(papers, progress=progress)
-        click.echo(f"serving {kb.paper_count()} papers on http://{host}:{port}", err=True)
-        uvicorn.run(create_app(kb.settings, kb), host=host, port=port, log_level="info")
-    finally:
-        kb.close()
+    settings = _settings(data)
+    # The app is named, not imported: the CLI and the API are separate entry points over the knowledge base, and
+    # the app factory builds its settings from the same environment at start-up.
+    os.environ["PAPERKG_DATA"] = str(settings.data)
+    click.echo(f"serving {settings.data} on http://{host}:{port}", err=True)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.records import PaperInput
-from paperkg.settings import Settings
 from paperkg.sources import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def kb(settings: Settings, seed_papers: list[PaperInput]) -> Iterator[KnowledgeB
 
 @pytest.fixture
 def client(kb: KnowledgeBase) -> Iterator[TestClient]:
-    from api.app import create_app
+    from paperkg.api.app import create_app
 
     with TestClient(create_app(kb.settings, kb)) as test_client:
         yield test_client

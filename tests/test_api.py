@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from paperkg.api.app import create_app
 from paperkg.kb import KnowledgeBase
 
 PROBLEM = "application/problem+json"
@@ -249,7 +249,7 @@ def test_search_awaits_a_batched_query_vector(client: TestClient, kb: KnowledgeB
 
     from fastapi.encoders import jsonable_encoder
 
-    from embeddings.batching import MicroBatcher
+    from paperkg.embeddings.batching import MicroBatcher
 
     encoder = kb.encoder
     batches: list[list[str]] = []

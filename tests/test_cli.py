@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paperkg.cli import main
-from paperkg.records import PaperInput
+from paperkg.core.records import PaperInput
 from tests.conftest import SEED_FILE, write_jsonl
 
 
@@ -134,14 +135,17 @@ def test_serve_builds_from_seeds_on_first_run(run: Any, monkeypatch: pytest.Monk
 
     served: dict[str, Any] = {}
 
-    def fake_run(app: Any, host: str, port: int, **_: Any) -> None:
+    def fake_run(app: Any, host: str, port: int, factory: bool = False, **_: Any) -> None:
         from fastapi.testclient import TestClient
 
-        with TestClient(app) as client:
+        module, _, name = app.partition(":")
+        assert factory
+        with TestClient(getattr(importlib.import_module(module), name)()) as client:
             served["health"] = client.get("/health").json()
         served["where"] = (host, port)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.delenv("PAPERKG_DATA", raising=False)  # serve hands its data directory to the app through it
     result = run("serve", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert served["health"]["papers"] == 111 and served["where"] == ("127.0.0.1", 8123)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import embeddings
-import embeddings.dense as dense_module
-from embeddings import manifest_version
-from embeddings.dense import DenseIndex
-from paperkg.errors import CorruptData, StorageFull
+import paperkg.embeddings.dense as dense_module
+from paperkg import embeddings
+from paperkg.core.errors import CorruptData, StorageFull
+from paperkg.embeddings import manifest_version
+from paperkg.embeddings.dense import DenseIndex
 from tests.conftest import damage as damage_file
 from tests.conftest import stored_file
 

@@ -16,10 +16,10 @@ import pytest
 
 from bench.kill_test import make_papers
 from bench.kill_test import run as kill_trials
-from paperkg.errors import InvalidInput, ReadOnly, StorageFull, UnsafeModel
+from paperkg.core.errors import InvalidInput, ReadOnly, StorageFull, UnsafeModel
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.records import PaperInput
-from paperkg.settings import Settings
 
 
 @pytest.mark.slow
@@ -142,7 +142,7 @@ def test_real_disk_full_then_read_only(small_disk: Path, seed_papers: list[Paper
 def test_read_only_server_answers_503_on_writes(kb: KnowledgeBase) -> None:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from paperkg.api.app import create_app
 
     kb.read_only = True
     with TestClient(create_app(kb.settings, kb)) as client:

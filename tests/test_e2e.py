@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from paperkg.api.app import create_app
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.settings import Settings
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.model

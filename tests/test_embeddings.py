@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import (
+from paperkg.core.errors import UnsafeModel
+from paperkg.embeddings.encoder import (
     HashingEncoder,
     QueryCache,
     SentenceTransformerEncoder,
@@ -19,7 +20,7 @@ from embeddings.encoder import (
     is_pickle,
     load_encoder,
 )
-from embeddings.passages import (
+from paperkg.embeddings.passages import (
     SPECIAL_TOKENS,
     TITLE_MAX_CHARS,
     passage_text,
@@ -28,7 +29,6 @@ from embeddings.passages import (
     sentence_spans,
     split_passages,
 )
-from paperkg.errors import UnsafeModel
 
 SENTENCES = [
     "Large language models need a key-value cache whose size grows with the context length.",
@@ -289,7 +289,7 @@ def test_micro_batcher_shares_model_calls_between_concurrent_queries() -> None:
     import threading
     import time
 
-    from embeddings.batching import MicroBatcher
+    from paperkg.embeddings.batching import MicroBatcher
 
     calls: list[list[str]] = []
     release = threading.Event()
@@ -318,7 +318,7 @@ def test_micro_batcher_shares_model_calls_between_concurrent_queries() -> None:
 
 
 def test_micro_batcher_reports_errors_to_the_callers_and_keeps_working() -> None:
-    from embeddings.batching import MicroBatcher
+    from paperkg.embeddings.batching import MicroBatcher
 
     def encode_many(texts: list[str]) -> np.ndarray:
         if "bad" in texts:

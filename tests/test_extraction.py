@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from graph.extraction import Extractor, annotation
-from graph.extraction.gazetteer import Gazetteer
-from graph.extraction.text import runs
-from graph.vocabulary import TECHNIQUE_NS, Vocabulary
-from paperkg.ids import slug
-from paperkg.records import ENTITY_TYPES, PAPER, PREDICATES, Extraction
+from paperkg.core.ids import slug
+from paperkg.core.records import ENTITY_TYPES, PAPER, PREDICATES, Extraction
+from paperkg.graph.extraction import Extractor, annotation
+from paperkg.graph.extraction.gazetteer import Gazetteer
+from paperkg.graph.extraction.text import runs
+from paperkg.graph.vocabulary import TECHNIQUE_NS, Vocabulary
 from paperkg.sources import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]

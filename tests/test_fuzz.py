@@ -9,9 +9,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from api.app import create_app
+from paperkg.api.app import create_app
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.settings import Settings
 from paperkg.sources import read_papers
 from tests.conftest import SEED_FILE
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from paperkg.errors import DataDirLocked, InvalidInput, NotFound, ReadOnly
+from paperkg.core.errors import DataDirLocked, InvalidInput, NotFound, ReadOnly
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.records import PaperInput
-from paperkg.settings import Settings
 
 
 def test_ingest_is_idempotent(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
@@ -86,7 +86,7 @@ def test_extractor_change_triggers_reextraction(settings: Settings, seed_papers:
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers(seed_papers[:3])
         version = kb.store.version
-    from graph.extraction import Extractor
+    from paperkg.graph.extraction import Extractor
 
     monkeypatch.setattr(Extractor, "version", "test-changed", raising=False)
     with KnowledgeBase.open(settings) as kb:
@@ -108,7 +108,7 @@ def test_model_change_triggers_reembedding(settings: Settings, seed_papers: list
 def test_readers_see_a_paper_everywhere_or_nowhere(kb: KnowledgeBase) -> None:
     import threading
 
-    from paperkg.ids import paper_id
+    from paperkg.core.ids import paper_id
 
     papers = [PaperInput(f"Atomic Visibility {i}", f"We propose AV{i}, which runs 2.{i}x faster than vLLM on an A100.")
               for i in range(12)]

@@ -9,8 +9,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from embeddings.keyword import KeywordIndex, bm25_matrix, keyword_text
-from paperkg.errors import CorruptData
+from paperkg.core.errors import CorruptData
+from paperkg.embeddings.keyword import KeywordIndex, bm25_matrix, keyword_text
 from tests.conftest import damage as damage_file
 from tests.conftest import stored_file
 
@@ -120,7 +120,7 @@ def test_inconsistent_arrays_with_valid_checksums_are_corrupt(tmp_path: Path, in
     names["papers"] = names["papers"][:-1]  # one paper fewer than the arrays hold
     other = tmp_path / "other"
     KeywordIndex().save(other, 1)  # any valid generation, to borrow the writer
-    from embeddings import save_generation
+    from paperkg.embeddings import save_generation
 
     arrays = stored_file(tmp_path, "keyword", "arrays").read_bytes()
     save_generation(tmp_path, "keyword", manifest["format"], 1,

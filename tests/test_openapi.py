@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api.openapi import render
+from paperkg.api.openapi import render
 
 COMMITTED = Path(__file__).resolve().parents[1] / "api" / "openapi.json"
 
@@ -28,7 +28,7 @@ NON_JSON_ROUTES = {"/sparql", "/export", "/ontology"}
 def test_every_json_route_has_a_response_model() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes import ROUTERS
+    from paperkg.api.routes import ROUTERS
 
     routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
     assert len(routes) >= 15

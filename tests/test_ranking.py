@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.dense import DenseIndex
-from embeddings.encoder import HashingEncoder
-from embeddings.keyword import KeywordIndex, keyword_text
-from embeddings.passages import passage_texts, split_passages
-from embeddings.ranking import FusionParams, Hit, rank, reciprocal_rank_fusion, similar, zscores
-from paperkg.errors import NotFound
+from paperkg.core.errors import NotFound
+from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.encoder import HashingEncoder
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text
+from paperkg.embeddings.passages import passage_texts, split_passages
+from paperkg.embeddings.ranking import FusionParams, Hit, rank, reciprocal_rank_fusion, similar, zscores
 
 PAPERS = {
     "kvquant": ("KVQuant: KV Cache Quantization", "We quantize the key value cache of long context inference. "

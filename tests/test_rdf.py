@@ -12,11 +12,11 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from graph.rdf import RDFGraph, ontology_document, ontology_turtle
-from graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, Iris
-from graph.vocabulary import Concept, Vocabulary
-from paperkg.errors import InvalidInput
-from paperkg.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput
+from paperkg.core.errors import InvalidInput
+from paperkg.core.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput
+from paperkg.graph.rdf import RDFGraph, ontology_document, ontology_turtle
+from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, Iris
+from paperkg.graph.vocabulary import Concept, Vocabulary
 from paperkg.store import PaperWrite, Store
 
 BASE = "https://w3id.org/paperkg/"
@@ -333,7 +333,7 @@ def test_rdflib_view_reads_the_same_graph(built: tuple[Store, RDFGraph]) -> None
 
 
 def test_export_turtle_reparses_to_the_same_triple_count(built: tuple[Store, RDFGraph]) -> None:
-    from graph.rdf import export as export_module
+    from paperkg.graph.rdf import export as export_module
 
     _, graph = built
     chunks = list(export_module.stream(graph.store.quads_for_pattern(None, None, None, None), "turtle",
@@ -347,7 +347,7 @@ def test_export_turtle_reparses_to_the_same_triple_count(built: tuple[Store, RDF
 
 @pytest.mark.parametrize("fmt,rdflib_format", [("ntriples", "nt"), ("jsonld", "json-ld"), ("nquads", "nquads")])
 def test_other_exports_reparse(built: tuple[Store, RDFGraph], fmt: str, rdflib_format: str) -> None:
-    from graph.rdf import export as export_module
+    from paperkg.graph.rdf import export as export_module
 
     _, graph = built
     data = b"".join(export_module.stream(graph.store.quads_for_pattern(None, None, None, None), fmt,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from paperkg.errors import NotFound
+from paperkg.core.errors import NotFound
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
-from paperkg.records import PaperInput
-from paperkg.settings import Settings
 
 FRESH = PaperInput(
     "FooQuant: Accurate Post-Training Quantization for Large Language Models",

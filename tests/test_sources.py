@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from paperkg.errors import InvalidInput
-from paperkg.ids import normalise_title, paper_id
-from paperkg.records import PaperInput
+from paperkg.core.errors import InvalidInput
+from paperkg.core.ids import normalise_title, paper_id
+from paperkg.core.records import PaperInput
 from paperkg.sources import BOILERPLATE, expand, parse_dump, read_papers, validate
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_a8d658c6adbf4f3a.txt"

@@ -15,10 +15,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from graph.rdf import RDFGraph
-from graph.sparql import SparqlExecutor, negotiate
-from paperkg.errors import NotAcceptable, QuerySyntaxError
-from paperkg.rwlock import RWLock
+from paperkg.core.errors import NotAcceptable, QuerySyntaxError
+from paperkg.core.rwlock import RWLock
+from paperkg.graph.rdf import RDFGraph
+from paperkg.graph.sparql import SparqlExecutor, negotiate
 from paperkg.store import Store
 from tests.test_rdf import BASE, _paper, count_parsed, entity_info, make_graph, vocabulary
 

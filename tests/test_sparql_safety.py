@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.rdf import RDFGraph
-from graph.sparql import SparqlExecutor, check
-from graph.sparql import worker as child
-from paperkg.errors import PayloadTooLarge, QueryRefused, QueryTimeout
+from paperkg.core.errors import PayloadTooLarge, QueryRefused, QueryTimeout
+from paperkg.graph.rdf import RDFGraph
+from paperkg.graph.sparql import SparqlExecutor, check
+from paperkg.graph.sparql import worker as child
 from tests.test_rdf import BASE, make_graph
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
@@ -266,7 +266,7 @@ def test_memory_hungry_queries_are_stopped(graph: RDFGraph) -> None:
 def test_oversized_queries_and_bad_timeouts(executor: SparqlExecutor) -> None:
     with pytest.raises(PayloadTooLarge):
         executor.execute("SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20))
-    from paperkg.errors import InvalidParameter
+    from paperkg.core.errors import InvalidParameter
 
     with pytest.raises(InvalidParameter):
         executor.execute("ASK {}", timeout=0)
@@ -296,7 +296,7 @@ import sys, time, threading
 sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
 from pathlib import Path
 from tests.test_rdf import make_graph
-from graph.sparql import SparqlExecutor
+from paperkg.graph.sparql import SparqlExecutor
 store, graph = make_graph(Path({str(tmp_path)!r}))
 ex = SparqlExecutor(graph, workers=1, timeout=30)
 ex.execute("ASK {{}}")

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes import entities, export, health, papers, search, sparql
+from paperkg.api.routes import entities, export, health, papers, search, sparql
 
 ROUTERS: tuple[APIRouter, ...] = (health.router, papers.router, search.router, entities.router, sparql.router,
                                   export.router)

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api import schemas
-from api.deps import KB
-from paperkg.results import EntityDetail, Neighborhood
+from paperkg.api import schemas
+from paperkg.api.deps import KB
+from paperkg.core.results import EntityDetail, Neighborhood
 
 router = APIRouter(tags=["graph"])
 EntityType = Literal["Technique", "Model", "Hardware", "Dataset", "Software"]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import KB
+from paperkg.api.deps import KB
 
 router = APIRouter(tags=["graph"])
 

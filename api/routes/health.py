@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api import schemas
-from api.deps import KB
+from paperkg.api import schemas
+from paperkg.api.deps import KB
 
 router = APIRouter(tags=["service"])
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api import schemas
-from api.deps import KB, Writer
-from api.responses import typed_json
-from paperkg.records import PaperInput
-from paperkg.results import IngestReport, ScoredPaper
+from paperkg.api import schemas
+from paperkg.api.deps import KB, Writer
+from paperkg.api.responses import typed_json
+from paperkg.core.records import PaperInput
+from paperkg.core.results import IngestReport, ScoredPaper
 
 router = APIRouter(prefix="/papers", tags=["papers"])
 PaperId = Annotated[str, Path(min_length=1, max_length=128)]

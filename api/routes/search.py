@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api import schemas
-from api.deps import KB
-from api.responses import typed_json
+from paperkg.api import schemas
+from paperkg.api.deps import KB
+from paperkg.api.responses import typed_json
 
 router = APIRouter(tags=["search"])
 Name = Annotated[str | None, Query(max_length=200)]

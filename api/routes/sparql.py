@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import KB
-from paperkg.errors import InvalidInput, QueryRefused
+from paperkg.api.deps import KB
+from paperkg.core.errors import InvalidInput, QueryRefused
 
 router = APIRouter(tags=["sparql"])
 MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tsv",

@@ -1,6 +1,6 @@
 """Entity and relation extraction from paper titles and abstracts (see ANNOTATION_GUIDE.md in shared/eval)."""
 
-from graph.extraction.annotate import annotation
-from graph.extraction.extractor import Extractor
+from paperkg.graph.extraction.annotate import annotation
+from paperkg.graph.extraction.extractor import Extractor
 
 __all__ = ["Extractor", "annotation"]

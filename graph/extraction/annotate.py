@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.vocabulary import Vocabulary
-from paperkg.records import PAPER, Extraction
+from paperkg.core.records import PAPER, Extraction
+from paperkg.graph.vocabulary import Vocabulary
 
 
 def annotation(paper_title: str, abstract: str, extraction: Extraction, vocabulary: Vocabulary) -> dict[str, Any]:

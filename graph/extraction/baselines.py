@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graph.extraction.lexicon import Lexicon
-from graph.extraction.names import is_name_token
-from graph.extraction.text import NUMBER
+from paperkg.graph.extraction.lexicon import Lexicon
+from paperkg.graph.extraction.names import is_name_token
+from paperkg.graph.extraction.text import NUMBER
 
 _SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.extraction import factors as fx
-from graph.extraction.baselines import Baselines
-from graph.extraction.lexicon import Lexicon, cased_alternation
-from graph.extraction.text import NUMBER, Sentence
+from paperkg.graph.extraction import factors as fx
+from paperkg.graph.extraction.baselines import Baselines
+from paperkg.graph.extraction.lexicon import Lexicon, cased_alternation
+from paperkg.graph.extraction.text import NUMBER, Sentence
 
 MAX_CLAIMS = 200
 """A real abstract makes a handful of comparisons; pathological input stops here."""

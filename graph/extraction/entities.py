@@ -6,12 +6,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from graph.extraction.finders import Cand
-from graph.extraction.lexicon import Lexicon
-from graph.extraction.names import clean, is_name_token, strip_device, strip_memory, unseen_key
-from graph.extraction.text import SpanIndex
-from graph.vocabulary import Vocabulary
-from paperkg.records import EntityType
+from paperkg.core.records import EntityType
+from paperkg.graph.extraction.finders import Cand
+from paperkg.graph.extraction.lexicon import Lexicon
+from paperkg.graph.extraction.names import clean, is_name_token, strip_device, strip_memory, unseen_key
+from paperkg.graph.extraction.text import SpanIndex
+from paperkg.graph.vocabulary import Vocabulary
 
 PRIORITY = {"vocab": 9, "long": 8, "acronym": 8, "proposed": 10, "size": 6, "hw": 5, "dataset": 5, "name": 3, "np": 2}
 _CAMEL = re.compile(r"(?<![\w-])(?=(?:[^\W\d_]*[A-Z]){2})(?=(?:[^\W_]*[a-z]){2})[A-Za-z][\w.+]*(?:-[\w.+]+)*(?![\w-])")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from graph.extraction.compare import Claim, Comparisons, metric_of
-from graph.extraction.entities import Builder, Entity, Field, Typer, resolve
-from graph.extraction.finders import Cand, Finder
-from graph.extraction.gazetteer import Gazetteer
-from graph.extraction.lexicon import Lexicon, alternation
-from graph.extraction.mentions import URL, Mentions, entity_keys
-from graph.extraction.names import clean, is_name_token, unseen_key
-from graph.extraction.phrases import Phrases
-from graph.extraction.relations import PaperRelations, evidence_at
-from graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
-from graph.vocabulary import Vocabulary
-from paperkg.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.core.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
+from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
+from paperkg.graph.extraction.finders import Cand, Finder
+from paperkg.graph.extraction.gazetteer import Gazetteer
+from paperkg.graph.extraction.lexicon import Lexicon, alternation
+from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
+from paperkg.graph.extraction.names import clean, is_name_token, unseen_key
+from paperkg.graph.extraction.phrases import Phrases
+from paperkg.graph.extraction.relations import PaperRelations, evidence_at
+from paperkg.graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
+from paperkg.graph.vocabulary import Vocabulary
 
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere)\b")
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from graph.extraction.text import NUMBER, Sentence
+from paperkg.graph.extraction.text import NUMBER, Sentence
 
 _NUM = rf"(?:{NUMBER})"
 TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\s*(?:x|X|times|-fold|fold)(?![A-Za-z0-9]))"

@@ -8,13 +8,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graph.extraction.gazetteer import Gazetteer, Hit
-from graph.extraction.lexicon import Lexicon, alternation
-from graph.extraction.names import ACRONYM_DEF, acronym_long_form, clean, is_name_token, unseen_key, valid_acronym
-from graph.extraction.text import MAX_CHARS, Runs, find_all, runs
-from graph.vocabulary import Vocabulary
-from paperkg.ids import slug
-from paperkg.records import EntityType
+from paperkg.core.ids import slug
+from paperkg.core.records import EntityType
+from paperkg.graph.extraction.gazetteer import Gazetteer, Hit
+from paperkg.graph.extraction.lexicon import Lexicon, alternation
+from paperkg.graph.extraction.names import (
+    ACRONYM_DEF,
+    acronym_long_form,
+    clean,
+    is_name_token,
+    unseen_key,
+    valid_acronym,
+)
+from paperkg.graph.extraction.text import MAX_CHARS, Runs, find_all, runs
+from paperkg.graph.vocabulary import Vocabulary
 
 
 @dataclass

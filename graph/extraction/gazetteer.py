@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from graph.extraction.text import Runs, alnum_key
-from graph.vocabulary import Vocabulary
+from paperkg.graph.extraction.text import Runs, alnum_key
+from paperkg.graph.vocabulary import Vocabulary
 
 _END = "\x00"
 _CAPWORD = re.compile(r"^[A-Z][a-z]+$")

@@ -6,14 +6,14 @@ import difflib
 import re
 from bisect import bisect_left, bisect_right
 
-from graph.extraction.entities import Entity, Field, Typer, camel_names
-from graph.extraction.finders import Cand, Finder
-from graph.extraction.lexicon import Lexicon
-from graph.extraction.names import clean, is_name_token, tokens, unseen_key
-from graph.extraction.proposals import Proposal, Proposals
-from graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
-from graph.vocabulary import Vocabulary
-from paperkg.records import EntityType
+from paperkg.core.records import EntityType
+from paperkg.graph.extraction.entities import Entity, Field, Typer, camel_names
+from paperkg.graph.extraction.finders import Cand, Finder
+from paperkg.graph.extraction.lexicon import Lexicon
+from paperkg.graph.extraction.names import clean, is_name_token, tokens, unseen_key
+from paperkg.graph.extraction.proposals import Proposal, Proposals
+from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
+from paperkg.graph.vocabulary import Vocabulary
 
 
 class Mentions:

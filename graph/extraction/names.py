@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from paperkg.ids import slug
+from paperkg.core.ids import slug
 
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta", "λ": "lambda",
          "μ": "mu", "π": "pi", "σ": "sigma", "Σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Ω": "omega"}

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
-from graph.extraction.finders import Cand
-from graph.extraction.lexicon import Lexicon, alternation, cased_alternation
-from graph.extraction.names import clean, unseen_key
-from graph.extraction.text import MAX_CHARS, SpanIndex
+from paperkg.graph.extraction.finders import Cand
+from paperkg.graph.extraction.lexicon import Lexicon, alternation, cased_alternation
+from paperkg.graph.extraction.names import clean, unseen_key
+from paperkg.graph.extraction.text import MAX_CHARS, SpanIndex
 
 MAX_PHRASES = 60
 _WORD = re.compile(r"(?<![A-Za-z0-9'’])[a-z0-9](?:[a-z0-9/]|:(?=\d))*(?:-[a-zA-Z0-9]+)*|"

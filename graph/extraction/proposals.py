@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.extraction.lexicon import Lexicon, alternation
-from graph.extraction.names import clean, is_name_token
-from graph.extraction.text import Sentence, alnum_key, find_all
+from paperkg.graph.extraction.lexicon import Lexicon, alternation
+from paperkg.graph.extraction.names import clean, is_name_token
+from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
 
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")

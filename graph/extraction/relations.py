@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from graph.extraction.entities import Entity
-from graph.extraction.lexicon import Lexicon
-from graph.extraction.text import MAX_CHARS, NUMBER, Sentence, sentence_at
-from graph.vocabulary import Vocabulary
-from paperkg.records import PAPER, Evidence, ExtractedRelation
+from paperkg.core.records import PAPER, Evidence, ExtractedRelation
+from paperkg.graph.extraction.entities import Entity
+from paperkg.graph.extraction.lexicon import Lexicon
+from paperkg.graph.extraction.text import MAX_CHARS, NUMBER, Sentence, sentence_at
+from paperkg.graph.vocabulary import Vocabulary
 
 _TOKENS = re.compile(rf"(?<![\w.-])(?:{NUMBER})(?=times|x\b|×)|(?<=\d)(?:times|x)(?![\w-])|"
                      rf"(?<![\w.-])(?:{NUMBER}|[A-Za-z]+(?:-[A-Za-z]+)*)(?![\w-])|×")

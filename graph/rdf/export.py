@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
-from paperkg.errors import InvalidInput
+from paperkg.core.errors import InvalidInput
 
 RDF_EXPORTS: dict[str, tuple[RdfFormat, str]] = {
     "turtle": (RdfFormat.TURTLE, "text/turtle; charset=utf-8"),

@@ -21,9 +21,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
-from graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, TYPE, XSD, Iris, encode, std
-from graph.vocabulary import Vocabulary
-from paperkg.records import PAPER, Paper
+from paperkg.core.records import PAPER, Paper
+from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, TYPE, XSD, Iris, encode, std
+from paperkg.graph.vocabulary import Vocabulary
 from paperkg.store import StoredRelation
 
 PREDICATES = {"proposes": "proposes", "uses": "uses", "runs-on": "runsOn", "evaluated-on": "evaluatedOn",

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
-from graph.rdf.export import as_bytes
-from graph.rdf.namespaces import DEFAULT_BASE, STANDARD_PREFIXES, Iris
+from paperkg.core.settings import bundled_seeds
+from paperkg.graph.rdf.export import as_bytes
+from paperkg.graph.rdf.namespaces import DEFAULT_BASE, STANDARD_PREFIXES, Iris
 
-ONTOLOGY_FILE = Path(__file__).resolve().parents[2] / "seeds" / "ontology.ttl"
+ONTOLOGY_FILE = bundled_seeds() / "ontology.ttl"
 Term = NamedNode | BlankNode | Literal
 
 

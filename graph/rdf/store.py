@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, Triple
 
-from graph.rdf.export import export_media_type, stream
-from graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
-from graph.rdf.namespaces import DEFAULT_BASE, RDF, Iris
-from graph.rdf.ontology import ontology_quads
-from graph.vocabulary import Vocabulary
-from paperkg.records import Paper
+from paperkg.core.records import Paper
+from paperkg.graph.rdf.export import export_media_type, stream
+from paperkg.graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
+from paperkg.graph.rdf.namespaces import DEFAULT_BASE, RDF, Iris
+from paperkg.graph.rdf.ontology import ontology_quads
+from paperkg.graph.vocabulary import Vocabulary
 from paperkg.store import Store, StoredRelation
 
 if TYPE_CHECKING:

@@ -19,12 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from graph.rdf.store import RDFGraph
-from graph.sparql import worker as child
-from graph.sparql.formats import media_type, negotiate
-from graph.sparql.guard import Analysis, Kind, check
-from graph.sparql.pool import Died, Snapshot, Timeout, WorkerPool, receive, send
-from paperkg.errors import (
+from paperkg.core.errors import (
     InvalidParameter,
     PaperkgError,
     PayloadTooLarge,
@@ -32,7 +27,12 @@ from paperkg.errors import (
     QuerySyntaxError,
     QueryTimeout,
 )
-from paperkg.settings import SPARQL_TIMEOUT_CAP, Settings
+from paperkg.core.settings import SPARQL_TIMEOUT_CAP, Settings
+from paperkg.graph.rdf.store import RDFGraph
+from paperkg.graph.sparql import worker as child
+from paperkg.graph.sparql.formats import media_type, negotiate
+from paperkg.graph.sparql.guard import Analysis, Kind, check
+from paperkg.graph.sparql.pool import Died, Snapshot, Timeout, WorkerPool, receive, send
 
 ANALYSIS_CACHE = 512
 CACHED_QUERY_CHARS = 8_192

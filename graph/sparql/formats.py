@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from graph.sparql.guard import Kind
-from paperkg.errors import NotAcceptable
+from paperkg.core.errors import NotAcceptable
+from paperkg.graph.sparql.guard import Kind
 
 SOLUTION_FORMATS: dict[str, tuple[str, QueryResultsFormat]] = {
     "json": ("application/sparql-results+json", QueryResultsFormat.JSON),

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin
 
-from graph.rdf.namespaces import Iris
-from paperkg.errors import QueryRefused
+from paperkg.core.errors import QueryRefused
+from paperkg.graph.rdf.namespaces import Iris
 
 Kind = Literal["select", "ask", "construct", "describe"]
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")

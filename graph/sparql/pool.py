@@ -24,9 +24,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from graph.rdf.store import RDFGraph
-from graph.sparql import worker as child
-from paperkg.errors import PaperkgError, QueryTimeout
+from paperkg.core.errors import PaperkgError, QueryTimeout
+from paperkg.graph.rdf.store import RDFGraph
+from paperkg.graph.sparql import worker as child
 
 log = logging.getLogger("paperkg.sparql")
 Snapshot = Callable[[], AbstractContextManager[object]]

@@ -24,8 +24,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.rdf.export import as_bytes
-from graph.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+from paperkg.graph.rdf.export import as_bytes
+from paperkg.graph.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
 
 _FRAME = struct.Struct(">II")
 REQUEST_FD, RESPONSE_FD = 3, 4

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from paperkg.errors import CorruptData, InvalidInput
-from paperkg.fsutil import storage_error
-from paperkg.ids import alias_norm, normalise_title
-from paperkg.records import Extraction, Paper, PaperInput
+from paperkg.core.errors import CorruptData, InvalidInput
+from paperkg.core.files import storage_error
+from paperkg.core.ids import alias_norm, normalise_title
+from paperkg.core.records import Extraction, Paper, PaperInput
 
 SCHEMA_VERSION = 1
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")

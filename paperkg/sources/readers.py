@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from paperkg.errors import InvalidInput
-from paperkg.ids import valid_paper_id
-from paperkg.records import PaperInput
+from paperkg.core.errors import InvalidInput
+from paperkg.core.ids import valid_paper_id
+from paperkg.core.records import PaperInput
 
 BOILERPLATE = (
     "Get trending papers in your email inbox once a day!",

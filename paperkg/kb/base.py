@@ -16,18 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graph.entities import EntityIndex
-from graph.extraction import Extractor
-from graph.network import KnowledgeGraph
-from graph.vocabulary import Vocabulary
-from paperkg import views
-from paperkg.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
-from paperkg.fsutil import WriterLock
-from paperkg.ids import content_hash, normalise_title, paper_id
-from paperkg.lru import LRUCache
-from paperkg.manifest import Manifest
-from paperkg.records import Extraction, PaperInput
-from paperkg.results import (
+from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
+from paperkg.core.files import WriterLock
+from paperkg.core.ids import content_hash, normalise_title, paper_id
+from paperkg.core.lru import LRUCache
+from paperkg.core.records import Extraction, PaperInput
+from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
     EntityRef,
@@ -40,14 +34,20 @@ from paperkg.results import (
     ScoredPaper,
     SearchResults,
 )
-from paperkg.rwlock import RWLock
-from paperkg.settings import Settings
+from paperkg.core.rwlock import RWLock
+from paperkg.core.settings import Settings
+from paperkg.graph.entities import EntityIndex
+from paperkg.graph.extraction import Extractor
+from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.vocabulary import Vocabulary
+from paperkg.kb import views
+from paperkg.kb.manifest import Manifest
 from paperkg.sources import validate
 from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
 
 if TYPE_CHECKING:
-    from embeddings.encoder import Encoder
-    from graph.sparql import SparqlResult
+    from paperkg.embeddings.encoder import Encoder
+    from paperkg.graph.sparql import SparqlResult
 
 log = logging.getLogger("paperkg")
 Progress = Callable[[int, int], None]
@@ -60,7 +60,7 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, store: Store, vocabulary: Vocabulary, read_only: bool,
                  writer_lock: WriterLock | None) -> None:
-        from paperkg.derived import DerivedViews
+        from paperkg.kb.derived import DerivedViews
 
         self.settings = settings
         self.store = store
@@ -137,7 +137,7 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._encoder_mutex:
                 if self._encoder is None:
-                    from embeddings.encoder import load_encoder
+                    from paperkg.embeddings.encoder import load_encoder
 
                     self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size)
         return self._encoder
@@ -232,7 +232,7 @@ class KnowledgeBase:
 
     def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
-        from embeddings.passages import split_passages
+        from paperkg.embeddings.passages import split_passages
 
         writes: list[PaperWrite] = []
         to_embed: list[tuple[int, list[str]]] = []
@@ -372,7 +372,7 @@ class KnowledgeBase:
 
 
 def _passage(paper: PaperInput, span: tuple[int, int]) -> str:
-    from embeddings.passages import passage_text
+    from paperkg.embeddings.passages import passage_text
 
     return passage_text(paper.title, paper.abstract, span)
 

@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embeddings.dense import DenseIndex
-from embeddings.keyword import KeywordIndex, keyword_text
-from embeddings.ranking import Hit, rank
-from embeddings.ranking import similar as similar_papers
-from graph import export as property_export
-from graph.rdf import ONTOLOGY_FORMATS, RDFGraph, ontology_document
-from graph.related import RelatedTechniques
-from graph.sparql import SparqlExecutor, SparqlResult
-from paperkg.errors import CorruptData, InvalidInput, NotFound
-from paperkg.fsutil import scan_for_pickles
-from paperkg.ids import alias_norm
-from paperkg.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
-from paperkg.views import descendants
+from paperkg.core.errors import CorruptData, InvalidInput, NotFound
+from paperkg.core.files import scan_for_pickles
+from paperkg.core.ids import alias_norm
+from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
+from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text
+from paperkg.embeddings.ranking import Hit, rank
+from paperkg.embeddings.ranking import similar as similar_papers
+from paperkg.graph import export as property_export
+from paperkg.graph.rdf import ONTOLOGY_FORMATS, RDFGraph, ontology_document
+from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.sparql import SparqlExecutor, SparqlResult
+from paperkg.kb.views import descendants
 
 if TYPE_CHECKING:
     from paperkg.kb import KnowledgeBase

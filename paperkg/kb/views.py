@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from graph.entities import EntityIndex
-from graph.network import FILTER_PREDICATES, FILTER_TYPES, KnowledgeGraph, paper_node
-from graph.vocabulary import Vocabulary
-from paperkg.errors import InvalidParameter, NotFound
-from paperkg.records import PAPER
-from paperkg.results import (
+from paperkg.core.errors import InvalidParameter, NotFound
+from paperkg.core.records import PAPER
+from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
     EntityRef,
@@ -26,6 +23,9 @@ from paperkg.results import (
     PaperSummary,
     RelationView,
 )
+from paperkg.graph.entities import EntityIndex
+from paperkg.graph.network import FILTER_PREDICATES, FILTER_TYPES, KnowledgeGraph, paper_node
+from paperkg.graph.vocabulary import Vocabulary
 from paperkg.store import Store, StoredRelation
 
 MAX_NEIGHBORHOOD_NODES = 2_000

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SPARQL_TIMEOUT_CAP = 30.0
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def bundled_seeds() -> Path:
+    """The seed corpus, ontology and vocabularies shipped inside the package (`paperkg.seeds`)."""
+    return Path(str(files("paperkg.seeds")))
+
 
 
 def default_model() -> str:
@@ -24,7 +30,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAPERKG_", extra="ignore", frozen=True)
 
     data: Path = Field(default=Path("data"), description="Data directory (PAPERKG_DATA).")
-    seeds: Path = Field(default=PROJECT_ROOT / "seeds", description="Seed corpus and vocabularies.")
+    seeds: Path = Field(default_factory=bundled_seeds, description="Seed corpus, ontology and vocabularies "
+                         "(PAPERKG_SEEDS; default: the copy shipped in the package).")
     model: str = Field(default="", description="sentence-transformers name or path; empty: bundled MiniLM.")
     batch_size: int = Field(default=32, ge=1, le=1024)
     query_cache_size: int = Field(default=1024, ge=0)

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from paperkg.fsutil import write_atomic
+from paperkg.core.files import write_atomic
 
 MANIFEST = "manifest.json"
 
