@@ -25,6 +25,8 @@ serve: install
 lint: install
 	$(BIN)/ruff check paperkg graph embeddings api tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 test: install lint
 	$(BIN)/python -m pytest -q

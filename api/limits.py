@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperkg.api.problems import domain_problem
+from paperkg.core.errors import PayloadTooLarge
 
 
 class BodyLimit:
@@ -21,7 +23,8 @@ class BodyLimit:
         limit = self.limit_for(scope["path"])
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _reject(send, scope["path"], limit)
+            response = domain_problem(PayloadTooLarge(_detail(limit)), scope["path"], {"Connection": "close"})
+            await response(scope, receive, send)
             return
         received = 0
 
@@ -31,6 +34,8 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    # an HTTPException, not the domain error: FastAPI turns any other error met while reading a
+                    # body into a 400; the one problem handler renders it
                     raise HTTPException(413, _detail(limit))
             return message
 
@@ -39,12 +44,3 @@ class BodyLimit:
 
 def _detail(limit: int) -> str:
     return f"request body over the {limit:,}-byte limit"
-
-
-async def _reject(send: Send, path: str, limit: int) -> None:
-    body = json.dumps({"type": "https://w3id.org/paperkg/problems/payload-too-large", "title": "Payload too large",
-                       "status": 413, "detail": _detail(limit), "instance": path}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"), (b"connection", b"close"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -25,12 +25,18 @@ def problem(status: int, detail: str, slug: str | None = None, title: str | None
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+def domain_problem(error: PaperkgError, instance: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem details of a domain error, which carries its own status, title and type."""
+    if error.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return problem(error.status, error.detail, error.slug, error.title, instance, headers)
+
+
 async def _domain(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PaperkgError)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     if error.status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, error.detail)
-    return problem(error.status, error.detail, error.slug, error.title, request.url.path, headers)
+    return domain_problem(error, request.url.path)
 
 
 async def _validation(request: Request, error: Exception) -> JSONResponse:

@@ -31,7 +31,8 @@ class Schema(BaseModel):
 
 class PaperIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=2_000, examples=["PowerInfer: Fast LLM Serving with a Consumer GPU"])
+    title: str = Field(min_length=1, description="At most PAPERKG_MAX_TITLE_CHARS characters (default 2,000).",
+                       examples=["PowerInfer: Fast LLM Serving with a Consumer GPU"])
     abstract: str = Field(min_length=1, examples=["This paper introduces PowerInfer, ..."])
     id: str | None = Field(default=None, pattern=PAPER_ID_PATTERN)
     year: int | None = Field(default=None, ge=1000, le=3000)
@@ -53,8 +54,9 @@ class PapersIn(Schema):
 class Health(Schema):
     status: Literal["ok"]
     papers: int
-    version: int
+    version: int = Field(description="The data version: it grows with every committed write.")
     read_only: bool
+    paperkg_version: str = Field(description="The paperkg release serving this.")
 
 
 class Stats(Schema):

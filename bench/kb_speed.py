@@ -44,8 +44,8 @@ def ingest(rounds: int) -> None:
             start = time.perf_counter()
             kb.add_papers(papers)
             model_side.append(time.perf_counter() - start)
-            texts = [passage_text(p.title, p.abstract, (s, e)) for p in kb.store.iter_papers()
-                     for _, _, s, e, _ in kb.store.passages([p.id])]
+            texts = [passage_text(p.title, p.abstract, (row.start, row.end)) for p in kb.store.iter_papers()
+                     for row in kb.store.passages([p.id])]
             passages = len(texts)
             model = kb.encoder.model  # type: ignore[attr-defined]
             start = time.perf_counter()
@@ -68,7 +68,7 @@ def search(count: int) -> None:
         # the server is the one writer; this process only reads the vectors and uses the model for the raw side
         with KnowledgeBase.open(Settings(data=data), read_only=True) as kb, running_server(data) as url, \
                 httpx.Client(base_url=url, timeout=60) as client:
-            dense = kb.derived.dense
+            dense = kb.indexes.dense
             assert dense is not None
             vectors = np.concatenate([dense.vectors(p) for p in dense.paper_ids()])
             flat = faiss.IndexFlatIP(vectors.shape[1])

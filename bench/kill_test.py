@@ -128,10 +128,10 @@ def verify(data: Path, acknowledged: set[str]) -> tuple[int, list[str]]:
         lost = sum(1 for title in acknowledged if normalise_title(title) not in titles)
         ids = set(stored)
         views = {
-            "graph": {n.removeprefix("paper/") for n in kb.graph.g if n.startswith("paper/")},
-            "dense index": set(kb.derived.dense.paper_ids()) if kb.derived.dense else set(),
-            "keyword index": set(kb.derived.keyword.paper_ids()),
-            "rdf": kb.derived.rdf.paper_ids(),
+            "graph": {n.id.removeprefix("paper/") for n in kb.graph.nodes("Paper")},
+            "dense index": set(kb.indexes.dense.paper_ids()) if kb.indexes.dense else set(),
+            "keyword index": set(kb.indexes.keyword.paper_ids()),
+            "rdf": kb.rdf.paper_ids(),
         }
         for name, present in views.items():
             if present != ids:
@@ -143,7 +143,7 @@ def verify(data: Path, acknowledged: set[str]) -> tuple[int, list[str]]:
                           fmt="csv").body.decode().split()[-1]
         if int(count) != len(ids):
             problems.append(f"SPARQL counts {count} papers, the store {len(ids)}")
-        if kb.health()["papers"] != len(ids):
+        if kb.health().papers != len(ids):
             problems.append("health disagrees with the store")
     return lost, problems
 

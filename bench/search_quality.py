@@ -82,7 +82,8 @@ class Corpus:
         texts: list[str] = []
         owners: list[tuple[str, int]] = []
         for paper in papers:
-            spans = split_passages(paper.title, paper.abstract, encoder, passage_tokens)
+            spans = split_passages(paper.title, paper.abstract, encoder.token_spans, encoder.max_tokens,
+                                   passage_tokens)
             texts += passage_texts(paper.title, paper.abstract, spans)
             owners.append((paper_id(paper.title), len(spans)))
         vectors = encoder.encode(texts, batch_size)

@@ -37,7 +37,7 @@ def split_all(papers: list, encoder: SentenceTransformerEncoder, tokens: int) ->
     texts: list[str] = []
     counts: list[int] = []
     for paper in papers:
-        spans = split_passages(paper.title, paper.abstract, encoder, tokens)
+        spans = split_passages(paper.title, paper.abstract, encoder.token_spans, encoder.max_tokens, tokens)
         texts += passage_texts(paper.title, paper.abstract, spans)
         counts.append(len(spans))
     return texts, counts

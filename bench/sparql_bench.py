@@ -31,7 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from paperkg.core.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput  # noqa: E402
+from paperkg.core.records import (  # noqa: E402
+    EntityInfo,
+    Evidence,
+    ExtractedEntity,
+    ExtractedRelation,
+    Extraction,
+    Mention,
+    PaperInput,
+)
 from paperkg.graph.rdf import RDFGraph  # noqa: E402
 from paperkg.graph.sparql import SparqlExecutor  # noqa: E402
 from paperkg.graph.vocabulary import Concept, Vocabulary  # noqa: E402
@@ -132,7 +140,7 @@ def synthetic(vocab: Vocabulary, n: int, seed: int = 7, batch: int = 1000) -> It
             entity_list.append(ExtractedEntity(hw.id, hw.label, "Hardware"))
         writes.append(PaperWrite(pid, PaperInput(title, abstract, pid, 2018 + i % 7, f"https://arxiv.org/abs/{pid}"),
                                  hashlib.sha1(abstract.encode()).hexdigest(), Extraction(entity_list, relations),
-                                 [(0, len(abstract))], np.zeros((1, 4), np.float32)))
+                                 ((0, len(abstract)),), np.zeros((1, 4), np.float32)))
         if len(writes) == batch:
             yield writes
             writes = []
@@ -143,7 +151,7 @@ def synthetic(vocab: Vocabulary, n: int, seed: int = 7, batch: int = 1000) -> It
 def build_store(path: Path, vocab: Vocabulary, n: int) -> Store:
     store = Store(path)
     for batch in synthetic(vocab, n):
-        info = {e.key: {"name": c.label, "aliases": c.aliases, "attrs": c.attrs}
+        info = {e.key: EntityInfo(c.label, None, tuple(c.aliases), dict(c.attrs))
                 for w in batch for e in w.extraction.entities if (c := vocab.get(e.key)) is not None}
         store.write(batch, info)
     return store

@@ -12,7 +12,7 @@ import faiss as _faiss
 import numpy as np
 
 from paperkg.core.errors import CorruptData
-from paperkg.embeddings import load_generation, save_generation
+from paperkg.embeddings.generations import load_generation, save_generation
 
 faiss: Any = _faiss  # the bundled stubs lack SearchParametersHNSW and selector arguments
 

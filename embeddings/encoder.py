@@ -18,6 +18,7 @@ import numpy as np
 from paperkg.core.errors import PaperkgError, UnsafeModel
 from paperkg.core.lru import LRUCache
 from paperkg.embeddings.batching import MicroBatcher
+from paperkg.embeddings.passages import split_passages
 
 Progress = Callable[[int], None]
 """Called with the number of texts just encoded (an increment, as tqdm's `update` takes)."""
@@ -139,7 +140,7 @@ def resolve_model_dir(name_or_path: str) -> Path:
     if path.is_dir():
         return path
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import snapshot_download  # noqa: PLC0415 (heavy, loaded only when used)
 
         return Path(snapshot_download(repo_id=name_or_path, local_files_only=True))
     except Exception as error:  # any hub error means: not available offline
@@ -159,8 +160,8 @@ class SentenceTransformerEncoder:
     def __init__(self, name_or_path: str, cache_size: int) -> None:
         directory = resolve_model_dir(name_or_path)
         check_model_dir(directory)
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (heavy, loaded only when used)
+        from transformers.utils import logging as hf_logging  # noqa: PLC0415 (heavy, loaded only when used)
 
         hf_logging.disable_progress_bar()
         try:
@@ -229,9 +230,8 @@ class SentenceTransformerEncoder:
 
     def _encode_long(self, text: str) -> np.ndarray:
         """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""
-        from paperkg.embeddings.passages import split_passages
-
-        vectors = self.encode([text[a:b] for a, b in split_passages("", text, self)], batch_size=16)
+        spans = split_passages("", text, self.token_spans, self.max_tokens)
+        vectors = self.encode([text[a:b] for a, b in spans], batch_size=16)
         return normalise_rows(vectors.mean(axis=0, keepdims=True))[0]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
@@ -241,7 +241,7 @@ class SentenceTransformerEncoder:
 
 def _span_tokenizer(tokenizer: Any) -> Any:
     """A private copy of the fast tokenizer without truncation or padding (the model's copy changes per call)."""
-    from tokenizers import Tokenizer
+    from tokenizers import Tokenizer  # noqa: PLC0415 (heavy, loaded only when used)
 
     if not hasattr(tokenizer, "backend_tokenizer"):
         raise PaperkgError("the embedding model needs a fast (Rust) tokenizer: passages are cut at its token offsets")

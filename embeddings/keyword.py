@@ -21,7 +21,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from paperkg.core.errors import CorruptData
-from paperkg.embeddings import load_generation, save_generation
+from paperkg.embeddings.generations import load_generation, save_generation
 
 FORMAT = "paperkg-keyword/1"
 STEM_CACHE_LIMIT = 1_000_000

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
-from paperkg.embeddings.encoder import Encoder
+from paperkg.core.text import sentences
 
 Span = tuple[int, int]
 
@@ -18,37 +18,9 @@ SPECIAL_TOKENS = 2
 SAFETY_TOKENS = 2
 """Joining title and passage can tokenise one or two tokens differently from the parts."""
 
-_ABBREVIATIONS = frozenset(
-    {"e.g", "i.e", "al", "cf", "vs", "etc", "fig", "figs", "eq", "eqs", "sec", "no", "approx", "resp", "ref", "refs"}
-    | {"tab", "dr", "prof", "mr", "ms", "st", "vol", "pp", "ca"}
-)
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-
-
 def sentence_spans(text: str) -> list[Span]:
-    """Sentences of `text` as character spans, whitespace trimmed; abbreviations and initials do not end one."""
-    spans: list[Span] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        end = match.end()
-        word = re.search(r"(\S+?)[.!?]+[\"')\]]*\s*$", text[start:end])
-        if word is not None:
-            token = word.group(1).lower().lstrip("(\"'[")
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                continue
-        spans.append(_trim(text, start, end))
-        start = end
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
-    return [s for s in spans if s[1] > s[0]]
-
-
-def _trim(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    """Sentences of `text` as character spans, whitespace trimmed (the one splitter of paperkg.core.text)."""
+    return [(s.start, s.end) for s in sentences(text)]
 
 
 def passage_title(title: str) -> str:
@@ -73,18 +45,23 @@ def passage_texts(title: str, abstract: str, spans: list[Span]) -> list[str]:
     return [passage_text(title, abstract, span) for span in spans]
 
 
-def split_passages(title: str, abstract: str, encoder: Encoder, passage_tokens: int = 160) -> list[Span]:
+TokenSpans = Callable[[str], list[Span]]
+"""The model tokenizer's token offsets of a text."""
+
+
+def split_passages(title: str, abstract: str, token_spans: TokenSpans, max_tokens: int,
+                   passage_tokens: int = 160) -> list[Span]:
     """Spans of the abstract, one per passage, that together cover all of it.
 
     Sentences are packed greedily into windows of about `passage_tokens` model tokens; consecutive windows share
     one sentence; a sentence longer than a window is cut at token boundaries. With the title prefixed, every
     passage fits the model window. An abstract of at most `passage_tokens` tokens gives one passage.
     """
-    tokens = encoder.token_spans(abstract)
+    tokens = token_spans(abstract)
     if not tokens:
         return [(0, len(abstract))] if abstract.strip() else []
-    title_tokens = len(encoder.token_spans(passage_title(title) + "."))
-    room = encoder.max_tokens - SPECIAL_TOKENS - SAFETY_TOKENS - title_tokens
+    title_tokens = len(token_spans(passage_title(title) + "."))
+    room = max_tokens - SPECIAL_TOKENS - SAFETY_TOKENS - title_tokens
     budget = max(MIN_BUDGET, min(passage_tokens, room))
     if len(tokens) <= budget:
         return [(tokens[0][0], tokens[-1][1])]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 import networkx as nx
 
-from paperkg.core.records import PAPER
-from paperkg.store import Store, StoredRelation
+from paperkg.core.protocols import RecordSource
+from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelation
+from paperkg.core.results import GraphEdge, GraphNode
 
 FILTER_PREDICATES = {
     "technique": ("uses", "proposes"),
@@ -31,22 +31,22 @@ def paper_node(paper_id: str) -> str:
 
 
 class KnowledgeGraph:
-    """A MultiDiGraph kept in step with the store; rebuilt from it on start-up."""
+    """A MultiDiGraph kept in step with the store; rebuilt from it on start-up. networkx stays behind these methods."""
 
     def __init__(self) -> None:
-        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._claims: dict[str, list[tuple[str, str, str]]] = {}
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
 
-    def rebuild(self, store: Store) -> None:
-        self.g = nx.MultiDiGraph()
+    def rebuild(self, store: RecordSource) -> None:
+        self._g = nx.MultiDiGraph()
         self._claims = {}
         self._entities_of = {}
         for entity in store.entities():
             self._add_entity(entity)
-        mentions: dict[str, list[tuple[str, str, str, int, int, str]]] = {}
+        mentions: dict[str, list[StoredMention]] = {}
         for row in store.mentions():
-            mentions.setdefault(row[0], []).append(row)
+            mentions.setdefault(row.paper_id, []).append(row)
         relations: dict[str, list[StoredRelation]] = {}
         for rel in store.relations():
             relations.setdefault(rel.paper_id, []).append(rel)
@@ -54,56 +54,123 @@ class KnowledgeGraph:
             self._add_paper(paper.id, paper.title, paper.year, mentions.get(paper.id, []),
                             relations.get(paper.id, []))
 
-    def sync(self, store: Store, changed: Iterable[str], removed: Iterable[str]) -> None:
-        """Replace the given papers' nodes and edges with what the store now holds."""
+    def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> None:
+        """Replace the given papers' nodes and edges with what the store now holds (bulk reads: linear in the
+        batch, not in the corpus)."""
         changed = list(changed)
         touched: set[str] = set()
         for paper_id in [*changed, *removed]:
             self._entities_of.pop(paper_id, None)
             node = paper_node(paper_id)
-            if node in self.g:
-                touched.update(self.g.successors(node))
-                self.g.remove_node(node)
+            if node in self._g:
+                touched.update(self._g.successors(node))
+                self._g.remove_node(node)
             # Claims between entities (X outperforms Y) are not incident to the paper node.
             claims = self._claims.pop(paper_id, [])
             touched.update(n for u, v, _ in claims for n in (u, v))
-            self.g.remove_edges_from(claims)
-        for paper in store.papers(changed):
-            mentions = store.mentions(paper.id)
-            for entity_id in {m[1] for m in mentions} - set(self.g):
-                found = store.entity(entity_id)
-                if found:
-                    self._add_entity(found)
-            self._add_paper(paper.id, paper.title, paper.year, mentions, store.relations(paper.id))
-        self.g.remove_nodes_from([n for n in touched if n in self.g and self.g.degree(n) == 0])
+            self._g.remove_edges_from(claims)
+        papers = store.papers(changed)
+        mentions = store.mentions_of([p.id for p in papers])
+        relations = store.relations_of([p.id for p in papers])
+        missing = {m.entity_id for rows in mentions.values() for m in rows if m.entity_id not in self._g}
+        for entity in store.entities_by_id(sorted(missing)).values():
+            self._add_entity(entity)
+        for paper in papers:
+            self._add_paper(paper.id, paper.title, paper.year, mentions[paper.id], relations[paper.id])
+        self._g.remove_nodes_from([n for n in touched if n in self._g and self._g.degree(n) == 0])
 
-    def _add_entity(self, entity: dict[str, Any]) -> None:
+    def _add_entity(self, entity: StoredEntity) -> None:
         # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type
         attrs = {(f"attr_{k}" if k in RESERVED else k): float(v) if isinstance(v, int | float) else v
-                 for k, v in entity["attrs"].items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
-        self.g.add_node(entity["id"], kind="entity", type=entity["type"], name=entity["name"], **attrs)
+                 for k, v in entity.attrs.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+        self._g.add_node(entity.id, kind="entity", type=entity.type, name=entity.name, **attrs)
 
     def _add_paper(self, paper_id: str, title: str, year: int | None,
-                   mentions: list[tuple[str, str, str, int, int, str]], relations: list[StoredRelation]) -> None:
+                   mentions: list[StoredMention], relations: list[StoredRelation]) -> None:
         node = paper_node(paper_id)
-        self.g.add_node(node, kind="paper", type="Paper", name=title, **({"year": year} if year else {}))
+        self._g.add_node(node, kind="paper", type="Paper", name=title, **({"year": year} if year else {}))
         related = set()
         for rel in relations:
             source = node if rel.subject == PAPER else rel.subject
-            if source not in self.g or rel.object not in self.g:
+            if source not in self._g or rel.object not in self._g:
                 continue
             data = {"predicate": rel.predicate, "paper": paper_id, "confidence": rel.confidence}
             data.update({k: v for k, v in (("factor", rel.factor), ("count", rel.count), ("metric", rel.metric),
                                            ("hardware", rel.hardware)) if v is not None})
-            key = self.g.add_edge(source, rel.object, key=f"{rel.predicate}:{paper_id}", **data)
+            key = self._g.add_edge(source, rel.object, key=f"{rel.predicate}:{paper_id}", **data)
             if source == node:
                 related.add(rel.object)
             else:
                 self._claims.setdefault(paper_id, []).append((source, rel.object, key))
-        for entity_id in {m[1] for m in mentions} - related:
-            if entity_id in self.g:
-                self.g.add_edge(node, entity_id, key=f"mentions:{paper_id}", predicate="mentions",
-                                paper=paper_id, confidence=1.0)
+        for entity_id in {m.entity_id for m in mentions} - related:
+            if entity_id in self._g:
+                self._g.add_edge(node, entity_id, key=f"mentions:{paper_id}", predicate="mentions",
+                                 paper=paper_id, confidence=1.0)
+
+    # -- nodes and edges ------------------------------------------------------------------------------
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._g
+
+    def node(self, node: str) -> GraphNode | None:
+        if node not in self._g:
+            return None
+        data = self._g.nodes[node]
+        return GraphNode(node, str(data["type"]), str(data["name"]))
+
+    def name(self, node: str, default: str = "") -> str:
+        return str(self._g.nodes[node]["name"]) if node in self._g else default
+
+    def type_of(self, node: str) -> str | None:
+        return str(self._g.nodes[node]["type"]) if node in self._g else None
+
+    def nodes(self, node_type: str | None = None) -> list[GraphNode]:
+        return [GraphNode(n, str(d["type"]), str(d["name"])) for n, d in self._g.nodes(data=True)
+                if node_type is None or d.get("type") == node_type]
+
+    def nodes_with(self, attribute: str, value: object) -> list[str]:
+        """Nodes whose attribute equals value (e.g. every hardware node of one device class)."""
+        return [n for n, d in self._g.nodes(data=True) if d.get(attribute) == value]
+
+    def edges_in(self, node: str) -> list[GraphEdge]:
+        return [_edge(u, v, d) for u, v, d in self._g.in_edges(node, data=True)] if node in self._g else []
+
+    def edges_out(self, node: str) -> list[GraphEdge]:
+        return [_edge(u, v, d) for u, v, d in self._g.out_edges(node, data=True)] if node in self._g else []
+
+    def has_edge(self, source: str, target: str, predicate: str, paper_id: str) -> bool:
+        return bool(self._g.has_edge(source, target, key=f"{predicate}:{paper_id}"))
+
+    def papers_citing(self, entity_id: str, outgoing: bool = False) -> set[str]:
+        """Papers with an edge into the entity (and, with `outgoing`, papers whose claims start at it)."""
+        found = {e.paper for e in self.edges_in(entity_id)}
+        if outgoing:
+            found |= {e.paper for e in self.edges_out(entity_id)}
+        return found
+
+    def shortest_path(self, source: str, target: str) -> list[str]:
+        """Nodes on a shortest path ignoring direction; empty when there is none."""
+        if source not in self._g or target not in self._g:
+            return []
+        try:
+            return list(nx.shortest_path(self._g.to_undirected(as_view=True), source, target))
+        except nx.NetworkXNoPath:
+            return []
+
+    def personalised_pagerank(self, node: str, depth: int, alpha: float = 0.85) -> dict[str, float]:
+        """PageRank personalised on `node` over its `depth`-hop neighbourhood (undirected, parallel edges merged)."""
+        if node not in self._g:
+            return {}
+        local = nx.Graph(self._subgraph(node, depth))
+        if local.number_of_edges() == 0:
+            return {}
+        ranks: dict[str, float] = nx.pagerank(local, alpha=alpha, personalization={node: 1.0}, max_iter=200,
+                                              tol=1e-8)
+        return ranks
+
+    def snapshot(self) -> nx.MultiDiGraph:
+        """A copy of the whole graph, for exports that stream after the caller releases its lock."""
+        return self._g.copy()
 
     # -- queries ------------------------------------------------------------------------------------
 
@@ -111,9 +178,9 @@ class KnowledgeGraph:
         """Paper ids linked to any of the entities by one of the predicates."""
         found: set[str] = set()
         for entity_id in entity_ids:
-            if entity_id not in self.g:
+            if entity_id not in self._g:
                 continue
-            for _, _, data in self.g.in_edges(entity_id, data=True):
+            for _, _, data in self._g.in_edges(entity_id, data=True):
                 if data["predicate"] in predicates:
                     found.add(data["paper"])
         return found
@@ -123,10 +190,10 @@ class KnowledgeGraph:
         found = self._entities_of.get(paper_id)
         if found is None:
             node = paper_node(paper_id)
-            if node not in self.g:
+            if node not in self._g:
                 return []
-            found = self._entities_of[paper_id] = [(v, self.g.nodes[v]["type"], self.g.nodes[v]["name"],
-                                                    d["predicate"]) for _, v, d in self.g.out_edges(node, data=True)]
+            found = self._entities_of[paper_id] = [(v, self._g.nodes[v]["type"], self._g.nodes[v]["name"],
+                                                    d["predicate"]) for _, v, d in self._g.out_edges(node, data=True)]
         return found
 
     def facets(self, paper_ids: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -141,13 +208,28 @@ class KnowledgeGraph:
                         counts[kind][name] += 1
         return {kind: dict(c.most_common(20)) for kind, c in counts.items()}
 
-    def neighborhood(self, node: str, depth: int) -> nx.MultiDiGraph:
-        """The subgraph within `depth` hops of `node`, ignoring edge direction."""
-        undirected = self.g.to_undirected(as_view=True)
+    def neighborhood(self, node: str, depth: int) -> tuple[list[GraphNode], list[GraphEdge]]:
+        """Nodes and edges within `depth` hops of `node`, ignoring edge direction."""
+        sub = self._subgraph(node, depth)
+        nodes = [GraphNode(n, str(d["type"]), str(d["name"])) for n, d in sub.nodes(data=True)]
+        return nodes, [_edge(u, v, d) for u, v, d in sub.edges(data=True)]
+
+    def neighborhood_size(self, node: str, depth: int) -> int:
+        undirected = self._g.to_undirected(as_view=True)
+        return len(nx.single_source_shortest_path_length(undirected, node, cutoff=depth))
+
+    def _subgraph(self, node: str, depth: int) -> nx.MultiDiGraph:
+        undirected = self._g.to_undirected(as_view=True)
         nodes = nx.single_source_shortest_path_length(undirected, node, cutoff=depth)
-        return self.g.subgraph(nodes).copy()
+        return self._g.subgraph(nodes)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        nodes = Counter(d["type"] for _, d in self.g.nodes(data=True))
-        edges = Counter(d["predicate"] for _, _, d in self.g.edges(data=True))
+        nodes = Counter(d["type"] for _, d in self._g.nodes(data=True))
+        edges = Counter(d["predicate"] for _, _, d in self._g.edges(data=True))
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+
+def _edge(source: str, target: str, data: dict[str, object]) -> GraphEdge:
+    factor = data.get("factor")
+    return GraphEdge(source, target, str(data["predicate"]), str(data["paper"]),
+                     float(factor) if isinstance(factor, int | float) else None)

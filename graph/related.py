@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from paperkg.core.results import RelatedTechnique
@@ -19,11 +18,40 @@ PaperVector = Callable[[str], "np.ndarray | None"]
 
 
 @dataclass(frozen=True)
-class Weights:
+class RelatedParams:
+    """The tunables of related-technique ranking (set on the seed corpus; see README, "related techniques")."""
+
     taxonomy: float = 0.35
+    """Weight of the taxonomy link's strength (LINK_SCORES)."""
     cooccurrence: float = 0.30
+    """Weight of role-weighted shared papers."""
     graph: float = 0.15
+    """Weight of personalised PageRank proximity."""
     embedding: float = 0.20
+    """Weight of the similarity of the contexts (mean paper vectors) the two techniques appear in."""
+    cooccurrence_gain: float = 1.5
+    """Scales the smoothed overlap so that sharing about two thirds of the papers already counts fully."""
+    similarity_floor: float = 0.3
+    """Context cosine at or below which similarity counts nothing (unrelated MiniLM texts sit around 0.2-0.3)."""
+    similarity_span: float = 0.6
+    """Cosine range above the floor over which similarity rises to full credit."""
+    min_score: float = 0.05
+    """Fused scores at or below this are noise and dropped."""
+    min_unlinked_similarity: float = 0.5
+    """A candidate with no shared paper and no taxonomy link needs at least this scaled context similarity."""
+    indirect_builds_on: float = 0.8
+    """Discount of a "builds on it" link reached through an ancestor of the used technique."""
+    reference_fanout: int = 4
+    """Parents with up to this many children give siblings full credit; larger ones dilute it by sqrt."""
+    ancestor_depth: int = 4
+    """How far up the taxonomy ancestors are followed."""
+    proximity_depth: int = 2
+    """Hops of the neighbourhood that PageRank runs over."""
+    pagerank_alpha: float = 0.85
+    max_context_papers: int = 200
+    """Papers averaged into a technique's context vector at most."""
+    max_proposal_parents: int = 3
+    """Known techniques a proposed system is taken to build on, at most."""
 
 
 LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
@@ -32,30 +60,26 @@ LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0
 "built on it": the technique is such a system and the candidate one of the techniques it uses."""
 ROLE_WEIGHTS = {"proposes": 1.0, "uses": 1.0, "mentions": 0.5, "outperforms": 0.4}
 """How much a shared paper counts, by how the technique appears in it (a baseline counts least)."""
-MAX_CONTEXT_PAPERS = 200
-MAX_PROPOSAL_PARENTS = 3
 
 
 def techniques(graph: KnowledgeGraph) -> list[str]:
-    return [n for n, d in graph.g.nodes(data=True) if d.get("type") == "Technique"]
+    return [n.id for n in graph.nodes("Technique")]
 
 
 def roles(graph: KnowledgeGraph, entity_id: str) -> dict[str, float]:
     """Paper id -> weight of the entity's strongest role in that paper."""
     found: dict[str, float] = {}
-    if entity_id not in graph.g:
-        return found
-    for source, _, data in [*graph.g.in_edges(entity_id, data=True), *graph.g.out_edges(entity_id, data=True)]:
-        weight = ROLE_WEIGHTS.get(data["predicate"], 0.5)
-        if data["predicate"] == "outperforms" and source == entity_id:
+    for edge in [*graph.edges_in(entity_id), *graph.edges_out(entity_id)]:
+        weight = ROLE_WEIGHTS.get(edge.predicate, 0.5)
+        if edge.predicate == "outperforms" and edge.source == entity_id:
             weight = 1.0  # the winner of a comparison is what the paper proposes
-        found[data["paper"]] = max(found.get(data["paper"], 0.0), weight)
+        found[edge.paper] = max(found.get(edge.paper, 0.0), weight)
     return found
 
 
-def _specificity(fanout: int) -> float:
+def _specificity(fanout: int, reference: int) -> float:
     """Siblings under a parent with few children are closer than siblings under a catch-all."""
-    return min(1.0, math.sqrt(4 / fanout))
+    return min(1.0, math.sqrt(reference / fanout))
 
 
 class Taxonomy:
@@ -63,18 +87,19 @@ class Taxonomy:
     ("non-uniform KV cache quantization" under "KV cache quantization") and by proposal (a system a paper
     proposes is taken as a kind of the known techniques that paper uses)."""
 
-    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary) -> None:
+    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary, params: RelatedParams) -> None:
         self.graph = graph
+        self.params = params
         self.vocabulary = vocabulary
         self._parents: dict[str, list[str]] = {}
         self._builds_on: dict[str, list[str]] = {}
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
-        labels.update({n: str(graph.g.nodes[n]["name"]).lower() for n in techniques(graph)})
+        labels.update({n.id: n.name.lower() for n in graph.nodes("Technique")})
         self._heads = sorted(((label, i) for i, label in labels.items() if len(label) >= 4), key=lambda x: -len(x[0]))
 
     def label(self, node: str) -> str:
-        if node in self.graph.g:
-            return str(self.graph.g.nodes[node]["name"])
+        if node in self.graph:
+            return self.graph.name(node)
         concept = self.vocabulary.get(node)
         return concept.label if concept else node
 
@@ -100,15 +125,15 @@ class Taxonomy:
     def _used_by_proposer(self, node: str) -> list[str]:
         used: list[str] = []
         for paper in roles(self.graph, node):
-            if not self.graph.g.has_edge(paper_node(paper), node, key=f"proposes:{paper}"):
+            if not self.graph.has_edge(paper_node(paper), node, "proposes", paper):
                 continue
-            for _, target, data in self.graph.g.out_edges(paper_node(paper), data=True):
-                if data["predicate"] == "uses" and self.vocabulary.get(target) and target not in used:
-                    used.append(target)
-        return used[:MAX_PROPOSAL_PARENTS]
+            for edge in self.graph.edges_out(paper_node(paper)):
+                if edge.predicate == "uses" and self.vocabulary.get(edge.target) and edge.target not in used:
+                    used.append(edge.target)
+        return used[:self.params.max_proposal_parents]
 
-    def ancestors(self, node: str, depth: int = 4) -> list[str]:
-        return transitive(node, self.parents, depth)
+    def ancestors(self, node: str) -> list[str]:
+        return transitive(node, self.parents, self.params.ancestor_depth)
 
     def fanout(self, parent: str) -> int:
         return max(1, len(self.vocabulary.narrower(parent)))
@@ -127,25 +152,27 @@ class Taxonomy:
             return "descendant", [a, *reversed(up_b[: up_b.index(a)]), b], LINK_SCORES["descendant"]
         for used in self.builds_on(b):
             if a == used or a in self.ancestors(used):
-                score = LINK_SCORES["builds on it"] * (1.0 if a == used else 0.8)
+                score = LINK_SCORES["builds on it"] * (1.0 if a == used else self.params.indirect_builds_on)
                 return "builds on it", [a, *([] if a == used else [used]), b], score
         if b in self.builds_on(a):
             return "built on it", [a, b], LINK_SCORES["built on it"]
         shared = [p for p in pa if p in pb]
         if shared:
             parent = min(shared, key=self.fanout)
-            return "sibling", [a, parent, b], LINK_SCORES["sibling"] * _specificity(self.fanout(parent))
+            specificity = _specificity(self.fanout(parent), self.params.reference_fanout)
+            return "sibling", [a, parent, b], LINK_SCORES["sibling"] * specificity
         common = [x for x in up_a if x in up_b]
         if common and (common[0] in pa or common[0] in pb):
-            return "cousin", [a, common[0], b], LINK_SCORES["cousin"] * _specificity(self.fanout(common[0]))
+            specificity = _specificity(self.fanout(common[0]), self.params.reference_fanout)
+            return "cousin", [a, common[0], b], LINK_SCORES["cousin"] * specificity
         return None
 
 
 class RelatedTechniques:
     """Scores every technique in the graph against one technique; context vectors are cached per data version."""
 
-    def __init__(self, weights: Weights | None = None) -> None:
-        self.weights = weights or Weights()
+    def __init__(self, params: RelatedParams | None = None) -> None:
+        self.params = params or RelatedParams()
         self._contexts: dict[str, np.ndarray | None] = {}
         self._version = -1
 
@@ -156,7 +183,7 @@ class RelatedTechniques:
     def _context(self, graph: KnowledgeGraph, entity_id: str, paper_vector: PaperVector) -> np.ndarray | None:
         """Mean vector of the papers that name the technique: what it is talked about with."""
         if entity_id not in self._contexts:
-            vectors = [v for p in sorted(roles(graph, entity_id))[:MAX_CONTEXT_PAPERS]
+            vectors = [v for p in sorted(roles(graph, entity_id))[:self.params.max_context_papers]
                        if (v := paper_vector(p)) is not None]
             self._contexts[entity_id] = _unit(np.mean(vectors, axis=0)) if vectors else None
         return self._contexts[entity_id]
@@ -168,33 +195,33 @@ class RelatedTechniques:
         if version != self._version:
             self.invalidate()
             self._version = version
-        taxonomy = Taxonomy(graph, vocabulary)
+        taxonomy = Taxonomy(graph, vocabulary, self.params)
+        w = self.params
         candidates = [c for c in techniques(graph) if c != target]
         # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.
-        extension = ([target] if target in graph.g else []) + [c for c in candidates if target in taxonomy.ancestors(c)]
+        extension = ([target] if target in graph else []) + [c for c in candidates if target in taxonomy.ancestors(c)]
         target_roles: dict[str, float] = {}
         for node in extension:
             for paper, weight in roles(graph, node).items():
                 target_roles[paper] = max(target_roles.get(paper, 0.0), weight)
         contexts = [c for n in extension if (c := self._context(graph, n, paper_vector)) is not None]
         target_context = _unit(np.mean(contexts, axis=0)) if contexts else None
-        proximity = self._proximity(graph, target)
+        proximity = self._proximity(graph, target, w)
         rows: list[tuple[float, str, dict[str, Any]]] = []
         for cand in candidates:
             cand_roles = roles(graph, cand)
             shared = sorted(set(target_roles) & set(cand_roles))
             overlap = sum(min(target_roles[p], cand_roles[p]) for p in shared)
             # +1 smoothing: one shared paper between two rare techniques is weak evidence
-            cooc = min(1.0, 1.5 * overlap / math.sqrt((len(target_roles) + 1) * (len(cand_roles) + 1)))
+            cooc = min(1.0, w.cooccurrence_gain * overlap / math.sqrt((len(target_roles) + 1) * (len(cand_roles) + 1)))
             link = taxonomy.link(target, cand)
             tax = link[2] if link else 0.0
             context = self._context(graph, cand, paper_vector) if target_context is not None else None
             similarity = float(target_context @ context) if target_context is not None and context is not None else 0.0
-            emb = min(1.0, max(0.0, (similarity - 0.3) / 0.6))
+            emb = min(1.0, max(0.0, (similarity - w.similarity_floor) / w.similarity_span))
             prox = proximity.get(cand, 0.0)
-            w = self.weights
             score = w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding * emb
-            if score <= 0.05 or (not shared and not link and emb < 0.5):
+            if score <= w.min_score or (not shared and not link and emb < w.min_unlinked_similarity):
                 continue
             rows.append((score, cand, {"shared": shared, "link": link, "similarity": similarity,
                                        "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),
@@ -203,15 +230,10 @@ class RelatedTechniques:
         return [self._explain(graph, taxonomy, target, score, cand, info, titles) for score, cand, info in rows[:k]]
 
     @staticmethod
-    def _proximity(graph: KnowledgeGraph, target: str) -> dict[str, float]:
-        """Personalised PageRank from the target over its 2-hop neighbourhood, scaled to [0, 1]."""
-        if target not in graph.g:
-            return {}
-        local = nx.Graph(graph.neighborhood(target, 2))
-        if local.number_of_edges() == 0:
-            return {}
-        ranks = nx.pagerank(local, alpha=0.85, personalization={target: 1.0}, max_iter=200, tol=1e-8)
-        scores = {n: r for n, r in ranks.items() if n != target and graph.g.nodes[n].get("type") == "Technique"}
+    def _proximity(graph: KnowledgeGraph, target: str, params: RelatedParams) -> dict[str, float]:
+        """Personalised PageRank from the target over its neighbourhood, scaled to [0, 1]."""
+        ranks = graph.personalised_pagerank(target, params.proximity_depth, params.pagerank_alpha)
+        scores = {n: r for n, r in ranks.items() if n != target and graph.type_of(n) == "Technique"}
         top = max(scores.values(), default=0.0)
         return {n: r / top for n, r in scores.items()} if top else {}
 
@@ -227,10 +249,7 @@ class RelatedTechniques:
             summary.append(f"{len(shared)} shared paper{'s' if len(shared) > 1 else ''}")
         if info["similarity"] >= 0.5:
             summary.append(f"similar contexts ({info['similarity']:.2f})")
-        try:
-            path = nx.shortest_path(graph.g.to_undirected(as_view=True), target, cand) if target in graph.g else []
-        except nx.NetworkXNoPath:
-            path = []
+        path = graph.shortest_path(target, cand)
         names = titles(shared[:5])
         why = {
             "summary": summary,
@@ -241,7 +260,7 @@ class RelatedTechniques:
             "similarity": round(info["similarity"], 4),
             "signals": info["signals"],
         }
-        return RelatedTechnique(cand, str(graph.g.nodes[cand]["name"]), round(score, 4), why)
+        return RelatedTechnique(cand, graph.name(cand), round(score, 4), why)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

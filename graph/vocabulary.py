@@ -96,6 +96,10 @@ class Vocabulary:
         """All transitive broader concepts, nearest first."""
         return transitive(concept_id, self.broader)
 
+    def descendants(self, concept_id: str) -> list[str]:
+        """All transitive narrower concepts, nearest first."""
+        return transitive(concept_id, self.narrower)
+
 
 def _read_skos(path: Path) -> Iterator[Concept]:
     graph = Graph()

@@ -14,14 +14,22 @@ from typing import Any, TypeVar
 
 import click
 import uvicorn
+from tqdm import tqdm
 
 from paperkg.core.errors import PaperkgError
+from paperkg.core.files import atomic_writer
+from paperkg.core.formats import names
+from paperkg.core.ids import paper_id
 from paperkg.core.settings import Settings
+from paperkg.graph.extraction import Extractor, annotation
+from paperkg.graph.vocabulary import Vocabulary
+from paperkg.kb import KnowledgeBase
+from paperkg.sources import expand, read_papers
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_FACTORY = "paperkg.api.app:create_app"
-EXPORT_FORMATS = ("turtle", "ntriples", "jsonld", "graphml", "gexf", "nodelink")
-SPARQL_FORMATS = ("json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld")
+EXPORT_FORMATS = names("export")
+SPARQL_FORMATS = (*names("solutions"), *names("graph"))
 
 
 def _settings(data: Path | None) -> Settings:
@@ -57,8 +65,6 @@ def domain_errors(func: F) -> F:
 
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    from tqdm import tqdm
-
     bar: Any = None
 
     def update(done: int, total: int) -> None:
@@ -74,9 +80,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.close()
 
 
-def _open(data: Path | None, read_only: bool = False) -> Any:
-    from paperkg.kb import KnowledgeBase
-
+def _open(data: Path | None, read_only: bool = False) -> KnowledgeBase:
     settings = _settings(data)
     with _progress("re-embedding") as progress:
         return KnowledgeBase.open(settings, read_only=read_only, progress=progress)
@@ -103,8 +107,6 @@ def main() -> None:
 
 
 def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool) -> None:
-    from paperkg.sources import expand, read_papers
-
     papers = [paper for path in expand(files) for paper in read_papers(path)]
     with _open(data) as kb, _progress("embedding") as progress:
         report = kb.add_papers(papers, progress=progress)
@@ -143,11 +145,6 @@ def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
 @domain_errors
 def extract(files: tuple[Path, ...], fmt: str) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
-    from paperkg.core.ids import paper_id
-    from paperkg.graph.extraction import Extractor, annotation
-    from paperkg.graph.vocabulary import Vocabulary
-    from paperkg.sources import read_papers
-
     vocabulary = Vocabulary.load(Settings().seeds)
     extractor = Extractor(vocabulary)
     for path in files:
@@ -250,8 +247,6 @@ def export(fmt: str, output: Path | None, data: Path | None) -> None:
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)
             return
-        from paperkg.core.files import atomic_writer
-
         with atomic_writer(output) as handle:
             for chunk in chunks:
                 handle.write(chunk)
@@ -268,10 +263,10 @@ def stats(data: Path | None, as_json: bool) -> None:
     if as_json:
         _emit(result)
         return
-    click.echo(f"papers: {result['papers']}  (data version {result['version']})")
-    for group in ("nodes", "edges"):
-        click.echo(f"{group}: " + ", ".join(f"{k} {v}" for k, v in result[group].items()))
-    click.echo("index: " + ", ".join(f"{k} {v}" for k, v in result["index"].items()))
+    click.echo(f"papers: {result.papers}  (data version {result.version})")
+    click.echo("nodes: " + ", ".join(f"{k} {v}" for k, v in result.nodes.items()))
+    click.echo("edges: " + ", ".join(f"{k} {v}" for k, v in result.edges.items()))
+    click.echo("index: " + ", ".join(f"{k} {v}" for k, v in result.index.items()))
 
 
 @main.command()

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import paperkg.embeddings.dense as dense_module
-from paperkg import embeddings
 from paperkg.core.errors import CorruptData, StorageFull
-from paperkg.embeddings import manifest_version
+from paperkg.embeddings import generations as embeddings
 from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.generations import manifest_version
 from tests.conftest import damage as damage_file
 from tests.conftest import stored_file
 

@@ -53,7 +53,7 @@ def test_corrupt_index_files_are_rebuilt_from_the_store(settings: Settings, seed
             manifest.write_bytes(b"\x00garbage")
     with KnowledgeBase.open(settings) as kb:
         stats = kb.stats()
-        assert stats["index"]["papers"] == 10 and stats["index"]["keyword"]["papers"] == 10
+        assert stats.index["papers"] == 10 and stats.index["keyword"]["papers"] == 10
         again = kb.search("sparse attention for long prompts", 5)
         assert [h.id for h in again.results] == [h.id for h in expected.results]
 
@@ -242,6 +242,6 @@ def test_large_index_saves_are_deferred_and_caught_up(settings: Settings, seed_p
     assert saved_version() == version  # close flushed it
     with KnowledgeBase.open(deferred) as kb:
         kb.add_papers(seed_papers[6:8])
-        kb.derived._unsaved = None  # simulate a crash before the flush
+        kb.indexes._unsaved = None  # simulate a crash before the flush
     with KnowledgeBase.open(deferred) as kb:
-        assert kb.stats()["index"]["papers"] == 8
+        assert kb.stats().index["papers"] == 8

@@ -204,7 +204,7 @@ def _token_count(encoder: HashingEncoder, text: str) -> int:
 @pytest.mark.parametrize("max_tokens,target", [(64, 40), (128, 60), (256, 160), (96, 500)])
 def test_passages_cover_the_abstract_and_fit_the_window(max_tokens: int, target: int) -> None:
     encoder = HashingEncoder(max_tokens=max_tokens)
-    spans = split_passages(TITLE, ABSTRACT, encoder, target)
+    spans = split_passages(TITLE, ABSTRACT, encoder.token_spans, encoder.max_tokens, target)
     assert len(spans) > 1
     covered = np.zeros(len(ABSTRACT), dtype=bool)
     for start, end in spans:
@@ -219,7 +219,7 @@ def test_passages_cover_the_abstract_and_fit_the_window(max_tokens: int, target:
 
 def test_consecutive_passages_share_a_sentence() -> None:
     encoder = HashingEncoder(max_tokens=128)
-    spans = split_passages(TITLE, ABSTRACT, encoder, 60)
+    spans = split_passages(TITLE, ABSTRACT, encoder.token_spans, encoder.max_tokens, 60)
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start < end  # overlap
         shared = ABSTRACT[start:end]
@@ -229,7 +229,7 @@ def test_consecutive_passages_share_a_sentence() -> None:
 def test_short_abstract_gives_one_passage() -> None:
     encoder = HashingEncoder()
     abstract = "  " + SENTENCES[0] + " " + SENTENCES[1] + "\n"
-    spans = split_passages(TITLE, abstract, encoder, 160)
+    spans = split_passages(TITLE, abstract, encoder.token_spans, encoder.max_tokens, 160)
     assert len(spans) == 1
     assert abstract[spans[0][0] : spans[0][1]] == abstract.strip()
 
@@ -237,7 +237,7 @@ def test_short_abstract_gives_one_passage() -> None:
 def test_a_sentence_longer_than_the_window_is_cut_without_loss() -> None:
     encoder = HashingEncoder(max_tokens=48)
     abstract = "word " * 300 + "end."
-    spans = split_passages("T", abstract, encoder, 40)
+    spans = split_passages("T", abstract, encoder.token_spans, encoder.max_tokens, 40)
     assert len(spans) > 5
     assert spans[0][0] == 0 and spans[-1][1] == len(abstract)
     for (_, end), (start, _) in itertools.pairwise(spans):
@@ -250,14 +250,15 @@ def test_long_titles_are_capped() -> None:
     title = "A " + "very " * 100 + "long title"
     assert len(passage_title(title)) <= TITLE_MAX_CHARS
     encoder = HashingEncoder(max_tokens=128)
-    for text in passage_texts(title, ABSTRACT, split_passages(title, ABSTRACT, encoder, 100)):
+    spans = split_passages(title, ABSTRACT, encoder.token_spans, encoder.max_tokens, 100)
+    for text in passage_texts(title, ABSTRACT, spans):
         assert _token_count(encoder, text) <= 128
 
 
 def test_passage_text_joins_title_and_span() -> None:
     assert passage_text("What to Train?", "Abc def. Ghi.", (0, 8)) == "What to Train? Abc def."
     assert passage_text("Title", "Abc def. Ghi.", (9, 13)) == "Title. Ghi."
-    assert split_passages("Title", "   ", HashingEncoder(), 160) == []
+    assert split_passages("Title", "   ", (e := HashingEncoder()).token_spans, e.max_tokens, 160) == []
 
 
 # -- the real model ---------------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ def test_ingest_is_idempotent(kb: KnowledgeBase, seed_papers: list[PaperInput]) 
     assert {p.status for p in report.papers} == {"unchanged"}
     assert kb.paper_count() == 20
     after = kb.stats()
-    assert after["nodes"] == before["nodes"] and after["edges"] == before["edges"]
-    assert after["index"]["papers"] == 20
+    assert after.nodes == before.nodes and after.edges == before.edges
+    assert after.index["papers"] == 20
 
 
 def test_same_title_new_abstract_replaces(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
@@ -57,8 +57,8 @@ def test_remove_paper_everywhere(kb: KnowledgeBase) -> None:
     assert kb.paper_count() == 19
     with pytest.raises(NotFound):
         kb.get_paper(paper.id)
-    assert f"paper/{paper.id}" not in kb.graph.g
-    assert kb.stats()["index"]["papers"] == 19
+    assert f"paper/{paper.id}" not in kb.graph
+    assert kb.stats().index["papers"] == 19
     with pytest.raises(NotFound):
         kb.remove_paper(paper.id)
 
@@ -78,7 +78,7 @@ def test_reopen_serves_the_same_data(settings: Settings, seed_papers: list[Paper
         stats = kb.stats()
     with KnowledgeBase.open(settings) as kb:
         again = kb.stats()
-        assert (again["papers"], again["nodes"], again["edges"]) == (stats["papers"], stats["nodes"], stats["edges"])
+        assert (again.papers, again.nodes, again.edges) == (stats.papers, stats.nodes, stats.edges)
 
 
 def test_extractor_change_triggers_reextraction(settings: Settings, seed_papers: list[PaperInput],
@@ -101,7 +101,7 @@ def test_model_change_triggers_reembedding(settings: Settings, seed_papers: list
     other = settings.model_copy(update={"model": "hashing:128"})
     with KnowledgeBase.open(other) as kb:
         assert kb.store.meta("model", ) == kb.model_id
-        assert kb.stats()["index"]["dim"] == 128
+        assert kb.stats().index["dim"] == 128
         assert kb.search("quantization", 3).results
 
 
@@ -120,10 +120,10 @@ def test_readers_see_a_paper_everywhere_or_nowhere(kb: KnowledgeBase) -> None:
         while not stop.is_set():
             with kb.lock.read():
                 revs = kb.store.paper_revs()
-                dense = kb.derived.dense
+                dense = kb.indexes.dense
                 for pid in ids:
-                    seen = (pid in revs, f"paper/{pid}" in kb.graph.g, dense is not None and pid in dense,
-                            pid in kb.derived.keyword, kb.derived.rdf.has_paper(pid))
+                    seen = (pid in revs, f"paper/{pid}" in kb.graph, dense is not None and pid in dense,
+                            pid in kb.indexes.keyword, kb.rdf.has_paper(pid))
                     if len(set(seen)) > 1:
                         torn.append((pid, seen))
 
@@ -148,11 +148,10 @@ def test_a_system_is_one_node_whether_proposed_or_used(settings: Settings) -> No
                        "We present vLLM, a high-throughput serving system built on PagedAttention."),
             PaperInput("FastServe Something", "We introduce FastServe, which is 3x faster than vLLM on an A100."),
         ])
-        node = kb.graph.g.nodes["software/vllm"]
-        assert node["type"] == "Software"
-        predicates = {d["predicate"] for _, _, d in kb.graph.g.in_edges("software/vllm", data=True)}
+        assert kb.graph.type_of("software/vllm") == "Software"
+        predicates = {e.predicate for e in kb.graph.edges_in("software/vllm")}
         assert {"proposes", "outperforms"} <= predicates
-        assert not [n for n in kb.graph.g if n.startswith("technique/vllm")]
+        assert not [n for n in kb.graph.nodes() if n.id.startswith("technique/vllm")]
 
 
 def test_unchanged_reingest_writes_nothing_and_new_metadata_updates(kb: KnowledgeBase,

@@ -120,7 +120,7 @@ def test_inconsistent_arrays_with_valid_checksums_are_corrupt(tmp_path: Path, in
     names["papers"] = names["papers"][:-1]  # one paper fewer than the arrays hold
     other = tmp_path / "other"
     KeywordIndex().save(other, 1)  # any valid generation, to borrow the writer
-    from paperkg.embeddings import save_generation
+    from paperkg.embeddings.generations import save_generation
 
     arrays = stored_file(tmp_path, "keyword", "arrays").read_bytes()
     save_generation(tmp_path, "keyword", manifest["format"], 1,

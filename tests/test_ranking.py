@@ -34,7 +34,7 @@ def corpus() -> tuple[DenseIndex, KeywordIndex, HashingEncoder]:
     encoder = HashingEncoder(dim=256, max_tokens=24)  # a small window: several passages per paper
     dense = DenseIndex(encoder.dim)
     for pid, (title, abstract) in PAPERS.items():
-        spans = split_passages(title, abstract, encoder, 16)
+        spans = split_passages(title, abstract, encoder.token_spans, encoder.max_tokens, 16)
         dense.add(pid, encoder.encode(passage_texts(title, abstract, spans), 8))
     keyword = KeywordIndex()
     keyword.build({pid: keyword_text(title, abstract) for pid, (title, abstract) in PAPERS.items()})

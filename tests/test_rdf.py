@@ -13,8 +13,16 @@ import pytest
 import rdflib
 
 from paperkg.core.errors import InvalidInput
-from paperkg.core.records import Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention, PaperInput
-from paperkg.graph.rdf import RDFGraph, ontology_document, ontology_turtle
+from paperkg.core.records import (
+    EntityInfo,
+    Evidence,
+    ExtractedEntity,
+    ExtractedRelation,
+    Extraction,
+    Mention,
+    PaperInput,
+)
+from paperkg.graph.rdf import RDFGraph, ontology_document, ontology_turtle, serialize
 from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, Iris
 from paperkg.graph.vocabulary import Concept, Vocabulary
 from paperkg.store import PaperWrite, Store
@@ -64,17 +72,17 @@ def _paper(vocab: Vocabulary, pid: str, title: str, abstract: str,
     relations = [ExtractedRelation(s, p, o, Evidence(abstract, 0, len(abstract)), 0.9,  # type: ignore[arg-type]
                                    **extra) for s, p, o, extra in facts]  # type: ignore[arg-type]
     return PaperWrite(pid, PaperInput(title, abstract, pid, 2024, f"https://arxiv.org/abs/{pid}", ("A. Author",)),
-                      f"hash-{pid}-{len(abstract)}", Extraction(entities, relations), [(0, len(abstract))],
+                      f"hash-{pid}-{len(abstract)}", Extraction(entities, relations), ((0, len(abstract)),),
                       np.zeros((1, 4), np.float32))
 
 
-def entity_info(vocab: Vocabulary, writes: list[PaperWrite]) -> dict[str, dict[str, object]]:
-    info: dict[str, dict[str, object]] = {}
+def entity_info(vocab: Vocabulary, writes: list[PaperWrite]) -> dict[str, EntityInfo]:
+    info: dict[str, EntityInfo] = {}
     for write in writes:
         for entity in write.extraction.entities:
             concept = vocab.get(entity.key)
-            info[entity.key] = ({"name": concept.label, "aliases": concept.aliases, "attrs": concept.attrs}
-                                if concept else {"name": entity.name, "aliases": (), "attrs": {}})
+            info[entity.key] = (EntityInfo(concept.label, None, tuple(concept.aliases), dict(concept.attrs))
+                                if concept else EntityInfo(entity.name))
     return info
 
 
@@ -333,10 +341,8 @@ def test_rdflib_view_reads_the_same_graph(built: tuple[Store, RDFGraph]) -> None
 
 
 def test_export_turtle_reparses_to_the_same_triple_count(built: tuple[Store, RDFGraph]) -> None:
-    from paperkg.graph.rdf import export as export_module
-
     _, graph = built
-    chunks = list(export_module.stream(graph.store.quads_for_pattern(None, None, None, None), "turtle",
+    chunks = list(serialize.stream(graph.store.quads_for_pattern(None, None, None, None), "turtle",
                                        graph.iris.prefixes(), chunk=50))
     assert len(chunks) > 3
     parsed = rdflib.Graph().parse(data=b"".join(chunks).decode(), format="turtle")
@@ -347,10 +353,8 @@ def test_export_turtle_reparses_to_the_same_triple_count(built: tuple[Store, RDF
 
 @pytest.mark.parametrize("fmt,rdflib_format", [("ntriples", "nt"), ("jsonld", "json-ld"), ("nquads", "nquads")])
 def test_other_exports_reparse(built: tuple[Store, RDFGraph], fmt: str, rdflib_format: str) -> None:
-    from paperkg.graph.rdf import export as export_module
-
     _, graph = built
-    data = b"".join(export_module.stream(graph.store.quads_for_pattern(None, None, None, None), fmt,
+    data = b"".join(serialize.stream(graph.store.quads_for_pattern(None, None, None, None), fmt,
                                          graph.iris.prefixes(), chunk=40))
     if fmt == "jsonld":
         assert isinstance(json.loads(data), list)

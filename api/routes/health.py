@@ -6,17 +6,18 @@ from fastapi import APIRouter, Request, Response
 
 from paperkg.api import schemas
 from paperkg.api.deps import KB
+from paperkg.core.results import Health, Stats
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health", response_model=schemas.Health, summary="Liveness and paper count")
-def health(kb: KB) -> dict[str, object]:
+def health(kb: KB) -> Health:
     return kb.health()
 
 
 @router.get("/stats", response_model=schemas.Stats, summary="Node, edge, index and RDF statistics")
-def stats(kb: KB) -> dict[str, object]:
+def stats(kb: KB) -> Stats:
     return kb.stats()
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from paperkg.api.deps import KB
 from paperkg.core.errors import InvalidInput, QueryRefused
@@ -40,8 +41,6 @@ async def sparql_post(request: Request, kb: KB) -> Response:
         raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted")
     else:
         raise InvalidInput(f"POST /sparql needs Content-Type application/sparql-query or {FORM}, not {kind!r}")
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_run, kb, query, request.headers.get("accept"), fmt)
 
 

@@ -56,6 +56,35 @@ _STOP = {"that", "which", "to", "for", "by", "in", "on", "with", "from", "where"
 
 
 @dataclass(frozen=True)
+class ProposalParams:
+    """Confidence of a proposal by where it was read, and how far back an 'existing' cue may stand."""
+
+    title_named_in_abstract: float = 0.95
+    """A title's "Name:" that the abstract names again."""
+    title_only: float = 0.8
+    """A title's "Name:" the abstract never repeats."""
+    we_propose: float = 0.9
+    """The object of "we propose/introduce ..."."""
+    passive: float = 0.8
+    """"X is proposed/introduced"."""
+    ours: float = 0.85
+    """"our method/system X"."""
+    listed: float = 0.1
+    """Discount for an item of a list after the verb rather than its head."""
+    noun_phrase: float = 0.2
+    """Discount for a plain noun phrase (no name) after the verb."""
+    existing_window: int = 40
+    """Characters before an "our ..." phrase searched for a cue that the thing is existing work."""
+    max_objects: int = 10
+    """Proposals read from one verb's object at most."""
+    operation: float = 0.7
+    """A plain operation phrase proposed without a name ("we propose layer-wise pruning ...")."""
+
+
+PARAMS = ProposalParams()
+
+
+@dataclass(frozen=True)
 class Proposal:
     field: str
     start: int
@@ -103,7 +132,8 @@ class Proposals:
         titled = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "with", "-"} for w in words)
         if not (in_abstract or named or (titled and self.lex.head_type(name) in {"Technique", "Dataset", "Model"})):
             return []
-        return [Proposal("title", start, start + len(name), 0.95 if in_abstract else 0.8, True)]
+        return [Proposal("title", start, start + len(name),
+                         PARAMS.title_named_in_abstract if in_abstract else PARAMS.title_only, True)]
 
     def abstract(self, text: str, spans: list[Sentence], acronyms: dict[int, int], title: str = "",
                  names: tuple[str, ...] = ()) -> list[Proposal]:
@@ -124,23 +154,23 @@ class Proposals:
                                  text, names, sentence.start))]
             for m in triggers:
                 seen_trigger = True
-                found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.9, title=title))
+                found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
-                found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.8))
+                found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
             for m in self.passive.finditer(text, sentence.start, sentence.end):
                 found.extend(self._passive(text, sentence.start, m.start()))
             if seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end):
                 for m in self.naming.finditer(text, sentence.start, sentence.end):
-                    if _EXISTING.search(text, max(sentence.start, m.start() - 40), m.start()):
+                    if _EXISTING.search(text, max(sentence.start, m.start() - PARAMS.existing_window), m.start()):
                         continue  # "a recent method called Rectified Flow" is not the paper's
-                    found.extend(self._object(text, m.end(), sentence.end, acronyms, 0.85, limit=2))
+                    found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.ours, limit=2))
             if seen_trigger or (found and found[-1].start >= sentence.start) or (subject is not None and \
                     any(n in text[sentence.start:sentence.end] for n in names)):
                 found.extend(self._enumeration(text, sentence, seen_trigger))
         return found
 
     def _object(self, text: str, start: int, end: int, acronyms: dict[int, int], score: float,
-                direct: bool = True, limit: int = 10, title: str = "") -> list[Proposal]:
+                direct: bool = True, limit: int = PARAMS.max_objects, title: str = "") -> list[Proposal]:
         out: list[Proposal] = []
         content = 0
         after_name = False
@@ -166,16 +196,16 @@ class Proposals:
             if word in {";", ":"} and not out:
                 items = self._list(text, w.end(), end, named_only=True)
                 if items:
-                    return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
                 continue
             if word in {".", ";", ")", '"', ":"}:
                 if not after_name:
                     nps = self._operations(text, phrase_start, w.start())
-                    out += [Proposal("abstract", a, b, score - 0.2, False) for a, b in nps]
+                    out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in nps]
                 break
             if low == "including" and not out:
                 items = self._list(text, w.end(), end)
-                return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+                return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
             capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
                                               phrase_start is not None)
             if (is_name_token(core) or capital) and not self._generic(core):
@@ -192,7 +222,7 @@ class Proposals:
             if low in _STOP:
                 np = self._titled_np(text, phrase_start, w.start(), title)
                 nps = [np] if np else self._operations(text, phrase_start, w.start())
-                out += [Proposal("abstract", a, b, score - 0.2, False) for a, b in nps]
+                out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in nps]
                 break
             if phrase_start is None:
                 phrase_start = w.start()
@@ -208,9 +238,9 @@ class Proposals:
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
                     items = self._list(text, w.end() + nxt.end(), end)
-                    return out + [Proposal("abstract", a, b, score - 0.1, False) for a, b in items]
+                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
                 for a, b in self._np(text, phrase_start, w.start(), plural=low.endswith("s")):
-                    out.append(Proposal("abstract", a, b, score - 0.2, False))
+                    out.append(Proposal("abstract", a, b, score - PARAMS.noun_phrase, False))
                 break
         return out
 
@@ -292,7 +322,7 @@ class Proposals:
                 continue  # "(1) FooNet outperforms X": a finding, not a contribution
             if len(words) == 1 and (is_name_token(words[0]) or re.fullmatch(r"[A-Z][\w]*-[A-Z][\w-]*", words[0])) \
                     and not self._generic(words[0]):
-                out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
+                out.append(Proposal("abstract", offset, offset + len(phrase), PARAMS.operation, False))
                 continue
             named = any(is_name_token(w) for w in words) and not any(self._generic(w) for w in words)
             head = words[-1].lower()
@@ -303,7 +333,7 @@ class Proposals:
             plain = contributions and len(words) <= 4 and head in self.lex.strong_heads and \
                 all(_PLAIN.fullmatch(w) and w not in _STOP for w in words)
             if plain or titled or named or any("-" in w for w in words) or head in {"strategy", "mechanism"}:
-                out.append(Proposal("abstract", offset, offset + len(phrase), 0.7, False))
+                out.append(Proposal("abstract", offset, offset + len(phrase), PARAMS.operation, False))
         return out
 
     def _extend_name(self, text: str, start: int, end: int, limit: int) -> int:
@@ -356,4 +386,4 @@ class Proposals:
         end = start + len(m.group(1))
         if head in {"mechanism", "method", "technique", "scheme", "module", "strategy"}:
             end = start + len(" ".join(m.group(1).split()[:-1]))
-        return [Proposal("abstract", start, end, 0.7, False)]
+        return [Proposal("abstract", start, end, PARAMS.operation, False)]

@@ -12,77 +12,16 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 
-MAX_CHARS = 100_000
-"""Only the first MAX_CHARS characters of a field are analysed (real abstracts are < 5k)."""
+from paperkg.core.text import MAX_CHARS, MAX_SENTENCE, Sentence, sentence_at, sentences
 
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
-                     r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")
+__all__ = ["MAX_CHARS", "MAX_SENTENCE", "Sentence", "sentence_at", "sentences"]
+
 _RUN = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|[^\W_]+")
 _RUN_TIMES = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|(?<=\d)times(?=\s*\d)|"
                         r"[^\W_]*?\d(?=times\s*\d)|[^\W_]+")
 """Alphanumeric runs; a rendered multiplication sign is cut off ("2.31times", "MobileNetV2times 1.4")."""
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = re.compile(NUMBER)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-def sentences(text: str) -> list[Sentence]:
-    """Sentence spans of `text` (offsets into it), skipping abbreviations such as "e.g." and "et al."."""
-    limit = min(len(text), MAX_CHARS)
-    spans: list[Sentence] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text, 0, limit):
-        cut = match.start()
-        if cut <= start:
-            continue
-        if _ABBREV.search(text, max(start, cut - 12), cut):
-            continue
-        _add(text, start, cut, spans)
-        start = match.end()
-    _add(text, start, limit, spans)
-    return spans
-
-
-MAX_SENTENCE = 1500
-"""Longer "sentences" (run-on text, HTML without spaces after periods) are cut at whitespace into chunks."""
-
-
-def _add(text: str, start: int, end: int, spans: list[Sentence]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    while end - start > MAX_SENTENCE:
-        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
-        cut = cut if cut > start else start + MAX_SENTENCE
-        spans.append(Sentence(start, cut, text[start:cut]))
-        start = cut
-        while start < end and text[start].isspace():
-            start += 1
-    if end > start:
-        spans.append(Sentence(start, end, text[start:end]))
-
-
-def sentence_at(spans: list[Sentence], offset: int) -> Sentence | None:
-    """The sentence containing `offset` (binary search)."""
-    lo, hi = 0, len(spans) - 1
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        s = spans[mid]
-        if offset < s.start:
-            hi = mid - 1
-        elif offset >= s.end:
-            lo = mid + 1
-        else:
-            return s
-    return None
 
 
 @dataclass(frozen=True)

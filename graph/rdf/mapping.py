@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -21,10 +21,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
-from paperkg.core.records import PAPER, Paper
+from paperkg.core.records import PAPER, Paper, StoredEntity, StoredMention, StoredRelation
 from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, TYPE, XSD, Iris, encode, std
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.store import StoredRelation
 
 PREDICATES = {"proposes": "proposes", "uses": "uses", "runs-on": "runsOn", "evaluated-on": "evaluatedOn",
               "outperforms": "outperforms"}
@@ -34,8 +33,6 @@ ATTRIBUTES = {"memory_gb": "memoryGB", "memory_bandwidth_gbs": "memoryBandwidthG
               "fp16_tensor_tflops": "fp16TensorTFLOPS", "bf16_tensor_tflops": "bf16TensorTFLOPS", "type": "deviceType"}
 """Vocabulary columns with a hand-chosen property name; any other column becomes pkg:<camelCase>."""
 STANDARD_ATTRIBUTES = {"source": DCTERMS + "source", "release_date": DCTERMS + "issued", "url": SCHEMA + "url"}
-Mention = tuple[str, str, str, int, int, str]
-"""(paper id, entity id, field, start, end, surface), as Store.mentions() returns them."""
 
 _INTEGER, _DECIMAL, _BOOLEAN = std(XSD + "integer"), std(XSD + "decimal"), std(XSD + "boolean")
 _DATE, _GYEAR, _ANYURI = std(XSD + "date"), std(XSD + "gYear"), std(XSD + "anyURI")
@@ -134,7 +131,7 @@ def _entity_ref(prefix: str, entity_id: str) -> str:
     return f"<{prefix}{encode(entity_id)}>"
 
 
-def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[Mention], relations: Sequence[StoredRelation],
+def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[StoredMention], relations: Sequence[StoredRelation],
                  extractor_version: str) -> tuple[list[str], list[Triple], set[str]]:
     """One paper as N-Quads lines of its named graph (deduplicated), the shared fact triples, and the entity ids it
     refers to. Formatting text is several times faster than building term objects, and the store parses it."""
@@ -155,8 +152,8 @@ def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[Mention], relation
     lines += [f"{me} <{DCTERMS}creator> {nt_string(author)} {g}" for author in paper.authors]
     entities: set[str] = set()
     for row in mentions:
-        entities.add(row[1])
-        lines.append(f"{me} <{SCHEMA}mentions> {_entity_ref(ent, row[1])} {g}")
+        entities.add(row.entity_id)
+        lines.append(f"{me} <{SCHEMA}mentions> {_entity_ref(ent, row.entity_id)} {g}")
     facts: list[Triple] = []
     version = nt_string(extractor_version)
     for n, rel in enumerate(relations):
@@ -195,7 +192,7 @@ def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[Mention], relation
     return list(dict.fromkeys(lines)), list(dict.fromkeys(facts)), entities
 
 
-def paper_quads(iris: Iris, paper: Paper, mentions: Iterable[Mention], relations: Sequence[StoredRelation],
+def paper_quads(iris: Iris, paper: Paper, mentions: Iterable[StoredMention], relations: Sequence[StoredRelation],
                 extractor_version: str) -> PaperQuads:
     """The quads of one paper's named graph (its triples and reified claims), plus the shared fact triples and
     the entity ids it refers to."""
@@ -204,24 +201,24 @@ def paper_quads(iris: Iris, paper: Paper, mentions: Iterable[Mention], relations
     return PaperQuads(quads, facts, entities)
 
 
-def entity_quads(iris: Iris, entity: Mapping[str, Any], aliases: Iterable[str], g: NamedNode,
+def entity_quads(iris: Iris, entity: StoredEntity, aliases: Iterable[str], g: NamedNode,
                  skip: frozenset[Triple] | set[Triple] = frozenset()) -> list[Quad]:
     """An entity's type, names, aliases and attributes; triples in `skip` (the vocabulary graph's) are left out."""
-    me = iris.entity(entity["id"])
-    kind = entity.get("type")
-    name = Literal(str(entity["name"]))
+    me = iris.entity(entity.id)
+    kind = entity.type
+    name = Literal(entity.name)
     quads = [
         Quad(me, TYPE, iris.term(kind if kind in ENTITY_CLASSES else "Entity"), g),
-        Quad(me, std(DCTERMS + "identifier"), Literal(str(entity["id"])), g),
+        Quad(me, std(DCTERMS + "identifier"), Literal(entity.id), g),
         Quad(me, std(SCHEMA + "name"), name, g),
         Quad(me, std(SKOS + "prefLabel"), name, g),
     ]
     if kind == "Technique":
         quads.append(Quad(me, TYPE, std(SKOS + "Concept"), g))
     for alias in aliases:
-        if alias and alias != entity["name"]:
+        if alias and alias != entity.name:
             quads.append(Quad(me, std(SKOS + "altLabel"), Literal(alias), g))
-    for key, raw in sorted((entity.get("attrs") or {}).items()):
+    for key, raw in sorted(entity.attrs.items()):
         prop = attribute_property(iris, str(key))
         for item in raw if isinstance(raw, list | tuple) else [raw]:
             value = value_literal(item) if item is not None else None

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
+from paperkg.core.formats import of_kind
 from paperkg.core.settings import bundled_seeds
-from paperkg.graph.rdf.export import as_bytes
 from paperkg.graph.rdf.namespaces import DEFAULT_BASE, STANDARD_PREFIXES, Iris
+from paperkg.graph.rdf.serialize import as_bytes, rdf_format
 
 ONTOLOGY_FILE = bundled_seeds() / "ontology.ttl"
 Term = NamedNode | BlankNode | Literal
@@ -41,12 +42,7 @@ def ontology_quads(iris: Iris, path: Path | None = None) -> list[Quad]:
     return [Quad(t.subject, t.predicate, t.object, iris.ontology_graph) for t in ontology_triples(iris.base, path)]
 
 
-ONTOLOGY_FORMATS = {
-    "turtle": (RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
-    "ntriples": (RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (RdfFormat.JSON_LD, "application/ld+json"),
-    "rdfxml": (RdfFormat.RDF_XML, "application/rdf+xml"),
-}
+ONTOLOGY_FORMATS = {name: (rdf_format(f.essence), f.media_type) for name, f in of_kind("graph").items()}
 """Format name -> (pyoxigraph format, media type) for GET /ontology."""
 
 

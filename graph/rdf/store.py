@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, Triple
 
-from paperkg.core.records import Paper
-from paperkg.graph.rdf.export import export_media_type, stream
+from paperkg.core.protocols import RecordSource
+from paperkg.core.records import Paper, StoredMention, StoredRelation
 from paperkg.graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
 from paperkg.graph.rdf.namespaces import DEFAULT_BASE, RDF, Iris
 from paperkg.graph.rdf.ontology import ontology_quads
+from paperkg.graph.rdf.serialize import export_media_type, stream
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.store import Store, StoredRelation
 
 if TYPE_CHECKING:
     import rdflib
@@ -70,8 +70,8 @@ class RDFGraph:
         For code only: user SPARQL must go through graph.sparql (guard, sandboxed workers, timeout).
         """
         if self._rdflib is None:
-            import rdflib
-            from oxrdflib import OxigraphStore
+            import rdflib  # noqa: PLC0415 (heavy, loaded only when used)
+            from oxrdflib import OxigraphStore  # noqa: PLC0415 (heavy, loaded only when used)
 
             self._rdflib = rdflib.Dataset(store=OxigraphStore(store=self._store), default_union=True)
         return self._rdflib
@@ -113,7 +113,7 @@ class RDFGraph:
             self._count -= n
         return n
 
-    def rebuild(self, store: Store) -> None:
+    def rebuild(self, store: RecordSource) -> None:
         """Replace everything with what the store of record holds (bulk load)."""
         started = time.perf_counter()
         self.generation += 1
@@ -127,13 +127,13 @@ class RDFGraph:
             aliases[entity_id].append(alias)
         entities: list[Quad] = []
         for entity in store.entities():
-            entities += entity_quads(self.iris, entity, sorted(aliases.get(entity["id"], ())),
-                                     self.iris.entity_graph(entity["id"]), self._vocabulary_triples)
+            entities += entity_quads(self.iris, entity, sorted(aliases.get(entity.id, ())),
+                                     self.iris.entity_graph(entity.id), self._vocabulary_triples)
         self._add(entities, bulk=True)
         del aliases, entities
-        mentions: dict[str, list[tuple[str, str, str, int, int, str]]] = defaultdict(list)
+        mentions: dict[str, list[StoredMention]] = defaultdict(list)
         for row in store.mentions():
-            mentions[row[0]].append(row)
+            mentions[row.paper_id].append(row)
         relations: dict[str, list[StoredRelation]] = defaultdict(list)
         for rel in store.relations():
             relations[rel.paper_id].append(rel)
@@ -159,12 +159,12 @@ class RDFGraph:
             self._store.load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
             self._count += len(lines)
 
-    def _paper(self, paper: Paper, mentions: Iterable[tuple[str, str, str, int, int, str]],
+    def _paper(self, paper: Paper, mentions: Iterable[StoredMention],
                relations: list[StoredRelation]) -> tuple[list[str], list[Triple], set[str]]:
         self._papers.add(paper.id)
         return paper_nquads(self.iris, paper, mentions, relations, self.extractor_version)
 
-    def sync(self, store: Store, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
+    def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
         """Bring the given papers (and the entities they referred to, before and after) up to date with the store."""
         self.generation += 1
         changed = list(dict.fromkeys(changed_paper_ids))
@@ -175,11 +175,11 @@ class RDFGraph:
             entities, facts = self._drop_paper(paper_id)
             touched |= entities
             stated |= facts
-        for paper_id in changed:
-            paper = store.paper(paper_id)
-            if paper is None:
-                continue
-            lines, paper_facts, entities = self._paper(paper, store.mentions(paper_id), store.relations(paper_id))
+        papers = store.papers(changed)
+        mentions = store.mentions_of([p.id for p in papers])
+        relations = store.relations_of([p.id for p in papers])
+        for paper in papers:
+            lines, paper_facts, entities = self._paper(paper, mentions[paper.id], relations[paper.id])
             self._load(lines)
             touched |= entities
             for fact in paper_facts:
@@ -228,7 +228,7 @@ class RDFGraph:
                 return True
         return False
 
-    def _refresh_entity(self, store: Store, entity_id: str) -> None:
+    def _refresh_entity(self, store: RecordSource, entity_id: str) -> None:
         graph = self.iris.entity_graph(entity_id)
         self._clear(graph)
         entity = store.entity(entity_id)

@@ -5,36 +5,27 @@ from __future__ import annotations
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from paperkg.core.errors import NotAcceptable
+from paperkg.core.formats import media_types, of_kind
+from paperkg.graph.rdf.serialize import rdf_format
 from paperkg.graph.sparql.guard import Kind
 
+
+def _results_format(media_type: str) -> QueryResultsFormat:
+    found = QueryResultsFormat.from_media_type(media_type)
+    if found is None:
+        raise ValueError(f"pyoxigraph has no results format for {media_type}")
+    return found
+
+
 SOLUTION_FORMATS: dict[str, tuple[str, QueryResultsFormat]] = {
-    "json": ("application/sparql-results+json", QueryResultsFormat.JSON),
-    "xml": ("application/sparql-results+xml", QueryResultsFormat.XML),
-    "csv": ("text/csv; charset=utf-8", QueryResultsFormat.CSV),
-    "tsv": ("text/tab-separated-values; charset=utf-8", QueryResultsFormat.TSV),
-}
+    name: (f.media_type, _results_format(f.essence)) for name, f in of_kind("solutions").items()}
 """SELECT and ASK results."""
 GRAPH_FORMATS: dict[str, tuple[str, RdfFormat]] = {
-    "turtle": ("text/turtle; charset=utf-8", RdfFormat.TURTLE),
-    "ntriples": ("application/n-triples", RdfFormat.N_TRIPLES),
-    "jsonld": ("application/ld+json", RdfFormat.JSON_LD),
-    "rdfxml": ("application/rdf+xml", RdfFormat.RDF_XML),
-    "nquads": ("application/n-quads", RdfFormat.N_QUADS),
-}
+    name: (f.media_type, rdf_format(f.essence)) for name, f in of_kind("graph").items()}
 """CONSTRUCT and DESCRIBE results."""
 FORMAT_NAMES = (*SOLUTION_FORMATS, *GRAPH_FORMATS)
-
-_SOLUTION_TYPES = {
-    "application/sparql-results+json": "json", "application/json": "json", "text/javascript": "json",
-    "application/javascript": "json", "application/sparql-results+xml": "xml", "application/xml": "xml",
-    "text/xml": "xml", "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
-_GRAPH_TYPES = {
-    "text/turtle": "turtle", "application/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples", "text/plain": "ntriples", "application/ld+json": "jsonld",
-    "application/x-json+ld": "jsonld", "application/json": "jsonld", "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml", "text/xml": "rdfxml", "application/n-quads": "nquads",
-}
+_SOLUTION_TYPES = media_types("solutions")
+_GRAPH_TYPES = media_types("graph")
 
 
 def is_graph(kind: Kind | None) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from paperkg.graph.rdf.export import as_bytes
+from paperkg.graph.rdf.serialize import as_bytes
 from paperkg.graph.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
 
 _FRAME = struct.Struct(">II")

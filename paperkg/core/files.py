@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from paperkg.core.errors import DataDirLocked, ReadOnly, StorageFull
+from paperkg.core.errors import DataDirLocked, ReadOnly, StorageFull, UnsafeModel
 
 LOCK_NAME = "writer.lock"
 
@@ -70,8 +70,6 @@ PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 def scan_for_pickles(directory: Path) -> None:
     """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted."""
-    from paperkg.core.errors import UnsafeModel
-
     if not directory.is_dir():
         return
     for path in sorted(directory.rglob("*")):

@@ -98,3 +98,70 @@ class Paper:
     authors: tuple[str, ...] = ()
     content_hash: str = ""
     rev: int = 0
+
+
+@dataclass(frozen=True)
+class StoredEntity:
+    """An entity as the store holds it: canonical id, type, name and attributes (hardware specifications, ...)."""
+
+    id: str
+    type: str
+    name: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """What a write records about an entity beyond one paper's mention of it: its canonical name and type, the
+    vocabulary's aliases and attributes. None for type: keep the type the extractor gave."""
+
+    name: str
+    type: str | None = None
+    aliases: tuple[str, ...] = ()
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """One stored occurrence of an entity in a paper."""
+
+    paper_id: str
+    entity_id: str
+    field: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class StoredRelation:
+    """One stored fact with its evidence."""
+
+    paper_id: str
+    subject: str
+    predicate: str
+    object: str
+    factor: float | None
+    count: int | None
+    metric: str | None
+    hardware: str | None
+    confidence: float
+    sentence: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """One embedded passage of a paper: its character span in the abstract and its float32 vector bytes."""
+
+    paper_id: str
+    ord: int
+    start: int
+    end: int
+    vector: bytes
+
+    @property
+    def dim(self) -> int:
+        return len(self.vector) // 4

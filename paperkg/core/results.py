@@ -170,3 +170,25 @@ class Neighborhood:
     center: str
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    papers: int
+    version: int
+    """The data version: it grows with every committed write."""
+    read_only: bool
+    paperkg_version: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    papers: int
+    version: int
+    nodes: dict[str, int]
+    edges: dict[str, int]
+    entities: dict[str, int]
+    index: dict[str, Any]
+    rdf: dict[str, Any]
+    manifest: dict[str, Any]

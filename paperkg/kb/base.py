@@ -7,24 +7,26 @@ nowhere. Derived structures are rebuilt or caught up from the store at start-up.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, replace
 
 import numpy as np
 
+from paperkg import __version__
 from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
 from paperkg.core.ids import content_hash, normalise_title, paper_id
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import Extraction, PaperInput
+from paperkg.core.records import EntityInfo, Extraction, PaperInput
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
     EntityRef,
+    Health,
     IngestedPaper,
     IngestReport,
     Neighborhood,
@@ -33,21 +35,24 @@ from paperkg.core.results import (
     RelatedTechnique,
     ScoredPaper,
     SearchResults,
+    Stats,
 )
 from paperkg.core.rwlock import RWLock
 from paperkg.core.settings import Settings
-from paperkg.graph.entities import EntityIndex
+from paperkg.embeddings.encoder import Encoder, load_encoder
+from paperkg.embeddings.passages import passage_text, split_passages
 from paperkg.graph.extraction import Extractor
+from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.rdf import RDFGraph
+from paperkg.graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import views
+from paperkg.kb.indexes import Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
+from paperkg.kb.queries import Queries
 from paperkg.sources import validate
 from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
-
-if TYPE_CHECKING:
-    from paperkg.embeddings.encoder import Encoder
-    from paperkg.graph.sparql import SparqlResult
 
 log = logging.getLogger("paperkg")
 Progress = Callable[[int, int], None]
@@ -60,8 +65,6 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, store: Store, vocabulary: Vocabulary, read_only: bool,
                  writer_lock: WriterLock | None) -> None:
-        from paperkg.kb.derived import DerivedViews
-
         self.settings = settings
         self.store = store
         self.vocabulary = vocabulary
@@ -77,7 +80,16 @@ class KnowledgeBase:
             LRUCache(settings.query_cache_size)
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
-        self.derived = DerivedViews(self)
+        ontology = settings.seeds / "ontology.ttl"
+        self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology)
+        self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
+                               IndexParams(settings.ann_threshold, settings.index_save_every,
+                                           settings.index_save_sync_vectors), read_only)
+        device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
+        self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
+                               lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
+                               settings.base_iri, ontology)
+        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.lock.read)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -112,7 +124,8 @@ class KnowledgeBase:
         return kb
 
     def close(self) -> None:
-        self.derived.close()
+        self.indexes.close()
+        self.sparql_executor.close()
         self.store.close()
         if self._encoder is not None:
             self._encoder.close()
@@ -137,8 +150,6 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._encoder_mutex:
                 if self._encoder is None:
-                    from paperkg.embeddings.encoder import load_encoder
-
                     self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size)
         return self._encoder
 
@@ -161,7 +172,8 @@ class KnowledgeBase:
                          self.store.count_papers(), stale_model, stale_extractor)
                 self._reprocess(reembed=stale_model, progress=progress)
             self._record_manifest()
-        self.derived.load()
+        self.indexes.load()
+        self.sparql_executor.invalidate(self.store.version)
 
     def _record_manifest(self) -> None:
         if self.store.meta("model") != self.model_id:
@@ -199,7 +211,7 @@ class KnowledgeBase:
                 version, outcomes = self.store.write(writes, self._entity_info(writes))
                 changed = [o.id for o in outcomes if o.status != "unchanged"]
                 if changed:
-                    self.derived.apply(version, changed, [], {w.id: w.vectors for w in writes})
+                    self._apply(version, changed, [], {w.id: w.vectors for w in writes})
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []
@@ -220,8 +232,14 @@ class KnowledgeBase:
             version = self.store.delete(pid)
             if version is None:
                 raise NotFound(f"no paper with id {pid!r}")
-            self.derived.apply(version, [], [pid], {})
+            self._apply(version, [], [pid], {})
         return version
+
+    def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:
+        """Bring the derived structures to a committed version (caller holds the write lock)."""
+        self.indexes.apply(version, changed, removed, vectors)
+        self.sparql_executor.invalidate(version)
+        self.queries.related_ranker.invalidate()
 
     def _require_writable(self) -> None:
         if self.read_only:
@@ -232,8 +250,6 @@ class KnowledgeBase:
 
     def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
-        from paperkg.embeddings.passages import split_passages
-
         writes: list[PaperWrite] = []
         to_embed: list[tuple[int, list[str]]] = []
         for paper in batch:
@@ -247,13 +263,14 @@ class KnowledgeBase:
                 entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
             stored = list(self.store.passages([pid])) if reuse_vectors and found and found[1] == digest else []
             if stored:
-                spans = [(row[2], row[3]) for row in stored]
-                vectors = np.stack([np.frombuffer(row[4], dtype=np.float32) for row in stored])
+                spans = [(row.start, row.end) for row in stored]
+                vectors = np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])
             else:
-                spans = split_passages(paper.title, paper.abstract, self.encoder, self.settings.passage_tokens)
+                spans = split_passages(paper.title, paper.abstract, self.encoder.token_spans,
+                                       self.encoder.max_tokens, self.settings.passage_tokens)
                 vectors = np.empty((0, 0), dtype=np.float32)
                 to_embed.append((len(writes), [_passage(paper, span) for span in spans]))
-            writes.append(PaperWrite(pid, paper, digest, extraction, spans, vectors))
+            writes.append(PaperWrite(pid, paper, digest, extraction, tuple(spans), vectors))
         if to_embed:
             texts = [text for _, texts in to_embed for text in texts]
             done = [0]
@@ -266,21 +283,21 @@ class KnowledgeBase:
             matrix = self.encoder.encode(texts, self.settings.batch_size, step)
             offset = 0
             for index, texts_of in to_embed:
-                writes[index].vectors = matrix[offset:offset + len(texts_of)]
+                writes[index] = replace(writes[index], vectors=matrix[offset:offset + len(texts_of)])
                 offset += len(texts_of)
         return writes
 
-    def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, dict[str, Any]]:
+    def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, EntityInfo]:
         """Canonical name, vocabulary aliases and attributes of every entity in the batch."""
-        info: dict[str, dict[str, Any]] = {}
+        info: dict[str, EntityInfo] = {}
         for write in writes:
             for entity in write.extraction.entities:
                 concept = self.vocabulary.get(entity.key)
                 if concept is not None:
-                    info[entity.key] = {"name": concept.label, "aliases": concept.aliases, "attrs": concept.attrs,
-                                        "type": concept.type}
+                    info[entity.key] = EntityInfo(concept.label, concept.type, tuple(concept.aliases),
+                                                  dict(concept.attrs))
                 else:
-                    info.setdefault(entity.key, {"name": entity.name, "aliases": (), "attrs": entity.attrs})
+                    info.setdefault(entity.key, EntityInfo(entity.name, None, (), dict(entity.attrs)))
         return info
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
@@ -288,17 +305,17 @@ class KnowledgeBase:
     def paper_count(self) -> int:
         return self.store.count_papers()
 
-    def health(self) -> dict[str, Any]:
-        return {"status": "ok", "papers": self.store.count_papers(), "version": self.store.version,
-                "read_only": self.read_only}
+    def health(self) -> Health:
+        return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         with self.lock.read():
             counts = self.graph.counts()
             entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
-            return {"papers": self.store.count_papers(), "version": self.store.version, **counts,
-                    "entities": entity_counts, "index": self.derived.index_stats(),
-                    "rdf": self.derived.rdf_stats(), "manifest": asdict(self.manifest())}
+            rdf = {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
+                   "sparql": self.sparql_executor.stats()}
+            return Stats(self.store.count_papers(), self.store.version, counts["nodes"], counts["edges"],
+                         entity_counts, self.indexes.stats(), rdf, asdict(self.manifest()))
 
     def get_paper(self, pid: str) -> PaperDetail:
         with self.lock.read():
@@ -331,7 +348,7 @@ class KnowledgeBase:
         key = (self.store.version, query, k, tuple(sorted((f, v) for f, v in (filters or {}).items() if v)))
         return self._search_cache.get_or_compute(key, self._search)
 
-    def prefetch_query(self, query: str) -> Future[Any] | None:
+    def prefetch_query(self, query: str) -> Future[np.ndarray] | None:
         """Start embedding `query` in a batch with concurrent ones; a caller that awaits the future before `search`
         holds no thread meanwhile. None when there is nothing to wait for."""
         query = query.strip()
@@ -342,13 +359,13 @@ class KnowledgeBase:
         self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
             allowed, named = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
-            return self.derived.search(query, k, allowed, named)
+            return self.queries.search(query, k, allowed, named)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
         with self.lock.read():
             if self.store.paper(pid) is None:
                 raise NotFound(f"no paper with id {pid!r}")
-            return self.derived.similar(pid, k)
+            return self.queries.similar(pid, k)
 
     def related(self, technique: str, k: int = 10) -> list[RelatedTechnique]:
         return self.related_with_subject(technique, k)[1]
@@ -356,24 +373,22 @@ class KnowledgeBase:
     def related_with_subject(self, technique: str, k: int = 10) -> tuple[EntityRef, list[RelatedTechnique]]:
         """The technique `technique` resolves to (id, name or alias, typos tolerated) and its related techniques."""
         with self.lock.read():
-            return self.derived.related(technique, k)
+            return self.queries.related(technique, k)
 
     def sparql(self, query: str, accept: str | None = None, fmt: str | None = None) -> SparqlResult:
-        return self.derived.sparql(query, accept, fmt)
+        return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
 
     def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
         """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
         with self.lock.read():
-            return self.derived.export(fmt)
+            return self.queries.export(fmt)
 
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
         """(media type, document) of the ontology, negotiated from an Accept header."""
-        return self.derived.ontology(accept)
+        return self.queries.ontology(accept)
 
 
 def _passage(paper: PaperInput, span: tuple[int, int]) -> str:
-    from paperkg.embeddings.passages import passage_text
-
     return passage_text(paper.title, paper.abstract, span)
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from paperkg.core.errors import InvalidParameter, NotFound
-from paperkg.core.records import PAPER
+from paperkg.core.records import PAPER, StoredRelation
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
     EntityRef,
     EvidenceView,
-    GraphEdge,
-    GraphNode,
     MentionView,
     Neighborhood,
     PaperDetail,
@@ -23,10 +21,10 @@ from paperkg.core.results import (
     PaperSummary,
     RelationView,
 )
-from paperkg.graph.entities import EntityIndex
+from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import FILTER_PREDICATES, FILTER_TYPES, KnowledgeGraph, paper_node
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.store import Store, StoredRelation
+from paperkg.store import Store
 
 MAX_NEIGHBORHOOD_NODES = 2_000
 
@@ -37,12 +35,10 @@ def paper_detail(store: Store, pid: str) -> PaperDetail:
         raise NotFound(f"no paper with id {pid!r}")
     names: dict[str, tuple[str, str]] = {}
     mentions: dict[str, list[MentionView]] = {}
-    for _, entity_id, field, start, end, surface in store.mentions(pid):
-        mentions.setdefault(entity_id, []).append(MentionView(field, start, end, surface))
-    for entity_id in mentions:
-        entity = store.entity(entity_id)
-        if entity:
-            names[entity_id] = (entity["name"], entity["type"])
+    for m in store.mentions(pid):
+        mentions.setdefault(m.entity_id, []).append(MentionView(m.field, m.start, m.end, m.surface))
+    for entity in store.entities_by_id(list(mentions)).values():
+        names[entity.id] = (entity.name, entity.type)
     entities = [PaperEntity(e, names[e][0], names[e][1], m) for e, m in mentions.items() if e in names]
     relations = [relation_view(r, names, paper.title) for r in store.relations(pid)]
     return PaperDetail(paper.id, paper.title, paper.abstract, paper.year, paper.url, list(paper.authors),
@@ -74,23 +70,11 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
             matches = index.lookup(value, FILTER_TYPES[kind], limit=1)
         ids = {m.entity_id for m in matches}
         if kind == "technique":
-            ids |= {n for i in list(ids) for n in descendants(vocabulary, i)}
+            ids |= {n for i in list(ids) for n in vocabulary.descendants(i)}
         named |= ids
         papers = graph.papers_with(ids, FILTER_PREDICATES[kind])
         allowed = papers if allowed is None else allowed & papers
     return allowed, named
-
-
-def descendants(vocabulary: Vocabulary, concept_id: str) -> list[str]:
-    """All narrower concepts, transitively."""
-    found: list[str] = []
-    frontier = vocabulary.narrower(concept_id)
-    while frontier:
-        item = frontier.pop()
-        if item not in found:
-            found.append(item)
-            frontier.extend(vocabulary.narrower(item))
-    return found
 
 
 def list_papers(store: Store, allowed: set[str] | None, limit: int, offset: int) -> tuple[list[PaperSummary], int]:
@@ -107,28 +91,25 @@ def list_papers(store: Store, allowed: set[str] | None, limit: int, offset: int)
 def entity_matches(store: Store, index: EntityIndex, graph: KnowledgeGraph, q: str | None,
                    entity_type: str | None, limit: int) -> list[EntityMatchView]:
     def papers(entity_id: str) -> int:
-        return len({d["paper"] for _, _, d in graph.g.in_edges(entity_id, data=True)}) if entity_id in graph.g else 0
+        return len(graph.papers_citing(entity_id))
 
     if q:
         found = index.lookup(q, entity_type, limit, popularity=papers)
         rows = [(m.entity_id, m.score, m.alias) for m in found]
     else:
-        rows = [(e["id"], 1.0, e["name"]) for e in store.entities(entity_type)]
+        rows = [(e.id, 1.0, e.name) for e in store.entities(entity_type)]
         rows.sort(key=lambda r: (-papers(r[0]), r[0]))
         rows = rows[:limit]
-    views = []
-    for entity_id, score, alias in rows:
-        entity = store.entity(entity_id)
-        if entity:
-            views.append(EntityMatchView(entity_id, entity["name"], entity["type"], score, alias, papers(entity_id)))
-    return views
+    stored = store.entities_by_id([entity_id for entity_id, _, _ in rows])
+    return [EntityMatchView(entity_id, entity.name, entity.type, score, alias, papers(entity_id))
+            for entity_id, score, alias in rows if (entity := stored.get(entity_id)) is not None]
 
 
 def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, entity_id: str) -> EntityDetail:
     entity = store.entity(entity_id)
-    if entity is None or entity_id not in graph.g:
+    if entity is None or entity_id not in graph:
         raise NotFound(f"no entity with id {entity_id!r}")
-    names = {n: (d["name"], d["type"]) for n, d in graph.g.nodes(data=True)}
+    names = {n.id: (n.name, n.type) for n in graph.nodes()}
     titles: dict[str, str] = {}
     incoming: list[RelationView] = []
     outgoing: list[RelationView] = []
@@ -137,36 +118,34 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
         titles.setdefault(rel.paper_id, names.get(paper_node(rel.paper_id), ("", ""))[0])
         view = relation_view(rel, names, titles[rel.paper_id])
         (outgoing if rel.subject == entity_id else incoming).append(view)
-    for _, _, data in graph.g.in_edges(entity_id, data=True):
-        if data["paper"] not in paper_ids:
-            paper_ids.append(data["paper"])
+    for edge in graph.edges_in(entity_id):
+        if edge.paper not in paper_ids:
+            paper_ids.append(edge.paper)
     papers = [PaperSummary(p.id, p.title, p.year, p.url) for p in store.papers(paper_ids)]
 
     def refs(ids: Iterable[str]) -> list[EntityRef]:
         return [EntityRef(i, c.label, c.type) for i in ids if (c := vocabulary.get(i)) is not None]
 
-    return EntityDetail(entity_id, entity["name"], entity["type"], store.entity_aliases(entity_id), entity["attrs"],
+    return EntityDetail(entity_id, entity.name, entity.type, store.entity_aliases(entity_id), entity.attrs,
                         papers, outgoing, incoming, refs(vocabulary.broader(entity_id)),
                         refs(vocabulary.narrower(entity_id)))
 
 
 def _relations_touching(store: Store, graph: KnowledgeGraph, entity_id: str) -> list[StoredRelation]:
-    papers = {d["paper"] for _, _, d in graph.g.in_edges(entity_id, data=True)}
-    papers |= {d["paper"] for _, _, d in graph.g.out_edges(entity_id, data=True)}
-    return [r for p in sorted(papers) for r in store.relations(p) if entity_id in (r.subject, r.object)]
+    papers = sorted(graph.papers_citing(entity_id, outgoing=True))
+    return [r for rows in store.relations_of(papers).values() for r in rows if entity_id in (r.subject, r.object)]
 
 
 def neighborhood(graph: KnowledgeGraph, node: str, depth: int) -> Neighborhood:
-    if node not in graph.g:
-        if paper_node(node) in graph.g:
+    if node not in graph:
+        if paper_node(node) in graph:
             node = paper_node(node)
         else:
             raise NotFound(f"no node {node!r} (use an entity id such as 'hardware/nvidia-a100' or 'paper/<id>')")
     if not 0 <= depth <= 3:
         raise InvalidParameter("depth must be between 0 and 3")
-    sub = graph.neighborhood(node, depth)
-    if sub.number_of_nodes() > MAX_NEIGHBORHOOD_NODES:
-        raise InvalidParameter(f"neighbourhood has {sub.number_of_nodes():,} nodes; use a smaller depth")
-    nodes = [GraphNode(n, d["type"], d["name"]) for n, d in sub.nodes(data=True)]
-    edges = [GraphEdge(u, v, d["predicate"], d["paper"], d.get("factor")) for u, v, d in sub.edges(data=True)]
+    size = graph.neighborhood_size(node, depth)
+    if size > MAX_NEIGHBORHOOD_NODES:
+        raise InvalidParameter(f"neighbourhood has {size:,} nodes; use a smaller depth")
+    nodes, edges = graph.neighborhood(node, depth)
     return Neighborhood(node, nodes, edges)

@@ -1,5 +1,5 @@
 """The store of record: one SQLite database in the data directory."""
 
-from paperkg.store.sqlite import SCHEMA_VERSION, PaperWrite, Store, StoredRelation, WriteOutcome
+from paperkg.store.sqlite import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
 
-__all__ = ["SCHEMA_VERSION", "PaperWrite", "Store", "StoredRelation", "WriteOutcome"]
+__all__ = ["SCHEMA_VERSION", "PaperWrite", "Store", "WriteOutcome"]

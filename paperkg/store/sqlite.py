@@ -16,13 +16,22 @@ import numpy as np
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
 from paperkg.core.ids import alias_norm, normalise_title
-from paperkg.core.records import Extraction, Paper, PaperInput
+from paperkg.core.records import (
+    EntityInfo,
+    Extraction,
+    Paper,
+    PaperInput,
+    StoredEntity,
+    StoredMention,
+    StoredPassage,
+    StoredRelation,
+)
 
 SCHEMA_VERSION = 1
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaperWrite:
     """Everything stored for one paper, computed before the write transaction starts."""
 
@@ -30,7 +39,7 @@ class PaperWrite:
     paper: PaperInput
     content_hash: str
     extraction: Extraction
-    passages: list[tuple[int, int]]
+    passages: tuple[tuple[int, int], ...]
     vectors: np.ndarray
 
 
@@ -40,23 +49,6 @@ class WriteOutcome:
     title: str
     status: str
     """created, updated (new content), unchanged, or replaced (same title, different abstract)."""
-
-
-@dataclass(frozen=True)
-class StoredRelation:
-    paper_id: str
-    subject: str
-    predicate: str
-    object: str
-    factor: float | None
-    count: int | None
-    metric: str | None
-    hardware: str | None
-    confidence: float
-    sentence: str
-    field: str
-    start: int
-    end: int
 
 
 def _now() -> str:
@@ -160,7 +152,7 @@ class Store:
         found = by_id or by_title
         return (found[0], found[1]) if found else None
 
-    def write(self, batch: Sequence[PaperWrite], entities: dict[str, dict[str, Any]],
+    def write(self, batch: Sequence[PaperWrite], entities: dict[str, EntityInfo],
               rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
         """Store a batch in one transaction; returns the data version (new only if something changed) and what
         happened to each paper. A paper already stored exactly as given is left untouched, unless `rewrite`
@@ -176,7 +168,7 @@ class Store:
         return current, outcomes
 
     def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
-                     entities: dict[str, dict[str, Any]], rewrite: bool) -> WriteOutcome:
+                     entities: dict[str, EntityInfo], rewrite: bool) -> WriteOutcome:
         p, now = item.paper, _now()
         old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                            (item.id,)).fetchone()
@@ -203,13 +195,12 @@ class Store:
                 (item.id, normalise_title(p.title), p.title, p.abstract, p.year, p.url,
                  json.dumps(list(p.authors)), item.content_hash, version, p.origin, now, now))
         for entity in item.extraction.entities:
-            info = entities.get(entity.key, {})
+            info = entities.get(entity.key) or EntityInfo(entity.name)
             conn.execute(
                 "INSERT INTO entities(id, type, name, attrs) VALUES(?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                 "attrs = excluded.attrs WHERE excluded.attrs != '{}'",
-                (entity.key, info.get("type", entity.type), info.get("name", entity.name),
-                 json.dumps(info.get("attrs", {}))))
-            for alias in info.get("aliases", ()):
+                (entity.key, info.type or entity.type, info.name, json.dumps(info.attrs)))
+            for alias in info.aliases:
                 conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,NULL)",
                              (entity.key, alias, alias_norm(alias)))
             for alias in {entity.name, *entity.aliases}:
@@ -281,15 +272,23 @@ class Store:
         for row in cursor:
             yield _paper(row)
 
-    def entity(self, entity_id: str) -> dict[str, Any] | None:
+    def entity(self, entity_id: str) -> StoredEntity | None:
         row = self._db.execute("SELECT id, type, name, attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()
         return _entity(row) if row else None
 
-    def entities(self, entity_type: str | None = None) -> list[dict[str, Any]]:
+    def entities(self, entity_type: str | None = None) -> list[StoredEntity]:
         sql, args = "SELECT id, type, name, attrs FROM entities", tuple[str, ...]()
         if entity_type:
             sql, args = sql + " WHERE type = ?", (entity_type,)
         return [_entity(row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def entities_by_id(self, ids: Sequence[str]) -> dict[str, StoredEntity]:
+        found: dict[str, StoredEntity] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT id, type, name, attrs FROM entities WHERE id IN ({marks})", chunk):
+                found[row[0]] = _entity(row)
+        return found
 
     def aliases(self) -> Iterator[tuple[str, str]]:
         """(entity id, alias) pairs, distinct."""
@@ -300,37 +299,61 @@ class Store:
                                 (entity_id,))
         return [r[0] for r in rows]
 
-    def mentions(self, paper_id: str | None = None) -> list[tuple[str, str, str, int, int, str]]:
-        """(paper id, entity id, field, start, end, surface) rows."""
-        sql = "SELECT paper_id, entity_id, field, start, end, surface FROM mentions"
+    def mentions(self, paper_id: str | None = None) -> list[StoredMention]:
         if paper_id is None:
-            return list(self._db.execute(sql))
-        return list(self._db.execute(sql + " WHERE paper_id = ? ORDER BY field, start", (paper_id,)))
+            return [StoredMention(*row) for row in self._db.execute(_MENTIONS)]
+        return [StoredMention(*row) for row in
+                self._db.execute(_MENTIONS + " WHERE paper_id = ? ORDER BY field, start", (paper_id,))]
+
+    def mentions_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredMention]]:
+        """The mentions of each given paper (bulk: one query per 500 papers)."""
+        found: dict[str, list[StoredMention]] = {pid: [] for pid in paper_ids}
+        for chunk in _chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(_MENTIONS + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, field, start",
+                                        chunk):
+                found[row[0]].append(StoredMention(*row))
+        return found
 
     def relations(self, paper_id: str | None = None) -> list[StoredRelation]:
-        sql = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
-               "sentence, field, start, end FROM relations")
-        rows = self._db.execute(sql + " WHERE paper_id = ? ORDER BY id", (paper_id,)) if paper_id else \
-            self._db.execute(sql + " ORDER BY id")
+        rows = self._db.execute(_RELATIONS + " WHERE paper_id = ? ORDER BY id", (paper_id,)) if paper_id else \
+            self._db.execute(_RELATIONS + " ORDER BY id")
         return [StoredRelation(*row) for row in rows]
 
-    def passages_head(self) -> Iterator[tuple[str, int, int, int, bytes]]:
-        """The first stored passage, if any (its vector gives the embedding dimension)."""
-        yield from self._db.execute("SELECT paper_id, ord, start, end, vector FROM passages LIMIT 1")
+    def relations_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredRelation]]:
+        """The relations of each given paper (bulk: one query per 500 papers)."""
+        found: dict[str, list[StoredRelation]] = {pid: [] for pid in paper_ids}
+        for chunk in _chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(_RELATIONS + f" WHERE paper_id IN ({marks}) ORDER BY id", chunk):
+                found[row[0]].append(StoredRelation(*row))
+        return found
+
+    def first_passage(self) -> StoredPassage | None:
+        """Any one stored passage (its vector gives the embedding dimension)."""
+        row = self._db.execute(_PASSAGES + " LIMIT 1").fetchone()
+        return StoredPassage(*row) if row else None
 
     def passage_spans(self, paper_id: str) -> list[tuple[int, int]]:
         rows = self._db.execute("SELECT start, end FROM passages WHERE paper_id = ? ORDER BY ord", (paper_id,))
         return [(int(a), int(b)) for a, b in rows]
 
-    def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[tuple[str, int, int, int, bytes]]:
-        """(paper id, ord, start, end, float32 vector bytes), in paper then passage order."""
-        sql = "SELECT paper_id, ord, start, end, vector FROM passages"
+    def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[StoredPassage]:
+        """Stored passages in paper then passage order."""
         if paper_ids is None:
-            yield from self._db.execute(sql + " ORDER BY paper_id, ord")
+            for row in self._db.execute(_PASSAGES + " ORDER BY paper_id, ord"):
+                yield StoredPassage(*row)
             return
         for chunk in _chunks(list(paper_ids), 500):
             marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(sql + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, ord", chunk)
+            for row in self._db.execute(_PASSAGES + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, ord", chunk):
+                yield StoredPassage(*row)
+
+
+_MENTIONS = "SELECT paper_id, entity_id, field, start, end, surface FROM mentions"
+_RELATIONS = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
+              "sentence, field, start, end FROM relations")
+_PASSAGES = "SELECT paper_id, ord, start, end, vector FROM passages"
 
 
 class _Transaction:
@@ -377,5 +400,5 @@ def _paper(row: tuple[Any, ...]) -> Paper:
     return Paper(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5])), row[6], row[7])
 
 
-def _entity(row: tuple[Any, ...]) -> dict[str, Any]:
-    return {"id": row[0], "type": row[1], "name": row[2], "attrs": json.loads(row[3])}
+def _entity(row: tuple[Any, ...]) -> StoredEntity:
+    return StoredEntity(row[0], row[1], row[2], json.loads(row[3]))

@@ -8,16 +8,22 @@ from collections.abc import Iterable, Iterator
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from paperkg.core.errors import InvalidInput
+from paperkg.core.formats import of_kind
 
-RDF_EXPORTS: dict[str, tuple[RdfFormat, str]] = {
-    "turtle": (RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
-    "ntriples": (RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (RdfFormat.JSON_LD, "application/ld+json"),
-    "nquads": (RdfFormat.N_QUADS, "application/n-quads"),
-}
-"""Format name -> (pyoxigraph format, media type). N-Quads keeps the named graphs; the others export the union."""
 CHUNK_QUADS = 20_000
 
+
+def rdf_format(media_type: str) -> RdfFormat:
+    """pyoxigraph's serialiser for a registered media type."""
+    found = RdfFormat.from_media_type(media_type)
+    if found is None:
+        raise ValueError(f"pyoxigraph has no RDF format for {media_type}")
+    return found
+
+
+RDF_EXPORTS: dict[str, tuple[RdfFormat, str]] = {
+    name: (rdf_format(f.essence), f.media_type) for name, f in of_kind("export").items() if f.rdf}
+"""Format name -> (pyoxigraph format, media type). N-Quads keeps the named graphs; the others export the union."""
 
 def as_bytes(data: bytes | None) -> bytes:
     """pyoxigraph's serialisers return bytes when given no output file (typed bytes | None)."""

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-PROPERTY_FORMATS = {
-    "graphml": "application/graphml+xml",
-    "gexf": "application/gexf+xml",
-    "nodelink": "application/json",
-}
+from paperkg.core.formats import of_kind
 
-
-def snapshot(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy to stream from after the caller releases its lock."""
-    return g.copy()
+PROPERTY_FORMATS = {name: f.media_type for name, f in of_kind("export").items() if not f.rdf}
+"""Format name -> media type, from the format registry."""
 
 
 def stream(g: nx.MultiDiGraph, fmt: str) -> Iterator[bytes]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from paperkg.core.ids import alias_norm
-from paperkg.store import Store
+from paperkg.core.protocols import RecordSource
 
 
 @dataclass(frozen=True)
@@ -47,24 +47,24 @@ class EntityIndex:
         self._types: dict[str, str] = {}
         self._name_of: dict[str, str] = {}
 
-    def rebuild(self, store: Store) -> None:
+    def rebuild(self, store: RecordSource) -> None:
         self._reset()
         for entity in store.entities():
-            self._types[entity["id"]] = entity["type"]
-            self._add(entity["id"], entity["name"])
-            self._name_of[entity["id"]] = alias_norm(entity["name"])
+            self._types[entity.id] = entity.type
+            self._add(entity.id, entity.name)
+            self._name_of[entity.id] = alias_norm(entity.name)
         for entity_id, alias in store.aliases():
             self._add(entity_id, alias)
 
-    def sync(self, store: Store, entity_ids: Iterable[str]) -> None:
+    def sync(self, store: RecordSource, entity_ids: Iterable[str]) -> None:
         """Reload the given entities (dropping those the store no longer has)."""
         for entity_id in set(entity_ids):
             self._drop(entity_id)
             entity = store.entity(entity_id)
             if entity:
-                self._types[entity_id] = entity["type"]
-                self._name_of[entity_id] = alias_norm(entity["name"])
-                for alias in [entity["name"], *store.entity_aliases(entity_id)]:
+                self._types[entity_id] = entity.type
+                self._name_of[entity_id] = alias_norm(entity.name)
+                for alias in [entity.name, *store.entity_aliases(entity_id)]:
                     self._add(entity_id, alias)
 
     def _add(self, entity_id: str, alias: str) -> None:

@@ -1,0 +1,193 @@
+"""The structures derived from the store of record, kept up to date: dense and keyword indexes, the networkx graph,
+the entity lookup and the RDF graph. Each is brought up to date from the store at start-up and after each write.
+
+Index files live in DATA/index/ and carry the data version they reflect; at start-up an index that is missing,
+corrupt, or behind the store is caught up from the stored vectors and texts (never by re-embedding).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from paperkg.core.errors import CorruptData
+from paperkg.core.files import scan_for_pickles
+from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text
+from paperkg.graph.lookup import EntityIndex
+from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.rdf import RDFGraph
+from paperkg.store import Store
+
+log = logging.getLogger("paperkg")
+INDEX_DIR = "index"
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """When the dense index switches to HNSW and how often large indexes are saved (from Settings)."""
+
+    ann_threshold: int
+    save_every: float
+    """Seconds between saves once the index is large; small indexes are saved after every write."""
+    save_sync_vectors: int
+    """Indexes up to this many vectors are saved after every write."""
+
+
+class Indexes:
+    """The derived structures of one knowledge base. Writers call `apply` under the write lock."""
+
+    def __init__(self, data: Path, store: Store, graph: KnowledgeGraph, entities: EntityIndex, rdf: RDFGraph,
+                 params: IndexParams, read_only: bool) -> None:
+        self.data = data
+        self.dir = data / INDEX_DIR
+        self.store = store
+        self.graph = graph
+        self.entities = entities
+        self.rdf = rdf
+        self.params = params
+        self.read_only = read_only
+        self.dense: DenseIndex | None = None
+        self.keyword = KeywordIndex()
+        self._saved_at = 0.0
+        self._unsaved: int | None = None
+
+    # -- start-up ------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
+        scan_for_pickles(self.data)
+        revs = self.store.paper_revs()
+        version = self.store.version
+        self.dense = self._load_dense(revs)
+        self.keyword = self._load_keyword(revs)
+        self.graph.rebuild(self.store)
+        self.entities.rebuild(self.store)
+        self.rdf.rebuild(self.store)
+        if not self.read_only:
+            self.save(version)
+
+    def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
+        first = self.store.first_passage()
+        dim = first.dim if first else None
+        index: DenseIndex | None = None
+        indexed = -1
+        try:
+            if (self.dir / "dense.manifest.json").exists():
+                index, indexed = DenseIndex.load(self.dir)
+        except CorruptData as error:
+            log.warning("rebuilding the dense index: %s", error.detail)
+        stale_dim = index is not None and dim is not None and index.dim != dim
+        if index is not None and (stale_dim or index.ann_threshold != self.params.ann_threshold):
+            index = None
+        if index is None:
+            index, indexed = DenseIndex(dim or 1, self.params.ann_threshold), -1
+        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed:
+            log.info("dense index: catching up %d changed and %d removed papers", len(changed), len(removed))
+            index.remove([*changed, *removed])
+            index.add_many(self._stored_vectors(changed))
+        return index
+
+    def _load_keyword(self, revs: dict[str, int]) -> KeywordIndex:
+        index, indexed = KeywordIndex(), -1
+        try:
+            if (self.dir / "keyword.manifest.json").exists():
+                index, indexed = KeywordIndex.load(self.dir)
+        except CorruptData as error:
+            log.warning("rebuilding the keyword index: %s", error.detail)
+        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed:
+            index.remove([*changed, *removed])
+            index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
+        return index
+
+    def _stored_vectors(self, paper_ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
+        current: str | None = None
+        rows: list[np.ndarray] = []
+        for passage in self.store.passages(paper_ids):
+            if passage.paper_id != current and current is not None:
+                yield current, np.stack(rows)
+                rows = []
+            current = passage.paper_id
+            rows.append(np.frombuffer(passage.vector, dtype=np.float32))
+        if current is not None:
+            yield current, np.stack(rows)
+
+    # -- writes ------------------------------------------------------------------------------------------
+
+    def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
+              vectors: dict[str, np.ndarray]) -> set[str]:
+        """Bring every derived structure to `version` after a committed write (caller holds the write lock);
+        returns the entities whose papers changed."""
+        touched: set[str] = set()
+        try:
+            if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
+                self.dense = DenseIndex(_dim(vectors, 1), self.params.ann_threshold)
+            self.dense.remove([*changed, *removed])
+            self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
+            self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
+            self.keyword.remove([*changed, *removed])
+            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
+            for pid in [*changed, *removed]:
+                touched.update(e for e, *_ in self.graph.paper_entities(pid))
+            self.graph.sync(self.store, changed, removed)
+            touched.update(e for pid in changed for e, *_ in self.graph.paper_entities(pid))
+            self.entities.sync(self.store, touched)
+            self.rdf.sync(self.store, changed, removed)
+        except Exception:
+            log.exception("derived views failed to apply version %d; rebuilding them from the store", version)
+            self.load()
+            raise
+        if not self.read_only:
+            self._save_soon(version)
+        return touched
+
+    def _save_soon(self, version: int) -> None:
+        """Save now if the index is small or the last save is old; otherwise leave it for later (or for close):
+        the store is the record, and start-up catches a stale index up from it."""
+        small = self.dense is None or self.dense.vector_count <= self.params.save_sync_vectors
+        if small or time.monotonic() - self._saved_at >= self.params.save_every:
+            self.save(version)
+        else:
+            self._unsaved = version
+
+    def save(self, version: int) -> None:
+        """Write index files atomically; a failure leaves the previous files (the store stays the record)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if self.dense is not None:
+                self.dense.save(self.dir, version)
+            self.keyword.save(self.dir, version)
+        except Exception as error:  # derived files are caches; the committed store is the record
+            log.warning("could not save index files (they will be caught up at the next start): %s", error)
+        self._saved_at = time.monotonic()
+        self._unsaved = None
+
+    def close(self) -> None:
+        if self._unsaved is not None and not self.read_only:
+            self.save(self._unsaved)
+
+    def stats(self) -> dict[str, Any]:
+        dense = self.dense.stats() if self.dense is not None else {}
+        return {**dense, "dim": self.dense.dim if self.dense else None, "keyword": self.keyword.stats()}
+
+
+def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:
+    """Papers an index at `indexed_version` lacks or holds stale, and papers it holds that the store does not."""
+    changed = sorted(pid for pid, rev in revs.items() if rev > indexed_version or pid not in indexed)
+    removed = sorted(indexed - revs.keys())
+    return changed, removed
+
+
+def _dim(vectors: dict[str, np.ndarray], default: int) -> int:
+    for matrix in vectors.values():
+        if matrix.ndim == 2 and matrix.shape[1]:
+            return int(matrix.shape[1])
+    return default

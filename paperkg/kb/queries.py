@@ -1,0 +1,190 @@
+"""Queries over the knowledge base's derived structures: hybrid search, similar papers, related techniques,
+exports and the ontology. The caller holds the knowledge base's read lock."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from paperkg.core.errors import InvalidInput, NotFound
+from paperkg.core.formats import names
+from paperkg.core.ids import alias_norm
+from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
+from paperkg.embeddings.encoder import Encoder
+from paperkg.embeddings.ranking import Hit, rank
+from paperkg.embeddings.ranking import similar as similar_papers
+from paperkg.graph import property_graph
+from paperkg.graph.extraction import Extractor
+from paperkg.graph.lookup import EntityIndex
+from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.rdf import ONTOLOGY_FORMATS, RDF_EXPORTS, RDFGraph, ontology_document
+from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.vocabulary import Vocabulary
+from paperkg.kb.indexes import Indexes
+from paperkg.store import Store
+
+
+@dataclass(frozen=True)
+class QueryParams:
+    """Tunables of search beyond the fusion itself (embeddings.ranking.FusionParams)."""
+
+    facet_depth: int = 50
+    """Facets count this many top hits."""
+    example_min_chars: int = 200
+    """A query holding a whole stored abstract of at least this length is a query by example."""
+    boost_max_words: int = 40
+    """Queries up to this many words get the graph boost; longer ones are documents."""
+
+
+class Queries:
+    """Read-side queries, each handed the components it reads."""
+
+    def __init__(self, store: Store, graph: KnowledgeGraph, entities: EntityIndex, vocabulary: Vocabulary,
+                 extractor: Extractor, indexes: Indexes, rdf: RDFGraph, encoder: Callable[[], Encoder],
+                 device_classes: dict[str, str], base_iri: str, ontology_path: Path,
+                 params: QueryParams | None = None) -> None:
+        self.store = store
+        self.graph = graph
+        self.entities = entities
+        self.vocabulary = vocabulary
+        self.extractor = extractor
+        self.indexes = indexes
+        self.rdf = rdf
+        self.encoder = encoder
+        self.device_classes = device_classes
+        self.base_iri = base_iri
+        self.ontology_path = ontology_path
+        self.params = params or QueryParams()
+        self.related_ranker = RelatedTechniques()
+
+    def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
+        """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
+        pointed at in it."""
+        dense = self.indexes.dense
+        if dense is None or not len(dense):
+            return SearchResults(query, [], {})
+        links = self._query_links(query)
+        matched = set().union(named, *links)
+        # A long query is a document, naming many entities: boosting every paper linked to one of them is noise.
+        boost = self._graph_boost(links) if len(query.split()) <= self.params.boost_max_words else None
+        depth = max(k, self.params.facet_depth)
+        hits = rank(query, depth + 1, dense, self.indexes.keyword, self.encoder(), allowed, boost=boost)
+        example = self._example_papers(query, hits[:3])
+        hits = [h for h in hits if h.paper_id not in example][:depth]
+        papers = {p.id: p for p in self.store.papers([h.paper_id for h in hits[:k]])}
+        results = []
+        for hit in hits[:k]:
+            paper = papers.get(hit.paper_id)
+            if paper is None:
+                continue
+            spans = self.store.passage_spans(paper.id)
+            start, end = spans[hit.passage_ord] if hit.passage_ord < len(spans) else (0, len(paper.abstract))
+            results.append(SearchHit(paper.id, paper.title, round(hit.score, 6), paper.abstract[start:end],
+                                     self._matched_entities(paper.id, matched)))
+        facets = self.graph.facets([h.paper_id for h in hits])
+        return SearchResults(query, results, facets)
+
+    def _example_papers(self, query: str, hits: list[Hit]) -> set[str]:
+        """Papers among `hits` whose whole abstract the query contains: such a query is that paper asking for
+        others like it (as `similar` does), so the paper itself is no answer."""
+        text = " ".join(query.split()).lower()
+        if len(text) < self.params.example_min_chars:
+            return set()
+        return {p.id for p in self.store.papers([h.paper_id for h in hits])
+                if len(p.abstract) >= self.params.example_min_chars and " ".join(p.abstract.split()).lower() in text}
+
+    def _query_links(self, query: str) -> list[set[str]]:
+        """What the query names, one set of graph nodes per name: an entity (a technique with its narrower
+        techniques), or a class of hardware ("on FPGAs": every FPGA)."""
+        groups: list[set[str]] = []
+        for entity in self.extractor.extract(query, "").entities:
+            if entity.key in self.graph or self.vocabulary.get(entity.key):
+                nodes = {entity.key}
+                if entity.type == "Technique":
+                    nodes |= set(self.vocabulary.descendants(entity.key))
+                groups.append(nodes)
+        for word in set(re.findall(r"[a-z]+", query.lower())):
+            device = self.device_classes.get(word)
+            if device:
+                groups.append(set(self.graph.nodes_with("attr_type", device)))
+        return groups
+
+    def _graph_boost(self, groups: list[set[str]]) -> dict[str, float]:
+        """Papers linked to what the query names, each with the strength of its rarest match."""
+        total = max(1, self.store.count_papers())
+        boost: dict[str, float] = {}
+        for nodes in groups:
+            papers = {paper for n in nodes for paper in self.graph.papers_citing(n)}
+            if not papers:
+                continue
+            weight = math.log1p(total / len(papers)) / math.log1p(total)  # rare links say more
+            for paper in papers:
+                boost[paper] = max(boost.get(paper, 0.0), weight)
+        return boost
+
+    def _matched_entities(self, paper_id: str, matched: set[str]) -> list[EntityRef]:
+        """The paper's entities that the query or the filters named."""
+        refs = {eid: EntityRef(eid, name, etype) for eid, etype, name, _ in self.graph.paper_entities(paper_id)
+                if eid in matched}
+        return sorted(refs.values(), key=lambda r: (r.type, r.name))
+
+    def similar(self, pid: str, k: int) -> list[ScoredPaper]:
+        if self.indexes.dense is None:
+            return []
+        hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword)
+        titles = {p.id: p.title for p in self.store.papers([h.paper_id for h in hits])}
+        return [ScoredPaper(h.paper_id, titles.get(h.paper_id, ""), round(h.score, 6)) for h in hits]
+
+    def related(self, technique: str, k: int) -> tuple[EntityRef, list[RelatedTechnique]]:
+        target = self._technique(technique)
+        dense = self.indexes.dense
+
+        def paper_vector(pid: str) -> np.ndarray | None:
+            if dense is None or pid not in dense:
+                return None
+            vectors = dense.vectors(pid)
+            return vectors.mean(axis=0) if len(vectors) else None
+
+        def titles(ids: list[str]) -> dict[str, str]:
+            return {p.id: p.title for p in self.store.papers(ids)}
+
+        results = self.related_ranker.rank(self.graph, self.vocabulary, target, k, self.store.version,
+                                           paper_vector, titles)
+        concept = self.vocabulary.get(target)
+        return EntityRef(target, self.graph.name(target, concept.label if concept else ""), "Technique"), results
+
+    def _technique(self, name: str) -> str:
+        """A technique in the graph or the vocabulary, by id, name or alias (typos tolerated)."""
+        graph, vocabulary = self.graph, self.vocabulary
+        for candidate in (name, f"technique/{name}"):
+            concept = vocabulary.get(candidate)
+            if graph.type_of(candidate) == "Technique" or (concept is not None and concept.type == "Technique"):
+                return candidate
+        matches = [m for m in self.entities.lookup(name, "Technique", limit=1) if m.entity_id in graph]
+        if matches and matches[0].score >= 1.0:
+            return matches[0].entity_id
+        key = alias_norm(name)
+        for concept in vocabulary.of_type("Technique"):
+            if key in {alias_norm(label) for label in (concept.label, *concept.aliases)}:
+                return concept.id
+        if not matches:
+            raise NotFound(f"no technique matching {name!r}")
+        return matches[0].entity_id
+
+    def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
+        if fmt in RDF_EXPORTS:
+            return self.rdf.export_media_type(fmt), self.rdf.export(fmt)
+        if fmt in property_graph.PROPERTY_FORMATS:
+            return property_graph.PROPERTY_FORMATS[fmt], property_graph.stream(self.graph.snapshot(), fmt)
+        raise InvalidInput(f"unknown export format {fmt[:20]!r}; use one of {', '.join(names('export'))}")
+
+    def ontology(self, accept: str | None) -> tuple[str, bytes]:
+        """The ontology in the format the Accept header prefers (Turtle by default)."""
+        wanted = (accept or "").lower()
+        fmt = next((name for name, (_, media) in ONTOLOGY_FORMATS.items() if media.split(";")[0] in wanted), "turtle")
+        return ontology_document(self.base_iri, fmt, self.ontology_path)
