@@ -1,4 +1,4 @@
-"""Whole-graph exports, streamed: RDF (turtle, ntriples, jsonld) and property graphs (graphml, gexf, nodelink)."""
+"""Whole-graph exports, streamed, in any format of the registry's `export` kind."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from paperkg.api.deps import KB
+from paperkg.core.formats import FORMATS, of_kind
 
 router = APIRouter(tags=["graph"])
+EXPORTS = of_kind("export")
 
 
 @router.get("/export", response_class=StreamingResponse, summary="Export the graph",
-            responses={200: {"content": {"text/turtle": {}, "application/n-triples": {}, "application/ld+json": {},
-                                         "application/graphml+xml": {}, "application/gexf+xml": {},
-                                         "application/json": {}}}})
-def export(kb: KB, format: Annotated[str, Query(max_length=20, description="turtle, ntriples, jsonld, graphml, "
-                                                                            "gexf or nodelink")]) -> StreamingResponse:
+            responses={200: {"content": {f.essence: {} for f in EXPORTS.values()}}})
+def export(kb: KB, format: Annotated[str, Query(max_length=20, description=", ".join(EXPORTS))]) -> StreamingResponse:
     media_type, chunks = kb.export(format)
-    filename = f"paperkg.{format}"
+    filename = f"paperkg{FORMATS[format].suffix}"
     return StreamingResponse(chunks, media_type=media_type,
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
