@@ -66,7 +66,7 @@ class DerivedViews:
 
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
-        scan_for_pickles(self.kb.settings.data)
+        scan_for_pickles(self.kb.settings.data, skip=self.kb.store.files)
         store = self.kb.store
         revs = store.paper_revs()
         version = store.version
