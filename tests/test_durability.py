@@ -29,8 +29,10 @@ def test_kill_nine_loses_nothing_acknowledged() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two ingests with readers in a loop: minutes on a crowded machine
 def test_readers_coming_and_going_never_kill_an_ingest() -> None:
-    result = run_readers(2, seed=3, papers=1500, verbose=False)
+    """Issue 18: a reader arriving during an ingest (CLI, then server) killed it with SIGBUS."""
+    result = run_readers(2, seed=3, papers=1000, verbose=False)
     assert (result.writer_deaths, result.reader_deaths, result.lost, result.inconsistencies) == (0, 0, 0, 0)
     assert result.readers >= 3 * result.trials  # every kind of reader, during each ingest
 
