@@ -7,7 +7,7 @@ import errno
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,12 +68,19 @@ def sha256_file(path: Path) -> str:
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
-def scan_for_pickles(directory: Path) -> None:
-    """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted."""
+def scan_for_pickles(directory: Path, skip: Collection[Path] = ()) -> None:
+    """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted.
+
+    Files in `skip` are never opened: pass the SQLite store's files. POSIX locks belong to the process, so opening
+    and closing a database file (or its -wal/-shm) outside SQLite drops every lock SQLite holds on it; the next
+    reader process then takes itself for the first connection and truncates the -shm that this process has mapped,
+    and this process dies of SIGBUS at its next access to the wal-index. (SQLite itself refuses a pickle there.)
+    """
     if not directory.is_dir():
         return
+    skipped = {path.absolute() for path in skip}
     for path in sorted(directory.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+        if path.absolute() in skipped or not path.is_file() or path.is_symlink():
             continue
         try:
             with open(path, "rb") as handle:

@@ -62,7 +62,7 @@ class Indexes:
 
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
-        scan_for_pickles(self.data)
+        scan_for_pickles(self.data, skip=self.store.files)
         revs = self.store.paper_revs()
         version = self.store.version
         self.dense = self._load_dense(revs)

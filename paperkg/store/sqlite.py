@@ -79,6 +79,12 @@ class Store:
         if found is not None and int(found) != SCHEMA_VERSION:
             raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}")
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The database and the files SQLite keeps beside it. Only SQLite may open them: closing any descriptor
+        of them drops all of this process's locks on them (see `paperkg.core.files.scan_for_pickles`)."""
+        return (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm", "-journal")))
+
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
             uri = f"file:{self.path}?mode=ro"
