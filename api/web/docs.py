@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 PREFIX = "/static/docs"
+# ReDoc's sidebar credit shows a logo from its CDN whatever the options; the copy served here points it at a local file.
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 router = APIRouter(include_in_schema=False)
 
 
@@ -34,5 +37,16 @@ def swagger_ui_redirect() -> HTMLResponse:
 def redoc(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
     return get_redoc_html(openapi_url=f"{root}/openapi.json", title=f"{request.app.title} - ReDoc",
-                          redoc_js_url=f"{root}{PREFIX}/redoc.standalone.js",
+                          redoc_js_url=f"{root}/redoc/redoc.standalone.js",
                           redoc_favicon_url=f"{root}{PREFIX}/favicon.png", with_google_fonts=False)
+
+
+@lru_cache(maxsize=1)
+def _redoc_script() -> bytes:
+    script = (ASSETS / "redoc.standalone.js").read_bytes()
+    return script.replace(REDOC_LOGO.encode(), f"{PREFIX}/favicon.png".encode())
+
+
+@router.get("/redoc/redoc.standalone.js")
+def redoc_script() -> Response:
+    return Response(_redoc_script(), media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})

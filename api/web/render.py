@@ -61,12 +61,12 @@ class Span:
 
 def annotate(text: str, spans: Sequence[Span]) -> Markup:
     """`text` with mentions as typed links and evidence sentences marked; overlapping mentions keep the first."""
-    bounds = sorted({0, len(text)} | {max(0, min(len(text), p)) for s in spans for p in (s.start, s.end)})
     mentions: list[Span] = []
     for span in sorted((s for s in spans if s.entity), key=lambda s: (s.start, -s.end)):
         if not mentions or span.start >= mentions[-1].end:
             mentions.append(span)
     evidence = sorted((s for s in spans if s.evidence is not None), key=lambda s: (s.start, -s.end))
+    bounds = sorted({0, len(text)} | {max(0, min(len(text), p)) for s in mentions + evidence for p in (s.start, s.end)})
     groups: list[tuple[str, list[Markup]]] = []  # runs of pieces under the same evidence marks
     for start, end in itertools.pairwise(bounds):
         piece: Markup = escape(text[start:end])

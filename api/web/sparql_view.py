@@ -50,7 +50,7 @@ class Example:
 def examples() -> tuple[Example, ...]:
     """The README's example queries (kept in the seeds so the installed package has them)."""
     text = (bundled_seeds() / EXAMPLES_FILE).read_text(encoding="utf-8")
-    return tuple(Example(title.strip(), query.strip() + "\n")
+    return tuple(Example(re.sub(r"^\d+\.\s*", "", title.strip()), query.strip() + "\n")
                  for title, query in re.findall(r"^### (.+?)\n+```sparql\n(.*?)```", text, re.S | re.M))
 
 

@@ -29,10 +29,12 @@
         "text-background-opacity": 0.8}},
       {selector: "node:active, node.hover", style: {"overlay-opacity": 0.15}}
     ],
-    layout: {name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20, randomize: false}
+    layout: {name: "concentric", animate: false, padding: 30, minNodeSpacing: 40,
+             concentric: function (n) { return n.data("centre") ? 2 : 1; }, levelWidth: function () { return 1; }}
   });
   cy.on("tap", "node", function (event) { window.location.href = event.target.data("href"); });
   cy.on("mouseover", "node", function (event) { event.target.addClass("hover"); box.style.cursor = "pointer"; });
   cy.on("mouseout", "node", function (event) { event.target.removeClass("hover"); box.style.cursor = ""; });
+  window.paperkgGraph = cy;
   box.setAttribute("data-ready", "true");
 })();
