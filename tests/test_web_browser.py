@@ -93,7 +93,7 @@ def test_search_paper_graph_entity_sparql(url: str, watched: tuple[Any, Watch]) 
     assert page.locator(".hit mark").count() > 0
     assert page.locator(".hit .chip").count() > 0
     if shot := os.environ.get("PAPERKG_SCREENSHOT"):
-        page.set_viewport_size({"width": 1100, "height": 760})
+        page.set_viewport_size({"width": 1000, "height": 620})
         page.screenshot(path=shot)
 
     page.locator(".facets a.t-Hardware", has_text="NVIDIA A100").click()

@@ -29,7 +29,7 @@
         "text-background-opacity": 0.8}},
       {selector: "node:active, node.hover", style: {"overlay-opacity": 0.15}}
     ],
-    layout: {name: "concentric", animate: false, padding: 30, minNodeSpacing: 40,
+    layout: {name: "concentric", animate: false, padding: 30, minNodeSpacing: 70,
              concentric: function (n) { return n.data("centre") ? 2 : 1; }, levelWidth: function () { return 1; }}
   });
   cy.on("tap", "node", function (event) { window.location.href = event.target.data("href"); });
