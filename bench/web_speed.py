@@ -48,7 +48,7 @@ def timed(client: httpx.Client, path: str, params: dict[str, str] | None = None)
     return elapsed
 
 
-def top_up(data: Path, model: str, papers: int, batch: int = 1000) -> None:
+def top_up(data: Path, model: str, papers: int, batch: int) -> None:
     """Build `data` from the seeds and add synthetic papers until it holds `papers`."""
     settings = Settings(data=data, model=model)
     with KnowledgeBase.open(settings) as kb:
@@ -59,7 +59,7 @@ def top_up(data: Path, model: str, papers: int, batch: int = 1000) -> None:
             round_ += 1
             made = make_papers(min(batch, missing), seed=1000 + kb.paper_count())
             kb.add_papers([PaperInput(p["title"], p["abstract"]) for p in made])
-            if round_ % 10 == 0:
+            if round_ % 2 == 0:
                 print(f"{kb.paper_count()} papers", file=sys.stderr, flush=True)
 
 
@@ -69,11 +69,12 @@ def main() -> None:
     parser.add_argument("--model", default="hashing", help="PAPERKG_MODEL of the server ('' for the real model)")
     parser.add_argument("--data", type=Path, default=None, help="data directory (default: a fresh temporary one)")
     parser.add_argument("--papers", type=int, default=0, help="top the corpus up to this many papers first")
+    parser.add_argument("--batch", type=int, default=5000, help="synthetic papers per write when topping up")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data = args.data or Path(scratch) / "data"
         if args.papers:
-            top_up(data, args.model, args.papers)
+            top_up(data, args.model, args.papers, args.batch)
         with running_server(data, env={"PAPERKG_MODEL": args.model}) as url, httpx.Client(base_url=url) as client:
             total = client.get("/health").json()["papers"]
             papers = client.get("/papers", params={"limit": 1000}).json()["results"]
