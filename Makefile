@@ -10,9 +10,13 @@ export PAPERKG_DATA
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve test lint fast-test bench openapi clean
+.PHONY: install browser serve test lint fast-test bench openapi clean
 
 install: $(STAMP)
+
+# The browser tests drive Debian's headless Chromium (Playwright never downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +35,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
-test: install lint
+test: install browser lint
 	$(BIN)/python -m pytest -q
 
 fast-test: install
@@ -40,6 +44,7 @@ fast-test: install
 bench: install
 	$(BIN)/python bench/extraction_quality.py
 	$(BIN)/python bench/search_quality.py
+	$(BIN)/python bench/web_speed.py
 
 openapi: install
 	$(BIN)/python -m paperkg.api.openapi > api/openapi.json

@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from tqdm import tqdm
 
 from paperkg import __version__
-from paperkg.api import problems
+from paperkg.api import problems, web
 from paperkg.api.limits import BodyLimit
 from paperkg.api.routes import ROUTERS
 from paperkg.api.schemas import Problem
@@ -57,12 +57,15 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     errors: dict[int | str, dict[str, Any]] = {status: {**problem, "description": text} for status, text in (
         (400, "Bad input"), (404, "Not found"), (413, "Body too large"), (422, "Invalid parameter"),
         (503, "Read-only, or a query timed out"))}
-    app = FastAPI(title="paperkg", version=__version__, description=DESCRIPTION, lifespan=lifespan, responses=errors)
+    app = FastAPI(title="paperkg", version=__version__, description=DESCRIPTION, lifespan=lifespan, responses=errors,
+                  docs_url=None, redoc_url=None)
     if kb is not None:
         app.state.kb = kb
     problems.install(app)
+    web.install_before_api(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept"])

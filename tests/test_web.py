@@ -1,0 +1,186 @@
+"""The explorer's pages and the browser side of /sparql, in process: what each page shows, and that SPARQL clients
+and the OpenAPI document see no change."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperkg.api.web.render import Span, annotate, highlight_terms, query_terms
+from paperkg.api.web.sparql_view import examples, wants_html
+from paperkg.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"}
+HW = "SELECT ?hw (COUNT(?p) AS ?n) WHERE { ?p pkg:runsOn ?hw } GROUP BY ?hw ORDER BY DESC(?n)"
+
+
+def links(html: str, prefix: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html) if unescape(h).startswith(prefix)]
+
+
+def test_search_page_highlights_terms_and_offers_facets(client: TestClient) -> None:
+    page = client.get("/", params={"q": "diffusion model"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    html = page.text
+    api = client.get("/search", params={"q": "diffusion model", "k": 10}).json()
+    assert [f"/ui/papers/{h['id']}" for h in api["results"]] == links(html, "/ui/papers/")
+    assert re.search(r"<mark>(?i:diffusion|model)</mark>", html)
+    hardware = next(iter(api["facets"]["hardware"]))
+    assert f"/?q=diffusion+model&amp;hardware={hardware.replace(' ', '+')}" in html
+    assert 'value="diffusion model"' in html
+
+
+def test_facet_filter_and_paging_live_in_the_url(client: TestClient, kb: KnowledgeBase) -> None:
+    filtered = client.get("/", params={"q": "inference", "hardware": "NVIDIA A100"}).text
+    allowed = {p.id for p in kb.list_papers({"hardware": "NVIDIA A100"}, 1000, 0)[0]}
+    shown = [h.removeprefix("/ui/papers/") for h in links(filtered, "/ui/papers/")]
+    assert shown and set(shown) <= allowed
+    assert 'name="hardware" value="NVIDIA A100"' in filtered  # a new query keeps the filter
+    assert 'href="/?q=inference"' in filtered  # the chip that removes it
+    first = links(client.get("/", params={"q": "inference"}).text, "/ui/papers/")
+    second_page = client.get("/", params={"q": "inference", "page": 2}).text
+    second = links(second_page, "/ui/papers/")
+    assert second and not set(first) & set(second)
+    assert 'rel="prev" href="/?q=inference"' in second_page
+
+
+def test_browse_without_a_query_lists_papers(client: TestClient, kb: KnowledgeBase) -> None:
+    html = client.get("/").text
+    assert f"({kb.paper_count()})" in html
+    assert len(links(html, "/ui/papers/")) == min(20, kb.paper_count())
+    only = client.get("/", params={"technique": "quantization"}).text
+    expected = {p.id for p in kb.list_papers({"technique": "quantization"}, 1000, 0)[0]}
+    assert {h.removeprefix("/ui/papers/") for h in links(only, "/ui/papers/")} == expected
+
+
+def test_paper_page_marks_mentions_evidence_and_carries_its_graph(client: TestClient, kb: KnowledgeBase) -> None:
+    paper = next(p for p in (kb.get_paper(s.id) for s in kb.list_papers({}, 100, 0)[0])
+                 if any(r.subject.startswith("paper/") for r in p.relations))
+    html = client.get(f"/ui/papers/{paper.id}").text
+    assert html.count('class="mention t-') >= sum(len(e.mentions) for e in paper.entities) // 2
+    for entity in paper.entities:
+        assert f'class="mention t-{entity.type}" href="/ui/entities/{entity.id}"' in html
+    assert 'class="evidence" data-relations="r' in html
+    assert html.count('<li id="r') == len(paper.relations)
+    assert "This paper " in html
+    graph = json.loads(unescape(re.search(r'id="graph-data">(.*?)</script>', html, re.S)[1]))  # type: ignore[index]
+    assert graph["center"] == f"paper/{paper.id}"
+    assert {n["id"] for n in graph["nodes"]} == {n.id for n in kb.neighborhood(paper.id, 1).nodes}
+    for similar in kb.similar(paper.id, 6):
+        assert f"/ui/papers/{similar.id}" in html
+    assert "/static/vendor/cytoscape-3.35.0/cytoscape.min.js" in html
+
+
+def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(client: TestClient,
+                                                                         kb: KnowledgeBase) -> None:
+    a100 = kb.get_entity("hardware/nvidia-a100")
+    html = client.get("/ui/entities/hardware/nvidia-a100").text
+    assert "<h1>NVIDIA A100</h1>" in html and "A100-SXM4-80GB" in html
+    assert "memory bandwidth gbs</th><td>2039</td>" in html
+    assert f"Papers ({len(a100.papers)})" in html
+    assert len(links(html, "/ui/papers/")) >= min(20, len(a100.papers))
+    if len(a100.papers) > 20:
+        assert 'rel="next" href="/ui/entities/hardware/nvidia-a100?page=2"' in html
+    assert f"Relations to NVIDIA A100 ({len(a100.incoming)})" in html
+    technique = kb.get_entity("technique/diffusion-models")
+    assert technique.broader
+    html = client.get("/ui/entities/technique/diffusion-models").text
+    for broader in technique.broader:
+        assert f'href="/ui/entities/{broader.id}">{broader.name}</a>' in html
+    related = kb.related("technique/diffusion-models", 10)
+    assert "Related techniques" in html and related and f"/ui/entities/{related[0].id}" in html
+    assert unescape(related[0].why["summary"][0]) in unescape(html)
+
+
+def test_unknown_paper_or_entity_is_an_html_404(client: TestClient) -> None:
+    for path in ("/ui/papers/no-such-paper", "/ui/entities/technique/no-such-thing"):
+        page = client.get(path)
+        assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+        assert "no-such" in page.text
+
+
+@pytest.mark.parametrize(("accept", "html"), [
+    (BROWSER["accept"], True), ("text/html", True), ("application/xhtml+xml", True), ("*/*", False), (None, False),
+    ("", False), ("application/sparql-results+json", False), ("application/json, text/html;q=0.5", False),
+    ("application/sparql-results+xml, text/html", False), ("text/html;q=0", False),
+    ("application/sparql-results+json,application/json,text/javascript,application/javascript", False),
+])
+def test_only_a_browsers_accept_gets_html(accept: str | None, html: bool) -> None:
+    assert wants_html(accept) is html
+
+
+def test_sparql_editor_for_a_browser(client: TestClient, kb: KnowledgeBase) -> None:
+    page = client.get("/sparql", headers=BROWSER)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = unescape(page.text)
+    assert len(examples()) == 5
+    for example in examples():
+        assert example.title in html
+    assert f"PREFIX pkg: <{kb.settings.base_iri}ontology#>" in html
+    assert "/static/vendor/codemirror-5.65.20/mode/sparql/sparql.js" in html
+
+
+def test_sparql_results_as_a_linked_table(client: TestClient) -> None:
+    page = client.get("/sparql", params={"query": HW}, headers=BROWSER)
+    assert page.status_code == 200
+    assert '<a href="/ui/entities/hardware/nvidia-a100"' in page.text and "hardware:nvidia-a100" in page.text
+    assert 'id="query" name="query"' in page.text and "GROUP BY ?hw" in unescape(page.text)
+    ask = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=BROWSER).text
+    assert "Yes (true)" in ask
+    construct = client.get("/sparql", params={"query": "CONSTRUCT { ?p pkg:runsOn ?h } WHERE { ?p pkg:runsOn ?h }"},
+                           headers=BROWSER).text
+    assert "<th scope=\"col\">subject</th>" in construct and links(construct, "/ui/papers/")
+    broken = client.get("/sparql", params={"query": "SELEC ?x"}, headers=BROWSER)
+    assert broken.status_code == 400 and 'role="alert"' in broken.text and "text/html" in broken.headers["content-type"]
+
+
+def test_sparql_clients_get_what_they_got_before(client: TestClient) -> None:
+    for headers in ({}, {"accept": "*/*"}, {"accept": "application/sparql-results+json"}):
+        answer = client.get("/sparql", params={"query": HW}, headers=headers)
+        assert answer.headers["content-type"].startswith("application/sparql-results+json")
+        assert answer.json()["results"]["bindings"]
+    csv = client.get("/sparql", params={"query": HW, "format": "csv"}, headers=BROWSER)
+    assert csv.headers["content-type"].startswith("text/csv")
+    missing = client.get("/sparql", headers={"accept": "*/*"})
+    assert missing.status_code == 422 and missing.headers["content-type"] == "application/problem+json"
+    posted = client.post("/sparql", content=HW, headers={"content-type": "application/sparql-query", **BROWSER})
+    assert posted.status_code == 200 and posted.headers["content-type"].startswith("application/sparql-results+xml")
+
+
+def test_docs_use_local_assets_and_pages_stay_out_of_the_schema(client: TestClient) -> None:
+    for path in ("/docs", "/redoc"):
+        html = client.get(path).text
+        scripts = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"(?:url|Url): *'([^']+)'", html)
+        assert scripts and all(s.startswith("/") for s in scripts), scripts
+        for asset in scripts:
+            assert client.get(asset).status_code == 200, asset
+    redoc = client.get("/redoc/redoc.standalone.js").text
+    assert "cdn.redoc.ly" not in redoc and "redoc" in redoc
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p == "/" or p.startswith(("/ui", "/docs", "/redoc", "/static"))]
+    assert "/sparql" in paths
+
+
+def test_examples_are_the_readmes() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"^### \d+\. (.+?)\n\n```sparql\n(.*?)```", readme, re.S | re.M)
+    assert [(e.title, e.query) for e in examples()] == [(t, q) for t, q in blocks]
+
+
+def test_markup_is_escaped_and_highlighted() -> None:
+    assert query_terms("the KV cache, on an A100") == ["cache", "a100", "kv"]
+    text = "<b>KV cache</b> & A100s"
+    marked = str(highlight_terms(text, "kv a100"))
+    assert marked == "&lt;b&gt;<mark>KV</mark> cache&lt;/b&gt; &amp; <mark>A100</mark>s"
+    spans = [Span(0, 8, "technique/kv-cache", "Technique"), Span(3, 8, "technique/cache", "Technique"),
+             Span(0, 15, evidence=0)]
+    html = str(annotate("KV cache <here> rest", spans))
+    assert html.startswith('<span class="evidence" data-relations="r0"')
+    assert html.count('class="mention') == 1 and html.endswith("&lt;here&gt;</span> rest")
