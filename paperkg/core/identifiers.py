@@ -1,0 +1,95 @@
+"""External identifiers of papers: DOI, arXiv, OpenAlex, Semantic Scholar, normalised so every spelling agrees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+IdPair = tuple[str, str]
+"""(kind, value): ("doi", "10.48550/arxiv.2106.09685"), ("arxiv", "2106.09685"), ("openalex", "W3168867926")."""
+
+KINDS = ("doi", "arxiv", "openalex", "s2", "own", "merged")
+"""Id kinds: own is the caller's own id; merged is a paperkg id whose paper was folded into another."""
+STRONG_KINDS = ("doi", "arxiv", "openalex", "s2")
+"""Kinds that identify a work across sources (two records sharing one are the same paper)."""
+IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "openalex": "https://openalex.org/",
+                "s2": "https://www.semanticscholar.org/paper/"}
+"""The public IRI of each kind of id, stated as owl:sameAs in RDF."""
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")
+_ARXIV_OLD = re.compile(r"^([a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
+_OPENALEX = re.compile(r"^(?:https?://openalex\.org/)?(W\d+)$", re.IGNORECASE)
+_S2 = re.compile(r"^(?:https?://(?:www\.|api\.)?semanticscholar\.org/(?:paper/|graph/v1/paper/)?)?([0-9a-f]{40})$",
+                 re.IGNORECASE)
+
+
+def normalise_doi(text: str | None) -> str | None:
+    """'https://doi.org/10.1145/ABC' and 'doi:10.1145/abc' give '10.1145/abc'; None when it is no DOI."""
+    if not text:
+        return None
+    value = _DOI_PREFIX.sub("", text.strip()).strip().lower()
+    return value if _DOI.match(value) else None
+
+
+def normalise_arxiv(text: str | None) -> str | None:
+    """'arXiv:2106.09685v2', 'https://arxiv.org/abs/2106.09685' give '2106.09685'; old ids keep their archive."""
+    if not text:
+        return None
+    value = _ARXIV_PREFIX.sub("", text.strip()).strip()
+    found = _ARXIV_NEW.match(value)
+    if found:
+        return found.group(1)
+    found = _ARXIV_OLD.match(value)
+    if found:
+        archive, number = found.group(1).split("/")
+        return f"{archive.lower()}/{number}"
+    return None
+
+
+def normalise_openalex(text: str | None) -> str | None:
+    found = _OPENALEX.match(text.strip()) if text else None
+    return found.group(1).upper() if found else None
+
+
+def normalise_s2(text: str | None) -> str | None:
+    found = _S2.match(text.strip()) if text else None
+    return found.group(1).lower() if found else None
+
+
+NORMALISERS = {"doi": normalise_doi, "arxiv": normalise_arxiv, "openalex": normalise_openalex, "s2": normalise_s2}
+
+
+def arxiv_from_doi(doi: str | None) -> str | None:
+    """The arXiv id inside an arXiv DOI (10.48550/arXiv.2106.09685), which OpenAlex and Crossref give."""
+    found = _ARXIV_DOI.match(doi) if doi else None
+    return normalise_arxiv(found.group(1)) if found else None
+
+
+def id_pairs(own: str | None, doi: str | None, external: Iterable[IdPair]) -> list[IdPair]:
+    """Every id of a paper, deduplicated: its own id, its DOI, the arXiv id an arXiv DOI implies, the others."""
+    pairs: list[IdPair] = []
+    if own:
+        pairs.append(("own", own))
+    if doi:
+        pairs.append(("doi", doi))
+        arxiv = arxiv_from_doi(doi)
+        if arxiv:
+            pairs.append(("arxiv", arxiv))
+    pairs += external
+    return list(dict.fromkeys(pairs))
+
+
+def candidates(text: str) -> list[IdPair]:
+    """The (kind, value) pairs an id typed by a user may stand for, most specific first."""
+    text = text.strip()
+    found = [(kind, value) for kind, normalise in NORMALISERS.items() if (value := normalise(text))]
+    return [*found, ("own", text), ("merged", text)]
+
+
+def id_iri(kind: str, value: str) -> str | None:
+    prefix = IRI_PREFIXES.get(kind)
+    return prefix + value if prefix else None
