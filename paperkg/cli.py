@@ -14,13 +14,17 @@ from typing import Any, TypeVar
 
 import click
 import uvicorn
+from tqdm import tqdm
 
 from paperkg.core.errors import PaperkgError
 from paperkg.core.settings import Settings
+from paperkg.kb.ingest import IngestOptions, IngestSummary, ingest_files
+from paperkg.sources import NAMES, Slice, Tally
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = ("turtle", "ntriples", "jsonld", "graphml", "gexf", "nodelink")
+YEAR = click.IntRange(1000, 3000)
 SPARQL_FORMATS = ("json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld")
 
 
@@ -102,39 +106,95 @@ def main() -> None:
     """paperkg: a knowledge graph and semantic search over scientific paper abstracts."""
 
 
-def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool) -> None:
-    from paperkg.sources import expand, read_papers
+def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions | None = None) -> None:
+    options = options or IngestOptions()
+    bar: Any = None
 
-    papers = [paper for path in expand(files) for paper in read_papers(path)]
-    with _open(data) as kb, _progress("embedding") as progress:
-        report = kb.add_papers(papers, progress=progress)
+    def start(tally: Tally) -> None:
+        nonlocal bar
+        for message in tally.bad:
+            click.echo(f"paperkg: skipped {message}", err=True)
+        if tally.bad_count > len(tally.bad):
+            click.echo(f"paperkg: skipped {tally.bad_count - len(tally.bad):,} more bad records", err=True)
+        bar = tqdm(total=tally.papers, desc="ingesting", unit="paper", file=sys.stderr, dynamic_ncols=True)
+
+    def batch_done(summary: IngestSummary, size: int) -> None:
+        bar.update(size)
+        bar.set_postfix_str(summary.status_line(), refresh=False)
+
+    def embedding(done: int, total: int) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"embedding {done:,}/{total:,} passages")
+
+    with _open(data) as kb:
+        try:
+            summary = ingest_files(kb, files, options, start, batch_done, embedding)
+        except KeyboardInterrupt:
+            click.echo(f"\npaperkg: interrupted; the papers of committed batches ({bar.n if bar else 0:,}) are "
+                       "stored, the batch in flight is not: run the same command again to go on", err=True)
+            sys.exit(130)
+        finally:
+            if bar is not None:
+                bar.close()
+        tally = summary.tally
         if as_json:
-            _emit(report)
+            _emit({"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
+                   "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
+                   "papers_truncated": summary.truncated})
             return
-        counts = ", ".join(f"{n} {s}" for s in ("created", "updated", "replaced", "unchanged", "superseded")
-                           if (n := report.count(s)))
-        click.echo(f"{len(papers)} papers read: {counts}; knowledge base now holds {kb.paper_count()} papers "
-                   f"(data version {report.version})")
+        skipped = tally.summary().partition(", ")[2]
+        click.echo(f"{tally.papers} papers read: {summary.status_line()}{f' (skipped: {skipped})' if skipped else ''};"
+                   f" knowledge base now holds {kb.paper_count()} papers (data version {summary.version})")
+
+
+def ingest_options(func: F) -> F:
+    """--format, --skip-bad, --category, --since, --until, --batch-size."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(NAMES), default=None,
+                     help="Source format [default: recognised from each file's content]."),
+        click.option("--skip-bad", is_flag=True, help="Store the good records and report the bad ones "
+                     "[default: one bad record stores nothing]."),
+        click.option("--category", "categories", multiple=True, metavar="CAT",
+                     help="Only papers in this category (repeatable; 'cs' takes every cs.* category)."),
+        click.option("--since", type=YEAR, default=None, help="Only papers of this year or later."),
+        click.option("--until", type=YEAR, default=None, help="Only papers of this year or earlier."),
+        click.option("--batch-size", type=click.IntRange(1, 100_000), default=IngestOptions.batch_size,
+                     show_default=True, help="Papers per committed transaction."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None, until: int | None,
+             batch_size: int) -> IngestOptions:
+    return IngestOptions(fmt, Slice(categories, since, until), skip_bad, batch_size)
 
 
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@ingest_options
 @data_option
 @json_option
 @domain_errors
-def build(sources: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
+def build(sources: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
+          until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
     """Build the knowledge base from SOURCES (default: the seeds/ directory)."""
-    _ingest(data, sources or (_settings(data).seeds,), as_json)
+    _ingest(data, sources or (_settings(data).seeds,), as_json,
+            _options(fmt, skip_bad, categories, since, until, batch_size))
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@ingest_options
 @data_option
 @json_option
 @domain_errors
-def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
-    """Add or update papers from FILES (JSON Lines or a title/abstract text dump); all or nothing."""
-    _ingest(data, files, as_json)
+def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
+           until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
+    """Add or update papers from FILES: arXiv snapshot, OpenAlex, Semantic Scholar, BibTeX, CSL-JSON, JSON Lines or
+    a title/abstract dump, any of them gzip-compressed. Checked in full first; stored in committed batches."""
+    _ingest(data, files, as_json, _options(fmt, skip_bad, categories, since, until, batch_size))
 
 
 @main.command()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from paperkg.core.ids import normalise_title
+from paperkg.core.records import PaperInput
 
 IdPair = tuple[str, str]
 """(kind, value): ("doi", "10.48550/arxiv.2106.09685"), ("arxiv", "2106.09685"), ("openalex", "W3168867926")."""
 
-KINDS = ("doi", "arxiv", "openalex", "s2", "own", "merged")
-"""Id kinds: own is the caller's own id; merged is a paperkg id whose paper was folded into another."""
-STRONG_KINDS = ("doi", "arxiv", "openalex", "s2")
-"""Kinds that identify a work across sources (two records sharing one are the same paper)."""
+KINDS = ("doi", "arxiv", "openalex", "s2", "own", "key")
+"""Id kinds with a meaning of their own: own is the caller's id, key a reference manager's citation key. Sources
+add others under their own names (mag, dblp, corpusid, pmid)."""
 IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "openalex": "https://openalex.org/",
                 "s2": "https://www.semanticscholar.org/paper/"}
 """The public IRI of each kind of id, stated as owl:sameAs in RDF."""
@@ -87,9 +90,57 @@ def candidates(text: str) -> list[IdPair]:
     """The (kind, value) pairs an id typed by a user may stand for, most specific first."""
     text = text.strip()
     found = [(kind, value) for kind, normalise in NORMALISERS.items() if (value := normalise(text))]
-    return [*found, ("own", text), ("merged", text)]
+    return [*found, ("own", text)]
 
 
 def id_iri(kind: str, value: str) -> str | None:
     prefix = IRI_PREFIXES.get(kind)
     return prefix + value if prefix else None
+
+
+def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], list[PaperInput]]:
+    """(kept, superseded): records of one work (a shared id of any kind, else the same normalised title) folded
+    into the last of them, which gains every id of the others and the metadata it lacks; kept in input order."""
+    parent = list(range(len(papers)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for index, paper in enumerate(papers):
+        keys = [("title", normalise_title(paper.title)), *id_pairs(paper.id, paper.doi, paper.external_ids)]
+        for key in keys:
+            if key in first:
+                parent[root(index)] = root(first[key])
+            else:
+                first[key] = index
+    groups: dict[int, list[int]] = {}
+    for index in range(len(papers)):
+        groups.setdefault(root(index), []).append(index)
+    if len(groups) == len(papers):
+        return list(papers), []
+    kept: dict[int, PaperInput] = {}
+    superseded: list[PaperInput] = []
+    for members in groups.values():
+        winner, others = papers[members[-1]], [papers[i] for i in members[:-1]]
+        superseded += others
+        kept[members[-1]] = _fold(winner, others) if others else winner
+    return [kept[i] for i in sorted(kept)], superseded
+
+
+def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
+    own = id_pairs(winner.id, winner.doi, ())
+    extra = [pair for p in others for pair in id_pairs(p.id, p.doi, p.external_ids)]
+    external = [pair for pair in dict.fromkeys([*winner.external_ids, *extra]) if pair not in own]
+    earlier = list(reversed(others))  # the most recent other record first
+    return replace(
+        winner, external_ids=tuple(external),
+        doi=winner.doi or next((p.doi for p in earlier if p.doi), None),
+        venue=winner.venue or next((p.venue for p in earlier if p.venue), None),
+        year=winner.year if winner.year is not None else next((p.year for p in earlier if p.year is not None), None),
+        url=winner.url or next((p.url for p in earlier if p.url), None),
+        authors=winner.authors or next((p.authors for p in earlier if p.authors), ()),
+        categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))

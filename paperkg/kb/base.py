@@ -18,6 +18,7 @@ import numpy as np
 
 from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
+from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash, normalise_title, paper_id
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import Extraction, PaperInput
@@ -188,11 +189,7 @@ class KnowledgeBase:
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
         if not checked:
             raise InvalidInput("no papers given")
-        latest: dict[str, int] = {}
-        for index, paper in enumerate(checked):
-            latest[normalise_title(paper.title)] = index  # same title twice in a batch: the later one wins
-        superseded = [p for i, p in enumerate(checked) if latest[normalise_title(p.title)] != i]
-        batch = [checked[i] for i in sorted(latest.values())]
+        batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
             with self.lock.write():
@@ -213,10 +210,16 @@ class KnowledgeBase:
         report += [IngestedPaper(self._id_for(p), p.title, "superseded", [], 0) for p in superseded]
         return IngestReport(version, report)
 
+    def unchanged_id(self, paper: PaperInput) -> str | None:
+        """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no
+        extraction or embedding), so a re-run of an ingest skips what it stored before."""
+        return self.store.unchanged(paper, self._id_for(paper), content_hash(paper.title, paper.abstract))
+
     def remove_paper(self, pid: str) -> int:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
         with self._write_mutex, self.lock.write():
+            pid = self.store.resolve(pid) or pid
             version = self.store.delete(pid)
             if version is None:
                 raise NotFound(f"no paper with id {pid!r}")
@@ -302,7 +305,7 @@ class KnowledgeBase:
 
     def get_paper(self, pid: str) -> PaperDetail:
         with self.lock.read():
-            return views.paper_detail(self.store, pid)
+            return views.paper_detail(self.store, self.store.resolve(pid) or pid)
 
     def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
         with self.lock.read():
@@ -346,6 +349,7 @@ class KnowledgeBase:
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
         with self.lock.read():
+            pid = self.store.resolve(pid) or pid
             if self.store.paper(pid) is None:
                 raise NotFound(f"no paper with id {pid!r}")
             return self.derived.similar(pid, k)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from paperkg.core.errors import InvalidParameter, NotFound
+from paperkg.core.identifiers import id_iri
 from paperkg.core.records import PAPER
 from paperkg.core.results import (
     EntityDetail,
@@ -20,6 +21,7 @@ from paperkg.core.results import (
     Neighborhood,
     PaperDetail,
     PaperEntity,
+    PaperIdentifier,
     PaperSummary,
     RelationView,
 )
@@ -45,8 +47,9 @@ def paper_detail(store: Store, pid: str) -> PaperDetail:
             names[entity_id] = (entity["name"], entity["type"])
     entities = [PaperEntity(e, names[e][0], names[e][1], m) for e, m in mentions.items() if e in names]
     relations = [relation_view(r, names, paper.title) for r in store.relations(pid)]
+    identifiers = [PaperIdentifier(kind, value, id_iri(kind, value)) for kind, value in paper.ids]
     return PaperDetail(paper.id, paper.title, paper.abstract, paper.year, paper.url, list(paper.authors),
-                       entities, relations)
+                       entities, relations, paper.venue, list(paper.categories), paper.doi, identifiers)
 
 
 def relation_view(rel: StoredRelation, names: dict[str, tuple[str, str]], paper_title: str) -> RelationView:

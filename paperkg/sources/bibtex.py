@@ -15,7 +15,7 @@ from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
 from paperkg.sources.base import Record, Skipped, as_year, delatex, read_text, squash
 
-VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "eventtitle", "publisher")
+VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "eventtitle")
 _YEAR = re.compile(r"\d{4}")
 # bibtexparser logs each block it cannot parse; paperkg reports them itself, with file and line
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
