@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from paperkg.core.errors import PaperkgError
 from paperkg.core.settings import Settings
-from paperkg.kb.ingest import IngestOptions, IngestSummary, ingest_files
-from paperkg.sources import NAMES, Slice, Tally
+from paperkg.kb.ingest import IngestOptions, IngestSummary, check, ingest_files
+from paperkg.sources import NAMES, Slice, Tally, expand
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_FACTORY = "paperkg.api.app:create_app"
@@ -126,9 +126,11 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: 
         if bar is not None:
             bar.set_postfix_str(f"embedding {done:,}/{total:,} passages")
 
+    settings = _settings(data)
+    checked = check(expand(files), options, settings.max_title_chars, settings.max_abstract_chars)  # before any store
     with _open(data) as kb:
         try:
-            summary = ingest_files(kb, files, options, start, batch_done, embedding)
+            summary = ingest_files(kb, files, options, checked, start, batch_done, embedding)
         except KeyboardInterrupt:
             click.echo(f"\npaperkg: interrupted; the papers of committed batches ({bar.n if bar else 0:,}) are "
                        "stored, the batch in flight is not: run the same command again to go on", err=True)
@@ -238,6 +240,24 @@ def search(query: str, k: int, hardware: str | None, technique: str | None, data
         return
     for rank, hit in enumerate(results.results, 1):
         click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.id}  {hit.title}")
+
+
+@main.command()
+@click.argument("paper_id")
+@data_option
+@json_option
+@domain_errors
+def paper(paper_id: str, data: Path | None, as_json: bool) -> None:
+    """Show a paper by any of its ids: paper id, DOI, arXiv, OpenAlex or Semantic Scholar id, own id, BibTeX key."""
+    with _open(data, read_only=True) as kb:
+        detail = kb.get_paper(paper_id)
+    if as_json:
+        _emit(detail)
+        return
+    click.echo(f"{detail.id}  {detail.title}")
+    facts = [", ".join(detail.authors), str(detail.year or ""), detail.venue or "", " ".join(detail.categories)]
+    click.echo("  " + " | ".join(f for f in facts if f))
+    click.echo("  ids: " + ", ".join(f"{i.kind}:{i.value}" for i in detail.identifiers))
 
 
 @main.command()

@@ -101,15 +101,16 @@ def batches(items: Iterable[PaperInput], size: int) -> Iterator[list[PaperInput]
         yield chunk
 
 
-def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOptions,
+def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOptions, checked: Tally | None = None,
                  on_start: Callable[[Tally], None] | None = None,
                  on_batch: Callable[[IngestSummary, int], None] | None = None,
                  progress: Progress | None = None) -> IngestSummary:
-    """Check, then store the files' papers batch by batch. `on_start` gets the checked tally, `on_batch` the
-    summary so far and the batch size after each commit, `progress` the embedding progress within a batch."""
+    """Check (unless `checked` is the tally of an earlier `check`), then store the files' papers batch by batch.
+    `on_start` gets the tally, `on_batch` the summary so far and the batch size after each commit, `progress` the
+    embedding progress within a batch."""
     files = expand(sources)
     limits = (kb.settings.max_title_chars, kb.settings.max_abstract_chars)
-    summary = IngestSummary(check(files, options, *limits))
+    summary = IngestSummary(checked or check(files, options, *limits))
     if on_start:
         on_start(summary.tally)
     for chunk in batches(papers(files, options, *limits), options.batch_size):

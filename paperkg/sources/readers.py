@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import NORMALISERS, normalise_doi
 from paperkg.core.ids import valid_paper_id
 from paperkg.core.records import PaperInput
 from paperkg.sources.base import Record, Skipped
@@ -142,9 +143,21 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
         raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /")
     if paper.year is not None and not 1000 <= paper.year <= 3000:
         raise InvalidInput(f"{where}: year {paper.year} out of range")
-    for kind, value in paper.external_ids:
-        if not value or len(value) > 256 or _CONTROL.search(value):
-            raise InvalidInput(f"{where}: {kind} id {value[:40]!r} is empty, too long or has control characters")
-    if paper.title == title and paper.abstract == abstract:
+    doi = normalise_doi(paper.doi) if paper.doi else None
+    if paper.doi and doi is None:
+        raise InvalidInput(f"{where}: doi {paper.doi[:60]!r} is not a DOI (10.NNNN/...)")
+    external = tuple((kind, _external_id(kind, value, where)) for kind, value in paper.external_ids)
+    if (paper.title, paper.abstract, paper.doi, paper.external_ids) == (title, abstract, doi, external):
         return paper
-    return replace(paper, title=title, abstract=abstract)
+    return replace(paper, title=title, abstract=abstract, doi=doi, external_ids=external)
+
+
+def _external_id(kind: str, value: str, where: str) -> str:
+    """The id in its normal form (DOI, arXiv, OpenAlex, S2 kinds), or InvalidInput."""
+    if not value or len(value) > 256 or _CONTROL.search(value):
+        raise InvalidInput(f"{where}: {kind} id {value[:40]!r} is empty, too long or has control characters")
+    normalise = NORMALISERS.get(kind)
+    normal = normalise(value) if normalise else value.strip()
+    if not normal:
+        raise InvalidInput(f"{where}: {value[:60]!r} is not a valid {kind} id")
+    return normal

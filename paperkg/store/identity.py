@@ -46,12 +46,12 @@ def resolve(conn: sqlite3.Connection, text: str) -> str | None:
 
 
 def _merged_meta(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> tuple[tuple[object, ...], bool]:
-    """(venue, categories JSON, doi) after this write (a value the new record lacks is kept), and whether it differs
-    from what is stored."""
+    """(venue, categories JSON, doi) after this write (a venue or DOI the new record lacks is kept, categories
+    accumulate), and whether it differs from what is stored."""
     row = conn.execute("SELECT venue, categories, doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
     old = (row[0], row[1], row[2]) if row else (None, "[]", None)
-    new = (paper.venue or old[0], json.dumps(list(paper.categories)) if paper.categories else old[1],
-           paper.doi or old[2])
+    categories = list(dict.fromkeys([*json.loads(old[1]), *paper.categories]))  # the union over all sources
+    new = (paper.venue or old[0], json.dumps(categories), paper.doi or old[2])
     return new, new != old
 
 
