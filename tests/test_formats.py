@@ -175,3 +175,14 @@ def test_candidates_for_a_typed_id() -> None:
     assert normalise_openalex("https://openalex.org/W3168867926") == "W3168867926"
     assert candidates("arXiv:2106.09685")[0] == ("arxiv", "2106.09685")
     assert candidates("HTTPS://DOI.ORG/10.18653/V1/N19-1423")[0] == ("doi", "10.18653/v1/n19-1423")
+
+
+@pytest.mark.parametrize("text", [r'M\"uller', r"Garc{\'\i}a", r"{\L}ukasz", r"Erd\H{o}s", r"\c{C}etin", r"Ga\v s",
+                                  r"{LoRA}: {Low}-{Rank}", r"Jos\'{e}", r"\o{}ystein", r"Stra\ss e", r"na\"{\i}ve",
+                                  r"{\aa}ngstr{\"o}m", r"Dvo\v{r}\'ak", r"50\% of $\alpha$"])
+def test_fast_latex_decoding_agrees_with_pylatexenc(text: str) -> None:
+    from paperkg.sources.base import _fast_delatex, _latex, delatex, squash
+
+    reference = squash(_latex().latex_to_text(text))
+    assert delatex(text) == reference
+    assert _fast_delatex(text) in (None, reference)

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from paperkg.cli import main
+from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -74,6 +75,11 @@ def test_api_and_sparql_resolve_any_id(merged: KnowledgeBase) -> None:
         assert body["venue"] and "cs.LG" in body["categories"] and body["doi"] == "10.48550/arxiv.2106.09685"
         assert client.get("/papers/W3168867926/similar", params={"k": 2}).status_code == 200
         assert client.get("/papers/W0000000000").status_code == 404
+        posted = client.post("/papers", json={"title": "Posted", "abstract": "With a DOI.", "venue": "KDD",
+                                              "doi": "https://doi.org/10.1145/ABC", "categories": ["cs.DB"]}).json()
+        shown = client.get("/papers/doi:10.1145/abc").json()
+        assert (shown["id"], shown["doi"], shown["venue"]) == (posted["papers"][0]["id"], "10.1145/abc", "KDD")
+        assert client.post("/papers", json={"title": "T", "abstract": "A.", "doi": "nope"}).status_code == 400
     query = ("SELECT ?paper ?title WHERE { ?paper owl:sameAs <https://arxiv.org/abs/2106.09685> ; "
              "dcterms:identifier \"W3168867926\" ; dcterms:title ?title ; dcterms:subject \"cs.LG\" }")
     rows = json.loads(merged.sparql(query, fmt="json").body)["results"]["bindings"]
@@ -104,6 +110,11 @@ def test_an_id_merged_away_keeps_resolving(settings: Settings) -> None:
         assert kb.store.resolve("2401.00001") == kb.store.resolve("10.48550/ARXIV.2401.00001") == report.papers[0].id
         kb.add_papers([PaperInput("Same work again", "Later.", external_ids=(("arxiv", "arXiv:2401.00001v3"),))])
         assert kb.paper_count() == 2 and kb.get_paper("2401.00001").title == "Same work again"
+        kb.add_papers([PaperInput("Dated", "Abstract.", year=2020, authors=("Ada Lovelace",), venue="ICLR")])
+        kb.add_papers([PaperInput("Dated", "Abstract.", url="https://example.org/d", categories=("cs.LG",))])
+        detail = kb.get_paper(paper_id("Dated"))  # the second source lacks year, authors, venue: they are kept
+        assert (detail.year, detail.authors, detail.venue, detail.url, detail.categories) == \
+            (2020, ["Ada Lovelace"], "ICLR", "https://example.org/d", ["cs.LG"])
 
 
 def test_batches_commit_one_by_one_and_a_rerun_skips_what_is_stored(run: Any, tmp_path: Path,

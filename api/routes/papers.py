@@ -36,8 +36,8 @@ def list_papers(
              summary="Add or update papers (one object, a list, or {'papers': [...]}); all or nothing")
 def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.PapersIn) -> IngestReport:
     items = body.papers if isinstance(body, schemas.PapersIn) else body if isinstance(body, list) else [body]
-    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]")
-              for i, p in enumerate(items)]
+    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]",
+                         venue=p.venue, categories=tuple(p.categories), doi=p.doi) for i, p in enumerate(items)]
     return kb.add_papers(papers)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 
 from paperkg.core.identifiers import IdPair, candidates, id_pairs
 from paperkg.core.records import PaperInput
@@ -72,6 +73,13 @@ def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
                      (pid, *meta))
 
 
-def ids_of(conn: sqlite3.Connection, pid: str) -> list[IdPair]:
-    return [(str(k), str(v)) for k, v in conn.execute(
-        "SELECT kind, value FROM paper_ids WHERE paper_id = ? ORDER BY kind, value", (pid,))]
+def fill_missing(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> PaperInput:
+    """`paper` with the stored year, URL and authors where it has none: a second source that lacks them (a CSL
+    item without a date, an S2 record without a URL) does not erase what the first one gave."""
+    if paper.year is not None and paper.url and paper.authors:
+        return paper
+    row = conn.execute("SELECT year, url, authors FROM papers WHERE id = ?", (pid,)).fetchone()
+    if row is None:
+        return paper
+    return replace(paper, year=paper.year if paper.year is not None else row[0], url=paper.url or row[1],
+                   authors=paper.authors or tuple(json.loads(row[2])))

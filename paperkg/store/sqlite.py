@@ -185,6 +185,7 @@ class Store:
             return None
         if found is None or found[1] != digest:
             return None
+        paper = identity.fill_missing(self._db, found[0], paper)
         row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found[0],)).fetchone()
         if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
             return None
@@ -212,7 +213,7 @@ class Store:
 
     def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
                      entities: dict[str, dict[str, Any]], rewrite: bool) -> WriteOutcome:
-        p, now = item.paper, _now()
+        p, now = identity.fill_missing(conn, item.id, item.paper), _now()
         old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                            (item.id,)).fetchone()
         status = "created"
