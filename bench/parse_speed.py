@@ -6,7 +6,8 @@ Writes a synthetic snapshot (JSON Lines shaped like the real one: hard-wrapped t
 indents, `authors` and `authors_parsed`, categories, versions; about 1.3 kB a line) of `--small` and of `--lines`
 records, plain and gzip, and reads each in a child process pinned to one core: `scan` (parse, unwrap, clean names,
 normalise ids, validate, slice) plus the tally the CLI's check pass keeps. Each child reports records per second
-and its peak RSS before and after reading; flat memory shows as the same peak for 10x the records.
+(per CPU-second of the child, and per wall-clock second, which other processes on a shared machine lower) and
+its peak RSS before and after reading; flat memory shows as the same peak for 10x the records.
 Target (issue 13): >= 5,000 records/s on one core, parsing and normalising only.
 """
 
@@ -21,7 +22,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -43,17 +43,22 @@ def surname(rng: random.Random) -> str:
     return rng.choice(ACCENTED) + stem if rng.random() < 0.125 else stem.capitalize()
 
 
+def wrap(words: list[str], per_line: int, joint: str) -> str:
+    """Hard-wrapped as in the snapshot: `per_line` words a line, lines joined by `joint`."""
+    return joint.join(" ".join(words[i:i + per_line]) for i in range(0, len(words), per_line))
+
+
 def record(number: int, rng: random.Random) -> dict[str, object]:
-    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
-    abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(120, 200))) + "."
+    title = [rng.choice(WORDS) for _ in range(rng.randint(6, 14))]
+    abstract = [rng.choice(WORDS) for _ in range(rng.randint(120, 200))]
     people = [[surname(rng), rng.choice(GIVEN), ""] for _ in range(rng.randint(2, 9))]
     year = 2007 + number % 18
     return {
         "id": f"{year % 100:02d}{1 + number % 12:02d}.{number % 100000:05d}", "submitter": people[0][1],
-        "authors": ", ".join(f"{p[1]} {p[0]}" for p in people), "title": "\n  ".join(textwrap.wrap(title, 70)),
+        "authors": ", ".join(f"{p[1]} {p[0]}" for p in people), "title": wrap(title, 9, "\n  ").capitalize(),
         "comments": "12 pages", "journal-ref": None, "doi": None, "report-no": None,
         "categories": " ".join(rng.sample(CATEGORIES, rng.randint(1, 3))), "license": None,
-        "abstract": "  " + "\n".join(textwrap.wrap(abstract, 78)) + "\n",
+        "abstract": "  " + wrap(abstract, 11, "\n") + ".\n",
         "versions": [{"version": "v1", "created": f"Mon, 1 Jan {year} 10:00:00 GMT"}],
         "update_date": f"{year}-01-02", "authors_parsed": people,
     }
@@ -73,12 +78,12 @@ def child(path: Path) -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tally = Tally()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for item in scan(path, "arxiv"):
         tally.add(item)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"records": tally.papers, "bad": tally.bad_count, "seconds": seconds,
+    print(json.dumps({"records": tally.papers, "bad": tally.bad_count, "seconds": seconds, "cpu": cpu,
                       "rss_before_mb": before / 1024, "rss_peak_mb": after / 1024}))
 
 
@@ -106,18 +111,21 @@ def main() -> None:
                 write(path, lines, compress)
                 result = measure(path)
                 rows.append((lines, compress, path.stat().st_size, result))
-        print(f"{'lines':>8} {'gzip':>5} {'file MB':>8} {'records/s':>10} {'RSS before':>11} {'RSS peak':>9}")
+        print(f"{'lines':>8} {'gzip':>5} {'file MB':>8} {'rec/CPU-s':>10} {'rec/wall-s':>11} {'RSS before':>11} "
+              f"{'RSS peak':>9}")
         for lines, compress, size, r in rows:
             assert r["records"] == lines and r["bad"] == 0, r
             print(f"{lines:>8,} {'yes' if compress else 'no':>5} {size / 2**20:>8.1f} "
-                  f"{r['records'] / r['seconds']:>10,.0f} {r['rss_before_mb']:>9.1f}MB {r['rss_peak_mb']:>7.1f}MB")
+                  f"{r['records'] / r['cpu']:>10,.0f} {r['records'] / r['seconds']:>11,.0f} "
+                  f"{r['rss_before_mb']:>9.1f}MB {r['rss_peak_mb']:>7.1f}MB")
         small, large = rows[0][3], rows[2][3]
         print(f"peak RSS {args.lines:,} / {args.small:,} lines (plain): "
               f"{large['rss_peak_mb'] / small['rss_peak_mb']:.2f}x for {args.lines / args.small:.0f}x the records; "
               f"growth during the read: {small['rss_peak_mb'] - small['rss_before_mb']:.1f} MB vs "
               f"{large['rss_peak_mb'] - large['rss_before_mb']:.1f} MB")
-        rate = min(r["records"] / r["seconds"] for *_, r in rows)
-        print(f"slowest rate {rate:,.0f} records/s on one core (target >= 5,000): {'ok' if rate >= 5000 else 'MISSED'}")
+        rate = min(r["records"] / r["cpu"] for *_, r in rows)
+        print(f"slowest rate {rate:,.0f} records per CPU-second on one core (target >= 5,000): "
+              f"{'ok' if rate >= 5000 else 'MISSED'} (wall-clock rates are lower when other processes share the core)")
 
 
 if __name__ == "__main__":

@@ -145,17 +145,18 @@ def test_batches_commit_one_by_one_and_a_rerun_skips_what_is_stored(run: Any, tm
 def test_bad_records_all_or_nothing_unless_skip_bad(run: Any, tmp_path: Path) -> None:
     lines = (SAMPLES / "arxiv-snapshot.json").read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "dump.json"
-    bad.write_text("\n".join([lines[0], "{broken", lines[1], '{"id": "x", "title": "T", "abstract": "A"}', lines[2]])
-                   + "\n", encoding="utf-8")
+    bad.write_bytes(("\n".join([lines[0], "{broken", lines[1], '{"id": "x", "title": "T", "abstract": "A"}', lines[2]])
+                     + "\n").encode() + b'{"id": "2106.09686", "title": "Caf\xe9"}\n')
     result = run("ingest", str(bad))
     assert result.exit_code == 1
     assert result.stderr == (f"paperkg: error: {bad}:2: not JSON: Expecting property name enclosed in double quotes "
-                             f"(column 2) (2 bad records in {bad}; --skip-bad stores the good ones)\n")
+                             f"(column 2) (3 bad records in {bad}; --skip-bad stores the good ones)\n")
     assert run("stats", "--json").exit_code == 1  # nothing was stored: not even a store
     result = run("ingest", str(bad), "--skip-bad")
     assert result.exit_code == 0, result.output
     assert f"skipped {bad}:4: 'id' 'x' is not an arXiv id" in result.stderr
-    assert "3 papers read: 3 created (skipped: 2 bad)" in result.stdout
+    assert f"skipped {bad}:6: not UTF-8 (byte 0xe9)" in result.stderr
+    assert "3 papers read: 3 created (skipped: 3 bad)" in result.stdout
 
 
 def test_slice_by_category_and_year_from_the_cli(run: Any) -> None:

@@ -22,6 +22,8 @@ SkipKind = Literal["bad", "no-abstract", "filtered", "empty"]
 GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 256 * 1024
 """How much of a file (decompressed) format detection looks at."""
+LATEX_CACHE = 4_096
+"""Decoded LaTeX strings remembered (author names recur across a corpus); bounded, so memory stays flat."""
 _LATEX_HINT = re.compile(r"[\\{}$~]")
 _JSON = json.JSONDecoder()
 
@@ -59,19 +61,30 @@ def open_binary(path: Path) -> IO[bytes]:
     return handle
 
 
-def lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every line, streamed, UTF-8 checked line by line (a leading BOM is dropped)."""
+def raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of every line, streamed."""
     with open_binary(path) as handle:
         number = 0
         try:
             for number, raw in enumerate(handle, 1):
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    raise InvalidInput(f"{path}:{number}: not UTF-8 (byte 0x{raw[error.start]:02x})") from None
-                yield number, text.removeprefix("\ufeff") if number == 1 else text
+                yield number, raw
         except (OSError, EOFError, zlib.error) as error:
             raise InvalidInput(f"{path}:{number + 1}: corrupt or truncated gzip data ({error})") from None
+
+
+def decode(raw: bytes, path: Path, number: int) -> str:
+    """One line as text (a BOM on the first line dropped), or InvalidInput naming the line and the byte."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}:{number}: not UTF-8 (byte 0x{raw[error.start]:02x})") from None
+    return text.removeprefix("\ufeff") if number == 1 else text
+
+
+def lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line, streamed; a line that is not UTF-8 raises InvalidInput."""
+    for number, raw in raw_lines(path):
+        yield number, decode(raw, path, number)
 
 
 def read_text(path: Path) -> str:
@@ -110,11 +123,16 @@ def first_json(text: str) -> Any:
 
 
 def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
-    """(FILE:LINE, decoded value or Skipped) per non-blank line."""
-    for number, line in lines(path):
-        if not line.strip():
+    """(FILE:LINE, decoded value or Skipped) per non-blank line (not UTF-8 or not JSON: Skipped)."""
+    for number, raw in raw_lines(path):
+        if not raw.strip():
             continue
         where = f"{path}:{number}"
+        try:
+            line = decode(raw, path, number)
+        except InvalidInput as error:  # one bad line in a dump is one bad record, not a broken file
+            yield where, Skipped(where, "bad", error.detail.removeprefix(f"{where}: "))
+            continue
         try:
             yield where, json.loads(line)
         except json.JSONDecodeError as error:
@@ -210,11 +228,13 @@ def _fast_delatex(text: str) -> str | None:
     return None if _LATEX_HINT.search(out) else squash(out)
 
 
-@lru_cache(maxsize=65_536)
 def delatex(text: str) -> str:
     """LaTeX accents, escapes and protecting braces decoded: '{LoRA}' -> 'LoRA', 'G{\\"o}del' -> 'Gödel'."""
-    if not _LATEX_HINT.search(text):
-        return text
+    return _decode_latex(text) if _LATEX_HINT.search(text) else text
+
+
+@lru_cache(maxsize=LATEX_CACHE)
+def _decode_latex(text: str) -> str:
     fast = _fast_delatex(text)
     if fast is not None:
         return fast
