@@ -89,7 +89,9 @@ class Store:
                 raise CorruptData(f"{path}: cannot open the store: {error}") from error
         found = self.meta("schema_version")
         if found is not None and int(found) != SCHEMA_VERSION:
-            raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}")
+            upgrade = "; open it writable once (`paperkg ingest`, `paperkg serve`) to upgrade it" \
+                if int(found) in MIGRATIONS else ""
+            raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}{upgrade}")
 
     def _migrate(self) -> None:
         """Upgrade an older store in place (schema.sql has already created any new tables)."""
