@@ -226,13 +226,18 @@ def extract(files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--technique", default=None, help="Only papers that use or propose this technique.")
 @click.option("--dataset", default=None, help="Only papers evaluated on this dataset.")
 @click.option("--model", default=None, help="Only papers that use or mention this model.")
+@click.option("--since", type=YEAR, default=None, help="Only papers of this year or later.")
+@click.option("--until", type=YEAR, default=None, help="Only papers of this year or earlier.")
+@click.option("--category", default=None, help="Only papers in this category ('cs' takes every cs.* category).")
 @data_option
 @json_option
 @domain_errors
 def search(query: str, k: int, hardware: str | None, technique: str | None, dataset: str | None,
-           model: str | None, data: Path | None, as_json: bool) -> None:
+           model: str | None, since: int | None, until: int | None, category: str | None, data: Path | None,
+           as_json: bool) -> None:
     """Semantic + keyword search over the papers."""
-    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model,
+               "since": str(since) if since else None, "until": str(until) if until else None, "category": category}
     with _open(data, read_only=True) as kb:
         results = kb.search(query, k, filters)
     if as_json:

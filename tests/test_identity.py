@@ -181,3 +181,17 @@ def test_version_1_store_is_upgraded_in_place(settings: Settings) -> None:
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers([PaperInput("Old paper", "Stored before ids were kept.", id="old-1", doi="10.1000/OLD")])
         assert kb.get_paper("doi:10.1000/old").id == "old-1"
+
+
+def test_search_and_listing_filter_by_year_and_category(merged: KnowledgeBase) -> None:
+    from paperkg.api.app import create_app
+
+    found = merged.search("low-rank adapters for language models", 10, {"since": "2021", "category": "cs.LG"})
+    assert {h.title for h in found.results} == {"LoRA: Low-Rank Adaptation of Large Language Models",
+                                                "QLoRA: Efficient Finetuning of Quantized LLMs"}
+    with TestClient(create_app(merged.settings, merged)) as client:
+        hits = client.get("/search", params={"q": "transformer attention", "until": 2018}).json()["results"]
+        assert [h["title"] for h in hits] == ["Attention is All you Need"]
+        page = client.get("/papers", params={"category": "cs", "since": 2023}).json()
+        assert (page["total"], page["results"][0]["title"]) == (1, "QLoRA: Efficient Finetuning of Quantized LLMs")
+        assert client.get("/papers", params={"since": "soon"}).status_code == 422

@@ -309,7 +309,9 @@ class KnowledgeBase:
 
     def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
         with self.lock.read():
-            allowed, _ = views.resolve_filters(filters, self.graph, self.entities, self.vocabulary)
+            allowed, _ = views.resolve_filters(views.entity_filters(filters), self.graph, self.entities,
+                                               self.vocabulary)
+            allowed = views.restrict_by_metadata(self.store, allowed, filters)
             return views.list_papers(self.store, allowed, limit, offset)
 
     def find_entities(self, q: str | None, entity_type: str | None, limit: int = 20) -> list[EntityMatchView]:
@@ -344,7 +346,9 @@ class KnowledgeBase:
         _, query, k, filters = key
         self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
-            allowed, named = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
+            allowed, named = views.resolve_filters(views.entity_filters(dict(filters)), self.graph, self.entities,
+                                                   self.vocabulary)
+            allowed = views.restrict_by_metadata(self.store, allowed, dict(filters))
             return self.derived.search(query, k, allowed, named)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:

@@ -84,6 +84,28 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
     return allowed, named
 
 
+METADATA_FILTERS = ("since", "until", "category")
+"""Filters on a paper's own metadata (year range, category), next to the entity filters."""
+
+
+def entity_filters(filters: dict[str, str | None]) -> dict[str, str | None]:
+    return {k: v for k, v in filters.items() if k not in METADATA_FILTERS}
+
+
+def restrict_by_metadata(store: Store, allowed: set[str] | None, filters: dict[str, str | None]) -> set[str] | None:
+    """`allowed` narrowed to the papers of the year range and category the filters name (None: no filter at all)."""
+    since, until, category = (filters.get(k) for k in METADATA_FILTERS)
+    if not (since or until or category):
+        return allowed
+    years = []
+    for name, value in (("since", since), ("until", until)):
+        if value and not value.strip().isdigit():
+            raise InvalidParameter(f"{name} must be a year, not {value[:20]!r}")
+        years.append(int(value) if value else None)
+    found = store.papers_in(years[0], years[1], category.strip() if category else None)
+    return found if allowed is None else allowed & found
+
+
 def descendants(vocabulary: Vocabulary, concept_id: str) -> list[str]:
     """All narrower concepts, transitively."""
     found: list[str] = []

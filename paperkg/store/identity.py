@@ -83,3 +83,13 @@ def fill_missing(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> Paper
         return paper
     return replace(paper, year=paper.year if paper.year is not None else row[0], url=paper.url or row[1],
                    authors=paper.authors or tuple(json.loads(row[2])))
+
+
+def papers_in(conn: sqlite3.Connection, since: int | None, until: int | None, category: str | None) -> set[str]:
+    """Ids of the papers published in since..until (inclusive) and in `category` ('cs' takes 'cs.LG')."""
+    rows = conn.execute(
+        f"SELECT papers.id FROM {PAPER_FROM} WHERE (?1 IS NULL OR papers.year >= ?1)"
+        " AND (?2 IS NULL OR papers.year <= ?2)"
+        " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(COALESCE(paper_meta.categories, '[]')) AS c"
+        " WHERE lower(c.value) = lower(?3) OR lower(c.value) LIKE lower(?3) || '.%'))", (since, until, category))
+    return {str(row[0]) for row in rows}

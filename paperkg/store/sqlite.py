@@ -198,6 +198,10 @@ class Store:
         Scholar, own id, citation key), else None."""
         return identity.resolve(self._db, text)
 
+    def papers_in(self, since: int | None, until: int | None, category: str | None) -> set[str]:
+        """Ids of the papers of these years (inclusive) and category ('cs' takes 'cs.LG')."""
+        return identity.papers_in(self._db, since, until, category)
+
     def write(self, batch: Sequence[PaperWrite], entities: dict[str, dict[str, Any]],
               rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
         """Store a batch in one transaction; returns the data version (new only if something changed) and what
