@@ -110,6 +110,10 @@ def test_an_id_merged_away_keeps_resolving(settings: Settings) -> None:
         assert kb.store.resolve("2401.00001") == kb.store.resolve("10.48550/ARXIV.2401.00001") == report.papers[0].id
         kb.add_papers([PaperInput("Same work again", "Later.", external_ids=(("arxiv", "arXiv:2401.00001v3"),))])
         assert kb.paper_count() == 2 and kb.get_paper("2401.00001").title == "Same work again"
+        keyed = [PaperInput(f"Paper {n}", "Abstract.", external_ids=(("key", "smith2020"),)) for n in (1, 2)]
+        kb.add_papers(keyed[:1])
+        kb.add_papers(keyed[1:])  # a citation key is local to its file: the same key is no reason to merge
+        assert kb.get_paper("smith2020").title == "Paper 1" and kb.paper_count() == 4
         kb.add_papers([PaperInput("Dated", "Abstract.", year=2020, authors=("Ada Lovelace",), venue="ICLR")])
         kb.add_papers([PaperInput("Dated", "Abstract.", url="https://example.org/d", categories=("cs.LG",))])
         detail = kb.get_paper(paper_id("Dated"))  # the second source lacks year, authors, venue: they are kept

@@ -15,6 +15,8 @@ IdPair = tuple[str, str]
 KINDS = ("doi", "arxiv", "openalex", "s2", "own", "key")
 """Id kinds with a meaning of their own: own is the caller's id, key a reference manager's citation key. Sources
 add others under their own names (mag, dblp, corpusid, pmid)."""
+LOCAL_KINDS = ("key",)
+"""Ids that name a paper only inside one file (citation keys): kept and resolvable, never grounds for a merge."""
 IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "openalex": "https://openalex.org/",
                 "s2": "https://www.semanticscholar.org/paper/"}
 """The public IRI of each kind of id, stated as owl:sameAs in RDF."""
@@ -86,6 +88,11 @@ def id_pairs(own: str | None, doi: str | None, external: Iterable[IdPair]) -> li
     return list(dict.fromkeys(pairs))
 
 
+def shared_ids(paper: PaperInput) -> list[IdPair]:
+    """The ids that make two records one work: all of a paper's ids but the file-local ones."""
+    return [p for p in id_pairs(paper.id, paper.doi, paper.external_ids) if p[0] not in LOCAL_KINDS]
+
+
 def candidates(text: str) -> list[IdPair]:
     """The (kind, value) pairs an id typed by a user may stand for, most specific first."""
     text = text.strip()
@@ -111,7 +118,7 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
 
     first: dict[tuple[str, str], int] = {}
     for index, paper in enumerate(papers):
-        keys = [("title", normalise_title(paper.title)), *id_pairs(paper.id, paper.doi, paper.external_ids)]
+        keys = [("title", normalise_title(paper.title)), *shared_ids(paper)]
         for key in keys:
             if key in first:
                 parent[root(index)] = root(first[key])

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 
-from paperkg.core.identifiers import IdPair, candidates, id_pairs
+from paperkg.core.identifiers import LOCAL_KINDS, IdPair, candidates, id_pairs
 from paperkg.core.records import PaperInput
 
 PAPER_COLUMNS = ("papers.id, papers.title, papers.abstract, papers.year, papers.url, papers.authors, "
@@ -21,6 +21,11 @@ PAPER_FROM = "papers LEFT JOIN paper_meta ON paper_meta.paper_id = papers.id"
 def pairs(paper: PaperInput, pid: str) -> list[IdPair]:
     """The ids stored for `paper` under `pid` (its own id only when it is not the paper id itself)."""
     return id_pairs(paper.id if paper.id and paper.id != pid else None, paper.doi, paper.external_ids)
+
+
+def shared(paper: PaperInput, pid: str) -> list[IdPair]:
+    """The ids by which `paper` is the same work as a stored paper (not file-local ones such as citation keys)."""
+    return [pair for pair in pairs(paper, pid) if pair[0] not in LOCAL_KINDS]
 
 
 def match(conn: sqlite3.Connection, ids: Iterable[IdPair]) -> str | None:
