@@ -127,7 +127,13 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: 
             bar.set_postfix_str(f"embedding {done:,}/{total:,} passages")
 
     settings = _settings(data)
-    checked = check(expand(files), options, settings.max_title_chars, settings.max_abstract_chars)  # before any store
+    checking = tqdm(desc="checking", unit="record", file=sys.stderr, dynamic_ncols=True, leave=False, delay=2.0)
+
+    def checked_some(count: int) -> None:
+        checking.update(count)
+
+    with checking:  # all of it, before the store opens
+        checked = check(expand(files), options, settings.max_title_chars, settings.max_abstract_chars, checked_some)
     with _open(data) as kb:
         try:
             summary = ingest_files(kb, files, options, checked, start, batch_done, embedding)

@@ -68,17 +68,25 @@ class IngestSummary:
 
 
 Progress = Callable[[int, int], None]
+CHECK_STEP = 10_000
+"""Records between two progress reports of the check pass."""
 
 
-def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abstract: int) -> Tally:
+def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abstract: int,
+          progress: Callable[[int], None] | None = None) -> Tally:
     """Parse and validate every file (streaming); InvalidInput at the first file with a bad record, unless
-    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages."""
+    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages;
+    `progress` gets the number of records read every CHECK_STEP records."""
     total = Tally()
+    seen = 0
     for path in files:
         tally = Tally()
         for record in scan(path, options.fmt, options.selection, max_title, max_abstract):
             tally.add(record)
             total.add(record)
+            seen += 1
+            if progress and seen % CHECK_STEP == 0:
+                progress(CHECK_STEP)
         if tally.bad_count and not options.skip_bad:
             more = f" ({tally.bad_count:,} bad records in {path}; --skip-bad stores the good ones)" \
                 if tally.bad_count > 1 else ""
