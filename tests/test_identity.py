@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from paperkg.cli import main
+from paperkg.core.errors import InvalidInput
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
@@ -199,3 +200,19 @@ def test_search_and_listing_filter_by_year_and_category(merged: KnowledgeBase) -
         page = client.get("/papers", params={"category": "cs", "since": 2023}).json()
         assert (page["total"], page["results"][0]["title"]) == (1, "QLoRA: Efficient Finetuning of Quantized LLMs")
         assert client.get("/papers", params={"since": "soon"}).status_code == 422
+
+
+def test_a_conflict_only_the_store_sees_is_rejected_with_skip_bad(settings: Settings, tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [{"title": "First", "abstract": "One.", "doi": "10.1000/one"},
+                                     {"title": "Second", "abstract": "Two."}]
+    conflict: list[dict[str, object]] = [{"title": "Second", "abstract": "Changed.", "doi": "10.1000/one"},
+                                         {"title": "Third", "abstract": "3."}]
+    source = write_jsonl(tmp_path / "conflict.jsonl", conflict)
+    with KnowledgeBase.open(settings) as kb:
+        ingest_files(kb, [write_jsonl(tmp_path / "first.jsonl", rows)], IngestOptions())
+        with pytest.raises(InvalidInput, match="shares an id with paper"):
+            ingest_files(kb, [source], IngestOptions())
+        summary = ingest_files(kb, [source], IngestOptions(skip_bad=True))
+        assert (summary.statuses["rejected"], summary.statuses["created"], kb.paper_count()) == (1, 1, 3)
+        assert summary.tally.bad == [f"{source}:1: shares an id with paper {paper_id('First')!r}, but its title is "
+                                     f"that of paper {paper_id('Second')!r}"]

@@ -22,7 +22,7 @@ from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.results import IngestedPaper
-from paperkg.sources import EVERYTHING, Slice, Tally, expand, scan
+from paperkg.sources import EVERYTHING, Skipped, Slice, Tally, expand, scan
 
 if TYPE_CHECKING:
     from paperkg.kb.base import KnowledgeBase
@@ -63,7 +63,7 @@ class IngestSummary:
             self.truncated = True
 
     def status_line(self) -> str:
-        order = ("created", "updated", "replaced", "unchanged", "superseded")
+        order = ("created", "updated", "replaced", "unchanged", "superseded", "rejected")
         return ", ".join(f"{self.statuses[s]:,} {s}" for s in order if self.statuses[s]) or "nothing stored"
 
 
@@ -134,12 +134,31 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
             else:
                 summary.record(IngestedPaper(stored, paper.title, "unchanged", [], 0), options.keep_outcomes)
         if fresh:
-            report = kb.add_papers(fresh, progress=progress)
-            summary.version = report.version
-            for outcome in report.papers:
-                summary.record(outcome, options.keep_outcomes)
+            _store(kb, fresh, options, summary, progress)
         summary.stored += len(chunk)
         if on_batch:
             on_batch(summary, len(chunk))
     summary.version = summary.version or kb.store.version
     return summary
+
+
+def _store(kb: KnowledgeBase, batch: list[PaperInput], options: IngestOptions, summary: IngestSummary,
+           progress: Progress | None) -> None:
+    """One committed batch. A paper only the store can find wrong (its id is one stored paper's, its title
+    another's) fails the batch; with `skip_bad` the batch is stored paper by paper and that one is rejected."""
+    try:
+        reports = [kb.add_papers(batch, progress=progress)]
+    except InvalidInput:
+        if not options.skip_bad:
+            raise
+        reports = []
+        for paper in batch:
+            try:
+                reports.append(kb.add_papers([paper], progress=progress))
+            except InvalidInput as error:
+                summary.statuses["rejected"] += 1
+                summary.tally.add(Skipped(paper.origin, "bad", error.detail.removeprefix(f"{paper.origin}: ")))
+    for report in reports:
+        summary.version = max(summary.version, report.version)
+        for outcome in report.papers:
+            summary.record(outcome, options.keep_outcomes)

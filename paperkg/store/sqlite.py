@@ -170,8 +170,9 @@ class Store:
         if by_id and by_title and by_id[0] != by_title[0]:
             raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
                                f"paper {by_title[0]!r}")
-        shared = None if by_id else identity.match(self._db, identity.shared(paper, pid))
-        if shared is not None:  # the same work from another source: a shared DOI, arXiv id, own id, ...
+        # the same work from another source: a shared DOI, arXiv id, ... (an own id that is stored wins)
+        shared = None if by_id and paper.id else identity.match(self._db, identity.shared(paper, pid))
+        if shared is not None:
             if by_title and by_title[0] != shared:
                 raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its title is "
                                    f"that of paper {by_title[0]!r}")
