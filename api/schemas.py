@@ -38,6 +38,9 @@ class PaperIn(Schema):
     year: int | None = Field(default=None, ge=1000, le=3000)
     url: str | None = Field(default=None, max_length=2_000)
     authors: list[str] = Field(default_factory=list, max_length=1_000)
+    venue: str | None = Field(default=None, max_length=2_000)
+    categories: list[str] = Field(default_factory=list, max_length=100)
+    doi: str | None = Field(default=None, max_length=256, examples=["10.48550/arXiv.2106.09685"])
 
 
 PaperList = Annotated[list[PaperIn], Field(min_length=1, max_length=10_000)]

@@ -24,11 +24,13 @@ from paperkg.core.settings import Settings
 from paperkg.graph.extraction import Extractor, annotation
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
-from paperkg.sources import expand, read_papers
+from paperkg.kb.ingest import IngestOptions, IngestSummary, check, ingest_files
+from paperkg.sources import NAMES, Slice, Tally, expand, read_papers
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = names("export")
+YEAR = click.IntRange(1000, 3000)
 SPARQL_FORMATS = (*names("solutions"), *names("graph"))
 
 
@@ -106,37 +108,103 @@ def main() -> None:
     """paperkg: a knowledge graph and semantic search over scientific paper abstracts."""
 
 
-def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool) -> None:
-    papers = [paper for path in expand(files) for paper in read_papers(path)]
-    with _open(data) as kb, _progress("embedding") as progress:
-        report = kb.add_papers(papers, progress=progress)
+def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions | None = None) -> None:
+    options = options or IngestOptions()
+    bar: Any = None
+
+    def start(tally: Tally) -> None:
+        nonlocal bar
+        for message in tally.bad:
+            click.echo(f"paperkg: skipped {message}", err=True)
+        if tally.bad_count > len(tally.bad):
+            click.echo(f"paperkg: skipped {tally.bad_count - len(tally.bad):,} more bad records", err=True)
+        bar = tqdm(total=tally.papers, desc="ingesting", unit="paper", file=sys.stderr, dynamic_ncols=True)
+
+    def batch_done(summary: IngestSummary, size: int) -> None:
+        bar.update(size)
+        bar.set_postfix_str(summary.status_line(), refresh=False)
+
+    def embedding(done: int, total: int) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"embedding {done:,}/{total:,} passages")
+
+    settings = _settings(data)
+    checking = tqdm(desc="checking", unit="record", file=sys.stderr, dynamic_ncols=True, leave=False, delay=2.0)
+
+    def checked_some(count: int) -> None:
+        checking.update(count)
+
+    with checking:  # all of it, before the store opens
+        checked = check(expand(files), options, settings.max_title_chars, settings.max_abstract_chars, checked_some)
+    with _open(data) as kb:
+        try:
+            summary = ingest_files(kb, files, options, checked, start, batch_done, embedding)
+        except KeyboardInterrupt:
+            click.echo(f"\npaperkg: interrupted; the papers of committed batches ({bar.n if bar else 0:,}) are "
+                       "stored, the batch in flight is not: run the same command again to go on", err=True)
+            sys.exit(130)
+        finally:
+            if bar is not None:
+                bar.close()
+        tally = summary.tally
         if as_json:
-            _emit(report)
+            _emit({"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
+                   "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
+                   "papers_truncated": summary.truncated})
             return
-        counts = ", ".join(f"{n} {s}" for s in ("created", "updated", "replaced", "unchanged", "superseded")
-                           if (n := report.count(s)))
-        click.echo(f"{len(papers)} papers read: {counts}; knowledge base now holds {kb.paper_count()} papers "
-                   f"(data version {report.version})")
+        skipped = tally.summary().partition(", ")[2]
+        click.echo(f"{tally.papers} papers read: {summary.status_line()}{f' (skipped: {skipped})' if skipped else ''};"
+                   f" knowledge base now holds {kb.paper_count()} papers (data version {summary.version})")
+
+
+def ingest_options(func: F) -> F:
+    """--format, --skip-bad, --category, --since, --until, --batch-size."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(NAMES), default=None,
+                     help="Source format [default: recognised from each file's content]."),
+        click.option("--skip-bad", is_flag=True, help="Store the good records and report the bad ones "
+                     "[default: one bad record stores nothing]."),
+        click.option("--category", "categories", multiple=True, metavar="CAT",
+                     help="Only papers in this category (repeatable; 'cs' takes every cs.* category)."),
+        click.option("--since", type=YEAR, default=None, help="Only papers of this year or later."),
+        click.option("--until", type=YEAR, default=None, help="Only papers of this year or earlier."),
+        click.option("--batch-size", type=click.IntRange(1, 100_000), default=IngestOptions.batch_size,
+                     show_default=True, help="Papers per committed transaction."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None, until: int | None,
+             batch_size: int) -> IngestOptions:
+    return IngestOptions(fmt, Slice(categories, since, until), skip_bad, batch_size)
 
 
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@ingest_options
 @data_option
 @json_option
 @domain_errors
-def build(sources: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
+def build(sources: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
+          until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
     """Build the knowledge base from SOURCES (default: the seeds/ directory)."""
-    _ingest(data, sources or (_settings(data).seeds,), as_json)
+    _ingest(data, sources or (_settings(data).seeds,), as_json,
+            _options(fmt, skip_bad, categories, since, until, batch_size))
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@ingest_options
 @data_option
 @json_option
 @domain_errors
-def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
-    """Add or update papers from FILES (JSON Lines or a title/abstract text dump); all or nothing."""
-    _ingest(data, files, as_json)
+def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
+           until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
+    """Add or update papers from FILES: arXiv snapshot, OpenAlex, Semantic Scholar, BibTeX, CSL-JSON, JSON Lines or
+    a title/abstract dump, any of them gzip-compressed. Checked in full first; stored in committed batches."""
+    _ingest(data, files, as_json, _options(fmt, skip_bad, categories, since, until, batch_size))
 
 
 @main.command()
@@ -161,13 +229,18 @@ def extract(files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--technique", default=None, help="Only papers that use or propose this technique.")
 @click.option("--dataset", default=None, help="Only papers evaluated on this dataset.")
 @click.option("--model", default=None, help="Only papers that use or mention this model.")
+@click.option("--since", type=YEAR, default=None, help="Only papers of this year or later.")
+@click.option("--until", type=YEAR, default=None, help="Only papers of this year or earlier.")
+@click.option("--category", default=None, help="Only papers in this category ('cs' takes every cs.* category).")
 @data_option
 @json_option
 @domain_errors
 def search(query: str, k: int, hardware: str | None, technique: str | None, dataset: str | None,
-           model: str | None, data: Path | None, as_json: bool) -> None:
+           model: str | None, since: int | None, until: int | None, category: str | None, data: Path | None,
+           as_json: bool) -> None:
     """Semantic + keyword search over the papers."""
-    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model,
+               "since": str(since) if since else None, "until": str(until) if until else None, "category": category}
     with _open(data, read_only=True) as kb:
         results = kb.search(query, k, filters)
     if as_json:
@@ -175,6 +248,24 @@ def search(query: str, k: int, hardware: str | None, technique: str | None, data
         return
     for rank, hit in enumerate(results.results, 1):
         click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.id}  {hit.title}")
+
+
+@main.command()
+@click.argument("paper_id")
+@data_option
+@json_option
+@domain_errors
+def paper(paper_id: str, data: Path | None, as_json: bool) -> None:
+    """Show a paper by any of its ids: paper id, DOI, arXiv, OpenAlex or Semantic Scholar id, own id, BibTeX key."""
+    with _open(data, read_only=True) as kb:
+        detail = kb.get_paper(paper_id)
+    if as_json:
+        _emit(detail)
+        return
+    click.echo(f"{detail.id}  {detail.title}")
+    facts = [", ".join(detail.authors), str(detail.year or ""), detail.venue or "", " ".join(detail.categories)]
+    click.echo("  " + " | ".join(f for f in facts if f))
+    click.echo("  ids: " + ", ".join(f"{i.kind}:{i.value}" for i in detail.identifiers))
 
 
 @main.command()

@@ -86,7 +86,9 @@ def watched(browser: Any) -> Iterator[tuple[Any, Watch]]:
 def test_search_paper_graph_entity_sparql(url: str, watched: tuple[Any, Watch]) -> None:
     page, _ = watched
     page.goto(url + "/")
-    page.keyboard.type("speculative decoding")  # the search box has the focus
+    # the search box takes the focus on its own (autofocus); wait for it rather than race a loaded machine
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
+    page.keyboard.type("speculative decoding")
     page.keyboard.press("Enter")
     page.wait_for_selector(".hit")
     assert "q=speculative+decoding" in page.url

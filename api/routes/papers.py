@@ -25,8 +25,12 @@ def list_papers(
     technique: Annotated[str | None, Query(max_length=200)] = None,
     dataset: Annotated[str | None, Query(max_length=200)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[int | None, Query(ge=1000, le=3000, description="published in or after")] = None,
+    until: Annotated[int | None, Query(ge=1000, le=3000, description="published in or before")] = None,
+    category: Annotated[str | None, Query(max_length=200, description="e.g. cs.LG; 'cs' takes cs.*")] = None,
 ) -> dict[str, object]:
-    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model}
+    filters = {"hardware": hardware, "technique": technique, "dataset": dataset, "model": model,
+               "since": str(since) if since else None, "until": str(until) if until else None, "category": category}
     results, total = kb.list_papers(filters, limit, offset)
     following = offset + limit if offset + limit < total else None
     return {"results": results, "total": total, "limit": limit, "offset": offset, "next_offset": following}
@@ -36,8 +40,8 @@ def list_papers(
              summary="Add or update papers (one object, a list, or {'papers': [...]}); all or nothing")
 def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.PapersIn) -> IngestReport:
     items = body.papers if isinstance(body, schemas.PapersIn) else body if isinstance(body, list) else [body]
-    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]")
-              for i, p in enumerate(items)]
+    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]",
+                         venue=p.venue, categories=tuple(p.categories), doi=p.doi) for i, p in enumerate(items)]
     return kb.add_papers(papers)
 
 

@@ -21,8 +21,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
+from paperkg.core.identifiers import id_iri
 from paperkg.core.records import PAPER, Paper, StoredEntity, StoredMention, StoredRelation
-from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, TYPE, XSD, Iris, encode, std
+from paperkg.graph.rdf.namespaces import DCTERMS, OWL, PROV, RDF, SCHEMA, SKOS, TYPE, XSD, Iris, encode, std
 from paperkg.graph.vocabulary import Vocabulary
 
 PREDICATES = {"proposes": "proposes", "uses": "uses", "runs-on": "runsOn", "evaluated-on": "evaluatedOn",
@@ -131,6 +132,19 @@ def _entity_ref(prefix: str, entity_id: str) -> str:
     return f"<{prefix}{encode(entity_id)}>"
 
 
+def _bibliographic(me: str, paper: Paper, g: str) -> list[str]:
+    """Venue (dcterms:isPartOf), categories (dcterms:subject), and every id the paper is known by: a
+    dcterms:identifier literal each, and owl:sameAs the public IRI of a DOI, arXiv, OpenAlex or S2 id."""
+    lines = [f"{me} <{DCTERMS}isPartOf> {nt_string(paper.venue)} {g}"] if paper.venue else []
+    lines += [f"{me} <{DCTERMS}subject> {nt_string(category)} {g}" for category in paper.categories]
+    for kind, value in paper.ids:
+        lines.append(f"{me} <{DCTERMS}identifier> {nt_string(value)} {g}")
+        iri = id_iri(kind, value)
+        if iri and _URL_RE.match(iri) and _IRIREF_OK.match(iri):
+            lines.append(f"{me} <{OWL}sameAs> {_url_term(iri)} {g}")
+    return lines
+
+
 def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[StoredMention], relations: Sequence[StoredRelation],
                  extractor_version: str) -> tuple[list[str], list[Triple], set[str]]:
     """One paper as N-Quads lines of its named graph (deduplicated), the shared fact triples, and the entity ids it
@@ -150,6 +164,7 @@ def paper_nquads(iris: Iris, paper: Paper, mentions: Iterable[StoredMention], re
     if paper.url:
         lines.append(f"{me} <{SCHEMA}url> {_url_term(paper.url)} {g}")
     lines += [f"{me} <{DCTERMS}creator> {nt_string(author)} {g}" for author in paper.authors]
+    lines += _bibliographic(me, paper, g)
     entities: set[str] = set()
     for row in mentions:
         entities.add(row.entity_id)

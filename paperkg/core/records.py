@@ -25,6 +25,13 @@ class PaperInput:
     authors: tuple[str, ...] = ()
     origin: str = ""
     """Where it came from ("seeds/x.txt:5"), for error messages."""
+    venue: str | None = None
+    categories: tuple[str, ...] = ()
+    """Subject categories as the source names them (arXiv "cs.LG", OpenAlex concepts, S2 fields of study)."""
+    doi: str | None = None
+    """Normalised: lower case, no doi.org prefix."""
+    external_ids: tuple[tuple[str, str], ...] = ()
+    """(kind, value) ids other than the own id and the DOI: ("arxiv", "2106.09685"), ("openalex", "W..."), ..."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,11 @@ class Paper:
     authors: tuple[str, ...] = ()
     content_hash: str = ""
     rev: int = 0
+    venue: str | None = None
+    categories: tuple[str, ...] = ()
+    doi: str | None = None
+    ids: tuple[tuple[str, str], ...] = ()
+    """Every (kind, value) id that resolves to this paper (see paperkg.core.identifiers)."""
 
 
 @dataclass(frozen=True)

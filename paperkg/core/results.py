@@ -62,6 +62,15 @@ class PaperSummary:
 
 
 @dataclass(frozen=True)
+class PaperIdentifier:
+    """An id the paper is known by elsewhere: kind (doi, arxiv, openalex, s2, own, key, ...), value, public IRI."""
+
+    kind: str
+    value: str
+    iri: str | None = None
+
+
+@dataclass(frozen=True)
 class PaperDetail:
     id: str
     title: str
@@ -71,6 +80,11 @@ class PaperDetail:
     authors: list[str]
     entities: list[PaperEntity]
     relations: list[RelationView]
+    venue: str | None = None
+    categories: list[str] = field(default_factory=list)
+    doi: str | None = None
+    identifiers: list[PaperIdentifier] = field(default_factory=list)
+    """Every id that resolves to this paper (GET /papers/{any of them})."""
 
 
 @dataclass(frozen=True)

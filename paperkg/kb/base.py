@@ -19,6 +19,7 @@ import numpy as np
 from paperkg import __version__
 from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
+from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash, normalise_title, paper_id
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import EntityInfo, Extraction, PaperInput
@@ -200,11 +201,7 @@ class KnowledgeBase:
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
         if not checked:
             raise InvalidInput("no papers given")
-        latest: dict[str, int] = {}
-        for index, paper in enumerate(checked):
-            latest[normalise_title(paper.title)] = index  # same title twice in a batch: the later one wins
-        superseded = [p for i, p in enumerate(checked) if latest[normalise_title(p.title)] != i]
-        batch = [checked[i] for i in sorted(latest.values())]
+        batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
             with self.lock.write():
@@ -225,10 +222,16 @@ class KnowledgeBase:
         report += [IngestedPaper(self._id_for(p), p.title, "superseded", [], 0) for p in superseded]
         return IngestReport(version, report)
 
+    def unchanged_id(self, paper: PaperInput) -> str | None:
+        """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no
+        extraction or embedding), so a re-run of an ingest skips what it stored before."""
+        return self.store.unchanged(paper, self._id_for(paper), content_hash(paper.title, paper.abstract))
+
     def remove_paper(self, pid: str) -> int:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
         with self._write_mutex, self.lock.write():
+            pid = self.store.resolve(pid) or pid
             version = self.store.delete(pid)
             if version is None:
                 raise NotFound(f"no paper with id {pid!r}")
@@ -319,11 +322,13 @@ class KnowledgeBase:
 
     def get_paper(self, pid: str) -> PaperDetail:
         with self.lock.read():
-            return views.paper_detail(self.store, pid)
+            return views.paper_detail(self.store, self.store.resolve(pid) or pid)
 
     def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
         with self.lock.read():
-            allowed, _ = views.resolve_filters(filters, self.graph, self.entities, self.vocabulary)
+            allowed, _ = views.resolve_filters(views.entity_filters(filters), self.graph, self.entities,
+                                               self.vocabulary)
+            allowed = views.restrict_by_metadata(self.store, allowed, filters)
             return views.list_papers(self.store, allowed, limit, offset)
 
     def find_entities(self, q: str | None, entity_type: str | None, limit: int = 20) -> list[EntityMatchView]:
@@ -358,11 +363,14 @@ class KnowledgeBase:
         _, query, k, filters = key
         self.encoder.encode_query(query)  # embed (and cache) before taking the lock
         with self.lock.read():
-            allowed, named = views.resolve_filters(dict(filters), self.graph, self.entities, self.vocabulary)
+            allowed, named = views.resolve_filters(views.entity_filters(dict(filters)), self.graph, self.entities,
+                                                   self.vocabulary)
+            allowed = views.restrict_by_metadata(self.store, allowed, dict(filters))
             return self.queries.search(query, k, allowed, named)
 
     def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
         with self.lock.read():
+            pid = self.store.resolve(pid) or pid
             if self.store.paper(pid) is None:
                 raise NotFound(f"no paper with id {pid!r}")
             return self.queries.similar(pid, k)

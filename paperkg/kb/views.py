@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from paperkg.core.errors import InvalidParameter, NotFound
+from paperkg.core.identifiers import id_iri
 from paperkg.core.records import PAPER, StoredRelation
 from paperkg.core.results import (
     EntityDetail,
@@ -18,6 +19,7 @@ from paperkg.core.results import (
     Neighborhood,
     PaperDetail,
     PaperEntity,
+    PaperIdentifier,
     PaperSummary,
     RelationView,
 )
@@ -41,8 +43,9 @@ def paper_detail(store: Store, pid: str) -> PaperDetail:
         names[entity.id] = (entity.name, entity.type)
     entities = [PaperEntity(e, names[e][0], names[e][1], m) for e, m in mentions.items() if e in names]
     relations = [relation_view(r, names, paper.title) for r in store.relations(pid)]
+    identifiers = [PaperIdentifier(kind, value, id_iri(kind, value)) for kind, value in paper.ids]
     return PaperDetail(paper.id, paper.title, paper.abstract, paper.year, paper.url, list(paper.authors),
-                       entities, relations)
+                       entities, relations, paper.venue, list(paper.categories), paper.doi, identifiers)
 
 
 def relation_view(rel: StoredRelation, names: dict[str, tuple[str, str]], paper_title: str) -> RelationView:
@@ -75,6 +78,28 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
         papers = graph.papers_with(ids, FILTER_PREDICATES[kind])
         allowed = papers if allowed is None else allowed & papers
     return allowed, named
+
+
+METADATA_FILTERS = ("since", "until", "category")
+"""Filters on a paper's own metadata (year range, category), next to the entity filters."""
+
+
+def entity_filters(filters: dict[str, str | None]) -> dict[str, str | None]:
+    return {k: v for k, v in filters.items() if k not in METADATA_FILTERS}
+
+
+def restrict_by_metadata(store: Store, allowed: set[str] | None, filters: dict[str, str | None]) -> set[str] | None:
+    """`allowed` narrowed to the papers of the year range and category the filters name (None: no filter at all)."""
+    since, until, category = (filters.get(k) for k in METADATA_FILTERS)
+    if not (since or until or category):
+        return allowed
+    years = []
+    for name, value in (("since", since), ("until", until)):
+        if value and not value.strip().isdigit():
+            raise InvalidParameter(f"{name} must be a year, not {value[:20]!r}")
+        years.append(int(value) if value else None)
+    found = store.papers_in(years[0], years[1], category.strip() if category else None)
+    return found if allowed is None else allowed & found
 
 
 def list_papers(store: Store, allowed: set[str] | None, limit: int, offset: int) -> tuple[list[PaperSummary], int]:

@@ -1,137 +1,126 @@
-"""Reading papers: the seed web-page dump, JSON Lines, and the checks every paper passes."""
+"""Reading sources: files in (any registered format, gzip or not), validated `PaperInput` records out, streamed."""
 
 from __future__ import annotations
 
-import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import NORMALISERS, normalise_doi
 from paperkg.core.ids import valid_paper_id
 from paperkg.core.records import PaperInput
+from paperkg.sources.base import Record, Skipped
+from paperkg.sources.registry import SOURCE_SUFFIXES, detect, get, suffixes
 
-BOILERPLATE = (
-    "Get trending papers in your email inbox once a day!",
-    "Get trending papers in your email inbox!",
-    "Subscribe",
-)
-_GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TITLE_MAX_WORDS = 60
-SOURCE_SUFFIXES = (".txt", ".jsonl", ".json", ".ndjson")
+DEFAULT_MAX_TITLE, DEFAULT_MAX_ABSTRACT = 2_000, 100_000
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which papers of a source to take: any of `categories` (a prefix before a dot counts: 'cs' takes 'cs.LG'),
+    published in `since`..`until` (inclusive; a paper without a year is left out when either is set)."""
+
+    categories: tuple[str, ...] = ()
+    since: int | None = None
+    until: int | None = None
+
+    def accepts(self, paper: PaperInput) -> bool:
+        if self.categories:
+            wanted = {c.lower() for c in self.categories}
+            have = {c.lower() for c in paper.categories}
+            if not any(c in wanted or c.split(".", 1)[0] in wanted for c in have):
+                return False
+        if self.since is not None or self.until is not None:
+            if paper.year is None:
+                return False
+            if self.since is not None and paper.year < self.since:
+                return False
+            if self.until is not None and paper.year > self.until:
+                return False
+        return True
+
+
+EVERYTHING = Slice()
+
+
+@dataclass
+class Tally:
+    """Counts of what a scan read and skipped, with the first bad records' messages."""
+
+    keep_messages: int = 20
+    papers: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    bad: list[str] = field(default_factory=list)
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, PaperInput):
+            self.papers += 1
+            return
+        self.skipped[record.kind] += 1
+        if record.kind == "bad" and len(self.bad) < self.keep_messages:
+            self.bad.append(record.message)
+
+    @property
+    def bad_count(self) -> int:
+        return self.skipped["bad"]
+
+    def summary(self) -> str:
+        parts = [f"{self.papers:,} papers"]
+        labels = {"no-abstract": "without an abstract", "filtered": "outside the slice", "bad": "bad",
+                  "empty": "empty"}
+        parts += [f"{n:,} {labels[k]}" for k, n in sorted(self.skipped.items()) if n]
+        return ", ".join(parts)
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named, with directories expanded to the source files inside them (sorted)."""
+    """Files named, with directories expanded to the source files inside them (sorted; .gz included)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in SOURCE_SUFFIXES and p.is_file()))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and _is_source(p)))
         else:
             files.append(path)
     return files
 
 
-def read_papers(path: Path) -> list[PaperInput]:
-    """All papers in one file, JSON Lines or a title/abstract text dump, chosen by content."""
-    text = _read_text(path)
-    if not text.strip():
-        raise InvalidInput(f"{path}: empty file, no papers in it")
-    first = text.lstrip()[:1]
-    papers = list(parse_jsonl(text, str(path)) if first == "{" else parse_dump(text, str(path)))
-    if not papers:
-        raise InvalidInput(f"{path}: no papers found")
-    return papers
+def _is_source(path: Path) -> bool:
+    return "".join(suffixes(path)).endswith(SOURCE_SUFFIXES) and not path.name.startswith(".")
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a directory") from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InvalidInput(f"{path}:{line}: not UTF-8 (byte 0x{data[error.start]:02x})") from None
-
-
-def parse_dump(text: str, origin: str) -> Iterator[PaperInput]:
-    """A page dump: each paper is a title line then an abstract line; page boilerplate is dropped."""
-    pending: tuple[int, str] | None = None
-    after_boilerplate = True
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
+def scan(path: Path, fmt: str | None = None, selection: Slice = EVERYTHING, max_title: int = DEFAULT_MAX_TITLE,
+         max_abstract: int = DEFAULT_MAX_ABSTRACT) -> Iterator[Record]:
+    """Every record of one file, streamed: validated papers, and what was skipped and why. Errors that leave the
+    rest of the file unreadable (missing, not UTF-8, broken gzip, a misaligned dump) raise InvalidInput."""
+    source = get(fmt) if fmt else detect(path)
+    for item in source.read(path):
+        if isinstance(item, Skipped):
+            yield item
             continue
-        if line in BOILERPLATE:
-            after_boilerplate = True
-            continue
-        if after_boilerplate:
-            line = _GLUED_SUBSCRIBE.sub("", line)
-            after_boilerplate = False
-        if pending is None:
-            if not _looks_like_title(line):
-                raise InvalidInput(f"{origin}:{number}: expected a title line, found a paragraph")
-            pending = (number, line)
-            continue
-        if _looks_like_title(line) and len(line) < 0.5 * len(pending[1]) + 40 and not line.endswith("."):
-            raise InvalidInput(f"{origin}:{pending[0]}: title without an abstract: {pending[1][:80]!r}")
-        yield PaperInput(title=pending[1], abstract=line, origin=f"{origin}:{pending[0]}")
-        pending = None
-    if pending is not None:
-        raise InvalidInput(f"{origin}:{pending[0]}: title without an abstract: {pending[1][:80]!r}")
-
-
-def _looks_like_title(line: str) -> bool:
-    return len(line.split()) <= _TITLE_MAX_WORDS
-
-
-def parse_jsonl(text: str, origin: str) -> Iterator[PaperInput]:
-    """JSON Lines: {"title", "abstract", optional "id", "year", "url", "authors"} per line."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{origin}:{number}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InvalidInput(f"{where}: not JSON: {error.msg} (column {error.colno})") from None
-        yield paper_from_mapping(obj, where)
+            paper = validate(item, max_title, max_abstract)
+        except InvalidInput as error:
+            yield Skipped(item.origin, "bad", error.detail.removeprefix(f"{item.origin}: "))
+            continue
+        yield paper if selection.accepts(paper) else Skipped(paper.origin, "filtered")
 
 
-def paper_from_mapping(obj: object, where: str) -> PaperInput:
-    """A PaperInput from a decoded JSON object, with type errors named."""
-    if not isinstance(obj, dict):
-        raise InvalidInput(f"{where}: expected a JSON object with title and abstract")
-    title, abstract = obj.get("title"), obj.get("abstract")
-    if not isinstance(title, str):
-        raise InvalidInput(f"{where}: 'title' must be a string")
-    if not isinstance(abstract, str):
-        raise InvalidInput(f"{where}: 'abstract' must be a string (title {title[:60]!r})")
-    pid, year, url, authors = obj.get("id"), obj.get("year"), obj.get("url"), obj.get("authors") or []
-    # Metadata comes in the shapes other tools write: numeric ids, "2021" years, [{"name": ...}] authors.
-    if isinstance(pid, int) and not isinstance(pid, bool):
-        pid = str(pid)
-    if pid is not None and not isinstance(pid, str):
-        raise InvalidInput(f"{where}: 'id' must be a string or an integer")
-    if isinstance(year, str) and year.strip().isdigit():
-        year = int(year)
-    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        raise InvalidInput(f"{where}: 'year' must be an integer")
-    if url is not None and not isinstance(url, str):
-        raise InvalidInput(f"{where}: 'url' must be a string")
-    found = [a.get("name") if isinstance(a, dict) else a for a in authors] if isinstance(authors, list) else [None]
-    names = [a for a in found if isinstance(a, str)]
-    if len(names) != len(found):
-        raise InvalidInput(f"{where}: 'authors' must be a list of names (strings or {{\"name\": ...}} objects)")
-    return PaperInput(title, abstract, pid, year, url, tuple(names), where)
+def read_papers(path: Path, fmt: str | None = None) -> list[PaperInput]:
+    """All papers of one file, in memory (for small files and tests); the first bad record raises InvalidInput."""
+    papers: list[PaperInput] = []
+    tally = Tally()
+    for record in scan(path, fmt):
+        tally.add(record)
+        if isinstance(record, Skipped) and record.kind == "bad":
+            raise InvalidInput(record.message)
+        if isinstance(record, PaperInput):
+            papers.append(record)
+    if not papers:
+        raise InvalidInput(f"{path}: no papers found ({tally.summary()})")
+    return papers
 
 
 def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput:
@@ -154,4 +143,21 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
         raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /")
     if paper.year is not None and not 1000 <= paper.year <= 3000:
         raise InvalidInput(f"{where}: year {paper.year} out of range")
-    return replace(paper, title=title, abstract=abstract)
+    doi = normalise_doi(paper.doi) if paper.doi else None
+    if paper.doi and doi is None:
+        raise InvalidInput(f"{where}: doi {paper.doi[:60]!r} is not a DOI (10.NNNN/...)")
+    external = tuple((kind, _external_id(kind, value, where)) for kind, value in paper.external_ids)
+    if (paper.title, paper.abstract, paper.doi, paper.external_ids) == (title, abstract, doi, external):
+        return paper
+    return replace(paper, title=title, abstract=abstract, doi=doi, external_ids=external)
+
+
+def _external_id(kind: str, value: str, where: str) -> str:
+    """The id in its normal form (DOI, arXiv, OpenAlex, S2 kinds), or InvalidInput."""
+    if not value or len(value) > 256 or _CONTROL.search(value):
+        raise InvalidInput(f"{where}: {kind} id {value[:40]!r} is empty, too long or has control characters")
+    normalise = NORMALISERS.get(kind)
+    normal = normalise(value) if normalise else value.strip()
+    if not normal:
+        raise InvalidInput(f"{where}: {value[:60]!r} is not a valid {kind} id")
+    return normal

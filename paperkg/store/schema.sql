@@ -68,3 +68,18 @@ CREATE TABLE IF NOT EXISTS passages (
     vector   BLOB NOT NULL,                 -- float32, L2-normalised
     PRIMARY KEY (paper_id, ord)
 );
+-- Schema version 2: every id a paper is known by, and its bibliographic metadata beyond the papers table.
+CREATE TABLE IF NOT EXISTS paper_ids (
+    kind     TEXT NOT NULL,                 -- doi, arxiv, openalex, s2, own, key, mag, dblp, corpusid, ...
+    value    TEXT NOT NULL,                 -- normalised (paperkg.core.identifiers)
+    paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, value)
+);
+CREATE INDEX IF NOT EXISTS paper_ids_paper ON paper_ids(paper_id);
+CREATE INDEX IF NOT EXISTS paper_ids_value ON paper_ids(value);
+CREATE TABLE IF NOT EXISTS paper_meta (
+    paper_id   TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+    venue      TEXT,
+    categories TEXT NOT NULL DEFAULT '[]',
+    doi        TEXT
+);

@@ -26,8 +26,11 @@ from paperkg.core.records import (
     StoredPassage,
     StoredRelation,
 )
+from paperkg.store import identity
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)"}
+"""What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
 
@@ -73,11 +76,21 @@ class Store:
                     with self._writer:
                         self._set_meta(self._writer, "schema_version", str(SCHEMA_VERSION))
                         self._set_meta(self._writer, "version", "0")
+                self._migrate()
             except sqlite3.OperationalError as error:
                 raise CorruptData(f"{path}: cannot open the store: {error}") from error
         found = self.meta("schema_version")
         if found is not None and int(found) != SCHEMA_VERSION:
-            raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}")
+            upgrade = "; open it writable once (`paperkg ingest`, `paperkg serve`) to upgrade it" \
+                if int(found) in MIGRATIONS else ""
+            raise CorruptData(f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}{upgrade}")
+
+    def _migrate(self) -> None:
+        """Upgrade an older store in place (schema.sql has already created any new tables)."""
+        found = int(self.meta("schema_version") or SCHEMA_VERSION)
+        if found < SCHEMA_VERSION and all(v in MIGRATIONS for v in range(found, SCHEMA_VERSION)):
+            with self._write() as conn:
+                self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -155,8 +168,38 @@ class Store:
         if by_id and by_title and by_id[0] != by_title[0]:
             raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
                                f"paper {by_title[0]!r}")
+        # the same work from another source: a shared DOI, arXiv id, ... (an own id that is stored wins)
+        shared = None if by_id and paper.id else identity.match(self._db, identity.shared(paper, pid))
+        if shared is not None:
+            if by_title and by_title[0] != shared:
+                raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its title is "
+                                   f"that of paper {by_title[0]!r}")
+            by_id = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
         found = by_id or by_title
         return (found[0], found[1]) if found else None
+
+    def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
+        """The id of the stored paper `paper` would leave untouched (same content and metadata), else None."""
+        try:
+            found = self.existing(paper, pid)
+        except InvalidInput:
+            return None
+        if found is None or found[1] != digest:
+            return None
+        paper = identity.fill_missing(self._db, found[0], paper)
+        row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found[0],)).fetchone()
+        if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
+            return None
+        return None if identity.changed(self._db, found[0], paper) else found[0]
+
+    def resolve(self, text: str) -> str | None:
+        """The id of the paper any of its ids names (paper id, DOI or arXiv id in any spelling, OpenAlex, Semantic
+        Scholar, own id, citation key), else None."""
+        return identity.resolve(self._db, text)
+
+    def papers_in(self, since: int | None, until: int | None, category: str | None) -> set[str]:
+        """Ids of the papers of these years (inclusive) and category ('cs' takes 'cs.LG')."""
+        return identity.papers_in(self._db, since, until, category)
 
     def write(self, batch: Sequence[PaperWrite], entities: dict[str, EntityInfo],
               rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
@@ -175,12 +218,13 @@ class Store:
 
     def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
                      entities: dict[str, EntityInfo], rewrite: bool) -> WriteOutcome:
-        p, now = item.paper, _now()
+        p, now = identity.fill_missing(conn, item.id, item.paper), _now()
         old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                            (item.id,)).fetchone()
         status = "created"
         if old:
-            same_meta = (old[2], old[3], json.loads(old[4])) == (p.year, p.url, list(p.authors))
+            same_meta = (old[2], old[3], json.loads(old[4])) == (p.year, p.url, list(p.authors)) and \
+                not identity.changed(conn, item.id, p)
             if old[0] == item.content_hash and same_meta and not rewrite:
                 return WriteOutcome(item.id, p.title, "unchanged")
             status = "updated" if old[0] == item.content_hash or old[1] == p.abstract else "replaced"
@@ -226,6 +270,7 @@ class Store:
             "INSERT INTO passages(paper_id, ord, start, end, vector) VALUES(?,?,?,?,?)",
             [(item.id, i, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(item.passages)])
         self._collect_orphans(conn, touched)
+        identity.write(conn, item.id, p)
         return WriteOutcome(item.id, p.title, status)
 
     @staticmethod
@@ -260,21 +305,21 @@ class Store:
         return rows[0] if rows else None
 
     def papers(self, ids: Sequence[str] | None = None, limit: int = -1, offset: int = 0) -> list[Paper]:
-        cols = "id, title, abstract, year, url, authors, content_hash, rev"
+        cols, source = identity.PAPER_COLUMNS, identity.PAPER_FROM
         if ids is None:
-            rows = self._db.execute(f"SELECT {cols} FROM papers ORDER BY added_at, id LIMIT ? OFFSET ?",
+            rows = self._db.execute(f"SELECT {cols} FROM {source} ORDER BY papers.added_at, papers.id LIMIT ? OFFSET ?",
                                     (limit, offset)).fetchall()
         else:
             found: dict[str, Paper] = {}
             for chunk in _chunks(list(ids), 500):
                 marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(f"SELECT {cols} FROM papers WHERE id IN ({marks})", chunk):
+                for row in self._db.execute(f"SELECT {cols} FROM {source} WHERE papers.id IN ({marks})", chunk):
                     found[row[0]] = _paper(row)
             return [found[i] for i in ids if i in found]
         return [_paper(row) for row in rows]
 
     def iter_papers(self) -> Iterator[Paper]:
-        cursor = self._db.execute("SELECT id, title, abstract, year, url, authors, content_hash, rev FROM papers")
+        cursor = self._db.execute(f"SELECT {identity.PAPER_COLUMNS} FROM {identity.PAPER_FROM}")
         for row in cursor:
             yield _paper(row)
 
@@ -403,7 +448,9 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _paper(row: tuple[Any, ...]) -> Paper:
-    return Paper(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5])), row[6], row[7])
+    ids = tuple((str(k), str(v)) for k, v in json.loads(row[11] or "[]"))
+    return Paper(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5])), row[6], row[7], row[8],
+                 tuple(json.loads(row[9] or "[]")), row[10], ids)
 
 
 def _entity(row: tuple[Any, ...]) -> StoredEntity:

@@ -1,0 +1,153 @@
+"""External identifiers of papers: DOI, arXiv, OpenAlex, Semantic Scholar, normalised so every spelling agrees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from paperkg.core.ids import normalise_title
+from paperkg.core.records import PaperInput
+
+IdPair = tuple[str, str]
+"""(kind, value): ("doi", "10.48550/arxiv.2106.09685"), ("arxiv", "2106.09685"), ("openalex", "W3168867926")."""
+
+KINDS = ("doi", "arxiv", "openalex", "s2", "own", "key")
+"""Id kinds with a meaning of their own: own is the caller's id, key a reference manager's citation key. Sources
+add others under their own names (mag, dblp, corpusid, pmid)."""
+LOCAL_KINDS = ("key",)
+"""Ids that name a paper only inside one file (citation keys): kept and resolvable, never grounds for a merge."""
+IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "openalex": "https://openalex.org/",
+                "s2": "https://www.semanticscholar.org/paper/"}
+"""The public IRI of each kind of id, stated as owl:sameAs in RDF."""
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")
+_ARXIV_OLD = re.compile(r"^([a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
+_OPENALEX = re.compile(r"^(?:https?://openalex\.org/)?(W\d+)$", re.IGNORECASE)
+_S2 = re.compile(r"^(?:https?://(?:www\.|api\.)?semanticscholar\.org/(?:paper/|graph/v1/paper/)?)?([0-9a-f]{40})$",
+                 re.IGNORECASE)
+
+
+def normalise_doi(text: str | None) -> str | None:
+    """'https://doi.org/10.1145/ABC' and 'doi:10.1145/abc' give '10.1145/abc'; None when it is no DOI."""
+    if not text:
+        return None
+    value = _DOI_PREFIX.sub("", text.strip()).strip().lower()
+    return value if _DOI.match(value) else None
+
+
+def normalise_arxiv(text: str | None) -> str | None:
+    """'arXiv:2106.09685v2', 'https://arxiv.org/abs/2106.09685' give '2106.09685'; old ids keep their archive."""
+    if not text:
+        return None
+    value = _ARXIV_PREFIX.sub("", text.strip()).strip()
+    found = _ARXIV_NEW.match(value)
+    if found:
+        return found.group(1)
+    found = _ARXIV_OLD.match(value)
+    if found:
+        archive, number = found.group(1).split("/")
+        return f"{archive.lower()}/{number}"
+    return None
+
+
+def normalise_openalex(text: str | None) -> str | None:
+    found = _OPENALEX.match(text.strip()) if text else None
+    return found.group(1).upper() if found else None
+
+
+def normalise_s2(text: str | None) -> str | None:
+    found = _S2.match(text.strip()) if text else None
+    return found.group(1).lower() if found else None
+
+
+NORMALISERS = {"doi": normalise_doi, "arxiv": normalise_arxiv, "openalex": normalise_openalex, "s2": normalise_s2}
+
+
+def arxiv_from_doi(doi: str | None) -> str | None:
+    """The arXiv id inside an arXiv DOI (10.48550/arXiv.2106.09685), which OpenAlex and Crossref give."""
+    found = _ARXIV_DOI.match(doi) if doi else None
+    return normalise_arxiv(found.group(1)) if found else None
+
+
+def id_pairs(own: str | None, doi: str | None, external: Iterable[IdPair]) -> list[IdPair]:
+    """Every id of a paper, deduplicated: its own id, its DOI, the arXiv id an arXiv DOI implies, the others."""
+    pairs: list[IdPair] = []
+    if own:
+        pairs.append(("own", own))
+    if doi:
+        pairs.append(("doi", doi))
+        arxiv = arxiv_from_doi(doi)
+        if arxiv:
+            pairs.append(("arxiv", arxiv))
+    pairs += external
+    return list(dict.fromkeys(pairs))
+
+
+def shared_ids(paper: PaperInput) -> list[IdPair]:
+    """The ids that make two records one work: all of a paper's ids but the file-local ones."""
+    return [p for p in id_pairs(paper.id, paper.doi, paper.external_ids) if p[0] not in LOCAL_KINDS]
+
+
+def candidates(text: str) -> list[IdPair]:
+    """The (kind, value) pairs an id typed by a user may stand for, most specific first."""
+    text = text.strip()
+    found = [(kind, value) for kind, normalise in NORMALISERS.items() if (value := normalise(text))]
+    return [*found, ("own", text)]
+
+
+def id_iri(kind: str, value: str) -> str | None:
+    prefix = IRI_PREFIXES.get(kind)
+    return prefix + value if prefix else None
+
+
+def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], list[PaperInput]]:
+    """(kept, superseded): records of one work (a shared id of any kind, else the same normalised title) folded
+    into the last of them, which gains every id of the others and the metadata it lacks; kept in input order."""
+    parent = list(range(len(papers)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for index, paper in enumerate(papers):
+        keys = [("title", normalise_title(paper.title)), *shared_ids(paper)]
+        for key in keys:
+            if key in first:
+                parent[root(index)] = root(first[key])
+            else:
+                first[key] = index
+    groups: dict[int, list[int]] = {}
+    for index in range(len(papers)):
+        groups.setdefault(root(index), []).append(index)
+    if len(groups) == len(papers):
+        return list(papers), []
+    kept: dict[int, PaperInput] = {}
+    superseded: list[PaperInput] = []
+    for members in groups.values():
+        winner, others = papers[members[-1]], [papers[i] for i in members[:-1]]
+        superseded += others
+        kept[members[-1]] = _fold(winner, others) if others else winner
+    return [kept[i] for i in sorted(kept)], superseded
+
+
+def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
+    own = id_pairs(winner.id, winner.doi, ())
+    extra = [pair for p in others for pair in id_pairs(p.id, p.doi, p.external_ids)]
+    external = [pair for pair in dict.fromkeys([*winner.external_ids, *extra]) if pair not in own]
+    earlier = list(reversed(others))  # the most recent other record first
+    return replace(
+        winner, external_ids=tuple(external),
+        doi=winner.doi or next((p.doi for p in earlier if p.doi), None),
+        venue=winner.venue or next((p.venue for p in earlier if p.venue), None),
+        year=winner.year if winner.year is not None else next((p.year for p in earlier if p.year is not None), None),
+        url=winner.url or next((p.url for p in earlier if p.url), None),
+        authors=winner.authors or next((p.authors for p in earlier if p.authors), ()),
+        categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))

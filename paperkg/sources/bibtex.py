@@ -1,0 +1,82 @@
+"""BibTeX as reference managers export it, parsed by bibtexparser v2; LaTeX decoded by pylatexenc."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
+
+from paperkg.core.identifiers import normalise_arxiv, normalise_doi
+from paperkg.core.records import PaperInput
+from paperkg.sources.base import Record, Skipped, as_year, delatex, read_text, squash
+
+VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "eventtitle")
+_YEAR = re.compile(r"\d{4}")
+# bibtexparser logs each block it cannot parse; paperkg reports them itself, with file and line
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+def detect(text: str) -> bool:
+    """An @entry before any JSON-looking start (a leading % comment is allowed)."""
+    stripped = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%")).lstrip()
+    return stripped.startswith("@")
+
+
+def read(path: Path) -> Iterator[Record]:
+    library = bibtexparser.parse_string(read_text(path))
+    for block in library.blocks:
+        where = f"{path}:{(block.start_line or 0) + 1}"
+        if isinstance(block, DuplicateBlockKeyBlock):
+            yield Skipped(f"{where} ({block.key})", "bad", f"duplicate key {block.key!r}")
+        elif isinstance(block, DuplicateFieldKeyBlock):
+                key, fields = getattr(block.ignore_error_block, "key", "?"), ", ".join(sorted(block.duplicate_keys))
+                yield Skipped(f"{where} ({key})", "bad", f"fields given twice: {fields}")
+        elif isinstance(block, ParsingFailedBlock):
+                reason = getattr(block.error, "abort_reason", None) or str(block.error) or type(block.error).__name__
+                yield Skipped(where, "bad", f"not BibTeX: {reason.strip()}")
+        elif isinstance(block, Entry):
+            yield record(block, f"{where} ({block.key})")
+
+
+def record(entry: Entry, where: str) -> Record:
+    fields = {f.key.lower(): f.value for f in entry.fields if isinstance(f.value, str)}
+    title = delatex(squash(fields.get("title")))
+    if not title:
+        return Skipped(where, "bad", "no title")
+    abstract = delatex(squash(fields.get("abstract")))
+    if not abstract:
+        return Skipped(where, "no-abstract", "no abstract")
+    external: list[tuple[str, str]] = [("key", entry.key)]
+    prefix = fields.get("archiveprefix", fields.get("eprinttype", "")).strip().lower()
+    arxiv = normalise_arxiv(fields.get("eprint")) if prefix in ("arxiv", "") else None
+    arxiv = arxiv or normalise_arxiv(fields.get("url")) or normalise_arxiv(fields.get("arxivid"))
+    if arxiv:
+        external.append(("arxiv", arxiv))
+    categories = [c.strip() for c in fields.get("keywords", "").split(",") if c.strip()]
+    if fields.get("primaryclass"):
+        categories.insert(0, fields["primaryclass"].strip())
+    year = _YEAR.search(fields.get("year", "") or fields.get("date", ""))
+    venue = next((delatex(squash(fields[k])) for k in VENUE_FIELDS if fields.get(k)), None)
+    return PaperInput(
+        title=title, abstract=abstract, year=as_year(year.group()) if year else None,
+        url=squash(fields.get("url")) or None, authors=_authors(fields.get("author", "")), origin=where,
+        venue=venue, categories=tuple(dict.fromkeys(delatex(c) for c in categories)),
+        doi=normalise_doi(fields.get("doi")), external_ids=tuple(external))
+
+
+def _authors(text: str) -> tuple[str, ...]:
+    names: list[str] = []
+    for raw in split_multiple_persons_names(squash(text)):
+        try:
+            name = parse_single_name_into_parts(raw, strict=False).merge_first_name_first
+        except Exception:  # an unparseable name is kept as written rather than lost
+            name = raw
+        name = delatex(squash(name))
+        if name and name.lower() != "others":
+            names.append(name)
+    return tuple(names)

@@ -1,0 +1,188 @@
+"""Source formats: arXiv snapshot, OpenAlex, Semantic Scholar, BibTeX, CSL-JSON, read from real records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import candidates, normalise_arxiv, normalise_doi, normalise_openalex
+from paperkg.core.records import PaperInput
+from paperkg.sources import Skipped, Slice, Tally, detect, expand, read_papers, scan
+from tests.source_samples import ATTENTION, BERT, LORA, QLORA
+
+SAMPLES = Path(__file__).parent / "data" / "sources"
+ARXIV, OPENALEX, S2 = SAMPLES / "arxiv-snapshot.json", SAMPLES / "openalex-works.jsonl", SAMPLES / "s2-batch.json"
+BIB, CSL = SAMPLES / "zotero-export.bib", SAMPLES / "zotero-export.csl.json"
+LORA_AUTHORS = ("Edward J. Hu", "Yelong Shen", "Phillip Wallis", "Zeyuan Allen-Zhu", "Yuanzhi Li", "Shean Wang",
+                "Lu Wang", "Weizhu Chen")
+LORA_TITLE = "LoRA: Low-Rank Adaptation of Large Language Models"
+
+
+def records(path: Path, fmt: str | None = None) -> tuple[list[PaperInput], list[Skipped]]:
+    found = list(scan(path, fmt))
+    return [r for r in found if isinstance(r, PaperInput)], [r for r in found if isinstance(r, Skipped)]
+
+
+@pytest.mark.parametrize(("path", "name"), [(ARXIV, "arxiv"), (OPENALEX, "openalex"), (S2, "s2"), (BIB, "bibtex"),
+                                            (CSL, "csl")])
+def test_formats_are_recognised_by_content(path: Path, name: str, tmp_path: Path) -> None:
+    assert detect(path).name == name
+    renamed = tmp_path / "download.dat"  # the name says nothing: the content decides
+    renamed.write_bytes(path.read_bytes())
+    assert detect(renamed).name == name
+
+
+def test_arxiv_snapshot_unwrapped_with_clean_authors_and_ids() -> None:
+    papers, skipped = records(ARXIV)
+    assert skipped == []
+    lora, attention, qlora = papers
+    assert (lora.title, lora.abstract, lora.authors) == (LORA_TITLE, LORA, LORA_AUTHORS)
+    assert (lora.year, lora.categories, lora.url) == (2021, ("cs.CL", "cs.AI", "cs.LG"),
+                                                      "https://arxiv.org/abs/2106.09685")
+    assert lora.external_ids == (("arxiv", "2106.09685"),) and lora.id is None
+    assert (attention.title, attention.abstract, attention.year) == ("Attention Is All You Need", ATTENTION, 2017)
+    assert attention.authors[5:] == ("Aidan N. Gomez", "Lukasz Kaiser", "Illia Polosukhin")
+    assert (qlora.abstract, qlora.categories) == (QLORA, ("cs.LG",))
+
+
+def test_openalex_abstract_rebuilt_word_for_word() -> None:
+    papers, skipped = records(OPENALEX)
+    lora, attention = papers
+    assert (lora.title, lora.abstract, lora.authors, lora.year) == (LORA_TITLE, LORA, LORA_AUTHORS, 2021)
+    assert lora.doi == "10.48550/arxiv.2106.09685" and lora.venue == "arXiv (Cornell University)"
+    assert ("openalex", "W3168867926") in lora.external_ids and ("arxiv", "2106.09685") in lora.external_ids
+    assert attention.abstract == ATTENTION and attention.authors[6] == "Łukasz Kaiser"
+    assert [(s.kind, s.origin.endswith(":3")) for s in skipped] == [("no-abstract", True)]
+
+
+def test_semantic_scholar_array_object_and_lines(tmp_path: Path) -> None:
+    papers, skipped = records(S2)
+    lora, attention = papers
+    assert (lora.title, lora.abstract, lora.year) == (LORA_TITLE, LORA, 2021)
+    assert lora.venue == "International Conference on Learning Representations"
+    assert lora.external_ids[:1] == (("s2", "a8ca46b171467ceb2d7652fbfb67fe701ad86092"),)
+    assert {("arxiv", "2106.09685"), ("corpusid", "235458009")} <= set(lora.external_ids)
+    assert attention.abstract == ATTENTION and ("mag", "2963403868") in attention.external_ids
+    assert sorted(s.kind for s in skipped) == ["empty", "no-abstract"]
+    items = json.loads(S2.read_text(encoding="utf-8"))
+    single = tmp_path / "paper.json"
+    single.write_text(json.dumps(items[0], indent=2), encoding="utf-8")
+    assert [p.title for p in records(single)[0]] == [LORA_TITLE]
+    lines = tmp_path / "papers.jsonl"
+    lines.write_text("".join(json.dumps(i) + "\n" for i in items if i), encoding="utf-8")
+    found = records(lines)[0]
+    assert [p.origin.rsplit(":", 1)[1] for p in found] == ["1", "2"] and found[1].abstract == ATTENTION
+
+
+def test_bibtex_braces_accents_escapes_and_eprint() -> None:
+    papers, skipped = records(BIB)
+    lora, attention, bert = papers
+    assert (lora.title, lora.abstract, lora.authors) == (LORA_TITLE, LORA, LORA_AUTHORS)
+    assert lora.doi == "10.48550/arxiv.2106.09685" and ("arxiv", "2106.09685") in lora.external_ids
+    assert ("key", "hu_lora_2021") in lora.external_ids and lora.categories[0] == "cs.CL"
+    assert (attention.title, attention.abstract) == ("Attention is All you Need", ATTENTION)
+    assert attention.authors[5:] == ("Aidan N Gomez", "Łukasz Kaiser", "Illia Polosukhin")
+    assert attention.venue == "Advances in Neural Information Processing Systems"
+    assert bert.abstract == BERT and bert.doi == "10.18653/v1/n19-1423" and bert.year == 2019
+    assert bert.title == "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"
+    assert bert.authors == ("Jacob Devlin", "Ming-Wei Chang", "Kenton Lee", "Kristina Toutanova")
+    [book] = skipped
+    assert (book.kind, book.origin) == ("no-abstract", f"{BIB}:49 (goodfellow_deep_2016)")
+
+
+def test_csl_json_family_given_issued_doi() -> None:
+    papers, skipped = records(CSL)
+    lora, bert = papers
+    assert (lora.title, lora.abstract, lora.authors, lora.year) == (LORA_TITLE, LORA, LORA_AUTHORS, 2021)
+    assert lora.doi == "10.48550/arxiv.2106.09685" and ("arxiv", "2106.09685") in lora.external_ids
+    assert (bert.abstract, bert.year, bert.doi) == (BERT, 2019, "10.18653/v1/n19-1423")
+    assert bert.venue is not None and bert.venue.startswith("Proceedings of the 2019 Conference")
+    assert [s.kind for s in skipped] == ["no-abstract"]
+
+
+def test_gzip_is_read_transparently_and_streamed(tmp_path: Path) -> None:
+    for sample in (ARXIV, BIB, S2):
+        packed = tmp_path / (sample.name + ".gz")
+        packed.write_bytes(gzip.compress(sample.read_bytes()))
+        assert detect(packed).name == detect(sample).name
+        def same(p: PaperInput) -> tuple[object, ...]:
+            return p.title, p.abstract, p.authors, p.external_ids, p.origin.rsplit(":", 1)[-1]
+
+        assert [same(p) for p in records(packed)[0]] == [same(p) for p in records(sample)[0]]
+    assert "arxiv-snapshot.json.gz" in [p.name for p in expand([tmp_path])]
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(gzip.compress(ARXIV.read_bytes())[:200])
+    with pytest.raises(InvalidInput, match="corrupt or truncated gzip"):
+        list(scan(broken, "arxiv"))
+
+
+def test_bad_records_name_file_line_or_key(tmp_path: Path) -> None:
+    lines = ARXIV.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "arxiv.json"
+    bad.write_text("\n".join([lines[0], '{"id": "2106.09685", "title": "x', lines[1].replace('"1706.03762"', '"n/a"'),
+                              lines[2]]) + "\n", encoding="utf-8")
+    tally = Tally()
+    for record in scan(bad):
+        tally.add(record)
+    assert tally.papers == 2 and tally.bad_count == 2
+    assert tally.bad[0].startswith(f"{bad}:2: not JSON")
+    assert tally.bad[1] == f"{bad}:3: 'id' 'n/a' is not an arXiv id"
+    with pytest.raises(InvalidInput, match=r"arxiv.json:2: not JSON"):
+        read_papers(bad)
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB.read_text(encoding="utf-8") + "\n@article{dup,\n title = {A}, title = {B}, abstract = {C}}\n"
+                   "@article{broken,\n  title = {Oops\n", encoding="utf-8")
+    messages = [r.message for r in scan(bib) if isinstance(r, Skipped) and r.kind == "bad"]
+    end = BIB.read_text(encoding="utf-8").count("\n")
+    assert messages == [f"{bib}:{end + 2} (dup): fields given twice: title",
+                        f"{bib}:{end + 4}: not BibTeX: Unexpectedly reached end of file."]
+
+
+def test_slice_by_category_and_year() -> None:
+    selection = Slice(categories=("cs.LG",), since=2023)
+    kept = [r for r in scan(ARXIV, selection=selection) if isinstance(r, PaperInput)]
+    assert [p.title for p in kept] == ["QLoRA: Efficient Finetuning of Quantized LLMs"]
+    assert len([r for r in scan(ARXIV, selection=Slice(categories=("cs",))) if isinstance(r, PaperInput)]) == 3
+    assert next(r for r in scan(ARXIV, selection=Slice(until=2017)) if isinstance(r, PaperInput)).year == 2017
+
+
+def test_forced_format_and_unknown_content(tmp_path: Path) -> None:
+    weird = tmp_path / "x.json"
+    weird.write_text('[{"foo": 1}]', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="cannot tell the format"):
+        detect(weird)
+    assert [(type(s), s.kind) for s in scan(weird, "s2") if isinstance(s, Skipped)] == [(Skipped, "bad")]
+
+
+@pytest.mark.parametrize(("text", "doi"), [("https://doi.org/10.48550/arXiv.2106.09685", "10.48550/arxiv.2106.09685"),
+                                           ("doi:10.18653/V1/N19-1423", "10.18653/v1/n19-1423"), ("2106.09685", None)])
+def test_doi_normalisation(text: str, doi: str | None) -> None:
+    assert normalise_doi(text) == doi
+
+
+@pytest.mark.parametrize(("text", "arxiv"), [("arXiv:2106.09685v2", "2106.09685"),
+                                             ("https://arxiv.org/abs/1706.03762", "1706.03762"),
+                                             ("hep-th/9711200v3", "hep-th/9711200"), ("10.1000/x", None)])
+def test_arxiv_normalisation(text: str, arxiv: str | None) -> None:
+    assert normalise_arxiv(text) == arxiv
+
+
+def test_candidates_for_a_typed_id() -> None:
+    assert normalise_openalex("https://openalex.org/W3168867926") == "W3168867926"
+    assert candidates("arXiv:2106.09685")[0] == ("arxiv", "2106.09685")
+    assert candidates("HTTPS://DOI.ORG/10.18653/V1/N19-1423")[0] == ("doi", "10.18653/v1/n19-1423")
+
+
+@pytest.mark.parametrize("text", [r'M\"uller', r"Garc{\'\i}a", r"{\L}ukasz", r"Erd\H{o}s", r"\c{C}etin", r"Ga\v s",
+                                  r"{LoRA}: {Low}-{Rank}", r"Jos\'{e}", r"\o{}ystein", r"Stra\ss e", r"na\"{\i}ve",
+                                  r"{\aa}ngstr{\"o}m", r"Dvo\v{r}\'ak", r"50\% of $\alpha$"])
+def test_fast_latex_decoding_agrees_with_pylatexenc(text: str) -> None:
+    from paperkg.sources.base import _fast_delatex, _latex, delatex, squash
+
+    reference = squash(_latex().latex_to_text(text))
+    assert delatex(text) == reference
+    assert _fast_delatex(text) in (None, reference)

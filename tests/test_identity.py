@@ -1,0 +1,218 @@
+"""Streaming batched ingest and identity: every id a source gives resolves, the same work from two sources is one
+paper, an id merged away keeps resolving; metadata in the API and RDF; schema upgrade of older stores."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
+
+from paperkg.cli import main
+from paperkg.core.errors import InvalidInput
+from paperkg.core.ids import paper_id
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.kb import KnowledgeBase
+from paperkg.kb.ingest import IngestOptions, ingest_files
+from paperkg.store import SCHEMA_VERSION, Store
+from tests.conftest import write_jsonl
+from tests.source_samples import LORA
+
+SAMPLES = Path(__file__).parent / "data" / "sources"
+LORA_IDS = ["2106.09685", "arXiv:2106.09685v2", "https://arxiv.org/abs/2106.09685", "10.48550/arXiv.2106.09685",
+            "https://doi.org/10.48550/ARXIV.2106.09685", "W3168867926", "https://openalex.org/W3168867926",
+            "a8ca46b171467ceb2d7652fbfb67fe701ad86092", "hu_lora_2021", "235458009"]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Any:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(main, [*args, "--data", str(tmp_path / "data")], env={"PAPERKG_MODEL": "hashing"},
+                             catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def merged(settings: Settings) -> Iterator[KnowledgeBase]:
+    """Every sample file ingested: 4 works, each from up to five sources."""
+    with KnowledgeBase.open(settings) as kb:
+        ingest_files(kb, [SAMPLES], IngestOptions(batch_size=3))
+        yield kb
+
+
+def test_five_sources_fold_into_four_papers_with_every_id(merged: KnowledgeBase) -> None:
+    assert merged.paper_count() == 4
+    lora = {merged.store.resolve(text) for text in LORA_IDS}
+    assert len(lora) == 1 and None not in lora
+    detail = merged.get_paper("arXiv:2106.09685")
+    assert detail.abstract == LORA and detail.authors[0] == "Edward J. Hu"
+    assert detail.doi == "10.48550/arxiv.2106.09685" and detail.year == 2021
+    assert {"cs.LG", "Computer Science"} <= set(detail.categories)
+    kinds = {(i.kind, i.value) for i in detail.identifiers}
+    assert {("arxiv", "2106.09685"), ("doi", "10.48550/arxiv.2106.09685"), ("openalex", "W3168867926"),
+            ("s2", "a8ca46b171467ceb2d7652fbfb67fe701ad86092"), ("key", "hu_lora_2021")} <= kinds
+    assert next(i.iri for i in detail.identifiers if i.kind == "arxiv") == "https://arxiv.org/abs/2106.09685"
+    assert merged.store.resolve("1706.03762") == merged.store.resolve("204e3073870fae3d05bcbc2f6a8e263d9b72e776")
+    assert merged.store.resolve("10.9999/nothing") is None
+
+
+def test_api_and_sparql_resolve_any_id(merged: KnowledgeBase) -> None:
+    from paperkg.api.app import create_app
+
+    with TestClient(create_app(merged.settings, merged)) as client:
+        pid = merged.store.resolve("2106.09685")
+        for text in ("2106.09685", "https://doi.org/10.48550/ARXIV.2106.09685", "W3168867926", "hu_lora_2021"):
+            body = client.get(f"/papers/{text}").json()
+            assert body["id"] == pid, text
+        assert body["venue"] and "cs.LG" in body["categories"] and body["doi"] == "10.48550/arxiv.2106.09685"
+        assert client.get("/papers/W3168867926/similar", params={"k": 2}).status_code == 200
+        assert client.get("/papers/W0000000000").status_code == 404
+        posted = client.post("/papers", json={"title": "Posted", "abstract": "With a DOI.", "venue": "KDD",
+                                              "doi": "https://doi.org/10.1145/ABC", "categories": ["cs.DB"]}).json()
+        shown = client.get("/papers/doi:10.1145/abc").json()
+        assert (shown["id"], shown["doi"], shown["venue"]) == (posted["papers"][0]["id"], "10.1145/abc", "KDD")
+        assert client.post("/papers", json={"title": "T", "abstract": "A.", "doi": "nope"}).status_code == 400
+    query = ("SELECT ?paper ?title WHERE { ?paper owl:sameAs <https://arxiv.org/abs/2106.09685> ; "
+             "dcterms:identifier \"W3168867926\" ; dcterms:title ?title ; dcterms:subject \"cs.LG\" }")
+    rows = json.loads(merged.sparql(query, fmt="json").body)["results"]["bindings"]
+    assert [(r["paper"]["value"].endswith(str(pid)), r["title"]["value"]) for r in rows] == \
+        [(True, "LoRA: Low-Rank Adaptation of Large Language Models")]
+
+
+def test_cli_shows_a_paper_by_any_id(run: Any) -> None:
+    result = run("ingest", str(SAMPLES / "arxiv-snapshot.json"), str(SAMPLES / "s2-batch.json"))
+    assert result.exit_code == 0, result.output
+    shown = json.loads(run("paper", "a8ca46b171467ceb2d7652fbfb67fe701ad86092", "--json").stdout)
+    assert shown["title"] == "LoRA: Low-Rank Adaptation of Large Language Models"
+    assert shown["venue"] == "International Conference on Learning Representations"
+    text = run("paper", "arXiv:1706.03762").stdout
+    assert "Attention" in text and "arxiv:1706.03762" in text and "s2:204e3073870fae3d05bcbc2f6a8e263d9b72e776" in text
+
+
+def test_an_id_merged_away_keeps_resolving(settings: Settings) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Shared Title", "First abstract.", id="abc")])
+        kb.add_papers([PaperInput("Shared title", "Second abstract.", id="def")])
+        assert kb.paper_count() == 1
+        assert kb.get_paper("def").id == "abc" and kb.get_paper("def").abstract == "Second abstract."
+        one = PaperInput("Same work", "Via arXiv.", external_ids=(("arxiv", "2401.00001"),))
+        two = PaperInput("Same work, retitled by the publisher", "Via the journal.", doi="10.48550/arxiv.2401.00001")
+        report = kb.add_papers([one, two])  # one batch: the later record wins and keeps the ids of both
+        assert [p.status for p in report.papers] == ["created", "superseded"]
+        assert kb.store.resolve("2401.00001") == kb.store.resolve("10.48550/ARXIV.2401.00001") == report.papers[0].id
+        kb.add_papers([PaperInput("Same work again", "Later.", external_ids=(("arxiv", "arXiv:2401.00001v3"),))])
+        assert kb.paper_count() == 2 and kb.get_paper("2401.00001").title == "Same work again"
+        keyed = [PaperInput(f"Paper {n}", "Abstract.", external_ids=(("key", "smith2020"),)) for n in (1, 2)]
+        kb.add_papers(keyed[:1])
+        kb.add_papers(keyed[1:])  # a citation key is local to its file: the same key is no reason to merge
+        assert kb.get_paper("smith2020").title == "Paper 1" and kb.paper_count() == 4
+        kb.add_papers([PaperInput("Dated", "Abstract.", year=2020, authors=("Ada Lovelace",), venue="ICLR")])
+        kb.add_papers([PaperInput("Dated", "Abstract.", url="https://example.org/d", categories=("cs.LG",))])
+        detail = kb.get_paper(paper_id("Dated"))  # the second source lacks year, authors, venue: they are kept
+        assert (detail.year, detail.authors, detail.venue, detail.url, detail.categories) == \
+            (2020, ["Ada Lovelace"], "ICLR", "https://example.org/d", ["cs.LG"])
+
+
+def test_batches_commit_one_by_one_and_a_rerun_skips_what_is_stored(run: Any, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[dict[str, object]] = [{"title": f"Paper number {i}", "abstract": f"Abstract {i} about LoRA."}
+                                     for i in range(7)]
+    source = write_jsonl(tmp_path / "seven.jsonl", rows)
+    calls: list[int] = []
+    real = KnowledgeBase.add_papers
+
+    def interrupted(self: KnowledgeBase, papers: Any, progress: Any = None) -> Any:
+        calls.append(len(papers))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, papers, progress)
+
+    monkeypatch.setattr(KnowledgeBase, "add_papers", interrupted)
+    result = run("ingest", str(source), "--batch-size", "2")
+    assert result.exit_code == 130 and "batch in flight" in result.stderr
+    monkeypatch.setattr(KnowledgeBase, "add_papers", real)
+    stats = json.loads(run("stats", "--json").stdout)
+    assert (stats["papers"], stats["version"]) == (4, 2)  # two committed batches, the third lost
+    again = json.loads(run("ingest", str(source), "--batch-size", "2", "--json").stdout)
+    assert again["statuses"] == {"unchanged": 4, "created": 3}
+    assert json.loads(run("stats", "--json").stdout)["version"] == 4
+
+
+def test_bad_records_all_or_nothing_unless_skip_bad(run: Any, tmp_path: Path) -> None:
+    lines = (SAMPLES / "arxiv-snapshot.json").read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "dump.json"
+    bad.write_bytes(("\n".join([lines[0], "{broken", lines[1], '{"id": "x", "title": "T", "abstract": "A"}', lines[2]])
+                     + "\n").encode() + b'{"id": "2106.09686", "title": "Caf\xe9"}\n')
+    result = run("ingest", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr == (f"paperkg: error: {bad}:2: not JSON: Expecting property name enclosed in double quotes "
+                             f"(column 2) (3 bad records in {bad}; --skip-bad stores the good ones)\n")
+    assert run("stats", "--json").exit_code == 1  # nothing was stored: not even a store
+    result = run("ingest", str(bad), "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {bad}:4: 'id' 'x' is not an arXiv id" in result.stderr
+    assert f"skipped {bad}:6: not UTF-8 (byte 0xe9)" in result.stderr
+    assert "3 papers read: 3 created (skipped: 3 bad)" in result.stdout
+
+
+def test_slice_by_category_and_year_from_the_cli(run: Any) -> None:
+    result = run("ingest", str(SAMPLES / "arxiv-snapshot.json"), "--category", "cs.LG", "--since", "2023")
+    assert "1 papers read: 1 created (skipped: 2 outside the slice)" in result.stdout
+    assert json.loads(run("paper", "2305.14314", "--json").stdout)["categories"] == ["cs.LG"]
+
+
+def test_version_1_store_is_upgraded_in_place(settings: Settings) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Old paper", "Stored before ids were kept.", id="old-1")])
+    db = settings.data / "paperkg.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.executescript("DROP TABLE paper_ids; DROP TABLE paper_meta; "
+                           "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+    store = Store(db)
+    try:
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert store.resolve("old-1") == "old-1"
+    finally:
+        store.close()
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Old paper", "Stored before ids were kept.", id="old-1", doi="10.1000/OLD")])
+        assert kb.get_paper("doi:10.1000/old").id == "old-1"
+
+
+def test_search_and_listing_filter_by_year_and_category(merged: KnowledgeBase) -> None:
+    from paperkg.api.app import create_app
+
+    found = merged.search("low-rank adapters for language models", 10, {"since": "2021", "category": "cs.LG"})
+    assert {h.title for h in found.results} == {"LoRA: Low-Rank Adaptation of Large Language Models",
+                                                "QLoRA: Efficient Finetuning of Quantized LLMs"}
+    with TestClient(create_app(merged.settings, merged)) as client:
+        hits = client.get("/search", params={"q": "transformer attention", "until": 2018}).json()["results"]
+        assert [h["title"] for h in hits] == ["Attention is All you Need"]
+        page = client.get("/papers", params={"category": "cs", "since": 2023}).json()
+        assert (page["total"], page["results"][0]["title"]) == (1, "QLoRA: Efficient Finetuning of Quantized LLMs")
+        assert client.get("/papers", params={"since": "soon"}).status_code == 422
+
+
+def test_a_conflict_only_the_store_sees_is_rejected_with_skip_bad(settings: Settings, tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [{"title": "First", "abstract": "One.", "doi": "10.1000/one"},
+                                     {"title": "Second", "abstract": "Two."}]
+    conflict: list[dict[str, object]] = [{"title": "Second", "abstract": "Changed.", "doi": "10.1000/one"},
+                                         {"title": "Third", "abstract": "3."}]
+    source = write_jsonl(tmp_path / "conflict.jsonl", conflict)
+    with KnowledgeBase.open(settings) as kb:
+        ingest_files(kb, [write_jsonl(tmp_path / "first.jsonl", rows)], IngestOptions())
+        with pytest.raises(InvalidInput, match="shares an id with paper"):
+            ingest_files(kb, [source], IngestOptions())
+        summary = ingest_files(kb, [source], IngestOptions(skip_bad=True))
+        assert (summary.statuses["rejected"], summary.statuses["created"], kb.paper_count()) == (1, 1, 3)
+        assert summary.tally.bad == [f"{source}:1: shares an id with paper {paper_id('First')!r}, but its title is "
+                                     f"that of paper {paper_id('Second')!r}"]
