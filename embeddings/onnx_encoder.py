@@ -1,12 +1,16 @@
-"""The encoder on ONNX Runtime: the fast `tokenizers` tokenizer, length-sorted batches, one fused graph per batch.
+"""The encoder on an exported ONNX graph, run by ONNX Runtime or OpenVINO: the fast `tokenizers` tokenizer,
+length-sorted batches, one graph run per batch.
 
 Gives the torch backend's vectors (fp32: cosine >= 0.999) without importing torch: the graph includes pooling and
-normalisation, so a forward pass is one `session.run` on padded int64 arrays.
+normalisation, so a forward pass is one run on padded int64 arrays. OpenVINO runs bf16 matrix products on CPUs that
+have them (AMX, AVX512-BF16) and fp32 elsewhere.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,10 @@ from paperkg.embeddings.onnx_model import INPUTS, OnnxModel, QuantParams, load_m
 
 CHUNK_BATCHES = 8
 """Batches between progress reports."""
+RUNTIMES = {"onnx": ("int8", "fp32"), "openvino": ("bf16", "fp32")}
+"""Each runtime's precisions, its default first."""
+
+Run = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -50,19 +58,28 @@ class RuntimeParams:
 
 
 class OnnxEncoder(WindowEncoder):
-    """A sentence-transformers model exported to ONNX (fp32 or int8), run by ONNX Runtime on the CPU."""
+    """A sentence-transformers model exported to ONNX, run on the CPU by ONNX Runtime (fp32 or int8 weights) or by
+    OpenVINO (bf16 or fp32 arithmetic)."""
 
     def __init__(self, name_or_path: str, cache_size: int, precision: str = "fp32", cache_dir: Path | None = None,
-                 runtime: RuntimeParams | None = None, quant: QuantParams | None = None) -> None:
+                 runtime: RuntimeParams | None = None, quant: QuantParams | None = None,
+                 engine: str = "onnx") -> None:
+        if precision not in RUNTIMES.get(engine, ()):
+            raise PaperkgError(f"encoder backend {engine!r} with precision {precision!r}: expected one of {RUNTIMES}")
         directory = resolve_model_dir(name_or_path)
         check_model_dir(directory)
-        self.model: OnnxModel = load_model(directory, precision, cache_dir, quant)
+        runtime = runtime or RuntimeParams()
+        if engine == "onnx":
+            self.model: OnnxModel = load_model(directory, precision, cache_dir, quant)
+            self._infer = _onnxruntime(self.model.data, runtime)
+        else:
+            self.model = load_model(directory, "fp32", cache_dir, quant, fused=False)
+            self._infer = _openvino(self.model.data, runtime, precision)
         self.name = name_or_path
+        self.engine = engine
         self.precision = precision
         self.dim = self.model.info.dim
         self.max_tokens = self.model.info.max_tokens
-        self._session = _session(self.model.data, runtime or RuntimeParams())
-        self._feeds = [i.name for i in self._session.get_inputs()]
         self._tokens = _tokenizer(directory, self.max_tokens)
         self._spans = _tokenizer(directory, None)
         self._cache = QueryCache(cache_size)
@@ -97,9 +114,45 @@ class OnnxEncoder(WindowEncoder):
             ids[row, :n] = encoding.ids
             mask[row, :n] = 1
             types[row, :n] = encoding.type_ids
-        arrays = dict(zip(INPUTS, (ids, mask, types), strict=True))
-        (vectors,) = self._session.run(None, {name: arrays[name] for name in self._feeds})
+        vectors = self._infer(dict(zip(INPUTS, (ids, mask, types), strict=True)))
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _onnxruntime(data: bytes, runtime: RuntimeParams) -> Run:
+    """An ONNX Runtime session's run (thread-safe), fed the inputs the graph declares."""
+    session = _session(data, runtime)
+    feeds = [i.name for i in session.get_inputs()]
+
+    def run(arrays: dict[str, np.ndarray]) -> np.ndarray:
+        (vectors,) = session.run(None, {name: arrays[name] for name in feeds})
+        return np.asarray(vectors)
+
+    return run
+
+
+def _openvino(data: bytes, runtime: RuntimeParams, precision: str) -> Run:
+    """An OpenVINO compiled model's run; one infer request per calling thread (a request is not thread-safe)."""
+    import openvino
+
+    core = openvino.Core()
+    try:
+        compiled = core.compile_model(core.read_model(data), "CPU", {
+            "INFERENCE_NUM_THREADS": runtime.intra_op_threads(),
+            "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+            "PERFORMANCE_HINT": "LATENCY",
+        })
+    except Exception as error:  # OpenVINO raises its own exception types for a model it cannot compile
+        raise PaperkgError(f"OpenVINO cannot compile the encoder: {error}") from error
+    local = threading.local()
+
+    def run(arrays: dict[str, np.ndarray]) -> np.ndarray:
+        request = getattr(local, "request", None)
+        if request is None:
+            request = local.request = compiled.create_infer_request()
+        request.infer(arrays)
+        return np.array(request.get_output_tensor(0).data)  # a copy: the tensor is reused by the next call
+
+    return run
 
 
 def _session(data: bytes, runtime: RuntimeParams) -> Any:

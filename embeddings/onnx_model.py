@@ -1,7 +1,8 @@
 """A sentence-transformers model as one ONNX graph (transformer + pooling + L2 norm), built locally and cached.
 
-The graph is exported from the local safetensors weights with torch (only when no valid cached copy exists), fused
-with ONNX Runtime's transformer optimizer, and for `int8` dynamically quantized (per-channel int8 weights). The result
+The graph is exported from the local safetensors weights with torch (only when no valid cached copy exists). For ONNX
+Runtime it is then fused with ONNX Runtime's transformer optimizer (contrib ops only that runtime knows), and for
+`int8` dynamically quantized (per-channel int8 weights); OpenVINO takes the plain export (`fused=False`). The result
 is cached as `<key>.onnx` beside a `<key>.json` that records its SHA-256; a load re-hashes the bytes it hands to ONNX
 Runtime and rebuilds on any mismatch. ONNX files are protobuf: nothing is unpickled. torch, transformers and
 onnxruntime are imported only here and only when needed, so a process serving a cached model never imports torch.
@@ -37,14 +38,15 @@ _SOURCE_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "1_
 class QuantParams:
     r"""How `int8` quantizes: dynamic (activations scaled per batch), int8 weights with one scale per output channel.
 
-    `fp32_nodes` are regular expressions of node names kept in fp32 (`layer\.\d+/output/dense` are the FFN output
-    projections). Measured on all-MiniLM-L6-v2 over the seed abstracts (cosine
-    to torch): everything int8 0.9945 mean; keeping the six FFN output projections (after GELU, whose long-tailed
-    activations quantize worst) in fp32 0.9977, at about a third of the int8 speed-up. See bench/encoder_speed.py.
+    `fp32_nodes` are regular expressions of node names kept in fp32. Measured on all-MiniLM-L6-v2 (cosine to torch
+    over the seed abstracts; bench/search_quality.py on the dev queries): everything in int8 gives cosine 0.9946 mean
+    and the query-by-paper nDCG@10 drops 0.0061 (over the 0.005 limit); keeping the six FFN output projections
+    (`layer.N/output/dense`, fed by GELU's long-tailed activations, which quantize worst) in fp32 gives 0.9977 and
+    -0.0034, at about 60% of the int8 speed-up.
     """
 
     per_channel: bool = True
-    fp32_nodes: tuple[str, ...] = ()
+    fp32_nodes: tuple[str, ...] = (r"layer\.\d+/output/dense",)
 
 
 @dataclass(frozen=True)
@@ -89,25 +91,29 @@ def model_info(model_dir: Path) -> ModelInfo:
     return ModelInfo(int(config["hidden_size"]), min(window, limit), pooling)
 
 
-def load_model(model_dir: Path, precision: str, cache_dir: Path | None, quant: QuantParams | None = None) -> OnnxModel:
-    """The cached model if its checksum holds, else a fresh build (cached when `cache_dir` is writable)."""
-    if precision not in PRECISIONS:
+def load_model(model_dir: Path, precision: str, cache_dir: Path | None, quant: QuantParams | None = None,
+               fused: bool = True) -> OnnxModel:
+    """The cached model if its checksum holds, else a fresh build (cached when `cache_dir` is writable).
+
+    `precision` is that of the weights (fp32 or int8); `fused=False` gives the plain fp32 export for other runtimes.
+    """
+    if precision not in PRECISIONS or (precision == "int8" and not fused):
         raise PaperkgError(f"encoder precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
     quant = quant or QuantParams()
     info = model_info(model_dir)
-    key = cache_key(model_dir, precision, quant)
+    key = cache_key(model_dir, precision, quant, fused)
     if cache_dir is not None:
         cached = _read_cached(cache_dir, key, info)
         if cached is not None:
             return cached
-    data = build(model_dir, info, precision, quant)
+    data = build(model_dir, info, precision, quant, fused)
     digest = hashlib.sha256(data).hexdigest()
     path = _write_cached(cache_dir, key, data, digest, model_dir, precision) if cache_dir is not None else None
     return OnnxModel(data, digest, path, info)
 
 
-def cache_key(model_dir: Path, precision: str, quant: QuantParams) -> str:
-    """A digest of the source files (name, size, mtime), the precision, the recipe and the onnxruntime version."""
+def cache_key(model_dir: Path, precision: str, quant: QuantParams, fused: bool = True) -> str:
+    """A digest of the source files (name, size, mtime), precision, fusion, recipe and the onnxruntime version."""
     import onnxruntime
 
     source = []
@@ -116,7 +122,7 @@ def cache_key(model_dir: Path, precision: str, quant: QuantParams) -> str:
         if path.exists():
             stat = path.stat()
             source.append([name, stat.st_size, stat.st_mtime_ns])
-    material = {"source": [str(model_dir.resolve()), source], "precision": precision, "recipe": RECIPE,
+    material = {"source": [str(model_dir.resolve()), source], "precision": precision, "recipe": RECIPE, "fused": fused,
                 "quant": [quant.per_channel, list(quant.fp32_nodes)], "onnxruntime": onnxruntime.__version__}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -167,18 +173,20 @@ def _read_json(path: Path) -> Any:
 # Building: export with torch, fuse, quantize
 
 
-def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams) -> bytes:
+def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams, fused: bool = True) -> bytes:
     """Export, optimise and (for int8) quantize the model; the ONNX bytes."""
     log.info("building the %s ONNX encoder from %s (once; cached afterwards)", precision, model_dir)
     with tempfile.TemporaryDirectory(prefix="paperkg-onnx-") as tmp:
         exported = Path(tmp) / "exported.onnx"
         _export(model_dir, info, exported)
-        fused = Path(tmp) / "fused.onnx"
-        _fuse(model_dir, exported, fused)
+        if not fused:
+            return exported.read_bytes()
+        optimised = Path(tmp) / "fused.onnx"
+        _fuse(model_dir, exported, optimised)
         if precision == "fp32":
-            return fused.read_bytes()
+            return optimised.read_bytes()
         quantized = Path(tmp) / "int8.onnx"
-        _quantize(fused, quantized, quant)
+        _quantize(optimised, quantized, quant)
         return quantized.read_bytes()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from paperkg.core.errors import InvalidParameter, PaperkgError
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings, default_model
 from paperkg.embeddings import onnx_model
@@ -38,7 +39,7 @@ def fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, l
     (directory / "model.safetensors").write_bytes(b"weights v1")
     builds: list[str] = []
 
-    def fake_build(model_dir: Path, info: object, precision: str, quant: QuantParams) -> bytes:
+    def fake_build(model_dir: Path, info: object, precision: str, quant: QuantParams, fused: bool = True) -> bytes:
         builds.append(precision)
         return f"onnx bytes {precision} {len(builds)}".encode()
 
@@ -88,8 +89,6 @@ def test_an_unwritable_cache_still_gives_a_model(tmp_path: Path, fake_model: tup
 
 
 def test_unsupported_precision_and_pooling_are_refused(tmp_path: Path, fake_model: tuple[Path, list[str]]) -> None:
-    from paperkg.core.errors import PaperkgError
-
     directory, _ = fake_model
     with pytest.raises(PaperkgError, match="precision"):
         load_model(directory, "int4", tmp_path)
@@ -97,8 +96,11 @@ def test_unsupported_precision_and_pooling_are_refused(tmp_path: Path, fake_mode
     (directory / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_max_tokens": True}))
     with pytest.raises(PaperkgError, match="pooling"):
         load_model(directory, "fp32", tmp_path)
-    with pytest.raises(ValueError, match="backend"):
-        EncoderParams("openvino")
+    with pytest.raises(InvalidParameter, match="backend"):
+        EncoderParams("tensorflow")
+    with pytest.raises(InvalidParameter, match="precision"):
+        EncoderParams("openvino", "int8")
+    assert EncoderParams("onnx").precision == "int8" and EncoderParams("openvino").precision == "bf16"
 
 
 # -- the manifest: backend and precision are part of the model identity ----------------------------------------------
@@ -127,15 +129,17 @@ def test_backend_and_precision_change_the_model_id_and_reembed(settings: Setting
         assert kb.model_id == "some/model#backend=onnx-int8#passage=160" and kb.manifest().model == kb.model_id
     assert loaded[-1].backend == "onnx" and loaded[-1].cache_dir == settings.data / "models"
     passages = sum(encoded)
-    for update in ({"encoder_precision": "fp32"}, {"encoder_backend": "torch"}):
+    torch = {"encoder_backend": "torch", "encoder_precision": ""}
+    for update in ({"encoder_precision": "fp32"}, {"encoder_backend": "openvino", "encoder_precision": ""}, torch):
         changed = named.model_copy(update=update)
         encoded.clear()
         with KnowledgeBase.open(changed) as kb:
             assert kb.store.meta("model") == kb.model_id and sum(encoded) == passages  # every passage again
     encoded.clear()
-    with KnowledgeBase.open(named.model_copy(update={"encoder_backend": "torch"})) as kb:
+    with KnowledgeBase.open(named.model_copy(update=torch)) as kb:
         assert kb.model_id == "some/model#passage=160" and encoded == []  # torch keeps the id it always had
     assert backend_tag("hashing:64", EncoderParams("onnx", "int8")) == ""
+    assert backend_tag("m", EncoderParams("openvino")) == "#backend=openvino-bf16"
 
 
 # -- the real model ---------------------------------------------------------------------------------------------------

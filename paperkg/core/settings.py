@@ -34,13 +34,14 @@ class Settings(BaseSettings):
     seeds: Path = Field(default_factory=bundled_seeds, description="Seed corpus, ontology and vocabularies "
                          "(PAPERKG_SEEDS; default: the copy shipped in the package).")
     model: str = Field(default="", description="sentence-transformers name or path; empty: bundled MiniLM.")
-    encoder_backend: Literal["torch", "onnx"] = Field(default="onnx", description="What runs the model: ONNX "
-                                                      "Runtime (no torch at serve time) or sentence-transformers on "
-                                                      "torch (any model). A change re-embeds every passage.")
-    encoder_precision: Literal["fp32", "int8"] = Field(default="int8", description="ONNX weights: int8 (dynamic, "
-                                                       "per-channel) or fp32. A change re-embeds every passage.")
-    encoder_threads: int = Field(default=0, ge=0, le=256, description="ONNX Runtime intra-op threads; 0: one per "
-                                 "CPU this process may use.")
+    encoder_backend: Literal["torch", "onnx", "openvino"] = Field(
+        default="openvino", description="What runs the model: OpenVINO or ONNX Runtime on an exported graph (no torch "
+        "at serve time), or sentence-transformers on torch (any model). A change re-embeds every passage.")
+    encoder_precision: Literal["", "fp32", "int8", "bf16"] = Field(
+        default="", description="'' for the backend's default: openvino bf16 (fp32 on CPUs without bf16), onnx int8 "
+        "(dynamic, per-channel, FFN outputs in fp32); torch runs fp32. A change re-embeds every passage.")
+    encoder_threads: int = Field(default=0, ge=0, le=256, description="Threads of one ONNX Runtime or "
+                                 "OpenVINO inference; 0: one per CPU this process may use.")
     model_cache: Path | None = Field(default=None, description="Where exported ONNX models are cached (checksummed); "
                                      "default DATA/models.")
     batch_size: int = Field(default=32, ge=1, le=1024)
