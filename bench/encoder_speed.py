@@ -1,4 +1,4 @@
-"""Encoder backends side by side: torch vs ONNX Runtime fp32 vs int8, in-process and through the CLI and server.
+"""Encoder backends side by side: torch vs ONNX Runtime fp32/int8 vs OpenVINO bf16/fp32, in-process, CLI, server.
 
 usage: python bench/encoder_speed.py [--papers 2000] [--rounds 3] [--skip-cli] [--skip-serve] [--model-cache DIR]
 
@@ -44,7 +44,9 @@ from paperkg.sources import read_papers  # noqa: E402
 SEEDS = ROOT / "seeds/000_a8d658c6adbf4f3a.txt"
 QUERIES = ROOT.parent / "shared/eval/search_queries_dev.json"
 BACKENDS = {"torch": EncoderParams("torch"), "onnx fp32": EncoderParams("onnx", "fp32"),
-            "onnx int8": EncoderParams("onnx", "int8")}
+            "onnx int8": EncoderParams("onnx", "int8"), "openvino fp32": EncoderParams("openvino", "fp32"),
+            "openvino bf16": EncoderParams("openvino", "bf16")}
+CLI_BACKENDS = ["torch", "openvino bf16", "onnx int8"]
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "true"}
 RAW_TORCH = """
 import json, sys
@@ -70,7 +72,7 @@ def in_process(model: str, cache: Path, texts: list[str], queries: list[str], ro
     st_model = raw.model  # type: ignore[attr-defined]
     calls: dict[str, Callable[[str], object]] = {name: e.encode_query for name, e in encoders.items()}
     calls["raw torch"] = lambda q: st_model.encode([q], normalize_embeddings=True, show_progress_bar=False)
-    for name in ("onnx fp32", "onnx int8"):  # the session run alone: no cache, no hand-over to the batching thread
+    for name in [n for n in BACKENDS if n != "torch"]:  # the graph run alone: no cache, no hand-over to a thread
         calls[f"raw {name}"] = session_call(encoders[name])
     for call in calls.values():
         call("warm up")
@@ -91,7 +93,7 @@ def in_process(model: str, cache: Path, texts: list[str], queries: list[str], ro
     base_rate = statistics.median(throughput["torch"])
     base_query = p50_ms(latency["raw torch"])
     print(f"\n  {len(texts)} seed abstracts at batch 32, {len(queries)} dev queries, {rounds} interleaved rounds")
-    print(f"  {'backend':<11} {'abstracts/s':>11} {'x torch':>8} {'query p50':>10} {'x raw':>6}"
+    print(f"  {'backend':<18} {'abstracts/s':>11} {'x torch':>8} {'query p50':>10} {'x raw':>6}"
           f" {'cos docs mean/min':>18} {'cos queries mean/min':>21}")
     for name in calls:
         rate = statistics.median(throughput[name]) if name in throughput else float("nan")
@@ -101,7 +103,7 @@ def in_process(model: str, cache: Path, texts: list[str], queries: list[str], ro
             docs = (encoders[name].encode(texts, 32) * reference_docs).sum(axis=1)
             qs = (np.stack([encoders[name].encode_query(q) for q in queries]) * reference_queries).sum(axis=1)
             cosines = f"{docs.mean():>9.5f}/{docs.min():.5f} {qs.mean():>12.5f}/{qs.min():.5f}"
-        print(f"  {name:<11} {rate:>11.1f} {rate / base_rate:>8.2f} {query_ms:>8.2f}ms {query_ms / base_query:>6.2f}"
+        print(f"  {name:<18} {rate:>11.1f} {rate / base_rate:>8.2f} {query_ms:>8.2f}ms {query_ms / base_query:>6.2f}"
               f" {cosines}")
     for encoder in encoders.values():
         encoder.close()
@@ -154,12 +156,12 @@ def cli(model: str, cache: Path, work: Path, count: int, names: list[str]) -> di
     base = times["raw torch model.encode"]
     print(f"\n  {count} abstracts, one process each, process start included")
     for what, seconds in times.items():
-        print(f"  {what:<30} {seconds:7.1f} s  {count / seconds:6.1f} abstracts/s  {base / seconds:5.2f}x raw torch")
+        print(f"  {what:<32} {seconds:7.1f} s  {count / seconds:6.1f} abstracts/s  {base / seconds:5.2f}x raw torch")
     print("\n  cold `paperkg search` (median of 3 processes)")
     for name in names:
         runs = [timed([py, "-m", "paperkg", "search", "speculative decoding on consumer GPUs", "--data",
                        str(data[name])], backend_env(name, cache)) for _ in range(3)]
-        print(f"  {name:<10} {statistics.median(runs):6.2f} s")
+        print(f"  {name:<14} {statistics.median(runs):6.2f} s")
     return data
 
 
@@ -198,11 +200,11 @@ def serve(data: dict[str, Path], cache: Path, queries: list[str], raw_p50: dict[
                         response.read()
                     samples.append(time.perf_counter() - started)
             flat = faiss_p50(directory)
-            raw = raw_p50.get(name, float("nan"))
-            best = min(raw_p50.values())
+            raw = raw_p50.get(f"raw {name}", raw_p50[name])
+            best = min(v for k, v in raw_p50.items() if k.startswith("raw "))
             torch_raw = raw_p50["raw torch"]
             p50 = p50_ms(samples)
-            print(f"  {name:<10} RSS {rss_mb(process.pid):6.0f} MB   /search p50 {p50:6.2f} ms   "
+            print(f"  {name:<14} RSS {rss_mb(process.pid):6.0f} MB   /search p50 {p50:6.2f} ms   "
                   f"x(fastest raw encode + FAISS {best + flat:.2f} ms) {p50 / (best + flat):.2f}   "
                   f"x(raw torch encode + FAISS {torch_raw + flat:.2f} ms) {p50 / (torch_raw + flat):.2f}   "
                   f"(own raw encode {raw:.2f} ms)")
@@ -249,7 +251,7 @@ def main() -> None:
         if args.skip_cli:
             return
         print("\n2. command line")
-        data = cli(model, cache, Path(tmp), args.papers, ["torch", "onnx int8", "onnx fp32"])
+        data = cli(model, cache, Path(tmp), args.papers, CLI_BACKENDS)
         if not args.skip_serve:
             print("\n3. server")
             serve(data, cache, queries, raw_p50)

@@ -214,15 +214,17 @@ print(" ".join(sorted(m for m in ("torch", "sentence_transformers", "transformer
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_onnx_serving_path_does_not_import_torch(tmp_path: Path, model_cache: Path,
-                                                 seed_papers: list[PaperInput]) -> None:
+def test_exported_backends_serve_without_torch(tmp_path: Path, model_cache: Path,
+                                               seed_papers: list[PaperInput]) -> None:
+    for backend in ("onnx", "openvino"):  # build (and cache) the exported models here: building may need torch
+        load_encoder(default_model(), 0, EncoderParams(backend, "", model_cache)).close()
     settings = Settings(data=tmp_path / "data", encoder_backend="onnx", model_cache=model_cache)
-    with KnowledgeBase.open(settings) as kb:  # builds (and caches) the ONNX model: that may need torch, here
+    with KnowledgeBase.open(settings) as kb:
         kb.add_papers(seed_papers[:10])
-    env = {**os.environ, "PAPERKG_DATA": str(settings.data), "PAPERKG_ENCODER_BACKEND": "onnx",
-           "PAPERKG_MODEL_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1"}
-    for backend, expected in (("onnx", ""), ("torch", "sentence_transformers torch transformers")):
-        env["PAPERKG_ENCODER_BACKEND"] = backend
+    env = {**os.environ, "PAPERKG_DATA": str(settings.data), "PAPERKG_MODEL_CACHE": str(model_cache),
+           "HF_HUB_OFFLINE": "1", "PAPERKG_ENCODER_PRECISION": ""}
+    for backend, expected in (("onnx", ""), ("openvino", ""), ("torch", "sentence_transformers torch transformers")):
+        env["PAPERKG_ENCODER_BACKEND"] = backend  # each switch re-embeds the ten papers, in the subprocess
         done = subprocess.run([sys.executable, "-c", SERVE_AND_LOOK], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
