@@ -41,12 +41,15 @@ class RuntimeParams:
     """ONNX Runtime session settings.
 
     `threads` 0 means one intra-op thread per CPU this process may run on (2 here). One batch runs at a time (queries
-    are micro-batched on one worker), so inter-op parallelism stays off. `spin` lets idle intra-op threads busy-wait
-    between operators: lower latency on an idle machine, stolen cycles on a busy one.
+    are micro-batched on one worker), so inter-op parallelism stays off. `spin` lets idle ONNX Runtime threads busy-wait
+    between operators, and `pin` binds OpenVINO's threads to cores: each can shave a little latency on an idle machine,
+    but on a busy one they cost much more (one-query p10 31.9 ms without spinning against 161 ms with it, at load 15 on
+    2 cores), and a server shares its cores with the HTTP and ranking threads anyway.
     """
 
     threads: int = 0
-    spin: bool = True
+    spin: bool = False
+    pin: bool = False
 
     def intra_op_threads(self) -> int:
         if self.threads > 0:
@@ -140,6 +143,7 @@ def _openvino(data: bytes, runtime: RuntimeParams, precision: str) -> Run:
             "INFERENCE_NUM_THREADS": runtime.intra_op_threads(),
             "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
             "PERFORMANCE_HINT": "LATENCY",
+            "ENABLE_CPU_PINNING": runtime.pin,
         })
     except Exception as error:  # OpenVINO raises its own exception types for a model it cannot compile
         raise PaperkgError(f"OpenVINO cannot compile the encoder: {error}") from error
