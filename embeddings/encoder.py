@@ -1,4 +1,6 @@
-"""Text encoders: a sentence-transformers backend and a lexical hashing backend, behind one protocol."""
+"""Text encoders behind one protocol: sentence-transformers on torch, a lexical hashing backend, and what the model
+backends share (query cache and batching, model-directory checks). The ONNX Runtime backend is in onnx_encoder.py;
+loading.py picks one."""
 
 from __future__ import annotations
 
@@ -154,8 +156,59 @@ def resolve_model_dir(name_or_path: str) -> Path:
 # Backends
 
 
-class SentenceTransformerEncoder:
-    """A sentence-transformers model on the CPU, loaded from local files only and without remote code."""
+class WindowEncoder:
+    """Query handling shared by the model backends: the query cache, micro-batching, and long queries as passages.
+
+    A subclass sets `name`, `dim`, `max_tokens`, `_spans` (a tokenizers.Tokenizer without truncation or padding),
+    `_cache` and `_batcher`, and implements `encode` and `_encode_batch`.
+    """
+
+    name: str
+    dim: int
+    max_tokens: int
+    _spans: Any
+    _cache: QueryCache
+    _batcher: MicroBatcher
+
+    def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._cache.get_or_compute(text, self._encode_one)
+
+    def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
+        if self._cache.size == 0 or self._cache.get(text) is not None or self._is_long(text):
+            return None
+        future = self._batcher.submit(text)
+        # registered before any waiter's callback, so the vector is cached when they wake
+        future.add_done_callback(lambda done: done.exception() is None and self._cache.put(text, done.result()))
+        return future
+
+    def _is_long(self, text: str) -> bool:
+        return len(self._spans.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        return self._encode_long(text) if self._is_long(text) else self._batcher.encode(text)
+
+    def close(self) -> None:
+        self._batcher.close()
+
+    def _encode_long(self, text: str) -> np.ndarray:
+        """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""
+        spans = split_passages("", text, self.token_spans, self.max_tokens)
+        vectors = self.encode([text[a:b] for a, b in spans], batch_size=16)
+        return normalise_rows(vectors.mean(axis=0, keepdims=True))[0]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoding = self._spans.encode(text, add_special_tokens=False)
+        return [(int(a), int(b)) for a, b in encoding.offsets]
+
+
+class SentenceTransformerEncoder(WindowEncoder):
+    """A sentence-transformers model on torch (CPU), loaded from local files only and without remote code."""
 
     def __init__(self, name_or_path: str, cache_size: int) -> None:
         directory = resolve_model_dir(name_or_path)
@@ -176,11 +229,11 @@ class SentenceTransformerEncoder:
             raise PaperkgError(f"cannot load the embedding model from {directory}: {error}") from error
         self.name = name_or_path
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim: int = int(dimension() or 0)
+        self.dim = int(dimension() or 0)
         if self.dim <= 0:
             raise PaperkgError(f"{directory}: the model does not declare its embedding dimension")
-        self.max_tokens: int = int(self.model.max_seq_length or 512)
-        self._backend = _span_tokenizer(self.model.tokenizer)
+        self.max_tokens = int(self.model.max_seq_length or 512)
+        self._spans = _span_tokenizer(self.model.tokenizer)
         self._cache = QueryCache(cache_size)
         self._batcher = MicroBatcher(self._encode_batch)  # concurrent queries share a forward pass
 
@@ -203,40 +256,10 @@ class SentenceTransformerEncoder:
                 progress(len(chunk))
         return out
 
-    def encode_query(self, text: str) -> np.ndarray:
-        return self._cache.get_or_compute(text, self._encode_one)
-
-    def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
-        if self._cache.size == 0 or self._cache.get(text) is not None or self._is_long(text):
-            return None
-        future = self._batcher.submit(text)
-        # registered before any waiter's callback, so the vector is cached when they wake
-        future.add_done_callback(lambda done: done.exception() is None and self._cache.put(text, done.result()))
-        return future
-
-    def _is_long(self, text: str) -> bool:
-        return len(self._backend.encode(text, add_special_tokens=False).ids) > self.max_tokens - 2
-
-    def _encode_one(self, text: str) -> np.ndarray:
-        return self._encode_long(text) if self._is_long(text) else self._batcher.encode(text)
-
-    def close(self) -> None:
-        self._batcher.close()
-
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, normalize_embeddings=True,
                                     show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
-
-    def _encode_long(self, text: str) -> np.ndarray:
-        """A query longer than the window (a whole abstract, say) is embedded like a paper: passages, averaged."""
-        spans = split_passages("", text, self.token_spans, self.max_tokens)
-        vectors = self.encode([text[a:b] for a, b in spans], batch_size=16)
-        return normalise_rows(vectors.mean(axis=0, keepdims=True))[0]
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        encoding = self._backend.encode(text, add_special_tokens=False)
-        return [(int(a), int(b)) for a, b in encoding.offsets]
 
 
 def _span_tokenizer(tokenizer: Any) -> Any:
@@ -313,13 +336,3 @@ def _stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
-
-
-def load_encoder(name: str, cache_size: int) -> Encoder:
-    """`hashing` or `hashing:DIM` selects the hashing backend; anything else is a sentence-transformers model."""
-    if name == "hashing" or name.startswith("hashing:"):
-        _, _, dim = name.partition(":")
-        if dim and not dim.isdigit():
-            raise ValueError(f"bad hashing encoder spec {name!r}; expected hashing:DIM")
-        return HashingEncoder(int(dim) if dim else 384, cache_size=cache_size)
-    return SentenceTransformerEncoder(name, cache_size)

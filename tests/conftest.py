@@ -6,6 +6,7 @@ Most tests use the fast deterministic hashing encoder; tests marked `model` use 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from paperkg.sources import read_papers
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = ROOT / "seeds" / "000_a8d658c6adbf4f3a.txt"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache of exported ONNX models for the whole session (each data directory would otherwise build its own)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if not os.environ.get("PAPERKG_MODEL_CACHE"):
+            patch.setenv("PAPERKG_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
+        yield Path(os.environ["PAPERKG_MODEL_CACHE"])
 
 
 @pytest.fixture(scope="session")

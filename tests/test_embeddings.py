@@ -18,8 +18,8 @@ from paperkg.embeddings.encoder import (
     SentenceTransformerEncoder,
     check_model_dir,
     is_pickle,
-    load_encoder,
 )
+from paperkg.embeddings.loading import load_encoder
 from paperkg.embeddings.passages import (
     SPECIAL_TOKENS,
     TITLE_MAX_CHARS,

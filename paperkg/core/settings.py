@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,16 @@ class Settings(BaseSettings):
     seeds: Path = Field(default_factory=bundled_seeds, description="Seed corpus, ontology and vocabularies "
                          "(PAPERKG_SEEDS; default: the copy shipped in the package).")
     model: str = Field(default="", description="sentence-transformers name or path; empty: bundled MiniLM.")
+    encoder_backend: Literal["torch", "onnx", "openvino"] = Field(
+        default="openvino", description="What runs the model: OpenVINO or ONNX Runtime on an exported graph (no torch "
+        "at serve time), or sentence-transformers on torch (any model). A change re-embeds every passage.")
+    encoder_precision: Literal["", "fp32", "int8", "bf16"] = Field(
+        default="", description="'' for the backend's default: openvino bf16 (fp32 on CPUs without bf16), onnx int8 "
+        "(dynamic, per-channel, FFN outputs in fp32); torch runs fp32. A change re-embeds every passage.")
+    encoder_threads: int = Field(default=0, ge=0, le=256, description="Threads of one ONNX Runtime or "
+                                 "OpenVINO inference; 0: one per CPU this process may use.")
+    model_cache: Path | None = Field(default=None, description="Where exported ONNX models are cached (checksummed); "
+                                     "default DATA/models.")
     batch_size: int = Field(default=32, ge=1, le=1024)
     query_cache_size: int = Field(default=1024, ge=0)
     passage_tokens: int = Field(default=160, ge=16, description="Target passage length in model tokens.")

@@ -40,7 +40,8 @@ from paperkg.core.results import (
 )
 from paperkg.core.rwlock import RWLock
 from paperkg.core.settings import Settings
-from paperkg.embeddings.encoder import Encoder, load_encoder
+from paperkg.embeddings.encoder import Encoder
+from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
 from paperkg.graph.extraction import Extractor
 from paperkg.graph.lookup import EntityIndex
@@ -143,7 +144,14 @@ class KnowledgeBase:
     @property
     def model_id(self) -> str:
         """Identity of the embedding set-up; a change re-embeds every passage."""
-        return f"{self.settings.model or BUNDLED_MODEL}#passage={self.settings.passage_tokens}"
+        tag = backend_tag(self.settings.model or BUNDLED_MODEL, self.encoder_params)
+        return f"{self.settings.model or BUNDLED_MODEL}{tag}#passage={self.settings.passage_tokens}"
+
+    @property
+    def encoder_params(self) -> EncoderParams:
+        settings = self.settings
+        return EncoderParams(settings.encoder_backend, settings.encoder_precision,
+                             settings.model_cache or settings.data / "models", RuntimeParams(settings.encoder_threads))
 
     @property
     def encoder(self) -> Encoder:
@@ -151,7 +159,8 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._encoder_mutex:
                 if self._encoder is None:
-                    self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size)
+                    self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size,
+                                                 self.encoder_params)
         return self._encoder
 
     def warm_up(self) -> None:

@@ -1,0 +1,261 @@
+"""Encoder backends side by side: torch vs ONNX Runtime fp32/int8 vs OpenVINO bf16/fp32, in-process, CLI, server.
+
+usage: python bench/encoder_speed.py [--papers 2000] [--rounds 3] [--skip-cli] [--skip-serve] [--model-cache DIR]
+
+1. In-process, interleaved rounds: abstracts/s at batch 32 over the seed abstracts (title. abstract), one-query p50
+   over the dev queries (query cache off, so every query is encoded), cosine of each backend's vectors to torch's.
+2. CLI, one process each, process start included: `paperkg ingest` of PAPERS real-length abstracts (seed abstracts
+   recombined sentence-wise under new titles) with each backend, against raw torch `model.encode` of the same texts
+   in a fresh process (target: onnx ingest >= 2.5x raw torch); then cold `paperkg search` on each result.
+3. `paperkg serve` with each backend: resident memory after warm-up and /search p50 over loopback, against a raw
+   query encode + a flat FAISS search of the same number of vectors.
+The exported models are built first into --model-cache (default: a temp dir); build time is reported separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._server import free_port  # noqa: E402
+from paperkg.core.settings import default_model  # noqa: E402
+from paperkg.embeddings.encoder import Encoder  # noqa: E402
+from paperkg.embeddings.loading import EncoderParams, load_encoder  # noqa: E402
+from paperkg.embeddings.passages import sentence_spans  # noqa: E402
+from paperkg.sources import read_papers  # noqa: E402
+
+SEEDS = ROOT / "seeds/000_a8d658c6adbf4f3a.txt"
+QUERIES = ROOT.parent / "shared/eval/search_queries_dev.json"
+BACKENDS = {"torch": EncoderParams("torch"), "onnx fp32": EncoderParams("onnx", "fp32"),
+            "onnx int8": EncoderParams("onnx", "int8"), "openvino fp32": EncoderParams("openvino", "fp32"),
+            "openvino bf16": EncoderParams("openvino", "bf16")}
+CLI_BACKENDS = ["torch", "openvino bf16", "onnx int8"]
+ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "true"}
+RAW_TORCH = """
+import json, sys
+from sentence_transformers import SentenceTransformer
+rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+model = SentenceTransformer(sys.argv[2], device="cpu", local_files_only=True)
+model.encode([r["title"] + ". " + r["abstract"] for r in rows], batch_size=32, normalize_embeddings=True)
+"""
+
+
+def p50_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def in_process(model: str, cache: Path, texts: list[str], queries: list[str], rounds: int) -> dict[str, float]:
+    """Throughput, query latency and cosine to torch for each backend; returns the one-query p50s (ms)."""
+    encoders: dict[str, Encoder] = {}
+    for name, params in BACKENDS.items():
+        started = time.perf_counter()
+        encoders[name] = load_encoder(model, 0, EncoderParams(params.backend, params.precision, cache))
+        print(f"  load {name:<10} {time.perf_counter() - started:6.1f} s")
+    raw: Encoder = encoders["torch"]
+    st_model = raw.model  # type: ignore[attr-defined]
+    calls: dict[str, Callable[[str], object]] = {name: e.encode_query for name, e in encoders.items()}
+    calls["raw torch"] = lambda q: st_model.encode([q], normalize_embeddings=True, show_progress_bar=False)
+    for name in [n for n in BACKENDS if n != "torch"]:  # the graph run alone: no cache, no hand-over to a thread
+        calls[f"raw {name}"] = session_call(encoders[name])
+    for call in calls.values():
+        call("warm up")
+    throughput: dict[str, list[float]] = {name: [] for name in encoders}
+    latency: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, encoder in encoders.items():
+            started = time.perf_counter()
+            encoder.encode(texts, 32)
+            throughput[name].append(len(texts) / (time.perf_counter() - started))
+        for query in queries:
+            for name, call in calls.items():
+                started = time.perf_counter()
+                call(query)
+                latency[name].append(time.perf_counter() - started)
+    reference_docs = encoders["torch"].encode(texts, 32)
+    reference_queries = np.stack([encoders["torch"].encode_query(q) for q in queries])
+    base_rate = statistics.median(throughput["torch"])
+    base_query = p50_ms(latency["raw torch"])
+    print(f"\n  {len(texts)} seed abstracts at batch 32, {len(queries)} dev queries, {rounds} interleaved rounds")
+    print(f"  {'backend':<18} {'abstracts/s':>11} {'x torch':>8} {'query p50':>10} {'x raw':>6}"
+          f" {'cos docs mean/min':>18} {'cos queries mean/min':>21}")
+    for name in calls:
+        rate = statistics.median(throughput[name]) if name in throughput else float("nan")
+        query_ms = p50_ms(latency[name])
+        cosines = ""
+        if name in encoders and name != "torch":
+            docs = (encoders[name].encode(texts, 32) * reference_docs).sum(axis=1)
+            qs = (np.stack([encoders[name].encode_query(q) for q in queries]) * reference_queries).sum(axis=1)
+            cosines = f"{docs.mean():>9.5f}/{docs.min():.5f} {qs.mean():>12.5f}/{qs.min():.5f}"
+        print(f"  {name:<18} {rate:>11.1f} {rate / base_rate:>8.2f} {query_ms:>8.2f}ms {query_ms / base_query:>6.2f}"
+              f" {cosines}")
+    for encoder in encoders.values():
+        encoder.close()
+    return {name: p50_ms(samples) for name, samples in latency.items()}
+
+
+def session_call(encoder: Encoder) -> Callable[[str], object]:
+    run: Callable[[list[str]], np.ndarray] = encoder._encode_batch  # type: ignore[attr-defined]
+    return lambda text: run([text])
+
+
+def make_abstracts(count: int, path: Path) -> list[dict[str, str]]:
+    """`count` papers of real length: each seed abstract's sentences, some swapped with another's, new titles."""
+    papers = read_papers(SEEDS)
+    rng = random.Random(0)
+    rows = []
+    for i in range(count):
+        base, other = papers[i % len(papers)], papers[rng.randrange(len(papers))]
+        own = [base.abstract[a:b] for a, b in sentence_spans(base.abstract)]
+        donor = [other.abstract[a:b] for a, b in sentence_spans(other.abstract)]
+        mixed = [rng.choice(donor) if donor and rng.random() < 0.3 else s for s in own]
+        rows.append({"title": f"{base.title} (variant {i})", "abstract": " ".join(mixed)})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env={**os.environ, **ENV, **env}, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def backend_env(name: str, cache: Path) -> dict[str, str]:
+    params = BACKENDS[name]
+    return {"PAPERKG_ENCODER_BACKEND": params.backend, "PAPERKG_ENCODER_PRECISION": params.precision,
+            "PAPERKG_MODEL_CACHE": str(cache)}
+
+
+def cli(model: str, cache: Path, work: Path, count: int, names: list[str]) -> dict[str, Path]:
+    jsonl = work / "papers.jsonl"
+    make_abstracts(count, jsonl)
+    py = sys.executable
+    times: dict[str, float] = {"raw torch model.encode": timed([py, "-c", RAW_TORCH, str(jsonl), model], {})}
+    data: dict[str, Path] = {}
+    for name in names:
+        data[name] = work / f"data-{name.replace(' ', '-')}"
+        command = [py, "-m", "paperkg", "ingest", str(jsonl), "--data", str(data[name])]
+        times[f"paperkg ingest ({name})"] = timed(command, backend_env(name, cache))
+    base = times["raw torch model.encode"]
+    print(f"\n  {count} abstracts, one process each, process start included")
+    for what, seconds in times.items():
+        print(f"  {what:<32} {seconds:7.1f} s  {count / seconds:6.1f} abstracts/s  {base / seconds:5.2f}x raw torch")
+    print("\n  cold `paperkg search` (median of 3 processes)")
+    for name in names:
+        runs = [timed([py, "-m", "paperkg", "search", "speculative decoding on consumer GPUs", "--data",
+                       str(data[name])], backend_env(name, cache)) for _ in range(3)]
+        print(f"  {name:<14} {statistics.median(runs):6.2f} s")
+    return data
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve(data: dict[str, Path], cache: Path, queries: list[str], raw_p50: dict[str, float]) -> None:
+    """RSS and /search p50 of `paperkg serve` per backend (each on the data directory its own ingest built)."""
+    print("\n  paperkg serve: resident memory after warm-up + one pass of queries; /search p50 over loopback")
+    for name, directory in data.items():
+        port = free_port()
+        command = [sys.executable, "-m", "paperkg", "serve", "--data", str(directory), "--port", str(port)]
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **ENV, **backend_env(name, cache)},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/health", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError(f"server for {name} did not start") from None
+                    time.sleep(0.2)
+            samples = []
+            for round_ in range(3):
+                for query in queries:
+                    q = urllib.parse.quote(f"{query} {round_}")  # a new text each round: no result cache hit
+                    started = time.perf_counter()
+                    with urllib.request.urlopen(f"{url}/search?q={q}&k=10", timeout=30) as response:
+                        response.read()
+                    samples.append(time.perf_counter() - started)
+            flat = faiss_p50(directory)
+            raw = raw_p50.get(f"raw {name}", raw_p50[name])
+            best = min(v for k, v in raw_p50.items() if k.startswith("raw "))
+            torch_raw = raw_p50["raw torch"]
+            p50 = p50_ms(samples)
+            print(f"  {name:<14} RSS {rss_mb(process.pid):6.0f} MB   /search p50 {p50:6.2f} ms   "
+                  f"x(fastest raw encode + FAISS {best + flat:.2f} ms) {p50 / (best + flat):.2f}   "
+                  f"x(raw torch encode + FAISS {torch_raw + flat:.2f} ms) {p50 / (torch_raw + flat):.2f}   "
+                  f"(own raw encode {raw:.2f} ms)")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def faiss_p50(directory: Path) -> float:
+    """A flat inner-product search over as many random 384-d vectors as the knowledge base holds passages (ms)."""
+    import sqlite3
+
+    with sqlite3.connect(directory / "paperkg.sqlite3") as db:
+        count = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+    vectors = np.random.default_rng(0).standard_normal((count, 384)).astype(np.float32)
+    faiss.normalize_L2(vectors)
+    index = faiss.IndexFlatIP(384)
+    index.add(vectors)
+    samples = []
+    for row in vectors[:50]:
+        started = time.perf_counter()
+        index.search(row[None, :], 100)
+        samples.append(time.perf_counter() - started)
+    return p50_ms(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--papers", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model-cache", type=Path, default=None)
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--skip-serve", action="store_true")
+    args = parser.parse_args()
+    os.environ.update(ENV)
+    model = default_model()
+    papers = read_papers(SEEDS)
+    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    queries = [item["query"] for item in json.loads(QUERIES.read_text(encoding="utf-8"))]
+    with tempfile.TemporaryDirectory(prefix="paperkg-encoder-speed-") as tmp:
+        cache = args.model_cache or Path(tmp) / "models"
+        print("1. in-process encoders (2 intra-op threads on this machine)")
+        raw_p50 = in_process(model, cache, texts, queries, args.rounds)
+        if args.skip_cli:
+            return
+        print("\n2. command line")
+        data = cli(model, cache, Path(tmp), args.papers, CLI_BACKENDS)
+        if not args.skip_serve:
+            print("\n3. server")
+            serve(data, cache, queries, raw_p50)
+
+
+if __name__ == "__main__":
+    main()
