@@ -68,12 +68,14 @@ def sha256_file(path: Path) -> str:
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
-def scan_for_pickles(directory: Path) -> None:
-    """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted."""
+def scan_for_pickles(directory: Path, skip: tuple[str, ...] = ()) -> None:
+    """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted.
+    Subdirectories named in `skip` hold a database's own files (whose first bytes are arbitrary) and are not read."""
     if not directory.is_dir():
         return
+    skipped = tuple(directory / name for name in skip)
     for path in sorted(directory.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or any(path.is_relative_to(s) for s in skipped):
             continue
         try:
             with open(path, "rb") as handle:

@@ -27,6 +27,8 @@ from paperkg.store import Store
 
 log = logging.getLogger("paperkg")
 INDEX_DIR = "index"
+RDF_DIR = "rdf"
+"""The on-disk RDF store, DATA/rdf/ (its state file is DATA/rdf.json)."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,22 @@ class Indexes:
         self.keyword = KeywordIndex()
         self._saved_at = 0.0
         self._unsaved: int | None = None
+        self._caught_up = False
 
     # -- start-up ------------------------------------------------------------------------------------
 
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
-        scan_for_pickles(self.data)
+        scan_for_pickles(self.data, skip=(RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
         revs = self.store.paper_revs()
         version = self.store.version
+        self._caught_up = False
         self.dense = self._load_dense(revs)
         self.keyword = self._load_keyword(revs)
         self.graph.rebuild(self.store)
         self.entities.rebuild(self.store)
-        self.rdf.rebuild(self.store)
-        if not self.read_only:
+        self.rdf.load(self.store, revs)
+        if not self.read_only and self._caught_up:  # files that already match the store are not rewritten
             self.save(version)
 
     def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
@@ -89,6 +93,8 @@ class Indexes:
         if index is None:
             index, indexed = DenseIndex(dim or 1, self.params.ann_threshold), -1
         changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed or indexed != self.store.version:
+            self._caught_up = True
         if changed or removed:
             log.info("dense index: catching up %d changed and %d removed papers", len(changed), len(removed))
             index.remove([*changed, *removed])
@@ -103,6 +109,8 @@ class Indexes:
         except CorruptData as error:
             log.warning("rebuilding the keyword index: %s", error.detail)
         changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed or indexed != self.store.version:
+            self._caught_up = True
         if changed or removed:
             index.remove([*changed, *removed])
             index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
@@ -173,6 +181,7 @@ class Indexes:
     def close(self) -> None:
         if self._unsaved is not None and not self.read_only:
             self.save(self._unsaved)
+        self.rdf.close()
 
     def stats(self) -> dict[str, Any]:
         dense = self.dense.stats() if self.dense is not None else {}

@@ -1,0 +1,142 @@
+"""Corpus scale: bulk reads on the write path, and the on-disk RDF store that start-up opens instead of rebuilding."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.graph.lookup import EntityIndex
+from paperkg.graph.rdf import RDFGraph
+from paperkg.graph.rdf.disk import read_state, state_path
+from paperkg.kb import KnowledgeBase
+
+
+def _quads(graph: RDFGraph) -> set[str]:
+    return {str(q) for q in graph.store.quads_for_pattern(None, None, None, None)}
+
+
+def _rebuilt(kb: KnowledgeBase) -> RDFGraph:
+    fresh = RDFGraph(kb.settings.base_iri, kb.vocabulary, kb.extractor.version, kb.settings.seeds / "ontology.ttl")
+    fresh.rebuild(kb.store)
+    return fresh
+
+
+def _assert_rdf_matches_store(kb: KnowledgeBase) -> None:
+    fresh = _rebuilt(kb)
+    assert _quads(kb.rdf) == _quads(fresh)
+    assert (kb.rdf.triple_count, kb.rdf.paper_count) == (fresh.triple_count, fresh.paper_count)
+    assert kb.rdf.paper_ids() == {p.id for p in kb.store.iter_papers()}
+
+
+def test_distinct_aliases_walk_matches_a_plain_distinct(kb: KnowledgeBase) -> None:
+    ids = [e.id for e in kb.store.entities()]
+    walked = kb.store.aliases_of(ids)
+    with sqlite3.connect(kb.store.path) as conn:
+        plain: dict[str, list[str]] = {i: [] for i in ids}
+        for entity_id, alias in conn.execute("SELECT DISTINCT entity_id, alias FROM aliases ORDER BY entity_id, alias"):
+            plain[entity_id].append(alias)
+    assert walked == plain and sum(map(len, walked.values())) > len(ids)
+    assert kb.store.entity_aliases(ids[0]) == plain[ids[0]] and kb.store.aliases_of(["nope/none"]) == {"nope/none": []}
+
+
+def test_bulk_existing_agrees_with_the_single_lookup(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    probes = [(p, p.id or f"unknown-{i}") for i, p in enumerate(seed_papers[:30])]
+    assert kb.store.existing_many(probes) == [kb.store.existing(p, pid) for p, pid in probes]
+    assert sum(found is not None for found in kb.store.existing_many(probes)) == 20
+
+
+def test_incremental_entity_lookup_matches_a_rebuild(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    kb.add_papers(seed_papers[20:40])
+    first = seed_papers[0]
+    kb.add_papers([replace(first, abstract=first.abstract + " We also run it on an RTX 4090 with LoRA.")])
+    kb.remove_paper(kb.store.existing(seed_papers[1], seed_papers[1].id or "")[0])  # type: ignore[index]
+    fresh = EntityIndex()
+    fresh.rebuild(kb.store)
+    names = [e.name for e in kb.store.entities()] + ["llama 2 70b", "rtx4090", "lora"]
+    for name in names:
+        assert kb.entities.lookup(name, limit=5) == fresh.lookup(name, limit=5), name
+
+
+def test_start_up_opens_the_on_disk_rdf_store_without_rebuilding(settings: Settings, seed_papers: list[PaperInput],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:15])
+        kb.remove_paper(kb.store.existing(seed_papers[3], seed_papers[3].id or "")[0])  # type: ignore[index]
+        before = _quads(kb.rdf)
+    state = read_state(settings.data / "rdf")
+    assert state is not None and not state.dirty and state.papers == 14
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("rebuilt although the on-disk store was current")
+
+    monkeypatch.setattr(RDFGraph, "rebuild", refuse)
+    with KnowledgeBase.open(settings) as kb:
+        assert _quads(kb.rdf) == before and kb.rdf.paper_count == 14
+        answer = kb.sparql("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a pkg:Paper }", fmt="json")
+        assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == "14"
+        kb.add_papers(seed_papers[15:18])  # the forked query workers read the on-disk store's new snapshot
+        answer = kb.sparql("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a pkg:Paper }", fmt="json")
+        assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == "17"
+        monkeypatch.undo()
+        _assert_rdf_matches_store(kb)
+
+
+def test_an_rdf_store_left_behind_is_caught_up(settings: Settings, seed_papers: list[PaperInput],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:12])
+        # as if killed after the store committed and before the RDF store was touched
+        monkeypatch.setattr(kb.rdf, "sync", lambda *_: None)
+        kb.add_papers([replace(seed_papers[0], abstract=seed_papers[0].abstract + " It runs on TPU v4.")])
+        kb.add_papers(seed_papers[12:16])
+        kb.remove_paper(kb.store.existing(seed_papers[5], seed_papers[5].id or "")[0])  # type: ignore[index]
+        monkeypatch.undo()
+    state = read_state(settings.data / "rdf")
+    assert state is not None and not state.dirty
+    with KnowledgeBase.open(settings) as kb:
+        assert state.version < kb.store.version
+        _assert_rdf_matches_store(kb)
+
+
+@pytest.mark.parametrize("damage", ["dirty", "state-missing", "state-garbage", "store-deleted", "store-garbage",
+                                    "other-extractor"])
+def test_a_damaged_or_foreign_rdf_store_is_rebuilt(settings: Settings, seed_papers: list[PaperInput],
+                                                   damage: str) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:8])
+    directory, state_file = settings.data / "rdf", state_path(settings.data / "rdf")
+    state = json.loads(state_file.read_text())
+    if damage in ("dirty", "other-extractor"):
+        state.update({"dirty": True} if damage == "dirty" else {"extractor": "0.0"})
+        state_file.write_text(json.dumps(state))
+    elif damage == "state-missing":
+        state_file.unlink()
+    elif damage == "state-garbage":
+        state_file.write_bytes(b"\x00{not json")
+    elif damage == "store-deleted":
+        for path in sorted(directory.iterdir(), reverse=True):
+            path.unlink()
+        directory.rmdir()
+    else:
+        for path in directory.iterdir():
+            if path.name.startswith(("CURRENT", "MANIFEST")):
+                path.write_bytes(b"garbage")
+    with KnowledgeBase.open(settings) as kb:
+        _assert_rdf_matches_store(kb)
+        assert kb.rdf.paper_count == 8
+    again = read_state(directory)
+    assert again is not None and not again.dirty and again.extractor != "0.0"
+
+
+def test_read_only_knowledge_bases_build_rdf_in_memory(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:5])
+    with KnowledgeBase.open(settings, read_only=True) as reader:
+        assert reader.rdf.path is None and reader.rdf.paper_count == 5
+        assert not (Path(settings.data) / "rdf.new").exists()
