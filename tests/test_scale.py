@@ -12,6 +12,7 @@ import pytest
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.graph.lookup import EntityIndex
+from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.rdf.disk import read_state, state_path
 from paperkg.kb import KnowledgeBase
@@ -140,3 +141,18 @@ def test_read_only_knowledge_bases_build_rdf_in_memory(settings: Settings, seed_
     with KnowledgeBase.open(settings, read_only=True) as reader:
         assert reader.rdf.path is None and reader.rdf.paper_count == 5
         assert not (Path(settings.data) / "rdf.new").exists()
+
+
+def test_bulk_graph_rebuild_matches_the_incremental_graph(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    kb.add_papers(seed_papers[20:60])
+    kb.remove_paper(kb.store.existing(seed_papers[2], seed_papers[2].id or "")[0])  # type: ignore[index]
+    fresh = KnowledgeGraph()
+    fresh.rebuild(kb.store)
+
+    def edges(graph: KnowledgeGraph) -> set[tuple[str, str, str, str, float | None]]:
+        return {(e.source, e.target, e.predicate, e.paper, e.factor)
+                for n in graph.nodes() for e in graph.edges_out(n.id)}
+
+    assert {n.id for n in fresh.nodes()} == {n.id for n in kb.graph.nodes()}
+    assert edges(fresh) == edges(kb.graph) and len(edges(fresh)) > 100
+    assert fresh.counts() == kb.graph.counts()

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
                                     "large; small indexes are saved after every write.")
     index_save_sync_vectors: int = Field(default=20_000, ge=0, description="Indexes up to this many vectors are "
                                          "saved after every write.")
+    index_save_ratio: float = Field(default=0.05, ge=0, description="A large index is saved once it is "
+                                    "index_save_every seconds old and the papers changed since its last save reach "
+                                    "this fraction of it, so saving costs the same per ingested paper at any size.")
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
     worker_threads: int = Field(default=4, ge=1, le=64, description="Threads serving blocking API handlers.")

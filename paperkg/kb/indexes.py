@@ -40,6 +40,9 @@ class IndexParams:
     """Seconds between saves once the index is large; small indexes are saved after every write."""
     save_sync_vectors: int
     """Indexes up to this many vectors are saved after every write."""
+    save_ratio: float = 0.05
+    """Larger ones wait (besides save_every) until the papers changed since the last save reach this fraction of
+    the index: a save rewrites the whole index, so this keeps its cost per ingested paper constant."""
 
 
 class Indexes:
@@ -59,6 +62,7 @@ class Indexes:
         self.keyword = KeywordIndex()
         self._saved_at = 0.0
         self._unsaved: int | None = None
+        self._unsaved_papers = 0
         self._caught_up = False
 
     # -- start-up ------------------------------------------------------------------------------------
@@ -154,14 +158,17 @@ class Indexes:
             self.load()
             raise
         if not self.read_only:
-            self._save_soon(version)
+            self._save_soon(version, len(changed) + len(removed))
         return touched
 
-    def _save_soon(self, version: int) -> None:
+    def _save_soon(self, version: int, papers: int) -> None:
         """Save now if the index is small or the last save is old; otherwise leave it for later (or for close):
         the store is the record, and start-up catches a stale index up from it."""
         small = self.dense is None or self.dense.vector_count <= self.params.save_sync_vectors
-        if small or time.monotonic() - self._saved_at >= self.params.save_every:
+        self._unsaved_papers += papers
+        due = time.monotonic() - self._saved_at >= self.params.save_every \
+            and self._unsaved_papers >= self.params.save_ratio * len(self.keyword)
+        if small or due:
             self.save(version)
         else:
             self._unsaved = version
@@ -177,6 +184,7 @@ class Indexes:
             log.warning("could not save index files (they will be caught up at the next start): %s", error)
         self._saved_at = time.monotonic()
         self._unsaved = None
+        self._unsaved_papers = 0
 
     def close(self) -> None:
         if self._unsaved is not None and not self.read_only:

@@ -289,6 +289,21 @@ class Store:
         for row in cursor:
             yield _paper(row)
 
+    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]:
+        """(id, title, year) of every paper, in storage order: what the graph needs, without the abstracts."""
+        yield from self._db.execute("SELECT id, title, year FROM papers")
+
+    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
+                                               float]]:
+        """(paper id, subject, predicate, object, factor, count, metric, hardware, confidence) of every relation in
+        write order, without the evidence."""
+        yield from self._db.execute("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, "
+                                    "confidence FROM relations ORDER BY id")
+
+    def mention_pairs(self) -> Iterator[tuple[str, str]]:
+        """(paper id, entity id) for every entity a paper mentions, once each."""
+        yield from self._db.execute("SELECT DISTINCT paper_id, entity_id FROM mentions")
+
     def entity(self, entity_id: str) -> StoredEntity | None:
         row = self._db.execute("SELECT id, type, name, attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()
         return _entity(row) if row else None
