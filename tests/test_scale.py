@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
+from paperkg.embeddings.dense import DenseIndex
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
@@ -156,3 +159,38 @@ def test_bulk_graph_rebuild_matches_the_incremental_graph(kb: KnowledgeBase, see
     assert {n.id for n in fresh.nodes()} == {n.id for n in kb.graph.nodes()}
     assert edges(fresh) == edges(kb.graph) and len(edges(fresh)) > 100
     assert fresh.counts() == kb.graph.counts()
+
+
+def _unit(rng: np.random.Generator, rows: int) -> np.ndarray:
+    matrix = rng.standard_normal((rows, 16)).astype(np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def test_dense_rebuilds_run_aside_and_replay_the_writes_made_meanwhile() -> None:
+    rng = np.random.default_rng(3)
+    vectors = {f"p{i}": _unit(rng, 2) for i in range(90)}
+    built = threading.Event()
+    index = DenseIndex(16, ann_threshold=100, ef_search=200)
+    index.on_built = lambda _: built.set()
+    index.add_many((pid, vectors[pid]) for pid in list(vectors)[:45])
+    assert index.kind == "flat" and not index.rebuilding
+    index.add_many((pid, vectors[pid]) for pid in list(vectors)[45:60])  # 120 vectors: past the threshold
+    assert index.rebuilding and index.kind == "flat"  # still serving exactly, from the old index
+    index.add_many((pid, vectors[pid]) for pid in list(vectors)[60:])  # written while the build runs
+    index.remove(["p1", "p50", "p70"])
+    assert built.wait(30) and index.swap_rebuilt()
+    assert index.kind == "hnsw" and not index.rebuilding
+    live = sorted(set(vectors) - {"p1", "p50", "p70"})
+    assert sorted(index.paper_ids()) == live and index.vector_count == 2 * len(live)
+    for pid in live:
+        assert index.search(vectors[pid][0], 1)[0][:2] == (pid, 0)
+    assert not {"p1", "p50", "p70"} & {hit[0] for hit in index.search(vectors["p1"][0], 200)}
+
+    built.clear()
+    index.remove(live[:40])  # tombstones past the compaction ratio: compacted aside too
+    assert index.rebuilding
+    index.remove(live[40:45])
+    assert built.wait(30) and index.swap_rebuilt()
+    survivors = live[45:]
+    assert index.kind == "flat" and sorted(index.paper_ids()) == survivors  # shrunk below the threshold
+    assert {hit[0] for hit in index.search(vectors[survivors[0]][0], 200)} == set(survivors)

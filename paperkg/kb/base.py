@@ -85,7 +85,8 @@ class KnowledgeBase:
                             path=None if read_only else settings.data / RDF_DIR)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
                                IndexParams(settings.ann_threshold, settings.index_save_every,
-                                           settings.index_save_sync_vectors, settings.index_save_ratio), read_only)
+                                           settings.index_save_sync_vectors, settings.index_save_ratio), read_only,
+                               self.lock)
         device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},

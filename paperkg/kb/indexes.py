@@ -18,6 +18,7 @@ import numpy as np
 
 from paperkg.core.errors import CorruptData
 from paperkg.core.files import scan_for_pickles
+from paperkg.core.rwlock import RWLock
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
@@ -49,7 +50,7 @@ class Indexes:
     """The derived structures of one knowledge base. Writers call `apply` under the write lock."""
 
     def __init__(self, data: Path, store: Store, graph: KnowledgeGraph, entities: EntityIndex, rdf: RDFGraph,
-                 params: IndexParams, read_only: bool) -> None:
+                 params: IndexParams, read_only: bool, lock: RWLock | None = None) -> None:
         self.data = data
         self.dir = data / INDEX_DIR
         self.store = store
@@ -58,6 +59,8 @@ class Indexes:
         self.rdf = rdf
         self.params = params
         self.read_only = read_only
+        self._lock = lock
+        """The knowledge base's lock: with it, dense rebuilds run on a thread and are swapped in under it."""
         self.dense: DenseIndex | None = None
         self.keyword = KeywordIndex()
         self._saved_at = 0.0
@@ -73,7 +76,7 @@ class Indexes:
         revs = self.store.paper_revs()
         version = self.store.version
         self._caught_up = False
-        self.dense = self._load_dense(revs)
+        self.dense = self._adopt(self._load_dense(revs))
         self.keyword = self._load_keyword(revs)
         self.graph.rebuild(self.store)
         self.entities.rebuild(self.store)
@@ -120,6 +123,18 @@ class Indexes:
             index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
         return index
 
+    def _adopt(self, index: DenseIndex) -> DenseIndex:
+        if self._lock is not None:
+            index.on_built = self._swap_dense
+        return index
+
+    def _swap_dense(self, index: DenseIndex) -> None:
+        """Called from the rebuild thread: swap the rebuilt index in under the write lock (a short hold)."""
+        assert self._lock is not None
+        with self._lock.write():
+            if index is self.dense and index.swap_rebuilt():
+                log.info("dense index: rebuilt in the background as %s", index.kind)
+
     def _stored_vectors(self, paper_ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         current: str | None = None
         rows: list[np.ndarray] = []
@@ -141,7 +156,7 @@ class Indexes:
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
-                self.dense = DenseIndex(_dim(vectors, 1), self.params.ann_threshold)
+                self.dense = self._adopt(DenseIndex(_dim(vectors, 1), self.params.ann_threshold))
             self.dense.remove([*changed, *removed])
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
