@@ -66,6 +66,8 @@ class RDFGraph:
         self._vocabulary_triples: frozenset[Triple] = frozenset()
         self._paper_type = self.iris.term("Paper")
         self._state: DiskState | None = None
+        self._changes: set[NamedNode] | None = None
+        self._changes_since = 0
         self._load_static()
 
     # -- access ------------------------------------------------------------------------------------
@@ -144,6 +146,7 @@ class RDFGraph:
             self.rebuild(store)
             return
         self._state, self.version = state, state.version
+        self._changes, self._changes_since = set(), state.version
         self._count, self._paper_count = state.triples, state.papers
         self.generation += 1
         if state.version < store.version:
@@ -153,6 +156,13 @@ class RDFGraph:
             log.info("RDF store: catching up %d changed and %d removed papers", len(changed), len(removed))
             self.sync(store, changed, removed)
         self.load_seconds = time.perf_counter() - started
+
+    def take_changes(self) -> tuple[int, set[NamedNode] | None]:
+        """(version, graphs): the named graphs changed since `version` (None: everything, after a rebuild); the
+        record starts afresh at the current version."""
+        changes = (self._changes_since, self._changes)
+        self._changes, self._changes_since = set(), self.version
+        return changes
 
     def close(self) -> None:
         """Release the on-disk store (an empty in-memory one stands in until the next load)."""
@@ -193,6 +203,7 @@ class RDFGraph:
         """Replace everything with what the store of record holds (bulk load)."""
         started = time.perf_counter()
         self.generation += 1
+        self._changes = None
         building: Path | None = None
         if self.path is not None:
             self.close()
@@ -300,6 +311,9 @@ class RDFGraph:
                 self._store.remove(Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph))
                 self._count -= 1
         self._refresh_entities(store, sorted(touched))
+        if self._changes is not None:
+            self._changes |= {self.iris.paper_graph(p) for p in [*changed, *removed]}
+            self._changes |= {self.iris.entity_graph(e) for e in touched} | {self.iris.facts_graph}
         self.version = store.version
         self._mark(dirty=False)
 

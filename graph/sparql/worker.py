@@ -20,6 +20,7 @@ import os
 import resource
 import signal
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -114,11 +115,12 @@ def run_request(context: Context, head: Head, body: bytes) -> tuple[Head, bytes]
             return _error("syntax", message)
         capped = False  # the rewrite broke a query that parses: run it as written, capped here
         result = context.query(original, head["union"])
-    return _serialise(result, head, capped, context.prefixes)
+    return serialise(result, head, capped, context.prefixes)
 
 
-def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, head: Head,
-               capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
+def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple], head: Head,
+              capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
+    """A query result in the format the header asks for, cut at its row cap."""
     cap, name = int(head["cap"]), str(head["fmt"])
     truncated = False
     if isinstance(result, ox.QueryBoolean):

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(default=10.0, gt=0)
     sparql_row_limit: int = Field(default=10_000, ge=1)
     sparql_workers: int = Field(default=2, ge=1, le=16)
+    sparql_endpoint: str | None = Field(default=None, description="Query URL of an external SPARQL 1.1 server that "
+                                        "mirrors the RDF graph and answers /sparql (the embedded store by default).")
+    sparql_update_endpoint: str | None = Field(default=None, description="Its SPARQL 1.1 Update URL (default: the "
+                                               "query URL).")
+    sparql_push_timeout: float = Field(default=300.0, gt=0, description="Seconds one update request to that server "
+                                       "may take.")
     max_abstract_chars: int = Field(default=100_000, ge=100)
     max_title_chars: int = Field(default=2_000, ge=10)
 
