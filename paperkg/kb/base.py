@@ -214,6 +214,7 @@ class KnowledgeBase:
                 changed = [o.id for o in outcomes if o.status != "unchanged"]
                 if changed:
                     self._apply(version, changed, [], {w.id: w.vectors for w in writes})
+            self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []
@@ -230,11 +231,13 @@ class KnowledgeBase:
     def remove_paper(self, pid: str) -> int:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
-        with self._write_mutex, self.lock.write():
-            version = self.store.delete(pid)
-            if version is None:
-                raise NotFound(f"no paper with id {pid!r}")
-            self._apply(version, [], [pid], {})
+        with self._write_mutex:
+            with self.lock.write():
+                version = self.store.delete(pid)
+                if version is None:
+                    raise NotFound(f"no paper with id {pid!r}")
+                self._apply(version, [], [pid], {})
+            self.indexes.save_if_due()
         return version
 
     def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:

@@ -8,6 +8,7 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class Indexes:
         self._unsaved: int | None = None
         self._unsaved_papers = 0
         self._caught_up = False
+        self._save_mutex = threading.Lock()
+        """Held by saves outside the write lock, and by background swaps, which must not change what is saved."""
 
     # -- start-up ------------------------------------------------------------------------------------
 
@@ -131,7 +134,7 @@ class Indexes:
     def _swap_dense(self, index: DenseIndex) -> None:
         """Called from the rebuild thread: swap the rebuilt index in under the write lock (a short hold)."""
         assert self._lock is not None
-        with self._lock.write():
+        with self._save_mutex, self._lock.write():
             if index is self.dense and index.swap_rebuilt():
                 log.info("dense index: rebuilt in the background as %s", index.kind)
 
@@ -173,20 +176,24 @@ class Indexes:
             self.load()
             raise
         if not self.read_only:
-            self._save_soon(version, len(changed) + len(removed))
+            self._unsaved = version
+            self._unsaved_papers += len(changed) + len(removed)
         return touched
 
-    def _save_soon(self, version: int, papers: int) -> None:
-        """Save now if the index is small or the last save is old; otherwise leave it for later (or for close):
-        the store is the record, and start-up catches a stale index up from it."""
+    def save_if_due(self) -> None:
+        """Save what `apply` left unsaved if the index is small or the last save is old enough; otherwise leave it
+        for later (or for close): the store is the record, and start-up catches a stale index up from it.
+
+        Call it after releasing the write lock, while no other write can start (the knowledge base holds its write
+        mutex): saving reads the indexes like a search does, so searches go on meanwhile."""
+        if self._unsaved is None or self.read_only:
+            return
         small = self.dense is None or self.dense.vector_count <= self.params.save_sync_vectors
-        self._unsaved_papers += papers
         due = time.monotonic() - self._saved_at >= self.params.save_every \
             and self._unsaved_papers >= self.params.save_ratio * len(self.keyword)
         if small or due:
-            self.save(version)
-        else:
-            self._unsaved = version
+            with self._save_mutex:
+                self.save(self._unsaved)
 
     def save(self, version: int) -> None:
         """Write index files atomically; a failure leaves the previous files (the store stays the record)."""
