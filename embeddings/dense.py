@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +26,25 @@ EXACT_ALLOWED_LIMIT = 20_000
 """With a filter on an HNSW index, up to this many allowed vectors are scored exactly instead of walking the graph."""
 
 
+@dataclass
+class _Pending:
+    """A replacement index being built on a thread from a snapshot of the live vectors."""
+
+    kind: str
+    next_id: int
+    """Ids from here on were added after the snapshot."""
+    added: list[np.ndarray] = field(default_factory=list)
+    removed: list[np.ndarray] = field(default_factory=list)
+    index: Any = None
+
+
 class DenseIndex:
     """Passage vectors keyed by (paper id, passage ordinal), searched by inner product (vectors are L2-normalised).
 
     Not synchronised: one writer at a time, and no searches during a write (the caller holds a read-write lock).
+    With `on_built` set, the switch to HNSW and compactions are built on a thread from a snapshot while this index
+    keeps serving and taking writes; `on_built` is then called from that thread and must call `swap_rebuilt` under
+    the caller's write lock (which replays the writes made meanwhile: a short hold instead of a whole build).
     """
 
     def __init__(
@@ -54,6 +71,8 @@ class DenseIndex:
         self._tombstones: set[int] = set()
         self._tomb_selector: Any = None
         self._next_id = 0
+        self.on_built: Callable[[DenseIndex], None] | None = None
+        self._pending: _Pending | None = None
 
     # -- contents ------------------------------------------------------------------------------------------------------
 
@@ -123,10 +142,14 @@ class DenseIndex:
             for ordinal, vid in enumerate(own.tolist()):
                 self._owner[vid] = (pid, ordinal)
         matrix = np.concatenate([v for _, v in batch])
-        if self._kind == "flat" and self.vector_count > self.ann_threshold:
+        if self._pending is not None:
+            self._pending.added.append(ids)
+        if self._kind == "flat" and self.vector_count > self.ann_threshold and self.on_built is None:
             self._rebuild(extra=(matrix, ids))
-        else:
-            self._index.add_with_ids(matrix, ids)
+            return
+        self._index.add_with_ids(matrix, ids)
+        if self._kind == "flat" and self.vector_count > self.ann_threshold:
+            self._rebuild_later()
 
     def _check(self, vectors: np.ndarray) -> np.ndarray:
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -148,6 +171,8 @@ class DenseIndex:
             del self._sum_norm[pid]
         for vid in ids.tolist():
             del self._owner[vid]
+        if self._pending is not None:
+            self._pending.removed.append(ids[ids < self._pending.next_id])
         if self._kind == "flat":
             self._index.remove_ids(faiss.IDSelectorBatch(ids))
         else:
@@ -161,7 +186,52 @@ class DenseIndex:
     def compact(self) -> None:
         """Rebuild without tombstones; switches back to exact search when the index has shrunk below the threshold."""
         if self._tombstones or (self._kind == "hnsw") != (self.vector_count > self.ann_threshold):
-            self._rebuild()
+            if self.on_built is None:
+                self._rebuild()
+            else:
+                self._rebuild_later()
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._pending is not None
+
+    def _rebuild_later(self) -> None:
+        """Start building the replacement of this index on a thread (once at a time)."""
+        if self._pending is not None:
+            return
+        live = np.fromiter(self._owner.keys(), dtype=np.int64, count=len(self._owner))
+        matrix = self._reconstruct(live)
+        pending = self._pending = _Pending("hnsw" if len(live) > self.ann_threshold else "flat", self._next_id)
+
+        def build() -> None:
+            index = self._new_index(pending.kind)
+            if len(live):
+                index.add_with_ids(matrix, live)
+            pending.index = index
+            if self.on_built is not None:
+                self.on_built(self)
+
+        threading.Thread(target=build, name="dense-rebuild", daemon=True).start()
+
+    def swap_rebuilt(self) -> bool:
+        """Put a finished replacement in place, with the writes made since its snapshot (caller holds the write
+        lock); False if none is ready."""
+        pending = self._pending
+        if pending is None or pending.index is None:
+            return False
+        index = pending.index
+        added = np.concatenate([np.zeros(0, np.int64), *pending.added])
+        added = added[np.fromiter((v in self._owner for v in added.tolist()), dtype=bool, count=len(added))]
+        if len(added):
+            index.add_with_ids(self._reconstruct(added), added)
+        removed = np.concatenate([np.zeros(0, np.int64), *pending.removed])
+        self._index, self._kind, self._pending = index, pending.kind, None
+        self._tombstones, self._tomb_selector = set(), None
+        if len(removed) and self._kind == "flat":
+            index.remove_ids(faiss.IDSelectorBatch(removed))
+        elif len(removed):
+            self._tombstones = set(removed.tolist())
+        return True
 
     def _rebuild(self, extra: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         live = np.fromiter(self._owner.keys(), dtype=np.int64, count=len(self._owner))

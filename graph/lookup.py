@@ -57,14 +57,18 @@ class EntityIndex:
             self._add(entity_id, alias)
 
     def sync(self, store: RecordSource, entity_ids: Iterable[str]) -> None:
-        """Reload the given entities (dropping those the store no longer has)."""
-        for entity_id in set(entity_ids):
+        """Reload the given entities (dropping those the store no longer has); two bulk reads, whose cost grows
+        with the entities and their distinct aliases, not with the papers naming them."""
+        wanted = sorted(set(entity_ids))
+        stored = store.entities_by_id(wanted)
+        aliases = store.aliases_of(sorted(stored))
+        for entity_id in wanted:
             self._drop(entity_id)
-            entity = store.entity(entity_id)
+            entity = stored.get(entity_id)
             if entity:
                 self._types[entity_id] = entity.type
                 self._name_of[entity_id] = alias_norm(entity.name)
-                for alias in [entity.name, *store.entity_aliases(entity_id)]:
+                for alias in [entity.name, *aliases[entity_id]]:
                     self._add(entity_id, alias)
 
     def _add(self, entity_id: str, alias: str) -> None:

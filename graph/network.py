@@ -39,20 +39,38 @@ class KnowledgeGraph:
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
 
     def rebuild(self, store: RecordSource) -> None:
-        self._g = nx.MultiDiGraph()
+        """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts."""
+        self._g = graph = nx.MultiDiGraph()
         self._claims = {}
         self._entities_of = {}
         for entity in store.entities():
             self._add_entity(entity)
-        mentions: dict[str, list[StoredMention]] = {}
-        for row in store.mentions():
-            mentions.setdefault(row.paper_id, []).append(row)
-        relations: dict[str, list[StoredRelation]] = {}
-        for rel in store.relations():
-            relations.setdefault(rel.paper_id, []).append(rel)
-        for paper in store.iter_papers():
-            self._add_paper(paper.id, paper.title, paper.year, mentions.get(paper.id, []),
-                            relations.get(paper.id, []))
+        graph.add_nodes_from((paper_node(pid), {"kind": "paper", "type": "Paper", "name": title,
+                                                **({"year": year} if year else {})})
+                             for pid, title, year in store.paper_heads())
+        edges: list[tuple[str, str, str, dict[str, object]]] = []
+        related: set[tuple[str, str]] = set()
+        for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
+            node = paper_node(pid)
+            source = node if subject == PAPER else subject
+            if source not in graph or obj not in graph:
+                continue
+            data: dict[str, object] = {"predicate": predicate, "paper": pid, "confidence": confidence}
+            for name, value in (("factor", factor), ("count", count), ("metric", metric), ("hardware", hardware)):
+                if value is not None:
+                    data[name] = value
+            key = f"{predicate}:{pid}"
+            edges.append((source, obj, key, data))
+            if source == node:
+                related.add((pid, obj))
+            else:
+                self._claims.setdefault(pid, []).append((source, obj, key))
+        graph.add_edges_from(edges)
+        del edges
+        graph.add_edges_from(
+            (paper_node(pid), entity_id, f"mentions:{pid}", {"predicate": "mentions", "paper": pid, "confidence": 1.0})
+            for pid, entity_id in store.mention_pairs()
+            if (pid, entity_id) not in related and entity_id in graph and paper_node(pid) in graph)
 
     def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> None:
         """Replace the given papers' nodes and edges with what the store now holds (bulk reads: linear in the

@@ -1,4 +1,8 @@
-"""The RDF graph: an in-memory Oxigraph store derived from the SQLite store of record, exposed through rdflib.
+"""The RDF graph: an Oxigraph store derived from the SQLite store of record, exposed through rdflib.
+
+With a path it lives on disk (DATA/rdf/, RocksDB) and persists across restarts: `load` opens it and catches it up
+from the store of record, or rebuilds it with the bulk loader when it is missing, unreadable or was left mid-write
+(graph.rdf.disk keeps its state file). Without a path it is held in memory and rebuilt at every start.
 
 Invariant: no triple is held in two named graphs (paper graphs have their own subjects, entity graphs leave out what
 the vocabulary graph states, and facts with an entity subject live once in the facts graph), so the number of quads
@@ -9,7 +13,9 @@ The knowledge base calls `rebuild` and `sync` while holding its write lock; noth
 
 from __future__ import annotations
 
+import gc
 import logging
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -19,10 +25,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, Triple
 
+from paperkg.core.files import fsync_dir
 from paperkg.core.protocols import RecordSource
 from paperkg.core.records import Paper, StoredMention, StoredRelation
+from paperkg.graph.rdf.disk import DiskState, read_state, static_digest, write_state
 from paperkg.graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
-from paperkg.graph.rdf.namespaces import DEFAULT_BASE, RDF, Iris
+from paperkg.graph.rdf.namespaces import DEFAULT_BASE, RDF, TYPE, Iris
 from paperkg.graph.rdf.ontology import ontology_quads
 from paperkg.graph.rdf.serialize import export_media_type, stream
 from paperkg.graph.vocabulary import Vocabulary
@@ -39,8 +47,10 @@ class RDFGraph:
     """Papers, entities, claims, the technique taxonomy and the ontology, one named graph per paper and entity."""
 
     def __init__(self, base_iri: str = DEFAULT_BASE, vocabulary: Vocabulary | None = None,
-                 extractor_version: str = "", ontology: Path | None = None) -> None:
+                 extractor_version: str = "", ontology: Path | None = None, path: Path | None = None) -> None:
         self.iris = Iris(base_iri)
+        self.path = path
+        """Directory of the on-disk store (None: in memory)."""
         self.vocabulary = vocabulary
         self.extractor_version = extractor_version
         self._ontology = ontology
@@ -52,8 +62,12 @@ class RDFGraph:
         self._store = ox.Store()
         self._rdflib: rdflib.Dataset | None = None
         self._count = 0
-        self._papers: set[str] = set()
+        self._paper_count = 0
         self._vocabulary_triples: frozenset[Triple] = frozenset()
+        self._paper_type = self.iris.term("Paper")
+        self._state: DiskState | None = None
+        self._changes: set[NamedNode] | None = None
+        self._changes_since = 0
         self._load_static()
 
     # -- access ------------------------------------------------------------------------------------
@@ -83,20 +97,92 @@ class RDFGraph:
 
     @property
     def paper_count(self) -> int:
-        return len(self._papers)
+        return self._paper_count
 
     def has_paper(self, paper_id: str) -> bool:
-        return paper_id in self._papers
+        return Quad(self.iris.paper(paper_id), TYPE, self._paper_type, self.iris.paper_graph(paper_id)) in self._store
 
     def paper_ids(self) -> set[str]:
-        return set(self._papers)
+        found = set()
+        for quad in self._store.quads_for_pattern(None, TYPE, self._paper_type, None):
+            if isinstance(quad.subject, NamedNode) and (pid := self.iris.paper_id(quad.subject.value)) is not None:
+                found.add(pid)
+        return found
 
     # -- building ----------------------------------------------------------------------------------
 
+    def _static(self) -> list[Quad]:
+        return ontology_quads(self.iris, self._ontology) + vocabulary_quads(self.iris, self.vocabulary)
+
     def _load_static(self) -> None:
-        static = ontology_quads(self.iris, self._ontology) + vocabulary_quads(self.iris, self.vocabulary)
+        static = self._static()
         self._vocabulary_triples = frozenset(q.triple for q in static if q.graph_name == self.iris.vocabulary_graph)
         self._add(static, bulk=True)
+
+    # -- persistence -------------------------------------------------------------------------------
+
+    def load(self, store: RecordSource, paper_revs: dict[str, int]) -> None:
+        """Bring the graph up to date at start-up: in memory, rebuild it; on disk, open it and catch it up from the
+        store of record (`paper_revs`: each stored paper's last-written data version), rebuilding it when missing,
+        unreadable, left mid-write, ahead of the store, or made from another mapping."""
+        if self.path is None:
+            self.rebuild(store)
+            return
+        started = time.perf_counter()
+        self.close()
+        expected = self._expected_state()
+        state = read_state(self.path)
+        problem = "no state file" if state is None else "made from another mapping" \
+            if not state.same_origin(expected) else "left mid-write" if state.dirty \
+            else "ahead of the store" if state.version > store.version else None
+        if state is None or problem is not None or not self.path.is_dir():
+            log.info("rebuilding the RDF store in %s (%s)", self.path, problem or "missing")
+            self.rebuild(store)
+            return
+        try:
+            self._store = ox.Store(str(self.path))
+        except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
+            log.warning("rebuilding the RDF store in %s: %s", self.path, error)
+            self.rebuild(store)
+            return
+        self._state, self.version = state, state.version
+        self._changes, self._changes_since = set(), state.version
+        self._count, self._paper_count = state.triples, state.papers
+        self.generation += 1
+        if state.version < store.version:
+            indexed = self.paper_ids()
+            changed = sorted(pid for pid, rev in paper_revs.items() if rev > state.version or pid not in indexed)
+            removed = sorted(indexed - paper_revs.keys())
+            log.info("RDF store: catching up %d changed and %d removed papers", len(changed), len(removed))
+            self.sync(store, changed, removed)
+        self.load_seconds = time.perf_counter() - started
+
+    def take_changes(self) -> tuple[int, set[NamedNode] | None]:
+        """(version, graphs): the named graphs changed since `version` (None: everything, after a rebuild); the
+        record starts afresh at the current version."""
+        changes = (self._changes_since, self._changes)
+        self._changes, self._changes_since = set(), self.version
+        return changes
+
+    def close(self) -> None:
+        """Release the on-disk store (an empty in-memory one stands in until the next load)."""
+        if self.path is not None:
+            self._store = ox.Store()
+            self._rdflib = None
+            gc.collect()  # an rdflib view may hold the store in a reference cycle; RocksDB closes when it goes
+
+    def _expected_state(self) -> DiskState:
+        return DiskState(self.iris.base, self.extractor_version, static_digest(self._static()))
+
+    def _mark(self, dirty: bool) -> None:
+        """Record in the state file that a change starts (dirty) or is complete (and the version it reached)."""
+        if self.path is None:
+            return
+        state = self._state or self._expected_state()
+        if state.dirty == dirty and (dirty or state.version == self.version):
+            return
+        self._state = state.marked(dirty, self.version, self._count, self._paper_count)
+        write_state(self.path, self._state)
 
     def _add(self, quads: list[Quad], bulk: bool = False) -> None:
         """Add quads none of which is in the store yet (callers guarantee it: fresh graphs, deduplicated)."""
@@ -117,10 +203,18 @@ class RDFGraph:
         """Replace everything with what the store of record holds (bulk load)."""
         started = time.perf_counter()
         self.generation += 1
-        self._store = ox.Store()
+        self._changes = None
+        building: Path | None = None
+        if self.path is not None:
+            self.close()
+            self._state = None
+            self._mark(dirty=True)
+            building = self.path.with_name(self.path.name + ".new")
+            shutil.rmtree(building, ignore_errors=True)
+        self._store = ox.Store(str(building)) if building else ox.Store()
         self._rdflib = None
         self._count = 0
-        self._papers = set()
+        self._paper_count = 0
         self._load_static()
         aliases: dict[str, list[str]] = defaultdict(list)
         for entity_id, alias in store.aliases():
@@ -144,29 +238,50 @@ class RDFGraph:
             lines += paper_lines
             facts.update(dict.fromkeys(paper_facts))
             if len(lines) >= BATCH:
-                self._load(lines)
+                self._load(lines, bulk=building is not None)
                 lines = []
-        self._load(lines)
+        self._load(lines, bulk=building is not None)
         facts_graph = self.iris.facts_graph
         self._add([Quad(t.subject, t.predicate, t.object, facts_graph) for t in facts], bulk=True)
         self.version = store.version
+        if building is not None and self.path is not None:
+            self._swap_in(building, self.path)
+            self._mark(dirty=False)
         self.load_seconds = time.perf_counter() - started
-        log.info("RDF graph: %d papers, %d triples in %.1f s", len(self._papers), self._count, self.load_seconds)
+        log.info("RDF graph: %d papers, %d triples in %.1f s", self._paper_count, self._count, self.load_seconds)
 
-    def _load(self, lines: list[str]) -> None:
+    def _swap_in(self, built: Path, target: Path) -> None:
+        """Close the freshly built store, move it to `target` (replacing what was there) and open it there."""
+        self._store = ox.Store()
+        gc.collect()
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        built.rename(target)
+        fsync_dir(target.parent)
+        shutil.rmtree(old, ignore_errors=True)
+        self._store = ox.Store(str(target))
+
+    def _load(self, lines: list[str], bulk: bool = False) -> None:
         """Add N-Quads lines none of which is in the store yet (lenient: the mapping only writes valid IRIs)."""
         if lines:
-            self._store.load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
+            data = "".join(lines).encode()
+            if bulk:
+                self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            else:
+                self._store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
             self._count += len(lines)
 
     def _paper(self, paper: Paper, mentions: Iterable[StoredMention],
                relations: list[StoredRelation]) -> tuple[list[str], list[Triple], set[str]]:
-        self._papers.add(paper.id)
+        self._paper_count += 1
         return paper_nquads(self.iris, paper, mentions, relations, self.extractor_version)
 
     def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
         """Bring the given papers (and the entities they referred to, before and after) up to date with the store."""
         self.generation += 1
+        self._mark(dirty=True)
         changed = list(dict.fromkeys(changed_paper_ids))
         removed = list(dict.fromkeys(removed_paper_ids))
         touched: set[str] = set()
@@ -178,27 +293,35 @@ class RDFGraph:
         papers = store.papers(changed)
         mentions = store.mentions_of([p.id for p in papers])
         relations = store.relations_of([p.id for p in papers])
+        lines: list[str] = []
+        new_facts: dict[Quad, None] = {}
         for paper in papers:
-            lines, paper_facts, entities = self._paper(paper, mentions[paper.id], relations[paper.id])
-            self._load(lines)
+            paper_lines, paper_facts, entities = self._paper(paper, mentions[paper.id], relations[paper.id])
+            lines += paper_lines
             touched |= entities
-            for fact in paper_facts:
-                quad = Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph)
-                if quad not in self._store:
-                    self._add([quad])
+            new_facts.update((Quad(f.subject, f.predicate, f.object, self.iris.facts_graph), None)
+                             for f in paper_facts)
+            if len(lines) >= BATCH:
+                self._load(lines)
+                lines = []
+        self._load(lines)
+        self._add([quad for quad in new_facts if quad not in self._store])
         for fact in stated:
             if not self._still_stated(fact):
                 self._store.remove(Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph))
                 self._count -= 1
-        for entity_id in sorted(touched):
-            self._refresh_entity(store, entity_id)
+        self._refresh_entities(store, sorted(touched))
+        if self._changes is not None:
+            self._changes |= {self.iris.paper_graph(p) for p in [*changed, *removed]}
+            self._changes |= {self.iris.entity_graph(e) for e in touched} | {self.iris.facts_graph}
         self.version = store.version
+        self._mark(dirty=False)
 
     def _drop_paper(self, paper_id: str) -> tuple[set[str], set[Triple]]:
         """Remove a paper's graph; the entity ids it referred to and the shared facts its claims stated."""
-        if paper_id not in self._papers:
+        if not self.has_paper(paper_id):
             return set(), set()
-        self._papers.discard(paper_id)
+        self._paper_count -= 1
         graph = self.iris.paper_graph(paper_id)
         entities: set[str] = set()
         parts: dict[str, dict[str, NamedNode]] = defaultdict(dict)
@@ -228,13 +351,18 @@ class RDFGraph:
                 return True
         return False
 
-    def _refresh_entity(self, store: RecordSource, entity_id: str) -> None:
-        graph = self.iris.entity_graph(entity_id)
-        self._clear(graph)
-        entity = store.entity(entity_id)
-        if entity is not None:
-            self._add(entity_quads(self.iris, entity, store.entity_aliases(entity_id), graph,
-                                   self._vocabulary_triples))
+    def _refresh_entities(self, store: RecordSource, entity_ids: list[str]) -> None:
+        """Rewrite the given entities' graphs from the store (two bulk reads)."""
+        stored = store.entities_by_id(entity_ids)
+        aliases = store.aliases_of(sorted(stored))
+        quads: list[Quad] = []
+        for entity_id in entity_ids:
+            graph = self.iris.entity_graph(entity_id)
+            self._clear(graph)
+            entity = stored.get(entity_id)
+            if entity is not None:
+                quads += entity_quads(self.iris, entity, aliases[entity_id], graph, self._vocabulary_triples)
+        self._add(quads)
 
     # -- export ------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from paperkg.graph.sparql import worker as child
 from paperkg.graph.sparql.formats import media_type, negotiate
 from paperkg.graph.sparql.guard import Analysis, Kind, check
 from paperkg.graph.sparql.pool import Died, Snapshot, Timeout, WorkerPool, receive, send
+from paperkg.graph.sparql.remote import RemoteConfig, RemoteEndpoint
 
 ANALYSIS_CACHE = 512
 CACHED_QUERY_CHARS = 8_192
@@ -57,8 +58,10 @@ class SparqlExecutor:
 
     def __init__(self, graph: RDFGraph, snapshot: Snapshot | None = None, *, workers: int = 2,
                  timeout: float = 10.0, row_limit: int = 10_000, max_query_bytes: int = 1 << 20,
-                 memory_limit: int = 2 << 30, prefork: bool = True) -> None:
+                 memory_limit: int = 2 << 30, prefork: bool = True, remote: RemoteEndpoint | None = None) -> None:
         self.graph = graph
+        self.remote = remote
+        """An external server mirroring the graph; it answers whenever it holds the current version."""
         self.timeout = min(timeout, SPARQL_TIMEOUT_CAP)
         self.row_limit = row_limit
         self.max_query_bytes = max_query_bytes
@@ -75,8 +78,13 @@ class SparqlExecutor:
 
     @classmethod
     def from_settings(cls, graph: RDFGraph, settings: Settings, snapshot: Snapshot | None = None) -> SparqlExecutor:
+        remote = None
+        if settings.sparql_endpoint:
+            config = RemoteConfig(settings.sparql_endpoint, settings.sparql_update_endpoint or settings.sparql_endpoint,
+                                  settings.sparql_push_timeout)
+            remote = RemoteEndpoint(config, settings.data / "sparql-remote.json")
         return cls(graph, snapshot, workers=settings.sparql_workers, timeout=settings.sparql_timeout,
-                   row_limit=settings.sparql_row_limit, max_query_bytes=settings.sparql_max_body_bytes)
+                   row_limit=settings.sparql_row_limit, max_query_bytes=settings.sparql_max_body_bytes, remote=remote)
 
     # -- public ------------------------------------------------------------------------------------
 
@@ -99,6 +107,14 @@ class SparqlExecutor:
             "union": not analysis.has_dataset, "check": analysis.kind is None,
         }
         original = query if run is not None and run != query else ""
+        if self.remote is not None and self.remote.version == self.graph.version and analysis.kind:
+            self.counters["queries"] += 1
+            declared = f"BASE <{self.graph.iris.base}>\n" + "".join(f"PREFIX {p}: <{iri}>\n"
+                                                                     for p, iri in self._prefixes.items())
+            result = self.remote.query(declared + text, analysis.kind, max(0.001, started + limit - time.monotonic()))
+            answer, body = child.serialise(result, head, run is not None, self._prefixes)
+            return SparqlResult(media_type(answer["fmt"]), body, bool(answer["truncated"]), int(answer["rows"]),
+                                answer["kind"], answer["fmt"], cap, time.monotonic() - started)
         frame = child.encode_frame(head, (text + original).encode("utf-8", "surrogatepass"))
         answer, body = self._run(frame, started + limit, limit)
         if not answer.get("ok"):
@@ -133,8 +149,13 @@ class SparqlExecutor:
     def invalidate(self, version: int | None = None) -> None:
         """The data changed (call it under the write lock after syncing the graph): retire older workers.
 
-        Non-blocking: stale workers are killed and reaped in the background, replacements forked in the background."""
+        Non-blocking: stale workers are killed and reaped in the background, replacements forked in the background.
+        With an external server, the changed named graphs are pushed to it (blocking: it answers only once current).
+        """
         self.pool.invalidate(version)
+        if self.remote is not None:
+            since, graphs = self.graph.take_changes()
+            self.remote.push(self.graph.store, self.graph.version, graphs, since)
 
     def close(self) -> None:
         self.pool.close()

@@ -290,6 +290,7 @@ class WorkerPool:
             with self._cond:
                 version, generation = self._current(), self.graph.generation
             store = self.graph.store
+            keep = str(self.graph.path.resolve()) if self.graph.path is not None else None  # the on-disk store
             request_r, request_w = os.pipe()
             response_r, response_w = os.pipe()
             parent = os.getpid()
@@ -301,7 +302,7 @@ class WorkerPool:
                 raise
             if pid == 0:  # the child: never returns
                 context = child.Context(store, self.graph.iris.base, self._prefixes)
-                child.child_main(context, request_r, response_w, self.memory_limit, parent)
+                child.child_main(context, request_r, response_w, self.memory_limit, parent, keep)
             os.close(request_r)
             os.close(response_w)
         self.counters["forks"] += 1

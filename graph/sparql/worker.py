@@ -20,6 +20,7 @@ import os
 import resource
 import signal
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -114,11 +115,12 @@ def run_request(context: Context, head: Head, body: bytes) -> tuple[Head, bytes]
             return _error("syntax", message)
         capped = False  # the rewrite broke a query that parses: run it as written, capped here
         result = context.query(original, head["union"])
-    return _serialise(result, head, capped, context.prefixes)
+    return serialise(result, head, capped, context.prefixes)
 
 
-def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, head: Head,
-               capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
+def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple], head: Head,
+              capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
+    """A query result in the format the header asks for, cut at its row cap."""
     cap, name = int(head["cap"]), str(head["fmt"])
     truncated = False
     if isinstance(result, ox.QueryBoolean):
@@ -188,7 +190,25 @@ def _note_truncation(body: bytes, name: str, cap: int) -> bytes:
 # -- the child process -----------------------------------------------------------------------------
 
 
-def _sandbox(request_fd: int, response_fd: int, memory_limit: int, parent: int) -> None:
+def _open_under(directory: str) -> set[int]:
+    """Descriptors open on `directory` or files in it (an on-disk store the child must keep reading)."""
+    found = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:
+            continue
+        if target == directory or target.startswith(directory + "/"):
+            found.add(int(name))
+    return found
+
+
+def _sandbox(request_fd: int, response_fd: int, memory_limit: int, parent: int,
+             keep_under: str | None = None) -> tuple[int, int]:
+    """Returns the request and response descriptors. Every other descriptor is closed, except those open on
+    `keep_under` (an on-disk RDF store: RocksDB keeps its files open, and the child reads the snapshot they held
+    at the fork); descriptor numbers below the highest kept one are filled with /dev/null and RLIMIT_NOFILE set
+    just above it, so that no new descriptor can be created."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _LIBC is not None:
@@ -203,28 +223,41 @@ def _sandbox(request_fd: int, response_fd: int, memory_limit: int, parent: int) 
         limit = size + memory_limit
         if hard == resource.RLIM_INFINITY or limit < hard:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    high_request = fcntl.fcntl(request_fd, fcntl.F_DUPFD, 16)
-    high_response = fcntl.fcntl(response_fd, fcntl.F_DUPFD, 16)
+    kept = _open_under(keep_under) if keep_under else set()
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.dup2(high_request, REQUEST_FD)
-    os.dup2(high_response, RESPONSE_FD)
-    os.closerange(RESPONSE_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    resource.setrlimit(resource.RLIMIT_NOFILE, (RESPONSE_FD + 1, RESPONSE_FD + 1))
+        if fd not in kept:
+            os.dup2(null, fd)
+    if not kept & {REQUEST_FD, RESPONSE_FD}:
+        high_request = fcntl.fcntl(request_fd, fcntl.F_DUPFD, 16)
+        high_response = fcntl.fcntl(response_fd, fcntl.F_DUPFD, 16)
+        os.dup2(high_request, REQUEST_FD)
+        os.dup2(high_response, RESPONSE_FD)
+        request_fd, response_fd = REQUEST_FD, RESPONSE_FD
+    keep = sorted({0, 1, 2, request_fd, response_fd, *kept})
+    for low, high in itertools.pairwise([*keep, resource.getrlimit(resource.RLIMIT_NOFILE)[0]]):
+        if high > low + 1:
+            os.closerange(low + 1, high)
+    top = keep[-1]
+    while (filler := os.open(os.devnull, os.O_RDONLY)) <= top:
+        pass  # each open takes the lowest free number: the holes below `top` fill up
+    os.close(filler)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (top + 1, top + 1))
+    return request_fd, response_fd
 
 
-def child_main(context: Context, request_fd: int, response_fd: int, memory_limit: int, parent: int) -> None:
+def child_main(context: Context, request_fd: int, response_fd: int, memory_limit: int, parent: int,
+               keep_under: str | None = None) -> None:
     """Entry point right after os.fork() in the child: sandbox, then answer requests until EOF. Never returns."""
     code = 0
     try:
-        _sandbox(request_fd, response_fd, memory_limit, parent)
+        requests, responses = _sandbox(request_fd, response_fd, memory_limit, parent, keep_under)
         while True:
-            prefix = _read_exact(REQUEST_FD, FRAME_PREFIX)
+            prefix = _read_exact(requests, FRAME_PREFIX)
             if prefix is None:
                 break
             head_size, body_size = _FRAME.unpack(prefix)
-            head_bytes, body = _read_exact(REQUEST_FD, head_size), _read_exact(REQUEST_FD, body_size)
+            head_bytes, body = _read_exact(requests, head_size), _read_exact(requests, body_size)
             if head_bytes is None or body is None:
                 break
             try:
@@ -236,7 +269,7 @@ def child_main(context: Context, request_fd: int, response_fd: int, memory_limit
                                         f"({error})")
             except Exception as error:
                 out = _error("query", f"{type(error).__name__}: {error}")
-            _write_all(RESPONSE_FD, encode_frame(*out))
+            _write_all(responses, encode_frame(*out))
     except BaseException:
         code = 1
     finally:

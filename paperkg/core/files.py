@@ -71,16 +71,18 @@ PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 def scan_for_pickles(directory: Path, skip: Collection[Path] = ()) -> None:
     """Refuse to start over a data directory that holds a pickle: paperkg never writes one, so it was planted.
 
-    Files in `skip` are never opened: pass the SQLite store's files. POSIX locks belong to the process, so opening
-    and closing a database file (or its -wal/-shm) outside SQLite drops every lock SQLite holds on it; the next
-    reader process then takes itself for the first connection and truncates the -shm that this process has mapped,
-    and this process dies of SIGBUS at its next access to the wal-index. (SQLite itself refuses a pickle there.)
+    Paths in `skip` (files, or directories with everything below them) are never opened: pass the SQLite store's
+    files and the on-disk RDF store's directory. POSIX locks belong to the process, so opening and closing a database
+    file (or its -wal/-shm) outside SQLite drops every lock SQLite holds on it; the next reader process then takes
+    itself for the first connection and truncates the -shm that this process has mapped, and this process dies of
+    SIGBUS at its next access to the wal-index. (A database refuses a pickle in its own files anyway.)
     """
     if not directory.is_dir():
         return
-    skipped = {path.absolute() for path in skip}
+    skipped = tuple(path.absolute() for path in skip)
     for path in sorted(directory.rglob("*")):
-        if path.absolute() in skipped or not path.is_file() or path.is_symlink():
+        here = path.absolute()
+        if not path.is_file() or path.is_symlink() or any(here == s or here.is_relative_to(s) for s in skipped):
             continue
         try:
             with open(path, "rb") as handle:

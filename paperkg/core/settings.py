@@ -52,6 +52,9 @@ class Settings(BaseSettings):
                                     "large; small indexes are saved after every write.")
     index_save_sync_vectors: int = Field(default=20_000, ge=0, description="Indexes up to this many vectors are "
                                          "saved after every write.")
+    index_save_ratio: float = Field(default=0.05, ge=0, description="A large index is saved once it is "
+                                    "index_save_every seconds old and the papers changed since its last save reach "
+                                    "this fraction of it, so saving costs the same per ingested paper at any size.")
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
     worker_threads: int = Field(default=4, ge=1, le=64, description="Threads serving blocking API handlers.")
@@ -61,6 +64,12 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(default=10.0, gt=0)
     sparql_row_limit: int = Field(default=10_000, ge=1)
     sparql_workers: int = Field(default=2, ge=1, le=16)
+    sparql_endpoint: str | None = Field(default=None, description="Query URL of an external SPARQL 1.1 server that "
+                                        "mirrors the RDF graph and answers /sparql (the embedded store by default).")
+    sparql_update_endpoint: str | None = Field(default=None, description="Its SPARQL 1.1 Update URL (default: the "
+                                               "query URL).")
+    sparql_push_timeout: float = Field(default=300.0, gt=0, description="Seconds one update request to that server "
+                                       "may take.")
     max_abstract_chars: int = Field(default=100_000, ge=100)
     max_title_chars: int = Field(default=2_000, ge=10)
 

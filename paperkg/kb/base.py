@@ -22,7 +22,7 @@ from paperkg.core.files import WriterLock
 from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash, normalise_title, paper_id
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import EntityInfo, Extraction, PaperInput
+from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassage
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
@@ -50,7 +50,7 @@ from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import views
-from paperkg.kb.indexes import Indexes, IndexParams
+from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.queries import Queries
 from paperkg.sources import validate
@@ -83,10 +83,12 @@ class KnowledgeBase:
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
         ontology = settings.seeds / "ontology.ttl"
-        self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology)
+        self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
+                            path=None if read_only else settings.data / RDF_DIR)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
                                IndexParams(settings.ann_threshold, settings.index_save_every,
-                                           settings.index_save_sync_vectors), read_only)
+                                           settings.index_save_sync_vectors, settings.index_save_ratio), read_only,
+                               self.lock)
         device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
@@ -218,6 +220,7 @@ class KnowledgeBase:
                 changed = [o.id for o in outcomes if o.status != "unchanged"]
                 if changed:
                     self._apply(version, changed, [], {w.id: w.vectors for w in writes})
+            self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []
@@ -239,12 +242,14 @@ class KnowledgeBase:
     def remove_paper(self, pid: str) -> int:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
-        with self._write_mutex, self.lock.write():
-            pid = self.store.resolve(pid) or pid
-            version = self.store.delete(pid)
-            if version is None:
-                raise NotFound(f"no paper with id {pid!r}")
-            self._apply(version, [], [pid], {})
+        with self._write_mutex:
+            with self.lock.write():
+                pid = self.store.resolve(pid) or pid
+                version = self.store.delete(pid)
+                if version is None:
+                    raise NotFound(f"no paper with id {pid!r}")
+                self._apply(version, [], [pid], {})
+            self.indexes.save_if_due()
         return version
 
     def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:
@@ -264,16 +269,21 @@ class KnowledgeBase:
         """Extraction, passage split and embedding, all before the write transaction."""
         writes: list[PaperWrite] = []
         to_embed: list[tuple[int, list[str]]] = []
-        for paper in batch:
-            found = self.store.existing(paper, self._id_for(paper))
+        existing = self.store.existing_many([(paper, self._id_for(paper)) for paper in batch])
+        digests = [content_hash(paper.title, paper.abstract) for paper in batch]
+        reusable = [found[0] for found, digest in zip(existing, digests, strict=True)
+                    if reuse_vectors and found and found[1] == digest]
+        stored_passages: dict[str, list[StoredPassage]] = {}
+        for row in self.store.passages(reusable):
+            stored_passages.setdefault(row.paper_id, []).append(row)
+        for paper, found, digest in zip(batch, existing, digests, strict=True):
             pid = found[0] if found else self._id_for(paper)
-            digest = content_hash(paper.title, paper.abstract)
             extraction = self.extractor.extract(paper.title, paper.abstract)
             for entity in extraction.entities:
                 # an alias that names another known concept is a mention folded into this entity in this paper,
                 # not a name of the entity itself
                 entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
-            stored = list(self.store.passages([pid])) if reuse_vectors and found and found[1] == digest else []
+            stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
             if stored:
                 spans = [(row.start, row.end) for row in stored]
                 vectors = np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])

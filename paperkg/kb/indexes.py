@@ -8,6 +8,7 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 
 from paperkg.core.errors import CorruptData
 from paperkg.core.files import scan_for_pickles
+from paperkg.core.rwlock import RWLock
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
@@ -27,6 +29,8 @@ from paperkg.store import Store
 
 log = logging.getLogger("paperkg")
 INDEX_DIR = "index"
+RDF_DIR = "rdf"
+"""The on-disk RDF store, DATA/rdf/ (its state file is DATA/rdf.json)."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,16 @@ class IndexParams:
     """Seconds between saves once the index is large; small indexes are saved after every write."""
     save_sync_vectors: int
     """Indexes up to this many vectors are saved after every write."""
+    save_ratio: float = 0.05
+    """Larger ones wait (besides save_every) until the papers changed since the last save reach this fraction of
+    the index: a save rewrites the whole index, so this keeps its cost per ingested paper constant."""
 
 
 class Indexes:
     """The derived structures of one knowledge base. Writers call `apply` under the write lock."""
 
     def __init__(self, data: Path, store: Store, graph: KnowledgeGraph, entities: EntityIndex, rdf: RDFGraph,
-                 params: IndexParams, read_only: bool) -> None:
+                 params: IndexParams, read_only: bool, lock: RWLock | None = None) -> None:
         self.data = data
         self.dir = data / INDEX_DIR
         self.store = store
@@ -53,24 +60,32 @@ class Indexes:
         self.rdf = rdf
         self.params = params
         self.read_only = read_only
+        self._lock = lock
+        """The knowledge base's lock: with it, dense rebuilds run on a thread and are swapped in under it."""
         self.dense: DenseIndex | None = None
         self.keyword = KeywordIndex()
         self._saved_at = 0.0
         self._unsaved: int | None = None
+        self._unsaved_papers = 0
+        self._caught_up = False
+        self._save_mutex = threading.Lock()
+        """Held by saves outside the write lock, and by background swaps, which must not change what is saved."""
 
     # -- start-up ------------------------------------------------------------------------------------
 
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
-        scan_for_pickles(self.data, skip=self.store.files)
+        rdf_dirs = (self.data / name for name in (RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
+        scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs))
         revs = self.store.paper_revs()
         version = self.store.version
-        self.dense = self._load_dense(revs)
+        self._caught_up = False
+        self.dense = self._adopt(self._load_dense(revs))
         self.keyword = self._load_keyword(revs)
         self.graph.rebuild(self.store)
         self.entities.rebuild(self.store)
-        self.rdf.rebuild(self.store)
-        if not self.read_only:
+        self.rdf.load(self.store, revs)
+        if not self.read_only and self._caught_up:  # files that already match the store are not rewritten
             self.save(version)
 
     def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
@@ -89,6 +104,8 @@ class Indexes:
         if index is None:
             index, indexed = DenseIndex(dim or 1, self.params.ann_threshold), -1
         changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed or indexed != self.store.version:
+            self._caught_up = True
         if changed or removed:
             log.info("dense index: catching up %d changed and %d removed papers", len(changed), len(removed))
             index.remove([*changed, *removed])
@@ -103,10 +120,24 @@ class Indexes:
         except CorruptData as error:
             log.warning("rebuilding the keyword index: %s", error.detail)
         changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        if changed or removed or indexed != self.store.version:
+            self._caught_up = True
         if changed or removed:
             index.remove([*changed, *removed])
             index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
         return index
+
+    def _adopt(self, index: DenseIndex) -> DenseIndex:
+        if self._lock is not None:
+            index.on_built = self._swap_dense
+        return index
+
+    def _swap_dense(self, index: DenseIndex) -> None:
+        """Called from the rebuild thread: swap the rebuilt index in under the write lock (a short hold)."""
+        assert self._lock is not None
+        with self._save_mutex, self._lock.write():
+            if index is self.dense and index.swap_rebuilt():
+                log.info("dense index: rebuilt in the background as %s", index.kind)
 
     def _stored_vectors(self, paper_ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
         current: str | None = None
@@ -129,7 +160,7 @@ class Indexes:
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
-                self.dense = DenseIndex(_dim(vectors, 1), self.params.ann_threshold)
+                self.dense = self._adopt(DenseIndex(_dim(vectors, 1), self.params.ann_threshold))
             self.dense.remove([*changed, *removed])
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
@@ -146,17 +177,24 @@ class Indexes:
             self.load()
             raise
         if not self.read_only:
-            self._save_soon(version)
+            self._unsaved = version
+            self._unsaved_papers += len(changed) + len(removed)
         return touched
 
-    def _save_soon(self, version: int) -> None:
-        """Save now if the index is small or the last save is old; otherwise leave it for later (or for close):
-        the store is the record, and start-up catches a stale index up from it."""
+    def save_if_due(self) -> None:
+        """Save what `apply` left unsaved if the index is small or the last save is old enough; otherwise leave it
+        for later (or for close): the store is the record, and start-up catches a stale index up from it.
+
+        Call it after releasing the write lock, while no other write can start (the knowledge base holds its write
+        mutex): saving reads the indexes like a search does, so searches go on meanwhile."""
+        if self._unsaved is None or self.read_only:
+            return
         small = self.dense is None or self.dense.vector_count <= self.params.save_sync_vectors
-        if small or time.monotonic() - self._saved_at >= self.params.save_every:
-            self.save(version)
-        else:
-            self._unsaved = version
+        due = time.monotonic() - self._saved_at >= self.params.save_every \
+            and self._unsaved_papers >= self.params.save_ratio * len(self.keyword)
+        if small or due:
+            with self._save_mutex:
+                self.save(self._unsaved)
 
     def save(self, version: int) -> None:
         """Write index files atomically; a failure leaves the previous files (the store stays the record)."""
@@ -169,10 +207,12 @@ class Indexes:
             log.warning("could not save index files (they will be caught up at the next start): %s", error)
         self._saved_at = time.monotonic()
         self._unsaved = None
+        self._unsaved_papers = 0
 
     def close(self) -> None:
         if self._unsaved is not None and not self.read_only:
             self.save(self._unsaved)
+        self.rdf.close()
 
     def stats(self) -> dict[str, Any]:
         dense = self.dense.stats() if self.dense is not None else {}

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS aliases (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS aliases_unique ON aliases(entity_id, alias, IFNULL(paper_id, ''));
 CREATE INDEX IF NOT EXISTS aliases_norm ON aliases(norm);
+CREATE INDEX IF NOT EXISTS aliases_paper ON aliases(paper_id);  -- per-paper deletes and cascades
 CREATE TABLE IF NOT EXISTS mentions (
     paper_id  TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
     entity_id TEXT NOT NULL REFERENCES entities(id),
@@ -60,6 +61,7 @@ CREATE TABLE IF NOT EXISTS relations (
 );
 CREATE INDEX IF NOT EXISTS relations_paper ON relations(paper_id);
 CREATE INDEX IF NOT EXISTS relations_object ON relations(object);
+CREATE INDEX IF NOT EXISTS relations_hardware ON relations(hardware);  -- orphan checks and foreign keys
 CREATE TABLE IF NOT EXISTS passages (
     paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
     ord      INTEGER NOT NULL,

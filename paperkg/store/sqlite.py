@@ -162,21 +162,39 @@ class Store:
 
     def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
         """(id, content hash) of the stored paper this input updates: same id, else same normalised title."""
-        by_id = self._db.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?", (pid,)).fetchone()
-        norm = normalise_title(paper.title)
-        by_title = self._db.execute("SELECT id, content_hash FROM papers WHERE norm_title = ?", (norm,)).fetchone()
-        if by_id and by_title and by_id[0] != by_title[0]:
-            raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
-                               f"paper {by_title[0]!r}")
-        # the same work from another source: a shared DOI, arXiv id, ... (an own id that is stored wins)
-        shared = None if by_id and paper.id else identity.match(self._db, identity.shared(paper, pid))
-        if shared is not None:
-            if by_title and by_title[0] != shared:
-                raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its title is "
-                                   f"that of paper {by_title[0]!r}")
-            by_id = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
-        found = by_id or by_title
-        return (found[0], found[1]) if found else None
+        return self.existing_many([(paper, pid)])[0]
+
+    def existing_many(self, papers: Sequence[tuple[PaperInput, str]]) -> list[tuple[str, str] | None]:
+        """`existing` for a batch of (paper, id) pairs, in bulk: one query per 500 ids and one per 500 titles."""
+        by_id: dict[str, tuple[str, str, str]] = {}
+        by_title: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(pid for _, pid in papers)), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT id, content_hash, norm_title FROM papers WHERE id IN ({marks})",
+                                        chunk):
+                by_id[row[0]] = row
+        norms = [normalise_title(paper.title) for paper, _ in papers]
+        for chunk in _chunks(list(dict.fromkeys(norms)), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT norm_title, id, content_hash FROM papers WHERE norm_title IN "
+                                        f"({marks})", chunk):
+                by_title[row[0]] = (row[1], row[2])
+        found: list[tuple[str, str] | None] = []
+        for (paper, pid), norm in zip(papers, norms, strict=True):
+            own, titled = by_id.get(pid), by_title.get(norm)
+            if own and titled and own[0] != titled[0]:
+                raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
+                                   f"paper {titled[0]!r}")
+            # the same work from another source: a shared DOI, arXiv id, ... (an own id that is stored wins)
+            shared = None if own and paper.id else identity.match(self._db, identity.shared(paper, pid))
+            if shared is not None:
+                if titled and titled[0] != shared:
+                    raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
+                                       f"title is that of paper {titled[0]!r}")
+                row = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
+                own = (row[0], row[1], "") if row else own
+            found.append((own[0], own[1]) if own else titled)
+        return found
 
     def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
         """The id of the stored paper `paper` would leave untouched (same content and metadata), else None."""
@@ -323,6 +341,21 @@ class Store:
         for row in cursor:
             yield _paper(row)
 
+    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]:
+        """(id, title, year) of every paper, in storage order: what the graph needs, without the abstracts."""
+        yield from self._db.execute("SELECT id, title, year FROM papers")
+
+    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
+                                               float]]:
+        """(paper id, subject, predicate, object, factor, count, metric, hardware, confidence) of every relation in
+        write order, without the evidence."""
+        yield from self._db.execute("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, "
+                                    "confidence FROM relations ORDER BY id")
+
+    def mention_pairs(self) -> Iterator[tuple[str, str]]:
+        """(paper id, entity id) for every entity a paper mentions, once each."""
+        yield from self._db.execute("SELECT DISTINCT paper_id, entity_id FROM mentions")
+
     def entity(self, entity_id: str) -> StoredEntity | None:
         row = self._db.execute("SELECT id, type, name, attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()
         return _entity(row) if row else None
@@ -346,9 +379,18 @@ class Store:
         yield from self._db.execute("SELECT DISTINCT entity_id, alias FROM aliases")
 
     def entity_aliases(self, entity_id: str) -> list[str]:
-        rows = self._db.execute("SELECT DISTINCT alias FROM aliases WHERE entity_id = ? ORDER BY alias",
-                                (entity_id,))
-        return [r[0] for r in rows]
+        return self.aliases_of([entity_id])[entity_id]
+
+    def aliases_of(self, entity_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The distinct aliases of each given entity, sorted (bulk). Every paper naming an entity adds alias rows,
+        so a plain DISTINCT would read a row per paper; this walks the (entity, alias) index one distinct alias at a
+        time instead: cost in distinct aliases, not in papers."""
+        found: dict[str, list[str]] = {eid: [] for eid in entity_ids}
+        for chunk in _chunks(list(found), 500):
+            values = ",".join("(?)" for _ in chunk)
+            for entity_id, alias in self._db.execute(_DISTINCT_ALIASES.format(values=values), chunk):
+                found[entity_id].append(alias)
+        return found
 
     def mentions(self, paper_id: str | None = None) -> list[StoredMention]:
         if paper_id is None:
@@ -401,6 +443,14 @@ class Store:
                 yield StoredPassage(*row)
 
 
+_DISTINCT_ALIASES = """
+WITH RECURSIVE ids(e) AS (VALUES {values}),
+walk(e, a) AS (
+  SELECT e, (SELECT MIN(alias) FROM aliases WHERE entity_id = ids.e) FROM ids
+  UNION ALL
+  SELECT e, (SELECT MIN(alias) FROM aliases WHERE entity_id = walk.e AND alias > walk.a) FROM walk WHERE a IS NOT NULL
+)
+SELECT e, a FROM walk WHERE a IS NOT NULL ORDER BY e, a"""
 _MENTIONS = "SELECT paper_id, entity_id, field, start, end, surface FROM mentions"
 _RELATIONS = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
               "sentence, field, start, end FROM relations")
