@@ -1,6 +1,7 @@
 """Search on a bigger corpus: topical queries (dev, A, B) and known-item search, for BM25, dense, RRF and paperkg.
 
-usage: python bench/search_eval.py [--data DIR] [--model PATH] [--known-sample N] [--no-known]
+usage: python bench/search_eval.py [--data DIR] [--model PATH] [--known-sample N] [--known-methods paperkg ...]
+                                  [--no-known] [--no-topical]
 
 The corpus is bench/search_eval/corpus.jsonl (111 seed papers, 500 SciERC abstracts, generated distractors; see
 build_corpus.py). It is ingested into a knowledge base in DIR (kept between runs: pass the same --data to skip the
@@ -155,7 +156,7 @@ def perturbations(row: dict[str, str], rng: random.Random) -> dict[str, str | No
     }
 
 
-def known_item(methods: Methods, corpus: list[dict[str, str]], sample: int, chunk: int = 256) -> None:
+def known_item(methods: Methods, corpus: list[dict[str, str]], sample: int, only: list[str], chunk: int = 256) -> None:
     rng = random.Random(15)
     rows = list(enumerate(corpus))
     if 0 < sample < len(rows):
@@ -163,7 +164,7 @@ def known_item(methods: Methods, corpus: list[dict[str, str]], sample: int, chun
     cases = [(methods.ids[i], kind, query) for i, row in rows
              for kind, query in perturbations(row, rng).items() if query]
     kinds = list(dict.fromkeys(kind for _, kind, _ in cases))
-    rankers = methods.all()
+    rankers = {name: ranker for name, ranker in methods.all().items() if not only or name in only}
     found: dict[str, dict[str, list[tuple[float, float]]]] = {n: {k: [] for k in kinds} for n in rankers}
     failures: list[str] = []
     started = time.perf_counter()
@@ -201,6 +202,8 @@ def main() -> None:
     parser.add_argument("--model", default="")
     parser.add_argument("--known-sample", type=int, default=0, help="papers to perturb (0: all)")
     parser.add_argument("--no-known", action="store_true")
+    parser.add_argument("--no-topical", action="store_true")
+    parser.add_argument("--known-methods", nargs="*", default=[], help="rankers for known-item search (all)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.model:
@@ -220,9 +223,10 @@ def main() -> None:
         counts = {s: sum(r["source"] == s for r in corpus) for s in ("seed", "scierc", "distractor")}
         print(f"corpus: {len(corpus)} papers {counts}\n")
         distractors = {pid for pid, row in zip(methods.ids, corpus, strict=True) if row["source"] == "distractor"}
-        topical(methods, titles, distractors)
+        if not args.no_topical:
+            topical(methods, titles, distractors)
         if not args.no_known:
-            known_item(methods, corpus, args.known_sample)
+            known_item(methods, corpus, args.known_sample, args.known_methods)
 
 
 if __name__ == "__main__":

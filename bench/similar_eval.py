@@ -101,7 +101,9 @@ def main() -> None:
             "BM25 (paper text as query)": bm25,
             "dense, one window": window,
             "BM25 + dense RRF": rrf,
-            "before: centroid + BM25": ours(SimilarParams(maxsim_weight=0.0, graph_weight=0.0), use_graph=False),
+            "before: centroid + BM25 0.5": ours(SimilarParams(maxsim_weight=0.0, graph_weight=0.0, keyword_weight=0.5),
+                                                use_graph=False),
+            "centroid + BM25 0.1": ours(SimilarParams(maxsim_weight=0.0, graph_weight=0.0), use_graph=False),
             "+ passage max-sim": ours(SimilarParams(graph_weight=0.0), use_graph=False),
             "paperkg similar (+ graph)": ours(SimilarParams()),
         }
