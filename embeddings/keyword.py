@@ -23,7 +23,8 @@ from bm25s.stopwords import STOPWORDS_EN
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.generations import load_generation, save_generation
 
-FORMAT = "paperkg-keyword/1"
+FORMAT = "paperkg-keyword/2"
+"""2: adds each paper's title length, for the title field."""
 STEM_CACHE_LIMIT = 1_000_000
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 """bm25s's default splitter: words of two or more characters."""
@@ -32,8 +33,8 @@ _ACRONYM_PLURAL = re.compile(r"(?u)\b([A-Z][\w]*[A-Z0-9])s\b")
 
 
 def keyword_text(title: str, abstract: str) -> str:
-    """The text a paper is indexed under (the title once: a title boost measured no gain on the dev queries)."""
-    return f"{title}\n{abstract}"
+    """The text a paper is indexed under: the title on the first line (the title field), then the abstract."""
+    return f"{' '.join(title.split())}\n{abstract}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,11 @@ class KeywordIndex:
         self._stems: dict[str, str] = {}
         self._vocab: dict[str, int] = {}
         self._docs: dict[str, np.ndarray] = {}
+        self._title_lengths: dict[str, int] = {}
+        """Tokens of each paper's title: its document starts with them (the title field)."""
+        self._terms: list[str] = []
         self._matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._title_matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._papers: list[str] = []
         self._position: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -121,7 +126,12 @@ class KeywordIndex:
         return [self._stems.get(w) or stems[w] for w in words]
 
     def _doc_ids(self, text: str) -> np.ndarray:
-        ids = [self._vocab.setdefault(stem, len(self._vocab)) for stem in self.tokenize(text)]
+        ids = []
+        for stem in self.tokenize(text):
+            if stem not in self._vocab:
+                self._vocab[stem] = len(self._vocab)
+                self._terms.append(stem)
+            ids.append(self._vocab[stem])
         return np.asarray(ids, dtype=np.int32)
 
     def _query_ids(self, text: str) -> list[int]:
@@ -132,21 +142,29 @@ class KeywordIndex:
     def build(self, docs: dict[str, str]) -> None:
         """Replace the whole index with `docs` (paper id -> title and abstract text)."""
         self._vocab = {}
+        self._terms = []
         self._docs = {}
+        self._title_lengths = {}
         self.add(docs)
 
     def add(self, docs: dict[str, str]) -> None:
         """Index papers, replacing earlier text of the same ids."""
         for pid, text in docs.items():
             self._docs.pop(pid, None)
-            self._docs[pid] = self._doc_ids(text)
+            title, newline, abstract = text.partition("\n")
+            head = self._doc_ids(title) if newline else np.zeros(0, np.int32)
+            self._docs[pid] = np.concatenate([head, self._doc_ids(abstract if newline else title)])
+            self._title_lengths[pid] = len(head)
         if docs:
-            self._matrix = None
+            self._matrix = self._title_matrix = None
 
     def remove(self, paper_ids: Iterable[str]) -> int:
+        paper_ids = list(paper_ids)
         removed = sum(self._docs.pop(p, None) is not None for p in dict.fromkeys(paper_ids))
+        for pid in paper_ids:
+            self._title_lengths.pop(pid, None)
         if removed:
-            self._matrix = None
+            self._matrix = self._title_matrix = None
         return removed
 
     def __len__(self) -> int:
@@ -158,20 +176,38 @@ class KeywordIndex:
     def paper_ids(self) -> list[str]:
         return list(self._docs)
 
-    def _fresh(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], list[str], dict[str, int]]:
+    def _fresh(self, titles: bool = False) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], list[str],
+                                                    dict[str, int]]:
+        """The BM25 matrix of whole documents (or of the title field), rebuilt if a write made it stale."""
         with self._lock:
             if self._matrix is None:
                 papers = list(self._docs)
                 self._matrix = bm25_matrix([self._docs[p] for p in papers], len(self._vocab), self.k1, self.b)
+                self._title_matrix = None
                 self._papers = papers
                 self._position = {p: i for i, p in enumerate(papers)}
-            return self._matrix, self._papers, self._position
+            if titles and self._title_matrix is None:
+                heads = [self._docs[p][: self._title_lengths.get(p, 0)] for p in self._papers]
+                self._title_matrix = bm25_matrix(heads, len(self._vocab), self.k1, self.b)
+            matrix = self._title_matrix if titles and self._title_matrix is not None else self._matrix
+            return matrix, self._papers, self._position
 
     # -- search --------------------------------------------------------------------------------------------------------
 
     def score(self, query: str) -> KeywordScores:
         """BM25 scores of a text query against every paper."""
         return self._score_ids(self._query_ids(query))
+
+    def score_titles(self, query: str) -> KeywordScores:
+        """BM25 scores of a text query against the title field alone."""
+        return self._score_ids(self._query_ids(query), titles=True)
+
+    def title_terms(self, paper_id: str) -> list[str]:
+        """The stemmed words of a paper's title, in order (empty if the paper is not indexed)."""
+        doc = self._docs.get(paper_id)
+        if doc is None:
+            return []
+        return [self._terms[i] for i in doc[: self._title_lengths.get(paper_id, 0)].tolist()]
 
     def score_like(self, paper_id: str) -> KeywordScores:
         """BM25 scores with a paper's own text as the query (for similar papers); KeyError if absent."""
@@ -181,8 +217,8 @@ class KeywordIndex:
         """The k best papers for a text query, restricted to `allowed` papers if given."""
         return self.score(query).top(k, allowed)
 
-    def _score_ids(self, token_ids: list[int]) -> KeywordScores:
-        (data, indices, indptr), papers, position = self._fresh()
+    def _score_ids(self, token_ids: list[int], titles: bool = False) -> KeywordScores:
+        (data, indices, indptr), papers, position = self._fresh(titles)
         scores = np.zeros(len(papers), dtype=np.float32)
         if token_ids and papers:
             # A term repeated in the query counts once per occurrence, as in bm25s; saturating it instead measured
@@ -217,7 +253,8 @@ class KeywordIndex:
         offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
         tokens = np.concatenate([self._docs[p] for p in papers]) if papers else np.zeros(0, np.int32)
         buffer = io.BytesIO()
-        np.savez(buffer, tokens=tokens, offsets=offsets, data=data, indices=indices, indptr=indptr)
+        heads = np.asarray([self._title_lengths.get(p, 0) for p in papers], dtype=np.int64)
+        np.savez(buffer, tokens=tokens, offsets=offsets, data=data, indices=indices, indptr=indptr, titles=heads)
         vocab = sorted(self._vocab, key=self._vocab.__getitem__)
         names = json.dumps({"papers": papers, "vocab": vocab}, ensure_ascii=False, separators=(",", ":")).encode()
         meta = {"k1": self.k1, "b": self.b, "papers": len(papers)}
@@ -232,7 +269,7 @@ class KeywordIndex:
             index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
             names = json.loads(blobs["names"])
             with np.load(io.BytesIO(blobs["arrays"]), allow_pickle=False) as archive:
-                arrays = {key: archive[key] for key in ("tokens", "offsets", "data", "indices", "indptr")}
+                arrays = {key: archive[key] for key in ("tokens", "offsets", "data", "indices", "indptr", "titles")}
             index._restore(list(map(str, names["papers"])), list(map(str, names["vocab"])), arrays)
             return index, int(manifest["version"])
         except CorruptData:
@@ -241,7 +278,7 @@ class KeywordIndex:
             raise CorruptData(f"{directory}: keyword index unreadable: {error}") from None
 
     def _restore(self, papers: list[str], vocab: list[str], arrays: dict[str, np.ndarray]) -> None:
-        tokens, offsets, indptr = arrays["tokens"], arrays["offsets"], arrays["indptr"]
+        tokens, offsets, indptr, heads = arrays["tokens"], arrays["offsets"], arrays["indptr"], arrays["titles"]
         data, indices = arrays["data"], arrays["indices"]
         consistent = (
             len(offsets) == len(papers) + 1
@@ -254,11 +291,16 @@ class KeywordIndex:
             and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < len(papers)))
             and len(set(papers)) == len(papers)
             and len(set(vocab)) == len(vocab)
+            and len(heads) == len(papers)
+            and bool(np.all((heads >= 0) & (heads <= np.diff(offsets))))
         )
         if not consistent:
             raise CorruptData("keyword index arrays are inconsistent")
         self._vocab = {stem: i for i, stem in enumerate(vocab)}
+        self._terms = list(vocab)
         self._docs = {p: tokens[offsets[i] : offsets[i + 1]].astype(np.int32) for i, p in enumerate(papers)}
+        self._title_lengths = {p: int(heads[i]) for i, p in enumerate(papers)}
         self._matrix = (data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int64))
+        self._title_matrix = None
         self._papers = papers
         self._position = {p: i for i, p in enumerate(papers)}

@@ -13,7 +13,7 @@ BM25 + one-window dense RRF 0.935, BM25 alone 0.924). Leave-one-third-out keeps 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ from paperkg.core.errors import NotFound
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.keyword import KeywordIndex, KeywordScores
+from paperkg.embeddings.known_item import DEFAULT_KNOWN_ITEM, KnownItemParams, known_item_credit
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def rank(
     allowed: set[str] | None = None,
     params: FusionParams = DEFAULT_FUSION,
     boost: dict[str, float] | None = None,
+    known: KnownItemParams | None = DEFAULT_KNOWN_ITEM,
 ) -> list[Hit]:
     """The k best papers for a free-text query, restricted to `allowed` papers if given. `boost` maps papers
-    linked to what the query names to a strength in [0, 1]; those papers join the candidates."""
+    linked to what the query names to a strength in [0, 1]; those papers join the candidates. `known` (None: off)
+    credits the paper whose title the query nearly is (embeddings.known_item)."""
     if k <= 0 or (allowed is not None and not allowed):
         return []
     wanted = max(params.candidates, k)
@@ -78,11 +81,14 @@ def rank(
     scores = keyword.score(query)
     boosted = [pid for pid in sorted(boost or {}, key=lambda p: -(boost or {})[p])
                if (allowed is None or pid in allowed) and pid in dense][:wanted]
-    candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted))
+    titled = [pid for pid, _ in keyword.score_titles(query).top(known.candidates, allowed)] if known else []
+    candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted + titled))
     if not candidates:
         return []
     bm25 = np.array([scores.of(pid) for pid in candidates])
     lexical = params.keyword_weight * zscores(bm25)
+    if known is not None:
+        lexical = lexical + known_item_credit(query, candidates, keyword, known)
     if boost:
         lexical = lexical + params.graph_weight * np.array([boost.get(pid, 0.0) for pid in candidates])
     best, best_ord, centroid = _query_features(vector, dense, candidates)
@@ -103,6 +109,31 @@ def _order(fused: np.ndarray, candidates: list[str], k: int) -> list[int]:
     return sorted(top, key=lambda i: (-fused[i], candidates[i]))[:k]
 
 
+@dataclass(frozen=True)
+class SimilarParams:
+    """The knobs of `similar` beyond FusionParams (keyword weight, candidate counts). Chosen on half A of the
+    query-by-paper cases of bench/similar_eval.py; half B was never tuned on."""
+
+    maxsim_weight: float = 0.5
+    """Share of the dense part given to late-interaction max-sim (each passage of one paper matched with its best
+    passage of the other, both ways, averaged); the passage centroid gets the rest."""
+    graph_weight: float = 0.15
+    """Weight of z(graph similarity) (shared techniques, datasets, hardware and models, weighted by rarity; the
+    caller computes it) added to the fused z-scores."""
+    keyword_weight: float = 0.1
+    """Weight of z(BM25 of the paper's own text); the dense part gets the rest. A whole abstract as a BM25 query
+    matches on incidental words: 0.1 beat 0.25 and 0.5 on half A (and B)."""
+    feedback_weight: float = 0.0
+    """Second-order similarity: weight of the centroid of the best `feedback_papers` first-round answers added to
+    the paper's own centroid before its candidates' centroid similarity is measured again."""
+    feedback_papers: int = 3
+
+
+DEFAULT_SIMILAR = SimilarParams()
+GraphSignal = Callable[[list[str]], np.ndarray]
+"""Graph similarity of each candidate paper to the query paper (any scale; standardised here)."""
+
+
 def similar(
     paper_id: str,
     k: int,
@@ -110,9 +141,13 @@ def similar(
     keyword: KeywordIndex | None = None,
     allowed: set[str] | None = None,
     params: FusionParams = DEFAULT_FUSION,
+    graph: GraphSignal | None = None,
+    graph_candidates: Sequence[str] = (),
+    similar_params: SimilarParams = DEFAULT_SIMILAR,
 ) -> list[Hit]:
-    """The k papers most similar to a given one (never itself): centroid similarity fused with BM25 (the paper's own
-    text as the query) when a keyword index is given. NotFound if the paper has no vectors."""
+    """The k papers most similar to a given one (never itself): passage centroid and max-sim, fused with BM25 (the
+    paper's own text as the query) when a keyword index is given, and with the graph signal when given (its
+    `graph_candidates` join the candidates). NotFound if the paper has no vectors."""
     if paper_id not in dense:
         raise NotFound(f"paper {paper_id} is not in the search index")
     if k <= 0 or (allowed is not None and not (allowed - {paper_id})):
@@ -128,18 +163,43 @@ def similar(
     dense_papers = _best_by_centroid(centre, dense, list(found), wanted)
     scores = keyword.score_like(paper_id) if keyword is not None and paper_id in keyword else None
     keyword_papers = [pid for pid, _ in scores.top(wanted + 1, allowed) if pid != paper_id] if scores else []
-    candidates = list(dict.fromkeys(dense_papers + keyword_papers))
+    linked = [pid for pid in graph_candidates if pid != paper_id and pid in dense
+              and (allowed is None or pid in allowed)][:wanted]
+    candidates = list(dict.fromkeys(dense_papers + keyword_papers + linked))
     if not candidates:
         return []
     matrix, owners, present = dense.passage_vectors(candidates)
-    pair_best = (matrix @ own.T).max(axis=1)
+    pairs = matrix @ own.T  # candidate passages x own passages
+    pair_best = pairs.max(axis=1) if len(present) else np.zeros(0)
     best = _group_max(pair_best, owners, len(present))
     best_ord = _group_argmax(pair_best, owners, len(present))
     centroid = _centroid_similarity(matrix @ centre, owners, present, dense)
     best_all, ord_all, cent_all = _align(candidates, present, best, best_ord, centroid)
-    weight = params.keyword_weight if scores is not None else 0.0
-    # Paper to paper, the centroid alone carries the dense signal: adding the best passage pair measured worse.
-    return _fuse(candidates, zscores(cent_all), best_all, ord_all, scores, k, weight)
+    _, _, maxsim_all = _align(candidates, present, best, best_ord, _maxsim(pairs, pair_best, owners, len(present)))
+    weight = similar_params.keyword_weight if scores is not None else 0.0
+    share = similar_params.maxsim_weight
+    dense_part = zscores((1.0 - share) * zscores(cent_all) + share * zscores(maxsim_all))
+    extra = similar_params.graph_weight * zscores(graph(candidates)) if graph is not None else None
+    if similar_params.feedback_weight > 0:
+        first = _fuse(candidates, dense_part, best_all, ord_all, scores, similar_params.feedback_papers, weight, extra)
+        top, _, _ = dense.passage_vectors([h.paper_id for h in first])
+        expanded = _normalise(centre + similar_params.feedback_weight * _normalise(top.mean(axis=0)))
+        _, _, cent_all = _align(candidates, present, best, best_ord,
+                                _centroid_similarity(matrix @ expanded, owners, present, dense))
+        dense_part = zscores((1.0 - share) * zscores(cent_all) + share * zscores(maxsim_all))
+    return _fuse(candidates, dense_part, best_all, ord_all, scores, k, weight, extra)
+
+
+def _maxsim(pairs: np.ndarray, pair_best: np.ndarray, owners: np.ndarray, groups: int) -> np.ndarray:
+    """Symmetric late-interaction similarity per candidate: the mean, over the query paper's passages, of their
+    best match among the candidate's passages, averaged with the same the other way round."""
+    if groups == 0:
+        return np.zeros(0)
+    starts = _group_starts(owners, groups)
+    forward = np.maximum.reduceat(pairs, starts, axis=0).mean(axis=1)
+    counts = np.diff(np.append(starts, len(owners)))
+    backward = np.add.reduceat(pair_best.astype(np.float64), starts) / counts
+    return (forward + backward) / 2.0
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:

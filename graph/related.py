@@ -4,8 +4,9 @@ each result explained (shared papers, graph path, taxonomy link, similarity)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,11 @@ class RelatedParams:
     min_score: float = 0.05
     """Fused scores at or below this are noise and dropped."""
     min_unlinked_similarity: float = 0.5
-    """A candidate with no shared paper and no taxonomy link needs at least this scaled context similarity."""
+    """A candidate with no shared paper and no taxonomy link needs at least this scaled context similarity
+    (only when `require_evidence` is off)."""
+    require_evidence: bool = True
+    """Offer only candidates backed by evidence that `why` can show: a shared paper or a taxonomy link. Similar
+    contexts alone (two techniques talked about in similar words) rank candidates but never admit one."""
     indirect_builds_on: float = 0.8
     """Discount of a "builds on it" link reached through an ancestor of the used technique."""
     reference_fanout: int = 4
@@ -52,6 +57,9 @@ class RelatedParams:
     """Papers averaged into a technique's context vector at most."""
     max_proposal_parents: int = 3
     """Known techniques a proposed system is taken to build on, at most."""
+    generic_penalty: float = 0.25
+    """Factor on the score of a generic technique (seeds/vocab/generic_techniques.txt): it is shown only when
+    nothing more specific scores higher."""
 
 
 LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
@@ -60,6 +68,14 @@ LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0
 "built on it": the technique is such a system and the candidate one of the techniques it uses."""
 ROLE_WEIGHTS = {"proposes": 1.0, "uses": 1.0, "mentions": 0.5, "outperforms": 0.4}
 """How much a shared paper counts, by how the technique appears in it (a baseline counts least)."""
+
+
+def load_generic(path: Path) -> frozenset[str]:
+    """Lower-cased names of generic techniques, one a line ('#' starts a comment); empty if the file is absent."""
+    if not path.exists():
+        return frozenset()
+    lines = (line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line)
 
 
 def techniques(graph: KnowledgeGraph) -> list[str]:
@@ -87,10 +103,12 @@ class Taxonomy:
     ("non-uniform KV cache quantization" under "KV cache quantization") and by proposal (a system a paper
     proposes is taken as a kind of the known techniques that paper uses)."""
 
-    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary, params: RelatedParams) -> None:
+    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary, params: RelatedParams,
+                 generic: frozenset[str] = frozenset()) -> None:
         self.graph = graph
         self.params = params
         self.vocabulary = vocabulary
+        self.generic = generic
         self._parents: dict[str, list[str]] = {}
         self._builds_on: dict[str, list[str]] = {}
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
@@ -102,6 +120,12 @@ class Taxonomy:
             return self.graph.name(node)
         concept = self.vocabulary.get(node)
         return concept.label if concept else node
+
+    def is_generic(self, node: str) -> bool:
+        """Whether the node is an umbrella or building-block technique (by name or any vocabulary label)."""
+        concept = self.vocabulary.get(node)
+        names: Iterable[str] = (self.label(node), *((concept.label, *concept.aliases) if concept else ()))
+        return any(name.lower() in self.generic for name in names)
 
     def parents(self, node: str) -> list[str]:
         """Broader techniques: from the vocabulary, else the longest known name the node's name ends with."""
@@ -156,13 +180,13 @@ class Taxonomy:
                 return "builds on it", [a, *([] if a == used else [used]), b], score
         if b in self.builds_on(a):
             return "built on it", [a, b], LINK_SCORES["built on it"]
-        shared = [p for p in pa if p in pb]
+        shared = [p for p in pa if p in pb and not self.is_generic(p)]  # an umbrella links no siblings
         if shared:
             parent = min(shared, key=self.fanout)
             specificity = _specificity(self.fanout(parent), self.params.reference_fanout)
             return "sibling", [a, parent, b], LINK_SCORES["sibling"] * specificity
         common = [x for x in up_a if x in up_b]
-        if common and (common[0] in pa or common[0] in pb):
+        if common and (common[0] in pa or common[0] in pb) and not self.is_generic(common[0]):
             specificity = _specificity(self.fanout(common[0]), self.params.reference_fanout)
             return "cousin", [a, common[0], b], LINK_SCORES["cousin"] * specificity
         return None
@@ -171,8 +195,9 @@ class Taxonomy:
 class RelatedTechniques:
     """Scores every technique in the graph against one technique; context vectors are cached per data version."""
 
-    def __init__(self, params: RelatedParams | None = None) -> None:
+    def __init__(self, params: RelatedParams | None = None, generic: frozenset[str] = frozenset()) -> None:
         self.params = params or RelatedParams()
+        self.generic = generic
         self._contexts: dict[str, np.ndarray | None] = {}
         self._version = -1
 
@@ -195,7 +220,7 @@ class RelatedTechniques:
         if version != self._version:
             self.invalidate()
             self._version = version
-        taxonomy = Taxonomy(graph, vocabulary, self.params)
+        taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic)
         w = self.params
         candidates = [c for c in techniques(graph) if c != target]
         # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.
@@ -221,7 +246,10 @@ class RelatedTechniques:
             emb = min(1.0, max(0.0, (similarity - w.similarity_floor) / w.similarity_span))
             prox = proximity.get(cand, 0.0)
             score = w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding * emb
-            if score <= w.min_score or (not shared and not link and emb < w.min_unlinked_similarity):
+            if taxonomy.is_generic(cand):
+                score *= w.generic_penalty
+            unbacked = not shared and not link
+            if score <= w.min_score or (unbacked and (w.require_evidence or emb < w.min_unlinked_similarity)):
                 continue
             rows.append((score, cand, {"shared": shared, "link": link, "similarity": similarity,
                                        "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),

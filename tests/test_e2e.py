@@ -57,9 +57,8 @@ def test_similar_and_related_with_the_real_model(client: TestClient) -> None:
     similar = client.get(f"/papers/{hit['id']}/similar", params={"k": 5}).json()["results"]
     assert len(similar) == 5 and hit["id"] not in {s["id"] for s in similar}
     related = client.get("/techniques/technique/speculative-decoding/related", params={"k": 10}).json()["results"]
-    assert len(related) == 10
-    explained = [r for r in related if r["why"]["taxonomy"] or r["why"]["shared_paper_count"]]
-    assert len(explained) >= 8
+    assert 5 <= len(related) <= 10  # shorter rather than padded with unbacked candidates
+    assert all(r["why"]["taxonomy"] or r["why"]["shared_paper_count"] for r in related)  # each shows its evidence
 
 
 def test_a_query_longer_than_the_model_window_uses_all_of_it(client: TestClient) -> None:

