@@ -56,7 +56,7 @@ def detokenize(doc: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int, st
     """The text and the (start, end, label) character spans of its labelled runs."""
     text, spans, run_start, run_label = "", [], 0, "O"
     previous, quotes = "", 0
-    for index, (token, label) in enumerate(doc + [("", "O")]):
+    for index, (token, label) in enumerate([*doc, ("", "O")]):
         if label != run_label and run_label != "O":
             spans.append((run_start, len(text), run_label))
         if index == len(doc):
@@ -105,10 +105,10 @@ def entities(text: str, spans: list[tuple[int, int, str]]) -> list[dict]:
         acronym = re.match(r"\s*\(\s*([A-Za-z][\w-]*)\s*\)", text[end:end + 20])
         if key in found:
             continue
-        entry = {"name": name, "type": kind, "aliases": [f for f in _forms(name) if f != name]}
+        aliases = [f for f in _forms(name) if f != name]
         if acronym and acronym.group(1).lower() != key:
-            entry["aliases"] += _forms(acronym.group(1))
-        found[key] = entry
+            aliases += _forms(acronym.group(1))
+        found[key] = {"name": name, "type": kind, "aliases": aliases}
     merged: dict[str, dict] = {}
     for key, entry in found.items():  # an acronym labelled on its own belongs to its long form
         owner = next((e for e in found.values() if e is not entry and key in {a.lower() for a in e["aliases"]}), None)

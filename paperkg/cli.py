@@ -21,7 +21,7 @@ from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
 from paperkg.core.ids import paper_id
 from paperkg.core.settings import Settings
-from paperkg.graph.extraction import Extractor, annotation
+from paperkg.graph.extraction import annotation, learned_extractor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
 from paperkg.sources import expand, read_papers
@@ -145,8 +145,9 @@ def ingest(files: tuple[Path, ...], data: Path | None, as_json: bool) -> None:
 @domain_errors
 def extract(files: tuple[Path, ...], fmt: str) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
-    vocabulary = Vocabulary.load(Settings().seeds)
-    extractor = Extractor(vocabulary)
+    settings = Settings()
+    vocabulary = Vocabulary.load(settings.seeds)
+    extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
     for path in files:
         for paper in read_papers(path):
             result = annotation(paper.title, paper.abstract, extractor.extract(paper.title, paper.abstract),
