@@ -27,7 +27,12 @@ _NO_SPACE_BEFORE = {".", ",", ";", ":", ")", "]", "}", "%", "'s", "?", "!", "n't
 _NO_SPACE_AFTER = {"(", "[", "{"}
 _GENERIC_HEADS = {"method", "methods", "approach", "approaches", "model", "models", "system", "systems", "algorithm",
                   "algorithms", "technique", "techniques", "framework", "frameworks", "scheme", "procedure",
-                  "it", "they", "this", "these", "tool", "tools", "strategy", "strategies", "mechanism"}
+                  "it", "they", "this", "these", "tool", "tools", "strategy", "strategies", "mechanism",
+                  "classifier", "classifiers", "kernel", "kernels", "parser", "parsers", "tagger", "taggers",
+                  "solution", "solutions", "architecture", "architectures", "network", "networks", "module",
+                  "modules", "component", "components", "pipeline", "process", "formalism"}
+_PARENTHESIS = re.compile(r"^(.*?\S)\s*\(\s*([^()]+?)\s*\)\s*(.*)$")
+"""'conditional random field (CRF)', 'robust principal component analysis (robust PCA) problem'."""
 _LANGUAGES = {"english", "chinese", "arabic", "japanese", "french", "german", "turkish", "czech", "dutch", "thai",
               "bulgarian", "estonian", "hungarian", "spanish", "italian", "korean", "russian", "hindi", "web"}
 _RESOURCE = re.compile(r"\b(?:corpus|corpora|data\s?sets?|treebank|benchmarks?|database|collection|test\s+set|"
@@ -101,13 +106,18 @@ def entities(text: str, spans: list[tuple[int, int, str]]) -> list[dict]:
             kind = "Dataset"
         else:
             continue
+        inner = _PARENTHESIS.match(name)
+        extra: list[str] = []
+        if inner:  # a span that takes its abbreviation along: the name is the long form, the abbreviation an alias
+            name = f"{inner.group(1)} {inner.group(3)}".strip()
+            extra = [inner.group(2), inner.group(1)] if inner.group(3) else [inner.group(2)]
         key = name.lower()
         acronym = re.match(r"\s*\(\s*([A-Za-z][\w-]*)\s*\)", text[end:end + 20])
         if key in found:
             continue
-        aliases = [f for f in _forms(name) if f != name]
         if acronym and acronym.group(1).lower() != key:
-            aliases += _forms(acronym.group(1))
+            extra.append(acronym.group(1))
+        aliases = [f for f in _forms(name) if f != name] + [f for x in extra for f in _forms(x)]
         found[key] = {"name": name, "type": kind, "aliases": aliases}
     merged: dict[str, dict] = {}
     for key, entry in found.items():  # an acronym labelled on its own belongs to its long form

@@ -130,3 +130,11 @@ def test_knowledge_base_honours_the_minimum_confidence(tmp_path: Path, seed_pape
             assert exported and min(exported) >= cut
             counts[cut] = len(stored)
     assert counts[0.9] < counts[0.0]
+
+
+def test_a_title_alone_keeps_the_rules_reading(vocabulary: Vocabulary) -> None:
+    """Search queries are read as titles without an abstract; the scorer needs an abstract to judge anything."""
+    query = "quantization of large language models on A100 GPUs"
+    learned = learned_extractor(vocabulary, SEEDS, 0.5).extract(query, "")
+    rules = Extractor(vocabulary).extract(query, "")
+    assert learned == rules and {e.key for e in rules.entities}

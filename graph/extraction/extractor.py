@@ -138,8 +138,8 @@ class Extractor:
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
         result = self._assemble(entities, claims, texts, spans, background)
-        if self.scorer is None:
-            return result
+        if self.scorer is None or not abstract.strip():
+            return result  # a title alone (or a search query) gives the scorer no context: the rules' reading stands
         return self.scorer.apply(result, title, abstract, self.known, self.min_confidence)
 
     # -- comparisons -------------------------------------------------------------------------------------------

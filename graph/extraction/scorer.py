@@ -1,12 +1,10 @@
 """The learned scorer: keeps or drops the rules' entities, adds and types phrases the rules missed, and gives every
-entity and relation a calibrated confidence. Two logistic models over sparse features (candidates.py), trained by
+entity and relation a calibrated confidence. Three logistic models over sparse features (candidates.py), trained by
 bench/train_scorer.py and stored as plain arrays (npz, no pickle) with the seeds."""
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,14 +60,6 @@ class LinearModel:
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
-
-
-def norm(text: str) -> str:
-    """The shared scorer's normal form of a name (case, vendor prefix, punctuation folded)."""
-    text = unicodedata.normalize("NFKC", str(text)).lower()
-    text = re.sub(r"^(the|nvidia|intel|amd|google|xilinx)\s+", "", text.strip())
-    text = re.sub(r"\s+(gpus?|chips?|fpgas?)$", "", text)
-    return re.sub(r"[^0-9a-z\u00c0-\uffff]+", "", text)
 
 
 def relation_features(rel: ExtractedRelation, types: Mapping[str, str], known: set[str]) -> tuple[str, ...]:
