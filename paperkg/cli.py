@@ -21,7 +21,7 @@ from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
 from paperkg.core.ids import paper_id
 from paperkg.core.settings import Settings
-from paperkg.graph.extraction import Extractor, annotation
+from paperkg.graph.extraction import annotation, learned_extractor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
 from paperkg.kb.ingest import IngestOptions, IngestSummary, check, ingest_files
@@ -213,8 +213,9 @@ def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories:
 @domain_errors
 def extract(files: tuple[Path, ...], fmt: str) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
-    vocabulary = Vocabulary.load(Settings().seeds)
-    extractor = Extractor(vocabulary)
+    settings = Settings()
+    vocabulary = Vocabulary.load(settings.seeds)
+    extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
     for path in files:
         for paper in read_papers(path):
             result = annotation(paper.title, paper.abstract, extractor.extract(paper.title, paper.abstract),

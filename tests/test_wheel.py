@@ -57,7 +57,8 @@ def test_wheel_holds_one_namespace_and_its_data(wheel: Path) -> None:
                    "paperkg/api/openapi.json", "paperkg/seeds/ontology.ttl", "paperkg/seeds/vocab/techniques.ttl",
                    "paperkg/seeds/vocab/lexicon.json", "paperkg/seeds/vocab/hardware.csv",
                    "paperkg/store/schema.sql", "paperkg/api/web/templates/base.html",
-                   "paperkg/api/web/static/vendor/cytoscape-3.35.0/cytoscape.min.js"):
+                   "paperkg/api/web/static/vendor/cytoscape-3.35.0/cytoscape.min.js",
+                   "paperkg/seeds/scorer/extraction_scorer.npz", "paperkg/seeds/scorer/phrases.json"):
         assert needed in names, needed
     assert any(n.startswith("paperkg/seeds/") and n.endswith(".txt") for n in names)  # the seed corpus
     meta = [n for n in names if n.endswith(".dist-info/METADATA")]

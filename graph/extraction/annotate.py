@@ -16,6 +16,7 @@ def annotation(paper_title: str, abstract: str, extraction: Extraction, vocabula
         "type": e.type,
         "aliases": list(e.aliases),
         "id": e.key,
+        "confidence": e.confidence,
         "mentions": [{"field": m.field, "start": m.start, "end": m.end, "text": m.text} for m in e.mentions],
     } for e in extraction.entities]
     relations = []

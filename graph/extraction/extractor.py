@@ -15,6 +15,7 @@ from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
 from paperkg.graph.extraction.names import clean, is_name_token, unseen_key
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
+from paperkg.graph.extraction.scorer import Scorer
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
 from paperkg.graph.vocabulary import Vocabulary
 
@@ -57,10 +58,17 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    version = "2.3.2"
+    rules_version = "2.3.2"
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
+        """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
+        `min_confidence`: entities and relations the scorer rates below this are left out."""
         self.vocabulary = vocabulary
+        self.scorer = scorer
+        self.min_confidence = min_confidence
+        self._version = self.rules_version + (f"+scorer{scorer.version}" if scorer else "") + \
+            (f"+min{min_confidence:g}" if scorer and min_confidence > 0 else "")
+        self.known = set(vocabulary.concepts)
         self.lex = Lexicon.from_data(vocabulary.lexicon)
         self.gazetteer = Gazetteer(vocabulary)
         cues = alternation(sorted(self.lex.words("base_cues")))
@@ -74,6 +82,11 @@ class Extractor:
         self.compare = Comparisons(self.lex)
         self.paper_relations = PaperRelations(self.lex, vocabulary)
         self.phrases = Phrases(self.lex)
+
+    @property
+    def version(self) -> str:
+        """Rules, scorer and minimum confidence: a change to any of them re-extracts the stored papers."""
+        return self._version
 
     def extract(self, title: str, abstract: str) -> Extraction:
         title, abstract = title or "", abstract or ""
@@ -124,7 +137,10 @@ class Extractor:
         entities = self._title_parts(entities, title)
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
-        return self._assemble(entities, claims, texts, spans, background)
+        result = self._assemble(entities, claims, texts, spans, background)
+        if self.scorer is None or not abstract.strip():
+            return result  # a title alone (or a search query) gives the scorer no context: the rules' reading stands
+        return self.scorer.apply(result, title, abstract, self.known, self.min_confidence)
 
     # -- comparisons -------------------------------------------------------------------------------------------
     def _claims(self, text: str, spans: list[Sentence], chosen: list[Cand], entities: list[Entity],

@@ -54,6 +54,8 @@ class ExtractedEntity:
     aliases: list[str] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 1.0
+    """How likely the entity is right (the learned scorer's estimate; 1.0 when no scorer ran)."""
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from paperkg.core.settings import Settings
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
-from paperkg.graph.extraction import Extractor
+from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
@@ -70,7 +70,7 @@ class KnowledgeBase:
         self.settings = settings
         self.store = store
         self.vocabulary = vocabulary
-        self.extractor = Extractor(vocabulary)
+        self.extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
         self.read_only = read_only
         self.lock = RWLock()
         self._writer_lock = writer_lock

@@ -1,0 +1,140 @@
+"""The learned scorer: stored without pickle, versioned with the rules, honoured by the knowledge base, graceful
+without a model file."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import networkx
+import numpy as np
+import pytest
+
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.graph.extraction import Extractor, Scorer, learned_extractor
+from paperkg.graph.extraction.candidates import Candidates, tokenize
+from paperkg.graph.extraction.scorer import MODEL_FILE, LinearModel
+from paperkg.graph.vocabulary import Vocabulary
+from paperkg.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+UNFAMILIAR = ("Named entity recognition for Japanese text",
+              "We present a morphological analyzer based on a maximum entropy model. The analyzer uses dictionary "
+              "lookup and a hidden Markov model (HMM) to segment Japanese character strings, and is evaluated on the "
+              "NEGRA corpus and the Penn Treebank.")
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary.load(SEEDS)
+
+
+def test_model_is_plain_arrays_without_pickle() -> None:
+    with zipfile.ZipFile(SEEDS / "scorer" / MODEL_FILE) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    with np.load(SEEDS / "scorer" / MODEL_FILE, allow_pickle=False) as data:
+        assert all(data[k].dtype != object for k in data.files)
+        assert data["phrase_weights"].shape == (len(data["phrase_features"]), len(data["phrase_classes"]))
+
+
+def test_scorer_version_is_part_of_the_extractor_version(vocabulary: Vocabulary) -> None:
+    scorer = Scorer.load(SEEDS / "scorer")
+    assert scorer is not None
+    rules, learned = Extractor(vocabulary), learned_extractor(vocabulary, SEEDS, 0.5)
+    assert rules.version == Extractor.rules_version
+    assert learned.version.startswith(rules.version) and scorer.version in learned.version
+    assert learned.version != learned_extractor(vocabulary, SEEDS, 0.7).version  # a new minimum re-extracts
+
+
+def test_without_a_model_file_the_rules_run_alone(vocabulary: Vocabulary, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "scorer").mkdir(parents=True)
+    shutil.copy(SEEDS / "scorer" / "phrases.json", seeds / "scorer")
+    alone = learned_extractor(vocabulary, seeds, 0.5)
+    assert alone.scorer is None and alone.version == Extractor.rules_version
+    assert alone.extract(*UNFAMILIAR) == Extractor(vocabulary).extract(*UNFAMILIAR)
+
+
+def test_every_fact_carries_a_confidence_at_or_above_the_minimum(vocabulary: Vocabulary) -> None:
+    papers = [UNFAMILIAR, ("PowerInfer", "We present PowerInfer, an inference engine that runs OPT-175B on a single "
+                                         "NVIDIA RTX 4090, up to 11.69x faster than llama.cpp.")]
+    for cut in (0.0, 0.5, 0.8):
+        extractor = learned_extractor(vocabulary, SEEDS, cut)
+        for title, abstract in papers:
+            x = extractor.extract(title, abstract)
+            assert all(cut <= e.confidence <= 1.0 for e in x.entities)
+            assert all(cut <= r.confidence <= 1.0 for r in x.relations)
+            keys = {e.key for e in x.entities}
+            assert all(r.object in keys for r in x.relations)
+
+
+def test_a_higher_minimum_keeps_a_subset(vocabulary: Vocabulary) -> None:
+    low, high = learned_extractor(vocabulary, SEEDS, 0.0), learned_extractor(vocabulary, SEEDS, 0.8)
+    a, b = low.extract(*UNFAMILIAR), high.extract(*UNFAMILIAR)
+    assert {e.key for e in b.entities} <= {e.key for e in a.entities}
+    assert {(r.subject, r.predicate, r.object) for r in b.relations} <= \
+        {(r.subject, r.predicate, r.object) for r in a.relations}
+
+
+def test_added_phrases_have_exact_offsets_and_no_overlap(vocabulary: Vocabulary) -> None:
+    x = learned_extractor(vocabulary, SEEDS, 0.0).extract(*UNFAMILIAR)
+    texts = {"title": UNFAMILIAR[0], "abstract": UNFAMILIAR[1]}
+    spans = []
+    for e in x.entities:
+        for m in e.mentions:
+            assert texts[m.field][m.start:m.end] == m.text
+            spans.append((m.field, m.start, m.end))
+    added = [e for e in x.entities if e.attrs.get("source") == "scorer"]
+    for e in added:
+        for m in e.mentions:
+            others = [s for s in spans if s != (m.field, m.start, m.end) and s[0] == m.field]
+            assert not any(s < m.end and m.start < t for _, s, t in others)
+
+
+def test_linear_model_gives_distributions() -> None:
+    model = LinearModel({"a": 0, "b": 1}, np.array([[1.0, -1.0, 0.0], [0.0, 2.0, 0.0]], dtype=np.float32),
+                        np.zeros(3, dtype=np.float32), ("drop", "Technique", "Model"))
+    probs = model.probabilities([("a",), ("b", "unknown"), ()])
+    assert probs.shape == (3, 3) and np.allclose(probs.sum(axis=1), 1.0)
+    assert probs[0].argmax() == 0 and probs[1].argmax() == 1 and np.allclose(probs[2], 1 / 3)
+
+
+def test_phrases_never_overlap_the_rules_spans() -> None:
+    cands = Candidates.load(SEEDS / "scorer")
+    text = "We use a maximum entropy model and conditional random fields for tagging."
+    taken = {"abstract": [(9, 30)]}  # "maximum entropy model"
+    found = cands.phrases({"title": "", "abstract": text}, {"title": [], "abstract": tokenize(text)}, taken, [])
+    assert found and all(c.end <= 9 or c.start >= 30 for c in found)
+    assert any(c.text == "conditional random fields" for c in found)
+
+
+def test_knowledge_base_honours_the_minimum_confidence(tmp_path: Path, seed_papers: list[PaperInput]) -> None:
+    """Facts below the minimum are not stored, so the graph, SPARQL and the exports never see them."""
+    counts = {}
+    for cut in (0.0, 0.9):
+        settings = Settings(data=tmp_path / f"data{cut}", model="hashing", min_confidence=cut)
+        with KnowledgeBase.open(settings) as kb:
+            kb.add_papers(seed_papers[:8])
+            stored = kb.store.relations()
+            assert stored and all(r.confidence >= cut for r in stored)
+            result = kb.sparql("PREFIX pkg: <https://w3id.org/paperkg/ontology#> "
+                               "SELECT ?c WHERE { ?x pkg:confidence ?c }", fmt="csv")
+            values = [float(v) for v in result.body.decode().split()[1:]]
+            assert len(values) == len(stored) and min(values) >= cut
+            _, chunks = kb.export("graphml")
+            graph = networkx.parse_graphml(b"".join(chunks).decode())
+            exported = [d["confidence"] for _, _, d in graph.edges(data=True) if "confidence" in d]
+            assert exported and min(exported) >= cut
+            counts[cut] = len(stored)
+    assert counts[0.9] < counts[0.0]
+
+
+def test_a_title_alone_keeps_the_rules_reading(vocabulary: Vocabulary) -> None:
+    """Search queries are read as titles without an abstract; the scorer needs an abstract to judge anything."""
+    query = "quantization of large language models on A100 GPUs"
+    learned = learned_extractor(vocabulary, SEEDS, 0.5).extract(query, "")
+    rules = Extractor(vocabulary).extract(query, "")
+    assert learned == rules and {e.key for e in rules.entities}
