@@ -1,6 +1,7 @@
 """Encoder backends side by side: torch vs ONNX Runtime fp32/int8 vs OpenVINO bf16/fp32, in-process, CLI, server.
 
-usage: python bench/encoder_speed.py [--papers 2000] [--rounds 3] [--skip-cli] [--skip-serve] [--model-cache DIR]
+usage: python bench/encoder_speed.py [--papers 2000] [--rounds 3] [--skip-in-process] [--skip-cli] [--skip-serve]
+                                     [--cli-backends torch,openvino bf16,onnx int8] [--model-cache DIR]
 
 1. In-process, interleaved rounds: abstracts/s at batch 32 over the seed abstracts (title. abstract), one-query p50
    over the dev queries (query cache off, so every query is encoded), cosine of each backend's vectors to torch's.
@@ -237,6 +238,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model-cache", type=Path, default=None)
     parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--cli-backends", default=",".join(CLI_BACKENDS), help="comma-separated, of: " +
+                        ", ".join(BACKENDS))
     parser.add_argument("--skip-serve", action="store_true")
     args = parser.parse_args()
     os.environ.update(ENV)
@@ -246,13 +250,15 @@ def main() -> None:
     queries = [item["query"] for item in json.loads(QUERIES.read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory(prefix="paperkg-encoder-speed-") as tmp:
         cache = args.model_cache or Path(tmp) / "models"
-        print("1. in-process encoders (2 intra-op threads on this machine)")
-        raw_p50 = in_process(model, cache, texts, queries, args.rounds)
+        raw_p50: dict[str, float] = {}
+        if not args.skip_in_process:
+            print("1. in-process encoders (2 intra-op threads on this machine)")
+            raw_p50 = in_process(model, cache, texts, queries, args.rounds)
         if args.skip_cli:
             return
         print("\n2. command line")
-        data = cli(model, cache, Path(tmp), args.papers, CLI_BACKENDS)
-        if not args.skip_serve:
+        data = cli(model, cache, Path(tmp), args.papers, args.cli_backends.split(","))
+        if not args.skip_serve and raw_p50:
             print("\n3. server")
             serve(data, cache, queries, raw_p50)
 

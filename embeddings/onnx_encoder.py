@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ class OnnxEncoder(WindowEncoder):
         else:
             self.model = load_model(directory, "fp32", cache_dir, quant, fused=False)
             self._infer = _openvino(self.model.data, runtime, precision)
+        self.model = replace(self.model, data=b"")  # the runtime holds its own copy: do not keep 20-90 MB twice
         self.name = name_or_path
         self.engine = engine
         self.precision = precision
