@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -49,9 +50,12 @@ def rss_bytes(pid: int) -> int:
 
 
 def get(url: str, timeout: float = 120) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        body: bytes = response.read()
-        return body
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{url[:80]}: {error.code} {error.read()[:300]!r}") from None
 
 
 def measure(data: Path, queries: int) -> dict[str, float]:

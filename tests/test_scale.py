@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.rdf.disk import read_state, state_path
+from paperkg.graph.sparql import worker as child
 from paperkg.kb import KnowledgeBase
 
 
@@ -194,3 +197,20 @@ def test_dense_rebuilds_run_aside_and_replay_the_writes_made_meanwhile() -> None
     survivors = live[45:]
     assert index.kind == "flat" and sorted(index.paper_ids()) == survivors  # shrunk below the threshold
     assert {hit[0] for hit in index.search(vectors[survivors[0]][0], 200)} == set(survivors)
+
+
+def test_workers_over_the_on_disk_store_cannot_connect_even_if_the_guard_were_bypassed(kb: KnowledgeBase) -> None:
+    executor = kb.sparql_executor
+    assert kb.rdf.path is not None
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.5)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        query = f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"
+        head = {"split": len(query), "cap": 10, "fmt": "json", "kind": "select", "capped": False, "union": True}
+        answer, _ = executor._run(child.encode_frame(head, query.encode()), time.monotonic() + 10, 10)
+        assert answer["ok"] is False and answer["error"] in ("network", "query")
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert kb.sparql("ASK { ?p a pkg:Paper }").body  # and the store is still read

@@ -117,6 +117,10 @@ class SparqlExecutor:
                                 answer["kind"], answer["fmt"], cap, time.monotonic() - started)
         frame = child.encode_frame(head, (text + original).encode("utf-8", "surrogatepass"))
         answer, body = self._run(frame, started + limit, limit)
+        if answer.get("error") == "network" and self.graph.path is not None:
+            # A worker forked while the on-disk store was still opening its files lacks some of them (it cannot
+            # open files): that worker is gone, a fresh one tries once more.
+            answer, body = self._run(frame, started + limit, limit)
         if not answer.get("ok"):
             raise self._error(answer)
         return SparqlResult(media_type(answer["fmt"]), body, bool(answer["truncated"]), int(answer["rows"]),
@@ -191,7 +195,10 @@ class SparqlExecutor:
             status = self.pool.discard(worker)
             raise self._death(status) from None
         worker.queries += 1
-        self.pool.checkin(worker)
+        if answer.get("error") == "network":
+            self.pool.discard(worker)
+        else:
+            self.pool.checkin(worker)
         return answer, body
 
     def _error(self, answer: dict[str, Any]) -> PaperkgError:

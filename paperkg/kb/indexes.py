@@ -134,7 +134,8 @@ class Indexes:
 
     def _swap_dense(self, index: DenseIndex) -> None:
         """Called from the rebuild thread: swap the rebuilt index in under the write lock (a short hold)."""
-        assert self._lock is not None
+        if self._lock is None:
+            return
         with self._save_mutex, self._lock.write():
             if index is self.dense and index.swap_rebuilt():
                 log.info("dense index: rebuilt in the background as %s", index.kind)
