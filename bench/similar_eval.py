@@ -101,11 +101,10 @@ def main() -> None:
             "BM25 (paper text as query)": bm25,
             "dense, one window": window,
             "BM25 + dense RRF": rrf,
-            "before: centroid + BM25 0.5": ours(SimilarParams(maxsim_weight=0.0, graph_weight=0.0, keyword_weight=0.5),
-                                                use_graph=False),
-            "centroid + BM25 0.1": ours(SimilarParams(maxsim_weight=0.0, graph_weight=0.0), use_graph=False),
-            "+ passage max-sim": ours(SimilarParams(graph_weight=0.0), use_graph=False),
-            "paperkg similar (+ graph)": ours(SimilarParams()),
+            "before: centroid + BM25 0.5": ours(SimilarParams(keyword_weight=0.5), use_graph=False),
+            "paperkg: centroid + BM25 0.25": ours(SimilarParams(), use_graph=False),
+            "+ passage max-sim": ours(SimilarParams(maxsim_weight=0.5), use_graph=False),
+            "+ max-sim + graph": ours(SimilarParams(maxsim_weight=0.5, graph_weight=0.15)),
         }
         print("nDCG@10 / nDCG@20" + "".join(f"{f'{n} ({len(c)} papers)':>28}" for n, c in halves.items()))
         for name, finder in rows.items():

@@ -111,18 +111,20 @@ def _order(fused: np.ndarray, candidates: list[str], k: int) -> list[int]:
 
 @dataclass(frozen=True)
 class SimilarParams:
-    """The knobs of `similar` beyond FusionParams (keyword weight, candidate counts). Chosen on half A of the
-    query-by-paper cases of bench/similar_eval.py; half B was never tuned on."""
+    """The knobs of `similar` beyond FusionParams (candidate counts). Chosen on two tuning sets together: half A of
+    bench/similar_eval.py's query-by-paper cases (mostly SciERC abstracts) and the query-by-paper proxy of the dev
+    queries in bench/search_quality.py (seed papers); half B was never tuned on. Max-sim and the graph helped
+    neither set, so they are off by default (README, "Similar papers")."""
 
-    maxsim_weight: float = 0.5
+    keyword_weight: float = 0.25
+    """Weight of z(BM25 of the paper's own text); the dense part gets the rest. A whole abstract as a BM25 query
+    matches on incidental words: on SciERC's abstracts 0.1-0.25 beat 0.5 clearly, on the seed papers 0.25-0.5 tie."""
+    maxsim_weight: float = 0.0
     """Share of the dense part given to late-interaction max-sim (each passage of one paper matched with its best
     passage of the other, both ways, averaged); the passage centroid gets the rest."""
-    graph_weight: float = 0.15
+    graph_weight: float = 0.0
     """Weight of z(graph similarity) (shared techniques, datasets, hardware and models, weighted by rarity; the
     caller computes it) added to the fused z-scores."""
-    keyword_weight: float = 0.1
-    """Weight of z(BM25 of the paper's own text); the dense part gets the rest. A whole abstract as a BM25 query
-    matches on incidental words: 0.1 beat 0.25 and 0.5 on half A (and B)."""
     feedback_weight: float = 0.0
     """Second-order similarity: weight of the centroid of the best `feedback_papers` first-round answers added to
     the paper's own centroid before its candidates' centroid similarity is measured again."""

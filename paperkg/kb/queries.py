@@ -149,7 +149,7 @@ class Queries:
     def similar(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR) -> list[ScoredPaper]:
         if self.indexes.dense is None:
             return []
-        signal, linked = self.graph_similarity(pid)
+        signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
         hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword, graph=signal,
                               graph_candidates=linked, similar_params=params)
         titles = {p.id: p.title for p in self.store.papers([h.paper_id for h in hits])}
