@@ -141,8 +141,12 @@ class Scorer:
                                                                               r.subject in types)]
         if relations:
             right = self.relations.probabilities([relation_features(r, types, known) for r in relations])[:, 0]
+            sure = {e.key: e.confidence for e in entities}
+            # a fact is no surer than the entities it links: a wrong entity makes every fact about it wrong
+            capped = [min(float(p), sure[r.object], sure.get(r.subject, 1.0)) for r, p in zip(relations, right,
+                                                                                             strict=True)]
             at = min_confidence if home else max(self.params.relation, min_confidence)
-            relations = [replace(r, confidence=round(float(p), 3)) for r, p in zip(relations, right, strict=True)
+            relations = [replace(r, confidence=round(p, 3)) for r, p in zip(relations, capped, strict=True)
                          if p >= at]
         return Extraction(entities, relations)
 

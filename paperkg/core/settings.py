@@ -72,7 +72,7 @@ class Settings(BaseSettings):
                                        "may take.")
     max_abstract_chars: int = Field(default=100_000, ge=100)
     max_title_chars: int = Field(default=2_000, ge=10)
-    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0, description="Entities and relations the extractor's "
+    min_confidence: float = Field(default=0.4, ge=0.0, le=1.0, description="Entities and relations the extractor's "
                                   "learned scorer rates below this are not stored, so the graph, search facets, "
                                   "SPARQL and exports leave them out (PAPERKG_MIN_CONFIDENCE; chosen on blind data, "
                                   "see README). Changing it re-extracts the stored papers on the next start.")
