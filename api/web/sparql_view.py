@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from paperkg.api.web.render import entity_url, paper_url
 from paperkg.core.settings import bundled_seeds
 from paperkg.graph.rdf.namespaces import Iris
+from paperkg.graph.sparql.formats import accepted
 from paperkg.kb import KnowledgeBase
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -23,21 +24,8 @@ EXAMPLES_FILE = "sparql_examples.md"
 def wants_html(accept: str | None) -> bool:
     """True when the Accept header's most preferred media type is HTML (a browser navigating), never for `*/*`
     or any SPARQL client's list: those keep getting query results as before."""
-    best: tuple[float, int, str] | None = None
-    for index, part in enumerate((accept or "").split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        quality = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        candidate = (-quality, index, fields[0].lower())
-        if fields[0] and quality > 0 and (best is None or candidate < best):
-            best = candidate
-    return best is not None and best[2] in HTML_TYPES
+    ranked = accepted(accept or "")
+    return bool(ranked) and ranked[0] in HTML_TYPES
 
 
 @dataclass(frozen=True)

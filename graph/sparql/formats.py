@@ -40,7 +40,7 @@ def media_type(name: str) -> str:
     return (SOLUTION_FORMATS.get(name) or GRAPH_FORMATS[name])[0]
 
 
-def _accepted(accept: str) -> list[str]:
+def accepted(accept: str) -> list[str]:
     """Media ranges of an Accept header, best first (q=0 dropped, ties keep their order)."""
     ranges: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept.split(",")):
@@ -74,7 +74,7 @@ def negotiate(kind: Kind | None, accept: str | None = None, fmt: str | None = No
     if not accept or not accept.strip():
         return default_format(kind)
     types = _GRAPH_TYPES if graph else _SOLUTION_TYPES
-    for mtype in _accepted(accept):
+    for mtype in accepted(accept):
         if mtype in ("*/*", "application/*"):
             return default_format(kind)
         if mtype == "text/*":
