@@ -252,6 +252,9 @@ class RDFGraph:
 
     def _swap_in(self, built: Path, target: Path) -> None:
         """Close the freshly built store, move it to `target` (replacing what was there) and open it there."""
+        # Finish the bulk load's compactions now: SPARQL workers are forked from this process, and a fork taken
+        # while a RocksDB background job holds its mutex leaves the child waiting on it for ever.
+        self._store.optimize()
         self._store = ox.Store()
         gc.collect()
         old = target.with_name(target.name + ".old")
@@ -262,6 +265,7 @@ class RDFGraph:
         fsync_dir(target.parent)
         shutil.rmtree(old, ignore_errors=True)
         self._store = ox.Store(str(target))
+        self._store.optimize()
 
     def _load(self, lines: list[str], bulk: bool = False) -> None:
         """Add N-Quads lines none of which is in the store yet (lenient: the mapping only writes valid IRIs)."""
