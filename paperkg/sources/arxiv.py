@@ -9,7 +9,7 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, as_str, json_lines, person, squash
+from paperkg.sources.base import Record, Skipped, abstract_of, as_str, json_lines, person, squash
 
 _YEAR_IN_DATE = re.compile(r"\b(\d{4})\b")
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.")
@@ -35,10 +35,9 @@ def record(obj: Any, where: str) -> Record:
         return Skipped(where, "bad", f"'id' {raw_id!r} is not an arXiv id")
     if not isinstance(title, str) or not title.strip():
         return Skipped(where, "bad", f"arXiv {arxiv}: 'title' must be a non-empty string")
-    if abstract is not None and not isinstance(abstract, str):
-        return Skipped(where, "bad", f"arXiv {arxiv}: 'abstract' must be a string")
-    if not abstract or not abstract.strip():
-        return Skipped(where, "no-abstract", f"arXiv {arxiv}: no abstract")
+    abstract = abstract_of(abstract, where, f"arXiv {arxiv}")
+    if isinstance(abstract, Skipped):
+        return abstract
     categories = obj.get("categories")
     dois = obj.get("doi")
     doi = next((d for d in map(normalise_doi, dois.split()) if d), None) if isinstance(dois, str) else None

@@ -44,6 +44,15 @@ class Skipped:
 Record = PaperInput | Skipped
 
 
+def abstract_of(value: Any, where: str, label: str) -> str | Skipped:
+    """A record's abstract, or why it is skipped: bad when it is not a string, no-abstract when it is empty."""
+    if value is not None and not isinstance(value, str):
+        return Skipped(where, "bad", f"{label}: 'abstract' must be a string")
+    if not value or not value.strip():
+        return Skipped(where, "no-abstract", f"{label}: no abstract")
+    return value
+
+
 def open_binary(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it is gzip (by content, not by name)."""
     try:

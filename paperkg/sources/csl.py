@@ -8,7 +8,7 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, as_str, as_year, delatex, json_values, person, squash
+from paperkg.sources.base import Record, Skipped, abstract_of, as_str, as_year, delatex, json_values, person, squash
 
 _CSL_KEYS = ("issued", "container-title", "DOI", "URL", "citation-key")
 
@@ -40,10 +40,9 @@ def record(obj: Any, where: str) -> Record:
     title, text = as_str(obj.get("title")), obj.get("abstract")
     if title is None:
         return Skipped(where, "bad", f"{label}: no title")
-    if text is not None and not isinstance(text, str):
-        return Skipped(where, "bad", f"{label}: 'abstract' must be a string")
-    if not text or not text.strip():
-        return Skipped(where, "no-abstract", f"{label}: no abstract")
+    text = abstract_of(text, where, label)
+    if isinstance(text, Skipped):
+        return text
     doi = normalise_doi(as_str(obj.get("DOI")))
     external: list[tuple[str, str]] = [("key", key)] if key else []
     for field in ("number", "URL", "archive_location"):

@@ -8,7 +8,7 @@ from typing import Any
 
 from paperkg.core.identifiers import NORMALISERS, normalise_s2
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, as_dict, as_list, as_str, as_year, json_values, squash
+from paperkg.sources.base import Record, Skipped, abstract_of, as_dict, as_list, as_str, as_year, json_values, squash
 
 EXTERNAL_KINDS = {"ArXiv": "arxiv", "DOI": "doi", "MAG": "mag", "PubMed": "pmid", "PubMedCentral": "pmcid",
                   "CorpusId": "corpusid", "DBLP": "dblp", "ACL": "acl"}
@@ -40,10 +40,9 @@ def record(obj: Any, where: str) -> Record:
     title, text = as_str(obj.get("title")), obj.get("abstract")
     if title is None:
         return Skipped(where, "bad", f"Semantic Scholar {paper}: no title")
-    if text is not None and not isinstance(text, str):
-        return Skipped(where, "bad", f"Semantic Scholar {paper}: 'abstract' must be a string")
-    if not text or not text.strip():
-        return Skipped(where, "no-abstract", f"Semantic Scholar {paper}: no abstract")
+    text = abstract_of(text, where, f"Semantic Scholar {paper}")
+    if isinstance(text, Skipped):
+        return text
     external: list[tuple[str, str]] = [("s2", paper)]
     doi = None
     ids = as_dict(obj.get("externalIds"))
