@@ -265,7 +265,6 @@ class RDFGraph:
         fsync_dir(target.parent)
         shutil.rmtree(old, ignore_errors=True)
         self._store = ox.Store(str(target))
-        self._store.optimize()
 
     def _load(self, lines: list[str], bulk: bool = False) -> None:
         """Add N-Quads lines none of which is in the store yet (lenient: the mapping only writes valid IRIs)."""
