@@ -9,6 +9,9 @@ EntityType = Literal["Technique", "Model", "Hardware", "Dataset", "Software"]
 Predicate = Literal["proposes", "uses", "runs-on", "evaluated-on", "outperforms"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Technique", "Model", "Hardware", "Dataset", "Software")
 PREDICATES: tuple[Predicate, ...] = ("proposes", "uses", "runs-on", "evaluated-on", "outperforms")
+MAX_TITLE_CHARS = 2_000
+MAX_ABSTRACT_CHARS = 100_000
+"""Default limits of a paper's title and abstract (Settings.max_title_chars / max_abstract_chars override them)."""
 PAPER = "PAPER"
 """Subject of a relation that the paper itself states (as in the annotation guide)."""
 

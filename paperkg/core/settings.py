@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS
+
 SPARQL_TIMEOUT_CAP = 30.0
 
 
@@ -70,8 +72,8 @@ class Settings(BaseSettings):
                                                "query URL).")
     sparql_push_timeout: float = Field(default=300.0, gt=0, description="Seconds one update request to that server "
                                        "may take.")
-    max_abstract_chars: int = Field(default=100_000, ge=100)
-    max_title_chars: int = Field(default=2_000, ge=10)
+    max_abstract_chars: int = Field(default=MAX_ABSTRACT_CHARS, ge=100)
+    max_title_chars: int = Field(default=MAX_TITLE_CHARS, ge=10)
     min_confidence: float = Field(default=0.4, ge=0.0, le=1.0, description="Entities and relations the extractor's "
                                   "learned scorer rates below this are not stored, so the graph, search facets, "
                                   "SPARQL and exports leave them out (PAPERKG_MIN_CONFIDENCE; chosen on blind data, "

@@ -11,12 +11,11 @@ from pathlib import Path
 from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import NORMALISERS, normalise_doi
 from paperkg.core.ids import valid_paper_id
-from paperkg.core.records import PaperInput
+from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, PaperInput
 from paperkg.sources.base import Record, Skipped
 from paperkg.sources.registry import SOURCE_SUFFIXES, detect, get, suffixes
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-DEFAULT_MAX_TITLE, DEFAULT_MAX_ABSTRACT = 2_000, 100_000
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ def _is_source(path: Path) -> bool:
     return "".join(suffixes(path)).endswith(SOURCE_SUFFIXES) and not path.name.startswith(".")
 
 
-def scan(path: Path, fmt: str | None = None, selection: Slice = EVERYTHING, max_title: int = DEFAULT_MAX_TITLE,
-         max_abstract: int = DEFAULT_MAX_ABSTRACT) -> Iterator[Record]:
+def scan(path: Path, fmt: str | None = None, selection: Slice = EVERYTHING, max_title: int = MAX_TITLE_CHARS,
+         max_abstract: int = MAX_ABSTRACT_CHARS) -> Iterator[Record]:
     """Every record of one file, streamed: validated papers, and what was skipped and why. Errors that leave the
     rest of the file unreadable (missing, not UTF-8, broken gzip, a misaligned dump) raise InvalidInput."""
     source = get(fmt) if fmt else detect(path)
