@@ -134,18 +134,18 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
     entity = store.entity(entity_id)
     if entity is None or entity_id not in graph:
         raise NotFound(f"no entity with id {entity_id!r}")
-    names = {n.id: (n.name, n.type) for n in graph.nodes()}
+    relations = _relations_touching(store, graph, entity_id)
+    # names of just the nodes these relations mention, not of the whole graph
+    named = {n for rel in relations for n in (rel.subject, rel.object, paper_node(rel.paper_id))}
+    names = {n: (node.name, node.type) for n in named if (node := graph.node(n)) is not None}
     titles: dict[str, str] = {}
     incoming: list[RelationView] = []
     outgoing: list[RelationView] = []
-    paper_ids: list[str] = []
-    for rel in _relations_touching(store, graph, entity_id):
+    for rel in relations:
         titles.setdefault(rel.paper_id, names.get(paper_node(rel.paper_id), ("", ""))[0])
         view = relation_view(rel, names, titles[rel.paper_id])
         (outgoing if rel.subject == entity_id else incoming).append(view)
-    for edge in graph.edges_in(entity_id):
-        if edge.paper not in paper_ids:
-            paper_ids.append(edge.paper)
+    paper_ids = list(dict.fromkeys(edge.paper for edge in graph.edges_in(entity_id)))  # first-seen order, no n^2
     papers = [PaperSummary(p.id, p.title, p.year, p.url) for p in store.papers(paper_ids)]
 
     def refs(ids: Iterable[str]) -> list[EntityRef]:
