@@ -155,9 +155,8 @@ class Indexes:
     # -- writes ------------------------------------------------------------------------------------------
 
     def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
-              vectors: dict[str, np.ndarray]) -> set[str]:
-        """Bring every derived structure to `version` after a committed write (caller holds the write lock);
-        returns the entities whose papers changed."""
+              vectors: dict[str, np.ndarray]) -> None:
+        """Bring every derived structure to `version` after a committed write (caller holds the write lock)."""
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
@@ -180,7 +179,6 @@ class Indexes:
         if not self.read_only:
             self._unsaved = version
             self._unsaved_papers += len(changed) + len(removed)
-        return touched
 
     def save_if_due(self) -> None:
         """Save what `apply` left unsaved if the index is small or the last save is old enough; otherwise leave it
