@@ -2,7 +2,8 @@
 
 Under concurrent load every request used to run its own one-query forward pass, each wanting both cores; one worker
 thread that takes whatever queries are waiting and encodes them as a batch does the same work in fewer, fuller passes.
-A lone query pays only the hand-over to the worker.
+A lone query arriving while the model is idle is encoded on the caller's own thread: handing it to the worker
+and waking the caller again cost about 1.5 ms, half of a one-query forward pass with the fast backends.
 """
 
 from __future__ import annotations
@@ -27,11 +28,22 @@ class MicroBatcher:
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._busy = threading.Lock()  # held while a model call runs, inline or on the worker
         self._worker: threading.Thread | None = None
 
     def encode(self, text: str) -> np.ndarray:
-        """The vector of `text`, computed in a batch with whatever other texts are waiting."""
+        """The vector of `text`: at once on this thread when the model is idle, else in a batch with whatever other
+        texts are waiting."""
+        if self._busy.acquire(blocking=False):
+            try:
+                return np.asarray(self._encode_many([text])[0])
+            finally:
+                self._busy.release()
         return self.submit(text).result()
+
+    def idle(self) -> bool:
+        """True when no model call runs: `encode` would answer on the caller's thread without waiting."""
+        return not self._busy.locked()
 
     def submit(self, text: str) -> Future[np.ndarray]:
         """The future vector of `text`: callers may wait without holding a thread (asyncio.wrap_future)."""
@@ -61,16 +73,17 @@ class MicroBatcher:
                 return
             batch = [first]
             stop = False
-            while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._serve(batch)
+            with self._busy:  # taken before collecting, so what queues up behind an inline call joins this batch
+                while len(batch) < self._max_batch:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                self._serve(batch)
             if stop:
                 return
 

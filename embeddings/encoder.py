@@ -180,7 +180,7 @@ class WindowEncoder:
         return self._cache.get_or_compute(text, self._encode_one)
 
     def encode_query_later(self, text: str) -> Future[np.ndarray] | None:
-        if self._cache.size == 0 or self._cache.get(text) is not None or self._is_long(text):
+        if self._cache.size == 0 or self._cache.get(text) is not None or self._batcher.idle() or self._is_long(text):
             return None
         future = self._batcher.submit(text)
         # registered before any waiter's callback, so the vector is cached when they wake

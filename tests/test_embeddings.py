@@ -318,6 +318,25 @@ def test_micro_batcher_shares_model_calls_between_concurrent_queries() -> None:
     batcher.close()
 
 
+def test_micro_batcher_encodes_a_lone_query_on_the_callers_thread() -> None:
+    import threading
+
+    from paperkg.embeddings.batching import MicroBatcher
+
+    threads: list[str] = []
+
+    def encode_many(texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    batcher = MicroBatcher(encode_many)
+    assert batcher.idle()
+    assert batcher.encode("alone").tolist() == [1.0, 1.0]
+    assert threads == [threading.current_thread().name]  # no hand-over to the worker when the model is idle
+    assert batcher.idle()
+    batcher.close()
+
+
 def test_micro_batcher_reports_errors_to_the_callers_and_keeps_working() -> None:
     from paperkg.embeddings.batching import MicroBatcher
 
