@@ -96,6 +96,16 @@ class Vocabulary:
         """All transitive broader concepts, nearest first."""
         return transitive(concept_id, self.broader)
 
+    def path(self, concept_id: str) -> list[str]:
+        """The chain of broader concepts from a root down to the concept's parent, following each concept's first
+        broader one (the taxonomy is a poly-hierarchy; `broader` lists them all)."""
+        chain: list[str] = []
+        current = concept_id
+        while (parents := [b for b in self.broader(current) if b != concept_id and b not in chain]):
+            current = parents[0]
+            chain.append(current)
+        return chain[::-1]
+
     def descendants(self, concept_id: str) -> list[str]:
         """All transitive narrower concepts, nearest first."""
         return transitive(concept_id, self.narrower)

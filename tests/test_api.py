@@ -158,6 +158,17 @@ def test_entities_lookup_detail_and_related(client: TestClient) -> None:
     assert detail["type"] == "Hardware" and detail["papers"] and "A100" in detail["aliases"]
     assert detail["attributes"].get("memory_bandwidth_gbs")
     _problem(client.get("/entities/hardware/no-such-chip"), 404)
+    # a hub's papers come a page at a time, its relations capped, each list with its full count
+    assert detail["paper_count"] > 5 and len(detail["papers"]) == min(100, detail["paper_count"])
+    assert detail["incoming_count"] >= len(detail["incoming"]) > 0
+    page = client.get("/entities/hardware/nvidia-a100", params={"limit": 2, "offset": 3, "relations": 1}).json()
+    assert [p["id"] for p in page["papers"]] == [p["id"] for p in detail["papers"][3:5]]
+    assert len(page["incoming"]) == 1 and page["incoming"][0] == detail["incoming"][0]
+    assert page["paper_count"] == detail["paper_count"] and page["incoming_count"] == detail["incoming_count"]
+    _problem(client.get("/entities/hardware/nvidia-a100", params={"limit": 0}), 422)
+    path = client.get("/entities/technique/micro-batching").json()["taxonomy_path"]
+    assert [p["id"] for p in path] == ["technique/distributed-training", "technique/parallelism",
+                                       "technique/model-parallelism", "technique/pipeline-parallelism"]
     related = client.get("/techniques/technique/quantization/related", params={"k": 5}).json()
     assert related["technique"]["id"] == "technique/quantization"
     for item in related["results"]:

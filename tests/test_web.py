@@ -37,6 +37,25 @@ def test_search_page_highlights_terms_and_offers_facets(client: TestClient) -> N
     assert 'value="diffusion model"' in html
 
 
+def test_year_facet_filters_search_and_browse(client: TestClient, kb: KnowledgeBase) -> None:
+    from paperkg.core.records import PaperInput
+
+    kb.add_papers([PaperInput(f"Zebrafish pruning study {n}", f"We prune zebrafish networks, variant {n}, with "
+                              "magnitude pruning on an NVIDIA A100 and report accuracy.", year=year)
+                   for n, year in enumerate((2021, 2021, 2023))])
+    api = client.get("/search", params={"q": "zebrafish pruning", "k": 10}).json()
+    assert api["facets"]["year"] == {"2023": 1, "2021": 2} and [h["year"] for h in api["results"]][:3].count(2021) >= 1
+    html = client.get("/", params={"q": "zebrafish pruning"}).text
+    assert "<h2>Year</h2>" in html and 'href="/?q=zebrafish+pruning&amp;year=2023"' in html
+    only = client.get("/", params={"q": "zebrafish pruning", "year": "2023"}).text
+    titles = re.findall(r'<h2><a href="/ui/papers/[^"]+">([^<]+)</a>', only)
+    assert titles == ["Zebrafish pruning study 2"]  # the seed papers have no year, so none passes the filter
+    assert "year: 2023" in only and 'href="/?q=zebrafish+pruning"' in only  # the chip that removes it
+    browse = client.get("/", params={"year": "2021"}).text
+    assert "<small>(2)</small>" in browse
+    assert client.get("/", params={"q": "zebrafish", "year": "20x1"}).status_code == 200  # not a year: ignored
+
+
 def test_facet_filter_and_paging_live_in_the_url(client: TestClient, kb: KnowledgeBase) -> None:
     filtered = client.get("/", params={"q": "inference", "hardware": "NVIDIA A100"}).text
     allowed = {p.id for p in kb.list_papers({"hardware": "NVIDIA A100"}, 1000, 0)[0]}
@@ -84,11 +103,18 @@ def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(clien
     html = client.get("/ui/entities/hardware/nvidia-a100").text
     assert "<h1>NVIDIA A100</h1>" in html and "A100-SXM4-80GB" in html
     assert "memory bandwidth gbs</th><td>2039</td>" in html
-    assert f"Papers ({len(a100.papers)})" in html
-    assert len(links(html, "/ui/papers/")) >= min(20, len(a100.papers))
-    if len(a100.papers) > 20:
+    assert f"Papers ({a100.paper_count})" in html
+    assert len(links(html, "/ui/papers/")) >= min(20, a100.paper_count)
+    if a100.paper_count > 20:
         assert 'rel="next" href="/ui/entities/hardware/nvidia-a100?page=2"' in html
-    assert f"Relations to NVIDIA A100 ({len(a100.incoming)})" in html
+        second = client.get("/ui/entities/hardware/nvidia-a100", params={"page": 2}).text
+        assert f'href="/ui/papers/{a100.papers[20].id}"' in second  # the 21st paper opens page 2
+        assert f'href="/ui/papers/{a100.papers[0].id}"' not in second
+    assert f"Relations to NVIDIA A100 ({a100.incoming_count})" in html
+    micro = client.get("/ui/entities/technique/micro-batching").text
+    crumbs = micro.split('aria-label="Taxonomy path"')[1].split("</nav>")[0]
+    assert [c.split(">")[1].split("<")[0] for c in crumbs.split("<a ")[1:]] == [  # root first, down to the parent
+        "distributed training", "parallelism", "model parallelism", "pipeline parallelism"]
     technique = kb.get_entity("technique/diffusion-models")
     assert technique.broader
     html = client.get("/ui/entities/technique/diffusion-models").text

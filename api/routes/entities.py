@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from paperkg.api import schemas
 from paperkg.api.deps import KB
-from paperkg.core.results import EntityDetail, Neighborhood
+from paperkg.core.results import EntityDetail, EntityPage, Neighborhood
 
 router = APIRouter(tags=["graph"])
 EntityType = Literal["Technique", "Model", "Hardware", "Dataset", "Software"]
@@ -21,9 +21,14 @@ def find_entities(kb: KB, q: Annotated[str | None, Query(max_length=200)] = None
 
 
 @router.get("/entities/{entity_id:path}", response_model=schemas.EntityDetail,
-            summary="An entity: attributes, aliases, relations, papers")
-def get_entity(kb: KB, entity_id: str) -> EntityDetail:
-    return kb.get_entity(entity_id)
+            summary="An entity: attributes, aliases, taxonomy, relations, a page of its papers")
+def get_entity(kb: KB, entity_id: str,
+               limit: Annotated[int, Query(ge=1, le=1000, description="Papers per page.")] = 100,
+               offset: Annotated[int, Query(ge=0, le=2**31, description="Papers to skip.")] = 0,
+               relations: Annotated[int, Query(ge=0, le=1000, description="Relations from and to the entity, "
+                                                                           "at most this many of each.")] = 100,
+               ) -> EntityDetail:
+    return kb.get_entity(entity_id, EntityPage(offset, limit, relations))
 
 
 @router.get("/techniques/{technique:path}/related", response_model=schemas.RelatedTechniques,

@@ -20,7 +20,7 @@ from paperkg.api.web.render import (
 )
 from paperkg.api.web.templating import page
 from paperkg.core.errors import PaperkgError
-from paperkg.core.results import RelatedTechnique
+from paperkg.core.results import EntityPage, RelatedTechnique
 from paperkg.kb import KnowledgeBase
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,18 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 
 def _filters(request: Request) -> dict[str, str]:
-    return {f: v.strip()[:200] for f in FILTERS if (v := request.query_params.get(f)) and v.strip()}
+    """The page's filters: entity names, and `year` (one publication year)."""
+    found = {f: v.strip()[:200] for f in FILTERS if (v := request.query_params.get(f)) and v.strip()}
+    year = (request.query_params.get("year") or "").strip()
+    if year.isdigit() and len(year) == 4:
+        found["year"] = year
+    return found
+
+
+def _kb_filters(filters: dict[str, str]) -> dict[str, str | None]:
+    """The page's filters as the knowledge base takes them (a year is a since..until range)."""
+    year = filters.get("year")
+    return {**{k: v for k, v in filters.items() if k != "year"}, "since": year, "until": year}
 
 
 def _href(path: str, params: dict[str, Any]) -> str:
@@ -74,18 +85,16 @@ def search_page(request: Request, kb: KB) -> HTMLResponse:
         if q:
             size = SIZES.hits_per_page
             number = min(number, SIZES.max_hits // size)
-            results = kb.search(q, min(SIZES.max_hits, number * size), dict(filters))
+            results = kb.search(q, min(SIZES.max_hits, number * size), _kb_filters(filters))
             shown = results.results[(number - 1) * size:number * size]
-            years = {h.id: kb.get_paper(h.id).year for h in shown}
-            context["hits"] = [{"hit": h, "year": years[h.id], "passage": highlight_terms(h.passage, q)}
-                               for h in shown]
+            context["hits"] = [{"hit": h, "year": h.year, "passage": highlight_terms(h.passage, q)} for h in shown]
             more = len(results.results) == number * size and number * size < SIZES.max_hits
             context["facets"] = {kind: [(name, count, _href("/", {**state, kind: name}), filters.get(kind) == name)
                                         for name, count in list(values.items())[:SIZES.facet_values]]
-                                 for kind in FILTERS if (values := results.facets.get(kind))}
+                                 for kind in (*FILTERS, "year") if (values := results.facets.get(kind))}
         else:
             size = SIZES.papers_per_page
-            papers, total = kb.list_papers(dict(filters), size, (number - 1) * size)
+            papers, total = kb.list_papers(_kb_filters(filters), size, (number - 1) * size)
             context.update(papers=papers, total=total)
             more = number * size < total
         context["first"] = (number - 1) * size + 1
@@ -121,15 +130,17 @@ def paper_page(request: Request, kb: KB, paper_id: str) -> HTMLResponse:
 
 @router.get("/ui/entities/{entity_id:path}", response_class=HTMLResponse)
 def entity_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
+    size, shown = SIZES.papers_per_page, SIZES.relations_shown
+    number = _int(request.query_params.get("page"), 1, 1, 1_000_000)
     try:
-        entity = kb.get_entity(entity_id)
+        entity = kb.get_entity(entity_id, EntityPage((number - 1) * size, size, shown))
+        pages = max(1, -(-entity.paper_count // size))
+        if number > pages:  # past the end: the last page
+            number = pages
+            entity = kb.get_entity(entity_id, EntityPage((number - 1) * size, size, shown))
     except PaperkgError as error:
         return page(request, "error.html", {"error": error.detail}, error.status)
-    size = SIZES.papers_per_page
-    pages = max(1, -(-len(entity.papers) // size))
-    number = _int(request.query_params.get("page"), 1, 1, pages)
-    shown = SIZES.relations_shown
-    context = {"entity": entity, "papers": entity.papers[(number - 1) * size:number * size],
+    context = {"entity": entity, "papers": entity.papers,
                "first": (number - 1) * size + 1, "page_number": number, "pages": pages,
                "prev": _href(request.url.path, {"page": number - 1}) if number > 1 else None,
                "next": _href(request.url.path, {"page": number + 1}) if number < pages else None,

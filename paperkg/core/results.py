@@ -115,6 +115,7 @@ class SearchHit:
     score: float
     passage: str
     entities: list[EntityRef]
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,22 @@ class EntityDetail:
     incoming: list[RelationView]
     broader: list[EntityRef] = field(default_factory=list)
     narrower: list[EntityRef] = field(default_factory=list)
+    taxonomy_path: list[EntityRef] = field(default_factory=list)
+    """Broader concepts from a root down to the parent (empty outside the taxonomy)."""
+    paper_count: int = 0
+    """All papers linked to the entity; `papers` holds the requested page of them."""
+    outgoing_count: int = 0
+    incoming_count: int = 0
+    """All relations from and to the entity; `outgoing` and `incoming` hold the first of them."""
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """Which part of an entity's papers and relations a detail request wants."""
+
+    offset: int = 0
+    limit: int = 100
+    relations: int = 100
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassa
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
+    EntityPage,
     EntityRef,
     Health,
     IngestedPaper,
@@ -355,9 +356,9 @@ class KnowledgeBase:
         with self.lock.read():
             return views.entity_matches(self.store, self.entities, self.graph, q, entity_type, limit)
 
-    def get_entity(self, entity_id: str) -> EntityDetail:
+    def get_entity(self, entity_id: str, page: EntityPage | None = None) -> EntityDetail:
         with self.lock.read():
-            return views.entity_detail(self.store, self.graph, self.vocabulary, entity_id)
+            return views.entity_detail(self.store, self.graph, self.vocabulary, entity_id, page or EntityPage())
 
     def neighborhood(self, node: str, depth: int = 1) -> Neighborhood:
         with self.lock.read():

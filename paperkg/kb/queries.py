@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ class QueryParams:
 
     facet_depth: int = 50
     """Facets count this many top hits."""
+    facet_years: int = 20
+    """The year facet lists this many years, newest first (the entity facets keep their 20 most frequent)."""
     example_min_chars: int = 200
     """A query holding a whole stored abstract of at least this length is a query by example."""
     boost_max_words: int = 40
@@ -90,8 +93,12 @@ class Queries:
             spans = self.store.passage_spans(paper.id)
             start, end = spans[hit.passage_ord] if hit.passage_ord < len(spans) else (0, len(paper.abstract))
             results.append(SearchHit(paper.id, paper.title, round(hit.score, 6), paper.abstract[start:end],
-                                     self._matched_entities(paper.id, matched)))
-        facets = self.graph.facets([h.paper_id for h in hits])
+                                     self._matched_entities(paper.id, matched), paper.year))
+        ranked = [h.paper_id for h in hits]
+        facets = self.graph.facets(ranked)
+        years = Counter(self.store.years_of(ranked).values())
+        if years:  # newest first
+            facets["year"] = {str(year): years[year] for year in sorted(years, reverse=True)[:self.params.facet_years]}
         return SearchResults(query, results, facets)
 
     def _identified(self, query: str, allowed: set[str] | None, score: float) -> list[Hit]:

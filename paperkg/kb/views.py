@@ -13,6 +13,7 @@ from paperkg.core.records import PAPER, StoredRelation
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
+    EntityPage,
     EntityRef,
     EvidenceView,
     MentionView,
@@ -130,35 +131,33 @@ def entity_matches(store: Store, index: EntityIndex, graph: KnowledgeGraph, q: s
             for entity_id, score, alias in rows if (entity := stored.get(entity_id)) is not None]
 
 
-def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, entity_id: str) -> EntityDetail:
+def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, entity_id: str,
+                  page: EntityPage) -> EntityDetail:
+    """An entity with one page of its papers and the first of its relations, each list with its full count: a hub
+    such as NVIDIA A100 in a large corpus is linked to tens of thousands of papers."""
     entity = store.entity(entity_id)
     if entity is None or entity_id not in graph:
         raise NotFound(f"no entity with id {entity_id!r}")
-    relations = _relations_touching(store, graph, entity_id)
+    outgoing_rows = store.relations_about(entity_id, True, page.relations)
+    incoming_rows = store.relations_about(entity_id, False, page.relations)
     # names of just the nodes these relations mention, not of the whole graph
-    named = {n for rel in relations for n in (rel.subject, rel.object, paper_node(rel.paper_id))}
+    named = {n for rel in outgoing_rows + incoming_rows for n in (rel.subject, rel.object, paper_node(rel.paper_id))}
     names = {n: (node.name, node.type) for n in named if (node := graph.node(n)) is not None}
-    titles: dict[str, str] = {}
-    incoming: list[RelationView] = []
-    outgoing: list[RelationView] = []
-    for rel in relations:
-        titles.setdefault(rel.paper_id, names.get(paper_node(rel.paper_id), ("", ""))[0])
-        view = relation_view(rel, names, titles[rel.paper_id])
-        (outgoing if rel.subject == entity_id else incoming).append(view)
+
+    def views_of(rows: list[StoredRelation]) -> list[RelationView]:
+        return [relation_view(rel, names, names.get(paper_node(rel.paper_id), ("", ""))[0]) for rel in rows]
+
     paper_ids = list(dict.fromkeys(edge.paper for edge in graph.edges_in(entity_id)))  # first-seen order, no n^2
-    papers = [PaperSummary(p.id, p.title, p.year, p.url) for p in store.papers(paper_ids)]
+    shown = paper_ids[page.offset : page.offset + page.limit]
+    papers = [PaperSummary(p.id, p.title, p.year, p.url) for p in store.papers(shown)]
 
     def refs(ids: Iterable[str]) -> list[EntityRef]:
         return [EntityRef(i, c.label, c.type) for i in ids if (c := vocabulary.get(i)) is not None]
 
     return EntityDetail(entity_id, entity.name, entity.type, store.entity_aliases(entity_id), entity.attrs,
-                        papers, outgoing, incoming, refs(vocabulary.broader(entity_id)),
-                        refs(vocabulary.narrower(entity_id)))
-
-
-def _relations_touching(store: Store, graph: KnowledgeGraph, entity_id: str) -> list[StoredRelation]:
-    papers = sorted(graph.papers_citing(entity_id, outgoing=True))
-    return [r for rows in store.relations_of(papers).values() for r in rows if entity_id in (r.subject, r.object)]
+                        papers, views_of(outgoing_rows), views_of(incoming_rows), refs(vocabulary.broader(entity_id)),
+                        refs(vocabulary.narrower(entity_id)), refs(vocabulary.path(entity_id)), len(paper_ids),
+                        store.count_relations_about(entity_id, True), store.count_relations_about(entity_id, False))
 
 
 def neighborhood(graph: KnowledgeGraph, node: str, depth: int) -> Neighborhood:

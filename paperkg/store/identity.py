@@ -98,3 +98,14 @@ def papers_in(conn: sqlite3.Connection, since: int | None, until: int | None, ca
         " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(COALESCE(paper_meta.categories, '[]')) AS c"
         " WHERE lower(c.value) = lower(?3) OR lower(c.value) LIKE lower(?3) || '.%'))", (since, until, category))
     return {str(row[0]) for row in rows}
+
+
+def years_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
+    """The publication year of each given paper that has one."""
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update((str(pid), int(year)) for pid, year in
+                     conn.execute(f"SELECT id, year FROM papers WHERE year IS NOT NULL AND id IN ({marks})", chunk))
+    return found

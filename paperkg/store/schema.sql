@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS relations (
 );
 CREATE INDEX IF NOT EXISTS relations_paper ON relations(paper_id);
 CREATE INDEX IF NOT EXISTS relations_object ON relations(object);
+CREATE INDEX IF NOT EXISTS relations_subject ON relations(subject);  -- an entity's page
 CREATE INDEX IF NOT EXISTS relations_hardware ON relations(hardware);  -- orphan checks and foreign keys
 CREATE TABLE IF NOT EXISTS passages (
     paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,

@@ -219,6 +219,9 @@ class Store:
         """Ids of the papers of these years (inclusive) and category ('cs' takes 'cs.LG')."""
         return identity.papers_in(self._db, since, until, category)
 
+    def years_of(self, ids: Sequence[str]) -> dict[str, int]:
+        return identity.years_of(self._db, list(ids))
+
     def write(self, batch: Sequence[PaperWrite], entities: dict[str, EntityInfo],
               rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
         """Store a batch in one transaction; returns the data version (new only if something changed) and what
@@ -421,6 +424,16 @@ class Store:
             for row in self._db.execute(_RELATIONS + f" WHERE paper_id IN ({marks}) ORDER BY id", chunk):
                 found[row[0]].append(StoredRelation(*row))
         return found
+
+    def relations_about(self, entity_id: str, outgoing: bool, limit: int) -> list[StoredRelation]:
+        """Up to `limit` relations from (`outgoing`) or to the entity, oldest first."""
+        column = "subject" if outgoing else "object"
+        return [StoredRelation(*row) for row in
+                self._db.execute(_RELATIONS + f" WHERE {column} = ? ORDER BY id LIMIT ?", (entity_id, limit))]
+
+    def count_relations_about(self, entity_id: str, outgoing: bool) -> int:
+        column = "subject" if outgoing else "object"
+        return int(self._db.execute(f"SELECT COUNT(*) FROM relations WHERE {column} = ?", (entity_id,)).fetchone()[0])
 
     def first_passage(self) -> StoredPassage | None:
         """Any one stored passage (its vector gives the embedding dimension)."""
