@@ -8,7 +8,7 @@ typed relation) and the paper they were read from.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
@@ -170,10 +170,24 @@ class KnowledgeGraph:
         """Nodes on a shortest path ignoring direction; empty when there is none."""
         if source not in self._g or target not in self._g:
             return []
-        try:
-            return list(nx.shortest_path(self._g.to_undirected(as_view=True), source, target))
-        except nx.NetworkXNoPath:
+        parents: dict[str, str | None] = {source: None}
+        frontier = [source]
+        while frontier and target not in parents:
+            following = []
+            for node in frontier:
+                for other in self._either_way(node):
+                    if other not in parents:
+                        parents[other] = node
+                        following.append(other)
+            frontier = following
+        if target not in parents:
             return []
+        path: list[str] = []
+        step: str | None = target
+        while step is not None:
+            path.append(step)
+            step = parents[step]
+        return path[::-1]
 
     def personalised_pagerank(self, node: str, depth: int, alpha: float = 0.85) -> dict[str, float]:
         """PageRank personalised on `node` over its `depth`-hop neighbourhood (undirected, parallel edges merged)."""
@@ -233,13 +247,25 @@ class KnowledgeGraph:
         return nodes, [_edge(u, v, d) for u, v, d in sub.edges(data=True)]
 
     def neighborhood_size(self, node: str, depth: int) -> int:
-        undirected = self._g.to_undirected(as_view=True)
-        return len(nx.single_source_shortest_path_length(undirected, node, cutoff=depth))
+        return len(self._within(node, depth))
 
     def _subgraph(self, node: str, depth: int) -> nx.MultiDiGraph:
-        undirected = self._g.to_undirected(as_view=True)
-        nodes = nx.single_source_shortest_path_length(undirected, node, cutoff=depth)
-        return self._g.subgraph(nodes)
+        return self._g.subgraph(self._within(node, depth))
+
+    def _either_way(self, node: str) -> Iterator[str]:
+        yield from self._g.successors(node)
+        yield from self._g.predecessors(node)
+
+    def _within(self, node: str, depth: int) -> set[str]:
+        """Nodes within `depth` hops of `node`, ignoring direction. (networkx's undirected view of a directed graph
+        checks every node of the graph when it is made: 150 ms per call at 100,000 papers.)"""
+        seen = {node}
+        frontier = [node]
+        for _ in range(depth):
+            following = [other for current in frontier for other in self._either_way(current) if other not in seen]
+            seen.update(following)
+            frontier = list(dict.fromkeys(following))
+        return seen
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = Counter(d["type"] for _, d in self._g.nodes(data=True))

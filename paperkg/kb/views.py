@@ -147,8 +147,7 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
     def views_of(rows: list[StoredRelation]) -> list[RelationView]:
         return [relation_view(rel, names, names.get(paper_node(rel.paper_id), ("", ""))[0]) for rel in rows]
 
-    paper_ids = list(dict.fromkeys(edge.paper for edge in graph.edges_in(entity_id)))  # first-seen order, no n^2
-    shown = paper_ids[page.offset : page.offset + page.limit]
+    shown = store.papers_mentioning(entity_id, page.limit, page.offset)
     papers = [PaperSummary(p.id, p.title, p.year, p.url) for p in store.papers(shown)]
 
     def refs(ids: Iterable[str]) -> list[EntityRef]:
@@ -156,7 +155,8 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
 
     return EntityDetail(entity_id, entity.name, entity.type, store.entity_aliases(entity_id), entity.attrs,
                         papers, views_of(outgoing_rows), views_of(incoming_rows), refs(vocabulary.broader(entity_id)),
-                        refs(vocabulary.narrower(entity_id)), refs(vocabulary.path(entity_id)), len(paper_ids),
+                        refs(vocabulary.narrower(entity_id)), refs(vocabulary.path(entity_id)),
+                        store.count_papers_mentioning(entity_id),
                         store.count_relations_about(entity_id, True), store.count_relations_about(entity_id, False))
 
 

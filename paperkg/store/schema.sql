@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS papers (
     added_at     TEXT NOT NULL,
     updated_at   TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS papers_added ON papers(added_at, id);  -- the browse list, paged
 CREATE TABLE IF NOT EXISTS entities (
     id    TEXT PRIMARY KEY,                 -- stable: "<type>/<canonical slug>"
     type  TEXT NOT NULL,
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS mentions (
     surface   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS mentions_paper ON mentions(paper_id);
-CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
+DROP INDEX IF EXISTS mentions_entity;  -- replaced by the covering index below
+CREATE INDEX IF NOT EXISTS mentions_entity_paper ON mentions(entity_id, paper_id);  -- an entity's papers, paged
 CREATE TABLE IF NOT EXISTS relations (
     id         INTEGER PRIMARY KEY,
     paper_id   TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,

@@ -431,6 +431,16 @@ class Store:
         return [StoredRelation(*row) for row in
                 self._db.execute(_RELATIONS + f" WHERE {column} = ? ORDER BY id LIMIT ?", (entity_id, limit))]
 
+    def papers_mentioning(self, entity_id: str, limit: int, offset: int = 0) -> list[str]:
+        """One page of the ids of the papers that mention the entity, in id order (read from an index)."""
+        return [str(row[0]) for row in self._db.execute(
+            "SELECT DISTINCT paper_id FROM mentions WHERE entity_id = ? ORDER BY paper_id LIMIT ? OFFSET ?",
+            (entity_id, limit, offset))]
+
+    def count_papers_mentioning(self, entity_id: str) -> int:
+        return int(self._db.execute("SELECT COUNT(DISTINCT paper_id) FROM mentions WHERE entity_id = ?",
+                                    (entity_id,)).fetchone()[0])
+
     def count_relations_about(self, entity_id: str, outgoing: bool) -> int:
         column = "subject" if outgoing else "object"
         return int(self._db.execute(f"SELECT COUNT(*) FROM relations WHERE {column} = ?", (entity_id,)).fetchone()[0])
