@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.graph.extraction import Extractor, annotation, learned_extractor  # noqa: E402
 from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 
@@ -128,6 +129,7 @@ def blind(sc: Any, vocabulary: Vocabulary, seeds: Path, rules_only: bool, dev: l
     print("\n".join(reliability(sc, pooled_gold, pooled_pred)))
     if rules_only:
         return
+    comparisons_guard(sc, vocabulary, seeds)
     print("minimum confidence sweep (blind totals):")
     quality: dict[float, float] = {}
     for cut in SWEEP:
@@ -150,6 +152,23 @@ def blind(sc: Any, vocabulary: Vocabulary, seeds: Path, rules_only: bool, dev: l
     print(f"suggested minimum confidence: {chosen:.1f}: the highest (precision first) whose blind quality (mean of "
           f"the ML sets' entity and relation F1, plus half the other-CS entity F1) is within 0.01 of the best "
           f"({best:.3f}) and that keeps dev F1 within 0.005 of the rules alone")
+
+
+def comparisons_guard(sc: Any, vocabulary: Vocabulary, seeds: Path) -> None:
+    """Side by side at the default minimum confidence: the learned scorer must never lower `outperforms` F1 or the
+    factors recovered below the rules alone on the blind ML sets (exits 1 if it does)."""
+    learned, rules = learned_extractor(vocabulary, seeds, Settings().min_confidence), Extractor(vocabulary)
+    worse = []
+    for name in BLIND_SETS[:2]:
+        gold = read(HELDOUT / name)
+        a, b = (scored(sc, gold, predict(x, vocabulary, gold)) for x in (learned, rules))
+        pairs = [("outperforms F1", a["relations"]["outperforms"]["f1"], b["relations"]["outperforms"]["f1"]),
+                 ("factors", a["outperforms_factor_recall"] or 0.0, b["outperforms_factor_recall"] or 0.0)]
+        print(f"{name:34s} rules + scorer vs rules alone (min {learned.min_confidence:g}): "
+              + "; ".join(f"{label} {x:.3f} vs {y:.3f}" for label, x, y in pairs))
+        worse += [f"{name} {label}" for label, x, y in pairs if x < y]
+    if worse:
+        sys.exit(f"heldout: the scorer lowers {', '.join(worse)} below the rules alone")
 
 
 def search(eval_dir: Path, url: str) -> None:
