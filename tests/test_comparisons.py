@@ -64,3 +64,10 @@ def test_a_bit_width_names_the_baseline() -> None:
     found = outperforms("FooQ: Compressed Weights", "We introduce FooQ, a compressed weight format. FooQ yields faster "
                         "inference than 16-bit baselines at similar accuracy, with memory savings of more than 4x.")
     assert found == {"16-bit baselines": 4.0}
+
+
+def test_a_share_of_a_named_baselines_cost_is_a_win_without_a_factor() -> None:
+    found = outperforms("FooDiff: Cheap Training", "We introduce FooDiff, a diffusion model. FooDiff only takes 12.5% "
+                        "of Stable Diffusion v1.5's training time. Compared with a larger model, BarGen, our training "
+                        "cost is merely 2%.")
+    assert found == {"Stable Diffusion v1.5": None, "BarGen": None}  # "merely 2%" is no 1.02x factor
