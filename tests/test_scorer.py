@@ -155,3 +155,15 @@ def test_a_comparison_with_a_factor_survives_a_scorer_that_doubts_everything(voc
     assert expected == {(r.object, r.factor) for r in doubted.relations if r.predicate == "outperforms"} != set()
     assert all(r.predicate == "outperforms" for r in doubted.relations)  # the rest is below the scorer's thresholds
     assert not sceptic.apply(rules, title, abstract, set(), 0.5).relations  # the minimum confidence still applies
+
+
+def test_the_scierc_type_lexicon_describes_known_phrases(tmp_path: Path) -> None:
+    """SciERC's labels are features: "SVM" was a Method there, "Arabic" a Material that names no resource; without
+    the lexicon file the candidates simply lack those features."""
+    cands = Candidates.load(SEEDS / "scorer")
+    toks = tokenize("We train an SVM on Arabic text.")
+    svm, arabic = [t for t in toks if t.text in ("SVM", "Arabic")]
+    assert "lex=Technique" in cands.known_as([svm]) and "slab=Method" in cands.known_as([svm])
+    assert "lex=none" in cands.known_as([arabic])
+    shutil.copy(SEEDS / "scorer" / "phrases.json", tmp_path)
+    assert Candidates.load(tmp_path).known_as([svm]) == []
