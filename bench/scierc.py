@@ -178,9 +178,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--out-heldout", type=Path, default=ROOT / "bench/heldout/extraction_othercs_heldout.jsonl")
     parser.add_argument("--out-blind", type=Path, default=ROOT / "bench/heldout/extraction_othercs_blind.jsonl")
+    parser.add_argument("--extra", type=int, default=60, help="documents after the first --docs, for --out-extra")
+    parser.add_argument("--out-extra", type=Path, default=ROOT / "bench/heldout/extraction_othercs_extra.jsonl")
     args = parser.parse_args()
-    rows = records(args.scierc / f"ner_{args.split}.txt", args.docs)
-    for out, part in ((args.out_heldout, rows[0::2]), (args.out_blind, rows[1::2])):
+    rows = records(args.scierc / f"ner_{args.split}.txt", args.docs + args.extra)
+    for out, part in ((args.out_heldout, rows[:args.docs:2]), (args.out_blind, rows[1:args.docs:2]),
+                      (args.out_extra, rows[args.docs:])):
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
         print(f"{out}: {len(part)} abstracts, {sum(len(r['entities']) for r in part)} entities")
 
