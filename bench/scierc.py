@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,6 +140,37 @@ def records(path: Path, count: int) -> list[dict]:
     return out
 
 
+LEXICON_MIN_DOCS = 1
+"""A phrase enters the type lexicon when SciERC's annotators labelled it in at least this many documents."""
+
+
+def lexicon(docs: list[tuple[str, list[tuple[int, int, str]]]]) -> dict[str, list[str]]:
+    """SciERC's labels as a type lexicon: lowercased phrase -> [SciERC label, our type or "none", how often the
+    phrase is labelled where it occurs: "low" / "mid" / "high"]. Counts are per document."""
+    labels: dict[str, Counter[str]] = {}
+    kinds: dict[str, Counter[str]] = {}
+    for text, spans in docs:
+        ours = {f.lower(): e["type"] for e in entities(text, spans) for f in [e["name"], *e["aliases"]]}
+        seen: set[str] = set()
+        for start, end, label in spans:
+            phrase = " ".join(text[start:end].strip().strip('"').lower().split())
+            if not phrase or phrase in seen or len(phrase.split()) > 6:
+                continue
+            seen.add(phrase)
+            labels.setdefault(phrase, Counter())[label.removeprefix("B-")] += 1
+            kinds.setdefault(phrase, Counter())[ours.get(phrase, "none")] += 1
+    kept = {p: c for p, c in labels.items() if sum(c.values()) >= LEXICON_MIN_DOCS}
+    lowered = [" " + " ".join(re.findall(r"\w[\w.+-]*|[^\w\s]", text.lower())) + " " for text, _ in docs]
+    out: dict[str, list[str]] = {}
+    for phrase, counts in sorted(kept.items()):
+        needle = " " + " ".join(re.findall(r"\w[\w.+-]*|[^\w\s]", phrase)) + " "
+        occurs = max(sum(needle in t for t in lowered), 1)
+        share = sum(counts.values()) / occurs
+        out[phrase] = [counts.most_common(1)[0][0], kinds[phrase].most_common(1)[0][0],
+                       "high" if share >= 0.67 else "mid" if share >= 0.34 else "low"]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scierc", type=Path, default=DEFAULT)
@@ -146,9 +178,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--out-heldout", type=Path, default=ROOT / "bench/heldout/extraction_othercs_heldout.jsonl")
     parser.add_argument("--out-blind", type=Path, default=ROOT / "bench/heldout/extraction_othercs_blind.jsonl")
+    parser.add_argument("--extra", type=int, default=60, help="documents after the first --docs, for --out-extra")
+    parser.add_argument("--out-extra", type=Path, default=ROOT / "bench/heldout/extraction_othercs_extra.jsonl")
     args = parser.parse_args()
-    rows = records(args.scierc / f"ner_{args.split}.txt", args.docs)
-    for out, part in ((args.out_heldout, rows[0::2]), (args.out_blind, rows[1::2])):
+    rows = records(args.scierc / f"ner_{args.split}.txt", args.docs + args.extra)
+    for out, part in ((args.out_heldout, rows[:args.docs:2]), (args.out_blind, rows[1:args.docs:2]),
+                      (args.out_extra, rows[args.docs:])):
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
         print(f"{out}: {len(part)} abstracts, {sum(len(r['entities']) for r in part)} entities")
 

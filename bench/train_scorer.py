@@ -22,6 +22,7 @@ import os
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from itertools import pairwise, product
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scierc import detokenize, documents  # noqa: E402
 from bench.scierc import entities as scierc_entities  # noqa: E402
+from bench.scierc import lexicon as scierc_lexicon  # noqa: E402
 from paperkg.core.records import Extraction  # noqa: E402
 from paperkg.graph.extraction import Extractor, annotation  # noqa: E402
-from paperkg.graph.extraction.candidates import Candidates, doc_features, tokenize  # noqa: E402
+from paperkg.graph.extraction.candidates import LEXICON_FILE, Candidates, doc_features, tokenize  # noqa: E402
 from paperkg.graph.extraction.scorer import DROP, MODEL_FILE, Scorer, ScorerParams, relation_features  # noqa: E402
 from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 
@@ -47,7 +49,7 @@ SEEDS = ROOT / "seeds"
 SETS = {"dev": SHARED / "eval" / "gold_dev.jsonl", "heldout": HELDOUT / "extraction_heldout.jsonl",
         "memory": HELDOUT / "extraction_memory_heldout.jsonl", "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
 CLASSES = (DROP, "Technique", "Model", "Hardware", "Dataset", "Software")
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 def shared_scorer() -> Any:
@@ -71,7 +73,7 @@ def scierc_papers() -> list[dict]:
         for number, doc in enumerate(documents(SHARED / "data" / "scierc" / f"ner_{split}.txt")):
             text, spans = detokenize(doc)
             out.append({"title": f"SciERC {split} abstract {number}", "abstract": text,
-                        "entities": scierc_entities(text, spans), "relations": []})
+                        "entities": scierc_entities(text, spans), "relations": [], "spans": spans})
     return out
 
 
@@ -83,6 +85,8 @@ class Paper:
         self.title, self.abstract = gold["title"], gold.get("abstract", "")
         self.forms = [(SC.forms(e), e["type"]) for e in gold.get("entities", [])]
         self.fold = zlib.crc32(SC.norm(self.title).encode()) % 1_000_003
+        self.lexicon: dict[str, list[str]] | None = None
+        """The type lexicon its candidates are described with (None: the scorer's own, built from all of SciERC)."""
 
     def label(self, names: list[str]) -> str:
         found = {SC.norm(n) for n in names if SC.norm(n)}
@@ -124,7 +128,9 @@ def examples(papers: list[Paper], cands: Candidates, known: set[str], scierc_wei
         rows[model][1].append(label)
         rows[model][2].append(weight)
 
+    lexicon = cands.lexicon
     for paper in papers:
+        cands.lexicon = lexicon if paper.lexicon is None else paper.lexicon
         texts = {"title": paper.title, "abstract": paper.abstract}
         toks = {f: tokenize(t) for f, t in texts.items()}
         weight = scierc_weight if paper.group == "scierc" else 1.0
@@ -145,6 +151,7 @@ def examples(papers: list[Paper], cands: Candidates, known: set[str], scierc_wei
             types = {e.key: e.type for e in paper.rules.entities}
             for r, ok in zip(paper.rules.relations, relation_labels(paper, paper.rules), strict=True):
                 add("relation", relation_features(r, types, known), ok, 1.0)
+    cands.lexicon = lexicon
     return rows
 
 
@@ -235,6 +242,17 @@ def confidence_pairs(papers: list[Paper], outputs: list[Extraction]) -> tuple[li
     return ents, rels
 
 
+def write_lexicon(path: Path, lexicon: Mapping[str, Sequence[str]]) -> None:
+    """The SciERC type lexicon as JSON, one phrase a line."""
+    lines = ",\n".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(list(v))}"
+                       for k, v in sorted(lexicon.items()))
+    comment = ("Type lexicon learned from SciERC train+dev (Luan et al. 2018, EMNLP; files as shipped in "
+               "allenai/scibert, Apache License 2.0), written by bench/train_scorer.py --save: lowercased phrase -> "
+               "[SciERC label, our type or none, how often it is labelled where it occurs]. Features of the learned "
+               "scorer (candidates.py).")
+    path.write_text(f'{{\n"_comment": {json.dumps(comment)},\n"phrases": {{\n{lines}\n}}\n}}\n', encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -248,9 +266,17 @@ def main() -> None:
     rules = Extractor(vocabulary)
     known = set(vocabulary.concepts)
     cands = Candidates.load(SEEDS / "scorer")
+    scierc_docs = scierc_papers()
+    cands.lexicon = scierc_lexicon([(g["abstract"], g["spans"]) for g in scierc_docs])
+    # a SciERC document is described with the lexicon of the other half, so the models never learn from a
+    # document whose own labels are in its lexicon features (our papers and new text are not in SciERC at all)
+    halves = [scierc_lexicon([(g["abstract"], g["spans"]) for n, g in enumerate(scierc_docs) if n % 2 != h])
+              for h in (0, 1)]
     ours = [Paper(g, name, rules.extract(g["title"], g.get("abstract", ""))) for name, path in SETS.items()
             for g in read(path)]
-    scierc = [Paper(g, "scierc", rules.extract(g["title"], g["abstract"])) for g in scierc_papers()]
+    scierc = [Paper(g, "scierc", rules.extract(g["title"], g["abstract"])) for g in scierc_docs]
+    for n, paper in enumerate(scierc):
+        paper.lexicon = halves[n % 2]
     print(f"papers: {Counter(p.group for p in ours)} + SciERC {len(scierc)} (weight {args.scierc_weight})")
     scorers = []
     for k in range(args.folds):
@@ -288,6 +314,7 @@ def main() -> None:
     if args.save:
         _, arrays = train(ours + scierc, cands, known, args.scierc_weight, best[1], c=args.c)
         np.savez_compressed(SEEDS / "scorer" / MODEL_FILE, **arrays)  # type: ignore[arg-type]
+        write_lexicon(SEEDS / "scorer" / LEXICON_FILE, cands.lexicon)
         sizes = ", ".join(f"{len(arrays[f'{m}_features'])} {m} features" for m in ("rule", "phrase", "relation"))
         print(f"\nsaved {SEEDS / 'scorer' / MODEL_FILE} ({sizes}); params {best[1]}")
 

@@ -138,3 +138,32 @@ def test_a_title_alone_keeps_the_rules_reading(vocabulary: Vocabulary) -> None:
     learned = learned_extractor(vocabulary, SEEDS, 0.5).extract(query, "")
     rules = Extractor(vocabulary).extract(query, "")
     assert learned == rules and {e.key for e in rules.entities}
+
+
+def test_a_comparison_with_a_factor_survives_a_scorer_that_doubts_everything(vocabulary: Vocabulary) -> None:
+    """The scorer's own thresholds never drop an `outperforms` with a stated factor or its baseline (only the
+    minimum confidence does): the learned part cannot lower comparisons below the rules alone."""
+    real = Scorer.load(SEEDS / "scorer")
+    assert real is not None
+    doubt = LinearModel({}, np.zeros((0, 1), dtype=np.float32), np.array([-4.0], dtype=np.float32), ("x",))
+    sceptic = Scorer(doubt, real.phrases, doubt, real.candidates, real.version, real.params)
+    title, abstract = "FooNet: Fast Serving", ("We study serving systems for morphological analyzers. We propose "
+                                                "FooNet, a serving method. FooNet is 3.1x faster than BarServe.")
+    rules = Extractor(vocabulary).extract(title, abstract)
+    doubted = sceptic.apply(rules, title, abstract, set(), 0.0)
+    expected = {(r.object, r.factor) for r in rules.relations if r.predicate == "outperforms"}
+    assert expected == {(r.object, r.factor) for r in doubted.relations if r.predicate == "outperforms"} != set()
+    assert all(r.predicate == "outperforms" for r in doubted.relations)  # the rest is below the scorer's thresholds
+    assert not sceptic.apply(rules, title, abstract, set(), 0.5).relations  # the minimum confidence still applies
+
+
+def test_the_scierc_type_lexicon_describes_known_phrases(tmp_path: Path) -> None:
+    """SciERC's labels are features: "SVM" was a Method there, "Arabic" a Material that names no resource; without
+    the lexicon file the candidates simply lack those features."""
+    cands = Candidates.load(SEEDS / "scorer")
+    toks = tokenize("We train an SVM on Arabic text.")
+    svm, arabic = [t for t in toks if t.text in ("SVM", "Arabic")]
+    assert "lex=Technique" in cands.known_as([svm]) and "slab=Method" in cands.known_as([svm])
+    assert "lex=none" in cands.known_as([arabic])
+    shutil.copy(SEEDS / "scorer" / "phrases.json", tmp_path)
+    assert Candidates.load(tmp_path).known_as([svm]) == []

@@ -48,6 +48,7 @@ _QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+")
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
 _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
+_BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
 
 
@@ -305,6 +306,8 @@ class Baselines:
         if i_start in mention_at:
             return Item(i_start, i_end, "name")
         head = phrase.split()[-1].lower()
+        if _BIT_WIDTH.match(phrase) and " " in phrase:
+            return Item(i_start, i_end, "name")  # "16-bit baselines": the precision names the baseline
         if head in ("counterpart", "counterparts"):
             return Item(i_start, i_end, "generic")  # "its GPU-based counterpart"
         if head in self.class_heads:

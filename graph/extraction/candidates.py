@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\uffff](?:[\w+\u00c0-\uffff]|[-./:'](?=[\
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*$")
 MAX_WORDS = 6
 """Longest phrase the chunker proposes (in tokens)."""
+LEXICON_FILE = "lexicon.json"
+"""The type lexicon learned from SciERC (bench/train_scorer.py --save writes it; optional)."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,29 @@ class Candidate:
 class Candidates:
     """Builds the scorer's candidates for one paper."""
 
-    def __init__(self, stop: frozenset[str], starts: frozenset[str]) -> None:
+    def __init__(self, stop: frozenset[str], starts: frozenset[str],
+                 lexicon: Mapping[str, Sequence[str]] | None = None) -> None:
         self.stop = stop
         self.starts = starts
+        self.lexicon: Mapping[str, Sequence[str]] = lexicon or {}
+        """SciERC's labels by lowercased phrase: (SciERC label, our type or "none", how often labelled where seen)."""
 
     @classmethod
     def load(cls, folder: Path) -> Candidates:
         data = json.loads((folder / "phrases.json").read_text(encoding="utf-8"))
-        return cls(frozenset(data["stop"]), frozenset(data["starts"]))
+        path = folder / LEXICON_FILE
+        lexicon = json.loads(path.read_text(encoding="utf-8"))["phrases"] if path.exists() else None
+        return cls(frozenset(data["stop"]), frozenset(data["starts"]), lexicon)
+
+    def known_as(self, words: list[Token]) -> list[str]:
+        """Features from the type lexicon learned from SciERC ("svm" -> a Method there, "arabic" -> a Material
+        that names no resource), for the phrase or its singular."""
+        phrase = " ".join(t.lower for t in words)
+        entry = self.lexicon.get(phrase) or (self.lexicon.get(phrase[:-1]) if phrase.endswith("s") else None)
+        if not entry:
+            return []
+        label, kind, share = entry
+        return [f"slab={label}", f"lex={kind}", f"lex={kind}|{share}"]
 
     # -- features ----------------------------------------------------------------------------------------------
     def lexical(self, toks: list[Token], i: int, j: int, lowered: str) -> list[str]:
@@ -95,7 +113,7 @@ class Candidates:
             feats.append("chunk_start")
         count = lowered.count(" ".join(t.lower for t in words)) if j - i < 4 else 1
         feats.append(f"count={min(count, 3)}")
-        return feats
+        return feats + self.known_as(words)
 
     # -- the rules' entities -----------------------------------------------------------------------------------
     def from_rules(self, extraction: Extraction, texts: dict[str, str], toks: dict[str, list[Token]],
@@ -118,6 +136,7 @@ class Candidates:
                       f"title={any(x.field == 'title' for x in e.mentions)}", f"nrel={min(len(rel), 2)}"]
             feats += [f"rel={p}" for p in rel] + [f"rel={p}|{e.type}" for p in rel]
             feats += [f"rule={e.type}|head={f[5:]}" for f in feats[:1] if f.startswith("head=")]
+            feats += [f"rule={e.type}|{f}" for f in feats if f.startswith(("lex=", "slab=")) and "|" not in f]
             feats += doc_features(extraction, known)
             out.append(Candidate(m.field, m.start, m.end, m.text, tuple(feats + familiar(feats)), e.key, e.type))
         return out

@@ -49,6 +49,9 @@ _BUILT_ON = re.compile(r"\b(?:based\s+on|based\s+off|built\s+on|built\s+upon|on\
 _SIZE_THAN = re.compile(r"\b(?:larger|bigger)\s*$", re.I)
 _FRACTION = re.compile(r"(?<![\d.])1\s*/\s*(\d{1,6})(?:th)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){1,2}?"
                        r"(?:of|used\s+by|required\s+by|needed\s+by|consumed\s+by)\s+(?:that\s+of\s+)?")
+_SHARE_OF = re.compile(rf"\b(?:takes|requires|needs|uses|consumes|costs|incurs)\s+(?:only\s+|merely\s+|just\s+)?"
+                       rf"(?:about\s+|around\s+)?{_NUM}\s*\\?%\s+of\s+(?:the\s+)?(?=\S)")
+"""'only takes 10.8% of Stable Diffusion v1.5's training time': a share of a named baseline's cost."""
 _HYPOTHETICAL = re.compile(r"\b(?:whether|if|in\s+which|when)\b[^,;.]{0,70}\b(?:can|could|may|might|would)\s+$")
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
@@ -109,6 +112,12 @@ class Comparisons:
                     if objects:  # "less than 1/1000 of the memory of PyTorch and TensorFlow"
                         value = float(m.group(1))
                         out.append(Claim(objects, [value] * len(objects), sentence, m.start(), 0.7))
+            if "%" in text[s:e]:
+                for m in _SHARE_OF.finditer(text, s, e):
+                    objects = [o for o in objects_at(text, m.end(), e, mention_at)[:1]
+                               if o[0] in mention_at and re.match(r"['’]s\b", text[o[1]:o[1] + 3])]
+                    if objects:
+                        out.append(Claim(objects, [None], sentence, m.start(), 0.65))
             claimed = {c.cue_start for c in out}
             ordered = sorted(cues)
             found = []
@@ -148,14 +157,20 @@ class Comparisons:
         if len(found) < 2 or "respectively" in sentence.text:
             return []
         out: list[list[tuple[int, float]]] = []
+        commas: list[int] = []
         previous = sentence.start
         for cue_start, _, _, objects in found:
             comma = max((m.end() for m in _COMMA.finditer(text, previous, cue_start)), default=previous)
-            segment = [f for f in factors if comma <= f[0] < cue_start]
-            if not segment:
-                return []
-            out.append(segment)
+            commas.append(comma)
+            out.append([f for f in factors if comma <= f[0] < cue_start])
             previous = objects[-1][1]
+        if not any(out[1:]):
+            return []
+        for index, segment in enumerate(out):
+            if not segment:  # "(4% more accurate than A, or 1.5x faster than A, 2.6x faster than B)": the factor,
+                # if any, follows this claim's own cue ("speedup over A of 2x, and 3x faster than B")
+                stop = commas[index + 1] if index + 1 < len(commas) else sentence.end
+                out[index] = [f for f in factors if found[index][1] <= f[0] < stop]
         return out
 
     @property

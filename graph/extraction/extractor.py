@@ -10,6 +10,7 @@ from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.gazetteer import Gazetteer
+from paperkg.graph.extraction.implicit import implicit_claims
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
 from paperkg.graph.extraction.names import clean, is_name_token, unseen_key
@@ -58,7 +59,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.3.2"
+    rules_version = "2.4.0"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -205,6 +206,7 @@ class Extractor:
             rename.update(self._sibling_types([rename.get(k, k) for k in keys], by_key, created))
         if rename:
             out = [(claim, [rename.get(k, k) for k in keys]) for claim, keys in out]
+        out += implicit_claims(out, entities, self.lex.words("implicit_baselines"), spans, background)
         return out, entities
 
     @staticmethod

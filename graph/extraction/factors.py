@@ -34,6 +34,7 @@ _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio
 _DEVICES_AFTER = re.compile(r"\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\s*(?:GPUs?|nodes?|devices?)\b")
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:lower|less|fewer|reduction|smaller|of\b|the\b)", re.I)
+_SHARE_BEFORE = re.compile(r"\b(?:only|merely|just|mere)\s+$", re.I)
 _LIST_BETWEEN = re.compile(r"^(?:\s*(?:,|and|,\s*and|/|or)\s*(?:up to\s+|about\s+)?)$")
 
 
@@ -66,6 +67,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             continue
         if _LESS_AFTER.match(text, m.end(), m.end() + 12):
             continue  # "30% less memory" is a reduction, not a speedup factor
+        if _SHARE_BEFORE.search(text, max(s, m.start() - 12), m.start()):
+            continue  # "our training cost is merely 1%": a share of the baseline's cost, not a 1.01x gain
         value = float(m.group(1).replace(",", ""))
         if 0 < value < 1000:
             found.append((m.start(), round(1 + value / 100, 4)))

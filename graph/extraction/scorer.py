@@ -127,8 +127,12 @@ class Scorer:
         if rule:
             probs = self.rules.probabilities([c.features for c in rule])[:, 0]
             confidence = {c.key: float(p) for c, p in zip(rule, probs, strict=True) if c.key}
+        # a comparison with a stated factor is the rules' strongest evidence: the scorer's own thresholds never drop
+        # it or its baseline (only the user's minimum confidence does), so it cannot lose what the rules read
+        compared = {k for r in extraction.relations if r.predicate == "outperforms" and r.factor is not None
+                    for k in (r.subject, r.object)}
         entities = [replace(e, confidence=round(confidence.get(e.key, 1.0), 3)) for e in extraction.entities
-                    if confidence.get(e.key, 1.0) >= keep_at]
+                    if confidence.get(e.key, 1.0) >= (min_confidence if e.key in compared else keep_at)]
         taken: dict[str, list[tuple[int, int]]] = {}
         for e in extraction.entities:
             for m in e.mentions:
@@ -147,7 +151,7 @@ class Scorer:
                                                                                              strict=True)]
             at = min_confidence if home else max(self.params.relation, min_confidence)
             relations = [replace(r, confidence=round(p, 3)) for r, p in zip(relations, capped, strict=True)
-                         if p >= at]
+                         if p >= (min_confidence if r.predicate == "outperforms" and r.factor is not None else at)]
         return Extraction(entities, relations)
 
     def _added(self, texts: dict[str, str], toks: dict, taken: dict[str, list[tuple[int, int]]],

@@ -1,0 +1,73 @@
+"""Comparison shapes read with their baseline: implicit baselines, factors before their cue, bit-width baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paperkg.graph.extraction import Extractor
+from paperkg.graph.extraction.implicit import version_of
+from paperkg.graph.vocabulary import Vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTRACTOR = Extractor(Vocabulary.load(ROOT / "seeds"))
+
+
+def outperforms(title: str, abstract: str) -> dict[str, float | None]:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    return {names.get(r.object, r.object): r.factor for r in x.relations if r.predicate == "outperforms"}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("FooAttention-3", ("fooattention", 3.0)), ("BarNet v2", ("barnet", 2.0)), ("QuuxLM-1.5", ("quuxlm", 1.5)),
+    ("FooAttention", None), ("LLaMA-7B", None),
+])
+def test_version_of_a_name(name: str, expected: tuple[str, float] | None) -> None:
+    assert version_of(name) == expected
+
+
+def test_a_bare_speedup_is_over_the_previous_version_of_the_proposed_name() -> None:
+    found = outperforms("FooAttention-3: Faster Attention", "FooAttention made attention faster, and FooAttention-2 "
+                        "improved it, but it reaches only 30% utilization on new GPUs. We develop FooAttention-3, "
+                        "which "
+                        "overlaps data movement with computation. FooAttention-3 achieves a speedup on H100 GPUs by "
+                        "1.4-1.9x.")
+    assert found == {"FooAttention-2": 1.9}
+
+
+def test_a_bare_decoding_speedup_is_over_autoregressive_decoding() -> None:
+    found = outperforms("FooSpec: Drafting with Heads", "The auto-regressive decoding of large language models is "
+                        "slow. We present FooSpec, which drafts several tokens with extra heads and verifies them at "
+                        "once. FooSpec achieves a 2.9x speedup without loss of quality.")
+    assert found == {"auto-regressive decoding": 2.9}
+
+
+def test_no_implicit_baseline_without_a_factor_or_with_a_named_one() -> None:
+    assert outperforms("FooSpec: Drafting", "Autoregressive decoding is slow. We present FooSpec, which drafts "
+                       "tokens with extra heads and keeps quality.") == {}
+    assert outperforms("FooSpec: Drafting", "Autoregressive decoding is slow. We present FooSpec, which drafts "
+                       "tokens with extra heads. FooSpec is 2.9x faster than BarDraft.") == {"BarDraft": 2.9}
+    assert outperforms("FooNet: Segmentation", "Segmentation is costly. We present FooNet. FooNet achieves a 2.9x "
+                       "speedup.") == {}  # no baseline the abstract allows: no relation
+
+
+def test_each_factor_goes_with_its_own_cue_when_the_first_claim_has_none() -> None:
+    found = outperforms("FooNAS: Search Once", "We propose FooNAS, a search method. FooNAS outperforms prior search "
+                        "(up to 3.0% top-1 accuracy improvement over BarNet, or same accuracy but 1.4x faster than "
+                        "BarNet, 2.2x faster than QuuxNet in measured latency).")
+    assert found.get("BarNet") == 1.4 and found.get("QuuxNet") == 2.2
+
+
+def test_a_bit_width_names_the_baseline() -> None:
+    found = outperforms("FooQ: Compressed Weights", "We introduce FooQ, a compressed weight format. FooQ yields faster "
+                        "inference than 16-bit baselines at similar accuracy, with memory savings of more than 4x.")
+    assert found == {"16-bit baselines": 4.0}
+
+
+def test_a_share_of_a_named_baselines_cost_is_a_win_without_a_factor() -> None:
+    found = outperforms("FooDiff: Cheap Training", "We introduce FooDiff, a diffusion model. FooDiff only takes 12.5% "
+                        "of Stable Diffusion v1.5's training time. Compared with a larger model, BarGen, our training "
+                        "cost is merely 2%.")
+    assert found == {"Stable Diffusion v1.5": None, "BarGen": None}  # "merely 2%" is no 1.02x factor
