@@ -40,7 +40,13 @@ class AspectParams:
     graph_weight: float = 0.5
     """Weight of the rarity-weighted overlap of the entities the two papers name in that aspect."""
     depth: int = 60
-    """Candidates taken from the default ranking, and again from the aspect sentences' nearest passages."""
+    """Candidates taken from the whole-paper ranking, and again from the aspect sentences' nearest passages."""
+    whole_method: float = 0.0
+    """In the whole-paper ranking (no aspect asked), weight of the similarity of the two papers' method sentences.
+    Off: at 0.75 (with `whole_task` 1.0, the best on half A of bench/similar_eval.py) nDCG@20 rose from 0.681 to
+    0.717 on A but stayed at 0.602 on the held-out half B, for an encoding of every candidate's sentences."""
+    whole_task: float = 0.0
+    """In the whole-paper ranking, weight of the similarity of their task sentences (off, see `whole_method`)."""
 
 
 DEFAULT_ASPECT = AspectParams()

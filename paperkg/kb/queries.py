@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -170,11 +170,33 @@ class Queries:
         if aspect is not None:
             hits = self.similar_by_aspect(pid, k, aspect, params)
         else:
-            signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
-            hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword, graph=signal,
-                                  graph_candidates=linked, similar_params=params)
+            hits = self.similar_whole(pid, k, params)
         titles = {p.id: p.title for p in self.store.papers([h.paper_id for h in hits])}
         return [ScoredPaper(h.paper_id, titles.get(h.paper_id, ""), round(h.score, 6)) for h in hits]
+
+    def similar_whole(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR,
+                      allowed: set[str] | None = None) -> list[Hit]:
+        """Papers like `pid` as a whole: the passage and keyword ranking, its best candidates re-ranked with the
+        similarity of the two papers' method sentences and of their task sentences (aspect-based matching: two
+        abstracts on the same problem match on their problem sentences even when their methods differ)."""
+        dense, w = self.indexes.dense, self.aspect_params
+        assert dense is not None
+        signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
+        weights = {"method": w.whole_method, "task": w.whole_task}
+        depth = max(k, w.depth) if any(weights.values()) else k
+        hits = similar_papers(pid, depth, dense, self.indexes.keyword, allowed, graph=signal,
+                              graph_candidates=linked, similar_params=params)
+        if not hits or not any(weights.values()):
+            return hits[:k]
+        candidates = [h.paper_id for h in hits]
+        fused = zscores(np.array([h.score for h in hits]))
+        for aspect, weight in weights.items():
+            if weight:
+                mine = self._aspect_vector([pid], aspect)[pid]
+                vectors = self._aspect_vector(candidates, aspect)
+                fused = fused + weight * zscores(np.array([float(vectors[c] @ mine) for c in candidates]))
+        order = sorted(range(len(hits)), key=lambda i: (-fused[i], candidates[i]))[:k]
+        return [replace(hits[i], score=float(fused[i])) for i in order]
 
     def similar_by_aspect(self, pid: str, k: int, aspect: str, params: SimilarParams = DEFAULT_SIMILAR,
                           allowed: set[str] | None = None) -> list[Hit]:
