@@ -33,9 +33,10 @@ class AspectParams:
     """Votes for "task" to the first sentence and for "results" to the last one: abstracts open with the problem
     and close with the findings. Also breaks ties of sentences without cues (first third task, last third
     results, the middle method)."""
-    whole_weight: float = 0.5
-    """Weight of the paper's whole-text similarity (the default `similar` ranking) in an aspect ranking."""
-    text_weight: float = 1.0
+    whole_weight: float = 1.0
+    """Weight of the paper's whole-text similarity (the default `similar` ranking) in an aspect ranking (the three
+    weights were chosen on half A of bench/similar_aspects.py, method judgments)."""
+    text_weight: float = 0.5
     """Weight of the similarity of the two papers' aspect sentences (each side encoded on its own)."""
     graph_weight: float = 0.5
     """Weight of the rarity-weighted overlap of the entities the two papers name in that aspect."""
