@@ -106,11 +106,10 @@ def sentence_aspects(abstract: str, cues: Cues, relations: Iterable[tuple[str, i
     return found
 
 
-def aspect_text(title: str, abstract: str, aspect: str, cues: Cues, relations: Iterable[tuple[str, int]] = (),
-                params: AspectParams = DEFAULT_ASPECT) -> str:
-    """The sentences of the abstract that speak to the aspect (the whole abstract if none does); the title leads the
-    method and task texts, which it usually names."""
-    chosen = [s.text for s, a in sentence_aspects(abstract, cues, relations, params) if a == aspect]
+def aspect_text(title: str, abstract: str, aspect: str, spans: Sequence[tuple[Sentence, str]]) -> str:
+    """The sentences of the abstract that speak to the aspect (`spans` from sentence_aspects; the whole abstract if
+    none does); the title leads the method and task texts, which it usually names."""
+    chosen = [s.text for s, a in spans if a == aspect]
     body = " ".join(chosen) if chosen else abstract
     return f"{title}. {body}" if aspect != "results" and title else body
 

@@ -27,8 +27,9 @@ def cues() -> Cues:
 
 def test_sentences_get_the_aspect_their_cues_and_place_say(cues: Cues) -> None:
     assert [aspect for _, aspect in sentence_aspects(ABSTRACT, cues)] == ["task", "method", "results"]
-    assert aspect_text("TinyKV", ABSTRACT, "method", cues).startswith("TinyKV. We propose TinyKV")
-    assert aspect_text("TinyKV", ABSTRACT, "results", cues).startswith("TinyKV outperforms H2O")
+    spans = sentence_aspects(ABSTRACT, cues)
+    assert aspect_text("TinyKV", ABSTRACT, "method", spans).startswith("TinyKV. We propose TinyKV")
+    assert aspect_text("TinyKV", ABSTRACT, "results", spans).startswith("TinyKV outperforms H2O")
 
 
 def test_an_extracted_relation_votes_for_its_sentence(cues: Cues) -> None:

@@ -16,6 +16,7 @@ from paperkg.core.formats import names
 from paperkg.core.ids import alias_norm, identifier_forms
 from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
 from paperkg.embeddings.aspects import (
+    ASPECTS,
     DEFAULT_ASPECT,
     AspectParams,
     Cues,
@@ -176,9 +177,9 @@ class Queries:
 
     def similar_whole(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR,
                       allowed: set[str] | None = None) -> list[Hit]:
-        """Papers like `pid` as a whole: the passage and keyword ranking, its best candidates re-ranked with the
-        similarity of the two papers' method sentences and of their task sentences (aspect-based matching: two
-        abstracts on the same problem match on their problem sentences even when their methods differ)."""
+        """Papers like `pid` as a whole: the passage and keyword ranking; with AspectParams.whole_method or
+        whole_task set (off by default), its best candidates re-ranked by the similarity of the two papers' method
+        sentences and of their task sentences."""
         dense, w = self.indexes.dense, self.aspect_params
         assert dense is not None
         signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
@@ -241,24 +242,25 @@ class Queries:
                                          self.aspect_params)
                 ents = [(m.entity_id, m.start, m.end) for m in mentions.get(paper.id, []) if m.field == "abstract"]
                 texts, profiles = {}, {}
-                for aspect in ("method", "task", "results"):
-                    texts[aspect] = aspect_text(paper.title, paper.abstract, aspect, self.cues,
-                                                [(r.predicate, r.start) for r in rels], self.aspect_params)
+                for aspect in ASPECTS:
+                    texts[aspect] = aspect_text(paper.title, paper.abstract, aspect, spans)
                     named = aspect_entities(ents, [(r.predicate, r.object) for r in rels], spans, aspect)
                     profiles[aspect] = {e: math.log(1.0 + total / max(1, len(self.graph.papers_citing(e))))
                                         for e in named if e in self.graph}
                 self._aspects[paper.id] = (texts, profiles)
-        return {p: self._aspects.get(p, ({}, {"method": {}, "task": {}, "results": {}})) for p in pids}
+        return {p: self._aspects.get(p, ({}, {aspect: {} for aspect in ASPECTS})) for p in pids}
 
     def _aspect_vector(self, pids: list[str], aspect: str) -> dict[str, np.ndarray]:
-        """Unit vectors of the papers' aspect texts (cached with the aspect texts)."""
+        """Unit vectors of the papers' aspect texts (cached with the aspect texts; another reader may clear the
+        cache meanwhile, so the answer is built from what this call found or encoded)."""
         infos = self._aspect_info(pids)
-        missing = [p for p in pids if (p, aspect) not in self._aspect_vectors]
+        found = {p: vector for p in pids if (vector := self._aspect_vectors.get((p, aspect))) is not None}
+        missing = [p for p in pids if p not in found]
         if missing:
             encoded = self.encoder().encode([infos[p][0].get(aspect, "") for p in missing], 32)
             for p, vector in zip(missing, encoded, strict=True):
-                self._aspect_vectors[(p, aspect)] = vector / (np.linalg.norm(vector) or 1.0)
-        return {p: self._aspect_vectors[(p, aspect)] for p in pids}
+                found[p] = self._aspect_vectors[(p, aspect)] = vector / (np.linalg.norm(vector) or 1.0)
+        return found
 
     def graph_similarity(self, pid: str) -> tuple[GraphSignal, list[str]]:
         """How much each candidate shares the paper's entities (cosine of rarity-weighted entity sets), and the
