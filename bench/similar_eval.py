@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +98,19 @@ def main() -> None:
                 return [h.paper_id for h in hits]
             return find
 
+        def whole(params: SimilarParams, method: float, task: float) -> Finder:
+            def find(pid: str) -> list[str]:
+                kept = queries.aspect_params
+                queries.aspect_params = replace(kept, whole_method=method, whole_task=task)
+                try:
+                    return [h.paper_id for h in queries.similar_whole(pid, K, params, real)]
+                finally:
+                    queries.aspect_params = kept
+            return find
+
+        def aspect(name: str) -> Finder:
+            return lambda pid: [h.paper_id for h in queries.similar_by_aspect(pid, K, name, allowed=real)]
+
         rows: dict[str, Finder] = {
             "BM25 (paper text as query)": bm25,
             "dense, one window": window,
@@ -105,6 +119,9 @@ def main() -> None:
             "paperkg: centroid + BM25 0.25": ours(SimilarParams(), use_graph=False),
             "+ passage max-sim": ours(SimilarParams(maxsim_weight=0.5), use_graph=False),
             "+ max-sim + graph": ours(SimilarParams(maxsim_weight=0.5, graph_weight=0.15)),
+            "+ method (0.75) and task (1.0) sentences": whole(SimilarParams(), 0.75, 1.0),
+            "aspect=method (not the aim here)": aspect("method"),
+            "aspect=task (not the aim here)": aspect("task"),
         }
         print("nDCG@10 / nDCG@20" + "".join(f"{f'{n} ({len(c)} papers)':>28}" for n, c in halves.items()))
         for name, finder in rows.items():

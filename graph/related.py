@@ -60,6 +60,16 @@ class RelatedParams:
     generic_penalty: float = 0.25
     """Factor on the score of a generic technique (seeds/vocab/generic_techniques.txt): it is shown only when
     nothing more specific scores higher."""
+    min_unlinked_share: float = 0.3
+    """A candidate without a taxonomy link, backed by shared papers only, must be named beside the target in at
+    least this share of its papers, unless its papers are about the same things as the target's
+    (`unlinked_context`). A hub met by chance falls short ("diffusion models" in 1 of its 13 papers beside mixture
+    of experts, "Transformer" in 1 of 7 beside sequence parallelism); so does a technique named in many papers
+    and only rarely with the target, whatever the corpus size (unlike pointwise mutual information, which
+    unrelated papers added to the corpus inflate)."""
+    unlinked_context: float = 0.87
+    """Context cosine (mean paper vectors) from which a candidate short of `min_unlinked_share` is still shown:
+    papers about the same things (neural radiance fields beside 3D Gaussian splatting)."""
 
 
 LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
@@ -249,6 +259,9 @@ class RelatedTechniques:
             if taxonomy.is_generic(cand):
                 score *= w.generic_penalty
             unbacked = not shared and not link
+            share = len(shared) / max(1, len(cand_roles))
+            if not link and shared and share < w.min_unlinked_share and similarity < w.unlinked_context:
+                continue  # a hub met by chance: named in many papers, rarely beside the target
             if score <= w.min_score or (unbacked and (w.require_evidence or emb < w.min_unlinked_similarity)):
                 continue
             rows.append((score, cand, {"shared": shared, "link": link, "similarity": similarity,

@@ -272,13 +272,15 @@ def paper(paper_id: str, data: Path | None, as_json: bool) -> None:
 @main.command()
 @click.argument("paper_id")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--aspect", type=click.Choice(["all", "method", "task", "results"]), default="all", show_default=True,
+              help="compare whole papers, or only their method, their task (problem, datasets) or their results")
 @data_option
 @json_option
 @domain_errors
-def similar(paper_id: str, k: int, data: Path | None, as_json: bool) -> None:
+def similar(paper_id: str, k: int, aspect: str, data: Path | None, as_json: bool) -> None:
     """Papers most similar to PAPER_ID."""
     with _open(data, read_only=True) as kb:
-        results = kb.similar(paper_id, k)
+        results = kb.similar(paper_id, k, aspect)
     if as_json:
         _emit({"results": results})
         return

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from paperkg.core.errors import NotFound
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
+from paperkg.graph.related import RelatedParams, RelatedTechniques, roles
 from paperkg.kb import KnowledgeBase
 
 FRESH = PaperInput(
@@ -79,3 +80,27 @@ def test_a_broad_technique_speaks_for_the_papers_of_its_narrower_ones(settings: 
         names = [r.name for r in kb.related("quantization", 5)]
     quantizing = [i for i, name in enumerate(names) if name == "GPTQ" or "quantization" in name]
     assert len(quantizing) >= 2 and max(quantizing) < names.index("BarAttention"), names
+
+
+def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> None:
+    """Without a taxonomy link, a technique named in many papers and only in a few of them beside the target (one
+    mixture-of-experts paper among the 13 naming diffusion models) is not offered; the rule only removes."""
+    targets = ("mixture of experts", "Gaussian splatting", "zeroth-order optimization", "instruction tuning")
+    with KnowledgeBase.open(seeded_settings, read_only=True) as kb:
+        ranker = kb.queries.related_ranker
+        shown = {t: kb.related(t, 30) for t in targets}
+        kb.queries.related_ranker = RelatedTechniques(RelatedParams(min_unlinked_share=0.0), ranker.generic)
+        unfiltered = {t: kb.related(t, 30) for t in targets}
+        kb.queries.related_ranker = ranker
+        graph = kb.graph
+    dropped = []
+    for target in targets:
+        names = {r.name for r in shown[target]}
+        assert names <= {r.name for r in unfiltered[target]}
+        for result in unfiltered[target]:
+            share = result.why["shared_paper_count"] / len(roles(graph, result.id))
+            if result.name not in names:
+                dropped.append(result.name)
+            elif not result.why["taxonomy"]:
+                assert share >= 0.3 or result.why["similarity"] >= 0.87, (target, result.name)
+    assert "diffusion models" in dropped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -53,8 +53,17 @@ def delete_paper(kb: KB, paper_id: PaperId) -> dict[str, object]:
 # Ids may hold slashes (DOIs), so they are path parameters, and ".../similar" is matched before a plain id.
 @router.get("/{paper_id:path}/similar", response_model=schemas.SimilarResults,
             summary="Papers most similar to this one")
-def similar(kb: KB, paper_id: PaperId, k: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, list[ScoredPaper]]:
-    return {"results": kb.similar(paper_id, k)}
+def similar(
+    kb: KB,
+    paper_id: PaperId,
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    aspect: Annotated[Literal["all", "method", "task", "results"], Query(
+        description="compare the whole papers (all), or only what they do (method: the sentences that say how, "
+                    "the techniques and models they use or propose), the problem they address (task: the "
+                    "problem sentences, the datasets they are evaluated on) or what they found (results: the "
+                    "sentences with findings, the baselines they beat and the hardware they ran on)")] = "all",
+) -> dict[str, list[ScoredPaper]]:
+    return {"results": kb.similar(paper_id, k, aspect)}
 
 
 @router.get("/{paper_id:path}", response_model=schemas.PaperDetail, summary="A paper with its entities and relations")

@@ -41,6 +41,7 @@ from paperkg.core.results import (
 )
 from paperkg.core.rwlock import RWLock
 from paperkg.core.settings import Settings
+from paperkg.embeddings.aspects import check_aspect
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
@@ -94,7 +95,8 @@ class KnowledgeBase:
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
                                settings.base_iri, ontology,
-                               generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt")
+                               generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt",
+                               sentence_roles=settings.seeds / "vocab" / "sentence_roles.json")
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.lock.read)
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -389,12 +391,14 @@ class KnowledgeBase:
             allowed = views.restrict_by_metadata(self.store, allowed, dict(filters))
             return self.queries.search(query, k, allowed, named)
 
-    def similar(self, pid: str, k: int = 10) -> list[ScoredPaper]:
+    def similar(self, pid: str, k: int = 10, aspect: str | None = None) -> list[ScoredPaper]:
+        """Papers most like `pid`, as a whole or by one aspect ("method", "task", "results"; None or "all": whole)."""
+        aspect = check_aspect(aspect)
         with self.lock.read():
             pid = self.store.resolve(pid) or pid
             if self.store.paper(pid) is None:
                 raise NotFound(f"no paper with id {pid!r}")
-            return self.queries.similar(pid, k)
+            return self.queries.similar(pid, k, aspect=aspect)
 
     def related(self, technique: str, k: int = 10) -> list[RelatedTechnique]:
         return self.related_with_subject(technique, k)[1]

@@ -7,7 +7,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +16,17 @@ from paperkg.core.errors import InvalidInput, NotFound
 from paperkg.core.formats import names
 from paperkg.core.ids import alias_norm, identifier_forms
 from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
+from paperkg.embeddings.aspects import (
+    ASPECTS,
+    DEFAULT_ASPECT,
+    AspectParams,
+    Cues,
+    aspect_entities,
+    aspect_text,
+    sentence_aspects,
+)
 from paperkg.embeddings.encoder import Encoder
-from paperkg.embeddings.ranking import DEFAULT_SIMILAR, GraphSignal, Hit, SimilarParams, rank
+from paperkg.embeddings.ranking import DEFAULT_SIMILAR, GraphSignal, Hit, SimilarParams, rank, zscores
 from paperkg.embeddings.ranking import similar as similar_papers
 from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
@@ -44,6 +53,8 @@ class QueryParams:
     """Queries up to this many words get the graph boost; longer ones are documents."""
     similar_entities: int = 5
     """`similar` also considers the papers linked to this many of the paper's rarest entities."""
+    aspect_cache: int = 20_000
+    """Papers whose aspect sentences, vectors and entities are kept in memory (all are dropped when it is full)."""
 
 
 class Queries:
@@ -52,7 +63,8 @@ class Queries:
     def __init__(self, store: Store, graph: KnowledgeGraph, entities: EntityIndex, vocabulary: Vocabulary,
                  extractor: Extractor, indexes: Indexes, rdf: RDFGraph, encoder: Callable[[], Encoder],
                  device_classes: dict[str, str], base_iri: str, ontology_path: Path,
-                 params: QueryParams | None = None, generic_techniques: Path | None = None) -> None:
+                 params: QueryParams | None = None, generic_techniques: Path | None = None,
+                 sentence_roles: Path | None = None, aspect_params: AspectParams = DEFAULT_ASPECT) -> None:
         self.store = store
         self.graph = graph
         self.entities = entities
@@ -67,6 +79,11 @@ class Queries:
         self.params = params or QueryParams()
         generic = load_generic(generic_techniques) if generic_techniques is not None else frozenset()
         self.related_ranker = RelatedTechniques(generic=generic)
+        self.cues = Cues.load(sentence_roles) if sentence_roles is not None else Cues(())
+        self.aspect_params = aspect_params
+        self._aspects: dict[str, tuple[dict[str, str], dict[str, dict[str, float]]]] = {}
+        self._aspect_vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._aspect_version = -1
 
     def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
         """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
@@ -153,14 +170,104 @@ class Queries:
                 if eid in matched}
         return sorted(refs.values(), key=lambda r: (r.type, r.name))
 
-    def similar(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR) -> list[ScoredPaper]:
+    def similar(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR,
+                aspect: str | None = None) -> list[ScoredPaper]:
+        """The k papers most like `pid`: as a whole, or by one aspect (method, task, results; embeddings.aspects)."""
         if self.indexes.dense is None:
             return []
-        signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
-        hits = similar_papers(pid, k, self.indexes.dense, self.indexes.keyword, graph=signal,
-                              graph_candidates=linked, similar_params=params)
+        if aspect is not None:
+            hits = self.similar_by_aspect(pid, k, aspect, params)
+        else:
+            hits = self.similar_whole(pid, k, params)
         titles = {p.id: p.title for p in self.store.papers([h.paper_id for h in hits])}
         return [ScoredPaper(h.paper_id, titles.get(h.paper_id, ""), round(h.score, 6)) for h in hits]
+
+    def similar_whole(self, pid: str, k: int, params: SimilarParams = DEFAULT_SIMILAR,
+                      allowed: set[str] | None = None) -> list[Hit]:
+        """Papers like `pid` as a whole: the passage and keyword ranking; with AspectParams.whole_method or
+        whole_task set (off by default), its best candidates re-ranked by the similarity of the two papers' method
+        sentences and of their task sentences."""
+        dense, w = self.indexes.dense, self.aspect_params
+        assert dense is not None
+        signal, linked = self.graph_similarity(pid) if params.graph_weight > 0 else (None, [])
+        weights = {"method": w.whole_method, "task": w.whole_task}
+        depth = max(k, w.depth) if any(weights.values()) else k
+        hits = similar_papers(pid, depth, dense, self.indexes.keyword, allowed, graph=signal,
+                              graph_candidates=linked, similar_params=params)
+        if not hits or not any(weights.values()):
+            return hits[:k]
+        candidates = [h.paper_id for h in hits]
+        fused = zscores(np.array([h.score for h in hits]))
+        for aspect, weight in weights.items():
+            if weight:
+                mine = self._aspect_vector([pid], aspect)[pid]
+                vectors = self._aspect_vector(candidates, aspect)
+                fused = fused + weight * zscores(np.array([float(vectors[c] @ mine) for c in candidates]))
+        order = sorted(range(len(hits)), key=lambda i: (-fused[i], candidates[i]))[:k]
+        return [replace(hits[i], score=float(fused[i])) for i in order]
+
+    def similar_by_aspect(self, pid: str, k: int, aspect: str, params: SimilarParams = DEFAULT_SIMILAR,
+                          allowed: set[str] | None = None) -> list[Hit]:
+        """Papers like `pid` in one aspect: the whole-paper ranking fused with the similarity of the two papers'
+        aspect sentences (each encoded on its own) and the overlap of the entities they name in that aspect."""
+        dense, w = self.indexes.dense, self.aspect_params
+        assert dense is not None
+        base = {h.paper_id: h.score for h in similar_papers(pid, w.depth, dense, self.indexes.keyword, allowed,
+                                                             similar_params=params)}
+        mine = self._aspect_vector([pid], aspect)[pid]
+        near = [p for p, _, _ in dense.search(mine, w.depth * 2, allowed) if p != pid]
+        profile = self._aspect_info([pid])[pid][1][aspect]
+        rarest = sorted(profile, key=lambda e: (-profile[e], e))[:self.params.similar_entities]
+        linked = [p for e in rarest for p in self.graph.papers_citing(e)
+                  if p != pid and p in dense and (allowed is None or p in allowed)]
+        candidates = list(dict.fromkeys([*base, *near[:w.depth], *linked[:w.depth]]))
+        if not candidates:
+            return []
+        vectors = self._aspect_vector(candidates, aspect)
+        infos = self._aspect_info(candidates)
+        floor = min(base.values(), default=0.0)
+        whole = np.array([base.get(c, floor) for c in candidates])
+        text = np.array([float(vectors[c] @ mine) for c in candidates])
+        graph = np.array([_cosine(profile, infos[c][1][aspect]) for c in candidates])
+        fused = w.whole_weight * zscores(whole) + w.text_weight * zscores(text) + w.graph_weight * zscores(graph)
+        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], candidates[i]))[:k]
+        return [Hit(candidates[i], float(fused[i]), 0, float(text[i]), float(graph[i])) for i in order]
+
+    def _aspect_info(self, pids: list[str]) -> dict[str, tuple[dict[str, str], dict[str, dict[str, float]]]]:
+        """Per paper: its text per aspect, and the entities it names per aspect weighted by rarity (cached)."""
+        if self._aspect_version != self.store.version or len(self._aspects) > self.params.aspect_cache:
+            self._aspects.clear()
+            self._aspect_vectors.clear()
+            self._aspect_version = self.store.version
+        missing = [p for p in pids if p not in self._aspects]
+        if missing:
+            mentions, relations = self.store.mentions_of(missing), self.store.relations_of(missing)
+            total = max(1, self.store.count_papers())
+            for paper in self.store.papers(missing):
+                rels = [r for r in relations.get(paper.id, []) if r.field == "abstract"]
+                spans = sentence_aspects(paper.abstract, self.cues, [(r.predicate, r.start) for r in rels],
+                                         self.aspect_params)
+                ents = [(m.entity_id, m.start, m.end) for m in mentions.get(paper.id, []) if m.field == "abstract"]
+                texts, profiles = {}, {}
+                for aspect in ASPECTS:
+                    texts[aspect] = aspect_text(paper.title, paper.abstract, aspect, spans)
+                    named = aspect_entities(ents, [(r.predicate, r.object) for r in rels], spans, aspect)
+                    profiles[aspect] = {e: math.log(1.0 + total / max(1, len(self.graph.papers_citing(e))))
+                                        for e in named if e in self.graph}
+                self._aspects[paper.id] = (texts, profiles)
+        return {p: self._aspects.get(p, ({}, {aspect: {} for aspect in ASPECTS})) for p in pids}
+
+    def _aspect_vector(self, pids: list[str], aspect: str) -> dict[str, np.ndarray]:
+        """Unit vectors of the papers' aspect texts (cached with the aspect texts; another reader may clear the
+        cache meanwhile, so the answer is built from what this call found or encoded)."""
+        infos = self._aspect_info(pids)
+        found = {p: vector for p in pids if (vector := self._aspect_vectors.get((p, aspect))) is not None}
+        missing = [p for p in pids if p not in found]
+        if missing:
+            encoded = self.encoder().encode([infos[p][0].get(aspect, "") for p in missing], 32)
+            for p, vector in zip(missing, encoded, strict=True):
+                found[p] = self._aspect_vectors[(p, aspect)] = vector / (np.linalg.norm(vector) or 1.0)
+        return found
 
     def graph_similarity(self, pid: str) -> tuple[GraphSignal, list[str]]:
         """How much each candidate shares the paper's entities (cosine of rarity-weighted entity sets), and the
