@@ -103,9 +103,8 @@ class DenseIndex:
         present = [p for p in dict.fromkeys(paper_ids) if p in self._map]
         if not present:
             return np.zeros((0, self.dim), dtype=np.float32), np.zeros(0, dtype=np.int64), []
-        ids = [self._map.ids(p) for p in present]
-        owners = np.repeat(np.arange(len(present)), [len(i) for i in ids])
-        return self._reconstruct(np.concatenate(ids)), owners, present
+        ids, counts = self._map.ids_many(present)
+        return self._reconstruct(ids), np.repeat(np.arange(len(present)), counts), present
 
     def sum_norms(self, paper_ids: list[str]) -> np.ndarray:
         """|sum of a paper's passage vectors| per paper: its centroid's similarity to a unit vector q is
@@ -269,10 +268,9 @@ class DenseIndex:
 
     def _search_allowed(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[PassageHit]:
         """Few allowed vectors are scored exactly; many go through the index with a selector (exact if short)."""
-        parts = [self._map.ids(p) for p in allowed if p in self._map]
-        if not parts:
+        ids, _ = self._map.ids_many([p for p in allowed if p in self._map])
+        if not len(ids):
             return []
-        ids = np.concatenate(parts)
         k = min(k, len(ids))
         if len(ids) > EXACT_ALLOWED_LIMIT:
             batch = faiss.IDSelectorBatch(ids)

@@ -45,8 +45,12 @@ class PassageIds:
         row = self._row[paper_id]
         return np.arange(self._first[row], self._first[row] + self._count[row], dtype=np.int64)
 
-    def counts(self, paper_ids: list[str]) -> list[int]:
-        return [int(self._count[self._row[p]]) for p in paper_ids]
+    def ids_many(self, paper_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vector ids of several papers (each in passage order, papers in the order given) and their counts."""
+        rows = np.fromiter((self._row[p] for p in paper_ids), dtype=np.int64, count=len(paper_ids))
+        counts = self._count[rows].astype(np.int64)
+        starts = np.concatenate([np.zeros(1, np.int64), np.cumsum(counts)[:-1]])
+        return np.repeat(self._first[rows] - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64), counts
 
     def sum_norms(self, paper_ids: list[str]) -> np.ndarray:
         return np.array([self._norm[self._row[p]] for p in paper_ids], dtype=np.float64)

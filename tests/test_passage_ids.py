@@ -21,6 +21,8 @@ def test_ranges_owners_and_reused_rows() -> None:
     assert ids.is_live(np.array([0, 3, 5, 99])).tolist() == [False, True, True, False]
     assert ids.live_ids().tolist() == [3, 4, 5] and sorted(ids.papers()) == ["b", "c"]
     assert ids.sum_norms(["c", "b"]).tolist() == [3.0, 2.0]
+    many, counts = ids.ids_many(["c", "b"])
+    assert many.tolist() == [5, 3, 4] and counts.tolist() == [1, 2]
     again = PassageIds.from_json(*ids.to_json())
     assert again.owners([3, 4, 5]) == ids.owners([3, 4, 5]) and again.live == 3
 
