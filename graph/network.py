@@ -224,9 +224,10 @@ class KnowledgeGraph:
         def compute() -> frozenset[str]:
             if entity_id not in self._g:
                 return frozenset()
-            found = {str(d["paper"]) for keys in self._g.pred[entity_id].values() for d in keys.values()}
+            # networkx's own adjacency dicts: its read-only views cost a wrapper call per neighbour
+            found = {str(d["paper"]) for keys in self._g._pred[entity_id].values() for d in keys.values()}
             if outgoing:
-                found.update(str(d["paper"]) for keys in self._g.succ[entity_id].values() for d in keys.values())
+                found.update(str(d["paper"]) for keys in self._g._succ[entity_id].values() for d in keys.values())
             return frozenset(found)
 
         return self._cached(("citing", entity_id, outgoing), compute)
