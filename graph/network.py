@@ -266,15 +266,16 @@ class KnowledgeGraph:
     # -- queries ------------------------------------------------------------------------------------
 
     def papers_with(self, entity_ids: Iterable[str], predicates: tuple[str, ...]) -> set[str]:
-        """Paper ids linked to any of the entities by one of the predicates."""
-        found: set[str] = set()
-        for entity_id in entity_ids:
-            if entity_id not in self._g:
-                continue
-            for _, _, data in self._g.in_edges(entity_id, data=True):
-                if data["predicate"] in predicates:
-                    found.add(data["paper"])
-        return found
+        """Paper ids linked to any of the entities by one of the predicates (a copy of a cached set: filters name
+        the same entities again)."""
+        nodes = frozenset(entity_ids)
+
+        def compute() -> frozenset[str]:
+            graph = self._g
+            return frozenset(str(d["paper"]) for n in nodes if n in graph for keys in graph._pred[n].values()
+                             for d in keys.values() if d["predicate"] in predicates)
+
+        return set(self._cached(("by-predicate", nodes, tuple(predicates)), compute))
 
     def paper_entities(self, paper_id: str) -> list[tuple[str, str, str, str]]:
         """(entity id, type, name, predicate) for the paper's outgoing edges (cached: searches ask for them often)."""

@@ -90,3 +90,18 @@ def test_a_failed_build_does_not_hang_readers(settings: Settings, seed_papers: l
         kb.indexes.wait_for_graph()
         assert kb.graph.ready and kb.graph.counts()["nodes"] == {}
         assert kb.search("LoRA", k=3).query == "LoRA"
+
+
+def test_cached_paper_sets_follow_writes(kb: KnowledgeBase) -> None:
+    """The graph caches the papers of an entity for filters, boosts and entity lists; every write clears them."""
+    def with_a100() -> set[str]:
+        papers, _ = kb.list_papers({"hardware": "A100"}, limit=1000, offset=0)
+        return {p.id for p in papers}
+
+    before = with_a100()
+    assert before == with_a100()  # the second answer comes from the cache
+    [added] = kb.add_papers([PaperInput("Serving on an A100", "We serve LoRA adapters on an NVIDIA A100 GPU.")]).papers
+    assert with_a100() == before | {added.id}
+    assert added.id in kb.graph.papers_citing("hardware/nvidia-a100")
+    kb.remove_paper(added.id)
+    assert with_a100() == before and added.id not in kb.graph.papers_citing("hardware/nvidia-a100")
