@@ -99,8 +99,13 @@ class Indexes:
             self.graph.rebuild(self.store)
             return
         self.graph.building()
-        self._graph_build = threading.Thread(target=self._build_graph, name="graph-build", daemon=True)
-        self._graph_build.start()
+        build = threading.Thread(target=self._build_graph, name="graph-build", daemon=True)
+        try:
+            build.start()
+        except RuntimeError:  # no thread to be had: build it here (which also ends the wait announced above)
+            self.graph.rebuild(self.store)
+            return
+        self._graph_build = build
 
     def _build_graph(self) -> None:
         """The graph build thread: every read from one snapshot of the store (writes committed meanwhile wait in
