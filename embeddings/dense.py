@@ -15,6 +15,7 @@ import numpy as np
 
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.generations import load_generation, save_generation
+from paperkg.embeddings.passage_ids import PassageIds
 
 faiss: Any = _faiss  # the bundled stubs lack SearchParametersHNSW and selector arguments
 
@@ -65,9 +66,7 @@ class DenseIndex:
         self.compact_ratio = compact_ratio
         self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._kind = "flat"
-        self._ids: dict[str, np.ndarray] = {}
-        self._sum_norm: dict[str, float] = {}
-        self._owner: dict[int, tuple[str, int]] = {}
+        self._map = PassageIds()
         self._tombstones: set[int] = set()
         self._tomb_selector: Any = None
         self._next_id = 0
@@ -82,36 +81,35 @@ class DenseIndex:
         return self._kind
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._map)
 
     def __contains__(self, paper_id: object) -> bool:
-        return paper_id in self._ids
+        return paper_id in self._map
 
     @property
     def vector_count(self) -> int:
         """Live passage vectors (tombstoned ones excluded)."""
-        return len(self._owner)
+        return self._map.live
 
     def paper_ids(self) -> list[str]:
-        return list(self._ids)
+        return self._map.papers()
 
     def vectors(self, paper_id: str) -> np.ndarray:
         """The passage vectors of one paper in passage order, (n, dim); KeyError if absent."""
-        return self._reconstruct(self._ids[paper_id])
+        return self._reconstruct(self._map.ids(paper_id))
 
     def passage_vectors(self, paper_ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Vectors of the papers present, their owner positions into the returned paper list, and that list."""
-        present = [p for p in dict.fromkeys(paper_ids) if p in self._ids]
+        present = [p for p in dict.fromkeys(paper_ids) if p in self._map]
         if not present:
             return np.zeros((0, self.dim), dtype=np.float32), np.zeros(0, dtype=np.int64), []
-        ids = [self._ids[p] for p in present]
-        owners = np.repeat(np.arange(len(present)), [len(i) for i in ids])
-        return self._reconstruct(np.concatenate(ids)), owners, present
+        ids, counts = self._map.ids_many(present)
+        return self._reconstruct(ids), np.repeat(np.arange(len(present)), counts), present
 
     def sum_norms(self, paper_ids: list[str]) -> np.ndarray:
         """|sum of a paper's passage vectors| per paper: its centroid's similarity to a unit vector q is
         (sum of the passage similarities to q) / this, without touching the vectors again."""
-        return np.array([self._sum_norm[p] for p in paper_ids], dtype=np.float64)
+        return self._map.sum_norms(paper_ids)
 
     def _reconstruct(self, ids: np.ndarray) -> np.ndarray:
         if len(ids) == 0:
@@ -129,7 +127,7 @@ class DenseIndex:
         batch = list({pid: self._check(vectors) for pid, vectors in items}.items())
         if not batch:
             return
-        self.remove([pid for pid, _ in batch if pid in self._ids])
+        self.remove([pid for pid, _ in batch if pid in self._map])
         total = sum(len(v) for _, v in batch)
         ids = np.arange(self._next_id, self._next_id + total, dtype=np.int64)
         self._next_id += total
@@ -137,10 +135,7 @@ class DenseIndex:
         for pid, vectors in batch:
             own = ids[start : start + len(vectors)]
             start += len(vectors)
-            self._ids[pid] = own
-            self._sum_norm[pid] = float(np.linalg.norm(vectors.sum(axis=0, dtype=np.float64)))
-            for ordinal, vid in enumerate(own.tolist()):
-                self._owner[vid] = (pid, ordinal)
+            self._map.add(pid, int(own[0]), len(own), float(np.linalg.norm(vectors.sum(axis=0, dtype=np.float64))))
         matrix = np.concatenate([v for _, v in batch])
         if self._pending is not None:
             self._pending.added.append(ids)
@@ -163,14 +158,10 @@ class DenseIndex:
 
     def remove(self, paper_ids: Iterable[str]) -> int:
         """Drop papers (unknown ids are ignored); returns the number of vectors removed."""
-        present = [p for p in dict.fromkeys(paper_ids) if p in self._ids]
+        present = [p for p in dict.fromkeys(paper_ids) if p in self._map]
         if not present:
             return 0
-        ids = np.concatenate([self._ids.pop(p) for p in present])
-        for pid in present:
-            del self._sum_norm[pid]
-        for vid in ids.tolist():
-            del self._owner[vid]
+        ids = np.concatenate([self._map.remove(p) for p in present])
         if self._pending is not None:
             self._pending.removed.append(ids[ids < self._pending.next_id])
         if self._kind == "flat":
@@ -199,7 +190,7 @@ class DenseIndex:
         """Start building the replacement of this index on a thread (once at a time)."""
         if self._pending is not None:
             return
-        live = np.fromiter(self._owner.keys(), dtype=np.int64, count=len(self._owner))
+        live = self._map.live_ids()
         matrix = self._reconstruct(live)
         pending = self._pending = _Pending("hnsw" if len(live) > self.ann_threshold else "flat", self._next_id)
 
@@ -221,7 +212,7 @@ class DenseIndex:
             return False
         index = pending.index
         added = np.concatenate([np.zeros(0, np.int64), *pending.added])
-        added = added[np.fromiter((v in self._owner for v in added.tolist()), dtype=bool, count=len(added))]
+        added = added[self._map.is_live(added)]
         if len(added):
             index.add_with_ids(self._reconstruct(added), added)
         removed = np.concatenate([np.zeros(0, np.int64), *pending.removed])
@@ -234,7 +225,7 @@ class DenseIndex:
         return True
 
     def _rebuild(self, extra: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        live = np.fromiter(self._owner.keys(), dtype=np.int64, count=len(self._owner))
+        live = self._map.live_ids()
         if extra is not None:
             live = np.setdiff1d(live, extra[1], assume_unique=True)
         matrix = self._reconstruct(live)
@@ -260,7 +251,7 @@ class DenseIndex:
 
     def search(self, query: np.ndarray, k: int, allowed: set[str] | None = None) -> list[PassageHit]:
         """The k best passages by inner product, optionally restricted to the `allowed` papers."""
-        if k <= 0 or not self._owner:
+        if k <= 0 or not self._map.live:
             return []
         vector = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
         if allowed is not None:
@@ -277,10 +268,9 @@ class DenseIndex:
 
     def _search_allowed(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[PassageHit]:
         """Few allowed vectors are scored exactly; many go through the index with a selector (exact if short)."""
-        parts = [self._ids[p] for p in allowed if p in self._ids]
-        if not parts:
+        ids, _ = self._map.ids_many([p for p in allowed if p in self._map])
+        if not len(ids):
             return []
-        ids = np.concatenate(parts)
         k = min(k, len(ids))
         if len(ids) > EXACT_ALLOWED_LIMIT:
             batch = faiss.IDSelectorBatch(ids)
@@ -307,12 +297,9 @@ class DenseIndex:
         return self._tomb_selector[0]
 
     def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[PassageHit]:
-        hits: list[PassageHit] = []
-        for score, vid in zip(scores.tolist(), ids.tolist(), strict=True):
-            owner = self._owner.get(vid)
-            if owner is not None:
-                hits.append((owner[0], owner[1], float(score)))
-        return hits
+        owners = self._map.owners(ids.tolist())
+        return [(owner[0], owner[1], float(score)) for score, owner in zip(scores.tolist(), owners, strict=True)
+                if owner is not None]
 
     # -- reporting -----------------------------------------------------------------------------------------------------
 
@@ -323,8 +310,8 @@ class DenseIndex:
         if self._kind == "hnsw":
             hnsw = faiss.downcast_index(self._index.index).hnsw
             index_bytes += hnsw.neighbors.size() * 4 + hnsw.offsets.size() * 8 + hnsw.levels.size() * 4
-        map_bytes = len(self._owner) * 150 + len(self._ids) * 350  # Python dicts, arrays and keys, roughly
-        papers = len(self._ids)
+        papers = len(self._map)
+        map_bytes = self._next_id * 4 + papers * 130  # owner array; rows, dict entries and ids, roughly
         return {
             "kind": self._kind,
             "vectors": self.vector_count,
@@ -341,10 +328,11 @@ class DenseIndex:
     def save(self, directory: Path, version: int) -> None:
         """Write the FAISS index and the JSON id map, then the manifest naming them with their checksums."""
         blob = faiss.serialize_index(self._index).tobytes()
+        papers, sum_norms = self._map.to_json()
         idmap = {
             "next_id": self._next_id,
-            "papers": {pid: ids.tolist() for pid, ids in self._ids.items()},
-            "sum_norms": self._sum_norm,
+            "papers": papers,
+            "sum_norms": sum_norms,
             "tombstones": sorted(self._tombstones),
         }
         meta = {
@@ -353,7 +341,7 @@ class DenseIndex:
             "ann_threshold": self.ann_threshold,
             "params": {"hnsw_m": self.hnsw_m, "ef_construction": self.ef_construction, "ef_search": self.ef_search},
             "vectors": self.vector_count,
-            "papers": len(self._ids),
+            "papers": len(self._map),
         }
         blobs = {"index": (blob, "faiss"), "ids": (json.dumps(idmap, separators=(",", ":")).encode(), "ids.json")}
         save_generation(directory, "dense", FORMAT, version, blobs, meta)
@@ -389,19 +377,15 @@ class DenseIndex:
         self._index, self._kind = index, kind
         self._next_id = int(idmap["next_id"])
         self._tombstones = {int(t) for t in idmap["tombstones"]}
-        for pid, ids in idmap["papers"].items():
-            array = np.asarray(ids, dtype=np.int64)
-            self._ids[str(pid)] = array
-            self._sum_norm[str(pid)] = float(idmap["sum_norms"][pid])
-            for ordinal, vid in enumerate(array.tolist()):
-                self._owner[vid] = (str(pid), ordinal)
-        stored = set(faiss.vector_to_array(index.id_map).tolist())
+        self._map = PassageIds.from_json(idmap["papers"], idmap["sum_norms"])  # no id owned twice, or CorruptData
+        live = self._map.live_ids()
+        tombs = np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones))
+        stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
         consistent = (
-            len(self._owner) == sum(len(a) for a in self._ids.values())  # no id owned twice
-            and not self._tombstones & set(self._owner)
-            and stored == set(self._owner) | self._tombstones
+            not np.intersect1d(live, tombs).size
+            and np.array_equal(stored, np.union1d(live, tombs))
             and len(stored) == index.ntotal
-            and (not stored or max(stored) < self._next_id)
+            and (not len(stored) or int(stored[-1]) < self._next_id)
         )
         if not consistent:
             raise CorruptData("dense index and its id map disagree")

@@ -13,8 +13,9 @@ BM25 + one-window dense RRF 0.935, BM25 alone 0.924). Leave-one-third-out keeps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -58,6 +59,30 @@ class FusionParams:
 DEFAULT_FUSION = FusionParams()
 
 
+@dataclass(frozen=True)
+class Boost:
+    """Papers linked to what a query names: groups of papers, each with a strength in [0, 1]; a paper's boost is
+    its strongest group's. Kept as the groups (not a dict per paper), so a query naming a popular entity costs the
+    candidates it looks at, not every paper linked to it."""
+
+    groups: tuple[tuple[frozenset[str], float], ...]
+
+    def __bool__(self) -> bool:
+        return any(papers for papers, _ in self.groups)
+
+    def get(self, paper_id: str, default: float = 0.0) -> float:
+        return max((weight for papers, weight in self.groups if paper_id in papers), default=default)
+
+    def strongest(self) -> Iterator[str]:
+        """Every boosted paper once, strongest group first."""
+        seen: set[str] = set()
+        for papers, _ in sorted(self.groups, key=lambda group: -group[1]):
+            for paper in papers:
+                if paper not in seen:
+                    seen.add(paper)
+                    yield paper
+
+
 def rank(
     query: str,
     k: int,
@@ -66,11 +91,11 @@ def rank(
     encoder: Encoder,
     allowed: set[str] | None = None,
     params: FusionParams = DEFAULT_FUSION,
-    boost: dict[str, float] | None = None,
+    boost: Boost | None = None,
     known: KnownItemParams | None = DEFAULT_KNOWN_ITEM,
 ) -> list[Hit]:
-    """The k best papers for a free-text query, restricted to `allowed` papers if given. `boost` maps papers
-    linked to what the query names to a strength in [0, 1]; those papers join the candidates. `known` (None: off)
+    """The k best papers for a free-text query, restricted to `allowed` papers if given. `boost` gives papers
+    linked to what the query names a strength in [0, 1]; the strongest join the candidates. `known` (None: off)
     credits the paper whose title the query nearly is (embeddings.known_item)."""
     if k <= 0 or (allowed is not None and not allowed):
         return []
@@ -79,8 +104,8 @@ def rank(
     passage_hits = dense.search(vector, wanted * params.passages_per_paper, allowed)
     dense_papers = list(dict.fromkeys(pid for pid, _, _ in passage_hits))[:wanted]
     scores = keyword.score(query)
-    boosted = [pid for pid in sorted(boost or {}, key=lambda p: -(boost or {})[p])
-               if (allowed is None or pid in allowed) and pid in dense][:wanted]
+    boosted = list(islice((pid for pid in (boost.strongest() if boost else ())
+                           if (allowed is None or pid in allowed) and pid in dense), wanted))
     titled = [pid for pid, _ in keyword.score_titles(query).top(known.candidates, allowed)] if known else []
     candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted + titled))
     if not candidates:

@@ -7,8 +7,9 @@ typed relation) and the paper they were read from.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import networkx as nx
 
@@ -24,6 +25,11 @@ FILTER_PREDICATES = {
 }
 RESERVED = frozenset({"kind", "type", "name"})
 FILTER_TYPES = {"technique": "Technique", "hardware": "Hardware", "dataset": "Dataset", "model": "Model"}
+CACHE_MEMBERS = 2_000_000
+"""Paper sets of entities (searches ask for the same popular ones again) are cached up to this many members in
+all; any write clears the cache."""
+CACHE_PAPERS = 100_000
+"""Papers whose entity lists are cached (facets ask for them): bounded, so memory does not grow with searches."""
 
 
 def paper_node(paper_id: str) -> str:
@@ -31,51 +37,103 @@ def paper_node(paper_id: str) -> str:
 
 
 class KnowledgeGraph:
-    """A MultiDiGraph kept in step with the store; rebuilt from it on start-up. networkx stays behind these methods."""
+    """A MultiDiGraph kept in step with the store; rebuilt from it on start-up. networkx stays behind these methods.
+
+    A rebuild may run on another thread (`building()` first): until it is done, every method that reads the graph
+    waits for it, and `ready` is False."""
 
     def __init__(self) -> None:
-        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self._claims: dict[str, list[tuple[str, str, str]]] = {}
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
+        self._cache: dict[tuple[object, ...], frozenset[str]] = {}
+        self._cache_members = 0
+        self._ready = threading.Event()
+        self._ready.set()
+
+    @property
+    def _g(self) -> nx.MultiDiGraph:
+        if not self._ready.is_set():
+            self._ready.wait()
+        return self._graph
+
+    @property
+    def ready(self) -> bool:
+        """False while a rebuild announced by `building()` runs."""
+        return self._ready.is_set()
+
+    def building(self) -> None:
+        """Announce a rebuild about to run on another thread: readers wait for it from now on."""
+        self._ready.clear()
+
+    def _cached(self, key: tuple[object, ...], compute: Callable[[], frozenset[str]]) -> frozenset[str]:
+        found = self._cache.get(key)
+        if found is None:
+            found = compute()
+            if self._cache_members + len(found) > CACHE_MEMBERS:
+                self._cache, self._cache_members = {}, 0
+            self._cache[key] = found
+            self._cache_members += len(found)
+        return found
+
+    def _clear_cache(self) -> None:
+        self._cache, self._cache_members = {}, 0
 
     def rebuild(self, store: RecordSource) -> None:
-        """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts."""
-        self._g = graph = nx.MultiDiGraph()
-        self._claims = {}
-        self._entities_of = {}
+        """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts, then
+        swap the new graph in (and end a rebuild announced by `building()`, also when this fails).
+
+        Each paper and entity id is held once: edges and attributes share the node's string."""
+        try:
+            self._rebuild(store)
+        finally:
+            self._ready.set()
+
+    def _rebuild(self, store: RecordSource) -> None:
+        graph = nx.MultiDiGraph()
+        claims: dict[str, list[tuple[str, str, str]]] = {}
         for entity in store.entities():
-            self._add_entity(entity)
-        graph.add_nodes_from((paper_node(pid), {"kind": "paper", "type": "Paper", "name": title,
-                                                **({"year": year} if year else {})})
+            self._add_entity(entity, graph)
+        ids: dict[str, str] = {}  # paper id -> the one copy of it; node ids below are the nodes' own strings
+        graph.add_nodes_from((paper_node(ids.setdefault(pid, pid)),
+                              {"kind": "paper", "type": "Paper", "name": title, **({"year": year} if year else {})})
                              for pid, title, year in store.paper_heads())
-        edges: list[tuple[str, str, str, dict[str, object]]] = []
+        nodes = {n: n for n in graph}
         related: set[tuple[str, str]] = set()
-        for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
-            node = paper_node(pid)
-            source = node if subject == PAPER else subject
-            if source not in graph or obj not in graph:
-                continue
-            data: dict[str, object] = {"predicate": predicate, "paper": pid, "confidence": confidence}
-            for name, value in (("factor", factor), ("count", count), ("metric", metric), ("hardware", hardware)):
-                if value is not None:
-                    data[name] = value
-            key = f"{predicate}:{pid}"
-            edges.append((source, obj, key, data))
-            if source == node:
-                related.add((pid, obj))
-            else:
-                self._claims.setdefault(pid, []).append((source, obj, key))
-        graph.add_edges_from(edges)
-        del edges
-        graph.add_edges_from(
-            (paper_node(pid), entity_id, f"mentions:{pid}", {"predicate": "mentions", "paper": pid, "confidence": 1.0})
-            for pid, entity_id in store.mention_pairs()
-            if (pid, entity_id) not in related and entity_id in graph and paper_node(pid) in graph)
+
+        def edges() -> Iterator[tuple[str, str, str, dict[str, object]]]:  # streamed: no list of every edge
+            for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
+                pid = ids.get(pid, pid)
+                node = nodes.get(paper_node(pid))
+                source = node if subject == PAPER else nodes.get(subject)
+                target = nodes.get(obj)
+                if source is None or target is None:
+                    continue
+                data: dict[str, object] = {"predicate": predicate, "paper": pid, "confidence": confidence}
+                for name, value in (("factor", factor), ("count", count), ("metric", metric), ("hardware", hardware)):
+                    if value is not None:
+                        data[name] = value
+                key = f"{predicate}:{pid}"
+                if source == node:
+                    related.add((pid, target))
+                else:
+                    claims.setdefault(pid, []).append((source, target, key))
+                yield source, target, key, data
+
+        graph.add_edges_from(edges())
+        for pid, entity_id in store.mention_pairs():
+            pid = ids.get(pid, pid)
+            node, target = nodes.get(paper_node(pid)), nodes.get(entity_id)
+            if node is not None and target is not None and (pid, target) not in related:
+                graph.add_edge(node, target, f"mentions:{pid}", predicate="mentions", paper=pid, confidence=1.0)
+        self._graph, self._claims, self._entities_of = graph, claims, {}
+        self._clear_cache()
 
     def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> None:
         """Replace the given papers' nodes and edges with what the store now holds (bulk reads: linear in the
         batch, not in the corpus)."""
         changed = list(changed)
+        self._clear_cache()
         touched: set[str] = set()
         for paper_id in [*changed, *removed]:
             self._entities_of.pop(paper_id, None)
@@ -97,11 +155,12 @@ class KnowledgeGraph:
             self._add_paper(paper.id, paper.title, paper.year, mentions[paper.id], relations[paper.id])
         self._g.remove_nodes_from([n for n in touched if n in self._g and self._g.degree(n) == 0])
 
-    def _add_entity(self, entity: StoredEntity) -> None:
+    def _add_entity(self, entity: StoredEntity, graph: nx.MultiDiGraph | None = None) -> None:
         # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type
         attrs = {(f"attr_{k}" if k in RESERVED else k): float(v) if isinstance(v, int | float) else v
                  for k, v in entity.attrs.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
-        self._g.add_node(entity.id, kind="entity", type=entity.type, name=entity.name, **attrs)
+        (self._g if graph is None else graph).add_node(entity.id, kind="entity", type=entity.type, name=entity.name,
+                                                       **attrs)
 
     def _add_paper(self, paper_id: str, title: str, year: int | None,
                    mentions: list[StoredMention], relations: list[StoredRelation]) -> None:
@@ -148,7 +207,8 @@ class KnowledgeGraph:
 
     def nodes_with(self, attribute: str, value: object) -> list[str]:
         """Nodes whose attribute equals value (e.g. every hardware node of one device class)."""
-        return [n for n, d in self._g.nodes(data=True) if d.get(attribute) == value]
+        return sorted(self._cached(("with", attribute, value), lambda: frozenset(
+            n for n, d in self._g.nodes(data=True) if d.get(attribute) == value)))
 
     def edges_in(self, node: str) -> list[GraphEdge]:
         return [_edge(u, v, d) for u, v, d in self._g.in_edges(node, data=True)] if node in self._g else []
@@ -159,12 +219,25 @@ class KnowledgeGraph:
     def has_edge(self, source: str, target: str, predicate: str, paper_id: str) -> bool:
         return bool(self._g.has_edge(source, target, key=f"{predicate}:{paper_id}"))
 
-    def papers_citing(self, entity_id: str, outgoing: bool = False) -> set[str]:
-        """Papers with an edge into the entity (and, with `outgoing`, papers whose claims start at it)."""
-        found = {e.paper for e in self.edges_in(entity_id)}
-        if outgoing:
-            found |= {e.paper for e in self.edges_out(entity_id)}
-        return found
+    def papers_citing(self, entity_id: str, outgoing: bool = False) -> frozenset[str]:
+        """Papers with an edge into the entity (and, with `outgoing`, papers whose claims start at it); cached."""
+        def compute() -> frozenset[str]:
+            if entity_id not in self._g:
+                return frozenset()
+            # networkx's own adjacency dicts: its read-only views cost a wrapper call per neighbour
+            found = {str(d["paper"]) for keys in self._g._pred[entity_id].values() for d in keys.values()}
+            if outgoing:
+                found.update(str(d["paper"]) for keys in self._g._succ[entity_id].values() for d in keys.values())
+            return frozenset(found)
+
+        return self._cached(("citing", entity_id, outgoing), compute)
+
+    def papers_citing_any(self, entity_ids: Iterable[str]) -> frozenset[str]:
+        """Papers with an edge into any of the entities; cached."""
+        nodes = frozenset(entity_ids)
+        if len(nodes) == 1:
+            return self.papers_citing(next(iter(nodes)))
+        return self._cached(("any", nodes), lambda: frozenset().union(*(self.papers_citing(n) for n in nodes)))
 
     def shortest_path(self, source: str, target: str) -> list[str]:
         """Nodes on a shortest path ignoring direction; empty when there is none."""
@@ -207,15 +280,16 @@ class KnowledgeGraph:
     # -- queries ------------------------------------------------------------------------------------
 
     def papers_with(self, entity_ids: Iterable[str], predicates: tuple[str, ...]) -> set[str]:
-        """Paper ids linked to any of the entities by one of the predicates."""
-        found: set[str] = set()
-        for entity_id in entity_ids:
-            if entity_id not in self._g:
-                continue
-            for _, _, data in self._g.in_edges(entity_id, data=True):
-                if data["predicate"] in predicates:
-                    found.add(data["paper"])
-        return found
+        """Paper ids linked to any of the entities by one of the predicates (a copy of a cached set: filters name
+        the same entities again)."""
+        nodes = frozenset(entity_ids)
+
+        def compute() -> frozenset[str]:
+            graph = self._g
+            return frozenset(str(d["paper"]) for n in nodes if n in graph for keys in graph._pred[n].values()
+                             for d in keys.values() if d["predicate"] in predicates)
+
+        return set(self._cached(("by-predicate", nodes, tuple(predicates)), compute))
 
     def paper_entities(self, paper_id: str) -> list[tuple[str, str, str, str]]:
         """(entity id, type, name, predicate) for the paper's outgoing edges (cached: searches ask for them often)."""
@@ -224,6 +298,8 @@ class KnowledgeGraph:
             node = paper_node(paper_id)
             if node not in self._g:
                 return []
+            if len(self._entities_of) >= CACHE_PAPERS:
+                self._entities_of = {}
             found = self._entities_of[paper_id] = [(v, self._g.nodes[v]["type"], self._g.nodes[v]["name"],
                                                     d["predicate"]) for _, v, d in self._g.out_edges(node, data=True)]
         return found

@@ -211,6 +211,8 @@ class Health:
     """The data version: it grows with every committed write."""
     read_only: bool
     paperkg_version: str
+    graph_ready: bool = True
+    """False while the graph is still being built after start-up (requests that need it wait for it)."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     index_save_ratio: float = Field(default=0.05, ge=0, description="A large index is saved once it is "
                                     "index_save_every seconds old and the papers changed since its last save reach "
                                     "this fraction of it, so saving costs the same per ingested paper at any size.")
+    graph_background: bool = Field(default=True, description="Build the networkx graph on a thread at start-up: "
+                                   "the server answers at once, and requests that need the graph wait for it.")
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
     worker_threads: int = Field(default=4, ge=1, le=64, description="Threads serving blocking API handlers.")

@@ -89,7 +89,8 @@ class KnowledgeBase:
                             path=None if read_only else settings.data / RDF_DIR)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
                                IndexParams(settings.ann_threshold, settings.index_save_every,
-                                           settings.index_save_sync_vectors, settings.index_save_ratio), read_only,
+                                           settings.index_save_sync_vectors, settings.index_save_ratio,
+                                           settings.graph_background), read_only,
                                self.lock)
         device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
@@ -332,7 +333,8 @@ class KnowledgeBase:
         return self.store.count_papers()
 
     def health(self) -> Health:
-        return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__)
+        return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__,
+                      self.graph.ready)
 
     def stats(self) -> Stats:
         with self.lock.read():

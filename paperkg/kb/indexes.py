@@ -7,6 +7,7 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -45,6 +46,9 @@ class IndexParams:
     save_ratio: float = 0.05
     """Larger ones wait (besides save_every) until the papers changed since the last save reach this fraction of
     the index: a save rewrites the whole index, so this keeps its cost per ingested paper constant."""
+    graph_in_background: bool = False
+    """Build the networkx graph on a thread at start-up (from one read transaction of the store); whatever reads
+    the graph meanwhile waits for it, and so does the first write (it applies its change to the built graph)."""
 
 
 class Indexes:
@@ -70,6 +74,7 @@ class Indexes:
         self._caught_up = False
         self._save_mutex = threading.Lock()
         """Held by saves outside the write lock, and by background swaps, which must not change what is saved."""
+        self._graph_build: threading.Thread | None = None
 
     # -- start-up ------------------------------------------------------------------------------------
 
@@ -82,11 +87,45 @@ class Indexes:
         self._caught_up = False
         self.dense = self._adopt(self._load_dense(revs))
         self.keyword = self._load_keyword(revs)
-        self.graph.rebuild(self.store)
+        self._rebuild_graph()
         self.entities.rebuild(self.store)
         self.rdf.load(self.store, revs)
         if not self.read_only and self._caught_up:  # files that already match the store are not rewritten
             self.save(version)
+
+    def _rebuild_graph(self) -> None:
+        self.wait_for_graph()
+        if not self.params.graph_in_background:
+            self.graph.rebuild(self.store)
+            return
+        self.graph.building()
+        build = threading.Thread(target=self._build_graph, name="graph-build", daemon=True)
+        try:
+            build.start()
+        except RuntimeError:  # no thread to be had: build it here (which also ends the wait announced above)
+            self.graph.rebuild(self.store)
+            return
+        self._graph_build = build
+
+    def _build_graph(self) -> None:
+        """The graph build thread: every read from one snapshot of the store (writes committed meanwhile wait in
+        `sync` for the build and are applied on top of it; applying a paper twice changes nothing)."""
+        started = time.perf_counter()
+        try:
+            with self.store.snapshot():
+                self.graph.rebuild(self.store)
+        except Exception:
+            log.exception("could not build the graph from the store; it stays empty until the next start")
+            return
+        if gc.get_freeze_count():  # the server froze what it loaded at start-up (api.app): the graph is as long-lived
+            gc.freeze()
+        log.info("graph built in the background in %.1f s", time.perf_counter() - started)
+
+    def wait_for_graph(self) -> None:
+        """Wait for a background graph build to end (if one runs)."""
+        build = self._graph_build
+        if build is not None and build is not threading.current_thread():
+            build.join()
 
     def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
         first = self.store.first_passage()
@@ -209,6 +248,7 @@ class Indexes:
         self._unsaved_papers = 0
 
     def close(self) -> None:
+        self.wait_for_graph()  # it reads the store, which closes after this
         if self._unsaved is not None and not self.read_only:
             self.save(self._unsaved)
         self.rdf.close()

@@ -26,7 +26,7 @@ from paperkg.embeddings.aspects import (
     sentence_aspects,
 )
 from paperkg.embeddings.encoder import Encoder
-from paperkg.embeddings.ranking import DEFAULT_SIMILAR, GraphSignal, Hit, SimilarParams, rank, zscores
+from paperkg.embeddings.ranking import DEFAULT_SIMILAR, Boost, GraphSignal, Hit, SimilarParams, rank, zscores
 from paperkg.embeddings.ranking import similar as similar_papers
 from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
@@ -151,18 +151,15 @@ class Queries:
                 groups.append(set(self.graph.nodes_with("attr_type", device)))
         return groups
 
-    def _graph_boost(self, groups: list[set[str]]) -> dict[str, float]:
-        """Papers linked to what the query names, each with the strength of its rarest match."""
-        total = max(1, self.store.count_papers())
-        boost: dict[str, float] = {}
+    def _graph_boost(self, groups: list[set[str]]) -> Boost:
+        """Papers linked to what the query names, each group with a strength (its paper's is its strongest)."""
+        total = max(1, len(self.indexes.keyword))  # the papers, without a COUNT(*) over the store per query
+        found = []
         for nodes in groups:
-            papers = {paper for n in nodes for paper in self.graph.papers_citing(n)}
-            if not papers:
-                continue
-            weight = math.log1p(total / len(papers)) / math.log1p(total)  # rare links say more
-            for paper in papers:
-                boost[paper] = max(boost.get(paper, 0.0), weight)
-        return boost
+            papers = self.graph.papers_citing_any(nodes)
+            if papers:
+                found.append((papers, math.log1p(total / len(papers)) / math.log1p(total)))  # rare links say more
+        return Boost(tuple(found))
 
     def _matched_entities(self, paper_id: str, matched: set[str]) -> list[EntityRef]:
         """The paper's entities that the query or the filters named."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -152,6 +153,17 @@ class Store:
     @property
     def version(self) -> int:
         return int(self.meta("version") or 0)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Inside the block, this thread's reads see one committed version (one read transaction), whatever other
+        connections commit meanwhile."""
+        conn = self._db
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.rollback()
 
     # -- writes -------------------------------------------------------------------------------------
 

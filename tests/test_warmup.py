@@ -1,0 +1,107 @@
+"""Start-up builds the networkx graph on a thread: requests and writes made meanwhile wait for it and see it whole."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperkg.api.app import create_app
+from paperkg.core.protocols import RecordSource
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.graph.network import KnowledgeGraph
+from paperkg.kb import KnowledgeBase
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Holds every graph rebuild running off the main thread until set."""
+    event = threading.Event()
+    build = KnowledgeGraph._rebuild
+
+    def held(self: KnowledgeGraph, store: RecordSource) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            assert event.wait(30)
+        build(self, store)
+
+    monkeypatch.setattr(KnowledgeGraph, "_rebuild", held)
+    yield event
+    event.set()
+
+
+def _stored(settings: Settings, papers: list[PaperInput]) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Graph counts and a search's answers of a knowledge base built in the foreground."""
+    with KnowledgeBase.open(settings.model_copy(update={"graph_background": False})) as kb:
+        kb.add_papers(papers)
+        return kb.graph.counts(), [h.id for h in kb.search("LoRA adapters on a GPU", k=5).results]
+
+
+def test_requests_during_the_build_wait_for_it(settings: Settings, seed_papers: list[PaperInput],
+                                               gate: threading.Event) -> None:
+    counts, answers = _stored(settings, seed_papers[:20])
+    with KnowledgeBase.open(settings) as kb, TestClient(create_app(settings, kb)) as client:
+        health = client.get("/health").json()
+        assert health["papers"] == 20 and health["graph_ready"] is False
+        found: list[list[str]] = []
+        search = threading.Thread(target=lambda: found.append(
+            [h.id for h in kb.search("LoRA adapters on a GPU", k=5).results]))
+        search.start()
+        search.join(0.5)
+        assert search.is_alive() and not found  # waiting for the graph, not answering from a half-built one
+        gate.set()
+        search.join(30)
+        assert found == [answers]
+        assert client.get("/health").json()["graph_ready"] is True
+        assert kb.graph.counts() == counts
+
+
+def test_a_write_during_the_build_lands_on_the_built_graph(settings: Settings, seed_papers: list[PaperInput],
+                                                           gate: threading.Event) -> None:
+    _stored(settings, seed_papers[:10])
+    with KnowledgeBase.open(settings) as kb:
+        assert not kb.graph.ready
+        writer = threading.Thread(target=kb.add_papers, args=(seed_papers[10:20],))
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive()  # committed to the store, waiting to apply it to the graph
+        gate.set()
+        writer.join(30)
+        assert kb.paper_count() == 20
+        papers = {n.id for n in kb.graph.nodes("Paper")}
+    counts, _ = _stored(settings, seed_papers[:20])  # reopened in the foreground: the same graph
+    assert len(papers) == 20 and counts["nodes"]["Paper"] == 20
+    with KnowledgeBase.open(settings) as kb:
+        assert kb.graph.counts() == counts
+
+
+def test_a_failed_build_does_not_hang_readers(settings: Settings, seed_papers: list[PaperInput],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _stored(settings, seed_papers[:5])
+
+    def broken(self: KnowledgeGraph, store: RecordSource) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(KnowledgeGraph, "_rebuild", broken)
+    with KnowledgeBase.open(settings) as kb:
+        kb.indexes.wait_for_graph()
+        assert kb.graph.ready and kb.graph.counts()["nodes"] == {}
+        assert kb.search("LoRA", k=3).query == "LoRA"
+
+
+def test_cached_paper_sets_follow_writes(kb: KnowledgeBase) -> None:
+    """The graph caches the papers of an entity for filters, boosts and entity lists; every write clears them."""
+    def with_a100() -> set[str]:
+        papers, _ = kb.list_papers({"hardware": "A100"}, limit=1000, offset=0)
+        return {p.id for p in papers}
+
+    before = with_a100()
+    assert before == with_a100()  # the second answer comes from the cache
+    [added] = kb.add_papers([PaperInput("Serving on an A100", "We serve LoRA adapters on an NVIDIA A100 GPU.")]).papers
+    assert with_a100() == before | {added.id}
+    assert added.id in kb.graph.papers_citing("hardware/nvidia-a100")
+    kb.remove_paper(added.id)
+    assert with_a100() == before and added.id not in kb.graph.papers_citing("hardware/nvidia-a100")
