@@ -123,7 +123,10 @@ class Taxonomy:
         self._builds_on: dict[str, list[str]] = {}
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
         labels.update({n.id: n.name.lower() for n in graph.nodes("Technique")})
-        self._heads = sorted(((label, i) for i, label in labels.items() if len(label) >= 4), key=lambda x: -len(x[0]))
+        self._heads: dict[str, list[str]] = {}  # a known name -> the techniques it names, longest names first
+        for label, other in sorted(((label, i) for i, label in labels.items() if len(label) >= 4),
+                                   key=lambda x: -len(x[0])):
+            self._heads.setdefault(label, []).append(other)
 
     def label(self, node: str) -> str:
         if node in self.graph:
@@ -144,10 +147,14 @@ class Taxonomy:
         return self._parents[node]
 
     def _head(self, node: str) -> list[str]:
+        """The longest known name that the node's name ends with, after a space or hyphen ("2:4 structured
+        sparsity" -> "structured sparsity"): looked up per word boundary, not by scanning every name."""
         name = self.label(node).lower()
-        for label, other in self._heads:
-            if other != node and len(label) < len(name) and name.endswith(label) and name[-len(label) - 1] in " -":
-                return [other]
+        for cut, char in enumerate(name):
+            if char in " -" and len(name) - cut - 1 >= 4:
+                for other in self._heads.get(name[cut + 1:], []):
+                    if other != node:
+                        return [other]
         return []
 
     def builds_on(self, node: str) -> list[str]:
