@@ -12,7 +12,8 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/health", response_model=schemas.Health, summary="Liveness and paper count")
-def health(kb: KB) -> Health:
+async def health(kb: KB) -> Health:
+    # on the event loop, not a worker thread: it answers even while every worker is busy with slow requests
     return kb.health()
 
 
