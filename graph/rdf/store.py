@@ -47,10 +47,14 @@ class RDFGraph:
     """Papers, entities, claims, the technique taxonomy and the ontology, one named graph per paper and entity."""
 
     def __init__(self, base_iri: str = DEFAULT_BASE, vocabulary: Vocabulary | None = None,
-                 extractor_version: str = "", ontology: Path | None = None, path: Path | None = None) -> None:
+                 extractor_version: str = "", ontology: Path | None = None, path: Path | None = None,
+                 read_only: bool = False) -> None:
         self.iris = Iris(base_iri)
         self.path = path
         """Directory of the on-disk store (None: in memory)."""
+        self.read_only = read_only
+        """Open the on-disk store read-only (a published snapshot); if it does not match the store of record, the
+        graph is rebuilt in memory instead."""
         self.vocabulary = vocabulary
         self.extractor_version = extractor_version
         self._ontology = ontology
@@ -135,6 +139,9 @@ class RDFGraph:
         problem = "no state file" if state is None else "made from another mapping" \
             if not state.same_origin(expected) else "left mid-write" if state.dirty \
             else "ahead of the store" if state.version > store.version else None
+        if self.read_only:
+            self._open_read_only(store, state, problem)
+            return
         if state is None or problem is not None or not self.path.is_dir():
             log.info("rebuilding the RDF store in %s (%s)", self.path, problem or "missing")
             self.rebuild(store)
@@ -156,6 +163,30 @@ class RDFGraph:
             log.info("RDF store: catching up %d changed and %d removed papers", len(changed), len(removed))
             self.sync(store, changed, removed)
         self.load_seconds = time.perf_counter() - started
+
+    def _open_read_only(self, store: RecordSource, state: DiskState | None, problem: str | None) -> None:
+        if state is not None and problem is None and state.version == store.version and self.path is not None:
+            try:
+                self._store = ox.Store.read_only(str(self.path))
+                self._state, self.version = state, state.version
+                self._count, self._paper_count = state.triples, state.papers
+                self.generation += 1
+                return
+            except (OSError, RuntimeError) as error:
+                problem = str(error)
+        log.warning("RDF store in %s cannot be used read-only (%s): rebuilding it in memory", self.path,
+                    problem or "behind the store")
+        self.path = None
+        self.rebuild(store)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the on-disk store at `target` (a RocksDB checkpoint: hard links where it can) with
+        its state file, for a read-only snapshot."""
+        if self.path is None or self._state is None or self._state.dirty:
+            raise RuntimeError("only a clean on-disk RDF store can be backed up")
+        self._store.flush()
+        self._store.backup(str(target))
+        write_state(target, self._state)
 
     def take_changes(self) -> tuple[int, set[NamedNode] | None]:
         """(version, graphs): the named graphs changed since `version` (None: everything, after a rebuild); the

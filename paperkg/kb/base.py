@@ -49,10 +49,11 @@ from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.kb import views
+from paperkg.kb import snapshots, views
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.queries import Queries
+from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.sources import validate
 from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
 
@@ -76,6 +77,7 @@ class KnowledgeBase:
         self._writer_lock = writer_lock
         self._write_mutex = threading.Lock()
         self._encoder: Encoder | None = None
+        self._owns_encoder = True
         self._encoder_mutex = threading.Lock()
         # keyed by data version: a write makes older entries unreachable, and they age out
         self._search_cache: LRUCache[tuple[int, str, int, tuple[tuple[str, str], ...]], SearchResults] = \
@@ -83,8 +85,9 @@ class KnowledgeBase:
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
         ontology = settings.seeds / "ontology.ttl"
+        snapshot = read_only and is_snapshot(settings.data)  # a published snapshot keeps its RDF store on disk
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
-                            path=None if read_only else settings.data / RDF_DIR)
+                            path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
                                IndexParams(settings.ann_threshold, settings.index_save_every,
                                            settings.index_save_sync_vectors, settings.index_save_ratio), read_only,
@@ -119,7 +122,7 @@ class KnowledgeBase:
             except OSError as error:
                 raise InvalidInput(f"cannot use data directory {data}: {error.strerror}") from error
         try:
-            store = Store(db, read_only=read_only)
+            store = Store(db, read_only=read_only, immutable=read_only and is_snapshot(data))
             kb = cls(settings, store, Vocabulary.load(settings.seeds), read_only, writer_lock)
             kb._bring_up_to_date(progress)
         except BaseException:
@@ -132,7 +135,7 @@ class KnowledgeBase:
         self.indexes.close()
         self.sparql_executor.close()
         self.store.close()
-        if self._encoder is not None:
+        if self._encoder is not None and self._owns_encoder:
             self._encoder.close()
         if self._writer_lock:
             self._writer_lock.release()
@@ -169,6 +172,11 @@ class KnowledgeBase:
     def warm_up(self) -> None:
         """Load and vet the model and run one query through it, so the first request pays for neither."""
         self.encoder.encode_query("warm up")
+
+    def share_encoder_with(self, successor: KnowledgeBase) -> None:
+        """Let `successor` (same model) use this one's loaded model; from now on only `successor` closes it."""
+        if self._encoder is not None and successor._encoder is None and successor.model_id == self.model_id:
+            successor._encoder, self._owns_encoder = self._encoder, False
 
     def manifest(self) -> Manifest:
         return Manifest(SCHEMA_VERSION, self.store.meta("model") or self.model_id,
@@ -252,6 +260,12 @@ class KnowledgeBase:
                 self._apply(version, [], [pid], {})
             self.indexes.save_if_due()
         return version
+
+    def publish(self, keep: int = 3, retain: float = 600.0) -> Snapshot:
+        """Publish a read-only snapshot of the current version for replica servers (`paperkg.kb.snapshots`)."""
+        self._require_writable()
+        with self._write_mutex:
+            return snapshots.publish(self.settings.data, self.store, self.indexes, self.manifest(), keep, retain)
 
     def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:
         """Bring the derived structures to a committed version (caller holds the write lock)."""

@@ -8,6 +8,8 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -25,6 +27,7 @@ from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
+from paperkg.kb.snapshots import SNAPSHOTS_DIR
 from paperkg.store import Store
 
 log = logging.getLogger("paperkg")
@@ -76,7 +79,8 @@ class Indexes:
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
         rdf_dirs = (self.data / name for name in (RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
-        scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs))
+        # published snapshots are scanned by the replicas that open them
+        scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs, self.data / SNAPSHOTS_DIR))
         revs = self.store.paper_revs()
         version = self.store.version
         self._caught_up = False
@@ -208,6 +212,19 @@ class Indexes:
         self._unsaved = None
         self._unsaved_papers = 0
 
+    def copy_files(self, target: Path) -> None:
+        """Put index files of the current version and a checkpoint of the RDF store into a snapshot directory (the
+        caller holds the knowledge base's write mutex, so no write changes them meanwhile)."""
+        with self._save_mutex:
+            if self._unsaved is not None and not self.read_only:
+                self.save(self._unsaved)
+            index = target / INDEX_DIR
+            index.mkdir()
+            for path in self.dir.iterdir() if self.dir.is_dir() else ():
+                if path.is_file() and not path.name.startswith("."):  # not a save's temporary file
+                    _link_or_copy(path, index / path.name)
+            self.rdf.backup(target / RDF_DIR)
+
     def close(self) -> None:
         if self._unsaved is not None and not self.read_only:
             self.save(self._unsaved)
@@ -223,6 +240,14 @@ def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tu
     changed = sorted(pid for pid, rev in revs.items() if rev > indexed_version or pid not in indexed)
     removed = sorted(indexed - revs.keys())
     return changed, removed
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (index files are replaced by rename, never changed in place), or a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _dim(vectors: dict[str, np.ndarray], default: int) -> int:

@@ -61,14 +61,16 @@ def _now() -> str:
 class Store:
     """One SQLite database. Writes go through one connection; each reading thread has its own."""
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, immutable: bool = False) -> None:
         self.path = path
-        self.read_only = read_only
+        self.read_only = read_only or immutable
+        self.immutable = immutable
+        """A published snapshot that never changes: opened without locks (safe on shared or synced disks)."""
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_mutex = threading.Lock()
         self._writer: sqlite3.Connection | None = None
-        if not read_only:
+        if not self.read_only:
             try:
                 self._writer = self._connect()
                 self._writer.executescript(_SCHEMA)
@@ -100,7 +102,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            uri = f"file:{self.path}?mode=ro"
+            uri = f"file:{self.path}?mode=ro" + ("&immutable=1" if self.immutable else "")
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         else:
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
@@ -130,6 +132,18 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at `target` (SQLite's backup API), in rollback-journal mode so that
+        readers can open it read-only, even immutable, with no -wal or -shm beside it."""
+        source = self._writer or self._db
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+            copy.commit()
+        finally:
+            copy.close()
 
     # -- meta ---------------------------------------------------------------------------------------
 
