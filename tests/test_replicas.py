@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -153,6 +155,45 @@ def _sparql_titles(url: str) -> set[str]:
     return {row["t"]["value"] for row in found["results"]["bindings"]} if found else set()
 
 
+@contextlib.contextmanager
+def _proxy(tmp_path: Path, writer: str, replicas: list[str]) -> Iterator[str]:
+    """deploy/nginx.conf (the compose deployment's proxy) in front of these processes instead of containers."""
+    nginx = shutil.which("nginx")
+    if nginx is None:
+        yield ""
+        return
+    port = _free_port()
+    conf = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    conf = conf.replace("server writer:8000;", f"server {writer.removeprefix('http://')};")
+    conf = re.sub(r"server replica:8000([^;]*);",
+                  lambda m: "".join(f"server {r.removeprefix('http://')}{m.group(1)}; " for r in replicas), conf)
+    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    assert str(port) in conf and "replica:8000" not in conf and "writer:8000" not in conf
+    (tmp_path / "nginx").mkdir()
+    main = tmp_path / "nginx" / "nginx.conf"
+    main.write_text(f"pid {tmp_path}/nginx/nginx.pid;\nerror_log {tmp_path}/nginx/error.log;\nevents {{}}\n"
+                    f"http {{\naccess_log off;\nclient_body_temp_path {tmp_path}/nginx;\n"
+                    f"proxy_temp_path {tmp_path}/nginx;\n{conf}\n}}\n")
+    process = subprocess.Popen([nginx, "-p", str(tmp_path / "nginx"), "-c", str(main), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _until(lambda: _get(url + "/health") is not None, process, tmp_path / "nginx" / "error.log")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _pool(url: str, method: str = "GET") -> str:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return str(response.headers["x-paperkg-pool"])
+    except urllib.error.HTTPError as error:
+        return str(error.headers["x-paperkg-pool"])
+
+
 def test_writer_and_two_replica_processes(tmp_path: Path) -> None:
     data = tmp_path / "writer"
     with KnowledgeBase.open(Settings(data=data, model="hashing")) as kb:
@@ -167,7 +208,13 @@ def test_writer_and_two_replica_processes(tmp_path: Path) -> None:
             assert _get(url + "/health")["read_only"] is True
             assert _sparql_titles(url) == {FIRST.title}
 
-        status, _, report = _send(writer + "/papers", "POST", {"title": SECOND.title, "abstract": SECOND.abstract})
+        proxy = stack.enter_context(_proxy(tmp_path, writer, [url for url, _ in replicas]))
+        if proxy:  # writes through the proxy reach the writer, reads a replica
+            assert [_pool(proxy + "/health"), _pool(proxy + "/sparql?query=ASK%7B%7D", "POST")] == \
+                ["paperkg_replicas"] * 2
+            assert _pool(proxy + "/papers/nothing", "DELETE") == "paperkg_writer"
+        status, _, report = _send((proxy or writer) + "/papers", "POST",
+                                  {"title": SECOND.title, "abstract": SECOND.abstract})
         assert status == 200, report
         new_id = report["papers"][0]["id"]
         for n, (url, process) in enumerate(replicas):  # the same processes answer it once the writer published it
@@ -184,6 +231,8 @@ def test_writer_and_two_replica_processes(tmp_path: Path) -> None:
             assert problem["type"].endswith("/read-only") and "read-only replica" in problem["detail"]
         assert _get(f"{url}/papers/{new_id}")["title"] == SECOND.title
         assert all(process.poll() is None for _, process in replicas)
+        if proxy:
+            assert SECOND.title in _search_titles(proxy, "marsupial attention")
 
 
 @pytest.fixture(autouse=True)
