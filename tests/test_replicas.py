@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,7 +118,7 @@ def _serve(args: list[str], log: Path, env: dict[str, str]) -> Iterator[tuple[st
             process.kill()
 
 
-def _get(url: str) -> dict | None:
+def _get(url: str) -> Any:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.loads(response.read())
@@ -218,8 +219,10 @@ def test_writer_and_two_replica_processes(tmp_path: Path) -> None:
         assert status == 200, report
         new_id = report["papers"][0]["id"]
         for n, (url, process) in enumerate(replicas):  # the same processes answer it once the writer published it
-            _until(lambda url=url: SECOND.title in _search_titles(url, "marsupial attention"), process,
-                   tmp_path / f"replica{n}.log")
+            def arrived(url: str = url) -> bool:
+                return SECOND.title in _search_titles(url, "marsupial attention")
+
+            _until(arrived, process, tmp_path / f"replica{n}.log")
             assert _sparql_titles(url) == {FIRST.title, SECOND.title}
             assert _get(f"{url}/papers/{new_id}")["title"] == SECOND.title
 

@@ -72,6 +72,7 @@ class RDFGraph:
         self._state: DiskState | None = None
         self._changes: set[NamedNode] | None = None
         self._changes_since = 0
+        self._staged_version: int | None = None
         self._load_static()
 
     # -- access ------------------------------------------------------------------------------------
@@ -129,6 +130,7 @@ class RDFGraph:
         """Bring the graph up to date at start-up: in memory, rebuild it; on disk, open it and catch it up from the
         store of record (`paper_revs`: each stored paper's last-written data version), rebuilding it when missing,
         unreadable, left mid-write, ahead of the store, or made from another mapping."""
+        self._staged_version = None
         if self.path is None:
             self.rebuild(store)
             return
@@ -205,14 +207,15 @@ class RDFGraph:
     def _expected_state(self) -> DiskState:
         return DiskState(self.iris.base, self.extractor_version, static_digest(self._static()))
 
-    def _mark(self, dirty: bool) -> None:
+    def _mark(self, dirty: bool, version: int | None = None) -> None:
         """Record in the state file that a change starts (dirty) or is complete (and the version it reached)."""
         if self.path is None:
             return
+        version = self.version if version is None else version
         state = self._state or self._expected_state()
-        if state.dirty == dirty and (dirty or state.version == self.version):
+        if state.dirty == dirty and (dirty or state.version == version):
             return
-        self._state = state.marked(dirty, self.version, self._count, self._paper_count)
+        self._state = state.marked(dirty, version, self._count, self._paper_count)
         write_state(self.path, self._state)
 
     def _add(self, quads: list[Quad], bulk: bool = False) -> None:
@@ -312,9 +315,15 @@ class RDFGraph:
         self._paper_count += 1
         return paper_nquads(self.iris, paper, mentions, relations, self.extractor_version)
 
-    def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
-        """Bring the given papers (and the entities they referred to, before and after) up to date with the store."""
-        self.generation += 1
+    def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str],
+             staged: bool = False) -> None:
+        """Bring the given papers (and the entities they referred to, before and after) up to date with the store.
+
+        `staged`: the store's write is not committed yet, and the caller lets no snapshot be taken until it is; the
+        graph keeps announcing its previous version (`version`, `generation`) until `commit_staged`, so query
+        workers forked before go on answering from that version meanwhile."""
+        if not staged:
+            self.generation += 1
         self._mark(dirty=True)
         changed = list(dict.fromkeys(changed_paper_ids))
         removed = list(dict.fromkeys(removed_paper_ids))
@@ -348,8 +357,18 @@ class RDFGraph:
         if self._changes is not None:
             self._changes |= {self.iris.paper_graph(p) for p in [*changed, *removed]}
             self._changes |= {self.iris.entity_graph(e) for e in touched} | {self.iris.facts_graph}
-        self.version = store.version
-        self._mark(dirty=False)
+        if staged:
+            self._staged_version = store.version
+            self._mark(dirty=False, version=store.version)
+        else:
+            self.version = store.version
+            self._mark(dirty=False)
+
+    def commit_staged(self) -> None:
+        """The staged write was committed: announce its version (snapshots taken before are now stale)."""
+        if self._staged_version is not None:
+            self.version, self._staged_version = self._staged_version, None
+            self.generation += 1
 
     def _drop_paper(self, paper_id: str) -> tuple[set[str], set[Triple]]:
         """Remove a paper's graph; the entity ids it referred to and the shared facts its claims stated."""

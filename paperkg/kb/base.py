@@ -7,6 +7,7 @@ nowhere. Derived structures are rebuilt or caught up from the store at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -55,7 +56,7 @@ from paperkg.kb.manifest import Manifest
 from paperkg.kb.queries import Queries
 from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.sources import validate
-from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
+from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
 
 log = logging.getLogger("paperkg")
 Progress = Callable[[int, int], None]
@@ -76,6 +77,8 @@ class KnowledgeBase:
         self.lock = RWLock()
         self._writer_lock = writer_lock
         self._write_mutex = threading.Lock()
+        self._rdf_mutex = threading.Lock()
+        """Held while a write is staged into the RDF store and swapped in (see `_commit`)."""
         self._encoder: Encoder | None = None
         self._owns_encoder = True
         self._encoder_mutex = threading.Lock()
@@ -97,7 +100,7 @@ class KnowledgeBase:
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
                                settings.base_iri, ontology,
                                generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt")
-        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.lock.read)
+        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.snapshot_read)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -224,11 +227,14 @@ class KnowledgeBase:
         batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
-            with self.lock.write():
-                version, outcomes = self.store.write(writes, self._entity_info(writes))
-                changed = [o.id for o in outcomes if o.status != "unchanged"]
-                if changed:
-                    self._apply(version, changed, [], {w.id: w.vectors for w in writes})
+            outcomes: list[WriteOutcome] = []
+
+            def store_batch() -> tuple[int, list[str], list[str]]:
+                version, done = self.store.write(writes, self._entity_info(writes))
+                outcomes.extend(done)
+                return version, [o.id for o in done if o.status != "unchanged"], []
+
+            version = self._commit(store_batch, {w.id: w.vectors for w in writes})
             self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
@@ -252,12 +258,14 @@ class KnowledgeBase:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
         with self._write_mutex:
-            with self.lock.write():
-                pid = self.store.resolve(pid) or pid
-                version = self.store.delete(pid)
+            def delete() -> tuple[int, list[str], list[str]]:
+                found = self.store.resolve(pid) or pid
+                version = self.store.delete(found)
                 if version is None:
-                    raise NotFound(f"no paper with id {pid!r}")
-                self._apply(version, [], [pid], {})
+                    raise NotFound(f"no paper with id {found!r}")
+                return version, [], [found]
+
+            version = self._commit(delete, {})
             self.indexes.save_if_due()
         return version
 
@@ -267,9 +275,40 @@ class KnowledgeBase:
         with self._write_mutex:
             return snapshots.publish(self.settings.data, self.store, self.indexes, self.manifest(), keep, retain)
 
-    def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:
+    def _commit(self, write: Callable[[], tuple[int, list[str], list[str]]], vectors: dict[str, np.ndarray]) -> int:
+        """Run `write` (it stores rows and returns the new version, the changed and the removed papers) in a store
+        transaction kept pending while the on-disk RDF store takes the rows in; searches, and SPARQL workers forked
+        before, answer from the previous version meanwhile. Then commit and apply the rest under the write lock,
+        whose hold is what readers wait for (`bench/lock_hold.py`)."""
+        staged = False
+        with self._rdf_mutex:
+            try:
+                with self.store.pending() as pending:
+                    version, changed, removed = write()
+                    if changed or removed:
+                        staged = True
+                        self.indexes.stage(changed, removed)
+                    with self.lock.write():
+                        pending.commit()
+                        if changed or removed:
+                            self._apply(version, changed, removed, vectors, staged=True)
+            except BaseException:
+                if staged and not pending.committed:
+                    self.indexes.unstage()
+                raise
+        return version
+
+    @contextlib.contextmanager
+    def snapshot_read(self) -> Iterator[None]:
+        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers fork and exports
+        start under it, so each sees one version of the RDF store."""
+        with self._rdf_mutex, self.lock.read():
+            yield
+
+    def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray],
+               staged: bool = False) -> None:
         """Bring the derived structures to a committed version (caller holds the write lock)."""
-        self.indexes.apply(version, changed, removed, vectors)
+        self.indexes.apply(version, changed, removed, vectors, staged)
         self.sparql_executor.invalidate(version)
         self.queries.related_ranker.invalidate()
 
@@ -346,7 +385,7 @@ class KnowledgeBase:
         return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__)
 
     def stats(self) -> Stats:
-        with self.lock.read():
+        with self.snapshot_read():
             counts = self.graph.counts()
             entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
             rdf = {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
@@ -422,7 +461,7 @@ class KnowledgeBase:
 
     def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
         """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
-        with self.lock.read():
+        with self.snapshot_read():
             return self.queries.export(fmt)
 
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:

@@ -158,9 +158,22 @@ class Indexes:
 
     # -- writes ------------------------------------------------------------------------------------------
 
+    def stage(self, changed: Sequence[str], removed: Sequence[str]) -> None:
+        """Before the write lock: bring the on-disk RDF store to a write not yet committed (the caller holds the
+        store's pending transaction and keeps SPARQL workers from forking meanwhile; those forked before keep
+        answering from the previous version). `apply(..., staged=True)` then does the rest under the lock."""
+        self.rdf.sync(self.store, changed, removed, staged=True)
+
+    def unstage(self) -> None:
+        """After a staged write was rolled back: the RDF store, marked ahead of the store or left mid-write, is
+        rebuilt from the store (rare: a full disk, a failed commit)."""
+        log.warning("a write was rolled back after the RDF store took it in; rebuilding the RDF store")
+        self.rdf.load(self.store, self.store.paper_revs())
+
     def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
-              vectors: dict[str, np.ndarray]) -> None:
-        """Bring every derived structure to `version` after a committed write (caller holds the write lock)."""
+              vectors: dict[str, np.ndarray], staged: bool = False) -> None:
+        """Bring every derived structure to `version` after a committed write (caller holds the write lock); with
+        `staged`, `stage` already brought the RDF store there."""
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
@@ -175,7 +188,10 @@ class Indexes:
             self.graph.sync(self.store, changed, removed)
             touched.update(e for pid in changed for e, *_ in self.graph.paper_entities(pid))
             self.entities.sync(self.store, touched)
-            self.rdf.sync(self.store, changed, removed)
+            if staged:
+                self.rdf.commit_staged()
+            else:
+                self.rdf.sync(self.store, changed, removed)
         except Exception:
             log.exception("derived views failed to apply version %d; rebuilding them from the store", version)
             self.load()

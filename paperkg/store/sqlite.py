@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -113,6 +114,9 @@ class Store:
 
     @property
     def _db(self) -> sqlite3.Connection:
+        pending: sqlite3.Connection | None = getattr(self._local, "pending", None)
+        if pending is not None:  # this thread holds a write open: it reads what it wrote
+            return pending
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
@@ -172,7 +176,41 @@ class Store:
     def _write(self) -> Any:
         if self._writer is None:
             raise CorruptData("the store is open read-only")
+        if getattr(self._local, "pending", None) is not None:
+            return contextlib.nullcontext(self._writer)  # part of the pending transaction
         return _Transaction(self._writer)
+
+    @contextlib.contextmanager
+    def pending(self) -> Iterator[Pending]:
+        """One write transaction held open across the block: `write` and `delete` inside it join it, reads of this
+        thread see it, every other connection (threads, processes) keeps reading the committed data until the
+        block calls `commit()`; a block left without it rolls back. (In WAL mode readers never wait for it.)"""
+        if self._writer is None:
+            raise CorruptData("the store is open read-only")
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _sqlite_error(error) from error
+        self._local.pending = conn
+        handle = Pending(self)
+        try:
+            yield handle
+        except sqlite3.OperationalError as error:
+            raise _sqlite_error(error) from error
+        finally:
+            self._local.pending = None
+            if not handle.committed:
+                conn.rollback()
+
+    def _commit_pending(self) -> None:
+        self._local.pending = None
+        if self._writer is not None:
+            try:
+                self._writer.commit()
+            except sqlite3.OperationalError as error:
+                self._writer.rollback()
+                raise _sqlite_error(error) from error
 
     def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
         """(id, content hash) of the stored paper this input updates: same id, else same normalised title."""
@@ -469,6 +507,18 @@ _MENTIONS = "SELECT paper_id, entity_id, field, start, end, surface FROM mention
 _RELATIONS = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
               "sentence, field, start, end FROM relations")
 _PASSAGES = "SELECT paper_id, ord, start, end, vector FROM passages"
+
+
+class Pending:
+    """The handle of `Store.pending`: `commit()` makes the block's writes durable and visible to every reader."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.committed = False
+
+    def commit(self) -> None:
+        self._store._commit_pending()
+        self.committed = True
 
 
 class _Transaction:
