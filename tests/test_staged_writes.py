@@ -12,8 +12,10 @@ import pytest
 from paperkg.core.errors import StorageFull
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
 from paperkg.kb.indexes import Indexes
+from paperkg.kb.prefetch import Prefetched
 
 NEW = PaperInput("Wombatdecoding: Burrowing Speculation for Fast Inference",
                  "We propose Wombatdecoding, a speculative decoding method. It runs on an NVIDIA A100.")
@@ -30,10 +32,11 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
     staged, release = threading.Event(), threading.Event()
     original = Indexes.stage
 
-    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> None:
-        original(self, changed, removed)
+    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
+        reads = original(self, changed, removed)
         staged.set()
         release.wait()
+        return reads
 
     monkeypatch.setattr(Indexes, "stage", paused)
     writer = threading.Thread(target=kb.add_papers, args=([NEW],))
@@ -69,3 +72,25 @@ def test_a_failed_commit_leaves_every_view_at_the_previous_version(kb: Knowledge
     assert all(hit.title != NEW.title for hit in kb.search("wombatdecoding burrowing", k=5).results)
     kb.add_papers([NEW])  # and the next write goes through
     assert _sparql_count(kb) == before + 1
+
+
+def test_staged_writes_leave_the_views_a_rebuild_from_the_store_gives(settings: Settings,
+                                                                     seed_papers: list[PaperInput]) -> None:
+    """Adds, updates (another title for an id) and removals applied from the prefetched reads, against the same
+    views rebuilt from the store at the next start."""
+    queries = ["speculative decoding", "KV cache compression", "quantization A100"]
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:15])
+        kb.add_papers(seed_papers[10:25])
+        first = seed_papers[0]
+        kb.add_papers([PaperInput(first.title, first.abstract + " It also runs on an RTX 4090.", first.id)])
+        for paper in seed_papers[20:23]:
+            kb.remove_paper(kb.store.resolve(paper.id or paper_id(paper.title)) or paper_id(paper.title))
+        applied = (kb.stats(), [kb.search(q, k=10) for q in queries], kb.find_entities("llama", None),
+                   kb.get_entity("hardware/nvidia-rtx-4090"))
+    with KnowledgeBase.open(settings) as kb:
+        rebuilt = (kb.stats(), [kb.search(q, k=10) for q in queries], kb.find_entities("llama", None),
+                   kb.get_entity("hardware/nvidia-rtx-4090"))
+    assert (applied[0].papers, applied[0].nodes, applied[0].edges, applied[0].rdf["triples"]) == \
+        (rebuilt[0].papers, rebuilt[0].nodes, rebuilt[0].edges, rebuilt[0].rdf["triples"])
+    assert applied[1:] == rebuilt[1:]

@@ -53,6 +53,7 @@ from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import snapshots, views
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
+from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.queries import Queries
 from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.sources import validate
@@ -280,20 +281,19 @@ class KnowledgeBase:
         transaction kept pending while the on-disk RDF store takes the rows in; searches, and SPARQL workers forked
         before, answer from the previous version meanwhile. Then commit and apply the rest under the write lock,
         whose hold is what readers wait for (`bench/lock_hold.py`)."""
-        staged = False
+        staged: Prefetched | None = None
         with self._rdf_mutex:
             try:
                 with self.store.pending() as pending:
                     version, changed, removed = write()
                     if changed or removed:
-                        staged = True
-                        self.indexes.stage(changed, removed)
+                        staged = self.indexes.stage(changed, removed)
                     with self.lock.write():
                         pending.commit()
-                        if changed or removed:
-                            self._apply(version, changed, removed, vectors, staged=True)
+                        if staged is not None:
+                            self._apply(version, changed, removed, vectors, staged)
             except BaseException:
-                if staged and not pending.committed:
+                if staged is not None and not pending.committed:
                     self.indexes.unstage()
                 raise
         return version
@@ -306,7 +306,7 @@ class KnowledgeBase:
             yield
 
     def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray],
-               staged: bool = False) -> None:
+               staged: Prefetched | None = None) -> None:
         """Bring the derived structures to a committed version (caller holds the write lock)."""
         self.indexes.apply(version, changed, removed, vectors, staged)
         self.sparql_executor.invalidate(version)

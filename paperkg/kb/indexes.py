@@ -21,12 +21,14 @@ import numpy as np
 
 from paperkg.core.errors import CorruptData
 from paperkg.core.files import scan_for_pickles
+from paperkg.core.protocols import RecordSource
 from paperkg.core.rwlock import RWLock
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
+from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.snapshots import SNAPSHOTS_DIR
 from paperkg.store import Store
 
@@ -158,11 +160,15 @@ class Indexes:
 
     # -- writes ------------------------------------------------------------------------------------------
 
-    def stage(self, changed: Sequence[str], removed: Sequence[str]) -> None:
-        """Before the write lock: bring the on-disk RDF store to a write not yet committed (the caller holds the
-        store's pending transaction and keeps SPARQL workers from forking meanwhile; those forked before keep
-        answering from the previous version). `apply(..., staged=True)` then does the rest under the lock."""
-        self.rdf.sync(self.store, changed, removed, staged=True)
+    def stage(self, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
+        """Before the write lock: read what the write changes through the store's pending transaction, and bring the
+        on-disk RDF store to it (the caller keeps SPARQL workers from forking meanwhile; those forked before keep
+        answering from the previous version). `apply(..., staged=...)` then does the rest under the lock, from
+        memory."""
+        linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
+        reads = Prefetched(self.store, changed, linked)
+        self.rdf.sync(reads, changed, removed, staged=True)
+        return reads
 
     def unstage(self) -> None:
         """After a staged write was rolled back: the RDF store, marked ahead of the store or left mid-write, is
@@ -171,9 +177,10 @@ class Indexes:
         self.rdf.load(self.store, self.store.paper_revs())
 
     def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
-              vectors: dict[str, np.ndarray], staged: bool = False) -> None:
+              vectors: dict[str, np.ndarray], staged: Prefetched | None = None) -> None:
         """Bring every derived structure to `version` after a committed write (caller holds the write lock); with
-        `staged`, `stage` already brought the RDF store there."""
+        `staged` (what `stage` returned), the RDF store is there already and the store's reads are in memory."""
+        source: RecordSource = staged or self.store
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
@@ -182,13 +189,13 @@ class Indexes:
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
             self.keyword.remove([*changed, *removed])
-            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
+            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in source.papers(changed)})
             for pid in [*changed, *removed]:
                 touched.update(e for e, *_ in self.graph.paper_entities(pid))
-            self.graph.sync(self.store, changed, removed)
+            self.graph.sync(source, changed, removed)
             touched.update(e for pid in changed for e, *_ in self.graph.paper_entities(pid))
-            self.entities.sync(self.store, touched)
-            if staged:
+            self.entities.sync(source, touched)
+            if staged is not None:
                 self.rdf.commit_staged()
             else:
                 self.rdf.sync(self.store, changed, removed)
