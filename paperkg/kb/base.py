@@ -1,8 +1,9 @@
 """The knowledge base: the one object that owns the store, extractor, indexes and graphs.
 
-Writes are committed to the SQLite store first (one transaction per batch), then applied to every derived
-structure while holding the write side of a readers-writer lock, so a reader sees a paper everywhere or
-nowhere. Derived structures are rebuilt or caught up from the store at start-up.
+Writes are staged first (one SQLite transaction per batch, left pending while the on-disk RDF store takes it in),
+then committed and applied to the in-memory structures while holding the write side of a readers-writer lock, so a
+reader sees a paper everywhere or nowhere (`_commit`). Derived structures are rebuilt or caught up from the store at
+start-up.
 """
 
 from __future__ import annotations
