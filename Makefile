@@ -10,13 +10,17 @@ export PAPERKG_DATA
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser serve test lint fast-test bench openapi clean
+.PHONY: install browser proxy serve test lint fast-test bench openapi clean
 
 install: $(STAMP)
 
 # The browser tests drive Debian's headless Chromium (Playwright never downloads a browser of its own).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# tests/test_replicas.py runs deploy/nginx.conf (the replica deployment's proxy) in front of real processes.
+proxy:
+	@command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +39,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
-test: install browser lint
+test: install browser proxy lint
 	$(BIN)/python -m pytest -q
 
 fast-test: install

@@ -21,6 +21,7 @@ from paperkg.api.routes import ROUTERS
 from paperkg.api.schemas import Problem
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
+from paperkg.kb.replica import Publisher, Replica
 from paperkg.sources import expand, read_papers
 
 log = logging.getLogger("paperkg")
@@ -41,7 +42,17 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         # A few worker threads, not anyio's 40: handlers are CPU-bound under one GIL, and 40 threads contending for
         # it stretch tail latency; with few threads, requests wait in order instead.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        app.state.kb = kb or open_for_serving(settings)
+        replica = Replica(settings, settings.replica) if kb is None and settings.replica is not None else None
+        app.state.replica = replica
+        if replica is not None:  # read-only, from the writer's published snapshots
+            app.state.kb = await to_thread.run_sync(replica.wait_for_first)
+            replica.follow(lambda new: setattr(app.state, "kb", new))
+        else:
+            app.state.kb = kb or open_for_serving(settings)
+        publisher = Publisher(app.state.kb, settings.publish_interval, settings.publish_keep, settings.publish_retain) \
+            if owned and replica is None and settings.publish_interval > 0 and not app.state.kb.read_only else None
+        if publisher is not None:
+            publisher.start()
         # Everything loaded so far (model, graph, vocabulary) lives as long as the app: keep it out of the garbage
         # collector's full passes, which otherwise stall requests for hundreds of milliseconds.
         gc.collect()
@@ -50,7 +61,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             yield
         finally:
             gc.unfreeze()
-            if owned:
+            if publisher is not None:
+                publisher.stop()
+            if replica is not None:
+                replica.close()
+            elif owned:
                 app.state.kb.close()
 
     problem = {"model": Problem, "content": {"application/problem+json": {}}}

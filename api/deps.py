@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from paperkg.core.errors import Unauthorized
+from paperkg.core.errors import ReadOnly, Unauthorized
 from paperkg.kb import KnowledgeBase
 
 
@@ -17,7 +17,12 @@ def get_kb(request: Request) -> KnowledgeBase:
 
 
 def require_writer(request: Request) -> None:
-    """Writes need `Authorization: Bearer <PAPERKG_API_TOKEN>` when that token is configured."""
+    """Writes need `Authorization: Bearer <PAPERKG_API_TOKEN>` when that token is configured; a replica takes none."""
+    replica = getattr(request.app.state, "replica", None)
+    if replica is not None:
+        served = replica.snapshot.describe() if replica.snapshot else "nothing yet"
+        raise ReadOnly(f"this server is a read-only replica (serving {served} published in {replica.root}); "
+                       "send writes to the writer")
     token = get_kb(request).settings.api_token
     if not token:
         return

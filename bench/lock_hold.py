@@ -1,12 +1,15 @@
 """How long writes block reads: write-lock holds and read waits during an ingest that crosses the HNSW threshold.
 
-    .venv/bin/python bench/lock_hold.py [--papers 4000] [--threshold 3000] [--batch 25]
+    .venv/bin/python bench/lock_hold.py [--papers 4000] [--threshold 3000] [--batch 25] [--runs staged,unstaged]
 
-The same synthetic papers (bench/ingest_scale.py's, hashing encoder) are ingested in small batches twice: with the
-dense index's HNSW switch built in the background and swapped in (the default), and built synchronously under the
-write lock (as before). Meanwhile a reader thread takes the read lock in a loop. Prints the longest and 99th
-percentile write-lock hold, the longest read wait, how many holds exceeded 100 ms, and the batch that held the lock
-longest. Timings only, no assertions.
+The same synthetic papers (bench/ingest_scale.py's, hashing encoder) are ingested in small batches, once per run,
+side by side: `staged` (the default: the SQLite rows are written in a transaction left pending and the on-disk RDF
+store takes them in before the write lock, which then covers the commit and the in-memory structures), `unstaged`
+(as before: the SQLite write and commit and the RDF sync under the write lock too), and `synchronous` (unstaged, and
+the dense index's HNSW switch built under the write lock instead of in the background). Meanwhile a reader thread
+takes the read lock in a loop (as searches and reads do), another `snapshot_read` (as SPARQL worker forks, exports and
+/stats do). Prints the longest and 99th percentile write-lock hold, how many holds exceeded 100 ms, and the longest
+and 99th percentile wait of each reader. Timings only, no assertions.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +37,28 @@ from paperkg.kb import KnowledgeBase  # noqa: E402
 from paperkg.kb.indexes import Indexes  # noqa: E402
 
 
-def run(data: Path, papers: list, threshold: int, batch: int, background: bool) -> dict[str, float]:
+def commit_unstaged(self: KnowledgeBase, write: Callable[[], tuple[int, list[str], list[str]]],
+                    vectors: dict[str, np.ndarray]) -> int:
+    """`KnowledgeBase._commit` as it was: the store's write and commit and every derived structure under the lock."""
+    with self.lock.write():
+        with self.store.pending() as pending:
+            version, changed, removed = write()
+            pending.commit()
+        if changed or removed:
+            self._apply(version, changed, removed, vectors)
+    return version
+
+
+def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict[str, float]:
     holds: list[float] = []
     waits: list[float] = []
+    snapshot_waits: list[float] = []
     settings = Settings(data=data, model="hashing", ann_threshold=threshold)
-    original = Indexes._adopt
-    if not background:
+    original, commit = Indexes._adopt, KnowledgeBase._commit
+    if mode == "synchronous":
         Indexes._adopt = lambda self, index: index  # type: ignore[method-assign]
+    if mode != "staged":
+        KnowledgeBase._commit = commit_unstaged  # type: ignore[method-assign]
     try:
         with KnowledgeBase.open(settings) as kb:
             write = kb.lock.write
@@ -57,15 +75,19 @@ def run(data: Path, papers: list, threshold: int, batch: int, background: bool) 
             kb.lock.write = timed_write  # type: ignore[method-assign]
             stop = threading.Event()
 
-            def reader() -> None:
+            def reader(enter: Callable[[], contextlib.AbstractContextManager[None]], log: list[float]) -> None:
                 while not stop.is_set():
                     started = time.perf_counter()
-                    with kb.lock.read():
-                        waits.append(time.perf_counter() - started)
+                    with enter():
+                        log.append(time.perf_counter() - started)
                     time.sleep(0.005)
 
-            thread = threading.Thread(target=reader)
-            thread.start()
+            # searches and reads take the read lock; SPARQL worker forks, exports and /stats also wait for a write
+            # being staged into the RDF store (snapshot_read)
+            threads = [threading.Thread(target=reader, args=(kb.lock.read, waits)),
+                       threading.Thread(target=reader, args=(kb.snapshot_read, snapshot_waits))]
+            for thread in threads:
+                thread.start()
             started = time.perf_counter()
             for first in range(0, len(papers), batch):
                 kb.add_papers(papers[first:first + batch])
@@ -74,14 +96,17 @@ def run(data: Path, papers: list, threshold: int, batch: int, background: bool) 
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
             stop.set()
-            thread.join()
+            for thread in threads:
+                thread.join()
             kind = dense.kind if dense else "none"
     finally:
-        Indexes._adopt = original  # type: ignore[method-assign]
+        Indexes._adopt, KnowledgeBase._commit = original, commit  # type: ignore[method-assign]
     hold = np.asarray(holds) * 1e3
     return {"max hold ms": float(hold.max()), "p99 hold ms": float(np.percentile(hold, 99)),
             "holds > 100 ms": float((hold > 100).sum()), "writes": float(len(hold)),
             "max read wait ms": float(max(waits) * 1e3), "p99 read wait ms": float(np.percentile(waits, 99) * 1e3),
+            "max snapshot wait ms": float(max(snapshot_waits) * 1e3),
+            "p99 snapshot wait ms": float(np.percentile(snapshot_waits, 99) * 1e3),
             "ingest s": elapsed, "final kind hnsw": float(kind == "hnsw")}
 
 
@@ -90,12 +115,13 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=4_000)
     parser.add_argument("--threshold", type=int, default=3_000)
     parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--runs", default="staged,unstaged", help="comma-separated: staged, unstaged, synchronous")
     args = parser.parse_args()
     papers = new_papers(vocabulary(), args.papers, "l", 5)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, background in (("background", True), ("synchronous", False)):
-            results[name] = run(Path(tmp) / name, papers, args.threshold, args.batch, background)
+        for mode in args.runs.split(","):
+            results[mode] = run(Path(tmp) / mode, papers, args.threshold, args.batch, mode)
     print(f"{args.papers:,} papers in batches of {args.batch}, HNSW threshold {args.threshold:,} passages")
     print(f"{'':20s}" + "".join(f"{name:>14s}" for name in results))
     for key in next(iter(results.values())):

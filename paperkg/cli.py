@@ -347,6 +347,26 @@ def export(fmt: str, output: Path | None, data: Path | None) -> None:
 
 
 @main.command()
+@click.option("--keep", type=click.IntRange(min=1), default=None, help="Snapshots kept at least "
+              "[env PAPERKG_PUBLISH_KEEP; default 3].")
+@data_option
+@json_option
+@domain_errors
+def publish(keep: int | None, data: Path | None, as_json: bool) -> None:
+    """Publish a read-only snapshot of the knowledge base for replicas (`paperkg serve --replica DATA`).
+
+    A running `paperkg serve` owns its data directory: give it --publish-every instead."""
+    settings = _settings(data)
+    with _open(data) as kb:
+        snapshot = kb.publish(keep or settings.publish_keep, settings.publish_retain)
+    if as_json:
+        _emit({"generation": snapshot.generation, "version": snapshot.version, "papers": snapshot.papers,
+               "path": str(snapshot.path)})
+        return
+    click.echo(f"{snapshot.describe()}: {snapshot.path}")
+
+
+@main.command()
 @data_option
 @json_option
 @domain_errors
@@ -366,13 +386,25 @@ def stats(data: Path | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), envvar="PORT")
+@click.option("--replica", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Serve read-only from the latest snapshot a writer published in this directory (its DATA or "
+                   "DATA/snapshots), switching to newer ones as they appear [env PAPERKG_REPLICA].")
+@click.option("--publish-every", type=click.FloatRange(min=0), default=None,
+              help="As the writer, publish a snapshot for replicas every SECONDS when the data changed "
+                   "[env PAPERKG_PUBLISH_INTERVAL; default 0: never].")
 @data_option
 @domain_errors
-def serve(host: str, port: int, data: Path | None) -> None:
+def serve(host: str, port: int, replica: Path | None, publish_every: float | None, data: Path | None) -> None:
     """Serve the HTTP API, building the knowledge base from seeds/ first if it is empty."""
     settings = _settings(data)
     # The app is named, not imported: the CLI and the API are separate entry points over the knowledge base, and
     # the app factory builds its settings from the same environment at start-up.
     os.environ["PAPERKG_DATA"] = str(settings.data)
-    click.echo(f"serving {settings.data} on http://{host}:{port}", err=True)
+    if replica is not None:
+        os.environ["PAPERKG_REPLICA"] = str(replica)
+    if publish_every is not None:
+        os.environ["PAPERKG_PUBLISH_INTERVAL"] = str(publish_every)
+    source = replica or Settings().replica
+    served = f"the snapshots published in {source} (read-only replica)" if source else settings.data
+    click.echo(f"serving {served} on http://{host}:{port}", err=True)
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -118,7 +118,8 @@ def test_readers_see_a_paper_everywhere_or_nowhere(kb: KnowledgeBase) -> None:
 
     def reader() -> None:
         while not stop.is_set():
-            with kb.lock.read():
+            # the read lock, and no write staged into the RDF store: what SPARQL workers and exports start from
+            with kb.snapshot_read():
                 revs = kb.store.paper_revs()
                 dense = kb.indexes.dense
                 for pid in ids:

@@ -98,8 +98,8 @@ def test_an_rdf_store_left_behind_is_caught_up(settings: Settings, seed_papers: 
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers(seed_papers[:12])
-        # as if killed after the store committed and before the RDF store was touched
-        monkeypatch.setattr(kb.rdf, "sync", lambda *_: None)
+        # as if the RDF store had missed these writes (as one did when killed between the commit and its sync)
+        monkeypatch.setattr(kb.rdf, "sync", lambda *_, **__: None)
         kb.add_papers([replace(seed_papers[0], abstract=seed_papers[0].abstract + " It runs on TPU v4.")])
         kb.add_papers(seed_papers[12:16])
         kb.remove_paper(kb.store.existing(seed_papers[5], seed_papers[5].id or "")[0])  # type: ignore[index]

@@ -47,10 +47,14 @@ class RDFGraph:
     """Papers, entities, claims, the technique taxonomy and the ontology, one named graph per paper and entity."""
 
     def __init__(self, base_iri: str = DEFAULT_BASE, vocabulary: Vocabulary | None = None,
-                 extractor_version: str = "", ontology: Path | None = None, path: Path | None = None) -> None:
+                 extractor_version: str = "", ontology: Path | None = None, path: Path | None = None,
+                 read_only: bool = False) -> None:
         self.iris = Iris(base_iri)
         self.path = path
         """Directory of the on-disk store (None: in memory)."""
+        self.read_only = read_only
+        """Open the on-disk store read-only (a published snapshot); if it does not match the store of record, the
+        graph is rebuilt in memory instead."""
         self.vocabulary = vocabulary
         self.extractor_version = extractor_version
         self._ontology = ontology
@@ -68,6 +72,7 @@ class RDFGraph:
         self._state: DiskState | None = None
         self._changes: set[NamedNode] | None = None
         self._changes_since = 0
+        self._staged_version: int | None = None
         self._load_static()
 
     # -- access ------------------------------------------------------------------------------------
@@ -125,6 +130,7 @@ class RDFGraph:
         """Bring the graph up to date at start-up: in memory, rebuild it; on disk, open it and catch it up from the
         store of record (`paper_revs`: each stored paper's last-written data version), rebuilding it when missing,
         unreadable, left mid-write, ahead of the store, or made from another mapping."""
+        self._staged_version = None
         if self.path is None:
             self.rebuild(store)
             return
@@ -135,6 +141,9 @@ class RDFGraph:
         problem = "no state file" if state is None else "made from another mapping" \
             if not state.same_origin(expected) else "left mid-write" if state.dirty \
             else "ahead of the store" if state.version > store.version else None
+        if self.read_only:
+            self._open_read_only(store, state, problem)
+            return
         if state is None or problem is not None or not self.path.is_dir():
             log.info("rebuilding the RDF store in %s (%s)", self.path, problem or "missing")
             self.rebuild(store)
@@ -157,6 +166,30 @@ class RDFGraph:
             self.sync(store, changed, removed)
         self.load_seconds = time.perf_counter() - started
 
+    def _open_read_only(self, store: RecordSource, state: DiskState | None, problem: str | None) -> None:
+        if state is not None and problem is None and state.version == store.version and self.path is not None:
+            try:
+                self._store = ox.Store.read_only(str(self.path))
+                self._state, self.version = state, state.version
+                self._count, self._paper_count = state.triples, state.papers
+                self.generation += 1
+                return
+            except (OSError, RuntimeError) as error:
+                problem = str(error)
+        log.warning("RDF store in %s cannot be used read-only (%s): rebuilding it in memory", self.path,
+                    problem or "behind the store")
+        self.path = None
+        self.rebuild(store)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the on-disk store at `target` (a RocksDB checkpoint: hard links where it can) with
+        its state file, for a read-only snapshot."""
+        if self.path is None or self._state is None or self._state.dirty:
+            raise RuntimeError("only a clean on-disk RDF store can be backed up")
+        self._store.flush()
+        self._store.backup(str(target))
+        write_state(target, self._state)
+
     def take_changes(self) -> tuple[int, set[NamedNode] | None]:
         """(version, graphs): the named graphs changed since `version` (None: everything, after a rebuild); the
         record starts afresh at the current version."""
@@ -174,14 +207,15 @@ class RDFGraph:
     def _expected_state(self) -> DiskState:
         return DiskState(self.iris.base, self.extractor_version, static_digest(self._static()))
 
-    def _mark(self, dirty: bool) -> None:
+    def _mark(self, dirty: bool, version: int | None = None) -> None:
         """Record in the state file that a change starts (dirty) or is complete (and the version it reached)."""
         if self.path is None:
             return
+        version = self.version if version is None else version
         state = self._state or self._expected_state()
-        if state.dirty == dirty and (dirty or state.version == self.version):
+        if state.dirty == dirty and (dirty or state.version == version):
             return
-        self._state = state.marked(dirty, self.version, self._count, self._paper_count)
+        self._state = state.marked(dirty, version, self._count, self._paper_count)
         write_state(self.path, self._state)
 
     def _add(self, quads: list[Quad], bulk: bool = False) -> None:
@@ -281,9 +315,15 @@ class RDFGraph:
         self._paper_count += 1
         return paper_nquads(self.iris, paper, mentions, relations, self.extractor_version)
 
-    def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str]) -> None:
-        """Bring the given papers (and the entities they referred to, before and after) up to date with the store."""
-        self.generation += 1
+    def sync(self, store: RecordSource, changed_paper_ids: Iterable[str], removed_paper_ids: Iterable[str],
+             staged: bool = False) -> None:
+        """Bring the given papers (and the entities they referred to, before and after) up to date with the store.
+
+        `staged`: the store's write is not committed yet, and the caller lets no snapshot be taken until it is; the
+        graph keeps announcing its previous version (`version`, `generation`) until `commit_staged`, so query
+        workers forked before go on answering from that version meanwhile."""
+        if not staged:
+            self.generation += 1
         self._mark(dirty=True)
         changed = list(dict.fromkeys(changed_paper_ids))
         removed = list(dict.fromkeys(removed_paper_ids))
@@ -317,8 +357,18 @@ class RDFGraph:
         if self._changes is not None:
             self._changes |= {self.iris.paper_graph(p) for p in [*changed, *removed]}
             self._changes |= {self.iris.entity_graph(e) for e in touched} | {self.iris.facts_graph}
-        self.version = store.version
-        self._mark(dirty=False)
+        if staged:
+            self._staged_version = store.version
+            self._mark(dirty=False, version=store.version)
+        else:
+            self.version = store.version
+            self._mark(dirty=False)
+
+    def commit_staged(self) -> None:
+        """The staged write was committed: announce its version (snapshots taken before are now stale)."""
+        if self._staged_version is not None:
+            self.version, self._staged_version = self._staged_version, None
+            self.generation += 1
 
     def _drop_paper(self, paper_id: str) -> tuple[set[str], set[Triple]]:
         """Remove a paper's graph; the entity ids it referred to and the shared facts its claims stated."""

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
                                                "query URL).")
     sparql_push_timeout: float = Field(default=300.0, gt=0, description="Seconds one update request to that server "
                                        "may take.")
+    publish_interval: float = Field(default=0.0, ge=0, description="Seconds between snapshots a writing server "
+                                    "publishes for replicas (DATA/snapshots) when the data changed; 0: never.")
+    publish_keep: int = Field(default=3, ge=1, description="Published snapshots kept at least.")
+    publish_retain: float = Field(default=600.0, ge=0, description="Seconds an older snapshot is kept after a newer "
+                                  "one is published (replicas still serving it move on within their poll interval "
+                                  "plus grace period).")
+    replica: Path | None = Field(default=None, description="Serve read-only from the latest snapshot published in "
+                                 "this directory (a writer's DATA or DATA/snapshots) and follow newer ones.")
+    replica_poll: float = Field(default=2.0, gt=0, description="Seconds between a replica's checks for a newer "
+                                "snapshot.")
+    replica_grace: float = Field(default=60.0, ge=0, description="Seconds a replica keeps the previous snapshot open "
+                                 "after switching, for requests under way.")
     max_abstract_chars: int = Field(default=MAX_ABSTRACT_CHARS, ge=100)
     max_title_chars: int = Field(default=MAX_TITLE_CHARS, ge=10)
     min_confidence: float = Field(default=0.4, ge=0.0, le=1.0, description="Entities and relations the extractor's "

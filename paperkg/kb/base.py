@@ -1,12 +1,14 @@
 """The knowledge base: the one object that owns the store, extractor, indexes and graphs.
 
-Writes are committed to the SQLite store first (one transaction per batch), then applied to every derived
-structure while holding the write side of a readers-writer lock, so a reader sees a paper everywhere or
-nowhere. Derived structures are rebuilt or caught up from the store at start-up.
+Writes are staged first (one SQLite transaction per batch, left pending while the on-disk RDF store takes it in),
+then committed and applied to the in-memory structures while holding the write side of a readers-writer lock, so a
+reader sees a paper everywhere or nowhere (`_commit`). Derived structures are rebuilt or caught up from the store at
+start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -51,12 +53,14 @@ from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.sparql import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.kb import views
+from paperkg.kb import snapshots, views
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
+from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.queries import Queries
+from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.sources import validate
-from paperkg.store import SCHEMA_VERSION, PaperWrite, Store
+from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
 
 log = logging.getLogger("paperkg")
 Progress = Callable[[int, int], None]
@@ -77,7 +81,10 @@ class KnowledgeBase:
         self.lock = RWLock()
         self._writer_lock = writer_lock
         self._write_mutex = threading.Lock()
+        self._rdf_mutex = threading.Lock()
+        """Held while a write is staged into the RDF store and swapped in (see `_commit`)."""
         self._encoder: Encoder | None = None
+        self._owns_encoder = True
         self._encoder_mutex = threading.Lock()
         # keyed by data version: a write makes older entries unreachable, and they age out
         self._search_cache: LRUCache[tuple[int, str, int, tuple[tuple[str, str], ...]], SearchResults] = \
@@ -85,8 +92,9 @@ class KnowledgeBase:
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
         ontology = settings.seeds / "ontology.ttl"
+        snapshot = read_only and is_snapshot(settings.data)  # a published snapshot keeps its RDF store on disk
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
-                            path=None if read_only else settings.data / RDF_DIR)
+                            path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
                                IndexParams(settings.ann_threshold, settings.index_save_every,
                                            settings.index_save_sync_vectors, settings.index_save_ratio,
@@ -98,7 +106,7 @@ class KnowledgeBase:
                                settings.base_iri, ontology,
                                generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt",
                                sentence_roles=settings.seeds / "vocab" / "sentence_roles.json")
-        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.lock.read)
+        self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.snapshot_read)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -123,7 +131,7 @@ class KnowledgeBase:
             except OSError as error:
                 raise InvalidInput(f"cannot use data directory {data}: {error.strerror}") from error
         try:
-            store = Store(db, read_only=read_only)
+            store = Store(db, read_only=read_only, immutable=read_only and is_snapshot(data))
             kb = cls(settings, store, Vocabulary.load(settings.seeds), read_only, writer_lock)
             kb._bring_up_to_date(progress)
         except BaseException:
@@ -136,7 +144,7 @@ class KnowledgeBase:
         self.indexes.close()
         self.sparql_executor.close()
         self.store.close()
-        if self._encoder is not None:
+        if self._encoder is not None and self._owns_encoder:
             self._encoder.close()
         if self._writer_lock:
             self._writer_lock.release()
@@ -173,6 +181,11 @@ class KnowledgeBase:
     def warm_up(self) -> None:
         """Load and vet the model and run one query through it, so the first request pays for neither."""
         self.encoder.encode_query("warm up")
+
+    def share_encoder_with(self, successor: KnowledgeBase) -> None:
+        """Let `successor` (same model) use this one's loaded model; from now on only `successor` closes it."""
+        if self._encoder is not None and successor._encoder is None and successor.model_id == self.model_id:
+            successor._encoder, self._owns_encoder = self._encoder, False
 
     def manifest(self) -> Manifest:
         return Manifest(SCHEMA_VERSION, self.store.meta("model") or self.model_id,
@@ -220,11 +233,14 @@ class KnowledgeBase:
         batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
-            with self.lock.write():
-                version, outcomes = self.store.write(writes, self._entity_info(writes))
-                changed = [o.id for o in outcomes if o.status != "unchanged"]
-                if changed:
-                    self._apply(version, changed, [], {w.id: w.vectors for w in writes})
+            outcomes: list[WriteOutcome] = []
+
+            def store_batch() -> tuple[int, list[str], list[str]]:
+                version, done = self.store.write(writes, self._entity_info(writes))
+                outcomes.extend(done)
+                return version, [o.id for o in done if o.status != "unchanged"], []
+
+            version = self._commit(store_batch, {w.id: w.vectors for w in writes})
             self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
@@ -248,18 +264,56 @@ class KnowledgeBase:
         """Delete a paper and what only it supported; returns the new data version."""
         self._require_writable()
         with self._write_mutex:
-            with self.lock.write():
-                pid = self.store.resolve(pid) or pid
-                version = self.store.delete(pid)
+            def delete() -> tuple[int, list[str], list[str]]:
+                found = self.store.resolve(pid) or pid
+                version = self.store.delete(found)
                 if version is None:
-                    raise NotFound(f"no paper with id {pid!r}")
-                self._apply(version, [], [pid], {})
+                    raise NotFound(f"no paper with id {found!r}")
+                return version, [], [found]
+
+            version = self._commit(delete, {})
             self.indexes.save_if_due()
         return version
 
-    def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray]) -> None:
+    def publish(self, keep: int = 3, retain: float = 600.0) -> Snapshot:
+        """Publish a read-only snapshot of the current version for replica servers (`paperkg.kb.snapshots`)."""
+        self._require_writable()
+        with self._write_mutex:
+            return snapshots.publish(self.settings.data, self.store, self.indexes, self.manifest(), keep, retain)
+
+    def _commit(self, write: Callable[[], tuple[int, list[str], list[str]]], vectors: dict[str, np.ndarray]) -> int:
+        """Run `write` (it stores rows and returns the new version, the changed and the removed papers) in a store
+        transaction kept pending while the on-disk RDF store takes the rows in; searches, and SPARQL workers forked
+        before, answer from the previous version meanwhile. Then commit and apply the rest under the write lock,
+        whose hold is what readers wait for (`bench/lock_hold.py`)."""
+        staged: Prefetched | None = None
+        with self._rdf_mutex:
+            try:
+                with self.store.pending() as pending:
+                    version, changed, removed = write()
+                    if changed or removed:
+                        staged = self.indexes.stage(changed, removed)
+                    with self.lock.write():
+                        pending.commit()
+                        if staged is not None:
+                            self._apply(version, changed, removed, vectors, staged)
+            except BaseException:
+                if staged is not None and not pending.committed:
+                    self.indexes.unstage()
+                raise
+        return version
+
+    @contextlib.contextmanager
+    def snapshot_read(self) -> Iterator[None]:
+        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers fork and exports
+        start under it, so each sees one version of the RDF store."""
+        with self._rdf_mutex, self.lock.read():
+            yield
+
+    def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray],
+               staged: Prefetched | None = None) -> None:
         """Bring the derived structures to a committed version (caller holds the write lock)."""
-        self.indexes.apply(version, changed, removed, vectors)
+        self.indexes.apply(version, changed, removed, vectors, staged)
         self.sparql_executor.invalidate(version)
         self.queries.related_ranker.invalidate()
 
@@ -337,7 +391,7 @@ class KnowledgeBase:
                       self.graph.ready)
 
     def stats(self) -> Stats:
-        with self.lock.read():
+        with self.snapshot_read():
             counts = self.graph.counts()
             entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
             rdf = {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
@@ -415,7 +469,7 @@ class KnowledgeBase:
 
     def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
         """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
-        with self.lock.read():
+        with self.snapshot_read():
             return self.queries.export(fmt)
 
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -20,12 +22,15 @@ import numpy as np
 
 from paperkg.core.errors import CorruptData
 from paperkg.core.files import scan_for_pickles
+from paperkg.core.protocols import RecordSource
 from paperkg.core.rwlock import RWLock
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf import RDFGraph
+from paperkg.kb.prefetch import Prefetched
+from paperkg.kb.snapshots import SNAPSHOTS_DIR
 from paperkg.store import Store
 
 log = logging.getLogger("paperkg")
@@ -81,7 +86,8 @@ class Indexes:
     def load(self) -> None:
         """Load each index file and catch it up with the store; rebuild the in-memory graphs from the store."""
         rdf_dirs = (self.data / name for name in (RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
-        scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs))
+        # published snapshots are scanned by the replicas that open them
+        scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs, self.data / SNAPSHOTS_DIR))
         revs = self.store.paper_revs()
         version = self.store.version
         self._caught_up = False
@@ -193,9 +199,27 @@ class Indexes:
 
     # -- writes ------------------------------------------------------------------------------------------
 
+    def stage(self, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
+        """Before the write lock: read what the write changes through the store's pending transaction, and bring the
+        on-disk RDF store to it (the caller keeps SPARQL workers from forking meanwhile; those forked before keep
+        answering from the previous version). `apply(..., staged=...)` then does the rest under the lock, from
+        memory."""
+        linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
+        reads = Prefetched(self.store, changed, linked)
+        self.rdf.sync(reads, changed, removed, staged=True)
+        return reads
+
+    def unstage(self) -> None:
+        """After a staged write was rolled back: the RDF store, marked ahead of the store or left mid-write, is
+        rebuilt from the store (rare: a full disk, a failed commit)."""
+        log.warning("a write was rolled back after the RDF store took it in; rebuilding the RDF store")
+        self.rdf.load(self.store, self.store.paper_revs())
+
     def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
-              vectors: dict[str, np.ndarray]) -> None:
-        """Bring every derived structure to `version` after a committed write (caller holds the write lock)."""
+              vectors: dict[str, np.ndarray], staged: Prefetched | None = None) -> None:
+        """Bring every derived structure to `version` after a committed write (caller holds the write lock); with
+        `staged` (what `stage` returned), the RDF store is there already and the store's reads are in memory."""
+        source: RecordSource = staged or self.store
         touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
@@ -204,13 +228,16 @@ class Indexes:
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
             self.keyword.remove([*changed, *removed])
-            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
+            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in source.papers(changed)})
             for pid in [*changed, *removed]:
                 touched.update(e for e, *_ in self.graph.paper_entities(pid))
-            self.graph.sync(self.store, changed, removed)
+            self.graph.sync(source, changed, removed)
             touched.update(e for pid in changed for e, *_ in self.graph.paper_entities(pid))
-            self.entities.sync(self.store, touched)
-            self.rdf.sync(self.store, changed, removed)
+            self.entities.sync(source, touched)
+            if staged is not None:
+                self.rdf.commit_staged()
+            else:
+                self.rdf.sync(self.store, changed, removed)
         except Exception:
             log.exception("derived views failed to apply version %d; rebuilding them from the store", version)
             self.load()
@@ -247,6 +274,19 @@ class Indexes:
         self._unsaved = None
         self._unsaved_papers = 0
 
+    def copy_files(self, target: Path) -> None:
+        """Put index files of the current version and a checkpoint of the RDF store into a snapshot directory (the
+        caller holds the knowledge base's write mutex, so no write changes them meanwhile)."""
+        with self._save_mutex:
+            if self._unsaved is not None and not self.read_only:
+                self.save(self._unsaved)
+            index = target / INDEX_DIR
+            index.mkdir()
+            for path in self.dir.iterdir() if self.dir.is_dir() else ():
+                if path.is_file() and not path.name.startswith("."):  # not a save's temporary file
+                    _link_or_copy(path, index / path.name)
+            self.rdf.backup(target / RDF_DIR)
+
     def close(self) -> None:
         self.wait_for_graph()  # it reads the store, which closes after this
         if self._unsaved is not None and not self.read_only:
@@ -263,6 +303,14 @@ def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tu
     changed = sorted(pid for pid, rev in revs.items() if rev > indexed_version or pid not in indexed)
     removed = sorted(indexed - revs.keys())
     return changed, removed
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (index files are replaced by rename, never changed in place), or a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _dim(vectors: dict[str, np.ndarray], default: int) -> int:

@@ -62,14 +62,16 @@ def _now() -> str:
 class Store:
     """One SQLite database. Writes go through one connection; each reading thread has its own."""
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, immutable: bool = False) -> None:
         self.path = path
-        self.read_only = read_only
+        self.read_only = read_only or immutable
+        self.immutable = immutable
+        """A published snapshot that never changes: opened without locks (safe on shared or synced disks)."""
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_mutex = threading.Lock()
         self._writer: sqlite3.Connection | None = None
-        if not read_only:
+        if not self.read_only:
             try:
                 self._writer = self._connect()
                 self._writer.executescript(_SCHEMA)
@@ -101,7 +103,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            uri = f"file:{self.path}?mode=ro"
+            uri = f"file:{self.path}?mode=ro" + ("&immutable=1" if self.immutable else "")
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         else:
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
@@ -112,6 +114,9 @@ class Store:
 
     @property
     def _db(self) -> sqlite3.Connection:
+        pending: sqlite3.Connection | None = getattr(self._local, "pending", None)
+        if pending is not None:  # this thread holds a write open: it reads what it wrote
+            return pending
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
@@ -131,6 +136,18 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at `target` (SQLite's backup API), in rollback-journal mode so that
+        readers can open it read-only, even immutable, with no -wal or -shm beside it."""
+        source = self._writer or self._db
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+            copy.commit()
+        finally:
+            copy.close()
 
     # -- meta ---------------------------------------------------------------------------------------
 
@@ -170,7 +187,41 @@ class Store:
     def _write(self) -> Any:
         if self._writer is None:
             raise CorruptData("the store is open read-only")
+        if getattr(self._local, "pending", None) is not None:
+            return contextlib.nullcontext(self._writer)  # part of the pending transaction
         return _Transaction(self._writer)
+
+    @contextlib.contextmanager
+    def pending(self) -> Iterator[Pending]:
+        """One write transaction held open across the block: `write` and `delete` inside it join it, reads of this
+        thread see it, every other connection (threads, processes) keeps reading the committed data until the
+        block calls `commit()`; a block left without it rolls back. (In WAL mode readers never wait for it.)"""
+        if self._writer is None:
+            raise CorruptData("the store is open read-only")
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _sqlite_error(error) from error
+        self._local.pending = conn
+        handle = Pending(self)
+        try:
+            yield handle
+        except sqlite3.OperationalError as error:
+            raise _sqlite_error(error) from error
+        finally:
+            self._local.pending = None
+            if not handle.committed:
+                conn.rollback()
+
+    def _commit_pending(self) -> None:
+        self._local.pending = None
+        if self._writer is not None:
+            try:
+                self._writer.commit()
+            except sqlite3.OperationalError as error:
+                self._writer.rollback()
+                raise _sqlite_error(error) from error
 
     def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
         """(id, content hash) of the stored paper this input updates: same id, else same normalised title."""
@@ -490,6 +541,18 @@ _MENTIONS = "SELECT paper_id, entity_id, field, start, end, surface FROM mention
 _RELATIONS = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
               "sentence, field, start, end FROM relations")
 _PASSAGES = "SELECT paper_id, ord, start, end, vector FROM passages"
+
+
+class Pending:
+    """The handle of `Store.pending`: `commit()` makes the block's writes durable and visible to every reader."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.committed = False
+
+    def commit(self) -> None:
+        self._store._commit_pending()
+        self.committed = True
 
 
 class _Transaction:

@@ -1,0 +1,96 @@
+"""A write is staged before the write lock: while the store's transaction is pending and the RDF store takes it in,
+searches, reads and SPARQL (on workers forked before) answer from the previous version and do not wait for it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+
+import pytest
+
+from paperkg.core.errors import StorageFull
+from paperkg.core.ids import paper_id
+from paperkg.core.records import PaperInput
+from paperkg.core.settings import Settings
+from paperkg.kb import KnowledgeBase
+from paperkg.kb.indexes import Indexes
+from paperkg.kb.prefetch import Prefetched
+
+NEW = PaperInput("Wombatdecoding: Burrowing Speculation for Fast Inference",
+                 "We propose Wombatdecoding, a speculative decoding method. It runs on an NVIDIA A100.")
+COUNT = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pkg:Paper }"
+
+
+def _sparql_count(kb: KnowledgeBase) -> int:
+    return int(json.loads(kb.sparql(COUNT).body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: KnowledgeBase,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _sparql_count(kb)  # forks a worker at the current version
+    staged, release = threading.Event(), threading.Event()
+    original = Indexes.stage
+
+    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
+        reads = original(self, changed, removed)
+        staged.set()
+        release.wait()
+        return reads
+
+    monkeypatch.setattr(Indexes, "stage", paused)
+    writer = threading.Thread(target=kb.add_papers, args=([NEW],))
+    writer.start()
+    try:
+        assert staged.wait(120)
+        # the write is in the RDF store and in an uncommitted transaction; none of these waits for it
+        assert kb.rdf.has_paper(paper_id(NEW.title)) and kb.paper_count() == 20
+        assert all(hit.title != NEW.title for hit in kb.search("wombatdecoding burrowing", k=5).results)
+        assert _sparql_count(kb) == before
+        assert kb.health().papers == 20
+    finally:
+        release.set()
+        writer.join()
+    assert kb.search("wombatdecoding burrowing", k=1).results[0].title == NEW.title
+    assert _sparql_count(kb) == before + 1
+
+
+def test_a_failed_commit_leaves_every_view_at_the_previous_version(kb: KnowledgeBase,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _sparql_count(kb)
+
+    def full(self: object) -> None:
+        raise StorageFull("disk full while writing the store; nothing was changed")
+
+    monkeypatch.setattr("paperkg.store.sqlite.Pending.commit", full)
+    with pytest.raises(StorageFull):
+        kb.add_papers([NEW])
+    monkeypatch.undo()
+    assert kb.paper_count() == 20 and kb.store.version == kb.rdf.version
+    assert not kb.rdf.has_paper(paper_id(NEW.title))  # the RDF store took it in, and was rebuilt without it
+    assert _sparql_count(kb) == before
+    assert all(hit.title != NEW.title for hit in kb.search("wombatdecoding burrowing", k=5).results)
+    kb.add_papers([NEW])  # and the next write goes through
+    assert _sparql_count(kb) == before + 1
+
+
+def test_staged_writes_leave_the_views_a_rebuild_from_the_store_gives(settings: Settings,
+                                                                     seed_papers: list[PaperInput]) -> None:
+    """Adds, updates (another title for an id) and removals applied from the prefetched reads, against the same
+    views rebuilt from the store at the next start."""
+    queries = ["speculative decoding", "KV cache compression", "quantization A100"]
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:15])
+        kb.add_papers(seed_papers[10:25])
+        first = seed_papers[0]
+        kb.add_papers([PaperInput(first.title, first.abstract + " It also runs on an RTX 4090.", first.id)])
+        for paper in seed_papers[20:23]:
+            kb.remove_paper(kb.store.resolve(paper.id or paper_id(paper.title)) or paper_id(paper.title))
+        applied = (kb.stats(), [kb.search(q, k=10) for q in queries], kb.find_entities("llama", None),
+                   kb.get_entity("hardware/nvidia-rtx-4090"))
+    with KnowledgeBase.open(settings) as kb:
+        rebuilt = (kb.stats(), [kb.search(q, k=10) for q in queries], kb.find_entities("llama", None),
+                   kb.get_entity("hardware/nvidia-rtx-4090"))
+    assert (applied[0].papers, applied[0].nodes, applied[0].edges, applied[0].rdf["triples"]) == \
+        (rebuilt[0].papers, rebuilt[0].nodes, rebuilt[0].edges, rebuilt[0].rdf["triples"])
+    assert applied[1:] == rebuilt[1:]
