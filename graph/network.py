@@ -314,7 +314,9 @@ class KnowledgeGraph:
                     if FILTER_TYPES[kind] == etype and predicate in predicates and (kind, entity_id) not in seen:
                         seen.add((kind, entity_id))
                         counts[kind][name] += 1
-        return {kind: dict(c.most_common(20)) for kind, c in counts.items()}
+        # ties by name: insertion order differs between a graph updated write by write and one rebuilt
+        return {kind: dict(sorted(c.items(), key=lambda item: (-item[1], item[0]))[:20])
+                for kind, c in counts.items()}
 
     def neighborhood(self, node: str, depth: int) -> tuple[list[GraphNode], list[GraphEdge]]:
         """Nodes and edges within `depth` hops of `node`, ignoring edge direction."""
