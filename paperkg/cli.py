@@ -186,6 +186,10 @@ def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, op
     with _open(data) as kb:
         try:
             summary, report = distributed.ingest_files(kb, files, options, params, checked, progress=progress)
+        except KeyboardInterrupt:
+            click.echo("\npaperkg: interrupted; the batches loaded so far are stored, the rest is not: run the same "
+                       "command again to go on", err=True)
+            sys.exit(130)
         finally:
             for bar in bars.values():
                 bar.close()

@@ -1,24 +1,17 @@
 """`paperkg ingest --ray` on a real two-node Ray cluster started on this machine, against the single-process ingest.
 
-The cluster fixture starts a head node and a second node with `ray start --block` (one CPU and a small object store
-each, sessions and spilled objects in a temporary directory), and stops both by their process groups whatever the
-tests do. Deselect with `-m "not ray"`.
+The cluster fixture (`bench._ray_cluster`) starts a head node and a second node with `ray start --block` (one CPU
+and a small object store each, sessions and spilled objects in a temporary directory), and stops both by their
+process groups whatever the tests do. Deselect with `-m "not ray"`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +19,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from bench._ray_cluster import RayCluster
+from bench._ray_cluster import ray_cluster as running_cluster
+from bench._server import free_port
 from paperkg.cli import main
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -35,130 +31,18 @@ from tests.conftest import ROOT, SEED_FILE
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-RAY = Path(sys.executable).with_name("ray")
-OBJECT_STORE_BYTES = 200 * 2**20
-"""Per node: Ray's default is 30% of the machine's memory."""
 BATCH = 16
 """Papers per batch, and so per block: 111 seed papers make 7 blocks to spread over the two nodes."""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(condition: Any, what: str, nodes: list[subprocess.Popen[bytes]], temp: Path,
-              timeout: float = 180.0) -> None:
-    """Until `condition()`; a node that exits meanwhile fails at once, with the end of its log."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        for node, log in zip(nodes, ("head", "worker"), strict=False):
-            if node.poll() is not None:
-                tail = (temp / f"{log}.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"Ray {log} node exited with status {node.returncode}:\n{tail}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Ray cluster: {what} within {timeout:.0f} s")
-        time.sleep(0.5)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-def _ours(temp: Path) -> list[int]:
-    """Pids of processes left from our cluster: every Ray process names its session directory, under `temp`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if str(temp).encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def _stop(nodes: list[subprocess.Popen[bytes]], temp: Path) -> None:
-    """SIGTERM each node's process group (the `ray start --block` process stops its node's processes), then
-    SIGKILL what is left of those groups and of any process under our session directory."""
-    for node in reversed(nodes):
-        with_group(node.pid, signal.SIGTERM)
-    for node in reversed(nodes):
-        try:
-            node.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            with_group(node.pid, signal.SIGKILL)
-            node.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while _ours(temp) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for pid in _ours(temp):
-        with_group(pid, signal.SIGKILL, group=False)
-
-
-def with_group(pid: int, sig: int, group: bool = True) -> None:
-    try:
-        if group:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-@dataclass(frozen=True)
-class Cluster:
-    address: str
-    """The head node's GCS address, HOST:PORT."""
-    env: dict[str, str]
-    """What a driver needs in its environment: the cluster's authentication token."""
-
-
 @pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[Cluster]:
-    """A head node and a second node, one CPU each, with a token of their own."""
-    temp = Path(tempfile.mkdtemp(prefix="pkray", dir="/tmp"))  # short: Ray's socket paths have a length limit
-    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    env = {**os.environ, **auth, "RAY_USAGE_STATS_ENABLED": "0", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}
-    nodes: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        common = ["--block", "--num-cpus", "1", "--object-store-memory", str(OBJECT_STORE_BYTES),
-                  "--object-spilling-directory", str(temp / f"spill-{name}"), "--node-ip-address", "127.0.0.1",
-                  "--dashboard-agent-listen-port", str(_free_port()), "--dashboard-agent-grpc-port",
-                  str(_free_port()), "--metrics-export-port", str(_free_port()), "--runtime-env-agent-port",
-                  str(_free_port()), "--disable-usage-stats"]
-        with (temp / f"{name}.log").open("wb") as log:
-            nodes.append(subprocess.Popen([str(RAY), "start", *args, *common], env=env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True))
-
-    try:
-        port = _free_port()
-        start("head", "--head", "--port", str(port), "--temp-dir", str(temp), "--include-dashboard", "false")
-        _wait_for(lambda: _accepts(port), "the head node accepts connections", nodes, temp)
-        address = f"127.0.0.1:{port}"
-        start("worker", "--address", address)
-        _wait_for(lambda: _alive_nodes(address, auth) == 2, "the second node joins", nodes, temp)
-        yield Cluster(address, auth)
-    finally:
-        _stop(nodes, temp)
-        shutil.rmtree(temp, ignore_errors=True)
+def ray_cluster() -> Iterator[RayCluster]:
+    """A head node and a second node, one CPU and a 200 MB object store each."""
+    with running_cluster(nodes=2, cpus_per_node=1, object_store_bytes=200 * 2**20) as cluster:
+        yield cluster
 
 
-def _alive_nodes(address: str, auth: dict[str, str]) -> int:
-    script = (f"import ray; ray.init(address={address!r}, logging_level='ERROR', log_to_driver=False); "
-              "print(sum(n['Alive'] for n in ray.nodes()))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, **auth})
-    return int(result.stdout.split()[-1]) if result.returncode == 0 and result.stdout.split() else 0
-
-
-def _paperkg(cluster: Cluster, *args: str, model: str = "hashing") -> subprocess.CompletedProcess[str]:
+def _paperkg(cluster: RayCluster, *args: str, model: str = "hashing") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **cluster.env, "PAPERKG_MODEL": model, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-m", "paperkg", *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=600)
@@ -202,7 +86,7 @@ def _single_process(data: Path, model: str) -> Path:
     return data
 
 
-def test_ingest_on_two_nodes_matches_single_process(ray_cluster: Cluster, tmp_path: Path) -> None:
+def test_ingest_on_two_nodes_matches_single_process(ray_cluster: RayCluster, tmp_path: Path) -> None:
     result = _paperkg(ray_cluster, "ingest", str(SEED_FILE), "--batch-size", str(BATCH), "--data",
                       str(tmp_path / "ray"), "--json", "--ray", ray_cluster.address)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -229,7 +113,7 @@ def test_ingest_on_two_nodes_matches_single_process(ray_cluster: Cluster, tmp_pa
 
 
 @pytest.mark.model
-def test_real_model_vectors_match_single_process(ray_cluster: Cluster, real_model_settings: Settings,
+def test_real_model_vectors_match_single_process(ray_cluster: RayCluster, real_model_settings: Settings,
                                                  tmp_path: Path) -> None:
     result = _paperkg(ray_cluster, "ingest", str(SEED_FILE), "--batch-size", str(BATCH), "--data",
                       str(tmp_path / "ray"), "--json", "--ray", ray_cluster.address, model="")
@@ -240,7 +124,7 @@ def test_real_model_vectors_match_single_process(ray_cluster: Cluster, real_mode
 
 
 def test_unreachable_cluster_is_one_line_error(tmp_path: Path) -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     result = CliRunner().invoke(main, ["ingest", str(SEED_FILE), "--data", str(tmp_path / "data"),
                                        f"--ray=127.0.0.1:{port}"], env={"PAPERKG_MODEL": "hashing"})
     assert result.exit_code == 1

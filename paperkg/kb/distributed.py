@@ -56,8 +56,9 @@ STAGING_DIR = "staging"
 """Under the data directory: one directory per run, removed when the run ends."""
 LOCAL = "local"
 """`--ray` without an address: start a Ray instance on this machine for the run."""
-READ_CPUS = 0.1
-"""CPUs a task reading input shards reserves (on the driver's node; reading is light)."""
+READ_CPUS = 0
+"""CPUs a task reading input shards reserves (on the driver's node): none, reading is light, and a full node must
+still feed the pipeline."""
 Phase = Callable[[str, int, int], None]
 """Progress: (phase, papers done, papers in all) for the phases `staging`, `processing` and `loading`."""
 
@@ -72,12 +73,13 @@ class RayParams:
     block_papers: int = 256
     """Papers per block: per input shard, per extraction task and per call of an embedding actor."""
     embed_actors: int = 0
-    """The most embedding actors; 0: one per GPU of the cluster, else one per `actor_cpus` CPUs. The pool starts
-    with one and grows while blocks wait and resources are free."""
-    actor_cpus: float = 1.0
-    """CPUs each embedding actor reserves (its encoder runs that many threads, unless PAPERKG_ENCODER_THREADS)."""
-    extract_cpus: float = 1.0
-    """CPUs each extraction task reserves."""
+    """The most embedding actors; 0: one per GPU of the cluster, else one per CPU. The pool starts with one and
+    grows while blocks wait and resources are free."""
+    actor_cpus: float = 0.8
+    """CPUs each embedding actor reserves (Ray's accounting; its encoder runs one thread per whole CPU, at least one,
+    unless PAPERKG_ENCODER_THREADS): a little under one, so that an extraction task fits beside each actor."""
+    extract_cpus: float = 0.2
+    """CPUs each extraction task reserves (extraction takes about a tenth of the time embedding does)."""
     actor_memory: int = 512 * 2**20
     """Bytes of memory each embedding actor reserves (the model and its runtime take 200-400 MB)."""
     object_store_memory: int | None = None
@@ -254,7 +256,7 @@ def _process(ray: Any, config: WorkerConfig, inputs: list[Path], directory: Path
     driver_node = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
-    actors = params.embed_actors or max(1, gpus or int(resources.get("CPU", 1) // params.actor_cpus))
+    actors = params.embed_actors or max(1, gpus or int(resources.get("CPU", 1)))
     dataset = ray.data.read_parquet([str(p) for p in inputs], override_num_blocks=len(inputs), num_cpus=READ_CPUS,
                                     label_selector=driver_node)
     dataset = dataset.map_batches(_extract, batch_format="pyarrow", batch_size=None, fn_kwargs={"config": config},
@@ -288,7 +290,7 @@ def _blocks(dataset: Any) -> Iterator[pa.Table]:
 
 
 def _threads(params: RayParams, gpus: int) -> int:
-    return 1 if gpus else max(1, round(params.actor_cpus))
+    return 1 if gpus else max(1, int(params.actor_cpus))
 
 
 @functools.cache
