@@ -24,7 +24,7 @@ proxy:
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,ray]'
 	@# the sqlite3 shell is one of the readers of `bench/kill_test.py --readers` (Python's sqlite3 stands in for it)
 	command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; } >/dev/null 2>&1 || \
 		echo "no sqlite3 shell: the reader kill test reads through Python's sqlite3 module instead"

@@ -23,7 +23,7 @@ from paperkg.core.ids import paper_id
 from paperkg.core.settings import Settings
 from paperkg.graph.extraction import annotation, learned_extractor
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.kb import KnowledgeBase
+from paperkg.kb import KnowledgeBase, distributed
 from paperkg.kb.ingest import IngestOptions, IngestSummary, check, ingest_files
 from paperkg.sources import NAMES, Slice, Tally, expand, read_papers
 
@@ -108,8 +108,12 @@ def main() -> None:
     """paperkg: a knowledge graph and semantic search over scientific paper abstracts."""
 
 
-def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions | None = None) -> None:
+def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions | None = None,
+            ray_address: str | None = None) -> None:
     options = options or IngestOptions()
+    if ray_address is not None:
+        _ingest_on_ray(data, files, as_json, options, distributed.RayParams(ray_address))
+        return
     bar: Any = None
 
     def start(tally: Tally) -> None:
@@ -157,8 +161,63 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: 
                    f" knowledge base now holds {kb.paper_count()} papers (data version {summary.version})")
 
 
+def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions,
+                   params: distributed.RayParams) -> None:
+    """`_ingest` on Ray: a progress bar per phase (staging, processing on the cluster, loading)."""
+    settings = _settings(data)
+    checking = tqdm(desc="checking", unit="record", file=sys.stderr, dynamic_ncols=True, leave=False, delay=2.0)
+
+    def checked_some(count: int) -> None:
+        checking.update(count)
+
+    with checking:
+        checked = check(expand(files), options, settings.max_title_chars, settings.max_abstract_chars, checked_some)
+    for message in checked.bad:
+        click.echo(f"paperkg: skipped {message}", err=True)
+    bars: dict[str, Any] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase not in bars:
+            for other in bars.values():
+                other.close()
+            bars[phase] = tqdm(total=total, desc=phase, unit="paper", file=sys.stderr, dynamic_ncols=True)
+        bars[phase].update(done - bars[phase].n)
+
+    with _open(data) as kb:
+        try:
+            summary, report = distributed.ingest_files(kb, files, options, params, checked, progress=progress)
+        except KeyboardInterrupt:
+            click.echo("\npaperkg: interrupted; the batches loaded so far are stored, the rest is not: run the same "
+                       "command again to go on", err=True)
+            sys.exit(130)
+        finally:
+            for bar in bars.values():
+                bar.close()
+        tally = summary.tally
+        if as_json:
+            _emit({"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
+                   "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
+                   "papers_truncated": summary.truncated, "ray": report.as_dict()})
+            return
+        click.echo(f"{tally.papers} papers read: {summary.status_line()}; knowledge base now holds "
+                   f"{kb.paper_count()} papers (data version {summary.version}); Ray: {len(report.nodes)} nodes, "
+                   + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in report.seconds.items()))
+
+
+def _ray_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--ray` alone means a local Ray; with a value it must look like an address (a file name taken for one by
+    mistake, as in `--ray papers.jsonl`, gets a usage error, not a connection attempt)."""
+    if value is None or value in (distributed.LOCAL, "auto") or value.startswith("ray://"):
+        return value
+    host, _, port = value.rpartition(":")
+    if host and port.isdigit():
+        return value
+    raise click.BadParameter(f"{value!r} is not a Ray address (HOST:PORT, auto or ray://HOST:PORT); write "
+                             "--ray=ADDRESS, or --ray alone after the files for a local Ray")
+
+
 def ingest_options(func: F) -> F:
-    """--format, --skip-bad, --category, --since, --until, --batch-size."""
+    """--format, --skip-bad, --category, --since, --until, --batch-size, --ray."""
     options = [
         click.option("--format", "fmt", type=click.Choice(NAMES), default=None,
                      help="Source format [default: recognised from each file's content]."),
@@ -170,6 +229,10 @@ def ingest_options(func: F) -> F:
         click.option("--until", type=YEAR, default=None, help="Only papers of this year or earlier."),
         click.option("--batch-size", type=click.IntRange(1, 100_000), default=IngestOptions.batch_size,
                      show_default=True, help="Papers per committed transaction."),
+        click.option("--ray", "ray_address", is_flag=False, flag_value=distributed.LOCAL, default=None,
+                     metavar="[ADDRESS]", callback=_ray_address,
+                     help="Extract and embed on Ray: alone, a Ray started on this machine; with HOST:PORT (a head "
+                     "node started by `ray start --head`), auto or ray://HOST:PORT, that cluster."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -188,10 +251,10 @@ def _options(fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since
 @json_option
 @domain_errors
 def build(sources: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
-          until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
+          until: int | None, batch_size: int, ray_address: str | None, data: Path | None, as_json: bool) -> None:
     """Build the knowledge base from SOURCES (default: the seeds/ directory)."""
     _ingest(data, sources or (_settings(data).seeds,), as_json,
-            _options(fmt, skip_bad, categories, since, until, batch_size))
+            _options(fmt, skip_bad, categories, since, until, batch_size), ray_address)
 
 
 @main.command()
@@ -201,10 +264,10 @@ def build(sources: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories
 @json_option
 @domain_errors
 def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None,
-           until: int | None, batch_size: int, data: Path | None, as_json: bool) -> None:
+           until: int | None, batch_size: int, ray_address: str | None, data: Path | None, as_json: bool) -> None:
     """Add or update papers from FILES: arXiv snapshot, OpenAlex, Semantic Scholar, BibTeX, CSL-JSON, JSON Lines or
     a title/abstract dump, any of them gzip-compressed. Checked in full first; stored in committed batches."""
-    _ingest(data, files, as_json, _options(fmt, skip_bad, categories, since, until, batch_size))
+    _ingest(data, files, as_json, _options(fmt, skip_bad, categories, since, until, batch_size), ray_address)
 
 
 @main.command()

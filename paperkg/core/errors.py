@@ -70,3 +70,9 @@ class UnsafeModel(PaperkgError):
 
 class CorruptData(PaperkgError):
     status, title, slug = 500, "Corrupt data", "corrupt-data"
+
+
+class Unavailable(PaperkgError):
+    """A service paperkg was asked to use is missing or unreachable (an optional extra, a Ray cluster)."""
+
+    status, title, slug = 503, "Service unavailable", "unavailable"

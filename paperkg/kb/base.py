@@ -233,15 +233,40 @@ class KnowledgeBase:
         batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
-            outcomes: list[WriteOutcome] = []
+            version, outcomes = self._store_writes(writes)
+        return self._report(version, outcomes, writes, superseded)
 
-            def store_batch() -> tuple[int, list[str], list[str]]:
-                version, done = self.store.write(writes, self._entity_info(writes))
-                outcomes.extend(done)
-                return version, [o.id for o in done if o.status != "unchanged"], []
+    def add_prepared(self, prepared: Sequence[PaperWrite]) -> IngestReport:
+        """Store a batch whose extraction, passages and vectors were computed elsewhere (the distributed ingest,
+        `paperkg.kb.distributed`), through the write path of `add_papers`: each paper's id is resolved against the
+        stored papers here, and the batch holds no work twice (fold it first). Each write's `id` is the paper's own
+        id, or the id of its title."""
+        self._require_writable()
+        if not prepared:
+            raise InvalidInput("no papers given")
+        with self._write_mutex:
+            existing = self.store.existing_many([(w.paper, w.id) for w in prepared])
+            writes = [replace(w, id=found[0] if found else w.id, extraction=self._own_aliases(w.extraction))
+                      for w, found in zip(prepared, existing, strict=True)]
+            version, outcomes = self._store_writes(writes)
+        return self._report(version, outcomes, writes, [])
 
-            version = self._commit(store_batch, {w.id: w.vectors for w in writes})
-            self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
+    def _store_writes(self, writes: list[PaperWrite]) -> tuple[int, list[WriteOutcome]]:
+        """Store a prepared batch through the staged commit (caller holds the write mutex); the new version and
+        what happened to each paper."""
+        outcomes: list[WriteOutcome] = []
+
+        def store_batch() -> tuple[int, list[str], list[str]]:
+            version, done = self.store.write(writes, self._entity_info(writes))
+            outcomes.extend(done)
+            return version, [o.id for o in done if o.status != "unchanged"], []
+
+        version = self._commit(store_batch, {w.id: w.vectors for w in writes})
+        self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
+        return version, outcomes
+
+    def _report(self, version: int, outcomes: list[WriteOutcome], writes: list[PaperWrite],
+                superseded: list[PaperInput]) -> IngestReport:
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []
@@ -337,11 +362,7 @@ class KnowledgeBase:
             stored_passages.setdefault(row.paper_id, []).append(row)
         for paper, found, digest in zip(batch, existing, digests, strict=True):
             pid = found[0] if found else self._id_for(paper)
-            extraction = self.extractor.extract(paper.title, paper.abstract)
-            for entity in extraction.entities:
-                # an alias that names another known concept is a mention folded into this entity in this paper,
-                # not a name of the entity itself
-                entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
+            extraction = self._own_aliases(self.extractor.extract(paper.title, paper.abstract))
             stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
             if stored:
                 spans = [(row.start, row.end) for row in stored]
@@ -367,6 +388,13 @@ class KnowledgeBase:
                 writes[index] = replace(writes[index], vectors=matrix[offset:offset + len(texts_of)])
                 offset += len(texts_of)
         return writes
+
+    def _own_aliases(self, extraction: Extraction) -> Extraction:
+        """An alias that names another known concept is a mention folded into this entity in this paper, not a name
+        of the entity itself: drop it (in place)."""
+        for entity in extraction.entities:
+            entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
+        return extraction
 
     def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, EntityInfo]:
         """Canonical name, vocabulary aliases and attributes of every entity in the batch."""

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
-from paperkg.core.results import IngestedPaper
+from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.sources import EVERYTHING, Skipped, Slice, Tally, expand, scan
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ class IngestSummary:
 
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 CHECK_STEP = 10_000
 """Records between two progress reports of the check pass."""
 
@@ -122,17 +123,7 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     if on_start:
         on_start(summary.tally)
     for chunk in batches(papers(files, options, *limits), options.batch_size):
-        batch, superseded = fold_duplicates(chunk)
-        for paper in superseded:
-            summary.record(IngestedPaper(paper.id or paper_id(paper.title), paper.title, "superseded", [], 0),
-                           options.keep_outcomes)
-        fresh: list[PaperInput] = []
-        for paper in batch:
-            stored = kb.unchanged_id(paper)
-            if stored is None:
-                fresh.append(paper)
-            else:
-                summary.record(IngestedPaper(stored, paper.title, "unchanged", [], 0), options.keep_outcomes)
+        fresh = triage(kb, chunk, options, summary)
         if fresh:
             _store(kb, fresh, options, summary, progress)
         summary.stored += len(chunk)
@@ -142,22 +133,46 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     return summary
 
 
+def triage(kb: KnowledgeBase, chunk: list[PaperInput], options: IngestOptions,
+           summary: IngestSummary) -> list[PaperInput]:
+    """The papers of one batch to extract, embed and store: one work twice in the batch is stored once (the later
+    record wins), and a paper stored exactly as given is skipped; both are recorded in `summary`."""
+    batch, superseded = fold_duplicates(chunk)
+    for paper in superseded:
+        summary.record(IngestedPaper(paper.id or paper_id(paper.title), paper.title, "superseded", [], 0),
+                       options.keep_outcomes)
+    fresh: list[PaperInput] = []
+    for paper in batch:
+        stored = kb.unchanged_id(paper)
+        if stored is None:
+            fresh.append(paper)
+        else:
+            summary.record(IngestedPaper(stored, paper.title, "unchanged", [], 0), options.keep_outcomes)
+    return fresh
+
+
 def _store(kb: KnowledgeBase, batch: list[PaperInput], options: IngestOptions, summary: IngestSummary,
            progress: Progress | None) -> None:
-    """One committed batch. A paper only the store can find wrong (its id is one stored paper's, its title
-    another's) fails the batch; with `skip_bad` the batch is stored paper by paper and that one is rejected."""
+    commit(lambda items: kb.add_papers(items, progress=progress), batch, [p.origin for p in batch], options, summary)
+
+
+def commit(add: Callable[[list[T]], IngestReport], batch: list[T], origins: Sequence[str], options: IngestOptions,
+           summary: IngestSummary) -> None:
+    """One committed batch: `add` stores a list of items. A paper only the store can find wrong (its id is one
+    stored paper's, its title another's) fails the batch; with `skip_bad` the batch is stored item by item and that
+    one is rejected (`origins` name the items in the report)."""
     try:
-        reports = [kb.add_papers(batch, progress=progress)]
+        reports = [add(batch)]
     except InvalidInput:
         if not options.skip_bad:
             raise
         reports = []
-        for paper in batch:
+        for item, origin in zip(batch, origins, strict=True):
             try:
-                reports.append(kb.add_papers([paper], progress=progress))
+                reports.append(add([item]))
             except InvalidInput as error:
                 summary.statuses["rejected"] += 1
-                summary.tally.add(Skipped(paper.origin, "bad", error.detail.removeprefix(f"{paper.origin}: ")))
+                summary.tally.add(Skipped(origin, "bad", error.detail.removeprefix(f"{origin}: ")))
     for report in reports:
         summary.version = max(summary.version, report.version)
         for outcome in report.papers:
