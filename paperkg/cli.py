@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -185,7 +186,8 @@ def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, op
 
     with _open(data) as kb:
         try:
-            summary, report = distributed.ingest_files(kb, files, options, params, checked, progress=progress)
+            with _stdout_to_stderr():  # Ray's driver prints its cluster's warnings to stdout: keep --json clean
+                summary, report = distributed.ingest_files(kb, files, options, params, checked, progress=progress)
         except KeyboardInterrupt:
             click.echo("\npaperkg: interrupted; the batches loaded so far are stored, the rest is not: run the same "
                        "command again to go on", err=True)
@@ -202,6 +204,20 @@ def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, op
         click.echo(f"{tally.papers} papers read: {summary.status_line()}; knowledge base now holds "
                    f"{kb.paper_count()} papers (data version {summary.version}); Ray: {len(report.nodes)} nodes, "
                    + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in report.seconds.items()))
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what is written to file descriptor 1 (by Python or by native code) to 2 meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _ray_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
