@@ -49,7 +49,7 @@ SEEDS = ROOT / "seeds"
 SETS = {"dev": SHARED / "eval" / "gold_dev.jsonl", "heldout": HELDOUT / "extraction_heldout.jsonl",
         "memory": HELDOUT / "extraction_memory_heldout.jsonl", "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
 CLASSES = (DROP, "Technique", "Model", "Hardware", "Dataset", "Software")
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 def shared_scorer() -> Any:

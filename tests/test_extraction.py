@@ -832,3 +832,19 @@ def test_factor_shapes_of_arxiv_abstracts(sentence: str, expected: dict[str, flo
 def test_a_resolution_in_a_dataset_name_with_a_multiplication_sign() -> None:
     x = EXTRACTOR.extract("T", "We propose FooNet. On ImageNet 256×256 and MS-COCO, FooNet improves FID.")
     assert keys(x, "Dataset") >= {"dataset/imagenet-256"}, keys(x, "Dataset")
+
+
+def test_the_verb_after_we_is_no_part_of_a_technique() -> None:
+    x = EXTRACTOR.extract("FooSpec: Faster Drafts", "In this paper, we reconsider speculative sampling. "
+                          "We benchmark tree attention with FooSpec. It then performs group-wise weight "
+                          "quantization.")
+    names = {e.name for e in x.entities if e.type == "Technique"}
+    assert not any(n.split()[0] in {"reconsider", "benchmark", "performs"} for n in names), names
+    assert "group-wise weight quantization" in names
+
+
+def test_a_name_with_a_modifier_suffix_is_the_name() -> None:
+    x = EXTRACTOR.extract("FooNet: Small Vision Models", "FooNet reaches BarNet-level accuracy on ImageNet with "
+                          "50x fewer parameters than BarNet.")
+    names = {e.name for e in x.entities}
+    assert "BarNet" in names and "BarNet-level" not in names, names

@@ -231,7 +231,8 @@ class Mentions:
                     named[fld.name].append((m.start(), word))
         for fld in fields:
             taken = SpanIndex.of([(c.start, c.end) for c in fld.cands])
-            found = [(s, e) for s, e in camel_names(fld.text, min(len(fld.text), MAX_CHARS), self.lex)
+            found = [self._unmodified(fld.text, s, e) for s, e in camel_names(fld.text, min(len(fld.text), MAX_CHARS),
+                                                                                self.lex)
                      if fld.text[s:e].rstrip("s") not in fld.measures]
             found += [(s, s + len(word)) for s, word in named[fld.name] if counts[word] >= 2
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
@@ -255,6 +256,15 @@ class Mentions:
             key = unseen_key(entity_type, name)
             for fld, s, e in where:
                 fld.cands.append(Cand(s, e, entity_type, key, "name", 0.5, attrs=dict(attrs)))
+
+    def _unmodified(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """"AlexNet-level accuracy", "BERT-style models": the name without its modifier suffix."""
+        word = text[start:end]
+        if self.lex.is_modifier(word) and "-" in word:
+            cut = start + word.rindex("-")
+            if cut - start >= 2:
+                return start, cut
+        return start, end
 
     def _generic_word(self, word: str) -> bool:
         return word in self.lex.generic_acronyms or word.lower() in self.lex.generic_names or \

@@ -38,6 +38,8 @@ _CLASS_NOUNS = {"mechanism", "algorithm", "scheduler", "optimizer", "kernel", "o
 """Heads that name a kind of component: a phrase is a technique only when a method word precedes them."""
 _DOING = {"performs", "applies", "uses", "adopts", "employs", "leverages", "utilizes", "exploits", "incorporates",
           "conducts", "combines", "integrates", "introduces", "adds"}
+_SUBJECT = re.compile(r"(?<![\w-])(?:[Ww]e|[Tt]hey|[Ii]t)\s+$")
+"""A subject pronoun right before a word: that word is a verb, never a modifier of a method head."""
 _JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:the\s+|a\s+|an\s+)?")
 
 
@@ -197,6 +199,8 @@ class Phrases:
             if first and lows[first - 1] in {"to", "can", "cannot", "will", "may", "must", "should", "could", "would",
                                              "that", "which", "who"}:
                 first += 1  # "to predict contextual sparsity", "features that dominate attention": a verb
+            elif first < len(lows) and _SUBJECT.search(words[first].string, 0, words[first].start()):
+                first += 1  # "we reconsider speculative sampling": the verb after a subject pronoun goes
         else:
             first = 0
             while first < len(lows) and lows[first] in self.fillers:
