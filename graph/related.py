@@ -121,6 +121,7 @@ class Taxonomy:
         self.generic = generic
         self._parents: dict[str, list[str]] = {}
         self._builds_on: dict[str, list[str]] = {}
+        self._children: dict[str, list[str]] | None = None
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
         labels.update({n.id: n.name.lower() for n in graph.nodes("Technique")})
         self._heads: dict[str, list[str]] = {}  # a known name -> the techniques it names, longest names first
@@ -176,6 +177,33 @@ class Taxonomy:
     def ancestors(self, node: str) -> list[str]:
         return transitive(node, self.parents, self.params.ancestor_depth)
 
+    def children(self, node: str) -> list[str]:
+        """Techniques (in the graph or the vocabulary) whose parents include `node`: the inverse of `parents`,
+        built once over every technique."""
+        if self._children is None:
+            self._children = {}
+            nodes = dict.fromkeys([*techniques(self.graph), *(c.id for c in self.vocabulary.of_type("Technique"))])
+            for other in nodes:
+                for parent in self.parents(other):
+                    self._children.setdefault(parent, []).append(other)
+        return self._children.get(node, [])
+
+    def descendants(self, node: str) -> list[str]:
+        """Everything with `node` among its `ancestors` (the same depth limit)."""
+        return transitive(node, self.children, self.params.ancestor_depth)
+
+    def relatives(self, node: str) -> set[str]:
+        """Every technique `link` can connect to `node` through the taxonomy alone: ancestors, descendants, and
+        the descendants of its parents and children of its ancestors (siblings and cousins)."""
+        up = self.ancestors(node)
+        found = {*up, *self.descendants(node)}
+        for parent in self.parents(node):
+            found.update(self.descendants(parent))
+        for ancestor in up:
+            found.update(self.children(ancestor))
+        found.discard(node)
+        return found
+
     def fanout(self, parent: str) -> int:
         return max(1, len(self.vocabulary.narrower(parent)))
 
@@ -216,10 +244,12 @@ class RelatedTechniques:
         self.params = params or RelatedParams()
         self.generic = generic
         self._contexts: dict[str, np.ndarray | None] = {}
+        self._taxonomy: Taxonomy | None = None
         self._version = -1
 
     def invalidate(self) -> None:
         self._contexts.clear()
+        self._taxonomy = None
         self._version = -1
 
     def _context(self, graph: KnowledgeGraph, entity_id: str, paper_vector: PaperVector) -> np.ndarray | None:
@@ -237,15 +267,27 @@ class RelatedTechniques:
         if version != self._version:
             self.invalidate()
             self._version = version
-        taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic)
+        if self._taxonomy is None or self._taxonomy.graph is not graph or self._taxonomy.vocabulary is not vocabulary:
+            self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic)
+        taxonomy = self._taxonomy
         w = self.params
-        candidates = [c for c in techniques(graph) if c != target]
+        everything = [c for c in techniques(graph) if c != target]
         # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.
-        extension = ([target] if target in graph else []) + [c for c in candidates if target in taxonomy.ancestors(c)]
+        under = set(taxonomy.descendants(target))
+        extension = ([target] if target in graph else []) + [c for c in everything if c in under]
         target_roles: dict[str, float] = {}
         for node in extension:
             for paper, weight in roles(graph, node).items():
                 target_roles[paper] = max(target_roles.get(paper, 0.0), weight)
+        if w.require_evidence:
+            # Only a technique named in one of those papers or linked in the taxonomy can be shown (a result needs
+            # evidence), so only those are scored: scoring every technique took seconds per call at 100k papers.
+            possible = taxonomy.relatives(target)
+            possible.update(e for paper in target_roles for e, kind, _, _ in graph.paper_entities(paper)
+                            if kind == "Technique")
+            candidates = [c for c in everything if c in possible]
+        else:
+            candidates = everything
         contexts = [c for n in extension if (c := self._context(graph, n, paper_vector)) is not None]
         target_context = _unit(np.mean(contexts, axis=0)) if contexts else None
         proximity = self._proximity(graph, target, w)
