@@ -34,7 +34,7 @@ class MicroBatcher:
     def encode(self, text: str) -> np.ndarray:
         """The vector of `text`: at once on this thread when the model is idle, else in a batch with whatever other
         texts are waiting."""
-        if self._busy.acquire(blocking=False):
+        if self._queue.empty() and self._busy.acquire(blocking=False):  # queued texts go first
             try:
                 return np.asarray(self._encode_many([text])[0])
             finally:
@@ -43,7 +43,7 @@ class MicroBatcher:
 
     def idle(self) -> bool:
         """True when no model call runs: `encode` would answer on the caller's thread without waiting."""
-        return not self._busy.locked()
+        return not self._busy.locked() and self._queue.empty()
 
     def submit(self, text: str) -> Future[np.ndarray]:
         """The future vector of `text`: callers may wait without holding a thread (asyncio.wrap_future)."""
