@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench._server import free_port
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -93,15 +93,9 @@ def test_publisher_publishes_changes_and_at_stop(tmp_path: Path) -> None:
 
 # -- real processes ------------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _serve(args: list[str], log: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "paperkg", "serve", "--port", str(port), *args], cwd=ROOT,
                                    env={**os.environ, "HF_HUB_OFFLINE": "1", "PAPERKG_MODEL": "hashing", **env},
@@ -163,7 +157,7 @@ def _proxy(tmp_path: Path, writer: str, replicas: list[str]) -> Iterator[str]:
     if nginx is None:
         yield ""
         return
-    port = _free_port()
+    port = free_port()
     conf = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     conf = conf.replace("server writer:8000;", f"server {writer.removeprefix('http://')};")
     conf = re.sub(r"server replica:8000([^;]*);",
