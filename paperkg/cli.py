@@ -153,13 +153,19 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: 
                 bar.close()
         tally = summary.tally
         if as_json:
-            _emit({"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
-                   "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
-                   "papers_truncated": summary.truncated})
+            _emit(_ingest_json(summary))
             return
         skipped = tally.summary().partition(", ")[2]
         click.echo(f"{tally.papers} papers read: {summary.status_line()}{f' (skipped: {skipped})' if skipped else ''};"
                    f" knowledge base now holds {kb.paper_count()} papers (data version {summary.version})")
+
+
+def _ingest_json(summary: IngestSummary) -> dict[str, Any]:
+    """What `ingest --json` prints."""
+    tally = summary.tally
+    return {"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
+            "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
+            "papers_truncated": summary.truncated}
 
 
 def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, options: IngestOptions,
@@ -197,9 +203,7 @@ def _ingest_on_ray(data: Path | None, files: tuple[Path, ...], as_json: bool, op
                 bar.close()
         tally = summary.tally
         if as_json:
-            _emit({"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
-                   "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
-                   "papers_truncated": summary.truncated, "ray": report.as_dict()})
+            _emit({**_ingest_json(summary), "ray": report.as_dict()})
             return
         click.echo(f"{tally.papers} papers read: {summary.status_line()}; knowledge base now holds "
                    f"{kb.paper_count()} papers (data version {summary.version}); Ray: {len(report.nodes)} nodes, "
