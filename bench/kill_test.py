@@ -82,7 +82,7 @@ def api_trial(data: Path, papers: list[dict[str, str]], rng: random.Random) -> T
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "paperkg", "serve", "--data", str(data), "--port", str(port)],
                               cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    killer = threading.Timer(trial.killed_after, lambda: os.kill(server.pid, signal.SIGKILL))
+    killer = threading.Timer(trial.killed_after, server.kill)  # SIGKILL; a no-op once it has exited
     killer.start()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:

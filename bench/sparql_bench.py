@@ -40,8 +40,8 @@ from paperkg.core.records import (  # noqa: E402
     Mention,
     PaperInput,
 )
-from paperkg.graph.rdf import RDFGraph  # noqa: E402
-from paperkg.graph.sparql import SparqlExecutor  # noqa: E402
+from paperkg.graph.rdf.store import RDFGraph  # noqa: E402
+from paperkg.graph.sparql.executor import SparqlExecutor  # noqa: E402
 from paperkg.graph.vocabulary import Concept, Vocabulary  # noqa: E402
 from paperkg.store import PaperWrite, Store  # noqa: E402
 

@@ -124,7 +124,7 @@ class EntityIndex:
             for gram in _trigrams(form):
                 for candidate in self._grams.get(gram, ()):
                     counts[candidate] += 1
-            for candidate in sorted(counts, key=lambda c: -counts[c])[:200]:
+            for candidate in sorted(counts, key=lambda c: (-counts[c], c))[:200]:  # ties by name: order-independent
                 if candidate in forms:
                     continue
                 if candidate.startswith(form) and len(form) >= 3:

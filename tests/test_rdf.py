@@ -22,8 +22,10 @@ from paperkg.core.records import (
     Mention,
     PaperInput,
 )
-from paperkg.graph.rdf import RDFGraph, ontology_document, ontology_turtle, serialize
+from paperkg.graph.rdf import serialize
 from paperkg.graph.rdf.namespaces import DCTERMS, PROV, RDF, SCHEMA, SKOS, Iris
+from paperkg.graph.rdf.ontology import ontology_document, ontology_turtle
+from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.vocabulary import Concept, Vocabulary
 from paperkg.store import PaperWrite, Store
 

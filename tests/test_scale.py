@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import threading
@@ -18,8 +19,8 @@ from paperkg.core.settings import Settings
 from paperkg.embeddings.dense import DenseIndex
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
-from paperkg.graph.rdf import RDFGraph
 from paperkg.graph.rdf.disk import read_state, state_path
+from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql import worker as child
 from paperkg.kb import KnowledgeBase
 
@@ -83,11 +84,15 @@ def test_start_up_opens_the_on_disk_rdf_store_without_rebuilding(settings: Setti
         raise AssertionError("rebuilt although the on-disk store was current")
 
     monkeypatch.setattr(RDFGraph, "rebuild", refuse)
+    orphan, alive = settings.data / "rdf.workers" / "999999999-0", settings.data / "rdf.workers" / "1-0"
+    orphan.mkdir(parents=True)  # a query worker's checkpoint left by a process that is gone, and one of a live one
+    alive.mkdir()
     with KnowledgeBase.open(settings) as kb:
+        assert not orphan.exists() and alive.exists()
         assert _quads(kb.rdf) == before and kb.rdf.paper_count == 14
         answer = kb.sparql("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a pkg:Paper }", fmt="json")
         assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == "14"
-        kb.add_papers(seed_papers[15:18])  # the forked query workers read the on-disk store's new snapshot
+        kb.add_papers(seed_papers[15:18])  # new query workers read a checkpoint of it
         answer = kb.sparql("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a pkg:Paper }", fmt="json")
         assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == "17"
         monkeypatch.undo()
@@ -214,3 +219,25 @@ def test_workers_over_the_on_disk_store_cannot_connect_even_if_the_guard_were_by
         with pytest.raises(TimeoutError):
             listener.accept()
     assert kb.sparql("ASK { ?p a pkg:Paper }").body  # and the store is still read
+
+
+def test_workers_over_the_on_disk_store_read_a_checkpoint_in_a_fresh_process(kb: KnowledgeBase,
+                                                                             seed_papers: list[PaperInput]) -> None:
+    """A forked copy of a process running RocksDB threads could wait forever on a mutex one of them held at the fork;
+    workers over an on-disk store are fresh interpreters on a checkpoint taken under the snapshot lock."""
+    assert kb.rdf.path is not None
+    scratch = kb.rdf.path.with_name(kb.rdf.path.name + ".workers")
+    count = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pkg:Paper }"
+    before = int(kb.sparql(count, fmt="csv").body.split()[-1])
+    assert before == kb.rdf.paper_count
+    pid = kb.sparql_executor.worker_pids()[0]
+    assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-c", b"from paperkg.graph.sparql.worker "
+                                                                            b"import main; main()"]
+    checkpoints = list(scratch.iterdir())
+    assert len(checkpoints) == 1 and checkpoints[0].name.startswith(f"{os.getpid()}-")
+    kb.add_papers([replace(seed_papers[2], id="checkpoint-probe", title="A paper written after the checkpoint")])
+    assert int(kb.sparql(count, fmt="csv").body.split()[-1]) == before + 1  # a new worker on a new checkpoint
+    deadline = time.monotonic() + 10
+    while checkpoints[0].exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not checkpoints[0].exists()  # the stale worker's checkpoint went with it

@@ -18,8 +18,9 @@ import rdflib
 
 from paperkg.core.errors import NotAcceptable, QuerySyntaxError
 from paperkg.core.rwlock import RWLock
-from paperkg.graph.rdf import RDFGraph
-from paperkg.graph.sparql import SparqlExecutor, negotiate
+from paperkg.graph.rdf.store import RDFGraph
+from paperkg.graph.sparql.executor import SparqlExecutor
+from paperkg.graph.sparql.formats import negotiate
 from paperkg.store import Store
 from tests.test_rdf import BASE, _paper, count_parsed, entity_info, make_graph, vocabulary
 

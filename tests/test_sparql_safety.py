@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from paperkg.core.errors import PayloadTooLarge, QueryRefused, QueryTimeout
-from paperkg.graph.rdf import RDFGraph
-from paperkg.graph.sparql import SparqlExecutor, check
+from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql import worker as child
+from paperkg.graph.sparql.executor import SparqlExecutor
+from paperkg.graph.sparql.guard import check
 from tests.test_rdf import BASE, make_graph
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
@@ -296,7 +297,7 @@ import sys, time, threading
 sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
 from pathlib import Path
 from tests.test_rdf import make_graph
-from paperkg.graph.sparql import SparqlExecutor
+from paperkg.graph.sparql.executor import SparqlExecutor
 store, graph = make_graph(Path({str(tmp_path)!r}))
 ex = SparqlExecutor(graph, workers=1, timeout=30)
 ex.execute("ASK {{}}")

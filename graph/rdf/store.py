@@ -190,6 +190,16 @@ class RDFGraph:
         self._store.backup(str(target))
         write_state(target, self._state)
 
+    def checkpoint(self, target: Path) -> Path:
+        """A directory holding this store's current content that no later write changes, for a query process to
+        open read-only: a RocksDB checkpoint at `target` (hard links), or the store itself when it is read-only."""
+        if self.path is None:
+            raise RuntimeError("an in-memory RDF store has no checkpoint")
+        if self.read_only:
+            return self.path
+        self._store.backup(str(target))
+        return target
+
     def take_changes(self) -> tuple[int, set[NamedNode] | None]:
         """(version, graphs): the named graphs changed since `version` (None: everything, after a rebuild); the
         record starts afresh at the current version."""

@@ -1,27 +1,38 @@
-"""The worker pool behind the SPARQL executor: pre-forked snapshot processes, forked, handed out, retired, reaped.
+"""The worker pool behind the SPARQL executor: snapshot processes, started, handed out, retired, reaped.
 
-Workers are forked by one long-lived thread (so PR_SET_PDEATHSIG, tied to the forking thread, lasts as long as the
-pool) while it holds the knowledge base's read lock (the `snapshot` factory): each sees a consistent snapshot and is
-tagged with the data version and the graph generation it was forked at. After a write, stale workers are SIGKILLed
-at once and reaped by a background thread (tearing down a large copy-on-write address space takes tens of ms), and
-one fresh worker is forked ahead of time if SPARQL is in use (os.fork holds the GIL for the fork's duration, ~30 ms
-per GB of resident memory, so forks are kept rare); more are forked on demand, up to the pool size.
+Workers are started by one long-lived thread (so PR_SET_PDEATHSIG, tied to the starting thread, lasts as long as the
+pool) while it holds the knowledge base's snapshot lock (the `snapshot` factory): each sees one version of the RDF
+store and is tagged with the data version and the graph generation it was started at.
+
+- An on-disk store is checkpointed (RocksDB hard links, about a millisecond) under the snapshot lock and a fresh
+  interpreter is spawned on the checkpoint. Forking a process whose RocksDB threads may hold a mutex at that instant
+  left the child waiting on that mutex forever (one query in a few hundred after a restart did), and a fork also
+  holds the GIL for ~30 ms per GB of the server's memory.
+- An in-memory store (no background threads) is forked, the child keeping the parent's copy-on-write snapshot.
+
+After a write, stale workers are SIGKILLed at once and reaped by a background thread, and one fresh worker is started
+ahead of time if SPARQL is in use; more are started on demand, up to the pool size.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import itertools
 import json
 import logging
 import os
 import queue
 import select
+import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from paperkg.core.errors import PaperkgError, QueryTimeout
@@ -31,7 +42,8 @@ from paperkg.graph.sparql import worker as child
 log = logging.getLogger("paperkg.sparql")
 Snapshot = Callable[[], AbstractContextManager[object]]
 PREFORK_WINDOW = 30.0
-"""Seconds after the last query during which a fresh worker is forked ahead of the next query."""
+"""Seconds after the last query during which a fresh worker is started ahead of the next query."""
+_SPAWN = "from paperkg.graph.sparql.worker import main; main()"
 
 
 class Timeout(Exception):
@@ -51,6 +63,8 @@ class Worker:
     recv: int
     queries: int = 0
     reaped: bool = False
+    checkpoint: Path | None = None
+    """The store checkpoint this worker reads (removed once it is reaped)."""
 
 
 def send(worker: Worker, frame: bytes) -> None:
@@ -104,11 +118,15 @@ class WorkerPool:
         self._fork_error: BaseException | None = None
         self._forker: threading.Thread | None = None
         self._reap_lock = threading.Lock()
-        self._zombies: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._zombies: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._reaper: threading.Thread | None = None
         self._retiring: list[Worker] = []
         self.last_use = -PREFORK_WINDOW
         self.counters = {"queries": 0, "timeouts": 0, "forks": 0, "retired": 0, "refused": 0}
+        self._checkpoints = itertools.count()
+        self._scratch = graph.path.with_name(graph.path.name + ".workers") if graph.path is not None else None
+        """Where the checkpoints of an on-disk store go (same file system, so they are hard links)."""
+        self._remove_orphans()
 
     def start(self) -> None:
         with self._cond:
@@ -205,20 +223,34 @@ class WorkerPool:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         if not wait:
-            self._zombies.put(worker.pid)
+            self._zombies.put(worker)
             if self._reaper is None or not self._reaper.is_alive():
                 self._reaper = threading.Thread(target=self._reaper_loop, name="sparql-reaper", daemon=True)
                 self._reaper.start()
             return None
+        return self._reap(worker)
+
+    def _reap(self, worker: Worker) -> int | None:
+        """Wait for a killed worker (its exit status), then remove its checkpoint."""
+        status = None
         with contextlib.suppress(ChildProcessError):
-            return os.waitpid(worker.pid, 0)[1]
-        return None
+            status = os.waitpid(worker.pid, 0)[1]
+        if worker.checkpoint is not None:
+            shutil.rmtree(worker.checkpoint, ignore_errors=True)
+        return status
 
     def _reaper_loop(self) -> None:
         while True:
-            pid = self._zombies.get()
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+            self._reap(self._zombies.get())
+
+    def _remove_orphans(self) -> None:
+        """Remove checkpoints left by processes that are gone (killed before they could clean up)."""
+        if self._scratch is None or not self._scratch.is_dir():
+            return
+        for entry in self._scratch.iterdir():
+            owner = entry.name.split("-", 1)[0]
+            if not owner.isdigit() or not Path(f"/proc/{owner}").exists():
+                shutil.rmtree(entry, ignore_errors=True)
 
     def _ensure_forker(self) -> None:
         if self._forker is None or not self._forker.is_alive():
@@ -285,25 +317,61 @@ class WorkerPool:
                 time.sleep(0.2)
 
     def _fork(self) -> Worker:
-        """Fork a worker from a consistent snapshot (under the knowledge base's read lock)."""
+        """Start a worker on a consistent snapshot (taken under the knowledge base's snapshot lock)."""
         with self._snapshot():
             with self._cond:
                 version, generation = self._current(), self.graph.generation
-            store = self.graph.store
-            keep = str(self.graph.path.resolve()) if self.graph.path is not None else None  # the on-disk store
-            request_r, request_w = os.pipe()
-            response_r, response_w = os.pipe()
-            parent = os.getpid()
-            try:
-                pid = os.fork()
-            except OSError:
-                for fd in (request_r, request_w, response_r, response_w):
-                    os.close(fd)
-                raise
-            if pid == 0:  # the child: never returns
-                context = child.Context(store, self.graph.iris.base, self._prefixes)
-                child.child_main(context, request_r, response_w, self.memory_limit, parent, keep)
-            os.close(request_r)
-            os.close(response_w)
+            if self._scratch is None:
+                worker = self._fork_in_memory(version, generation)
+                self.counters["forks"] += 1
+                return worker
+            owned = self._scratch / f"{os.getpid()}-{next(self._checkpoints)}"
+            self._scratch.mkdir(exist_ok=True)
+            checkpoint = self.graph.checkpoint(owned)
+        try:
+            worker = self._spawn(checkpoint, version, generation)
+        except BaseException:
+            shutil.rmtree(owned, ignore_errors=True)
+            raise
+        worker.checkpoint = owned if checkpoint == owned else None
         self.counters["forks"] += 1
+        return worker
+
+    def _fork_in_memory(self, version: int, generation: int) -> Worker:
+        """Fork a child that keeps the parent's in-memory store as it is now (copy on write)."""
+        store = self.graph.store
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (request_r, request_w, response_r, response_w):
+                os.close(fd)
+            raise
+        if pid == 0:  # the child: never returns
+            context = child.Context(store, self.graph.iris.base, self._prefixes)
+            child.child_main(context, request_r, response_w, self.memory_limit, parent)
+        os.close(request_r)
+        os.close(response_w)
+        return Worker(pid, version, generation, request_w, response_r)
+
+    def _spawn(self, checkpoint: Path, version: int, generation: int) -> Worker:
+        """Start a fresh interpreter that opens `checkpoint` read-only, its pipes on descriptors 3 and 4."""
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (request_r, response_w)]
+        spec = {"store": str(checkpoint.resolve()), "base": self.graph.iris.base, "prefixes": self._prefixes,
+                "memory": self.memory_limit, "parent": os.getpid()}
+        try:
+            pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _SPAWN, json.dumps(spec)], dict(os.environ),
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, high[0], child.REQUEST_FD),
+                                               (os.POSIX_SPAWN_DUP2, high[1], child.RESPONSE_FD)])
+        except OSError:
+            for fd in (request_w, response_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (request_r, response_w, *high):
+                os.close(fd)
         return Worker(pid, version, generation, request_w, response_r)

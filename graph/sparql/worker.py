@@ -1,7 +1,8 @@
-"""The query worker: runs inside a process forked from the one holding the RDF store, and never returns.
+"""The query worker: a process forked from the one holding an in-memory RDF store, or spawned on a checkpoint of an
+on-disk one (`main`); it never returns.
 
-The child only uses modules imported here before the fork. It closes every inherited descriptor except its two pipes
-(the parent's copies, sockets included, are unaffected: descriptors are per process), maps /dev/null on 0-2, and
+A forked child only uses modules imported here before the fork. It closes every inherited descriptor except its two
+pipes (the parent's copies, sockets included, are unaffected: descriptors are per process), maps /dev/null on 0-2, and
 lowers RLIMIT_NOFILE to 5, so it cannot create a socket or open a file: even a query that slipped past the guard could
 not connect anywhere. RLIMIT_AS bounds the memory a query may add. It dies with its parent (PR_SET_PDEATHSIG) and on
 EOF of its request pipe, and always leaves through os._exit.
@@ -20,6 +21,7 @@ import os
 import resource
 import signal
 import struct
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -209,10 +211,9 @@ def _sandbox(request_fd: int, response_fd: int, memory_limit: int, parent: int,
     """Returns the request and response descriptors. Every other descriptor is closed, and RLIMIT_NOFILE is set
     just above the last one kept, so that no new descriptor can be created.
 
-    With `keep_under` (an on-disk RDF store), the descriptors open on it are kept too (the child reads the snapshot
-    they held at the fork), but RocksDB opens table files as it needs them, so files stay openable: the child is
-    moved to a network namespace of its own instead (no interface, so no connection can be made) where the system
-    allows it."""
+    With `keep_under` (the checkpoint a spawned worker reads), the descriptors open on it are kept too, but RocksDB
+    opens table files as it needs them, so files stay openable: the child is moved to a network namespace of its own
+    instead (no interface, so no connection can be made) where the system allows it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _LIBC is not None:
@@ -284,3 +285,15 @@ def child_main(context: Context, request_fd: int, response_fd: int, memory_limit
         code = 1
     finally:
         os._exit(code)
+
+
+def main() -> None:
+    """Entry point of a spawned worker: argv[1] is a JSON spec (store, base, prefixes, memory, parent); the request
+    and response pipes are descriptors 3 and 4. Opens the checkpoint read-only, then serves like a forked child."""
+    try:
+        spec = json.loads(sys.argv[1])
+        store = ox.Store.read_only(spec["store"])
+    except BaseException:
+        os._exit(1)
+    context = Context(store, spec["base"], spec["prefixes"])
+    child_main(context, REQUEST_FD, RESPONSE_FD, int(spec["memory"]), int(spec["parent"]), spec["store"])

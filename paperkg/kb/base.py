@@ -50,8 +50,8 @@ from paperkg.embeddings.passages import passage_text, split_passages
 from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
-from paperkg.graph.rdf import RDFGraph
-from paperkg.graph.sparql import SparqlExecutor, SparqlResult
+from paperkg.graph.rdf.store import RDFGraph
+from paperkg.graph.sparql.executor import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import snapshots, views
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams

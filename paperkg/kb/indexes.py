@@ -28,7 +28,7 @@ from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
-from paperkg.graph.rdf import RDFGraph
+from paperkg.graph.rdf.store import RDFGraph
 from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.snapshots import SNAPSHOTS_DIR
 from paperkg.store import Store

@@ -32,7 +32,9 @@ from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
-from paperkg.graph.rdf import ONTOLOGY_FORMATS, RDF_EXPORTS, RDFGraph, ontology_document
+from paperkg.graph.rdf.ontology import ONTOLOGY_FORMATS, ontology_document
+from paperkg.graph.rdf.serialize import RDF_EXPORTS
+from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.related import RelatedTechniques, load_generic
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb.indexes import Indexes
