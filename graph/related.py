@@ -3,6 +3,7 @@ each result explained (shared papers, graph path, taxonomy link, similarity)."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,17 +90,18 @@ def load_generic(path: Path) -> frozenset[str]:
 
 
 def techniques(graph: KnowledgeGraph) -> list[str]:
-    return [n.id for n in graph.nodes("Technique")]
+    return graph.ids_of_type("Technique")
 
 
 def roles(graph: KnowledgeGraph, entity_id: str) -> dict[str, float]:
     """Paper id -> weight of the entity's strongest role in that paper."""
     found: dict[str, float] = {}
-    for edge in [*graph.edges_in(entity_id), *graph.edges_out(entity_id)]:
-        weight = ROLE_WEIGHTS.get(edge.predicate, 0.5)
-        if edge.predicate == "outperforms" and edge.source == entity_id:
+    for paper, predicate, outgoing in graph.paper_roles(entity_id):
+        weight = ROLE_WEIGHTS.get(predicate, 0.5)
+        if predicate == "outperforms" and outgoing:
             weight = 1.0  # the winner of a comparison is what the paper proposes
-        found[edge.paper] = max(found.get(edge.paper, 0.0), weight)
+        if weight > found.get(paper, -1.0):
+            found[paper] = weight
     return found
 
 
@@ -114,16 +116,18 @@ class Taxonomy:
     proposes is taken as a kind of the known techniques that paper uses)."""
 
     def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary, params: RelatedParams,
-                 generic: frozenset[str] = frozenset()) -> None:
+                 generic: frozenset[str] = frozenset(),
+                 roles_of: Callable[[str], dict[str, float]] | None = None) -> None:
         self.graph = graph
         self.params = params
+        self.roles_of = roles_of or (lambda node: roles(graph, node))
         self.vocabulary = vocabulary
         self.generic = generic
         self._parents: dict[str, list[str]] = {}
         self._builds_on: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] | None = None
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
-        labels.update({n.id: n.name.lower() for n in graph.nodes("Technique")})
+        labels.update({node: graph.name(node).lower() for node in techniques(graph)})
         self._heads: dict[str, list[str]] = {}  # a known name -> the techniques it names, longest names first
         for label, other in sorted(((label, i) for i, label in labels.items() if len(label) >= 4),
                                    key=lambda x: -len(x[0])):
@@ -166,12 +170,12 @@ class Taxonomy:
 
     def _used_by_proposer(self, node: str) -> list[str]:
         used: list[str] = []
-        for paper in roles(self.graph, node):
+        for paper in self.roles_of(node):
             if not self.graph.has_edge(paper_node(paper), node, "proposes", paper):
                 continue
-            for edge in self.graph.edges_out(paper_node(paper)):
-                if edge.predicate == "uses" and self.vocabulary.get(edge.target) and edge.target not in used:
-                    used.append(edge.target)
+            for entity, _, _, predicate in self.graph.paper_entities(paper):
+                if predicate == "uses" and self.vocabulary.get(entity) and entity not in used:
+                    used.append(entity)
         return used[:self.params.max_proposal_parents]
 
     def ancestors(self, node: str) -> list[str]:
@@ -244,18 +248,26 @@ class RelatedTechniques:
         self.params = params or RelatedParams()
         self.generic = generic
         self._contexts: dict[str, np.ndarray | None] = {}
+        self._roles: dict[str, dict[str, float]] = {}
         self._taxonomy: Taxonomy | None = None
         self._version = -1
 
     def invalidate(self) -> None:
         self._contexts.clear()
+        self._roles.clear()
         self._taxonomy = None
         self._version = -1
+
+    def _roles_of(self, graph: KnowledgeGraph, entity_id: str) -> dict[str, float]:
+        found = self._roles.get(entity_id)
+        if found is None:
+            found = self._roles[entity_id] = roles(graph, entity_id)
+        return found
 
     def _context(self, graph: KnowledgeGraph, entity_id: str, paper_vector: PaperVector) -> np.ndarray | None:
         """Mean vector of the papers that name the technique: what it is talked about with."""
         if entity_id not in self._contexts:
-            vectors = [v for p in sorted(roles(graph, entity_id))[:self.params.max_context_papers]
+            vectors = [v for p in sorted(self._roles_of(graph, entity_id))[:self.params.max_context_papers]
                        if (v := paper_vector(p)) is not None]
             self._contexts[entity_id] = _unit(np.mean(vectors, axis=0)) if vectors else None
         return self._contexts[entity_id]
@@ -268,7 +280,8 @@ class RelatedTechniques:
             self.invalidate()
             self._version = version
         if self._taxonomy is None or self._taxonomy.graph is not graph or self._taxonomy.vocabulary is not vocabulary:
-            self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic)
+            self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic,
+                                      lambda node: self._roles_of(graph, node))
         taxonomy = self._taxonomy
         w = self.params
         everything = [c for c in techniques(graph) if c != target]
@@ -277,7 +290,7 @@ class RelatedTechniques:
         extension = ([target] if target in graph else []) + [c for c in everything if c in under]
         target_roles: dict[str, float] = {}
         for node in extension:
-            for paper, weight in roles(graph, node).items():
+            for paper, weight in self._roles_of(graph, node).items():
                 target_roles[paper] = max(target_roles.get(paper, 0.0), weight)
         if w.require_evidence:
             # Only a technique named in one of those papers or linked in the taxonomy can be shown (a result needs
@@ -291,32 +304,45 @@ class RelatedTechniques:
         contexts = [c for n in extension if (c := self._context(graph, n, paper_vector)) is not None]
         target_context = _unit(np.mean(contexts, axis=0)) if contexts else None
         proximity = self._proximity(graph, target, w)
-        rows: list[tuple[float, str, dict[str, Any]]] = []
+        # The signals but context similarity first, for every candidate; similarity (a mean of up to
+        # max_context_papers vectors per candidate, the dearest part at a hub) only while a candidate can still
+        # reach the top k, taking it at full credit: the same k results as scoring all of them.
+        partial: list[tuple[float, str, float, float, float, list[str], Any, float]] = []
         for cand in candidates:
-            cand_roles = roles(graph, cand)
-            shared = sorted(set(target_roles) & set(cand_roles))
+            cand_roles = self._roles_of(graph, cand)
+            small, large = (cand_roles, target_roles) if len(cand_roles) < len(target_roles) else (target_roles,
+                                                                                                  cand_roles)
+            shared = sorted(p for p in small if p in large)
             overlap = sum(min(target_roles[p], cand_roles[p]) for p in shared)
             # +1 smoothing: one shared paper between two rare techniques is weak evidence
             cooc = min(1.0, w.cooccurrence_gain * overlap / math.sqrt((len(target_roles) + 1) * (len(cand_roles) + 1)))
             link = taxonomy.link(target, cand)
+            if not shared and not link and w.require_evidence:
+                continue  # unbacked
             tax = link[2] if link else 0.0
+            prox = proximity.get(cand, 0.0)
+            penalty = w.generic_penalty if taxonomy.is_generic(cand) else 1.0
+            bound = (w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding) * penalty
+            partial.append((bound, cand, tax, cooc, prox, shared, link, penalty))
+        partial.sort(key=lambda r: (-r[0], r[1]))
+        rows: list[tuple[float, str, dict[str, Any]]] = []
+        for bound, cand, tax, cooc, prox, shared, link, penalty in partial:
+            if len(rows) >= k and bound < rows[k - 1][0]:
+                break  # neither this candidate nor any after it can reach the top k
             context = self._context(graph, cand, paper_vector) if target_context is not None else None
             similarity = float(target_context @ context) if target_context is not None and context is not None else 0.0
             emb = min(1.0, max(0.0, (similarity - w.similarity_floor) / w.similarity_span))
-            prox = proximity.get(cand, 0.0)
-            score = w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding * emb
-            if taxonomy.is_generic(cand):
-                score *= w.generic_penalty
+            score = (w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding * emb) * penalty
             unbacked = not shared and not link
-            share = len(shared) / max(1, len(cand_roles))
+            share = len(shared) / max(1, len(self._roles_of(graph, cand)))
             if not link and shared and share < w.min_unlinked_share and similarity < w.unlinked_context:
                 continue  # a hub met by chance: named in many papers, rarely beside the target
             if score <= w.min_score or (unbacked and (w.require_evidence or emb < w.min_unlinked_similarity)):
                 continue
-            rows.append((score, cand, {"shared": shared, "link": link, "similarity": similarity,
-                                       "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),
-                                                   "graph": round(prox, 4), "embedding": round(emb, 4)}}))
-        rows.sort(key=lambda r: (-r[0], r[1]))
+            bisect.insort(rows, (score, cand, {"shared": shared, "link": link, "similarity": similarity,
+                                               "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),
+                                                           "graph": round(prox, 4), "embedding": round(emb, 4)}}),
+                          key=lambda r: (-r[0], r[1]))
         return [self._explain(graph, taxonomy, target, score, cand, info, titles) for score, cand, info in rows[:k]]
 
     @staticmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+
+import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -104,3 +107,30 @@ def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> No
             elif not result.why["taxonomy"]:
                 assert share >= 0.3 or result.why["similarity"] >= 0.87, (target, result.name)
     assert "diffusion models" in dropped
+
+
+def test_top_k_pruning_returns_what_scoring_every_candidate_does(kb: KnowledgeBase) -> None:
+    """Context similarity is computed only while a candidate can still reach the top k: the same k results."""
+    techniques = [n.name for n in kb.graph.nodes("Technique")][:60]
+    for name in techniques:
+        assert kb.related(name, 5) == kb.related(name, 10_000)[:5], name
+
+
+def test_personalised_pagerank_and_shortest_paths_match_networkx(kb: KnowledgeBase) -> None:
+    graph = kb.graph
+    undirected = nx.Graph(graph.snapshot())
+    nodes = sorted(n.id for n in graph.nodes("Technique"))[:40]
+    for node in nodes:
+        local = nx.Graph(undirected.subgraph(nx.single_source_shortest_path_length(undirected, node, cutoff=2)))
+        expected = nx.pagerank(local, alpha=0.85, personalization={node: 1.0}, max_iter=200, tol=1e-8) \
+            if local.number_of_edges() else {}
+        found = graph.personalised_pagerank(node, 2)
+        assert found.keys() == expected.keys() and all(abs(found[n] - expected[n]) < 1e-12 for n in expected)
+        for other in nodes[::7]:
+            path = graph.shortest_path(node, other)
+            if not nx.has_path(undirected, node, other):
+                assert path == []
+                continue
+            assert path[0] == node and path[-1] == other
+            assert len(path) - 1 == nx.shortest_path_length(undirected, node, other)
+            assert all(undirected.has_edge(a, b) for a, b in itertools.pairwise(path))
