@@ -5,8 +5,9 @@ usage: python bench/web_speed.py [--rounds 60] [--model hashing] [--data DIR] [-
 Starts `paperkg serve` on 127.0.0.1 over the seed corpus (built on first run), then requests, interleaved in each
 round: /health, the search page (a different query each time, so the search cache does not answer), the browse page,
 a paper page (each paper in turn), an entity page (the most linked entities in turn, NVIDIA A100 with all 111
-papers among them), the SPARQL editor and a SPARQL results page (the README's example 4). Times are loopback round
-trips with keep-alive, so they are the server's time plus well under a millisecond. Target (issue 16): p50 < 50 ms
+papers among them), the related techniques a technique's page fetches after it is shown, the SPARQL editor and a
+SPARQL results page (the README's example 4). Times are loopback round trips with keep-alive, so they are the
+server's time plus well under a millisecond. Target (issue 16): p50 < 50 ms
 per page on the seed corpus, < 150 ms at 100k papers (`--papers 100000 --data DIR` tops the seed corpus up with
 synthetic papers from bench/kill_test.py, about 130 papers/s with the hashing encoder, kept in DIR for the next run).
 """
@@ -89,8 +90,9 @@ def main() -> None:
             entities = [e["id"] for e in client.get("/entities", params={"limit": 30}).json()["results"]]
             words = sorted({w.strip(":,.()").lower() for p in papers for w in p["title"].split() if len(w) > 4})
             samples: dict[str, list[float]] = {name: [] for name in
-                                               ("/health", "search", "browse", "paper", "entity", "sparql editor",
-                                                "sparql results")}
+                                               ("/health", "search", "browse", "paper", "entity", "related",
+                                                "sparql editor", "sparql results")}
+            techniques = [e for e in entities if e.startswith("technique/")]
             for warm in range(2):  # templates compiled, pools warm
                 timed(client, "/", {"q": f"warm up {warm}"})
                 timed(client, "/sparql", {"query": HW})
@@ -105,19 +107,23 @@ def main() -> None:
                     samples["paper"].append(timed(client, "/ui/papers/" + quote(papers[i % len(papers)]["id"])))
                 if "entity" not in skip:
                     samples["entity"].append(timed(client, "/ui/entities/" + entities[i % len(entities)]))
+                if "related" not in skip and techniques:  # what a technique's page fetches after it is shown
+                    samples["related"].append(timed(client, "/ui/related/" + techniques[i % len(techniques)],
+                                                    {"fragment": "1"}))
                 if "sparql editor" not in skip:
                     samples["sparql editor"].append(timed(client, "/sparql"))
                 if "sparql results" not in skip:
                     samples["sparql results"].append(timed(client, "/sparql", {"query": HW}))
     floor = statistics.median(samples["/health"])
     print(f"{total} papers, {args.rounds} rounds, model {args.model or 'bundled'}; loopback round trips in ms")
-    print(f"{'page':<16}{'p50':>8}{'p95':>8}{'max':>8}{'p50 / health':>14}  target p50 < 50 ms")
+    target = 150 if total >= 100_000 else 50
+    print(f"{'page':<16}{'p50':>8}{'p95':>8}{'max':>8}{'p50 / health':>14}  target p50 < {target} ms")
     for name, values in samples.items():
         if not values:
             continue
         ordered = sorted(values)
         p50, p95 = statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
-        verdict = "" if name == "/health" else ("ok" if p50 < 50 else "OVER")
+        verdict = "" if name == "/health" else ("ok" if p50 < target else "OVER")
         print(f"{name:<16}{p50:>8.1f}{p95:>8.1f}{ordered[-1]:>8.1f}{p50 / floor:>13.1f}x  {verdict}")
     if total < 100_000:
         print("100k papers: not measured in this run (use --papers 100000 --data DIR)")

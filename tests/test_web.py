@@ -121,8 +121,17 @@ def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(clien
     for broader in technique.broader:
         assert f'href="/ui/entities/{broader.id}">{broader.name}</a>' in html
     related = kb.related("technique/diffusion-models", 10)
-    assert "Related techniques" in html and related and f"/ui/entities/{related[0].id}" in html
-    assert unescape(related[0].why["summary"][0]) in unescape(html)
+    # the page is shown at once and fetches its related techniques after (a hub takes seconds at 100k papers)
+    assert 'data-src="/ui/related/technique/diffusion-models?fragment=1"' in html and related
+    assert f"/ui/entities/{related[0].id}" not in html.split('id="related"')[1].split("</section>")[0]
+    fragment = client.get("/ui/related/technique/diffusion-models", params={"fragment": 1})
+    assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section id="related"')
+    assert [f'href="/ui/entities/{r.id}"' in fragment.text for r in related] == [True] * len(related)
+    assert unescape(related[0].why["summary"][0]) in unescape(fragment.text)
+    alone = client.get("/ui/related/technique/diffusion-models")  # without scripts: a page of its own
+    assert "<html" in alone.text and f"/ui/entities/{related[0].id}" in alone.text
+    assert client.get("/ui/related/technique/no-such-thing").status_code == 404
+    assert "/ui/related/" not in client.get("/ui/entities/hardware/nvidia-a100").text  # techniques only
 
 
 def test_unknown_paper_or_entity_is_an_html_404(client: TestClient) -> None:

@@ -118,6 +118,15 @@ def test_search_paper_graph_entity_sparql(url: str, watched: tuple[Any, Watch]) 
     assert page.locator("h1").inner_text()
     assert page.locator("#papers-h").count() == 1
 
+    # a technique's page fetches its related techniques after it is shown; one of them opens its own page
+    page.goto(url + "/ui/entities/technique/speculative-decoding")
+    page.wait_for_selector("#related ol.related li a")
+    assert page.locator("#related[aria-busy]").count() == 0 and page.locator("#related .why").count() > 0
+    related = page.locator("#related ol.related li a").first
+    href = related.get_attribute("href")
+    related.click()
+    page.wait_for_url("**" + href)
+
     page.get_by_role("link", name="SPARQL", exact=True).click()
     page.wait_for_selector(".CodeMirror")
     page.get_by_role("link", name="Hardware by number of papers", exact=False).click()
@@ -153,7 +162,7 @@ def test_phone_width_and_keyboard(url: str, browser: Any) -> None:
     page = context.new_page()
     watch.page(page)
     try:
-        for path in ("/?q=quantization", "/ui/entities/hardware/nvidia-a100", "/sparql"):
+        for path in ("/?q=quantization", "/ui/entities/hardware/nvidia-a100", "/ui/entities/technique/lora", "/sparql"):
             page.goto(url + path)
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"

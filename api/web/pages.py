@@ -16,12 +16,12 @@ from paperkg.api.web.render import (
     highlight_terms,
     node_url,
     paper_spans,
+    related_url,
     relation_sentence,
 )
 from paperkg.api.web.templating import page
 from paperkg.core.errors import PaperkgError
-from paperkg.core.results import EntityPage, RelatedTechnique
-from paperkg.kb import KnowledgeBase
+from paperkg.core.results import EntityPage
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("hardware", "technique", "model", "dataset")
@@ -146,16 +146,21 @@ def entity_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
                "next": _href(request.url.path, {"page": number + 1}) if number < pages else None,
                "outgoing": [relation_sentence(r, {entity.id: entity.name}) for r in entity.outgoing[:shown]],
                "incoming": [(relation_sentence(r, {entity.id: entity.name}), r) for r in entity.incoming[:shown]],
-               "shown": shown, "related": _related(kb, entity.id) if entity.type == "Technique" else [],
-               "filter": _filter_href(entity.type, entity.name)}
+               "shown": shown, "filter": _filter_href(entity.type, entity.name),
+               "related_href": related_url(entity.id) if entity.type == "Technique" else None}
     return page(request, "entity.html", context)
 
 
-def _related(kb: KnowledgeBase, technique: str) -> list[RelatedTechnique]:
+@router.get("/ui/related/{entity_id:path}", response_class=HTMLResponse)
+def related_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
+    """A technique's related techniques: the section the entity page fetches after it is shown (`?fragment=1`;
+    seconds for a technique named in thousands of papers), or a page of its own without scripts."""
     try:
-        return kb.related_with_subject(technique, SIZES.related)[1]
-    except PaperkgError:
-        return []
+        subject, related = kb.related_with_subject(entity_id, SIZES.related)
+    except PaperkgError as error:
+        return page(request, "error.html", {"error": error.detail}, error.status)
+    name = "related.html" if request.query_params.get("fragment") else "related_page.html"
+    return page(request, name, {"subject": subject, "related": related})
 
 
 def _filter_href(entity_type: str, name: str) -> str | None:

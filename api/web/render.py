@@ -28,6 +28,11 @@ def entity_url(entity_id: str) -> str:
     return "/ui/entities/" + quote(entity_id, safe="/")
 
 
+def related_url(entity_id: str) -> str:
+    """The related-techniques section of a technique's page (fetched after the page is shown)."""
+    return "/ui/related/" + quote(entity_id, safe="/")
+
+
 def node_url(node_id: str) -> str:
     """The explorer page of a graph node id (`paper/<id>` or an entity id such as `hardware/nvidia-a100`)."""
     return paper_url(node_id[len(PAPER_NODE):]) if node_id.startswith(PAPER_NODE) else entity_url(node_id)
