@@ -20,14 +20,10 @@ from paperkg.core.ids import alias_norm, normalise_title
 from paperkg.core.records import (
     EntityInfo,
     Extraction,
-    Paper,
     PaperInput,
-    StoredEntity,
-    StoredMention,
-    StoredPassage,
-    StoredRelation,
 )
 from paperkg.store import identity
+from paperkg.store.reads import StoreReads, chunks
 
 SCHEMA_VERSION = 2
 MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)"}
@@ -59,7 +55,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Store:
+class Store(StoreReads):
     """One SQLite database. Writes go through one connection; each reading thread has its own."""
 
     def __init__(self, path: Path, read_only: bool = False, immutable: bool = False) -> None:
@@ -231,13 +227,13 @@ class Store:
         """`existing` for a batch of (paper, id) pairs, in bulk: one query per 500 ids and one per 500 titles."""
         by_id: dict[str, tuple[str, str, str]] = {}
         by_title: dict[str, tuple[str, str]] = {}
-        for chunk in _chunks(list(dict.fromkeys(pid for _, pid in papers)), 500):
+        for chunk in chunks(list(dict.fromkeys(pid for _, pid in papers)), 500):
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(f"SELECT id, content_hash, norm_title FROM papers WHERE id IN ({marks})",
                                         chunk):
                 by_id[row[0]] = row
         norms = [normalise_title(paper.title) for paper, _ in papers]
-        for chunk in _chunks(list(dict.fromkeys(norms)), 500):
+        for chunk in chunks(list(dict.fromkeys(norms)), 500):
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(f"SELECT norm_title, id, content_hash FROM papers WHERE norm_title IN "
                                         f"({marks})", chunk):
@@ -376,172 +372,6 @@ class Store:
             self._set_meta(conn, "version", str(version))
         return version
 
-    # -- reads --------------------------------------------------------------------------------------
-
-    def count_papers(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
-
-    def paper_revs(self) -> dict[str, int]:
-        return dict(self._db.execute("SELECT id, rev FROM papers"))
-
-    def paper(self, paper_id: str) -> Paper | None:
-        rows = self.papers([paper_id])
-        return rows[0] if rows else None
-
-    def papers(self, ids: Sequence[str] | None = None, limit: int = -1, offset: int = 0) -> list[Paper]:
-        cols, source = identity.PAPER_COLUMNS, identity.PAPER_FROM
-        if ids is None:
-            rows = self._db.execute(f"SELECT {cols} FROM {source} ORDER BY papers.added_at, papers.id LIMIT ? OFFSET ?",
-                                    (limit, offset)).fetchall()
-        else:
-            found: dict[str, Paper] = {}
-            for chunk in _chunks(list(ids), 500):
-                marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(f"SELECT {cols} FROM {source} WHERE papers.id IN ({marks})", chunk):
-                    found[row[0]] = _paper(row)
-            return [found[i] for i in ids if i in found]
-        return [_paper(row) for row in rows]
-
-    def iter_papers(self) -> Iterator[Paper]:
-        cursor = self._db.execute(f"SELECT {identity.PAPER_COLUMNS} FROM {identity.PAPER_FROM}")
-        for row in cursor:
-            yield _paper(row)
-
-    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]:
-        """(id, title, year) of every paper, in storage order: what the graph needs, without the abstracts."""
-        yield from self._db.execute("SELECT id, title, year FROM papers")
-
-    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
-                                               float]]:
-        """(paper id, subject, predicate, object, factor, count, metric, hardware, confidence) of every relation in
-        write order, without the evidence."""
-        yield from self._db.execute("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, "
-                                    "confidence FROM relations ORDER BY id")
-
-    def mention_pairs(self) -> Iterator[tuple[str, str]]:
-        """(paper id, entity id) for every entity a paper mentions, once each."""
-        yield from self._db.execute("SELECT DISTINCT paper_id, entity_id FROM mentions")
-
-    def entity(self, entity_id: str) -> StoredEntity | None:
-        row = self._db.execute("SELECT id, type, name, attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()
-        return _entity(row) if row else None
-
-    def entities(self, entity_type: str | None = None) -> list[StoredEntity]:
-        sql, args = "SELECT id, type, name, attrs FROM entities", tuple[str, ...]()
-        if entity_type:
-            sql, args = sql + " WHERE type = ?", (entity_type,)
-        return [_entity(row) for row in self._db.execute(sql + " ORDER BY id", args)]
-
-    def entities_by_id(self, ids: Sequence[str]) -> dict[str, StoredEntity]:
-        found: dict[str, StoredEntity] = {}
-        for chunk in _chunks(list(ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT id, type, name, attrs FROM entities WHERE id IN ({marks})", chunk):
-                found[row[0]] = _entity(row)
-        return found
-
-    def aliases(self) -> Iterator[tuple[str, str]]:
-        """(entity id, alias) pairs, distinct."""
-        yield from self._db.execute("SELECT DISTINCT entity_id, alias FROM aliases")
-
-    def entity_aliases(self, entity_id: str) -> list[str]:
-        return self.aliases_of([entity_id])[entity_id]
-
-    def aliases_of(self, entity_ids: Sequence[str]) -> dict[str, list[str]]:
-        """The distinct aliases of each given entity, sorted (bulk). Every paper naming an entity adds alias rows,
-        so a plain DISTINCT would read a row per paper; this walks the (entity, alias) index one distinct alias at a
-        time instead: cost in distinct aliases, not in papers."""
-        found: dict[str, list[str]] = {eid: [] for eid in entity_ids}
-        for chunk in _chunks(list(found), 500):
-            values = ",".join("(?)" for _ in chunk)
-            for entity_id, alias in self._db.execute(_DISTINCT_ALIASES.format(values=values), chunk):
-                found[entity_id].append(alias)
-        return found
-
-    def mentions(self, paper_id: str | None = None) -> list[StoredMention]:
-        if paper_id is None:
-            return [StoredMention(*row) for row in self._db.execute(_MENTIONS)]
-        return [StoredMention(*row) for row in
-                self._db.execute(_MENTIONS + " WHERE paper_id = ? ORDER BY field, start", (paper_id,))]
-
-    def mentions_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredMention]]:
-        """The mentions of each given paper (bulk: one query per 500 papers)."""
-        found: dict[str, list[StoredMention]] = {pid: [] for pid in paper_ids}
-        for chunk in _chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_MENTIONS + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, field, start",
-                                        chunk):
-                found[row[0]].append(StoredMention(*row))
-        return found
-
-    def relations(self, paper_id: str | None = None) -> list[StoredRelation]:
-        rows = self._db.execute(_RELATIONS + " WHERE paper_id = ? ORDER BY id", (paper_id,)) if paper_id else \
-            self._db.execute(_RELATIONS + " ORDER BY id")
-        return [StoredRelation(*row) for row in rows]
-
-    def relations_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredRelation]]:
-        """The relations of each given paper (bulk: one query per 500 papers)."""
-        found: dict[str, list[StoredRelation]] = {pid: [] for pid in paper_ids}
-        for chunk in _chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_RELATIONS + f" WHERE paper_id IN ({marks}) ORDER BY id", chunk):
-                found[row[0]].append(StoredRelation(*row))
-        return found
-
-    def relations_about(self, entity_id: str, outgoing: bool, limit: int) -> list[StoredRelation]:
-        """Up to `limit` relations from (`outgoing`) or to the entity, oldest first."""
-        column = "subject" if outgoing else "object"
-        return [StoredRelation(*row) for row in
-                self._db.execute(_RELATIONS + f" WHERE {column} = ? ORDER BY id LIMIT ?", (entity_id, limit))]
-
-    def papers_mentioning(self, entity_id: str, limit: int, offset: int = 0) -> list[str]:
-        """One page of the ids of the papers that mention the entity, in id order (read from an index)."""
-        return [str(row[0]) for row in self._db.execute(
-            "SELECT DISTINCT paper_id FROM mentions WHERE entity_id = ? ORDER BY paper_id LIMIT ? OFFSET ?",
-            (entity_id, limit, offset))]
-
-    def count_papers_mentioning(self, entity_id: str) -> int:
-        return int(self._db.execute("SELECT COUNT(DISTINCT paper_id) FROM mentions WHERE entity_id = ?",
-                                    (entity_id,)).fetchone()[0])
-
-    def count_relations_about(self, entity_id: str, outgoing: bool) -> int:
-        column = "subject" if outgoing else "object"
-        return int(self._db.execute(f"SELECT COUNT(*) FROM relations WHERE {column} = ?", (entity_id,)).fetchone()[0])
-
-    def first_passage(self) -> StoredPassage | None:
-        """Any one stored passage (its vector gives the embedding dimension)."""
-        row = self._db.execute(_PASSAGES + " LIMIT 1").fetchone()
-        return StoredPassage(*row) if row else None
-
-    def passage_spans(self, paper_id: str) -> list[tuple[int, int]]:
-        rows = self._db.execute("SELECT start, end FROM passages WHERE paper_id = ? ORDER BY ord", (paper_id,))
-        return [(int(a), int(b)) for a, b in rows]
-
-    def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[StoredPassage]:
-        """Stored passages in paper then passage order."""
-        if paper_ids is None:
-            for row in self._db.execute(_PASSAGES + " ORDER BY paper_id, ord"):
-                yield StoredPassage(*row)
-            return
-        for chunk in _chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_PASSAGES + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, ord", chunk):
-                yield StoredPassage(*row)
-
-
-_DISTINCT_ALIASES = """
-WITH RECURSIVE ids(e) AS (VALUES {values}),
-walk(e, a) AS (
-  SELECT e, (SELECT MIN(alias) FROM aliases WHERE entity_id = ids.e) FROM ids
-  UNION ALL
-  SELECT e, (SELECT MIN(alias) FROM aliases WHERE entity_id = walk.e AND alias > walk.a) FROM walk WHERE a IS NOT NULL
-)
-SELECT e, a FROM walk WHERE a IS NOT NULL ORDER BY e, a"""
-_MENTIONS = "SELECT paper_id, entity_id, field, start, end, surface FROM mentions"
-_RELATIONS = ("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, confidence, "
-              "sentence, field, start, end FROM relations")
-_PASSAGES = "SELECT paper_id, ord, start, end, vector FROM passages"
-
 
 class Pending:
     """The handle of `Store.pending`: `commit()` makes the block's writes durable and visible to every reader."""
@@ -588,18 +418,3 @@ def _sqlite_error(error: sqlite3.OperationalError) -> Exception:
     if "readonly" in message or "read-only" in message:
         return storage_error(OSError(30, "Read-only file system"), "the store")
     return error
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _paper(row: tuple[Any, ...]) -> Paper:
-    ids = tuple((str(k), str(v)) for k, v in json.loads(row[11] or "[]"))
-    return Paper(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5])), row[6], row[7], row[8],
-                 tuple(json.loads(row[9] or "[]")), row[10], ids)
-
-
-def _entity(row: tuple[Any, ...]) -> StoredEntity:
-    return StoredEntity(row[0], row[1], row[2], json.loads(row[3]))
