@@ -73,6 +73,8 @@ class RelatedParams:
     papers about the same things (neural radiance fields beside 3D Gaussian splatting)."""
 
 
+CACHED_LISTS = 1024
+"""Related lists kept until the next write (a hub's takes a second or more at 100k papers)."""
 LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
                "builds on it": 0.65, "built on it": 0.5}
 """Strength of each taxonomy link. "builds on it": the candidate is a system proposed on top of the technique;
@@ -249,12 +251,14 @@ class RelatedTechniques:
         self.generic = generic
         self._contexts: dict[str, np.ndarray | None] = {}
         self._roles: dict[str, dict[str, float]] = {}
+        self._lists: dict[tuple[str, int], list[RelatedTechnique]] = {}
         self._taxonomy: Taxonomy | None = None
         self._version = -1
 
     def invalidate(self) -> None:
         self._contexts.clear()
         self._roles.clear()
+        self._lists.clear()
         self._taxonomy = None
         self._version = -1
 
@@ -279,10 +283,20 @@ class RelatedTechniques:
         if version != self._version:
             self.invalidate()
             self._version = version
-        if self._taxonomy is None or self._taxonomy.graph is not graph or self._taxonomy.vocabulary is not vocabulary:
-            self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic,
-                                      lambda node: self._roles_of(graph, node))
         taxonomy = self._taxonomy
+        if taxonomy is None or taxonomy.graph is not graph or taxonomy.vocabulary is not vocabulary:
+            taxonomy = self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic,
+                                                 lambda node: self._roles_of(graph, node))
+            self._lists.clear()
+        found = self._lists.get((target, k))
+        if found is None:
+            if len(self._lists) >= CACHED_LISTS:
+                self._lists.clear()
+            found = self._lists[(target, k)] = self._rank(graph, taxonomy, target, k, paper_vector, titles)
+        return list(found)
+
+    def _rank(self, graph: KnowledgeGraph, taxonomy: Taxonomy, target: str, k: int, paper_vector: PaperVector,
+              titles: Callable[[list[str]], dict[str, str]]) -> list[RelatedTechnique]:
         w = self.params
         everything = [c for c in techniques(graph) if c != target]
         # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.

@@ -25,6 +25,7 @@ FRESH = PaperInput(
 def test_a_technique_ingested_a_moment_ago_has_explained_neighbours(kb: KnowledgeBase) -> None:
     with pytest.raises(NotFound):
         kb.related("FooQuant")
+    assert "FooQuant" not in {r.name for r in kb.related("GPTQ", 20)}  # a list kept until the next write
     kb.add_papers([FRESH])
     subject, results = kb.related_with_subject("FooQuant", 10)
     assert subject.name == "FooQuant" and subject.type == "Technique"
