@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,10 +35,31 @@ def _forms(text: str) -> list[str]:
 
 
 class EntityIndex:
-    """Normalised aliases -> entity ids, plus a trigram index for fuzzy matches."""
+    """Normalised aliases -> entity ids, plus a trigram index for fuzzy matches.
+
+    A rebuild may run on another thread (`building()` first): until it is done, lookups and syncs wait for it."""
 
     def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._ready.set()
         self._reset()
+
+    @property
+    def ready(self) -> bool:
+        """False while a rebuild announced by `building()` runs."""
+        return self._ready.is_set()
+
+    def building(self) -> None:
+        """Announce a rebuild about to run on another thread: lookups and syncs wait for it from now on."""
+        self._ready.clear()
+
+    def done(self) -> None:
+        """End a rebuild announced by `building()`, also one that failed (the lookup then answers from what it has)."""
+        self._ready.set()
+
+    def _wait(self) -> None:
+        if not self._ready.is_set():
+            self._ready.wait()
 
     def _reset(self) -> None:
         self._by_norm: dict[str, set[str]] = defaultdict(set)
@@ -48,17 +70,22 @@ class EntityIndex:
         self._name_of: dict[str, str] = {}
 
     def rebuild(self, store: RecordSource) -> None:
-        self._reset()
-        for entity in store.entities():
-            self._types[entity.id] = entity.type
-            self._add(entity.id, entity.name)
-            self._name_of[entity.id] = alias_norm(entity.name)
-        for entity_id, alias in store.aliases():
-            self._add(entity_id, alias)
+        """Build from the store (ending a rebuild announced by `building()`, also when this fails)."""
+        try:
+            self._reset()
+            for entity in store.entities():
+                self._types[entity.id] = entity.type
+                self._add(entity.id, entity.name)
+                self._name_of[entity.id] = alias_norm(entity.name)
+            for entity_id, alias in store.aliases():
+                self._add(entity_id, alias)
+        finally:
+            self.done()
 
     def sync(self, store: RecordSource, entity_ids: Iterable[str]) -> None:
         """Reload the given entities (dropping those the store no longer has); two bulk reads, whose cost grows
         with the entities and their distinct aliases, not with the papers naming them."""
+        self._wait()
         wanted = sorted(set(entity_ids))
         stored = store.entities_by_id(wanted)
         aliases = store.aliases_of(sorted(stored))
@@ -97,11 +124,13 @@ class EntityIndex:
         self._name_of.pop(entity_id, None)
 
     def type_of(self, entity_id: str) -> str | None:
+        self._wait()
         return self._types.get(entity_id)
 
     def lookup(self, query: str, entity_type: str | None = None, limit: int = 10,
                popularity: Callable[[str], int] | None = None) -> list[EntityMatch]:
         """Best matches first: exact alias, then prefix, then fuzzy (trigram candidates, edit similarity)."""
+        self._wait()
         forms = _forms(query)
         if not forms:
             return []

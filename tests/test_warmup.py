@@ -12,6 +12,7 @@ from paperkg.api.app import create_app
 from paperkg.core.protocols import RecordSource
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
+from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.kb import KnowledgeBase
 
@@ -105,3 +106,35 @@ def test_cached_paper_sets_follow_writes(kb: KnowledgeBase) -> None:
     assert added.id in kb.graph.papers_citing("hardware/nvidia-a100")
     kb.remove_paper(added.id)
     assert with_a100() == before and added.id not in kb.graph.papers_citing("hardware/nvidia-a100")
+
+
+def test_the_entity_lookup_is_built_on_the_thread_and_waited_for(settings: Settings, seed_papers: list[PaperInput],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 100k papers the lookup took 10 s of start-up before /health answered; it is built beside the graph."""
+    _stored(settings, seed_papers[:20])
+    event = threading.Event()
+    build = EntityIndex.rebuild
+
+    def held(self: EntityIndex, store: RecordSource) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            assert event.wait(30)
+        build(self, store)
+
+    monkeypatch.setattr(EntityIndex, "rebuild", held)
+    fresh = PaperInput("FooQuant: Accurate Quantization", "We propose FooQuant, a quantization method for LLaMA-7B.")
+    with KnowledgeBase.open(settings) as kb:
+        assert not kb.entities.ready and kb.health().graph_ready is False
+        found: list[list[str]] = []
+        lookup = threading.Thread(target=lambda: found.append([m.entity_id for m in kb.entities.lookup("A100")]))
+        writer = threading.Thread(target=kb.add_papers, args=([fresh],))
+        lookup.start()
+        writer.start()
+        lookup.join(0.5)
+        writer.join(0.5)
+        assert lookup.is_alive() and writer.is_alive() and not found  # both wait for the lookup
+        event.set()
+        lookup.join(30)
+        writer.join(30)
+        assert found and "hardware/nvidia-a100" in found[0]
+        assert kb.entities.lookup("FooQuant")[0].entity_id == "technique/fooquant"  # the write landed on top
+        assert kb.health().graph_ready is True

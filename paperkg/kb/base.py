@@ -416,7 +416,7 @@ class KnowledgeBase:
 
     def health(self) -> Health:
         return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__,
-                      self.graph.ready)
+                      self.graph.ready and self.entities.ready)
 
     def stats(self) -> Stats:
         with self.snapshot_read():
