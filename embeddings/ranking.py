@@ -13,7 +13,7 @@ BM25 + one-window dense RRF 0.935, BM25 alone 0.924). Leave-one-third-out keeps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -63,9 +63,10 @@ DEFAULT_FUSION = FusionParams()
 class Boost:
     """Papers linked to what a query names: groups of papers, each with a strength in [0, 1]; a paper's boost is
     its strongest group's. Kept as the groups (not a dict per paper), so a query naming a popular entity costs the
-    candidates it looks at, not every paper linked to it."""
+    candidates it looks at, not every paper linked to it. A group is any collection of paper ids (a frozenset, or
+    the graph's `LinkedPapers`)."""
 
-    groups: tuple[tuple[frozenset[str], float], ...]
+    groups: tuple[tuple[Collection[str], float], ...]
 
     def __bool__(self) -> bool:
         return any(papers for papers, _ in self.groups)
