@@ -111,7 +111,7 @@ def rank(
     candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted + titled))
     if not candidates:
         return []
-    bm25 = np.array([scores.of(pid) for pid in candidates])
+    bm25 = scores.of_many(candidates)
     lexical = params.keyword_weight * zscores(bm25)
     if known is not None:
         lexical = lexical + known_item_credit(query, candidates, keyword, known)
@@ -298,7 +298,7 @@ def _fuse(
     keyword_weight: float,
     extra: np.ndarray | None = None,
 ) -> list[Hit]:
-    bm25 = np.array([scores.of(pid) for pid in candidates]) if scores is not None else np.zeros(len(candidates))
+    bm25 = scores.of_many(candidates) if scores is not None else np.zeros(len(candidates))
     fused = keyword_weight * zscores(bm25) + (1.0 - keyword_weight) * dense_part
     if extra is not None:
         fused = fused + extra
