@@ -1,0 +1,106 @@
+"""`KnowledgeBase.search` against corpus size, new path and old path side by side in one process, projected to 1M.
+
+    .venv/bin/python bench/search_scale.py DATA_20K DATA_100K [--queries 30]
+
+Each DATA is a knowledge base made with the hashing encoder (bench/startup_scale.py --keep DIR writes DIR/base<size>).
+Per data directory, the same new queries (startup_scale.py's) are searched in-process (no HTTP, no query cache) by
+the current code and by the old path, alternating query by query: the old path is the graph boost's paper sets
+walked edge by edge (`papers_citing_any`), BM25 scoring every posting of the query's terms (`score_all`) and HNSW
+asked for `passages_per_paper` passages per wanted paper. "cold" clears the graph's cached paper sets before every
+query (each query meets its entities for the first time, as right after a start or a write); "warm" does not.
+Results of both paths are compared (same papers in the same order, and how many differ), and the per-paper slope
+between the sizes is projected linearly to a million papers. The answers differ only where HNSW is asked for fewer
+passages (approximate search either way). Timings only: load-sensitive, read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.startup_scale import WORDS  # noqa: E402
+from paperkg.core.settings import Settings  # noqa: E402
+from paperkg.embeddings import ranking  # noqa: E402
+from paperkg.kb import KnowledgeBase  # noqa: E402
+
+
+def queries(count: int, salt: str) -> list[str]:
+    return [" ".join(WORDS[(n * 7 + i * 5) % len(WORDS)] for i in range(3)) + f" {n}{salt}" for n in range(count)]
+
+
+@contextmanager
+def old_path(kb: KnowledgeBase) -> Iterator[None]:
+    """The code before this change, by substitution: edge-walking paper sets, full BM25, fixed passage count."""
+    graph, keyword = kb.graph, kb.indexes.keyword
+    fetch = ranking.passages_to_fetch
+    graph.linked_papers = graph.papers_citing_any  # type: ignore[method-assign,assignment]
+    keyword.score = keyword.score_all  # type: ignore[method-assign,assignment]
+    ranking.passages_to_fetch = lambda dense, wanted, params: wanted * params.passages_per_paper
+    try:
+        yield
+    finally:
+        del graph.linked_papers, keyword.score
+        ranking.passages_to_fetch = fetch
+
+
+def measure(data: Path, count: int) -> dict[str, float]:
+    kb = KnowledgeBase.open(Settings(data=data, model="hashing", query_cache_size=0))
+    try:
+        kb.indexes.wait_for_graph()
+        kb.search("warm up the indexes")
+        with old_path(kb):
+            kb.search("warm up the old path")
+        papers = kb.paper_count()
+        result: dict[str, float] = {"papers": papers}
+        differ = 0
+        for mode, salt in (("cold", "c"), ("warm", "w")):
+            times: dict[str, list[float]] = {"new": [], "old": []}
+            for query in queries(count, salt):
+                answers = {}
+                for side in ("old", "new") if len(times["new"]) % 2 else ("new", "old"):
+                    if mode == "cold":
+                        kb.graph._clear_cache()
+                    begun = time.perf_counter()
+                    with old_path(kb) if side == "old" else nullcontext():
+                        answers[side] = [h.id for h in kb.search(query, k=10).results]
+                    times[side].append(time.perf_counter() - begun)
+                differ += answers["new"] != answers["old"]
+            for side, values in times.items():
+                result[f"{mode} {side}"] = statistics.median(values)
+        result["differ"] = differ
+        return result
+    finally:
+        kb.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path, nargs=2)
+    parser.add_argument("--queries", type=int, default=30)
+    args = parser.parse_args()
+    results = [measure(data, args.queries) for data in args.data]
+    small, large = sorted(results, key=lambda r: r["papers"])
+    span = large["papers"] - small["papers"]
+    print(f"\n/search p50 in-process, ms ({args.queries} new queries per row; k=10)")
+    print(f"{'':12s}{small['papers']:>12,.0f}{large['papers']:>12,.0f}{'us / paper':>12s}{'1M (proj.)':>12s}")
+    for key in ("cold new", "cold old", "warm new", "warm old"):
+        a, b = small[key] * 1e3, large[key] * 1e3
+        slope = (b - a) / span
+        print(f"{key:12s}{a:12.1f}{b:12.1f}{slope * 1e3:12.3f}{b + slope * (1_000_000 - large['papers']):12.1f}")
+    for row in (small, large):
+        print(f"{row['papers']:,.0f} papers: old / new p50 cold {row['cold old'] / row['cold new']:.2f}x, warm "
+              f"{row['warm old'] / row['warm new']:.2f}x; top-10 differs in {row['differ']:.0f} of "
+              f"{2 * args.queries} queries")
+
+
+if __name__ == "__main__":
+    main()
