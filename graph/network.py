@@ -214,9 +214,11 @@ class KnowledgeGraph:
                 if node_type is None or d.get("type") == node_type]
 
     def nodes_with(self, attribute: str, value: object) -> list[str]:
-        """Nodes whose attribute equals value (e.g. every hardware node of one device class)."""
+        """Entity nodes whose attribute equals value (e.g. every hardware node of one device class); the papers'
+        nodes are not looked at."""
+        nodes = self._g.nodes
         return sorted(self._cached(("with", attribute, value), lambda: frozenset(
-            n for n, d in self._g.nodes(data=True) if d.get(attribute) == value)))
+            n for n in self._entity_nodes if nodes[n].get(attribute) == value)))
 
     def edges_in(self, node: str) -> list[GraphEdge]:
         return [_edge(u, v, d) for u, v, d in self._g.in_edges(node, data=True)] if node in self._g else []

@@ -126,6 +126,9 @@ def test_linked_papers_are_the_papers_citing_the_entities(kb: KnowledgeBase) -> 
     assert added.id in graph.linked_papers({"hardware/nvidia-a100"}) and same({"hardware/nvidia-a100"})
     kb.remove_paper(added.id)
     assert added.id not in graph.linked_papers({"hardware/nvidia-a100"}) and "absent" not in graph.linked_papers(broad)
+    for device in ("GPU", "FPGA"):  # hardware by class: read from the entity nodes alone
+        every = sorted(n for n, d in graph._g.nodes(data=True) if d.get("attr_type") == device)
+        assert every and graph.nodes_with("attr_type", device) == every
     # a claim between two entities (X outperforms Y) whose paper has no edge of its own into Y
     claim = next((u, v, d["paper"]) for u, v, d in graph._g.edges(data=True) if not u.startswith("paper/"))
     graph._g.remove_edges_from([(f"paper/{claim[2]}", claim[1], key) for key in
