@@ -4,10 +4,11 @@
 
 Each DATA is a knowledge base made with the hashing encoder (bench/startup_scale.py --keep DIR writes DIR/base<size>).
 Per data directory, the same new queries (startup_scale.py's) are searched in-process (no HTTP, no query cache) by
-the current code and by the old path, alternating query by query: the old path is the graph boost's paper sets
-walked edge by edge (`papers_citing_any`), BM25 scoring every posting of the query's terms (`score_all`) and HNSW
-asked for `passages_per_paper` passages per wanted paper. "cold" clears the graph's cached paper sets before every
-query (each query meets its entities for the first time, as right after a start or a write); "warm" does not.
+the current code and by the old path, alternating query by query. The old path: the graph boost's paper sets walked
+edge by edge (`papers_citing_any`), hardware classes looked up among every node, BM25 scoring every posting of the
+query's terms (`score_all`), HNSW asked for `passages_per_paper` passages per wanted paper. "cold" empties the
+graph's cached paper sets and the BM25 heads before every query (each query meets its entities and terms for the
+first time, as right after a start or a write); "warm" does not.
 Results of both paths are compared (same papers in the same order, and how many differ), and the per-paper slope
 between the sizes is projected linearly to a million papers. The answers differ only where HNSW is asked for fewer
 passages (approximate search either way). Timings only: load-sensitive, read the ratios.
@@ -43,12 +44,15 @@ def old_path(kb: KnowledgeBase) -> Iterator[None]:
     graph, keyword = kb.graph, kb.indexes.keyword
     fetch = ranking.passages_to_fetch
     graph.linked_papers = graph.papers_citing_any  # type: ignore[method-assign,assignment]
+    graph.nodes_with = lambda attribute, value: sorted(graph._cached(  # type: ignore[method-assign]
+        ("with, every node", attribute, value),
+        lambda: frozenset(n for n, d in graph._g.nodes(data=True) if d.get(attribute) == value)))
     keyword.score = keyword.score_all  # type: ignore[method-assign,assignment]
     ranking.passages_to_fetch = lambda dense, wanted, params: wanted * params.passages_per_paper
     try:
         yield
     finally:
-        del graph.linked_papers, keyword.score
+        del graph.linked_papers, graph.nodes_with, keyword.score
         ranking.passages_to_fetch = fetch
 
 
@@ -69,6 +73,7 @@ def measure(data: Path, count: int) -> dict[str, float]:
                 for side in ("old", "new") if len(times["new"]) % 2 else ("new", "old"):
                     if mode == "cold":
                         kb.graph._clear_cache()
+                        kb.indexes.keyword._heads.clear()
                     begun = time.perf_counter()
                     with old_path(kb) if side == "old" else nullcontext():
                         answers[side] = [h.id for h in kb.search(query, k=10).results]
