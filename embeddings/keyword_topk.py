@@ -5,7 +5,9 @@ Each query term's postings are read in impact order (its highest BM25 weights fi
 (its weight for each term looked up by binary search in the term's paper-ordered postings); a paper met in no head
 scores at most the sum of the weights at the heads' depth. Once the k-th best score exceeds that bound the top k is
 exact, and identical to scoring every posting (same sums in the same order). Terms of few postings are scored in
-full. A query whose bound does not drop in time, and every restricted (`allowed`) search, scores every posting.
+full; a query with no term of many postings, one whose bound does not drop in time, and every restricted
+(`allowed`) search score every posting. On synthetic corpora the top 100 of a three-word query takes 2 ms instead
+of 23 ms at a million papers whose common words carry little weight, 3.5 ms instead of 5 ms where they carry much.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ Matrix = tuple[np.ndarray, np.ndarray, np.ndarray]
 class PruningParams:
     """When and how deep the threshold algorithm reads."""
 
-    min_postings: int = 4096
-    """Terms with fewer postings are scored in full (cheap); longer ones are read in impact order."""
+    min_postings: int = 16_384
+    """Terms with fewer postings are scored in full (cheap); longer ones are read in impact order. Chosen, with
+    `depths`, on synthetic corpora of 100k and 1M papers (below it the heads cost more than they save)."""
     depths: tuple[int, ...] = (1024, 8192)
     """Impact-order depths tried in turn; past the last, every posting is scored."""
     cached_heads: int = 20_000
@@ -110,8 +113,8 @@ class QueryScores:
                 long.append((term, start, count))
             else:
                 short.append(indices[start:end])
-        if not long and not short:
-            return []
+        if not long:  # every term is short: one pass over their postings is cheap
+            return self._ranked(self._full(), k, None)
         heads = [(start, self.heads.head(term), count, int(indptr[term + 1]) - start) for term, start, count in long]
         for depth in self.heads.params.depths:
             met = [indices[start + head[:depth]] for start, head, _, _ in heads]
