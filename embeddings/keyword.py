@@ -22,7 +22,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.generations import load_generation, save_generation
-from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Heads, PruningParams, QueryScores
+from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Heads, PruningParams, QueryScores, best_k
 
 FORMAT = "paperkg-keyword/2"
 """2: adds each paper's title length, for the title field."""
@@ -62,10 +62,7 @@ class KeywordScores:
             mask[[self.position[p] for p in allowed if p in self.position]] = True
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], self.papers[i]))
-        return [(self.papers[i], float(scores[i])) for i in ranked[:k]]
+        return best_k(candidates, scores[candidates], k, self.papers) if k > 0 else []
 
 
 def bm25_matrix(

@@ -167,3 +167,11 @@ def test_pruned_top_k_equals_scoring_every_posting(monkeypatch: pytest.MonkeyPat
             assert scores.top(3, {"p0001", "p0002", "p2999"}) == [p for p in expected if p[0] in
                                                                   {"p0001", "p0002", "p2999"}][:3]
     assert pruned > 150  # of 300 rankings, most answered from the heads alone
+
+
+def test_ties_at_the_cut_go_by_paper_id() -> None:
+    index = KeywordIndex()
+    index.build({pid: keyword_text("Same", "quantized kernels") for pid in ("e", "c", "a", "d", "b")}
+                | {"z": keyword_text("Other", "quantized quantized kernels")})
+    assert [p for p, _ in index.score("quantized").top(3)] == ["z", "a", "b"]
+    assert [p for p, _ in index.score_all("quantized").top(3)] == ["z", "a", "b"]
