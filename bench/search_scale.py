@@ -6,12 +6,10 @@ Each DATA is a knowledge base made with the hashing encoder (bench/startup_scale
 Per data directory, the same new queries (startup_scale.py's) are searched in-process (no HTTP, no query cache) by
 the current code and by the old path, alternating query by query. The old path: the graph boost's paper sets walked
 edge by edge (`papers_citing_any`), hardware classes looked up among every node, BM25 scoring every posting of the
-query's terms (`score_all`), HNSW asked for `passages_per_paper` passages per wanted paper. "cold" empties the
-graph's cached paper sets and the BM25 heads before every query (each query meets its entities and terms for the
-first time, as right after a start or a write); "warm" does not.
-Results of both paths are compared (same papers in the same order, and how many differ), and the per-paper slope
-between the sizes is projected linearly to a million papers. The answers differ only where HNSW is asked for fewer
-passages (approximate search either way). Timings only: load-sensitive, read the ratios.
+query's terms (`score_all`). "cold" empties the graph's cached paper sets and the BM25 heads before every query
+(each query meets its entities and terms for the first time, as right after a start or a write); "warm" does not.
+The top 10 of both paths are compared (they should be the same), and the per-paper slope between the sizes is
+projected linearly to a million papers. Timings only: load-sensitive, read the ratios.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ if str(ROOT) not in sys.path:
 
 from bench.startup_scale import WORDS  # noqa: E402
 from paperkg.core.settings import Settings  # noqa: E402
-from paperkg.embeddings import ranking  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
 
 
@@ -40,20 +37,17 @@ def queries(count: int, salt: str) -> list[str]:
 
 @contextmanager
 def old_path(kb: KnowledgeBase) -> Iterator[None]:
-    """The code before this change, by substitution: edge-walking paper sets, full BM25, fixed passage count."""
+    """The code before this change, by substitution: edge-walking paper sets and hardware classes, full BM25."""
     graph, keyword = kb.graph, kb.indexes.keyword
-    fetch = ranking.passages_to_fetch
     graph.linked_papers = graph.papers_citing_any  # type: ignore[method-assign,assignment]
     graph.nodes_with = lambda attribute, value: sorted(graph._cached(  # type: ignore[method-assign]
         ("with, every node", attribute, value),
         lambda: frozenset(n for n, d in graph._g.nodes(data=True) if d.get(attribute) == value)))
     keyword.score = keyword.score_all  # type: ignore[method-assign,assignment]
-    ranking.passages_to_fetch = lambda dense, wanted, params: wanted * params.passages_per_paper
     try:
         yield
     finally:
         del graph.linked_papers, graph.nodes_with, keyword.score
-        ranking.passages_to_fetch = fetch
 
 
 def measure(data: Path, count: int) -> dict[str, float]:

@@ -13,7 +13,6 @@ BM25 + one-window dense RRF 0.935, BM25 alone 0.924). Leave-one-third-out keeps 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -103,7 +102,7 @@ def rank(
         return []
     wanted = max(params.candidates, k)
     vector = encoder.encode_query(query)
-    passage_hits = dense.search(vector, passages_to_fetch(dense, wanted, params), allowed)
+    passage_hits = dense.search(vector, wanted * params.passages_per_paper, allowed)
     dense_papers = list(dict.fromkeys(pid for pid, _, _ in passage_hits))[:wanted]
     scores = keyword.score(query)
     boosted = list(islice((pid for pid in (boost.strongest() if boost else ())
@@ -128,15 +127,6 @@ def rank(
         fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
     return [Hit(candidates[i], float(fused[i]), int(best_ord[i]), float(best[i]), float(bm25[i]))
             for i in _order(fused, candidates, k)]
-
-
-def passages_to_fetch(dense: DenseIndex, wanted: int, params: FusionParams) -> int:
-    """Passages asked of the dense index for `wanted` papers: `passages_per_paper` each; from an HNSW index (its cost
-    grows with what it is asked for: efSearch is at least k) no more than the corpus's passages per paper on average,
-    rounded up (with one passage per paper, `wanted` passages are `wanted` papers)."""
-    if dense.kind != "hnsw" or not len(dense):
-        return wanted * params.passages_per_paper
-    return wanted * min(params.passages_per_paper, math.ceil(dense.vector_count / len(dense)))
 
 
 def _order(fused: np.ndarray, candidates: list[str], k: int) -> list[int]:

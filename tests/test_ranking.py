@@ -10,15 +10,7 @@ from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.encoder import HashingEncoder
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.passages import passage_texts, split_passages
-from paperkg.embeddings.ranking import (
-    FusionParams,
-    Hit,
-    passages_to_fetch,
-    rank,
-    reciprocal_rank_fusion,
-    similar,
-    zscores,
-)
+from paperkg.embeddings.ranking import FusionParams, Hit, rank, reciprocal_rank_fusion, similar, zscores
 
 PAPERS = {
     "kvquant": ("KVQuant: KV Cache Quantization", "We quantize the key value cache of long context inference. "
@@ -126,17 +118,3 @@ def test_zscores() -> None:
     assert not zscores(np.array([5.0, 5.0])).any()
     assert zscores(np.array([])).size == 0
 
-
-@pytest.mark.parametrize("per_paper", [1, 2, 5])
-def test_passages_asked_of_hnsw_follow_the_corpus(per_paper: int) -> None:
-    """Exact search is asked for passages_per_paper passages per wanted paper; HNSW (whose cost grows with k) for no
-    more than the corpus's papers hold on average."""
-    rng = np.random.default_rng(per_paper)
-    papers = [(f"p{i:03d}", rng.standard_normal((per_paper, 16)).astype(np.float32)) for i in range(200)]
-    params = FusionParams()
-    flat, hnsw = DenseIndex(16, ann_threshold=10_000), DenseIndex(16, ann_threshold=50)
-    flat.add_many(papers)
-    hnsw.add_many(papers)
-    assert flat.kind == "flat" and hnsw.kind == "hnsw"
-    assert passages_to_fetch(flat, 100, params) == 100 * params.passages_per_paper
-    assert passages_to_fetch(hnsw, 100, params) == 100 * min(per_paper, params.passages_per_paper)
