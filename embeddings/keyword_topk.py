@@ -12,7 +12,6 @@ of 23 ms at a million papers whose common words carry little weight, 3.5 ms inst
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -145,13 +144,15 @@ class QueryScores:
 
 
 def best_k(rows: np.ndarray, scores: np.ndarray, k: int, papers: list[str]) -> list[tuple[str, float]]:
-    """The k best of papers at `rows` with their `scores`, best first, ties by paper id (also at the cut: every
-    paper tied with the k-th is considered, so the answer does not depend on the order the papers come in)."""
+    """The k best of the papers at positions `rows` with their `scores`, best first, ties by paper id. Of the papers
+    tied with the k-th, those indexed first are kept (as many as fit), so the answer does not depend on the order
+    the papers are met in (the pruned and the full scoring agree)."""
     if len(rows) > k:
         cut = scores[np.argpartition(-scores, k - 1)[:k]].min()
         above = np.flatnonzero(scores > cut)
-        tied = heapq.nsmallest(k - len(above), np.flatnonzero(scores == cut).tolist(), key=lambda i: papers[rows[i]])
-        keep = np.concatenate([above, np.asarray(tied, dtype=np.int64)])
+        tied = np.flatnonzero(scores == cut)
+        tied = tied[np.argsort(rows[tied], kind="stable")[: k - len(above)]]
+        keep = np.concatenate([above, tied])
         rows, scores = rows[keep], scores[keep]
     ranked = sorted(range(len(rows)), key=lambda i: (-scores[i], papers[rows[i]]))[:k]
     return [(papers[rows[i]], float(scores[i])) for i in ranked]
