@@ -1,6 +1,7 @@
 """`KnowledgeBase.search` against corpus size, new path and old path side by side in one process, projected to 1M.
 
     .venv/bin/python bench/search_scale.py DATA_20K DATA_100K [--queries 30]
+    .venv/bin/python bench/search_scale.py --recall DATA      # HNSW: recall of the dense candidates against exact
 
 Each DATA is a knowledge base made with the hashing encoder (bench/startup_scale.py --keep DIR writes DIR/base<size>).
 Per data directory, the same new queries (startup_scale.py's) are searched in-process (no HTTP, no query cache) by
@@ -22,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -98,11 +101,43 @@ def measure(data: Path, count: int) -> dict[str, float]:
         kb.close()
 
 
+def passage_recall(data: Path, count: int) -> None:
+    """How many of the 100 dense candidate papers (the first 100 papers among the passages HNSW returns) exact
+    search also gives, asking HNSW for 300 passages (as `rank` does), 200 or 100, and what each costs."""
+    kb = KnowledgeBase.open(Settings(data=data, model="hashing"))
+    try:
+        dense = kb.indexes.dense
+        assert dense is not None and dense.kind == "hnsw", "--recall needs a knowledge base over an HNSW index"
+        papers = dense.paper_ids()
+        ids, _ = dense._map.ids_many(papers)
+        matrix = dense._reconstruct(ids)
+        vectors = [kb.encoder.encode_query(q) for q in queries(count, "r")]
+        for passages in (300, 200, 100):
+            recall, times = [], []
+            for vector in vectors:
+                begun = time.perf_counter()
+                hits = dense.search(vector, passages)
+                times.append(time.perf_counter() - begun)
+                found = list(dict.fromkeys(pid for pid, _, _ in hits))[:100]
+                best = np.argsort(-(matrix @ vector))[:3000]
+                owners = dense._map.owners(ids[best].tolist())
+                exact = list(dict.fromkeys(o[0] for o in owners if o is not None))[:100]
+                recall.append(len(set(found) & set(exact)) / len(exact))
+            print(f"HNSW asked for {passages} passages: recall of the 100 dense candidates "
+                  f"{statistics.mean(recall):.3f}, search p50 {statistics.median(times) * 1e3:.2f} ms")
+    finally:
+        kb.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", type=Path, nargs=2)
+    parser.add_argument("data", type=Path, nargs="+")
     parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--recall", action="store_true", help="only the HNSW candidate recall of the one DATA given")
     args = parser.parse_args()
+    if args.recall:
+        passage_recall(args.data[0], args.queries)
+        return
     results = [measure(data, args.queries) for data in args.data]
     small, large = sorted(results, key=lambda r: r["papers"])
     span = large["papers"] - small["papers"]
