@@ -47,7 +47,8 @@ class KnowledgeGraph:
         self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self._claims: dict[str, list[tuple[str, str, str]]] = {}
         self._entity_nodes: set[str] = set()
-        """The entity nodes: a paper's set of linked entities is told from its papers by intersecting with this."""
+        """Every entity node: `linked_papers` tells an entity's entity neighbours (claims, whose paper is in the
+        edge's data) from its papers by intersecting with this."""
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
         self._cache: dict[tuple[object, ...], frozenset[str]] = {}
         self._cache_members = 0
