@@ -31,8 +31,9 @@ class PruningParams:
     `depths`, on synthetic corpora of 100k and 1M papers (below it the heads cost more than they save)."""
     depths: tuple[int, ...] = (1024, 8192)
     """Impact-order depths tried in turn; past the last, every posting is scored."""
-    cached_heads: int = 20_000
-    """Terms whose impact-ordered head is kept (the cache is emptied when full and at each rebuild)."""
+    cached_heads: int = 2_000
+    """Terms whose impact-ordered head is kept (32 KB each at the deepest depth; the cache is emptied when full and at
+    each rebuild)."""
 
 
 DEFAULT_PRUNING = PruningParams()
@@ -55,7 +56,7 @@ class Heads:
             weights = data[indptr[term]: indptr[term + 1]]
             depth = min(self.params.depths[-1], len(weights))
             part = np.argpartition(-weights, depth - 1)[:depth] if depth < len(weights) else np.arange(len(weights))
-            found = part[np.lexsort((part, -weights[part]))]
+            found = part[np.lexsort((part, -weights[part]))].astype(np.int32)
             with self._lock:
                 if len(self._heads) >= self.params.cached_heads:
                     self._heads = {}
@@ -117,10 +118,10 @@ class QueryScores:
             return self._ranked(self._full(), k, None)
         heads = [(start, self.heads.head(term), count, int(indptr[term + 1]) - start) for term, start, count in long]
         for depth in self.heads.params.depths:
-            met = [indices[start + head[:depth]] for start, head, _, _ in heads]
+            met = [indices[start + head[:depth].astype(np.int64)] for start, head, _, _ in heads]
             rows = np.unique(np.concatenate(short + met))
             # a paper met in no head has, for each long term, at most the weight at the depth read
-            unseen = [(start, head[min(depth, len(head)) - 1], count) for start, head, count, postings in heads
+            unseen = [(start, int(head[min(depth, len(head)) - 1]), count) for start, head, count, postings in heads
                       if min(depth, len(head)) < postings]
             bound = sum(float(data[start + last]) * count for start, last, count in unseen)
             scores = self._exact(rows)
