@@ -60,9 +60,9 @@ class Health(Schema):
     version: int = Field(description="The data version: it grows with every committed write.")
     read_only: bool
     paperkg_version: str = Field(description="The paperkg release serving this.")
-    graph_ready: bool = Field(default=True, description="False while the graph and the entity lookup are still being built "
-                              "after start-up; requests that need them (search, entities, graph, related) wait for "
-                              "them meanwhile.")
+    graph_ready: bool = Field(default=True, description=(
+        "False while the graph and the entity lookup are still being built after start-up; requests that need them "
+        "(search, entities, graph, related) wait for them meanwhile."))
 
 
 class Stats(Schema):

@@ -22,6 +22,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.generations import load_generation, save_generation
+from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Heads, PruningParams, QueryScores, best_k
 
 FORMAT = "paperkg-keyword/2"
 """2: adds each paper's title length, for the title field."""
@@ -50,6 +51,9 @@ class KeywordScores:
         index = self.position.get(paper_id)
         return float(self.scores[index]) if index is not None else 0.0
 
+    def of_many(self, paper_ids: list[str]) -> np.ndarray:
+        return np.array([self.of(p) for p in paper_ids], dtype=np.float64)
+
     def top(self, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """The k best papers with a positive score, best first (ties by paper id)."""
         scores = self.scores
@@ -58,10 +62,7 @@ class KeywordScores:
             mask[[self.position[p] for p in allowed if p in self.position]] = True
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], self.papers[i]))
-        return [(self.papers[i], float(scores[i])) for i in ranked[:k]]
+        return best_k(candidates, scores[candidates], k, self.papers) if k > 0 else []
 
 
 def bm25_matrix(
@@ -94,9 +95,10 @@ class KeywordIndex:
     Not synchronised for writes: the caller holds a read-write lock; concurrent queries are fine.
     """
 
-    def __init__(self, *, k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(self, *, k1: float = 1.5, b: float = 0.75, pruning: PruningParams = DEFAULT_PRUNING) -> None:
         self.k1 = k1
         self.b = b
+        self.pruning = pruning
         self._stemmer = Stemmer.Stemmer("english")
         self._stopwords = frozenset(STOPWORDS_EN)
         self._stems: dict[str, str] = {}
@@ -109,6 +111,8 @@ class KeywordIndex:
         self._title_matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._papers: list[str] = []
         self._position: dict[str, int] = {}
+        self._heads: dict[bool, Heads] = {}
+        """Impact-ordered heads of each matrix (whole documents, titles) for top-k queries (embeddings.keyword_topk)."""
         self._lock = threading.Lock()
 
     # -- tokens --------------------------------------------------------------------------------------------------------
@@ -194,13 +198,26 @@ class KeywordIndex:
 
     # -- search --------------------------------------------------------------------------------------------------------
 
-    def score(self, query: str) -> KeywordScores:
-        """BM25 scores of a text query against every paper."""
+    def score(self, query: str) -> QueryScores:
+        """BM25 scores of a text query, computed for the papers asked about and for the top k."""
+        return self._query_scores(self._query_ids(query))
+
+    def score_titles(self, query: str) -> QueryScores:
+        """BM25 scores of a text query against the title field alone."""
+        return self._query_scores(self._query_ids(query), titles=True)
+
+    def score_all(self, query: str) -> KeywordScores:
+        """BM25 scores of a text query against every paper, every posting of its terms read (as before pruning)."""
         return self._score_ids(self._query_ids(query))
 
-    def score_titles(self, query: str) -> KeywordScores:
-        """BM25 scores of a text query against the title field alone."""
-        return self._score_ids(self._query_ids(query), titles=True)
+    def _query_scores(self, token_ids: list[int], titles: bool = False) -> QueryScores:
+        matrix, papers, position = self._fresh(titles)
+        heads = self._heads.get(titles)
+        if heads is None or heads.matrix is not matrix:
+            heads = self._heads[titles] = Heads(matrix, self.pruning)
+        terms, counts = _query_terms(token_ids, len(matrix[2]) - 1)
+        return QueryScores(heads, terms, counts, papers, position,
+                           lambda: _full_scores(matrix, terms, counts, len(papers)))
 
     def title_terms(self, paper_id: str) -> list[str]:
         """The stemmed words of a paper's title, in order (empty if the paper is not indexed)."""
@@ -218,21 +235,9 @@ class KeywordIndex:
         return self.score(query).top(k, allowed)
 
     def _score_ids(self, token_ids: list[int], titles: bool = False) -> KeywordScores:
-        (data, indices, indptr), papers, position = self._fresh(titles)
-        scores = np.zeros(len(papers), dtype=np.float32)
-        if token_ids and papers:
-            # A term repeated in the query counts once per occurrence, as in bm25s; saturating it instead measured
-            # worse for whole abstracts as queries (they repeat their topic words).
-            terms, weights = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
-            terms, weights = terms[terms < len(indptr) - 1], weights[terms < len(indptr) - 1]
-            starts, ends = indptr[terms], indptr[terms + 1]
-            lengths = ends - starts
-            if lengths.sum():
-                take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-                scores = np.bincount(
-                    indices[take], weights=data[take] * np.repeat(weights, lengths), minlength=len(papers)
-                ).astype(np.float32)
-        return KeywordScores(scores, papers, position)
+        matrix, papers, position = self._fresh(titles)
+        terms, counts = _query_terms(token_ids, len(matrix[2]) - 1)
+        return KeywordScores(_full_scores(matrix, terms, counts, len(papers)), papers, position)
 
     def stats(self) -> dict[str, Any]:
         (data, indices, indptr), papers, _ = self._fresh()
@@ -304,3 +309,25 @@ class KeywordIndex:
         self._title_matrix = None
         self._papers = papers
         self._position = {p: i for i, p in enumerate(papers)}
+
+
+def _query_terms(token_ids: list[int], vocabulary: int) -> tuple[np.ndarray, np.ndarray]:
+    """The query's distinct term ids (ascending, known to the matrix) and how often each occurs. A term repeated in
+    the query counts once per occurrence, as in bm25s; saturating it instead measured worse for whole abstracts as
+    queries (they repeat their topic words)."""
+    terms, counts = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
+    known = terms < vocabulary
+    return terms[known], counts[known]
+
+
+def _full_scores(matrix: tuple[np.ndarray, np.ndarray, np.ndarray], terms: np.ndarray, counts: np.ndarray,
+                 papers: int) -> np.ndarray:
+    """Every paper's score, from every posting of the query's terms."""
+    data, indices, indptr = matrix
+    starts, ends = indptr[terms], indptr[terms + 1]
+    lengths = ends - starts
+    if not papers or not lengths.sum():
+        return np.zeros(papers, dtype=np.float32)
+    take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    return np.bincount(indices[take], weights=data[take] * np.repeat(counts, lengths),
+                       minlength=papers).astype(np.float32)

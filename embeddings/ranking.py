@@ -13,7 +13,7 @@ BM25 + one-window dense RRF 0.935, BM25 alone 0.924). Leave-one-third-out keeps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -63,9 +63,10 @@ DEFAULT_FUSION = FusionParams()
 class Boost:
     """Papers linked to what a query names: groups of papers, each with a strength in [0, 1]; a paper's boost is
     its strongest group's. Kept as the groups (not a dict per paper), so a query naming a popular entity costs the
-    candidates it looks at, not every paper linked to it."""
+    candidates it looks at, not every paper linked to it. A group is any collection of paper ids (a frozenset, or
+    the graph's `LinkedPapers`)."""
 
-    groups: tuple[tuple[frozenset[str], float], ...]
+    groups: tuple[tuple[Collection[str], float], ...]
 
     def __bool__(self) -> bool:
         return any(papers for papers, _ in self.groups)
@@ -110,7 +111,7 @@ def rank(
     candidates = list(dict.fromkeys(dense_papers + [pid for pid, _ in scores.top(wanted, allowed)] + boosted + titled))
     if not candidates:
         return []
-    bm25 = np.array([scores.of(pid) for pid in candidates])
+    bm25 = scores.of_many(candidates)
     lexical = params.keyword_weight * zscores(bm25)
     if known is not None:
         lexical = lexical + known_item_credit(query, candidates, keyword, known)
@@ -297,7 +298,7 @@ def _fuse(
     keyword_weight: float,
     extra: np.ndarray | None = None,
 ) -> list[Hit]:
-    bm25 = np.array([scores.of(pid) for pid in candidates]) if scores is not None else np.zeros(len(candidates))
+    bm25 = scores.of_many(candidates) if scores is not None else np.zeros(len(candidates))
     fused = keyword_weight * zscores(bm25) + (1.0 - keyword_weight) * dense_part
     if extra is not None:
         fused = fused + extra

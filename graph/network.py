@@ -18,6 +18,7 @@ import numpy as np
 from paperkg.core.protocols import RecordSource
 from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelation
 from paperkg.core.results import GraphEdge, GraphNode
+from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers
 
 FILTER_PREDICATES = {
     "technique": ("uses", "proposes"),
@@ -35,7 +36,7 @@ CACHE_PAPERS = 100_000
 
 
 def paper_node(paper_id: str) -> str:
-    return f"paper/{paper_id}"
+    return PAPER_PREFIX + paper_id
 
 
 class KnowledgeGraph:
@@ -47,6 +48,9 @@ class KnowledgeGraph:
     def __init__(self) -> None:
         self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self._claims: dict[str, list[tuple[str, str, str]]] = {}
+        self._entity_nodes: set[str] = set()
+        """Every entity node: `linked_papers` tells an entity's entity neighbours (claims, whose paper is in the
+        edge's data) from its papers by intersecting with this."""
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
         self._cache: dict[tuple[object, ...], frozenset[str]] = {}
         self._cache_members = 0
@@ -96,6 +100,7 @@ class KnowledgeGraph:
         claims: dict[str, list[tuple[str, str, str]]] = {}
         for entity in store.entities():
             self._add_entity(entity, graph)
+        entity_nodes = set(graph)
         ids: dict[str, str] = {}  # paper id -> the one copy of it; node ids below are the nodes' own strings
         graph.add_nodes_from((paper_node(ids.setdefault(pid, pid)),
                               {"kind": "paper", "type": "Paper", "name": title, **({"year": year} if year else {})})
@@ -129,6 +134,7 @@ class KnowledgeGraph:
             if node is not None and target is not None and (pid, target) not in related:
                 graph.add_edge(node, target, f"mentions:{pid}", predicate="mentions", paper=pid, confidence=1.0)
         self._graph, self._claims, self._entities_of = graph, claims, {}
+        self._entity_nodes = entity_nodes
         self._clear_cache()
 
     def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> None:
@@ -153,9 +159,12 @@ class KnowledgeGraph:
         missing = {m.entity_id for rows in mentions.values() for m in rows if m.entity_id not in self._g}
         for entity in store.entities_by_id(sorted(missing)).values():
             self._add_entity(entity)
+            self._entity_nodes.add(entity.id)
         for paper in papers:
             self._add_paper(paper.id, paper.title, paper.year, mentions[paper.id], relations[paper.id])
-        self._g.remove_nodes_from([n for n in touched if n in self._g and self._g.degree(n) == 0])
+        isolated = [n for n in touched if n in self._g and self._g.degree(n) == 0]
+        self._g.remove_nodes_from(isolated)
+        self._entity_nodes.difference_update(isolated)
 
     def _add_entity(self, entity: StoredEntity, graph: nx.MultiDiGraph | None = None) -> None:
         # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type
@@ -213,9 +222,11 @@ class KnowledgeGraph:
             n for n, d in self._g.nodes(data=True) if d.get("type") == node_type)))
 
     def nodes_with(self, attribute: str, value: object) -> list[str]:
-        """Nodes whose attribute equals value (e.g. every hardware node of one device class)."""
+        """Entity nodes whose attribute equals value (e.g. every hardware node of one device class); the papers'
+        nodes are not looked at."""
+        nodes = self._g.nodes
         return sorted(self._cached(("with", attribute, value), lambda: frozenset(
-            n for n, d in self._g.nodes(data=True) if d.get(attribute) == value)))
+            n for n in self._entity_nodes if nodes[n].get(attribute) == value)))
 
     def edges_in(self, node: str) -> list[GraphEdge]:
         return [_edge(u, v, d) for u, v, d in self._g.in_edges(node, data=True)] if node in self._g else []
@@ -257,6 +268,25 @@ class KnowledgeGraph:
         if len(nodes) == 1:
             return self.papers_citing(next(iter(nodes)))
         return self._cached(("any", nodes), lambda: frozenset().union(*(self.papers_citing(n) for n in nodes)))
+
+    def linked_papers(self, entity_ids: Iterable[str]) -> LinkedPapers:
+        """The papers `papers_citing_any` gives, as their nodes: the union of the entities' predecessor sets (set
+        operations over networkx's adjacency keys, at C speed), claims between entities resolved to their papers;
+        cached."""
+        nodes = frozenset(entity_ids)
+
+        def compute() -> frozenset[str]:
+            pred = self._g._pred
+            present = [n for n in nodes if n in pred]
+            found = frozenset().union(*(pred[n] for n in present))
+            claimants = found & self._entity_nodes  # X -> entity edges: their paper is in the edge's data
+            if not claimants:
+                return found
+            claimed = {paper_node(str(d["paper"])) for n in present for m in claimants.intersection(pred[n])
+                       for d in pred[n][m].values()}
+            return (found - claimants) | claimed
+
+        return LinkedPapers(self._cached(("linked", nodes), compute))
 
     def shortest_path(self, source: str, target: str) -> list[str]:
         """Nodes on a shortest path ignoring direction; empty when there is none. Searched from both ends, the

@@ -11,6 +11,7 @@ import pytest
 
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.keyword import KeywordIndex, bm25_matrix, keyword_text
+from paperkg.embeddings.keyword_topk import PruningParams, QueryScores
 from tests.conftest import damage as damage_file
 from tests.conftest import stored_file
 
@@ -128,3 +129,51 @@ def test_inconsistent_arrays_with_valid_checksums_are_corrupt(tmp_path: Path, in
                     {k: manifest[k] for k in ("k1", "b", "papers")})
     with pytest.raises(CorruptData, match="inconsistent"):
         KeywordIndex.load(tmp_path)
+
+
+def test_pruned_top_k_equals_scoring_every_posting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The threshold algorithm (embeddings.keyword_topk) returns the top k that scoring every posting gives, with the
+    same scores, and answers most queries without that full scoring."""
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(300)]
+    zipf = 1.0 / np.arange(1, len(words) + 1)
+    docs = {f"p{i:04d}": keyword_text(" ".join(rng.choice(words, 4, p=zipf / zipf.sum())),
+                                      " ".join(rng.choice(words, int(rng.integers(5, 60)), p=zipf / zipf.sum())))
+            for i in range(3000)}
+    index = KeywordIndex(pruning=PruningParams(min_postings=60, depths=(16, 64, 256)))
+    index.build(docs)
+    full_scorings: list[int] = []
+    ranked = QueryScores._ranked
+
+    def counted(self: QueryScores, *args: object) -> list[tuple[str, float]]:
+        full_scorings.append(1)
+        return ranked(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QueryScores, "_ranked", counted)
+    queries = [" ".join(rng.choice(words[:40] if n % 2 else words, int(rng.integers(1, 6)))) for n in range(150)]
+    pruned = 0
+    for n, query in enumerate(queries):
+        for titles in (False, True):
+            scores = index.score_titles(query) if titles else index.score(query)
+            every = index._score_ids(index._query_ids(query), titles)
+            expected = sorted(((p, float(s)) for p, s in zip(every.papers, every.scores, strict=True) if s > 0),
+                              key=lambda item: (-item[1], item[0]))
+            k = (1, 5, 20, 100)[n % 4]
+            before = len(full_scorings)
+            assert scores.top(k) == expected[:k]
+            pruned += len(full_scorings) == before
+            some = [p for p, _ in expected[:7]] + ["p0001", "p2999", "absent"]
+            assert scores.of_many(some).tolist() == [every.of(p) for p in some]
+            assert scores.top(3, {"p0001", "p0002", "p2999"}) == [p for p in expected if p[0] in
+                                                                  {"p0001", "p0002", "p2999"}][:3]
+    assert pruned > 150  # of 300 rankings, most answered from the heads alone
+
+
+def test_ties_at_the_cut_keep_the_papers_indexed_first() -> None:
+    """Of the papers tied with the k-th, the first indexed are kept; the answer is then ordered by paper id."""
+    index = KeywordIndex()
+    index.build({pid: keyword_text("Same", "quantized kernels") for pid in ("e", "c", "a", "d", "b")}
+                | {"z": keyword_text("Other", "quantized quantized kernels")})
+    assert [p for p, _ in index.score("quantized").top(3)] == ["z", "c", "e"]
+    assert [p for p, _ in index.score_all("quantized").top(3)] == ["z", "c", "e"]
+    assert [p for p, _ in index.score("quantized").top(6)] == ["z", "a", "b", "c", "d", "e"]

@@ -117,3 +117,4 @@ def test_zscores() -> None:
     np.testing.assert_allclose(zscores(np.array([1.0, 2.0, 3.0])), [-1.2247449, 0.0, 1.2247449], rtol=1e-6)
     assert not zscores(np.array([5.0, 5.0])).any()
     assert zscores(np.array([])).size == 0
+

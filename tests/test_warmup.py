@@ -138,3 +138,33 @@ def test_the_entity_lookup_is_built_on_the_thread_and_waited_for(settings: Setti
         assert found and "hardware/nvidia-a100" in found[0]
         assert kb.entities.lookup("FooQuant")[0].entity_id == "technique/fooquant"  # the write landed on top
         assert kb.health().graph_ready is True
+
+
+def test_linked_papers_are_the_papers_citing_the_entities(kb: KnowledgeBase) -> None:
+    """The boost's paper sets (set operations over the graph's node keys) equal `papers_citing_any`, for every
+    entity, for a technique with its narrower ones, after writes, and for a paper linked only by a claim."""
+    graph = kb.graph
+
+    def same(nodes: set[str]) -> bool:
+        linked = graph.linked_papers(nodes)
+        expected = graph.papers_citing_any(nodes)
+        return set(linked) == expected and len(linked) == len(expected) and all(p in linked for p in expected)
+
+    entities = [n.id for kind in ("Technique", "Hardware", "Dataset", "Model") for n in graph.nodes(kind)]
+    assert len(entities) > 50 and all(same({e}) for e in entities)
+    groups = [{t, *kb.vocabulary.descendants(t)} for t in entities if t.startswith("technique/")]
+    broad = max(groups, key=lambda nodes: (len(graph.papers_citing_any(nodes)), sorted(nodes)))
+    assert len(broad) > 1 and len(graph.linked_papers(broad)) > 1 and same(broad)
+    [added] = kb.add_papers([PaperInput("Serving on an A100", "We serve LoRA adapters on an NVIDIA A100 GPU.")]).papers
+    assert added.id in graph.linked_papers({"hardware/nvidia-a100"}) and same({"hardware/nvidia-a100"})
+    kb.remove_paper(added.id)
+    assert added.id not in graph.linked_papers({"hardware/nvidia-a100"}) and "absent" not in graph.linked_papers(broad)
+    for device in ("GPU", "FPGA"):  # hardware by class: read from the entity nodes alone
+        every = sorted(n for n, d in graph._g.nodes(data=True) if d.get("attr_type") == device)
+        assert every and graph.nodes_with("attr_type", device) == every
+    # a claim between two entities (X outperforms Y) whose paper has no edge of its own into Y
+    claim = next((u, v, d["paper"]) for u, v, d in graph._g.edges(data=True) if not u.startswith("paper/"))
+    graph._g.remove_edges_from([(f"paper/{claim[2]}", claim[1], key) for key in
+                                list(graph._g.get_edge_data(f"paper/{claim[2]}", claim[1], default={}))])
+    graph._clear_cache()
+    assert claim[2] in graph.linked_papers({claim[1]}) and same({claim[1]})

@@ -158,7 +158,7 @@ class Queries:
         total = max(1, len(self.indexes.keyword))  # the papers, without a COUNT(*) over the store per query
         found = []
         for nodes in groups:
-            papers = self.graph.papers_citing_any(nodes)
+            papers = self.graph.linked_papers(nodes)
             if papers:
                 found.append((papers, math.log1p(total / len(papers)) / math.log1p(total)))  # rare links say more
         return Boost(tuple(found))
