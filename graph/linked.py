@@ -12,12 +12,19 @@ PAPER_PREFIX = "paper/"
 
 
 class LinkedPapers(Collection[str]):
-    """Paper ids, held as the set of their graph nodes ("paper/<id>")."""
+    """Paper ids, held as the set of their graph nodes ("paper/<id>"). Iteration is in id order (sorted once, on
+    first use): a search that takes the first of a popular entity's papers as candidates takes the same ones in
+    every process, whatever the hash seed."""
 
-    __slots__ = ("_nodes",)
+    __slots__ = ("_nodes", "_ordered")
 
     def __init__(self, nodes: frozenset[str]) -> None:
         self._nodes = nodes
+        self._ordered: tuple[str, ...] | None = None
+
+    def wraps(self, nodes: frozenset[str]) -> bool:
+        """Whether this holds exactly that set object (a cached set, not a copy)."""
+        return self._nodes is nodes
 
     def __contains__(self, paper_id: object) -> bool:
         return isinstance(paper_id, str) and PAPER_PREFIX + paper_id in self._nodes
@@ -26,5 +33,7 @@ class LinkedPapers(Collection[str]):
         return len(self._nodes)
 
     def __iter__(self) -> Iterator[str]:
-        cut = len(PAPER_PREFIX)
-        return (node[cut:] for node in self._nodes)
+        if self._ordered is None:
+            cut = len(PAPER_PREFIX)
+            self._ordered = tuple(node[cut:] for node in sorted(self._nodes))
+        return iter(self._ordered)

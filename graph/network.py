@@ -33,6 +33,8 @@ CACHE_MEMBERS = 2_000_000
 all; any write clears the cache."""
 CACHE_PAPERS = 100_000
 """Papers whose entity lists are cached (facets ask for them): bounded, so memory does not grow with searches."""
+CACHE_LINKED = 4_096
+"""Linked-paper collections kept with their sorted order (each wraps a set of the cache above)."""
 
 
 def paper_node(paper_id: str) -> str:
@@ -53,6 +55,7 @@ class KnowledgeGraph:
         edge's data) from its papers by intersecting with this."""
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
         self._cache: dict[tuple[object, ...], frozenset[str]] = {}
+        self._linked: dict[frozenset[str], LinkedPapers] = {}
         self._cache_members = 0
         self._ready = threading.Event()
         self._ready.set()
@@ -77,13 +80,13 @@ class KnowledgeGraph:
         if found is None:
             found = compute()
             if self._cache_members + len(found) > CACHE_MEMBERS:
-                self._cache, self._cache_members = {}, 0
+                self._cache, self._cache_members, self._linked = {}, 0, {}
             self._cache[key] = found
             self._cache_members += len(found)
         return found
 
     def _clear_cache(self) -> None:
-        self._cache, self._cache_members = {}, 0
+        self._cache, self._cache_members, self._linked = {}, 0, {}
 
     def rebuild(self, store: RecordSource) -> None:
         """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts, then
@@ -286,7 +289,13 @@ class KnowledgeGraph:
                        for d in pred[n][m].values()}
             return (found - claimants) | claimed
 
-        return LinkedPapers(self._cached(("linked", nodes), compute))
+        found = self._cached(("linked", nodes), compute)
+        wrapper = self._linked.get(nodes)
+        if wrapper is None or not wrapper.wraps(found):  # kept with its sorted order while the set is cached
+            if len(self._linked) >= CACHE_LINKED:
+                self._linked = {}
+            wrapper = self._linked[nodes] = LinkedPapers(found)
+        return wrapper
 
     def shortest_path(self, source: str, target: str) -> list[str]:
         """Nodes on a shortest path ignoring direction; empty when there is none. Searched from both ends, the
