@@ -168,6 +168,16 @@ def test_outperforms_factors(extractor: Extractor, sentence: str, expected: dict
     assert subjects == {"technique/foonet"}
 
 
+@pytest.mark.parametrize("verb", ["outperforms or matches", "matches or exceeds", "matches or outperforms"])
+def test_coordinated_comparison_verbs_are_a_win(extractor: Extractor, verb: str) -> None:
+    """"outperforms or matches A and B": A and B are beaten (or equalled), not used."""
+    x = extractor.extract("FooNet: A Fast Network", f"We propose FooNet, a fast inference method. FooNet {verb} "
+                          "HyperLoom and TokenFlow across all evaluated benchmarks.")
+    assert set(outperforms(x)) == {"HyperLoom", "TokenFlow"}
+    used = {name_of(x, r.object) for r in x.relations if r.predicate == "uses"}
+    assert not used & {"HyperLoom", "TokenFlow"}
+
+
 def test_respectively_percentages_map_to_each_baseline(extractor: Extractor) -> None:
     abstract = ("We present FooNet. The end-to-end performance of FooNet surpasses PyTorch JIT, TensorFlow XLA and "
                 "NVIDIA FasterTransformer by 87\\%, 131\\% and 55\\%, respectively.")
