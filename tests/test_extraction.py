@@ -303,6 +303,16 @@ def test_unnamed_method_phrase_the_paper_introduces_is_proposed() -> None:
     assert proposed == {"layer-wise expert prefetching"}
 
 
+def test_known_technique_the_title_names_and_the_paper_proposes_is_proposed() -> None:
+    """A vocabulary technique right after "we propose", that the title names too, is the paper's own; the same
+    sentence under another title stays a use."""
+    abstract = "Diffusion models are slow. We propose consistency models, a new family of models that sample fast."
+    own = EXTRACTOR.extract("Consistency Models", abstract)
+    assert set(rels(own, "proposes")) == {"technique/consistency-models"}
+    other = EXTRACTOR.extract("Fast Sampling for Diffusion", abstract)
+    assert not rels(other, "proposes") and "technique/consistency-models" in rels(other, "uses")
+
+
 def test_listed_contributions_and_components_of_the_proposed_system() -> None:
     x = EXTRACTOR.extract("Serving MoE on a budget", "We propose two key techniques, namely speculative expert "
                           "prefetching and elastic shard placement. Prior work uses greedy placement.")
