@@ -158,10 +158,11 @@ class Candidates:
         return out
 
     # -- the chunker's phrases ---------------------------------------------------------------------------------
-    def phrases(self, texts: dict[str, str], toks: dict[str, list[Token]],
-                taken: dict[str, list[tuple[int, int]]], context: list[str]) -> list[Candidate]:
+    def phrases(self, texts: dict[str, str], toks: dict[str, list[Token]], taken: dict[str, list[tuple[int, int]]],
+                context: list[str], vocab_only: bool = False) -> list[Candidate]:
         """Phrases ending where a run of content words ends (at a stop word or punctuation), that do not overlap
-        a span the rules already read. `context`: the paper's doc_features."""
+        a span the rules already read. `context`: the paper's doc_features; `vocab_only`: only phrases the
+        vocabulary names."""
         out = []
         for fld in ("title", "abstract"):
             tk, busy, lowered = toks[fld], sorted(taken.get(fld, [])), texts[fld].lower()
@@ -183,6 +184,8 @@ class Candidates:
                         continue
                     text = texts[fld][s:e]
                     tag = self.vocab_tag(text)
+                    if vocab_only and not tag:
+                        continue
                     feats = [*self.lexical(tk, a, j, lowered), "rule=none", f"title={fld == 'title'}", *context]
                     if tag:
                         feats += [f"vocab={tag}", f"vocab={tag}|self={_in_own_sentence(own, s)}"]

@@ -184,7 +184,7 @@ class Scorer:
                context: list[str], keys: set[str], threshold: float, vocab_only: bool = False) -> list[ExtractedEntity]:
         """Phrases the rules did not read, kept at `threshold` or above; `vocab_only`: only those the vocabulary
         names."""
-        phrases = [c for c in self.candidates.phrases(texts, toks, taken, context) if c.vocab or not vocab_only]
+        phrases = self.candidates.phrases(texts, toks, taken, context, vocab_only)
         if not phrases:
             return []
         probs = self.phrases.probabilities([c.features for c in phrases])
