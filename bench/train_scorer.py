@@ -306,7 +306,7 @@ def main() -> None:
     # two stages: the entity thresholds and `familiar` first, then (with those fixed) whether the rules' home ground
     # takes vocabulary phrases the rules dropped, and whether added entities get a `uses`
     grid = [ScorerParams(keep, add, relation, int(familiar)) for keep, add, relation, familiar in
-            product((0.2, 0.35, 0.5), (0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.1, 0.3), (1, 2, 3, 4, 99))] if args.tune \
+            product((0.2, 0.35, 0.5), (0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.1, 0.3), (2, 3, 4, 99))] if args.tune \
         else [ScorerParams()]
     best: tuple[float, ScorerParams] | None = None
     for stage in (1, 2) if args.tune else (1,):
