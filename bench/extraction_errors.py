@@ -126,6 +126,7 @@ def main() -> None:
     rules = Extractor(vocabulary)
     known = set(vocabulary.concepts)
     cands = Candidates.load(ts.SEEDS / "scorer")
+    cands.vocab = ts.vocabulary_tags(vocabulary, rules.lex.weak)
     ours = [ts.Paper(g, name, rules.extract(g["title"], g.get("abstract", ""))) for name, path in ts.SETS.items()
             for g in ts.read(path)]
     outs = [p.rules for p in ours]

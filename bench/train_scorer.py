@@ -23,6 +23,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from itertools import pairwise, product
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,13 @@ from bench.scierc import entities as scierc_entities  # noqa: E402
 from bench.scierc import lexicon as scierc_lexicon  # noqa: E402
 from paperkg.core.records import Extraction  # noqa: E402
 from paperkg.graph.extraction import Extractor, annotation  # noqa: E402
-from paperkg.graph.extraction.candidates import LEXICON_FILE, Candidates, doc_features, tokenize  # noqa: E402
+from paperkg.graph.extraction.candidates import (  # noqa: E402
+    LEXICON_FILE,
+    Candidates,
+    doc_features,
+    tokenize,
+    vocabulary_tags,
+)
 from paperkg.graph.extraction.scorer import DROP, MODEL_FILE, Scorer, ScorerParams, relation_features  # noqa: E402
 from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 
@@ -49,7 +56,7 @@ SEEDS = ROOT / "seeds"
 SETS = {"dev": SHARED / "eval" / "gold_dev.jsonl", "heldout": HELDOUT / "extraction_heldout.jsonl",
         "memory": HELDOUT / "extraction_memory_heldout.jsonl", "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
 CLASSES = (DROP, "Technique", "Model", "Hardware", "Dataset", "Software")
-VERSION = "1.2"
+VERSION = "1.3"
 
 
 def shared_scorer() -> Any:
@@ -266,6 +273,7 @@ def main() -> None:
     rules = Extractor(vocabulary)
     known = set(vocabulary.concepts)
     cands = Candidates.load(SEEDS / "scorer")
+    cands.vocab = vocabulary_tags(vocabulary, rules.lex.weak)
     scierc_docs = scierc_papers()
     cands.lexicon = scierc_lexicon([(g["abstract"], g["spans"]) for g in scierc_docs])
     # a SciERC document is described with the lexicon of the other half, so the models never learn from a
@@ -283,11 +291,7 @@ def main() -> None:
         train_on = [p for p in ours if p.fold % args.folds != k] + scierc
         scorers.append(train(train_on, cands, known, args.scierc_weight, c=args.c)[0])
         print(f"  model {k + 1}/{args.folds} trained", file=sys.stderr)
-    grid = list(product((0.2, 0.35, 0.5), (0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.1, 0.3), (2, 3, 4, 99))) if args.tune \
-        else [tuple(ScorerParams().__dict__.values())]
-    best: tuple[float, ScorerParams] | None = None
-    for keep, add, relation, familiar in grid:
-        params = ScorerParams(keep, add, relation, int(familiar))
+    def evaluate(params: ScorerParams) -> tuple[float, dict, list[Extraction]]:
         outs = []
         for p in ours:
             s = scorers[p.fold % args.folds]
@@ -297,9 +301,28 @@ def main() -> None:
                                                                       if p.group == g], vocabulary) for g in SETS}
         objective = sum(fbeta(results[g]["entities"]["*"]) + results[g]["relations"]["*"]["f1"]
                         for g in ("dev", "heldout", "memory")) + 2 * fbeta(results["othercs"]["entities"]["*"])
-        if best is None or objective > best[0]:
-            best = (objective, params)
-            best_results, best_outs = results, outs
+        return objective, results, outs
+
+    # two stages: the entity thresholds and `familiar` first, then (with those fixed) whether the rules' home ground
+    # takes vocabulary phrases the rules dropped, and whether added entities get a `uses`
+    grid = [ScorerParams(keep, add, relation, int(familiar)) for keep, add, relation, familiar in
+            product((0.2, 0.35, 0.5), (0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.1, 0.3), (2, 3, 4, 99))] if args.tune \
+        else [ScorerParams()]
+    best: tuple[float, ScorerParams] | None = None
+    for stage in (1, 2) if args.tune else (1,):
+        if stage == 2:
+            assert best is not None
+            grid = [replace(best[1], home_add=h, added_uses=u)
+                    for h, u in product((1.01, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (False, True))]
+        for params in grid:
+            objective, results, outs = evaluate(params)
+            if best is None or objective > best[0]:
+                best = (objective, params)
+                best_results, best_outs = results, outs
+            if stage == 2:
+                print(f"  {params.home_add} {params.added_uses}: objective {objective:.4f}; " + "; ".join(
+                    f"{g} E {results[g]['entities']['*']['f1']:.3f} R {results[g]['relations']['*']['f1']:.3f}"
+                    for g in SETS), file=sys.stderr)
     assert best is not None
     print(f"\nparams {best[1]}  ({'tuned on the cross-validated predictions' if args.tune else 'defaults'}); "
           f"objective {best[0]:.4f} (precision-first F0.5 of entities + relation F1)")

@@ -168,6 +168,16 @@ def test_outperforms_factors(extractor: Extractor, sentence: str, expected: dict
     assert subjects == {"technique/foonet"}
 
 
+@pytest.mark.parametrize("verb", ["outperforms or matches", "matches or exceeds", "matches or outperforms"])
+def test_coordinated_comparison_verbs_are_a_win(extractor: Extractor, verb: str) -> None:
+    """"outperforms or matches A and B": A and B are beaten (or equalled), not used."""
+    x = extractor.extract("FooNet: A Fast Network", f"We propose FooNet, a fast inference method. FooNet {verb} "
+                          "HyperLoom and TokenFlow across all evaluated benchmarks.")
+    assert set(outperforms(x)) == {"HyperLoom", "TokenFlow"}
+    used = {name_of(x, r.object) for r in x.relations if r.predicate == "uses"}
+    assert not used & {"HyperLoom", "TokenFlow"}
+
+
 def test_respectively_percentages_map_to_each_baseline(extractor: Extractor) -> None:
     abstract = ("We present FooNet. The end-to-end performance of FooNet surpasses PyTorch JIT, TensorFlow XLA and "
                 "NVIDIA FasterTransformer by 87\\%, 131\\% and 55\\%, respectively.")
@@ -291,6 +301,16 @@ def test_unnamed_method_phrase_the_paper_introduces_is_proposed() -> None:
     x = EXTRACTOR.extract("Serving MoE on a budget", abstract)
     proposed = {x.entity(r.object).name for r in x.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
     assert proposed == {"layer-wise expert prefetching"}
+
+
+def test_known_technique_the_title_names_and_the_paper_proposes_is_proposed() -> None:
+    """A vocabulary technique right after "we propose", that the title names too, is the paper's own; the same
+    sentence under another title stays a use."""
+    abstract = "Diffusion models are slow. We propose consistency models, a new family of models that sample fast."
+    own = EXTRACTOR.extract("Consistency Models", abstract)
+    assert set(rels(own, "proposes")) == {"technique/consistency-models"}
+    other = EXTRACTOR.extract("Fast Sampling for Diffusion", abstract)
+    assert not rels(other, "proposes") and "technique/consistency-models" in rels(other, "uses")
 
 
 def test_listed_contributions_and_components_of_the_proposed_system() -> None:

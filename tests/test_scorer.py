@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import networkx
@@ -167,3 +168,27 @@ def test_the_scierc_type_lexicon_describes_known_phrases(tmp_path: Path) -> None
     assert "lex=none" in cands.known_as([arabic])
     shutil.copy(SEEDS / "scorer" / "phrases.json", tmp_path)
     assert Candidates.load(tmp_path).known_as([svm]) == []
+
+
+def test_home_ground_takes_back_only_vocabulary_phrases_the_rules_dropped(vocabulary: Vocabulary) -> None:
+    """In a paper full of known names the scorer adds no new phrase, however sure its phrase model is, except a
+    technique the vocabulary names that the rules dropped as scene-setting; it comes back under the vocabulary's id
+    and type, and only when `home_add` allows it."""
+    extractor = learned_extractor(vocabulary, SEEDS, 0.0)
+    real = extractor.scorer
+    assert real is not None and real.candidates.vocab  # the extractor hands its vocabulary to the candidates
+    title, abstract = "FooNet: Fast Training", ("Large models are trained with tensor parallelism across many "
+                                                "devices. We propose FooNet, a training system for LLaMA-7B that we "
+                                                "run on A100 GPUs with FlashAttention.")
+    rules = Extractor(vocabulary).extract(title, abstract)
+    assert "technique/tensor-parallelism" not in {e.key for e in rules.entities}
+    bias = np.full(len(real.phrases.classes), -5.0, dtype=np.float32)
+    bias[real.phrases.classes.index("Model")] = 5.0  # every phrase a Model, surely
+    sure = LinearModel({}, np.zeros((0, len(bias)), dtype=np.float32), bias, real.phrases.classes)
+    known = set(vocabulary.concepts)
+    for home_add, expected in ((0.7, [("technique/tensor-parallelism", "Technique")]), (1.01, [])):
+        scorer = Scorer(real.rules, sure, real.relations, real.candidates, real.version,
+                        replace(real.params, home_add=home_add, familiar=2))
+        added = [(e.key, e.type) for e in scorer.apply(rules, title, abstract, known).entities
+                 if e.attrs.get("source") == "scorer"]
+        assert added == expected

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperkg.core.records import PAPER, Extraction
-from paperkg.core.text import MAX_CHARS
+from paperkg.core.text import MAX_CHARS, sentences
+from paperkg.graph.vocabulary import Vocabulary
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\uffff](?:[\w+\u00c0-\uffff]|[-./:'](?=[\w\u00c0-\uffff]))*|\S")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*$")
+_SELF = re.compile(r"\b(?:we|our|us|this (?:paper|work|study))\b", re.I)
 MAX_WORDS = 6
 """Longest phrase the chunker proposes (in tokens)."""
 LEXICON_FILE = "lexicon.json"
@@ -59,6 +61,9 @@ class Candidate:
     features: tuple[str, ...]
     key: str | None = None
     type: str | None = None
+    vocab: str | None = None
+    """For a chunker phrase the vocabulary names (a technique the rules dropped as scene-setting or too generic):
+    its type, with "|weak" for the vocabulary's weak concepts."""
 
 
 class Candidates:
@@ -70,6 +75,8 @@ class Candidates:
         self.starts = starts
         self.lexicon: Mapping[str, Sequence[str]] = lexicon or {}
         """SciERC's labels by lowercased phrase: (SciERC label, our type or "none", how often labelled where seen)."""
+        self.vocab: Mapping[str, tuple[str, str]] = {}
+        """The vocabulary's names, lowercased -> (type tag, concept id) (vocabulary_tags; the extractor sets it)."""
 
     @classmethod
     def load(cls, folder: Path) -> Candidates:
@@ -115,6 +122,15 @@ class Candidates:
         feats.append(f"count={min(count, 3)}")
         return feats + self.known_as(words)
 
+    def vocab_tag(self, text: str) -> str | None:
+        """The type tag of the vocabulary concept `text` names (or its singular), if any."""
+        entry = self.vocab_entry(text)
+        return entry[0] if entry else None
+
+    def vocab_entry(self, text: str) -> tuple[str, str] | None:
+        low = " ".join(text.lower().split())
+        return self.vocab.get(low) or (self.vocab.get(low[:-1]) if low.endswith("s") else None)
+
     # -- the rules' entities -----------------------------------------------------------------------------------
     def from_rules(self, extraction: Extraction, texts: dict[str, str], toks: dict[str, list[Token]],
                    known: set[str]) -> list[Candidate]:
@@ -142,13 +158,16 @@ class Candidates:
         return out
 
     # -- the chunker's phrases ---------------------------------------------------------------------------------
-    def phrases(self, texts: dict[str, str], toks: dict[str, list[Token]],
-                taken: dict[str, list[tuple[int, int]]], context: list[str]) -> list[Candidate]:
+    def phrases(self, texts: dict[str, str], toks: dict[str, list[Token]], taken: dict[str, list[tuple[int, int]]],
+                context: list[str], vocab_only: bool = False) -> list[Candidate]:
         """Phrases ending where a run of content words ends (at a stop word or punctuation), that do not overlap
-        a span the rules already read. `context`: the paper's doc_features."""
+        a span the rules already read. `context`: the paper's doc_features; `vocab_only`: only phrases the
+        vocabulary names."""
         out = []
         for fld in ("title", "abstract"):
             tk, busy, lowered = toks[fld], sorted(taken.get(fld, [])), texts[fld].lower()
+            own = [(sp.start, sp.end) for sp in sentences(texts[fld]) if _SELF.search(sp.text)] \
+                if fld == "abstract" and self.vocab else []
             n, i = len(tk), 0
             while i < n:
                 if not tk[i].word or tk[i].lower in self.stop:
@@ -163,11 +182,32 @@ class Candidates:
                     s, e = tk[a].start, tk[j - 1].end
                     if any(bs < e and s < be for bs, be in busy):
                         continue
+                    text = texts[fld][s:e]
+                    tag = self.vocab_tag(text)
+                    if vocab_only and not tag:
+                        continue
                     feats = [*self.lexical(tk, a, j, lowered), "rule=none", f"title={fld == 'title'}", *context]
+                    if tag:
+                        feats += [f"vocab={tag}", f"vocab={tag}|self={_in_own_sentence(own, s)}"]
                     feats += familiar(feats)
-                    out.append(Candidate(fld, s, e, texts[fld][s:e], tuple(feats)))
+                    out.append(Candidate(fld, s, e, text, tuple(feats), vocab=tag))
                 i = j
         return out
+
+
+def vocabulary_tags(vocabulary: Vocabulary, weak: set[str]) -> dict[str, tuple[str, str]]:
+    """The vocabulary's names and aliases, lowercased -> (type, "Technique|weak" for its weak concepts; id)."""
+    out: dict[str, tuple[str, str]] = {}
+    for concept in vocabulary.concepts.values():
+        tag = f"{concept.type}|weak" if concept.id in weak else concept.type
+        for name in (concept.label, *concept.aliases):
+            out.setdefault(" ".join(name.lower().split()), (tag, concept.id))
+    return out
+
+
+def _in_own_sentence(own: list[tuple[int, int]], start: int) -> bool:
+    """Whether the offset lies in a sentence where the paper speaks of itself ("we", "our")."""
+    return any(a <= start < b for a, b in own)
 
 
 def doc_features(extraction: Extraction, known: set[str]) -> list[str]:
@@ -184,7 +224,7 @@ def familiar(features: list[str]) -> list[str]:
     "a parameter-efficient approach" is no entity in a field the rules know and "a maximum entropy model" is one
     in a field they do not."""
     fam = next((f for f in features if f.startswith("fam=")), "fam=?")
-    return [f"{fam}|{f}" for f in features if f.startswith(("head=", "hshape=", "rule=", "n=", "first="))]
+    return [f"{fam}|{f}" for f in features if f.startswith(("head=", "hshape=", "rule=", "n=", "first=", "vocab="))]
 
 
 def _token_span(toks: list[Token], start: int, end: int) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 
 from paperkg.core.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.graph.extraction.candidates import vocabulary_tags
 from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
@@ -59,7 +60,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.1"
+    rules_version = "2.4.2"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -83,6 +84,8 @@ class Extractor:
         self.compare = Comparisons(self.lex)
         self.paper_relations = PaperRelations(self.lex, vocabulary)
         self.phrases = Phrases(self.lex)
+        if scorer is not None:
+            scorer.candidates.vocab = vocabulary_tags(vocabulary, self.lex.weak)
 
     @property
     def version(self) -> str:

@@ -188,6 +188,10 @@ class Proposals:
                 continue
             if out and w.start() < out[-1].end:
                 continue
+            if word in {",", ".", ";"} and content and direct and not out:
+                np = self._titled_np(text, phrase_start, w.start(), title)
+                if np:  # "we present speculative sampling, an algorithm ...", the title's name: the paper's own
+                    return [Proposal("abstract", *np, score, True)]
             if word in {",", "and"} or low == "and":
                 if after_name:
                     continue
@@ -221,6 +225,8 @@ class Proposals:
                 continue
             if low in _STOP:
                 np = self._titled_np(text, phrase_start, w.start(), title)
+                if np and direct and not out:  # the verb's own object, named by the title too: the paper's
+                    return [Proposal("abstract", *np, score, True)]
                 nps = [np] if np else self._operations(text, phrase_start, w.start())
                 out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in nps]
                 break

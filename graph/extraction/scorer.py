@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from paperkg.core.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.core.text import sentence_at, sentences
 from paperkg.graph.extraction.candidates import Candidate, Candidates, doc_features, tokenize
 from paperkg.graph.extraction.names import unseen_key
 
@@ -31,7 +32,14 @@ class ScorerParams:
     """A rule relation whose probability of being right is below this is dropped."""
     familiar: int = 3
     """Papers in which the vocabulary knows at least this many of the rules' entities are the rules' home ground:
-    there the scorer only rates (min_confidence still applies) and neither drops, adds nor retypes on its own."""
+    there the scorer only rates (min_confidence still applies) and neither drops, adds nor retypes on its own, except
+    for `home_add`."""
+    home_add: float = 1.01
+    """In the rules' home ground, a phrase the vocabulary names that the rules dropped (scene-setting or too
+    generic: "tensor parallelism", "pruning") is added at this keep-probability or above (above 1: never)."""
+    added_uses: bool = False
+    """A technique, model or software the scorer adds gets a `uses` from the paper with its confidence (the guide's
+    reading of a method a paper names as done or applied)."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +145,11 @@ class Scorer:
         for e in extraction.entities:
             for m in e.mentions:
                 taken.setdefault(m.field, []).append((m.start, m.end))
-        if not home:
-            entities += self._added(texts, toks, taken, doc_features(extraction, known), {e.key for e in entities},
-                                    max(self.params.add, min_confidence))
+        added: list[ExtractedEntity] = []
+        if not home or self.params.home_add <= 1.0:
+            added = self._added(texts, toks, taken, doc_features(extraction, known), {e.key for e in entities},
+                                max(self.params.home_add if home else self.params.add, min_confidence), home)
+            entities += added
         types = {e.key: e.type for e in entities}
         relations = [r for r in extraction.relations if r.object in types and (r.subject == PAPER or
                                                                               r.subject in types)]
@@ -152,11 +162,29 @@ class Scorer:
             at = min_confidence if home else max(self.params.relation, min_confidence)
             relations = [replace(r, confidence=round(p, 3)) for r, p in zip(relations, capped, strict=True)
                          if p >= (min_confidence if r.predicate == "outperforms" and r.factor is not None else at)]
+        if self.params.added_uses and added:
+            relations += self._uses(added, abstract)
         return Extraction(entities, relations)
 
+    @staticmethod
+    def _uses(added: list[ExtractedEntity], abstract: str) -> list[ExtractedRelation]:
+        """`uses` from the paper to each added technique, model or software, with the entity's confidence."""
+        spans = sentences(abstract)
+        out = []
+        for e in added:
+            m = next((m for m in e.mentions if m.field == "abstract"), None)
+            sentence = sentence_at(spans, m.start) if m is not None else None
+            if e.type not in ("Technique", "Model", "Software") or sentence is None:
+                continue
+            evidence = Evidence(sentence.text, sentence.start, sentence.end, "abstract")
+            out.append(ExtractedRelation(PAPER, "uses", e.key, evidence, e.confidence))
+        return out
+
     def _added(self, texts: dict[str, str], toks: dict, taken: dict[str, list[tuple[int, int]]],
-               context: list[str], keys: set[str], threshold: float) -> list[ExtractedEntity]:
-        phrases = self.candidates.phrases(texts, toks, taken, context)
+               context: list[str], keys: set[str], threshold: float, vocab_only: bool = False) -> list[ExtractedEntity]:
+        """Phrases the rules did not read, kept at `threshold` or above; `vocab_only`: only those the vocabulary
+        names."""
+        phrases = self.candidates.phrases(texts, toks, taken, context, vocab_only)
         if not phrases:
             return []
         probs = self.phrases.probabilities([c.features for c in phrases])
@@ -173,7 +201,11 @@ class Scorer:
             chosen.append((keep, cand, self.phrases.classes[best]))
         out: dict[str, ExtractedEntity] = {}
         for keep, cand, kind in chosen:
-            key = unseen_key(kind, cand.text)
+            entry = self.candidates.vocab_entry(cand.text) if cand.vocab else None
+            if entry:  # a concept of the vocabulary: its own id and type, one node across papers
+                kind, key = entry[0].split("|")[0], entry[1]
+            else:
+                key = unseen_key(kind, cand.text)
             if key in keys:
                 continue
             mention = Mention(cand.field, cand.start, cand.end, cand.text)  # type: ignore[arg-type]
