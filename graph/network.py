@@ -7,17 +7,16 @@ typed relation) and the paper they were read from.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 import networkx as nx
-import numpy as np
 
 from paperkg.core.protocols import RecordSource
 from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelation
 from paperkg.core.results import GraphEdge, GraphNode
+from paperkg.graph import paths
 from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers
 
 FILTER_PREDICATES = {
@@ -298,71 +297,20 @@ class KnowledgeGraph:
         return wrapper
 
     def shortest_path(self, source: str, target: str) -> list[str]:
-        """Nodes on a shortest path ignoring direction; empty when there is none. Searched from both ends, the
-        smaller frontier first: from a hub alone, a search visits most of the graph before it goes two hops."""
+        """Nodes on a shortest path ignoring direction; empty when there is none (graph.paths)."""
         graph = self._g
         if source not in graph or target not in graph:
             return []
-        succ, pred = graph._succ, graph._pred
-        reached: tuple[dict[str, str | None], dict[str, str | None]] = ({source: None}, {target: None})
-        frontiers = ([source], [target])
-        meeting = source if source == target else None
-        while meeting is None and frontiers[0] and frontiers[1]:
-            side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
-            mine, theirs = reached[side], reached[1 - side]
-            following: list[str] = []
-            for node in frontiers[side]:
-                for other in itertools.chain(succ[node], pred[node]):
-                    if other not in mine:
-                        mine[other] = node
-                        following.append(other)
-                        if other in theirs:
-                            meeting = other
-                            break
-                if meeting is not None:
-                    break
-            frontiers = (following, frontiers[1]) if side == 0 else (frontiers[0], following)
-        if meeting is None:
-            return []
-        path = _walk(reached[0], meeting)[::-1]
-        return path + _walk(reached[1], meeting)[1:]
+        return paths.shortest_path(graph._succ, graph._pred, source, target)
 
     def personalised_pagerank(self, node: str, depth: int, alpha: float = 0.85, max_iter: int = 200,
                               tol: float = 1e-8) -> dict[str, float]:
-        """PageRank personalised on `node` over its `depth`-hop neighbourhood (undirected, parallel edges merged):
-        networkx's power iteration (dangling mass back to `node`, the same stopping rule), on numpy arrays built
-        straight from the adjacency; building an `nx.Graph` of a hub's neighbourhood first took seconds at 100k."""
+        """PageRank personalised on `node` over its `depth`-hop neighbourhood (undirected, parallel edges merged;
+        graph.paths)."""
         graph = self._g
         if node not in graph:
             return {}
-        members = list(self._within(node, depth))
-        index = {member: i for i, member in enumerate(members)}
-        pairs: set[tuple[int, int]] = set()
-        for member, i in index.items():
-            for other in graph._succ[member]:
-                j = index.get(other)
-                if j is not None:
-                    pairs.add((i, j) if i <= j else (j, i))
-        if not pairs:
-            return {}
-        ends = np.array(sorted(pairs), dtype=np.int64)
-        loops = ends[:, 0] == ends[:, 1]
-        sources = np.concatenate([ends[:, 0], ends[~loops, 1]])  # each undirected pair both ways, a loop once
-        targets = np.concatenate([ends[:, 1], ends[~loops, 0]])
-        size = len(members)
-        degree = np.bincount(sources, minlength=size).astype(float)
-        share = np.zeros(size)
-        share[degree > 0] = 1.0 / degree[degree > 0]
-        dangling = degree == 0
-        start = index[node]
-        ranks = np.full(size, 1.0 / size)
-        for _ in range(max_iter):
-            previous = ranks
-            ranks = alpha * np.bincount(targets, weights=previous[sources] * share[sources], minlength=size)
-            ranks[start] += alpha * previous[dangling].sum() + (1 - alpha)
-            if np.abs(ranks - previous).sum() < size * tol:
-                return dict(zip(members, ranks.tolist(), strict=True))
-        raise nx.PowerIterationFailedConvergence(max_iter)
+        return paths.personalised_pagerank(graph._succ, list(self._within(node, depth)), node, alpha, max_iter, tol)
 
     def snapshot(self) -> nx.MultiDiGraph:
         """A copy of the whole graph, for exports that stream after the caller releases its lock."""
@@ -440,14 +388,6 @@ class KnowledgeGraph:
         nodes = Counter(d["type"] for _, d in self._g.nodes(data=True))
         edges = Counter(d["predicate"] for _, _, d in self._g.edges(data=True))
         return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
-
-
-def _walk(parents: dict[str, str | None], node: str) -> list[str]:
-    """From `node` back to the start of a search, by the parents the search recorded."""
-    path = [node]
-    while (step := parents[path[-1]]) is not None:
-        path.append(step)
-    return path
 
 
 def _edge(source: str, target: str, data: dict[str, object]) -> GraphEdge:
