@@ -22,9 +22,9 @@ from paperkg import __version__
 from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
 from paperkg.core.identifiers import fold_duplicates
-from paperkg.core.ids import content_hash, normalise_title, paper_id
+from paperkg.core.ids import content_hash, normalise_title
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassage
+from paperkg.core.records import EntityInfo, Extraction, PaperInput
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
@@ -46,7 +46,6 @@ from paperkg.core.settings import Settings
 from paperkg.embeddings.aspects import check_aspect
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
-from paperkg.embeddings.passages import passage_text, split_passages
 from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
@@ -57,13 +56,13 @@ from paperkg.kb import snapshots, views
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.prefetch import Prefetched
+from paperkg.kb.prepare import Progress, entity_info, own_aliases, paper_key, prepare
 from paperkg.kb.queries import Queries
 from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.sources import validate
 from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
 
 log = logging.getLogger("paperkg")
-Progress = Callable[[int, int], None]
 DB_NAME = "paperkg.sqlite3"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
@@ -347,67 +346,18 @@ class KnowledgeBase:
             raise ReadOnly(f"the knowledge base in {self.settings.data} is open read-only")
 
     def _id_for(self, paper: PaperInput) -> str:
-        return paper.id or paper_id(paper.title)
+        return paper_key(paper)
 
     def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
-        writes: list[PaperWrite] = []
-        to_embed: list[tuple[int, list[str]]] = []
-        existing = self.store.existing_many([(paper, self._id_for(paper)) for paper in batch])
-        digests = [content_hash(paper.title, paper.abstract) for paper in batch]
-        reusable = [found[0] for found, digest in zip(existing, digests, strict=True)
-                    if reuse_vectors and found and found[1] == digest]
-        stored_passages: dict[str, list[StoredPassage]] = {}
-        for row in self.store.passages(reusable):
-            stored_passages.setdefault(row.paper_id, []).append(row)
-        for paper, found, digest in zip(batch, existing, digests, strict=True):
-            pid = found[0] if found else self._id_for(paper)
-            extraction = self._own_aliases(self.extractor.extract(paper.title, paper.abstract))
-            stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
-            if stored:
-                spans = [(row.start, row.end) for row in stored]
-                vectors = np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])
-            else:
-                spans = split_passages(paper.title, paper.abstract, self.encoder.token_spans,
-                                       self.encoder.max_tokens, self.settings.passage_tokens)
-                vectors = np.empty((0, 0), dtype=np.float32)
-                to_embed.append((len(writes), [_passage(paper, span) for span in spans]))
-            writes.append(PaperWrite(pid, paper, digest, extraction, tuple(spans), vectors))
-        if to_embed:
-            texts = [text for _, texts in to_embed for text in texts]
-            done = [0]
-
-            def step(n: int) -> None:
-                done[0] += n
-                if progress:
-                    progress(done[0], len(texts))
-
-            matrix = self.encoder.encode(texts, self.settings.batch_size, step)
-            offset = 0
-            for index, texts_of in to_embed:
-                writes[index] = replace(writes[index], vectors=matrix[offset:offset + len(texts_of)])
-                offset += len(texts_of)
-        return writes
+        return prepare(batch, self.store, self.extractor, self.vocabulary, self.encoder, self.settings, progress,
+                       reuse_vectors)
 
     def _own_aliases(self, extraction: Extraction) -> Extraction:
-        """An alias that names another known concept is a mention folded into this entity in this paper, not a name
-        of the entity itself: drop it (in place)."""
-        for entity in extraction.entities:
-            entity.aliases = [a for a in entity.aliases if self.vocabulary.owner(a) in (None, entity.key)]
-        return extraction
+        return own_aliases(extraction, self.vocabulary)
 
     def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, EntityInfo]:
-        """Canonical name, vocabulary aliases and attributes of every entity in the batch."""
-        info: dict[str, EntityInfo] = {}
-        for write in writes:
-            for entity in write.extraction.entities:
-                concept = self.vocabulary.get(entity.key)
-                if concept is not None:
-                    info[entity.key] = EntityInfo(concept.label, concept.type, tuple(concept.aliases),
-                                                  dict(concept.attrs))
-                else:
-                    info.setdefault(entity.key, EntityInfo(entity.name, None, (), dict(entity.attrs)))
-        return info
+        return entity_info(writes, self.vocabulary)
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
 
@@ -503,10 +453,6 @@ class KnowledgeBase:
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
         """(media type, document) of the ontology, negotiated from an Accept header."""
         return self.queries.ontology(accept)
-
-
-def _passage(paper: PaperInput, span: tuple[int, int]) -> str:
-    return passage_text(paper.title, paper.abstract, span)
 
 
 def _refs(extraction: Extraction) -> list[EntityRef]:

@@ -22,6 +22,7 @@ from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
+from paperkg.kb.prepare import Progress
 from paperkg.sources import EVERYTHING, Skipped, Slice, Tally, expand, scan
 
 if TYPE_CHECKING:
@@ -67,7 +68,6 @@ class IngestSummary:
         return ", ".join(f"{self.statuses[s]:,} {s}" for s in order if self.statuses[s]) or "nothing stored"
 
 
-Progress = Callable[[int, int], None]
 T = TypeVar("T")
 CHECK_STEP = 10_000
 """Records between two progress reports of the check pass."""

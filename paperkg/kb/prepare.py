@@ -1,0 +1,90 @@
+"""A batch of papers made ready to store, before any lock is taken: extraction, the passage split and embedding
+(vectors of unchanged papers reused), and the entity facts the store records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from paperkg.core.ids import content_hash, paper_id
+from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassage
+from paperkg.core.settings import Settings
+from paperkg.embeddings.encoder import Encoder
+from paperkg.embeddings.passages import passage_text, split_passages
+from paperkg.graph.extraction.extractor import Extractor
+from paperkg.graph.vocabulary import Vocabulary
+from paperkg.store import PaperWrite, Store
+
+Progress = Callable[[int, int], None]
+"""Told (done, total) as a batch's passages are embedded."""
+
+
+def paper_key(paper: PaperInput) -> str:
+    """The id a paper is stored under when the store knows it by no other."""
+    return paper.id or paper_id(paper.title)
+
+
+def prepare(batch: Sequence[PaperInput], store: Store, extractor: Extractor, vocabulary: Vocabulary, encoder: Encoder,
+            settings: Settings, progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
+    """Extraction, passage split and embedding of each paper; with `reuse_vectors`, a paper stored with the same
+    content keeps its passages and vectors."""
+    writes: list[PaperWrite] = []
+    to_embed: list[tuple[int, list[str]]] = []
+    existing = store.existing_many([(paper, paper_key(paper)) for paper in batch])
+    digests = [content_hash(paper.title, paper.abstract) for paper in batch]
+    reusable = [found[0] for found, digest in zip(existing, digests, strict=True)
+                if reuse_vectors and found and found[1] == digest]
+    stored_passages: dict[str, list[StoredPassage]] = {}
+    for row in store.passages(reusable):
+        stored_passages.setdefault(row.paper_id, []).append(row)
+    for paper, found, digest in zip(batch, existing, digests, strict=True):
+        pid = found[0] if found else paper_key(paper)
+        extraction = own_aliases(extractor.extract(paper.title, paper.abstract), vocabulary)
+        stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
+        if stored:
+            spans = [(row.start, row.end) for row in stored]
+            vectors = np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])
+        else:
+            spans = split_passages(paper.title, paper.abstract, encoder.token_spans, encoder.max_tokens,
+                                   settings.passage_tokens)
+            vectors = np.empty((0, 0), dtype=np.float32)
+            to_embed.append((len(writes), [passage_text(paper.title, paper.abstract, span) for span in spans]))
+        writes.append(PaperWrite(pid, paper, digest, extraction, tuple(spans), vectors))
+    if to_embed:
+        texts = [text for _, texts in to_embed for text in texts]
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress(done[0], len(texts))
+
+        matrix = encoder.encode(texts, settings.batch_size, step)
+        offset = 0
+        for index, texts_of in to_embed:
+            writes[index] = replace(writes[index], vectors=matrix[offset:offset + len(texts_of)])
+            offset += len(texts_of)
+    return writes
+
+
+def own_aliases(extraction: Extraction, vocabulary: Vocabulary) -> Extraction:
+    """An alias that names another known concept is a mention folded into this entity in this paper, not a name of
+    the entity itself: drop it (in place)."""
+    for entity in extraction.entities:
+        entity.aliases = [a for a in entity.aliases if vocabulary.owner(a) in (None, entity.key)]
+    return extraction
+
+
+def entity_info(writes: Sequence[PaperWrite], vocabulary: Vocabulary) -> dict[str, EntityInfo]:
+    """Canonical name, vocabulary aliases and attributes of every entity in the batch."""
+    info: dict[str, EntityInfo] = {}
+    for write in writes:
+        for entity in write.extraction.entities:
+            concept = vocabulary.get(entity.key)
+            if concept is not None:
+                info[entity.key] = EntityInfo(concept.label, concept.type, tuple(concept.aliases), dict(concept.attrs))
+            else:
+                info.setdefault(entity.key, EntityInfo(entity.name, None, (), dict(entity.attrs)))
+    return info
