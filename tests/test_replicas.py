@@ -52,6 +52,7 @@ def test_publish_then_replicas_follow(tmp_path: Path) -> None:
                 served = replica.wait_for_first()
                 assert served.read_only and served.store.immutable and served.rdf.path == first.path / "rdf"
                 assert _titles_sparql(served) == {FIRST.title}
+            assert sorted(p.name for p in first.path.iterdir() if p.name.startswith("rdf")) == ["rdf", "rdf.json"]
             kb.add_papers([SECOND])
             second = kb.publish()
             assert (second.generation, second.papers) == (first.generation + 1, 2)

@@ -191,12 +191,10 @@ class RDFGraph:
         write_state(target, self._state)
 
     def checkpoint(self, target: Path) -> Path:
-        """A directory holding this store's current content that no later write changes, for a query process to
-        open read-only: a RocksDB checkpoint at `target` (hard links), or the store itself when it is read-only."""
-        if self.path is None:
-            raise RuntimeError("an in-memory RDF store has no checkpoint")
-        if self.read_only:
-            return self.path
+        """A RocksDB checkpoint (hard links) of the on-disk store at `target`: its current content, which no later
+        write changes, for a query process to open read-only."""
+        if self.path is None or self.read_only:
+            raise RuntimeError("only a writable on-disk RDF store is checkpointed")
         self._store.backup(str(target))
         return target
 

@@ -124,9 +124,7 @@ class WorkerPool:
         self.last_use = -PREFORK_WINDOW
         self.counters = {"queries": 0, "timeouts": 0, "forks": 0, "retired": 0, "refused": 0}
         self._checkpoints = itertools.count()
-        self._scratch = graph.path.with_name(graph.path.name + ".workers") if graph.path is not None else None
-        """Where the checkpoints of an on-disk store go (same file system, so they are hard links)."""
-        self._remove_orphans()
+        self._cleaned: set[Path] = set()
 
     def start(self) -> None:
         with self._cond:
@@ -243,14 +241,18 @@ class WorkerPool:
         while True:
             self._reap(self._zombies.get())
 
-    def _remove_orphans(self) -> None:
-        """Remove checkpoints left by processes that are gone (killed before they could clean up)."""
-        if self._scratch is None or not self._scratch.is_dir():
-            return
-        for entry in self._scratch.iterdir():
-            owner = entry.name.split("-", 1)[0]
-            if not owner.isdigit() or not Path(f"/proc/{owner}").exists():
-                shutil.rmtree(entry, ignore_errors=True)
+    def _scratch(self, store: Path) -> Path:
+        """Where checkpoints of the store at `store` go (beside it: the same file system, so they are hard links);
+        on first use, checkpoints left by processes that are gone (killed before they could clean up) are removed."""
+        scratch = store.with_name(store.name + ".workers")
+        if scratch not in self._cleaned:
+            self._cleaned.add(scratch)
+            for entry in scratch.iterdir() if scratch.is_dir() else ():
+                owner = entry.name.split("-", 1)[0]
+                if not owner.isdigit() or not Path(f"/proc/{owner}").exists():
+                    shutil.rmtree(entry, ignore_errors=True)
+        scratch.mkdir(exist_ok=True)
+        return scratch
 
     def _ensure_forker(self) -> None:
         if self._forker is None or not self._forker.is_alive():
@@ -321,19 +323,24 @@ class WorkerPool:
         with self._snapshot():
             with self._cond:
                 version, generation = self._current(), self.graph.generation
-            if self._scratch is None:
+            path = self.graph.path  # read now: a store that cannot be used read-only is rebuilt in memory
+            owned: Path | None = None
+            if path is None:
                 worker = self._fork_in_memory(version, generation)
                 self.counters["forks"] += 1
                 return worker
-            owned = self._scratch / f"{os.getpid()}-{next(self._checkpoints)}"
-            self._scratch.mkdir(exist_ok=True)
-            checkpoint = self.graph.checkpoint(owned)
+            if self.graph.read_only:  # a published snapshot: nothing writes it, it is read as it is
+                checkpoint = path
+            else:
+                owned = self._scratch(path) / f"{os.getpid()}-{next(self._checkpoints)}"
+                checkpoint = self.graph.checkpoint(owned)
         try:
             worker = self._spawn(checkpoint, version, generation)
         except BaseException:
-            shutil.rmtree(owned, ignore_errors=True)
+            if owned is not None:
+                shutil.rmtree(owned, ignore_errors=True)
             raise
-        worker.checkpoint = owned if checkpoint == owned else None
+        worker.checkpoint = owned
         self.counters["forks"] += 1
         return worker
 
