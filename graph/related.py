@@ -318,7 +318,7 @@ class RelatedTechniques:
         contexts = [c for n in extension if (c := self._context(graph, n, paper_vector)) is not None]
         target_context = _unit(np.mean(contexts, axis=0)) if contexts else None
         proximity = self._proximity(graph, target, w)
-        # The signals but context similarity first, for every candidate; similarity (a mean of up to
+        # Every signal but the context similarity first, for every candidate; the similarity (a mean of up to
         # max_context_papers vectors per candidate, the dearest part at a hub) only while a candidate can still
         # reach the top k, taking it at full credit: the same k results as scoring all of them.
         partial: list[tuple[float, str, float, float, float, list[str], Any, float]] = []

@@ -6,8 +6,8 @@ store and is tagged with the data version and the graph generation it was starte
 
 - An on-disk store is checkpointed (RocksDB hard links, about a millisecond) under the snapshot lock and a fresh
   interpreter is spawned on the checkpoint. Forking a process whose RocksDB threads may hold a mutex at that instant
-  left the child waiting on that mutex forever (one query in a few hundred after a restart did), and a fork also
-  holds the GIL for ~30 ms per GB of the server's memory.
+  left the child waiting on that mutex forever (the kill -9 test's first query after a restart, in about one run
+  of four), and a fork also holds the GIL for ~30 ms per GB of the server's memory.
 - An in-memory store (no background threads) is forked, the child keeping the parent's copy-on-write snapshot.
 
 After a write, stale workers are SIGKILLed at once and reaped by a background thread, and one fresh worker is started
