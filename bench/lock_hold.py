@@ -5,7 +5,8 @@
 The same synthetic papers (bench/ingest_scale.py's, hashing encoder) are ingested in small batches, once per run,
 side by side: `staged` (the default: the SQLite rows are written in a transaction left pending and the on-disk RDF
 store takes them in before the write lock, which then covers the commit and the in-memory structures), `unstaged`
-(as before: the SQLite write and commit and the RDF sync under the write lock too), and `synchronous` (unstaged, and
+(as before: the SQLite write and commit and the RDF sync under the write lock too), `late-tokens` (staged, but the
+keyword index's tokenisation under the write lock, as before it moved out), and `synchronous` (unstaged, and
 the dense index's HNSW switch built under the write lock instead of in the background). Meanwhile a reader thread
 takes the read lock in a loop (as searches and reads do), another `snapshot_read` (as SPARQL worker forks, exports and
 /stats do). Prints the longest and 99th percentile write-lock hold, how many holds exceeded 100 ms, and the longest
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.embeddings.dense import DenseIndex  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
 from paperkg.kb.indexes import Indexes  # noqa: E402
+from paperkg.kb.prefetch import Prefetched  # noqa: E402
 
 
 def commit_unstaged(self: KnowledgeBase, write: Callable[[], tuple[int, list[str], list[str]]],
@@ -54,10 +56,17 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
     waits: list[float] = []
     snapshot_waits: list[float] = []
     settings = Settings(data=data, model="hashing", ann_threshold=threshold)
-    original, commit = Indexes._adopt, KnowledgeBase._commit
+    original, commit, stage = Indexes._adopt, KnowledgeBase._commit, Indexes.stage
+    if mode == "late-tokens":
+        def stage_late(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
+            reads = stage(self, changed, removed)
+            reads.keyword_tokens = None
+            return reads
+
+        Indexes.stage = stage_late  # type: ignore[method-assign]
     if mode == "synchronous":
         Indexes._adopt = lambda self, index: index  # type: ignore[method-assign]
-    if mode != "staged":
+    if mode not in ("staged", "late-tokens"):
         KnowledgeBase._commit = commit_unstaged  # type: ignore[method-assign]
     try:
         with KnowledgeBase.open(settings) as kb:
@@ -101,6 +110,7 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
             kind = dense.kind if dense else "none"
     finally:
         Indexes._adopt, KnowledgeBase._commit = original, commit  # type: ignore[method-assign]
+        Indexes.stage = stage  # type: ignore[method-assign]
     hold = np.asarray(holds) * 1e3
     return {"max hold ms": float(hold.max()), "p99 hold ms": float(np.percentile(hold, 99)),
             "holds > 100 ms": float((hold > 100).sum()), "writes": float(len(hold)),
@@ -115,7 +125,8 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=4_000)
     parser.add_argument("--threshold", type=int, default=3_000)
     parser.add_argument("--batch", type=int, default=25)
-    parser.add_argument("--runs", default="staged,unstaged", help="comma-separated: staged, unstaged, synchronous")
+    parser.add_argument("--runs", default="staged,unstaged",
+                        help="comma-separated: staged, late-tokens, unstaged, synchronous")
     args = parser.parse_args()
     papers = new_papers(vocabulary(), args.papers, "l", 5)
     results = {}

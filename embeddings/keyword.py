@@ -33,6 +33,14 @@ _ACRONYM_PLURAL = re.compile(r"(?u)\b([A-Z][\w]*[A-Z0-9])s\b")
 """'LLMs', 'GPUs', 'FPGAs', 'ViTs': Snowball keeps the 's' after a capital or vowel, so it is dropped beforehand."""
 
 
+@dataclass(frozen=True)
+class TokenizedDoc:
+    """A document's stems by field, ready for `KeywordIndex.add_tokens`; `title` is None for a text without one."""
+
+    title: tuple[str, ...] | None
+    body: tuple[str, ...]
+
+
 def keyword_text(title: str, abstract: str) -> str:
     """The text a paper is indexed under: the title on the first line (the title field), then the abstract."""
     return f"{' '.join(title.split())}\n{abstract}"
@@ -129,9 +137,19 @@ class KeywordIndex:
             self._stems.update(stems)
         return [self._stems.get(w) or stems[w] for w in words]
 
-    def _doc_ids(self, text: str) -> np.ndarray:
+    def tokenize_docs(self, docs: dict[str, str]) -> dict[str, TokenizedDoc]:
+        """Each document's stems, title (its first line) and the rest: the costly part of `add`, which a writer does
+        before it takes the write lock (the stemmer is locked, the stem cache only grows)."""
+        found: dict[str, TokenizedDoc] = {}
+        for pid, text in docs.items():
+            title, newline, abstract = text.partition("\n")
+            found[pid] = TokenizedDoc(tuple(self.tokenize(title)), tuple(self.tokenize(abstract))) if newline \
+                else TokenizedDoc(None, tuple(self.tokenize(title)))
+        return found
+
+    def _doc_ids(self, stems: Iterable[str]) -> np.ndarray:
         ids = []
-        for stem in self.tokenize(text):
+        for stem in stems:
             if stem not in self._vocab:
                 self._vocab[stem] = len(self._vocab)
                 self._terms.append(stem)
@@ -153,11 +171,14 @@ class KeywordIndex:
 
     def add(self, docs: dict[str, str]) -> None:
         """Index papers, replacing earlier text of the same ids."""
-        for pid, text in docs.items():
+        self.add_tokens(self.tokenize_docs(docs))
+
+    def add_tokens(self, docs: dict[str, TokenizedDoc]) -> None:
+        """Index papers already tokenized (`tokenize_docs`), replacing earlier text of the same ids."""
+        for pid, doc in docs.items():
             self._docs.pop(pid, None)
-            title, newline, abstract = text.partition("\n")
-            head = self._doc_ids(title) if newline else np.zeros(0, np.int32)
-            self._docs[pid] = np.concatenate([head, self._doc_ids(abstract if newline else title)])
+            head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
+            self._docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
             self._title_lengths[pid] = len(head)
         if docs:
             self._matrix = self._title_matrix = None

@@ -66,6 +66,18 @@ def test_add_and_remove_update_results(index: KeywordIndex) -> None:
     assert "kv" not in index and all(pid != "kv" for pid, _ in index.search("cache quantization", 5))
 
 
+def test_tokens_made_before_the_write_lock_index_as_the_text_does() -> None:
+    """A writer tokenizes before it takes the write lock (`tokenize_docs`) and indexes the tokens under it."""
+    by_text, by_tokens = KeywordIndex(), KeywordIndex()
+    by_text.add(DOCS)
+    tokens = by_tokens.tokenize_docs({**DOCS, "untitled": "Quantization without a title line"})
+    assert tokens["gptq"].title == ("gptq",) and tokens["untitled"].title is None
+    by_tokens.add_tokens({pid: doc for pid, doc in tokens.items() if pid != "untitled"})
+    for query in ("quantization of transformers", "LLM serving on FPGAs", "video diffusion", "gptq"):
+        assert by_tokens.search(query, 5) == by_text.search(query, 5), query
+        assert by_tokens.score_titles(query).top(5, None) == by_text.score_titles(query).top(5, None), query
+
+
 def test_scores_of_every_paper_and_like_a_paper(index: KeywordIndex) -> None:
     scores = index.score("video diffusion")
     assert scores.of("video") > 0 and scores.of("gptq") == 0 and scores.of("absent") == 0

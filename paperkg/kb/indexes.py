@@ -218,6 +218,8 @@ class Indexes:
         memory."""
         linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
         reads = Prefetched(self.store, changed, linked)
+        reads.keyword_tokens = self.keyword.tokenize_docs(
+            {p.id: keyword_text(p.title, p.abstract) for p in reads.papers(list(changed))})
         self.rdf.sync(reads, changed, removed, staged=True)
         return reads
 
@@ -240,7 +242,11 @@ class Indexes:
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
             self.keyword.remove([*changed, *removed])
-            self.keyword.add({p.id: keyword_text(p.title, p.abstract) for p in source.papers(changed)})
+            tokens = staged.keyword_tokens if staged is not None else None
+            if tokens is None:
+                tokens = self.keyword.tokenize_docs({p.id: keyword_text(p.title, p.abstract)
+                                                     for p in source.papers(changed)})
+            self.keyword.add_tokens(tokens)
             for pid in [*changed, *removed]:
                 touched.update(e for e, *_ in self.graph.paper_entities(pid))
             self.graph.sync(source, changed, removed)

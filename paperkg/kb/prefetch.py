@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from paperkg.core.records import Paper, StoredEntity, StoredMention, StoredRelation
+from paperkg.embeddings.keyword import TokenizedDoc
 from paperkg.store import Store
 
 
@@ -30,6 +31,8 @@ class Prefetched:
         self._asked = asked
         self._entities = store.entities_by_id(sorted(asked))
         self._aliases = store.aliases_of(sorted(self._entities))
+        self.keyword_tokens: dict[str, TokenizedDoc] | None = None
+        """The changed papers' keyword tokens, when the writer tokenized them before the lock too."""
 
     # -- served from memory when asked as prefetched ---------------------------------------------------------
 
