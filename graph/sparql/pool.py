@@ -371,7 +371,9 @@ class WorkerPool:
         spec = {"store": str(checkpoint.resolve()), "base": self.graph.iris.base, "prefixes": self._prefixes,
                 "memory": self.memory_limit, "parent": os.getpid()}
         try:
-            pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _SPAWN, json.dumps(spec)], dict(os.environ),
+            # the child finds paperkg where this process did, installed or not
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+            pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _SPAWN, json.dumps(spec)], env,
                                  file_actions=[(os.POSIX_SPAWN_DUP2, high[0], child.REQUEST_FD),
                                                (os.POSIX_SPAWN_DUP2, high[1], child.RESPONSE_FD)])
         except OSError:
