@@ -250,7 +250,10 @@ class Indexes:
             for pid in [*changed, *removed]:
                 touched.update(e for e, *_ in self.graph.paper_entities(pid))
             self.graph.sync(source, changed, removed)
-            touched.update(e for pid in changed for e, *_ in self.graph.paper_entities(pid))
+            # what the changed papers name now, from the rows the graph was just given (in memory when staged)
+            touched.update(m.entity_id for rows in source.mentions_of(list(changed)).values() for m in rows)
+            touched.update(e for rows in source.relations_of(list(changed)).values() for r in rows
+                           for e in (r.subject, r.object))
             self.entities.sync(source, touched)
             if staged is not None:
                 self.rdf.commit_staged()
