@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port  # noqa: E402
+from bench._server import free_port, stop  # noqa: E402
 
 
 def start(root: Path, data: Path, limit: float) -> tuple[float, float, int]:
@@ -52,8 +52,7 @@ def start(root: Path, data: Path, limit: float) -> tuple[float, float, int]:
         status = Path(f"/proc/{server.pid}/status").read_text()
         rss = int(status.split("VmRSS:")[1].split()[0]) // 1024
     finally:
-        server.terminate()
-        server.wait(60)
+        stop(server, timeout=60)
     return healthy, ready, rss
 
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port  # noqa: E402
+from bench._server import free_port, stop  # noqa: E402
 from bench.ingest_scale import build_base  # noqa: E402
 from bench.sparql_bench import vocabulary  # noqa: E402
 from paperkg.core.settings import Settings  # noqa: E402
@@ -108,11 +108,7 @@ def measure(data: Path, queries: int) -> dict[str, float]:
         result["rss_after"] = float(rss_bytes(process.pid))
         return result
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def main() -> None:

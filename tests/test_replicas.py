@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bench._server import free_port
+from bench._server import free_port, stop
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -106,11 +106,7 @@ def _serve(args: list[str], log: Path, env: dict[str, str]) -> Iterator[tuple[st
         _until(lambda: _get(url + "/health") is not None, process, log)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def _get(url: str) -> Any:
