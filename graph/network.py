@@ -139,9 +139,9 @@ class KnowledgeGraph:
         self._entity_nodes = entity_nodes
         self._clear_cache()
 
-    def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> None:
+    def sync(self, store: RecordSource, changed: Iterable[str], removed: Iterable[str]) -> set[str]:
         """Replace the given papers' nodes and edges with what the store now holds (bulk reads: linear in the
-        batch, not in the corpus)."""
+        batch, not in the corpus). Returns the entities those papers named before or name now."""
         changed = list(changed)
         self._clear_cache()
         touched: set[str] = set()
@@ -167,6 +167,9 @@ class KnowledgeGraph:
         isolated = [n for n in touched if n in self._g and self._g.degree(n) == 0]
         self._g.remove_nodes_from(isolated)
         self._entity_nodes.difference_update(isolated)
+        touched.update(m.entity_id for rows in mentions.values() for m in rows)
+        touched.update(e for rows in relations.values() for r in rows for e in (r.subject, r.object))
+        return touched
 
     def _add_entity(self, entity: StoredEntity, graph: nx.MultiDiGraph | None = None) -> None:
         # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type

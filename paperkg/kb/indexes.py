@@ -234,7 +234,6 @@ class Indexes:
         """Bring every derived structure to `version` after a committed write (caller holds the write lock); with
         `staged` (what `stage` returned), the RDF store is there already and the store's reads are in memory."""
         source: RecordSource = staged or self.store
-        touched: set[str] = set()
         try:
             if self.dense is None or (self.dense.dim != _dim(vectors, self.dense.dim) and not len(self.dense)):
                 self.dense = self._adopt(DenseIndex(_dim(vectors, 1), self.params.ann_threshold))
@@ -247,13 +246,7 @@ class Indexes:
                 tokens = self.keyword.tokenize_docs({p.id: keyword_text(p.title, p.abstract)
                                                      for p in source.papers(changed)})
             self.keyword.add_tokens(tokens)
-            for pid in [*changed, *removed]:
-                touched.update(e for e, *_ in self.graph.paper_entities(pid))
-            self.graph.sync(source, changed, removed)
-            # what the changed papers name now, from the rows the graph was just given (in memory when staged)
-            touched.update(m.entity_id for rows in source.mentions_of(list(changed)).values() for m in rows)
-            touched.update(e for rows in source.relations_of(list(changed)).values() for r in rows
-                           for e in (r.subject, r.object))
+            touched = self.graph.sync(source, changed, removed)  # what the papers named before or name now
             self.entities.sync(source, touched)
             if staged is not None:
                 self.rdf.commit_staged()
