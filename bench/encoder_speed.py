@@ -26,6 +26,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -38,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 from bench._server import free_port  # noqa: E402
 from paperkg.core.settings import default_model  # noqa: E402
 from paperkg.embeddings.encoder import Encoder  # noqa: E402
-from paperkg.embeddings.loading import EncoderParams, load_encoder  # noqa: E402
+from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder  # noqa: E402
+from paperkg.embeddings.onnx_encoder import OnnxEncoder  # noqa: E402
 from paperkg.embeddings.passages import sentence_spans  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
 
@@ -46,7 +48,9 @@ SEEDS = ROOT / "seeds/000_a8d658c6adbf4f3a.txt"
 QUERIES = ROOT.parent / "shared/eval/search_queries_dev.json"
 BACKENDS = {"torch": EncoderParams("torch"), "onnx fp32": EncoderParams("onnx", "fp32"),
             "onnx int8": EncoderParams("onnx", "int8"), "openvino fp32": EncoderParams("openvino", "fp32"),
-            "openvino bf16": EncoderParams("openvino", "bf16")}
+            "openvino bf16": EncoderParams("openvino", "bf16"),
+            "openvino bf16 dyn": EncoderParams("openvino", "bf16", runtime=RuntimeParams(query_widths=()))}
+"""`openvino bf16 dyn`: queries on the dynamic-shape model only (RuntimeParams.query_widths off)."""
 CLI_BACKENDS = ["torch", "openvino bf16", "onnx int8"]
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "true"}
 RAW_TORCH = """
@@ -67,7 +71,7 @@ def in_process(model: str, cache: Path, texts: list[str], queries: list[str], ro
     encoders: dict[str, Encoder] = {}
     for name, params in BACKENDS.items():
         started = time.perf_counter()
-        encoders[name] = load_encoder(model, 0, EncoderParams(params.backend, params.precision, cache))
+        encoders[name] = load_encoder(model, 0, replace(params, cache_dir=cache))
         print(f"  load {name:<10} {time.perf_counter() - started:6.1f} s")
     raw: Encoder = encoders["torch"]
     st_model = raw.model  # type: ignore[attr-defined]
@@ -77,6 +81,10 @@ def in_process(model: str, cache: Path, texts: list[str], queries: list[str], ro
         calls[f"raw {name}"] = session_call(encoders[name])
     for call in calls.values():
         call("warm up")
+        call(" ".join(["warm up"] * 10))  # one query of each fixed width (RuntimeParams.query_widths)
+    for encoder in encoders.values():
+        if isinstance(encoder, OnnxEncoder):
+            encoder.settle()
     throughput: dict[str, list[float]] = {name: [] for name in encoders}
     latency: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
@@ -144,7 +152,8 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 def backend_env(name: str, cache: Path) -> dict[str, str]:
     params = BACKENDS[name]
     return {"PAPERKG_ENCODER_BACKEND": params.backend, "PAPERKG_ENCODER_PRECISION": params.precision,
-            "PAPERKG_MODEL_CACHE": str(cache)}
+            "PAPERKG_MODEL_CACHE": str(cache),
+            "PAPERKG_ENCODER_QUERY_WIDTHS": json.dumps(list(params.runtime.query_widths))}
 
 
 def cli(model: str, cache: Path, work: Path, count: int, names: list[str]) -> dict[str, Path]:
@@ -263,6 +272,8 @@ def main() -> None:
             return
         print("\n2. command line")
         data = cli(model, cache, Path(tmp), args.papers, args.cli_backends.split(","))
+        if "openvino bf16" in data:  # the same vectors: its servers share the data directory
+            data["openvino bf16 dyn"] = data["openvino bf16"]
         if not args.skip_serve and raw_p50:
             print("\n3. server")
             serve(data, cache, queries, raw_p50)

@@ -1,13 +1,17 @@
 """SPARQL benchmark: endpoint-path latency vs pyoxigraph directly vs rdflib's default store; RDF load throughput.
 
-    .venv/bin/python bench/sparql_bench.py [--papers 100000] [--rdflib-papers 2000] [--repeat 7]
+    .venv/bin/python bench/sparql_bench.py [--papers 100000] [--rdflib-papers 2000] [--repeat 7] [--on-disk]
+                                           [--tmp DIR] [--queries NAME,NAME]
 
 One run, ratios only (no assertions on time). Synthetic papers (realistic abstracts naming entities of the seed
 vocabulary, 3-6 facts each) are written to a temporary SQLite store through Store.write, then:
   1. load: RDFGraph.rebuild at --papers papers -> triples per paper, triples/s;
   2. latency at --papers: SparqlExecutor.execute (guard, pre-forked worker, row cap, SPARQL JSON) vs the same query
      on the same pyoxigraph store in-process (query + SPARQL JSON serialisation), median of --repeat runs;
-  3. the same at --rdflib-papers, with rdflib's default in-memory store (same triples) beside them.
+  3. the same at --rdflib-papers, with rdflib's default in-memory store (same triples) beside them (--rdflib-papers 0
+     skips it).
+--on-disk loads the big graph into an on-disk store (what `paperkg serve` keeps under DATA/rdf, bulk-loaded) instead
+of memory, so a million papers fit; --tmp puts the temporary files on a disk with room (about 26 GB at 1M papers).
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ QUERIES = {
     "title-contains": """
         SELECT ?paper ?title WHERE { ?paper a pkg:Paper ; dcterms:title ?title
           FILTER(CONTAINS(LCASE(?title), "speculative")) } LIMIT 50""",
+    "papers-per-hardware": """
+        SELECT ?hw (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper pkg:runsOn ?hw }
+        GROUP BY ?hw ORDER BY DESC(?papers)""",
     "ask": "ASK { ?p pkg:evaluatedOn ?d }",
 }
 FILLER = ("Large models are expensive to serve, and memory bandwidth rather than compute bounds decoding. "
@@ -182,13 +189,14 @@ def _rdflib_run(memory: rdflib.Graph, query: str) -> Callable[[], object]:
     return lambda: memory.query(query).serialize(format="json")
 
 
-def latency_table(graph: RDFGraph, repeat: int, rdflib_graph: rdflib.Graph | None = None) -> None:
+def latency_table(graph: RDFGraph, repeat: int, queries: dict[str, str],
+                  rdflib_graph: rdflib.Graph | None = None) -> None:
     executor = SparqlExecutor(graph, workers=2, timeout=30)
     header = f"{'query':24s} {'rows':>6s} {'endpoint ms':>12s} {'pyoxigraph ms':>14s} {'ratio':>6s}"
     print(header + (f" {'rdflib ms':>10s} {'rdflib/ox':>9s}" if rdflib_graph is not None else ""))
     ratios = []
     preamble = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in graph.iris.prefixes().items())
-    for name, query in QUERIES.items():
+    for name, query in queries.items():
         result = executor.execute(query)
         ours = median_time(lambda q=query: executor.execute(q), repeat)  # type: ignore[misc]
         theirs = median_time(direct(graph, query), repeat)
@@ -220,13 +228,20 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--rdflib-papers", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--on-disk", action="store_true", help="the big graph in an on-disk store")
+    parser.add_argument("--tmp", type=Path, default=None, help="where the temporary files go")
+    parser.add_argument("--queries", default=",".join(QUERIES), help="which of the queries to time (comma-separated)")
     args = parser.parse_args()
+    unknown = set(args.queries.split(",")) - set(QUERIES)
+    if unknown:
+        parser.error(f"unknown queries: {', '.join(sorted(unknown))} (known: {', '.join(QUERIES)})")
+    selected = {name: QUERIES[name] for name in args.queries.split(",")}
     vocab = vocabulary()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         started = time.perf_counter()
         store = build_store(Path(tmp) / "big.sqlite3", vocab, args.papers)
         print(f"synthetic store: {args.papers:,} papers written in {time.perf_counter() - started:.1f} s")
-        graph = RDFGraph(vocabulary=vocab, extractor_version="bench")
+        graph = RDFGraph(vocabulary=vocab, extractor_version="bench", path=Path(tmp) / "rdf" if args.on_disk else None)
         static = graph.triple_count
         graph.rebuild(store)
         per_paper = (graph.triple_count - static) / max(1, graph.paper_count)
@@ -234,9 +249,11 @@ def main() -> None:
               f"vocabulary) in {graph.load_seconds:.1f} s = {graph.triple_count / graph.load_seconds:,.0f} "
               f"triples/s, {graph.paper_count / graph.load_seconds:,.0f} papers/s; peak RSS {rss_mb():,.0f} MB")
         print(f"\nlatency at {args.papers:,} papers (median of {args.repeat}):")
-        latency_table(graph, args.repeat)
+        latency_table(graph, args.repeat, selected)
         store.close()
         del graph
+        if args.rdflib_papers <= 0:
+            return
 
         small = build_store(Path(tmp) / "small.sqlite3", vocab, args.rdflib_papers)
         graph = RDFGraph(vocabulary=vocab, extractor_version="bench")
@@ -247,7 +264,7 @@ def main() -> None:
         print(f"\nrdflib Memory store: {len(memory):,} triples parsed in {time.perf_counter() - started:.1f} s")
         print(f"latency at {args.rdflib_papers:,} papers (median of {args.repeat}; "
               f"rdflib of {max(1, args.repeat // 3)}):")
-        latency_table(graph, args.repeat, memory)
+        latency_table(graph, args.repeat, selected, memory)
         small.close()
 
 

@@ -20,6 +20,7 @@ from paperkg.core.settings import Settings, default_model
 from paperkg.embeddings import onnx_model
 from paperkg.embeddings.encoder import HashingEncoder, Progress
 from paperkg.embeddings.loading import EncoderParams, backend_tag, load_encoder
+from paperkg.embeddings.onnx_encoder import OnnxEncoder, RuntimeParams, _OpenVinoRun
 from paperkg.embeddings.onnx_model import QuantParams, cache_key, load_model
 from paperkg.kb import KnowledgeBase, base
 from tests.conftest import ROOT, SHARED
@@ -168,6 +169,33 @@ def test_onnx_fp32_vectors_match_torch(model_cache: Path, seed_papers: list[Pape
     finally:
         onnx_encoder.close()
         torch_encoder.close()
+
+
+@pytest.mark.model
+def test_openvino_fixed_width_queries_give_the_dynamic_vectors(model_cache: Path) -> None:
+    """A short query runs on a model compiled for its padded width once that is built; the vector does not change."""
+    queries = ["speculative decoding", "compressing the key-value cache of long-context large language model inference "
+               "on a single consumer GPU with quantization", "x" * 400]
+    widths = RuntimeParams(query_widths=(16, 32))
+    fixed = load_encoder(default_model(), 0, EncoderParams("openvino", "bf16", model_cache, widths))
+    dynamic = load_encoder(default_model(), 0, EncoderParams("openvino", "bf16", model_cache,
+                                                              RuntimeParams(query_widths=())))
+    assert isinstance(fixed, OnnxEncoder) and isinstance(dynamic, OnnxEncoder)
+    try:
+        before = [fixed.encode_query(q) for q in queries]  # the first short ones start the builds
+        fixed.settle()
+        run = fixed._infer
+        assert isinstance(run, _OpenVinoRun) and run.fixed is not None
+        assert sorted(run.fixed._ready) == [16, 32]  # "x" * 400 is longer than every width: no build for it
+        after = [fixed.encode_query(q) for q in queries]
+        reference = [dynamic.encode_query(q) for q in queries]
+        for old, new, ref in zip(before, after, reference, strict=True):
+            assert float(new @ ref) >= 0.9999 and float(old @ ref) >= 0.9999
+        batch = fixed.encode(queries[:2], 32)  # a batch of two stays on the dynamic model
+        assert float((batch * np.stack(reference[:2])).sum(axis=1).min()) >= 0.9999
+    finally:
+        fixed.close()
+        dynamic.close()
 
 
 def _dev_ndcg(kb: KnowledgeBase, queries: list[dict[str, object]]) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         "(dynamic, per-channel, FFN outputs in fp32); torch runs fp32. A change re-embeds every passage.")
     encoder_threads: int = Field(default=0, ge=0, le=256, description="Threads of one ONNX Runtime or "
                                  "OpenVINO inference; 0: one per CPU this process may use.")
+    encoder_query_widths: tuple[Annotated[int, Field(ge=1, le=512)], ...] = Field(
+        default=(16, 32), description="OpenVINO: token widths of models compiled for one short query each (about "
+        "60 MB each, built on first use; 0.75x the query's encode time); [] turns them off. Vectors unchanged.")
     model_cache: Path | None = Field(default=None, description="Where exported ONNX models are cached (checksummed); "
                                      "default DATA/models.")
     batch_size: int = Field(default=32, ge=1, le=1024)

@@ -166,7 +166,8 @@ class KnowledgeBase:
     def encoder_params(self) -> EncoderParams:
         settings = self.settings
         return EncoderParams(settings.encoder_backend, settings.encoder_precision,
-                             settings.model_cache or settings.data / "models", RuntimeParams(settings.encoder_threads))
+                             settings.model_cache or settings.data / "models",
+                             RuntimeParams(settings.encoder_threads, query_widths=settings.encoder_query_widths))
 
     @property
     def encoder(self) -> Encoder:
