@@ -99,12 +99,14 @@ class PassageIds:
 
     def owners(self, ids: Iterable[int]) -> list[tuple[str, int] | None]:
         """(paper id, passage ordinal) of each vector id, None for ids that are not live."""
-        found: list[tuple[str, int] | None] = []
-        for vid in ids:
-            row = int(self._owner[vid]) if 0 <= vid < len(self._owner) else -1
-            pid = self._pid[row] if row >= 0 else None
-            found.append((pid, vid - int(self._first[row])) if pid is not None else None)
-        return found
+        vids = np.fromiter(ids, dtype=np.int64)
+        rows = np.full(len(vids), -1, dtype=np.int64)
+        inside = (vids >= 0) & (vids < len(self._owner))
+        rows[inside] = self._owner[vids[inside]]
+        ords = vids - self._first[np.maximum(rows, 0)] if len(self._first) else vids
+        pids = self._pid
+        return [(pid, ordinal) if row >= 0 and (pid := pids[row]) is not None else None
+                for row, ordinal in zip(rows.tolist(), ords.tolist(), strict=True)]
 
     # -- files: the JSON id map of format paperkg-dense/1 ----------------------------------------------------------
 

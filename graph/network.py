@@ -27,6 +27,10 @@ FILTER_PREDICATES = {
 }
 RESERVED = frozenset({"kind", "type", "name"})
 FILTER_TYPES = {"technique": "Technique", "hardware": "Hardware", "dataset": "Dataset", "model": "Model"}
+FACET_KINDS = {(FILTER_TYPES[kind], predicate): tuple(k for k, ps in FILTER_PREDICATES.items()
+                                                      if FILTER_TYPES[k] == FILTER_TYPES[kind] and predicate in ps)
+               for kind, predicates in FILTER_PREDICATES.items() for predicate in predicates}
+"""(entity type, predicate) -> the filter kinds an edge of that type and predicate counts for."""
 CACHE_MEMBERS = 2_000_000
 """Paper sets of entities (searches ask for the same popular ones again) are cached up to this many members in
 all; any write clears the cache."""
@@ -352,8 +356,8 @@ class KnowledgeGraph:
         for paper_id in paper_ids:
             seen: set[tuple[str, str]] = set()
             for entity_id, etype, name, predicate in self.paper_entities(paper_id):
-                for kind, predicates in FILTER_PREDICATES.items():
-                    if FILTER_TYPES[kind] == etype and predicate in predicates and (kind, entity_id) not in seen:
+                for kind in FACET_KINDS.get((etype, predicate), ()):
+                    if (kind, entity_id) not in seen:
                         seen.add((kind, entity_id))
                         counts[kind][name] += 1
         # ties by name: insertion order differs between a graph updated write by write and one rebuilt
