@@ -125,6 +125,25 @@ def test_unknown_paper_and_unsafe_sparql_exit_non_zero(run: Any, small: Path) ->
     assert result.exit_code == 1 and "SERVICE" in result.stderr
 
 
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("PAPERKG_ENCODER_THREADS", "-1", "PAPERKG_ENCODER_THREADS: Input should be greater than or equal to 0"),
+    ("PAPERKG_ENCODER_QUERY_WIDTHS", "[0, 16]", "PAPERKG_ENCODER_QUERY_WIDTHS: Input should be greater than"),
+    ("PAPERKG_ENCODER_QUERY_WIDTHS", "sixteen", "encoder_query_widths"),
+    ("PAPERKG_ENCODER_BACKEND", "tpu", "PAPERKG_ENCODER_BACKEND: Input should be"),
+])
+def test_a_bad_setting_is_one_line_naming_its_variable(run: Any, small: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        variable: str, value: str, said: str) -> None:
+    run("ingest", str(small))
+    monkeypatch.setenv(variable, value)
+    for command in (("stats",), ("search", "speculative decoding"), ("extract", str(small))):
+        result = run(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.stderr.startswith("paperkg: error: ") and said in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    monkeypatch.delenv(variable)
+    assert run("stats").exit_code == 0  # nothing stored was touched
+
+
 def test_read_commands_on_empty_data_dir_explain(run: Any) -> None:
     result = run("stats")
     assert result.exit_code == 1 and "paperkg build" in result.stderr

@@ -15,7 +15,7 @@ import click
 from tqdm import tqdm
 
 from paperkg.core.errors import PaperkgError
-from paperkg.core.settings import Settings
+from paperkg.core.settings import Settings, load_settings
 from paperkg.kb import KnowledgeBase
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +24,7 @@ YEAR = click.IntRange(1000, 3000)
 
 
 def settings_for(data: Path | None) -> Settings:
-    return Settings(data=data) if data is not None else Settings()
+    return load_settings(data)
 
 
 def data_option(func: F) -> F:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from paperkg.cli.common import YEAR, F, data_option, domain_errors, emit, json_option, open_kb, settings_for
 from paperkg.core.ids import paper_id
-from paperkg.core.settings import Settings
+from paperkg.core.settings import load_settings
 from paperkg.graph.extraction import annotation, learned_extractor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import distributed
@@ -210,7 +210,7 @@ def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories:
 @domain_errors
 def extract(files: tuple[Path, ...], fmt: str) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
-    settings = Settings()
+    settings = load_settings()
     vocabulary = Vocabulary.load(settings.seeds)
     extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
     for path in files:

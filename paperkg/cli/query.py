@@ -12,7 +12,7 @@ import uvicorn
 from paperkg.cli.common import YEAR, data_option, domain_errors, emit, json_option, open_kb, settings_for
 from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
-from paperkg.core.settings import Settings
+from paperkg.core.settings import load_settings
 
 APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = names("export")
@@ -200,7 +200,7 @@ def serve(host: str, port: int, replica: Path | None, publish_every: float | Non
         os.environ["PAPERKG_REPLICA"] = str(replica)
     if publish_every is not None:
         os.environ["PAPERKG_PUBLISH_INTERVAL"] = str(publish_every)
-    source = replica or Settings().replica
+    source = replica or load_settings().replica
     served = f"the snapshots published in {source} (read-only replica)" if source else settings.data
     click.echo(f"serving {served} on http://{host}:{port}", err=True)
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -6,9 +6,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from paperkg.core.errors import InvalidParameter
 from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS
 
 SPARQL_TIMEOUT_CAP = 30.0
@@ -110,3 +112,17 @@ class Settings(BaseSettings):
     def model_name(self) -> str:
         """The configured model, or the bundled default."""
         return self.model or default_model()
+
+
+def load_settings(data: Path | None = None) -> Settings:
+    """Settings from the environment (with `data` over PAPERKG_DATA); a bad value is an InvalidParameter that names
+    its variable, so the command line says it in one line."""
+    try:
+        return Settings(data=data) if data is not None else Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        where = f"PAPERKG_{name.upper()}" if name in Settings.model_fields else "a setting"
+        raise InvalidParameter(f"{where}: {first['msg']}") from None
+    except SettingsError as error:  # a value that is not even JSON, where JSON is expected
+        raise InvalidParameter(str(error)) from None
