@@ -85,10 +85,12 @@ def tune_model(pairs: list[Pair], params: TuneParams, target: Path) -> None:
     after = holdout_score(model, held, train_pairs, params)
     per_step = report.seconds / report.steps
     steps_10k = -(-int(10_000 * (1 - params.holdout)) // params.batch_size) * params.epochs
-    print(f"training: {report.steps} steps in {report.seconds:.1f} s ({per_step:.2f} s/step; load average "
-          f"{load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs), loss {report.first_loss:.3f} -> "
-          f"{report.last_loss:.3f}; one held-out evaluation {evaluated:.1f} s")
-    print(f"10,000 papers at this speed: {steps_10k} steps, about {steps_10k * per_step / 60:.0f} min (extrapolated)")
+    cpu_step = report.cpu_seconds / report.steps
+    print(f"training: {report.steps} steps in {report.seconds:.1f} s ({per_step:.2f} s/step; {cpu_step:.2f} CPU "
+          f"s/step; load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs), loss "
+          f"{report.first_loss:.3f} -> {report.last_loss:.3f}; one held-out evaluation {evaluated:.1f} s")
+    print(f"10,000 papers: {steps_10k} steps, about {steps_10k * per_step / 60:.0f} min at this run's wall time per "
+          f"step, {steps_10k * cpu_step / 60:.0f} CPU-minutes (extrapolated)")
     print(f"held-out title -> own abstract ({before.queries} titles, {before.candidates} candidate abstracts):")
     print(f"  base  MRR {before.mrr:.4f}  recall@10 {before.recall_at_10:.4f}")
     print(f"  tuned MRR {after.mrr:.4f}  recall@10 {after.recall_at_10:.4f}  "
