@@ -134,7 +134,13 @@ def test_tune_keeps_or_rejects_by_the_held_out_score_and_re_embeds(tmp_path: Pat
         expected = tuned_encoder.encode(texts, batch_size=8)
         assert float(np.min(np.sum(expected * after_vectors, axis=1))) > 0.999
         assert kb.search(paper.title, 3).results[0].id == pid
+        snapshot = kb.publish()
         assert revert(kb)
+    # a published snapshot (what replicas serve) carries the record and finds the weights in the writer's DATA
+    with KnowledgeBase.open(settings.model_copy(update={"data": snapshot.path}), read_only=True) as replica:
+        assert replica.tuned is not None and replica.tuned[1] == directory
+        assert replica.model_id == replica.store.meta("model")
+        assert replica.model_id == f"tuned:{record.id}@bundled:all-MiniLM-L6-v2#passage=160"
     with KnowledgeBase.open(settings) as kb:  # reverted: the base model again, re-embedded
         assert kb.model_id == base_id and kb.tuned is None
         assert json.loads((settings.data / "manifest.json").read_text()).get("tuned") is None
