@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from paperkg.cli import ingest, query
+from paperkg.cli import ingest, query, tune
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,7 +14,7 @@ def main() -> None:
 
 
 for command in (ingest.build, ingest.ingest, ingest.extract, query.search, query.paper, query.similar, query.related,
-                query.sparql, query.export, query.publish, query.stats, query.serve):
+                query.sparql, query.export, query.publish, query.stats, query.serve, tune.tune):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -60,6 +60,9 @@ from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.prepare import Progress, entity_info, own_aliases, paper_key, prepare
 from paperkg.kb.queries import Queries
 from paperkg.kb.snapshots import Snapshot, is_snapshot
+from paperkg.kb.tuned import META_KEY as TUNED_KEY
+from paperkg.kb.tuned import TunedModel
+from paperkg.kb.tuned import active as active_tuned
 from paperkg.sources import validate
 from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
 
@@ -93,6 +96,10 @@ class KnowledgeBase:
         self.entities = EntityIndex()
         ontology = settings.seeds / "ontology.ttl"
         snapshot = read_only and is_snapshot(settings.data)  # a published snapshot keeps its RDF store on disk
+        self.tuned = active_tuned(TunedModel.from_json(store.meta(TUNED_KEY)), self.base_model_id, settings.data,
+                                  snapshot)
+        """The tuned model served over the configured one and its directory (kb/tuned.py), if `paperkg tune` kept
+        one."""
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
                             path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
@@ -157,10 +164,22 @@ class KnowledgeBase:
         self.close()
 
     @property
+    def base_model_id(self) -> str:
+        """The configured model: PAPERKG_MODEL, or the bundled one."""
+        return self.settings.model or BUNDLED_MODEL
+
+    @property
     def model_id(self) -> str:
-        """Identity of the embedding set-up; a change re-embeds every passage."""
-        tag = backend_tag(self.settings.model or BUNDLED_MODEL, self.encoder_params)
-        return f"{self.settings.model or BUNDLED_MODEL}{tag}#passage={self.settings.passage_tokens}"
+        """Identity of the embedding set-up (a tuned model's id and base included); a change re-embeds every
+        passage."""
+        tag = backend_tag(self.base_model_id, self.encoder_params)
+        model = self.tuned[0].model_id() if self.tuned else self.base_model_id
+        return f"{model}{tag}#passage={self.settings.passage_tokens}"
+
+    @property
+    def model_name(self) -> str:
+        """What the encoder loads: the tuned model's directory when one is served, else the configured model."""
+        return str(self.tuned[1]) if self.tuned else self.settings.model_name
 
     @property
     def encoder_params(self) -> EncoderParams:
@@ -175,7 +194,7 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._encoder_mutex:
                 if self._encoder is None:
-                    self._encoder = load_encoder(self.settings.model_name, self.settings.query_cache_size,
+                    self._encoder = load_encoder(self.model_name, self.settings.query_cache_size,
                                                  self.encoder_params)
         return self._encoder
 
@@ -190,7 +209,8 @@ class KnowledgeBase:
 
     def manifest(self) -> Manifest:
         return Manifest(SCHEMA_VERSION, self.store.meta("model") or self.model_id,
-                        self.store.meta("extractor_version") or self.extractor.version)
+                        self.store.meta("extractor_version") or self.extractor.version,
+                        asdict(self.tuned[0]) if self.tuned else None)
 
     def _bring_up_to_date(self, progress: Progress | None) -> None:
         """Re-extract or re-embed what an older extractor or another model produced, then load derived views."""

@@ -207,7 +207,8 @@ def _reachable(address: str, timeout: float) -> None:
 def _worker_config(kb: KnowledgeBase) -> WorkerConfig:
     settings = kb.settings
     seeds = None if settings.seeds.resolve() == bundled_seeds().resolve() else str(settings.seeds)
-    return WorkerConfig(seeds, settings.min_confidence, settings.model, kb.encoder_params, settings.passage_tokens,
+    model = str(kb.tuned[1].resolve()) if kb.tuned else settings.model  # a tuned model: its directory, on every node
+    return WorkerConfig(seeds, settings.min_confidence, model, kb.encoder_params, settings.passage_tokens,
                         settings.batch_size)
 
 

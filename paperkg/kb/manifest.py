@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from paperkg.core.files import write_atomic
 
@@ -20,17 +21,22 @@ class Manifest:
     schema_version: int
     model: str
     extractor_version: str
+    tuned: dict[str, Any] | None = None
+    """The tuned model served (kb/tuned.py: id, base, corpus version, params, held-out scores); absent if none."""
 
     @classmethod
     def read(cls, directory: Path) -> Manifest | None:
         path = directory / MANIFEST
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(int(data["schema_version"]), str(data["model"]), str(data["extractor_version"]))
+            tuned = data.get("tuned")
+            return cls(int(data["schema_version"]), str(data["model"]), str(data["extractor_version"]),
+                       tuned if isinstance(tuned, dict) else None)
         except FileNotFoundError:
             return None
         except (ValueError, KeyError, TypeError):
             return None  # unreadable: treated as unknown, so everything derived is rebuilt
 
     def write(self, directory: Path) -> None:
-        write_atomic(directory / MANIFEST, (json.dumps(asdict(self), indent=1) + "\n").encode())
+        fields = {k: v for k, v in asdict(self).items() if k != "tuned" or v is not None}
+        write_atomic(directory / MANIFEST, (json.dumps(fields, indent=1) + "\n").encode())
