@@ -14,51 +14,39 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import asdict, replace
 
 import numpy as np
 
-from paperkg import __version__
-from paperkg.core.errors import InvalidInput, InvalidParameter, NotFound, ReadOnly
+from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
 from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash, normalise_title
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import EntityInfo, Extraction, PaperInput
 from paperkg.core.results import (
-    EntityDetail,
-    EntityMatchView,
-    EntityPage,
     EntityRef,
-    Health,
     IngestedPaper,
     IngestReport,
-    Neighborhood,
-    PaperDetail,
-    PaperSummary,
-    RelatedTechnique,
-    ScoredPaper,
     SearchResults,
-    Stats,
 )
 from paperkg.core.rwlock import RWLock
 from paperkg.core.settings import Settings
-from paperkg.embeddings.aspects import check_aspect
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
 from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf.store import RDFGraph
-from paperkg.graph.sparql.executor import SparqlExecutor, SparqlResult
+from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.vocabulary import Vocabulary
-from paperkg.kb import snapshots, views
+from paperkg.kb import snapshots
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.prepare import Progress, entity_info, own_aliases, paper_key, prepare
 from paperkg.kb.queries import Queries
+from paperkg.kb.reading import Reading, SearchKey
 from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.kb.tuned import META_KEY as TUNED_KEY
 from paperkg.kb.tuned import TunedModel
@@ -71,7 +59,7 @@ DB_NAME = "paperkg.sqlite3"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
-class KnowledgeBase:
+class KnowledgeBase(Reading):
     """Papers in, graph + search + SPARQL out. Construct with `KnowledgeBase.open(settings)`."""
 
     def __init__(self, settings: Settings, store: Store, vocabulary: Vocabulary, read_only: bool,
@@ -90,8 +78,7 @@ class KnowledgeBase:
         self._owns_encoder = True
         self._encoder_mutex = threading.Lock()
         # keyed by data version: a write makes older entries unreachable, and they age out
-        self._search_cache: LRUCache[tuple[int, str, int, tuple[tuple[str, str], ...]], SearchResults] = \
-            LRUCache(settings.query_cache_size)
+        self._search_cache: LRUCache[SearchKey, SearchResults] = LRUCache(settings.query_cache_size)
         self.graph = KnowledgeGraph()
         self.entities = EntityIndex()
         ontology = settings.seeds / "ontology.ttl"
@@ -382,99 +369,6 @@ class KnowledgeBase:
         return entity_info(writes, self.vocabulary)
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
-
-    def paper_count(self) -> int:
-        return self.store.count_papers()
-
-    def health(self) -> Health:
-        return Health("ok", self.store.count_papers(), self.store.version, self.read_only, __version__,
-                      self.graph.ready and self.entities.ready)
-
-    def stats(self) -> Stats:
-        with self.snapshot_read():
-            counts = self.graph.counts()
-            entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
-            rdf = {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
-                   "sparql": self.sparql_executor.stats()}
-            return Stats(self.store.count_papers(), self.store.version, counts["nodes"], counts["edges"],
-                         entity_counts, self.indexes.stats(), rdf, asdict(self.manifest()))
-
-    def get_paper(self, pid: str) -> PaperDetail:
-        with self.lock.read():
-            return views.paper_detail(self.store, self.store.resolve(pid) or pid)
-
-    def list_papers(self, filters: dict[str, str | None], limit: int, offset: int) -> tuple[list[PaperSummary], int]:
-        with self.lock.read():
-            allowed, _ = views.resolve_filters(views.entity_filters(filters), self.graph, self.entities,
-                                               self.vocabulary)
-            allowed = views.restrict_by_metadata(self.store, allowed, filters)
-            return views.list_papers(self.store, allowed, limit, offset)
-
-    def find_entities(self, q: str | None, entity_type: str | None, limit: int = 20) -> list[EntityMatchView]:
-        with self.lock.read():
-            return views.entity_matches(self.store, self.entities, self.graph, q, entity_type, limit)
-
-    def get_entity(self, entity_id: str, page: EntityPage | None = None) -> EntityDetail:
-        with self.lock.read():
-            return views.entity_detail(self.store, self.graph, self.vocabulary, entity_id, page or EntityPage())
-
-    def neighborhood(self, node: str, depth: int = 1) -> Neighborhood:
-        with self.lock.read():
-            return views.neighborhood(self.graph, node, depth)
-
-    def search(self, query: str, k: int = 10, filters: dict[str, str | None] | None = None) -> SearchResults:
-        """Hybrid dense + keyword search; filters restrict to papers linked to the named entities."""
-        query = query.strip()
-        if not query:
-            raise InvalidParameter("empty query")
-        if not 1 <= k <= 100:
-            raise InvalidParameter("k must be between 1 and 100")
-        key = (self.store.version, query, k, tuple(sorted((f, v) for f, v in (filters or {}).items() if v)))
-        return self._search_cache.get_or_compute(key, self._search)
-
-    def prefetch_query(self, query: str) -> Future[np.ndarray] | None:
-        """Start embedding `query` in a batch with concurrent ones; a caller that awaits the future before `search`
-        holds no thread meanwhile. None when there is nothing to wait for."""
-        query = query.strip()
-        return self.encoder.encode_query_later(query) if query else None
-
-    def _search(self, key: tuple[int, str, int, tuple[tuple[str, str], ...]]) -> SearchResults:
-        _, query, k, filters = key
-        self.encoder.encode_query(query)  # embed (and cache) before taking the lock
-        with self.lock.read():
-            allowed, named = views.resolve_filters(views.entity_filters(dict(filters)), self.graph, self.entities,
-                                                   self.vocabulary)
-            allowed = views.restrict_by_metadata(self.store, allowed, dict(filters))
-            return self.queries.search(query, k, allowed, named)
-
-    def similar(self, pid: str, k: int = 10, aspect: str | None = None) -> list[ScoredPaper]:
-        """Papers most like `pid`, as a whole or by one aspect ("method", "task", "results"; None or "all": whole)."""
-        aspect = check_aspect(aspect)
-        with self.lock.read():
-            pid = self.store.resolve(pid) or pid
-            if self.store.paper(pid) is None:
-                raise NotFound(f"no paper with id {pid!r}")
-            return self.queries.similar(pid, k, aspect=aspect)
-
-    def related(self, technique: str, k: int = 10) -> list[RelatedTechnique]:
-        return self.related_with_subject(technique, k)[1]
-
-    def related_with_subject(self, technique: str, k: int = 10) -> tuple[EntityRef, list[RelatedTechnique]]:
-        """The technique `technique` resolves to (id, name or alias, typos tolerated) and its related techniques."""
-        with self.lock.read():
-            return self.queries.related(technique, k)
-
-    def sparql(self, query: str, accept: str | None = None, fmt: str | None = None) -> SparqlResult:
-        return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
-
-    def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
-        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
-        with self.snapshot_read():
-            return self.queries.export(fmt)
-
-    def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
-        """(media type, document) of the ontology, negotiated from an Accept header."""
-        return self.queries.ontology(accept)
 
 
 @contextlib.contextmanager
