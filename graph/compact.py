@@ -1,0 +1,283 @@
+"""Compact attribute and key mappings for the networkx graph: what a dict per node, a dict per edge and a key dict
+(with its key string) per edge cost at 100k papers was most of the graph's memory.
+
+`KnowledgeGraph` puts these objects into networkx's own adjacency dicts (`put_node`, `put_edge`), so every networkx
+view, algorithm and copy reads them as the mappings they are. Node and edge attributes are immutable: a networkx call
+that would change them in place (`add_edge` with an existing key, `add_node` of an existing node with attributes)
+raises, instead of changing an object that other edges may share (a paper's mention edges share one). `copy()` gives
+a plain dict, so `graph.copy()` is an ordinary networkx graph.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
+
+import networkx as nx
+
+EDGE_FIELDS = ("predicate", "paper", "confidence", "factor", "count", "metric", "hardware")
+"""An edge's attributes, in the order they were always inserted; all but the first three are optional."""
+NODE_FIELDS = ("kind", "type", "name")
+
+
+class EdgeData(Mapping[str, Any]):
+    """One edge's attributes (the fields above whose value is not None), read-only; its key is
+    "<predicate>:<paper>". Make one with `edge_data`: an edge without the optional fields is a smaller object."""
+
+    __slots__ = EDGE_FIELDS[:3]
+    _fields: tuple[str, ...] = EDGE_FIELDS[:3]
+    predicate: str
+    paper: str
+    confidence: float
+    factor: float | None = None
+    count: int | None = None
+    metric: str | None = None
+    hardware: str | None = None
+
+    def __init__(self, *values: Any) -> None:
+        for name, value in zip(self._fields, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise TypeError("edge attributes are immutable (they may be shared)")
+
+    def __getitem__(self, name: str) -> Any:
+        if name in EDGE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in EDGE_FIELDS if getattr(self, name) is not None)
+
+    def __len__(self) -> int:
+        return sum(getattr(self, name) is not None for name in EDGE_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"EdgeData({dict(self)!r})"
+
+    @property
+    def key(self) -> str:
+        return f"{self.predicate}:{self.paper}"
+
+    def is_key(self, key: object) -> bool:
+        return isinstance(key, str) and key == self.key
+
+    def copy(self) -> dict[str, Any]:
+        """A mutable copy (what networkx's `copy()` asks of an attribute dict)."""
+        return dict(self)
+
+    def merged(self, newer: EdgeData) -> EdgeData:
+        """What networkx's `add_edge` makes of an existing edge given `newer`'s attributes: the newer values win,
+        the others stay."""
+        return edge_data(*(getattr(newer, f) if getattr(newer, f) is not None else getattr(self, f)
+                           for f in EDGE_FIELDS))
+
+
+class _FullEdgeData(EdgeData):
+    """An edge with some of the optional fields (a claim's factor, metric and hardware; a device count)."""
+
+    __slots__ = EDGE_FIELDS[3:]
+    _fields = EDGE_FIELDS
+
+
+def edge_data(predicate: str, paper: str, confidence: float, factor: float | None = None, count: int | None = None,
+              metric: str | None = None, hardware: str | None = None) -> EdgeData:
+    """An edge's attributes, in the smaller object when it has none of the optional fields."""
+    if factor is None and count is None and metric is None and hardware is None:
+        return EdgeData(predicate, paper, confidence)
+    return _FullEdgeData(predicate, paper, confidence, factor, count, metric, hardware)
+
+
+class NodeData(Mapping[str, Any]):
+    """One node's attributes, read-only: kind, type, name, then a paper's year or an entity's own attributes."""
+
+    __slots__ = ("kind", "name", "rest", "type", "year")
+    kind: str
+    type: str
+    name: str
+    year: int | None
+    rest: dict[str, Any] | None
+
+    def __init__(self, kind: str, type_: str, name: str, year: int | None = None,
+                 rest: dict[str, Any] | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "kind", kind)
+        set_(self, "type", type_)
+        set_(self, "name", name)
+        set_(self, "year", year)
+        set_(self, "rest", rest or None)
+
+    @classmethod
+    def of(cls, attrs: Mapping[str, Any]) -> NodeData:
+        """From a mapping whose first keys are kind, type and name (then `year` alone, or other attributes)."""
+        items = list(attrs.items())
+        if [k for k, _ in items[:3]] != list(NODE_FIELDS):
+            raise ValueError(f"node attributes must start with {NODE_FIELDS}: {list(attrs)}")
+        (_, kind), (_, type_), (_, name), *others = items
+        if len(others) == 1 and others[0][0] == "year" and others[0][1] is not None:
+            return cls(kind, type_, name, year=others[0][1])
+        return cls(kind, type_, name, rest=dict(others))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise TypeError("node attributes are immutable")
+
+    def __getitem__(self, name: str) -> Any:
+        get = getattr
+        if name in NODE_FIELDS:
+            return get(self, name)
+        if name == "year" and get(self, "year") is not None:
+            return get(self, "year")
+        rest = get(self, "rest")
+        if rest is not None:
+            return rest[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        get = getattr
+        yield from NODE_FIELDS
+        if get(self, "year") is not None:
+            yield "year"
+        rest = get(self, "rest")
+        if rest is not None:
+            yield from rest
+
+    def __len__(self) -> int:
+        get = getattr
+        return 3 + (get(self, "year") is not None) + len(get(self, "rest") or ())
+
+    def __repr__(self) -> str:
+        return f"NodeData({dict(self)!r})"
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self)
+
+
+class EdgeKeys(MutableMapping[str, Mapping[str, Any]]):
+    """networkx's key dict of one (source, target) pair (edge key -> attributes), holding its usual single edge
+    without a dict or a key string (the key is computed from the attributes); more edges go into a dict, in
+    insertion order as in a dict."""
+
+    __slots__ = ("_more", "_one")
+
+    def __init__(self, data: EdgeData | None = None) -> None:
+        self._one: EdgeData | None = data
+        self._more: dict[str, Mapping[str, Any]] | None = None
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        one = self._one
+        if one is not None and one.is_key(key):
+            return one
+        if self._more is not None:
+            return self._more[key]
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: Mapping[str, Any]) -> None:
+        one = self._one
+        if one is not None and one.is_key(key):
+            if isinstance(value, EdgeData) and value.is_key(key):
+                self._one = value
+            else:  # an attribute dict of another kind takes the first place: all of them into the dict, in order
+                self._more, self._one = {key: value, **(self._more or {})}, None
+        elif one is None and not self._more and isinstance(value, EdgeData) and value.is_key(key):
+            self._one, self._more = value, None
+        else:
+            if self._more is None:
+                self._more = {}
+            self._more[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        one = self._one
+        if one is not None and one.is_key(key):
+            self._one = None
+        elif self._more is not None:
+            del self._more[key]
+        else:
+            raise KeyError(key)
+        if self._more is not None and not self._more:
+            self._more = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._one is not None:
+            yield self._one.key
+        if self._more is not None:
+            yield from self._more
+
+    def __len__(self) -> int:
+        return (self._one is not None) + (len(self._more) if self._more is not None else 0)
+
+    def __contains__(self, key: object) -> bool:
+        one = self._one
+        return (one is not None and one.is_key(key)) or (self._more is not None and key in self._more)
+
+    def attributes(self) -> tuple[Mapping[str, Any], ...]:
+        """The attributes of every edge, in order (the fast path of `values()`)."""
+        one, more = self._one, self._more
+        if more is None:
+            return (one,) if one is not None else ()
+        return (one, *more.values()) if one is not None else tuple(more.values())
+
+    def __repr__(self) -> str:
+        return f"EdgeKeys({dict(self)!r})"
+
+
+def attributes(keydict: Mapping[str, Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...] | Any:
+    """The attribute mappings of one key dict, without computing its keys."""
+    return keydict.attributes() if isinstance(keydict, EdgeKeys) else keydict.values()
+
+
+class Shared:
+    """One object per distinct value of what many edges and nodes repeat (types, predicates, metrics, hardware:
+    interned; confidences, years, counts: one object per value), so each points at it instead of holding a copy."""
+
+    LIMIT = 100_000
+    """Distinct numbers kept at most (then the table starts again)."""
+
+    def __init__(self) -> None:
+        self._floats: dict[float, float] = {}
+        self._ints: dict[int, int] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return sys.intern(value)
+        if kind is float and value != 0:  # -0.0 == 0.0: zeros keep their own sign
+            table: dict[Any, Any] = self._floats
+        elif kind is int:
+            table = self._ints
+        else:
+            return value
+        if len(table) >= self.LIMIT:
+            table.clear()
+        return table.setdefault(value, value)
+
+
+def put_node(graph: nx.MultiDiGraph, node: str, data: NodeData) -> None:
+    """Add a node with its attributes, as `graph.add_node` would (an existing node's attributes are merged)."""
+    old = graph._node.get(node)
+    if old is None:
+        graph._succ[node] = {}
+        graph._pred[node] = {}
+        graph._node[node] = data
+    else:
+        graph._node[node] = NodeData.of({**old, **data})
+
+
+def put_edge(graph: nx.MultiDiGraph, source: str, target: str, data: EdgeData) -> str:
+    """Add an edge keyed "<predicate>:<paper>" between existing nodes, as `graph.add_edge` would (an existing edge
+    of that key gets the newer attributes merged in); returns the key."""
+    key = data.key
+    keydict = graph._succ[source].get(target)
+    if keydict is None:
+        keydict = EdgeKeys(data)
+        graph._succ[source][target] = keydict
+        graph._pred[target][source] = keydict
+        return key
+    old = keydict.get(key)
+    if old is None:
+        keydict[key] = data
+    else:
+        keydict[key] = old.merged(data) if isinstance(old, EdgeData) else edge_data(**{**old, **data})
+    return key
