@@ -21,9 +21,56 @@ EDGE_FIELDS = ("predicate", "paper", "confidence", "factor", "count", "metric", 
 NODE_FIELDS = ("kind", "type", "name")
 
 
-class EdgeData(Mapping[str, Any]):
+class _Edge(Mapping[str, Any]):
     """One edge's attributes (the fields above whose value is not None), read-only; its key is
-    "<predicate>:<paper>". Make one with `edge_data`: an edge without the optional fields is a smaller object."""
+    "<predicate>:<paper>". The fields are read from `_holder()`."""
+
+    __slots__ = ()
+
+    def _holder(self) -> Any:
+        raise NotImplementedError
+
+    def __getitem__(self, name: str) -> Any:
+        if name in EDGE_FIELDS:
+            value = getattr(self._holder(), name)
+            if value is not None:
+                return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        holder = self._holder()
+        return (name for name in EDGE_FIELDS if getattr(holder, name) is not None)
+
+    def __len__(self) -> int:
+        holder = self._holder()
+        return sum(getattr(holder, name) is not None for name in EDGE_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
+
+    @property
+    def key(self) -> str:
+        holder = self._holder()
+        return f"{holder.predicate}:{holder.paper}"
+
+    def is_key(self, key: object) -> bool:
+        return isinstance(key, str) and key == self.key
+
+    def copy(self) -> dict[str, Any]:
+        """A mutable copy (what networkx's `copy()` asks of an attribute dict)."""
+        return dict(self)
+
+    def merged(self, newer: _Edge) -> EdgeData:
+        """What networkx's `add_edge` makes of an existing edge given `newer`'s attributes: the newer values win,
+        the others stay."""
+        mine, theirs = self._holder(), newer._holder()
+        return edge_data(*(getattr(theirs, f) if getattr(theirs, f) is not None else getattr(mine, f)
+                           for f in EDGE_FIELDS))
+
+
+class EdgeData(_Edge):
+    """An edge's attributes as an object of their own (`put_edge` takes one; a second edge between the same two
+    nodes keeps it). Make one with `edge_data`: an edge without the optional fields is a smaller object."""
 
     __slots__ = EDGE_FIELDS[:3]
     _fields: tuple[str, ...] = EDGE_FIELDS[:3]
@@ -42,38 +89,8 @@ class EdgeData(Mapping[str, Any]):
     def __setattr__(self, name: str, value: object) -> None:
         raise TypeError("edge attributes are immutable (they may be shared)")
 
-    def __getitem__(self, name: str) -> Any:
-        if name in EDGE_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                return value
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name in EDGE_FIELDS if getattr(self, name) is not None)
-
-    def __len__(self) -> int:
-        return sum(getattr(self, name) is not None for name in EDGE_FIELDS)
-
-    def __repr__(self) -> str:
-        return f"EdgeData({dict(self)!r})"
-
-    @property
-    def key(self) -> str:
-        return f"{self.predicate}:{self.paper}"
-
-    def is_key(self, key: object) -> bool:
-        return isinstance(key, str) and key == self.key
-
-    def copy(self) -> dict[str, Any]:
-        """A mutable copy (what networkx's `copy()` asks of an attribute dict)."""
-        return dict(self)
-
-    def merged(self, newer: EdgeData) -> EdgeData:
-        """What networkx's `add_edge` makes of an existing edge given `newer`'s attributes: the newer values win,
-        the others stay."""
-        return edge_data(*(getattr(newer, f) if getattr(newer, f) is not None else getattr(self, f)
-                           for f in EDGE_FIELDS))
+    def _holder(self) -> Any:
+        return self
 
 
 class _FullEdgeData(EdgeData):
@@ -89,6 +106,22 @@ def edge_data(predicate: str, paper: str, confidence: float, factor: float | Non
     if factor is None and count is None and metric is None and hardware is None:
         return EdgeData(predicate, paper, confidence)
     return _FullEdgeData(predicate, paper, confidence, factor, count, metric, hardware)
+
+
+class EdgeView(_Edge):
+    """The attributes of the edge an `EdgeKeys` holds in its own fields (made on each access), read-only."""
+
+    __slots__ = ("_of",)
+    _of: EdgeKeys
+
+    def __init__(self, keys: EdgeKeys) -> None:
+        object.__setattr__(self, "_of", keys)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise TypeError("edge attributes are immutable")
+
+    def _holder(self) -> Any:
+        return self._of
 
 
 class NodeData(Mapping[str, Any]):
@@ -156,71 +189,87 @@ class NodeData(Mapping[str, Any]):
 
 
 class EdgeKeys(MutableMapping[str, Mapping[str, Any]]):
-    """networkx's key dict of one (source, target) pair (edge key -> attributes), holding its usual single edge
-    without a dict or a key string (the key is computed from the attributes); more edges go into a dict, in
-    insertion order as in a dict."""
+    """networkx's key dict of one (source, target) pair (edge key -> attributes). Its first edge lives in its own
+    fields (no dict, no key string: the key is computed, and the attributes are an `EdgeView` made on access); more
+    edges go into a dict after it, in insertion order as in a dict. Make one with `EdgeKeys.of`."""
 
-    __slots__ = ("_more", "_one")
+    __slots__ = ("_more", "confidence", "paper", "predicate")
+    _fields: tuple[str, ...] = EDGE_FIELDS[:3]
+    _more: dict[str, Mapping[str, Any]] | None
+    predicate: str | None
+    """None once the edge held in the fields is removed."""
+    paper: str
+    confidence: float
+    factor: float | None = None
+    count: int | None = None
+    metric: str | None = None
+    hardware: str | None = None
 
-    def __init__(self, data: EdgeData | None = None) -> None:
-        self._one: EdgeData | None = data
-        self._more: dict[str, Mapping[str, Any]] | None = None
+    @staticmethod
+    def of(data: _Edge, more: dict[str, Mapping[str, Any]] | None = None) -> EdgeKeys:
+        """A key dict holding the edge `data` (then `more`)."""
+        holder = data._holder()
+        full = any(getattr(holder, name) is not None for name in EDGE_FIELDS[3:])
+        keys = _FullEdgeKeys() if full else EdgeKeys()
+        for name in keys._fields:
+            setattr(keys, name, getattr(holder, name))
+        keys._more = more or None
+        return keys
+
+    def _holds(self, key: object) -> bool:
+        return self.predicate is not None and isinstance(key, str) and key == f"{self.predicate}:{self.paper}"
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
-        one = self._one
-        if one is not None and one.is_key(key):
-            return one
+        if self._holds(key):
+            return EdgeView(self)
         if self._more is not None:
             return self._more[key]
         raise KeyError(key)
 
     def __setitem__(self, key: str, value: Mapping[str, Any]) -> None:
-        one = self._one
-        if one is not None and one.is_key(key):
-            if isinstance(value, EdgeData) and value.is_key(key):
-                self._one = value
-            else:  # an attribute dict of another kind takes the first place: all of them into the dict, in order
-                self._more, self._one = {key: value, **(self._more or {})}, None
-        elif one is None and not self._more and isinstance(value, EdgeData) and value.is_key(key):
-            self._one, self._more = value, None
+        if self._holds(key):  # the edge in the fields is replaced: it goes first into the dict, the others follow
+            self._more, self.predicate = {key: value, **(self._more or {})}, None
         else:
             if self._more is None:
                 self._more = {}
             self._more[key] = value
 
     def __delitem__(self, key: str) -> None:
-        one = self._one
-        if one is not None and one.is_key(key):
-            self._one = None
+        if self._holds(key):
+            self.predicate = None
         elif self._more is not None:
             del self._more[key]
+            if not self._more:
+                self._more = None
         else:
             raise KeyError(key)
-        if self._more is not None and not self._more:
-            self._more = None
 
     def __iter__(self) -> Iterator[str]:
-        if self._one is not None:
-            yield self._one.key
+        if self.predicate is not None:
+            yield f"{self.predicate}:{self.paper}"
         if self._more is not None:
             yield from self._more
 
     def __len__(self) -> int:
-        return (self._one is not None) + (len(self._more) if self._more is not None else 0)
+        return (self.predicate is not None) + (len(self._more) if self._more is not None else 0)
 
     def __contains__(self, key: object) -> bool:
-        one = self._one
-        return (one is not None and one.is_key(key)) or (self._more is not None and key in self._more)
+        return self._holds(key) or (self._more is not None and key in self._more)
 
     def attributes(self) -> tuple[Mapping[str, Any], ...]:
         """The attributes of every edge, in order (the fast path of `values()`)."""
-        one, more = self._one, self._more
+        more = self._more
         if more is None:
-            return (one,) if one is not None else ()
-        return (one, *more.values()) if one is not None else tuple(more.values())
+            return (EdgeView(self),) if self.predicate is not None else ()
+        return (EdgeView(self), *more.values()) if self.predicate is not None else tuple(more.values())
 
     def __repr__(self) -> str:
         return f"EdgeKeys({dict(self)!r})"
+
+
+class _FullEdgeKeys(EdgeKeys):
+    __slots__ = EDGE_FIELDS[3:]
+    _fields = EDGE_FIELDS
 
 
 def attributes(keydict: Mapping[str, Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...] | Any:
@@ -271,13 +320,17 @@ def put_edge(graph: nx.MultiDiGraph, source: str, target: str, data: EdgeData) -
     key = data.key
     keydict = graph._succ[source].get(target)
     if keydict is None:
-        keydict = EdgeKeys(data)
-        graph._succ[source][target] = keydict
-        graph._pred[target][source] = keydict
-        return key
-    old = keydict.get(key)
-    if old is None:
-        keydict[key] = data
+        keydict = EdgeKeys.of(data)
     else:
-        keydict[key] = old.merged(data) if isinstance(old, EdgeData) else edge_data(**{**old, **data})
+        old = keydict.get(key)
+        if old is None:
+            keydict[key] = data
+            return key
+        merged = old.merged(data) if isinstance(old, _Edge) else edge_data(**{**old, **data})
+        if not isinstance(old, EdgeView):
+            keydict[key] = merged
+            return key
+        keydict = EdgeKeys.of(merged, keydict._more)  # the fields may grow: a new key dict in both places
+    graph._succ[source][target] = keydict
+    graph._pred[target][source] = keydict
     return key

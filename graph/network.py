@@ -17,7 +17,7 @@ from paperkg.core.protocols import RecordSource
 from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelation
 from paperkg.core.results import GraphEdge, GraphNode
 from paperkg.graph import paths
-from paperkg.graph.compact import EdgeData, NodeData, Shared, attributes, edge_data, put_edge, put_node
+from paperkg.graph.compact import NodeData, Shared, attributes, edge_data, put_edge, put_node
 from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers
 
 FILTER_PREDICATES = {
@@ -123,18 +123,13 @@ class KnowledgeGraph:
                                                            shared(count), shared(metric), shared(hardware)))
             if source != node:
                 claims.setdefault(pid, []).append((source, target, key))
-        mentions: dict[str, EdgeData] = {}  # one paper's mention edges share their attributes
         succ = graph._succ
         for pid, entity_id in store.mention_pairs():
             pid = ids.get(pid, pid)
             node, target = nodes.get(paper_node(pid)), nodes.get(entity_id)
             # the paper's edges so far are its relations: a mention adds an edge where none of them is
             if node is not None and target is not None and target not in succ[node]:
-                data = mentions.get(pid)
-                if data is None:
-                    mentions.clear()
-                    data = mentions[pid] = edge_data("mentions", pid, 1.0)
-                put_edge(graph, node, target, data)
+                put_edge(graph, node, target, edge_data("mentions", pid, 1.0))
         self._graph, self._claims, self._entities_of = graph, claims, {}
         self._entity_nodes = entity_nodes
         self._clear_cache()
@@ -195,7 +190,7 @@ class KnowledgeGraph:
                 related.add(rel.object)
             else:
                 self._claims.setdefault(paper_id, []).append((source, rel.object, key))
-        mention = edge_data("mentions", paper_id, 1.0)  # shared by the paper's mention edges
+        mention = edge_data("mentions", paper_id, 1.0)  # put_edge copies its fields
         for entity_id in {m.entity_id for m in mentions} - related:
             if entity_id in graph:
                 put_edge(graph, node, entity_id, mention)

@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 
 from paperkg.core.records import PAPER, PaperInput
-from paperkg.graph.compact import EdgeData, EdgeKeys, NodeData, edge_data, put_edge, put_node
+from paperkg.graph.compact import EdgeKeys, EdgeView, NodeData, edge_data, put_edge, put_node
 from paperkg.graph.lookup import _Postings
 from paperkg.graph.network import RESERVED, KnowledgeGraph, paper_node
 from paperkg.kb import KnowledgeBase
@@ -72,7 +72,7 @@ def test_shared_attributes_cannot_be_changed_in_place(kb: KnowledgeBase) -> None
     graph = kb.graph._g
     source, target, key, data = next((u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True)
                                      if d["predicate"] == "mentions" and graph.out_degree(u) > 1)
-    assert isinstance(data, EdgeData)
+    assert isinstance(data, EdgeView)
     with pytest.raises(TypeError):
         data["confidence"] = 0.5  # type: ignore[index]
     with pytest.raises(TypeError):
