@@ -1,21 +1,27 @@
-"""Compact attribute and key mappings for the networkx graph: what a dict per node, a dict per edge and a key dict
-(with its key string) per edge cost at 100k papers was most of the graph's memory.
+"""Compact attribute and key mappings for the networkx graph: a dict per node, and a key dict, a key string and an
+attribute dict per edge were most of the graph's memory (5.8 KB per paper at 100k papers; now 2.1).
 
 `KnowledgeGraph` puts these objects into networkx's own adjacency dicts (`put_node`, `put_edge`), so every networkx
-view, algorithm and copy reads them as the mappings they are. Node and edge attributes are immutable: a networkx call
-that would change them in place (`add_edge` with an existing key, `add_node` of an existing node with attributes)
-raises, instead of changing an object that other edges may share (a paper's mention edges share one). `copy()` gives
-a plain dict, so `graph.copy()` is an ordinary networkx graph.
+view, algorithm and copy reads them as the mappings they are. A node pair's key dict (`EdgeKeys`) holds its first
+edge in its own fields and computes that edge's key ("<predicate>:<paper>"); further edges go into a dict. Node and
+edge attributes are read-only: a networkx call that would change them in place (`add_edge` with an existing key,
+`add_node` of an existing node with attributes) raises instead. `copy()` of either gives a plain dict, so
+`graph.copy()` is an ordinary networkx graph (exports use it).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
+from types import MappingProxyType
 from typing import Any
 
 import networkx as nx
 
+NO_NEIGHBOURS: Mapping[str, Any] = MappingProxyType({})
+"""The adjacency of a node without successors (or without predecessors) until `put_edge` gives it one: a node
+holds two adjacency dicts, and half of them stay empty (a paper has no predecessors, most entities no successors).
+Read-only: networkx's own `add_edge` onto such a node raises instead of changing every empty node at once."""
 EDGE_FIELDS = ("predicate", "paper", "confidence", "factor", "count", "metric", "hardware")
 """An edge's attributes, in the order they were always inserted; all but the first three are optional."""
 NODE_FIELDS = ("kind", "type", "name")
@@ -307,8 +313,8 @@ def put_node(graph: nx.MultiDiGraph, node: str, data: NodeData) -> None:
     """Add a node with its attributes, as `graph.add_node` would (an existing node's attributes are merged)."""
     old = graph._node.get(node)
     if old is None:
-        graph._succ[node] = {}
-        graph._pred[node] = {}
+        graph._succ[node] = NO_NEIGHBOURS
+        graph._pred[node] = NO_NEIGHBOURS
         graph._node[node] = data
     else:
         graph._node[node] = NodeData.of({**old, **data})
@@ -331,6 +337,14 @@ def put_edge(graph: nx.MultiDiGraph, source: str, target: str, data: EdgeData) -
             keydict[key] = merged
             return key
         keydict = EdgeKeys.of(merged, keydict._more)  # the fields may grow: a new key dict in both places
-    graph._succ[source][target] = keydict
-    graph._pred[target][source] = keydict
+    _neighbours(graph._succ, source)[target] = keydict
+    _neighbours(graph._pred, target)[source] = keydict
     return key
+
+
+def _neighbours(adjacency: dict[str, Any], node: str) -> dict[str, Any]:
+    """The node's adjacency dict, made when it is still `NO_NEIGHBOURS`."""
+    found = adjacency[node]
+    if found is NO_NEIGHBOURS:
+        found = adjacency[node] = {}
+    return found

@@ -7,6 +7,7 @@ typed relation) and the paper they were read from.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -93,8 +94,8 @@ class KnowledgeGraph:
         """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts, then
         swap the new graph in (and end a rebuild announced by `building()`, also when this fails).
 
-        Each paper and entity id is held once: edges and attributes share the node's string. Attributes are
-        compact read-only mappings (`graph.compact`): about a third of the dicts' memory."""
+        Each paper and entity id is held once: edges and attributes share the node's string. Attributes and key
+        dicts are compact read-only mappings (`graph.compact`): a third of the dicts' memory."""
         try:
             self._rebuild(store)
         finally:
@@ -109,7 +110,7 @@ class KnowledgeGraph:
         entity_nodes = set(graph)
         ids: dict[str, str] = {}  # paper id -> the one copy of it; node ids below are the nodes' own strings
         for pid, title, year in store.paper_heads():
-            pid = ids.setdefault(pid, pid)
+            pid = ids.setdefault(pid, sys.intern(pid))  # interned: the indexes hold the same string
             put_node(graph, paper_node(pid), NodeData("paper", "Paper", title, shared(year) if year else None))
         nodes = {n: n for n in graph}
         for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
@@ -176,6 +177,7 @@ class KnowledgeGraph:
     def _add_paper(self, paper_id: str, title: str, year: int | None,
                    mentions: list[StoredMention], relations: list[StoredRelation]) -> None:
         graph, shared = self._g, self._shared
+        paper_id = sys.intern(paper_id)  # the indexes hold the same string
         node = paper_node(paper_id)
         put_node(graph, node, NodeData("paper", "Paper", title, shared(year) if year else None))
         related = set()

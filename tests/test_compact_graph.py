@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 
 from paperkg.core.records import PAPER, PaperInput
-from paperkg.graph.compact import EdgeKeys, EdgeView, NodeData, edge_data, put_edge, put_node
+from paperkg.graph.compact import NO_NEIGHBOURS, EdgeKeys, EdgeView, NodeData, edge_data, put_edge, put_node
 from paperkg.graph.lookup import _Postings
 from paperkg.graph.network import RESERVED, KnowledgeGraph, paper_node
 from paperkg.kb import KnowledgeBase
@@ -107,7 +107,7 @@ def test_put_node_and_put_edge_do_what_networkx_does() -> None:
             a, b, k = rng.choice(list(theirs.edges(keys=True)))
             ours.remove_edge(a, b, k)
             theirs.remove_edge(a, b, k)
-        if step % 97 == 0:
+        if step % 97 == 0 and v in ours._succ[u]:
             ours.add_edge(u, v, "plain", weight=1)  # an edge networkx adds itself, with a dict
             theirs.add_edge(u, v, "plain", weight=1)
     ours.remove_node("n5")
@@ -116,6 +116,13 @@ def test_put_node_and_put_edge_do_what_networkx_does() -> None:
     assert _plain(ours.copy()) == _plain(theirs)
     assert sorted(ours.degree) == sorted(theirs.degree)
     assert any(isinstance(kd, EdgeKeys) and len(kd) > 1 for nbrs in ours._succ.values() for kd in nbrs.values())
+    put_node(ours, "lonely", NodeData("entity", "Technique", "lonely"))
+    assert ours._succ["lonely"] is NO_NEIGHBOURS and ours._pred["lonely"] is NO_NEIGHBOURS
+    with pytest.raises(TypeError):  # the shared empty adjacency cannot take an edge behind put_edge's back
+        ours.add_edge("lonely", "n1", "plain")
+    assert not any(NO_NEIGHBOURS) and ours.degree("lonely") == 0
+    put_edge(ours, "lonely", "n1", edge_data("uses", "p9", 1.0))
+    assert list(ours.successors("lonely")) == ["n1"] and not any(NO_NEIGHBOURS)
 
 
 def test_trigram_postings_behave_as_a_set() -> None:
