@@ -131,23 +131,32 @@ class EdgeView(_Edge):
 
 
 class NodeData(Mapping[str, Any]):
-    """One node's attributes, read-only: kind, type, name, then a paper's year or an entity's own attributes."""
+    """One node's attributes, read-only: kind, type, name, then a paper's year or an entity's own attributes.
+    `NodeData(...)` gives the smallest of the classes below that holds them (a paper's kind and type, an entity's
+    kind, are constants of its class)."""
 
-    __slots__ = ("kind", "name", "rest", "type", "year")
+    __slots__ = ()
     kind: str
     type: str
     name: str
-    year: int | None
-    rest: dict[str, Any] | None
+    year: int | None = None
+    rest: dict[str, Any] | None = None
 
-    def __init__(self, kind: str, type_: str, name: str, year: int | None = None,
-                 rest: dict[str, Any] | None = None) -> None:
-        set_ = object.__setattr__
-        set_(self, "kind", kind)
-        set_(self, "type", type_)
-        set_(self, "name", name)
-        set_(self, "year", year)
-        set_(self, "rest", rest or None)
+    def __new__(cls, kind: str, type_: str, name: str, year: int | None = None,
+                rest: dict[str, Any] | None = None) -> NodeData:
+        rest = rest or None
+        if cls is NodeData:
+            if kind == "paper" and type_ == "Paper" and rest is None:
+                cls = _PaperNode
+            elif kind == "entity" and year is None:
+                cls = _EntityNode
+            else:
+                cls = _AnyNode
+        node = object.__new__(cls)
+        for name_, value in (("kind", kind), ("type", type_), ("name", name), ("year", year), ("rest", rest)):
+            if name_ in cls.__slots__:
+                object.__setattr__(node, name_, value)
+        return node
 
     @classmethod
     def of(cls, attrs: Mapping[str, Any]) -> NodeData:
@@ -157,41 +166,51 @@ class NodeData(Mapping[str, Any]):
             raise ValueError(f"node attributes must start with {NODE_FIELDS}: {list(attrs)}")
         (_, kind), (_, type_), (_, name), *others = items
         if len(others) == 1 and others[0][0] == "year" and others[0][1] is not None:
-            return cls(kind, type_, name, year=others[0][1])
-        return cls(kind, type_, name, rest=dict(others))
+            return NodeData(kind, type_, name, year=others[0][1])
+        return NodeData(kind, type_, name, rest=dict(others))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise TypeError("node attributes are immutable")
 
     def __getitem__(self, name: str) -> Any:
-        get = getattr
         if name in NODE_FIELDS:
-            return get(self, name)
-        if name == "year" and get(self, "year") is not None:
-            return get(self, "year")
-        rest = get(self, "rest")
-        if rest is not None:
-            return rest[name]
+            return getattr(self, name)
+        if name == "year" and self.year is not None:
+            return self.year
+        if self.rest is not None:
+            return self.rest[name]
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
-        get = getattr
         yield from NODE_FIELDS
-        if get(self, "year") is not None:
+        if self.year is not None:
             yield "year"
-        rest = get(self, "rest")
-        if rest is not None:
-            yield from rest
+        if self.rest is not None:
+            yield from self.rest
 
     def __len__(self) -> int:
-        get = getattr
-        return 3 + (get(self, "year") is not None) + len(get(self, "rest") or ())
+        return 3 + (self.year is not None) + len(self.rest or ())
 
     def __repr__(self) -> str:
         return f"NodeData({dict(self)!r})"
 
     def copy(self) -> dict[str, Any]:
         return dict(self)
+
+
+class _PaperNode(NodeData):
+    __slots__ = ("name", "year")
+    kind = "paper"
+    type = "Paper"
+
+
+class _EntityNode(NodeData):
+    __slots__ = ("name", "rest", "type")
+    kind = "entity"
+
+
+class _AnyNode(NodeData):
+    __slots__ = ("kind", "name", "rest", "type", "year")
 
 
 class EdgeKeys(MutableMapping[str, Mapping[str, Any]]):

@@ -95,8 +95,8 @@ class EntityIndex:
     def _reset(self) -> None:
         self._by_norm: dict[str, str | set[str]] = {}
         """Entities of each normalised alias: one entity id (the usual case) or a set of them."""
-        self._alias: dict[tuple[str, str], str] = {}
         self._norms_of: dict[str, tuple[str, ...]] = {}
+        """Each entity's normalised aliases, each followed by the alias it was first seen as: (norm, alias, ...)."""
         self._grams: dict[str, _Postings] = defaultdict(_Postings)
         self._types: dict[str, str] = {}
         self._name_of: dict[str, str] = {}
@@ -136,7 +136,11 @@ class EntityIndex:
 
     def _own_norm(self, entity_id: str, norm: str) -> str:
         """The entity's stored copy of `norm` if it has one (one string object instead of two)."""
-        return next((own for own in self._norms_of.get(entity_id, ()) if own == norm), norm)
+        return next((own for own in self._norms_of.get(entity_id, ())[::2] if own == norm), norm)
+
+    def _alias(self, entity_id: str, norm: str) -> str:
+        pairs = self._norms_of[entity_id]
+        return next(pairs[i + 1] for i in range(0, len(pairs), 2) if pairs[i] == norm)
 
     def _ids(self, norm: str) -> Iterable[str]:
         ids = self._by_norm.get(norm)
@@ -153,13 +157,12 @@ class EntityIndex:
                 self._by_norm[norm] = {ids, entity_id}
         else:
             ids.add(entity_id)
-        norms = self._norms_of.get(entity_id, ())
-        if norm not in norms:
-            self._norms_of[entity_id] = (*norms, norm)
-        self._alias.setdefault((entity_id, norm), alias)
+        pairs = self._norms_of.get(entity_id, ())
+        if norm not in pairs[::2]:
+            self._norms_of[entity_id] = (*pairs, norm, alias)
 
     def _drop(self, entity_id: str) -> None:
-        for norm in self._norms_of.pop(entity_id, ()):
+        for norm in self._norms_of.pop(entity_id, ())[::2]:
             ids = self._by_norm.get(norm)
             if ids is not None:
                 if isinstance(ids, str):
@@ -170,7 +173,6 @@ class EntityIndex:
                     del self._by_norm[norm]
                     for gram in _trigrams(norm):
                         self._grams[gram].discard(norm)
-            self._alias.pop((entity_id, norm), None)
         self._types.pop(entity_id, None)
         self._name_of.pop(entity_id, None)
 
@@ -192,7 +194,7 @@ class EntityIndex:
                 if entity_type and self._types.get(entity_id) != entity_type:
                     continue
                 if entity_id not in scored or scored[entity_id].score < score:
-                    scored[entity_id] = EntityMatch(entity_id, round(score, 4), self._alias[(entity_id, candidate)])
+                    scored[entity_id] = EntityMatch(entity_id, round(score, 4), self._alias(entity_id, candidate))
 
         for form in forms:
             offer(form, 1.0)
