@@ -1,5 +1,5 @@
 """Compact attribute and key mappings for the networkx graph: a dict per node, and a key dict, a key string and an
-attribute dict per edge were most of the graph's memory (5.8 KB per paper at 100k papers; now 2.1).
+attribute dict per edge were most of the graph's memory (5.8 KB per paper at 100k papers; now 2.0).
 
 `KnowledgeGraph` puts these objects into networkx's own adjacency dicts (`put_node`, `put_edge`), so every networkx
 view, algorithm and copy reads them as the mappings they are. A node pair's key dict (`EdgeKeys`) holds its first
