@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -176,6 +177,7 @@ class KeywordIndex:
     def add_tokens(self, docs: dict[str, TokenizedDoc]) -> None:
         """Index papers already tokenized (`tokenize_docs`), replacing earlier text of the same ids."""
         for pid, doc in docs.items():
+            pid = sys.intern(pid)  # the graph and the dense index hold the same string
             self._docs.pop(pid, None)
             head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
             self._docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
@@ -296,7 +298,8 @@ class KeywordIndex:
             names = json.loads(blobs["names"])
             with np.load(io.BytesIO(blobs["arrays"]), allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in ("tokens", "offsets", "data", "indices", "indptr", "titles")}
-            index._restore(list(map(str, names["papers"])), list(map(str, names["vocab"])), arrays)
+            papers = [sys.intern(str(p)) for p in names["papers"]]  # interned: the graph holds the same strings
+            index._restore(papers, list(map(str, names["vocab"])), arrays)
             return index, int(manifest["version"])
         except CorruptData:
             raise

@@ -7,6 +7,7 @@ where dicts of tuples took several hundred.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from itertools import chain
 from typing import Any
@@ -57,6 +58,7 @@ class PassageIds:
 
     def add(self, paper_id: str, first: int, count: int, sum_norm: float) -> None:
         """A paper (not present) whose passages have ids first .. first + count - 1."""
+        paper_id = sys.intern(paper_id)
         if self._free:
             row = self._free.pop()
         else:
@@ -119,7 +121,7 @@ class PassageIds:
     def from_json(cls, papers: dict[str, Any], sum_norms: dict[str, Any]) -> PassageIds:
         """The map of `to_json`; CorruptData unless every paper's ids are consecutive and owned once."""
         index = cls()
-        pids = [str(pid) for pid in papers]
+        pids = [sys.intern(str(pid)) for pid in papers]  # interned: the graph and BM25 hold the same strings
         lists = list(papers.values())
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         if bool(np.any(counts == 0)):

@@ -7,6 +7,7 @@ typed relation) and the paper they were read from.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from paperkg.core.protocols import RecordSource
 from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelation
 from paperkg.core.results import GraphEdge, GraphNode
 from paperkg.graph import paths
+from paperkg.graph.compact import NodeData, Shared, attributes, edge_data, put_edge, put_node
 from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers
 
 FILTER_PREDICATES = {
@@ -60,6 +62,7 @@ class KnowledgeGraph:
         self._cache: dict[tuple[object, ...], frozenset[str]] = {}
         self._linked: dict[frozenset[str], LinkedPapers] = {}
         self._cache_members = 0
+        self._shared = Shared()
         self._ready = threading.Event()
         self._ready.set()
 
@@ -95,7 +98,8 @@ class KnowledgeGraph:
         """Build from the store with three narrow bulk reads (no abstracts, no evidence) and bulk inserts, then
         swap the new graph in (and end a rebuild announced by `building()`, also when this fails).
 
-        Each paper and entity id is held once: edges and attributes share the node's string."""
+        Each paper and entity id is held once: edges and attributes share the node's string. Attributes and key
+        dicts are compact read-only mappings (`graph.compact`): a third of the dicts' memory."""
         try:
             self._rebuild(store)
         finally:
@@ -104,41 +108,33 @@ class KnowledgeGraph:
     def _rebuild(self, store: RecordSource) -> None:
         graph = nx.MultiDiGraph()
         claims: dict[str, list[tuple[str, str, str]]] = {}
+        shared = self._shared = Shared()
         for entity in store.entities():
             self._add_entity(entity, graph)
         entity_nodes = set(graph)
         ids: dict[str, str] = {}  # paper id -> the one copy of it; node ids below are the nodes' own strings
-        graph.add_nodes_from((paper_node(ids.setdefault(pid, pid)),
-                              {"kind": "paper", "type": "Paper", "name": title, **({"year": year} if year else {})})
-                             for pid, title, year in store.paper_heads())
+        for pid, title, year in store.paper_heads():
+            pid = ids.setdefault(pid, sys.intern(pid))  # interned: the indexes hold the same string
+            put_node(graph, paper_node(pid), NodeData("paper", "Paper", title, shared(year) if year else None))
         nodes = {n: n for n in graph}
-        related: set[tuple[str, str]] = set()
-
-        def edges() -> Iterator[tuple[str, str, str, dict[str, object]]]:  # streamed: no list of every edge
-            for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
-                pid = ids.get(pid, pid)
-                node = nodes.get(paper_node(pid))
-                source = node if subject == PAPER else nodes.get(subject)
-                target = nodes.get(obj)
-                if source is None or target is None:
-                    continue
-                data: dict[str, object] = {"predicate": predicate, "paper": pid, "confidence": confidence}
-                for name, value in (("factor", factor), ("count", count), ("metric", metric), ("hardware", hardware)):
-                    if value is not None:
-                        data[name] = value
-                key = f"{predicate}:{pid}"
-                if source == node:
-                    related.add((pid, target))
-                else:
-                    claims.setdefault(pid, []).append((source, target, key))
-                yield source, target, key, data
-
-        graph.add_edges_from(edges())
+        for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
+            pid = ids.get(pid, pid)
+            node = nodes.get(paper_node(pid))
+            source = node if subject == PAPER else nodes.get(subject)
+            target = nodes.get(obj)
+            if source is None or target is None:
+                continue
+            key = put_edge(graph, source, target, edge_data(shared(predicate), pid, shared(confidence), factor,
+                                                           shared(count), shared(metric), shared(hardware)))
+            if source != node:
+                claims.setdefault(pid, []).append((source, target, key))
+        succ = graph._succ
         for pid, entity_id in store.mention_pairs():
             pid = ids.get(pid, pid)
             node, target = nodes.get(paper_node(pid)), nodes.get(entity_id)
-            if node is not None and target is not None and (pid, target) not in related:
-                graph.add_edge(node, target, f"mentions:{pid}", predicate="mentions", paper=pid, confidence=1.0)
+            # the paper's edges so far are its relations: a mention adds an edge where none of them is
+            if node is not None and target is not None and target not in succ[node]:
+                put_edge(graph, node, target, edge_data("mentions", pid, 1.0))
         self._graph, self._claims, self._entities_of = graph, claims, {}
         self._entity_nodes = entity_nodes
         self._clear_cache()
@@ -179,30 +175,31 @@ class KnowledgeGraph:
         # numbers as floats: GraphML types an attribute once, so 80 and 38.7 must share a type
         attrs = {(f"attr_{k}" if k in RESERVED else k): float(v) if isinstance(v, int | float) else v
                  for k, v in entity.attrs.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
-        (self._g if graph is None else graph).add_node(entity.id, kind="entity", type=entity.type, name=entity.name,
-                                                       **attrs)
+        put_node(self._g if graph is None else graph, entity.id,
+                 NodeData("entity", self._shared(entity.type), entity.name, rest=attrs))
 
     def _add_paper(self, paper_id: str, title: str, year: int | None,
                    mentions: list[StoredMention], relations: list[StoredRelation]) -> None:
+        graph, shared = self._g, self._shared
+        paper_id = sys.intern(paper_id)  # the indexes hold the same string
         node = paper_node(paper_id)
-        self._g.add_node(node, kind="paper", type="Paper", name=title, **({"year": year} if year else {}))
+        put_node(graph, node, NodeData("paper", "Paper", title, shared(year) if year else None))
         related = set()
         for rel in relations:
             source = node if rel.subject == PAPER else rel.subject
-            if source not in self._g or rel.object not in self._g:
+            if source not in graph or rel.object not in graph:
                 continue
-            data = {"predicate": rel.predicate, "paper": paper_id, "confidence": rel.confidence}
-            data.update({k: v for k, v in (("factor", rel.factor), ("count", rel.count), ("metric", rel.metric),
-                                           ("hardware", rel.hardware)) if v is not None})
-            key = self._g.add_edge(source, rel.object, key=f"{rel.predicate}:{paper_id}", **data)
+            key = put_edge(graph, source, rel.object,
+                           edge_data(shared(rel.predicate), paper_id, shared(rel.confidence), rel.factor,
+                                    shared(rel.count), shared(rel.metric), shared(rel.hardware)))
             if source == node:
                 related.add(rel.object)
             else:
                 self._claims.setdefault(paper_id, []).append((source, rel.object, key))
+        mention = edge_data("mentions", paper_id, 1.0)  # put_edge copies its fields
         for entity_id in {m.entity_id for m in mentions} - related:
-            if entity_id in self._g:
-                self._g.add_edge(node, entity_id, key=f"mentions:{paper_id}", predicate="mentions",
-                                 paper=paper_id, confidence=1.0)
+            if entity_id in graph:
+                put_edge(graph, node, entity_id, mention)
 
     # -- nodes and edges ------------------------------------------------------------------------------
 
@@ -250,9 +247,9 @@ class KnowledgeGraph:
         if entity_id not in graph:
             return []
         found = [(str(d["paper"]), str(d["predicate"]), False) for keys in graph._pred[entity_id].values()
-                 for d in keys.values()]
+                 for d in attributes(keys)]
         found += [(str(d["paper"]), str(d["predicate"]), True) for keys in graph._succ[entity_id].values()
-                  for d in keys.values()]
+                  for d in attributes(keys)]
         return found
 
     def has_edge(self, source: str, target: str, predicate: str, paper_id: str) -> bool:
@@ -264,9 +261,9 @@ class KnowledgeGraph:
             if entity_id not in self._g:
                 return frozenset()
             # networkx's own adjacency dicts: its read-only views cost a wrapper call per neighbour
-            found = {str(d["paper"]) for keys in self._g._pred[entity_id].values() for d in keys.values()}
+            found = {str(d["paper"]) for keys in self._g._pred[entity_id].values() for d in attributes(keys)}
             if outgoing:
-                found.update(str(d["paper"]) for keys in self._g._succ[entity_id].values() for d in keys.values())
+                found.update(str(d["paper"]) for keys in self._g._succ[entity_id].values() for d in attributes(keys))
             return frozenset(found)
 
         return self._cached(("citing", entity_id, outgoing), compute)
@@ -292,7 +289,7 @@ class KnowledgeGraph:
             if not claimants:
                 return found
             claimed = {paper_node(str(d["paper"])) for n in present for m in claimants.intersection(pred[n])
-                       for d in pred[n][m].values()}
+                       for d in attributes(pred[n][m])}
             return (found - claimants) | claimed
 
         found = self._cached(("linked", nodes), compute)
@@ -333,7 +330,7 @@ class KnowledgeGraph:
         def compute() -> frozenset[str]:
             graph = self._g
             return frozenset(str(d["paper"]) for n in nodes if n in graph for keys in graph._pred[n].values()
-                             for d in keys.values() if d["predicate"] in predicates)
+                             for d in attributes(keys) if d["predicate"] in predicates)
 
         return set(self._cached(("by-predicate", nodes, tuple(predicates)), compute))
 

@@ -7,6 +7,9 @@ corrupt, or behind the store is caught up from the stored vectors and texts (nev
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -137,6 +140,7 @@ class Indexes:
             self.entities.done()  # never left waiting, whatever failed
         if gc.get_freeze_count():  # the server froze what it loaded at start-up (api.app): the graph is as long-lived
             gc.freeze()
+        _release_free_memory()
         log.info("graph built in the background in %.1f s", time.perf_counter() - started)
 
     def wait_for_graph(self) -> None:
@@ -310,6 +314,13 @@ class Indexes:
     def stats(self) -> dict[str, Any]:
         dense = self.dense.stats() if self.dense is not None else {}
         return {**dense, "dim": self.dense.dim if self.dense else None, "keyword": self.keyword.stats()}
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free memory back to the system (glibc's `malloc_trim`; elsewhere nothing): what the build
+    thread read from the store and then dropped stays in that thread's heap otherwise (14 MB at 100k papers)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # no C library by that name, or not glibc
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:
