@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import faiss as _faiss
 import numpy as np
 
 from paperkg.core.errors import CorruptData
+from paperkg.embeddings.faiss_index import check_ids, check_restored, faiss, index_bytes, new_index, one_thread
 from paperkg.embeddings.generations import load_generation, save_generation
 from paperkg.embeddings.passage_ids import PassageIds
-
-faiss: Any = _faiss  # the bundled stubs lack SearchParametersHNSW and selector arguments
 
 PassageHit = tuple[str, int, float]
 """(paper id, passage ordinal, inner product)."""
@@ -64,7 +61,7 @@ class DenseIndex:
         self.ef_construction = ef_construction
         self.ef_search = ef_search
         self.compact_ratio = compact_ratio
-        self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index: Any = self._new_index("flat")
         self._kind = "flat"
         self._map = PassageIds()
         self._tombstones: set[int] = set()
@@ -240,12 +237,7 @@ class DenseIndex:
         self._tomb_selector = None
 
     def _new_index(self, kind: str) -> Any:
-        if kind == "flat":
-            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
-        hnsw = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = self.ef_construction
-        hnsw.hnsw.efSearch = self.ef_search
-        return faiss.IndexIDMap2(hnsw)
+        return new_index(kind, self.dim, self.hnsw_m, self.ef_construction, self.ef_search)
 
     # -- search --------------------------------------------------------------------------------------------------------
 
@@ -305,11 +297,7 @@ class DenseIndex:
 
     def stats(self) -> dict[str, Any]:
         """Kind, counts and the memory the index holds (FAISS structures plus id maps, estimated)."""
-        total = int(self._index.ntotal)
-        index_bytes = total * self.dim * 4 + total * 56  # vectors, id map and its reverse hash map
-        if self._kind == "hnsw":
-            hnsw = faiss.downcast_index(self._index.index).hnsw
-            index_bytes += hnsw.neighbors.size() * 4 + hnsw.offsets.size() * 8 + hnsw.levels.size() * 4
+        faiss_bytes = index_bytes(self._index, self._kind, self.dim)
         papers = len(self._map)
         map_bytes = self._next_id * 4 + papers * 130  # owner array; rows, dict entries and ids, roughly
         return {
@@ -319,8 +307,8 @@ class DenseIndex:
             "papers": papers,
             "dim": self.dim,
             "ann_threshold": self.ann_threshold,
-            "bytes": index_bytes + map_bytes,
-            "bytes_per_paper": round((index_bytes + map_bytes) / papers) if papers else 0,
+            "bytes": faiss_bytes + map_bytes,
+            "bytes_per_paper": round((faiss_bytes + map_bytes) / papers) if papers else 0,
         }
 
     # -- files ---------------------------------------------------------------------------------------------------------
@@ -369,39 +357,10 @@ class DenseIndex:
             raise CorruptData(f"{directory}: dense index unreadable: {error}") from None
 
     def _restore(self, index: Any, kind: str, idmap: dict[str, Any]) -> None:
-        expected = faiss.IndexHNSWFlat if kind == "hnsw" else faiss.IndexFlatIP
-        if not isinstance(index, faiss.IndexIDMap2) or not isinstance(faiss.downcast_index(index.index), expected):
-            raise CorruptData(f"dense index file does not hold a {kind} index")
-        if index.d != self.dim:
-            raise CorruptData(f"dense index has dimension {index.d}, manifest says {self.dim}")
+        check_restored(index, kind, self.dim)
         self._index, self._kind = index, kind
         self._next_id = int(idmap["next_id"])
         self._tombstones = {int(t) for t in idmap["tombstones"]}
         self._map = PassageIds.from_json(idmap["papers"], idmap["sum_norms"])  # no id owned twice, or CorruptData
-        live = self._map.live_ids()
-        tombs = np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones))
-        stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
-        consistent = (
-            not np.intersect1d(live, tombs).size
-            and np.array_equal(stored, np.union1d(live, tombs))
-            and len(stored) == index.ntotal
-            and (not len(stored) or int(stored[-1]) < self._next_id)
-        )
-        if not consistent:
-            raise CorruptData("dense index and its id map disagree")
+        check_ids(index, self._map.live_ids(), self._tombstones, self._next_id)
 
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run a single-query FAISS search on the calling thread alone.
-
-    An OpenMP team for one query buys nothing, and on a busy machine its barrier waits for a descheduled thread:
-    measured 0.7 ms alone against 11 ms with two threads under load. OpenMP's thread count is per calling thread,
-    so this neither races with other threads nor slows the model's encoding elsewhere.
-    """
-    previous = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(previous)

@@ -90,15 +90,14 @@ def test_disk_full_during_commit_keeps_previous_data(kb: KnowledgeBase, monkeypa
     import sqlite3
 
     version = kb.store.version
-    original = kb.store._write_paper
 
     def full(*args: object, **kwargs: object) -> object:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(kb.store, "_write_paper", full)
+    monkeypatch.setattr("paperkg.store.sqlite.write_paper", full)
     with pytest.raises(StorageFull):
         kb.add_papers([PaperInput("Disk Full Paper", "An abstract that will not fit.")])
-    monkeypatch.setattr(kb.store, "_write_paper", original)
+    monkeypatch.undo()
     assert kb.store.version == version and kb.paper_count() == 20
     assert kb.search("disk full paper", 3).results[0].title != "Disk Full Paper"
 

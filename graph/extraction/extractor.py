@@ -7,6 +7,7 @@ from bisect import bisect_right
 
 from paperkg.core.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.graph.extraction.candidates import vocabulary_tags
+from paperkg.graph.extraction.claim_objects import sibling_types, state_of_the_art
 from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
@@ -44,15 +45,6 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
                              r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
 """Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
-_SOTA_BEFORE = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|"
-                          r"method|approach|implementation|baseline|solution),?\s+$|\b(?:state-of-the-art|SOTA)\s+$",
-                          re.I)
-_SOTA_LIST = re.compile(r"\b(?:state-of-the-art|SOTA)\s+(?:[\w-]+\s+){0,3}?(?:systems|frameworks|engines|libraries|"
-                        r"methods|approaches|implementations|baselines|solutions),?\s+(?:such\s+as|like|including|"
-                        r"e\.g\.,?|\()\s*", re.I)
-_SOTA_AFTER = re.compile(r"\s*(?:,|\()\s*(?:the|a)\s+(?:current\s+|existing\s+)?(?:state-of-the-art|SOTA)\s+"
-                         r"(?:[\w-]+\s+){0,3}?(?:system|framework|engine|library|method|approach|implementation|"
-                         r"baseline|solution)\b", re.I)
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -171,7 +163,7 @@ class Extractor:
             keys = []
             for start, end in claim.objects:
                 if start in baselines.sota:
-                    sota = self._state_of_the_art(text, entities) if sota is None else sota
+                    sota = state_of_the_art(text, entities) if sota is None else sota
                     keys.append(sota)  # "the state-of-the-art system" named elsewhere in the abstract
                     continue
                 if start in baselines.devices:
@@ -206,48 +198,11 @@ class Extractor:
             sentences.setdefault(claim.sentence.start, []).extend(keys)
         rename: dict[str, str] = {}
         for keys in sentences.values():
-            rename.update(self._sibling_types([rename.get(k, k) for k in keys], by_key, created))
+            rename.update(sibling_types([rename.get(k, k) for k in keys], by_key, created))
         if rename:
             out = [(claim, [rename.get(k, k) for k in keys]) for claim, keys in out]
         out += implicit_claims(out, entities, self.lex.words("implicit_baselines"), spans, background)
         return out, entities
-
-    @staticmethod
-    def _sibling_types(keys: list[str], by_key: dict[str, Entity], created: set[str]) -> dict[str, str]:
-        """Baselines listed together are of one kind: an unseen name beside known models or systems is one too
-        ("Pythia, INCITE and OpenLLaMA", "Sputnik and cuSPARSE"). Returns the renamed keys."""
-        kinds = {by_key[k].type for k in keys if k in by_key and by_key[k].concept}
-        if len(kinds) != 1 or not kinds <= {"Model", "Software"}:
-            return {}
-        kind = kinds.pop()
-        renamed: dict[str, str] = {}
-        for i, key in enumerate(keys):
-            entity = by_key.get(key)
-            if entity is None or entity.concept or entity.type != "Technique" or entity.proposed or \
-                    not (key in created or entity.attrs.get("untyped")):
-                continue
-            name = clean(entity.surfaces[0]) if entity.surfaces else ""
-            if " " in name or not (is_name_token(name) or name[:1].isupper()):
-                continue
-            new_key = unseen_key(kind, name)
-            if new_key in by_key:
-                continue
-            entity.key, entity.type = new_key, kind
-            by_key[new_key] = by_key.pop(key)
-            keys[i] = renamed[key] = new_key
-        return renamed
-
-    @staticmethod
-    def _state_of_the_art(text: str, entities: list[Entity]) -> str:
-        """The one system the abstract calls the state of the art ("vLLM, the state-of-the-art serving system",
-        "state-of-the-art systems such as vLLM"), or "" when it names none or several."""
-        lists = [(m.end(), m.end() + len(re.split(r"[.;:)]", text[m.end():m.end() + 200], maxsplit=1)[0]))
-                 for m in _SOTA_LIST.finditer(text, 0, MAX_CHARS)]
-        found = {e.key for e in entities if e.type in ("Software", "Technique") and not e.proposed and any(
-            f == "abstract" and (_SOTA_BEFORE.search(text, max(0, s - 40), s) or _SOTA_AFTER.match(text, end) or
-                                 any(a <= s < b for a, b in lists))
-            for f, s, end in e.mentions)}
-        return found.pop() if len(found) == 1 else ""
 
     # -- assembly ----------------------------------------------------------------------------------------------
     def _assemble(self, entities: list[Entity], claims: list[tuple[Claim, list[str]]], texts: dict[str, str],

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from pyoxigraph import Quad
 
-from paperkg.core.files import write_atomic
+from paperkg.core.files import fsync_dir, write_atomic
 
 FORMAT = "paperkg-rdf/1"
 
@@ -66,3 +67,27 @@ def read_state(store_dir: Path) -> DiskState | None:
 
 def write_state(store_dir: Path, state: DiskState) -> None:
     write_atomic(state_path(store_dir), (json.dumps(asdict(state), indent=1) + "\n").encode())
+
+
+def state_problem(state: DiskState | None, expected: DiskState, store_version: int) -> str | None:
+    """Why the recorded store cannot be opened and caught up as it is (None: it can)."""
+    if state is None:
+        return "no state file"
+    if not state.same_origin(expected):
+        return "made from another mapping"
+    if state.dirty:
+        return "left mid-write"
+    if state.version > store_version:
+        return "ahead of the store"
+    return None
+
+
+def replace_dir(built: Path, target: Path) -> None:
+    """Move the closed store directory `built` to `target`, replacing what was there (renames, then fsync)."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    built.rename(target)
+    fsync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)

@@ -17,7 +17,6 @@ import gc
 import logging
 import shutil
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,13 +24,14 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad, Triple
 
-from paperkg.core.files import fsync_dir
 from paperkg.core.protocols import RecordSource
 from paperkg.core.records import Paper, StoredMention, StoredRelation
-from paperkg.graph.rdf.disk import DiskState, read_state, static_digest, write_state
+from paperkg.graph.rdf.claims import paper_references, still_stated
+from paperkg.graph.rdf.disk import DiskState, read_state, replace_dir, state_problem, static_digest, write_state
 from paperkg.graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
-from paperkg.graph.rdf.namespaces import DEFAULT_BASE, RDF, TYPE, Iris
+from paperkg.graph.rdf.namespaces import DEFAULT_BASE, TYPE, Iris
 from paperkg.graph.rdf.ontology import ontology_quads
+from paperkg.graph.rdf.records import all_entity_quads, records_by_paper
 from paperkg.graph.rdf.serialize import export_media_type, stream
 from paperkg.graph.vocabulary import Vocabulary
 
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperkg.rdf")
 BATCH = 200_000
-_SUBJECT, _PREDICATE, _OBJECT = NamedNode(RDF + "subject"), NamedNode(RDF + "predicate"), NamedNode(RDF + "object")
 
 
 class RDFGraph:
@@ -138,9 +137,7 @@ class RDFGraph:
         self.close()
         expected = self._expected_state()
         state = read_state(self.path)
-        problem = "no state file" if state is None else "made from another mapping" \
-            if not state.same_origin(expected) else "left mid-write" if state.dirty \
-            else "ahead of the store" if state.version > store.version else None
+        problem = state_problem(state, expected, store.version)
         if self.read_only:
             self._open_read_only(store, state, problem)
             return
@@ -258,21 +255,8 @@ class RDFGraph:
         self._count = 0
         self._paper_count = 0
         self._load_static()
-        aliases: dict[str, list[str]] = defaultdict(list)
-        for entity_id, alias in store.aliases():
-            aliases[entity_id].append(alias)
-        entities: list[Quad] = []
-        for entity in store.entities():
-            entities += entity_quads(self.iris, entity, sorted(aliases.get(entity.id, ())),
-                                     self.iris.entity_graph(entity.id), self._vocabulary_triples)
-        self._add(entities, bulk=True)
-        del aliases, entities
-        mentions: dict[str, list[StoredMention]] = defaultdict(list)
-        for row in store.mentions():
-            mentions[row.paper_id].append(row)
-        relations: dict[str, list[StoredRelation]] = defaultdict(list)
-        for rel in store.relations():
-            relations[rel.paper_id].append(rel)
+        self._add(all_entity_quads(self.iris, store, self._vocabulary_triples), bulk=True)
+        mentions, relations = records_by_paper(store)
         facts: dict[Triple, None] = {}
         lines: list[str] = []
         for paper in store.iter_papers():
@@ -299,13 +283,7 @@ class RDFGraph:
         self._store.optimize()
         self._store = ox.Store()
         gc.collect()
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        built.rename(target)
-        fsync_dir(target.parent)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(built, target)
         self._store = ox.Store(str(target))
 
     def _load(self, lines: list[str], bulk: bool = False) -> None:
@@ -358,7 +336,7 @@ class RDFGraph:
         self._load(lines)
         self._add([quad for quad in new_facts if quad not in self._store])
         for fact in stated:
-            if not self._still_stated(fact):
+            if not still_stated(self._store, fact):
                 self._store.remove(Quad(fact.subject, fact.predicate, fact.object, self.iris.facts_graph))
                 self._count -= 1
         self._refresh_entities(store, sorted(touched))
@@ -384,33 +362,9 @@ class RDFGraph:
             return set(), set()
         self._paper_count -= 1
         graph = self.iris.paper_graph(paper_id)
-        entities: set[str] = set()
-        parts: dict[str, dict[str, NamedNode]] = defaultdict(dict)
-        for quad in self._store.quads_for_pattern(None, None, None, graph):
-            obj = quad.object
-            if isinstance(obj, NamedNode):
-                entity_id = self.iris.entity_id(obj.value)
-                if entity_id is not None:
-                    entities.add(entity_id)
-                if quad.predicate in (_SUBJECT, _PREDICATE, _OBJECT) and isinstance(quad.subject, NamedNode):
-                    parts[quad.subject.value][quad.predicate.value] = obj
-        facts = set()
-        for claim in parts.values():
-            subject = claim.get(_SUBJECT.value)
-            if subject is not None and self.iris.entity_id(subject.value) is not None:
-                facts.add(Triple(subject, claim[_PREDICATE.value], claim[_OBJECT.value]))
+        entities, facts = paper_references(self._store, self.iris, graph)
         self._clear(graph)
         return entities, facts
-
-    def _still_stated(self, fact: Triple) -> bool:
-        """Whether some paper's claim still states this entity-subject fact."""
-        for quad in self._store.quads_for_pattern(None, _SUBJECT, fact.subject, None):
-            claim, graph = quad.subject, quad.graph_name
-            if isinstance(claim, NamedNode) and isinstance(graph, NamedNode) \
-                    and Quad(claim, _PREDICATE, fact.predicate, graph) in self._store \
-                    and Quad(claim, _OBJECT, fact.object, graph) in self._store:
-                return True
-        return False
 
     def _refresh_entities(self, store: RecordSource, entity_ids: list[str]) -> None:
         """Rewrite the given entities' graphs from the store (two bulk reads)."""

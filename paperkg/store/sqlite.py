@@ -6,53 +6,25 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
-from paperkg.core.ids import alias_norm, normalise_title
+from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
-    Extraction,
     PaperInput,
 )
 from paperkg.store import identity
 from paperkg.store.reads import StoreReads, chunks
+from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, write_paper
 
 SCHEMA_VERSION = 2
 MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)"}
 """What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class PaperWrite:
-    """Everything stored for one paper, computed before the write transaction starts."""
-
-    id: str
-    paper: PaperInput
-    content_hash: str
-    extraction: Extraction
-    passages: tuple[tuple[int, int], ...]
-    vectors: np.ndarray
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    id: str
-    title: str
-    status: str
-    """created, updated (new content), unchanged, or replaced (same title, different abstract)."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store(StoreReads):
@@ -290,75 +262,11 @@ class Store(StoreReads):
         with self._write() as conn:
             current = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
             for item in batch:
-                outcomes.append(self._write_paper(conn, item, current + 1, entities, rewrite))
+                outcomes.append(write_paper(conn, item, current + 1, entities, rewrite))
             if rewrite or any(o.status != "unchanged" for o in outcomes):
                 current += 1
                 self._set_meta(conn, "version", str(current))
         return current, outcomes
-
-    def _write_paper(self, conn: sqlite3.Connection, item: PaperWrite, version: int,
-                     entities: dict[str, EntityInfo], rewrite: bool) -> WriteOutcome:
-        p, now = identity.fill_missing(conn, item.id, item.paper), _now()
-        old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
-                           (item.id,)).fetchone()
-        status = "created"
-        if old:
-            same_meta = (old[2], old[3], json.loads(old[4])) == (p.year, p.url, list(p.authors)) and \
-                not identity.changed(conn, item.id, p)
-            if old[0] == item.content_hash and same_meta and not rewrite:
-                return WriteOutcome(item.id, p.title, "unchanged")
-            status = "updated" if old[0] == item.content_hash or old[1] == p.abstract else "replaced"
-            touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
-                                                  (item.id,))]
-            for table in ("mentions", "relations", "passages", "aliases"):
-                conn.execute(f"DELETE FROM {table} WHERE paper_id = ?", (item.id,))
-            conn.execute(
-                "UPDATE papers SET norm_title=?, title=?, abstract=?, year=?, url=?, authors=?, content_hash=?, "
-                "rev=?, origin=?, updated_at=? WHERE id=?",
-                (normalise_title(p.title), p.title, p.abstract, p.year, p.url, json.dumps(list(p.authors)),
-                 item.content_hash, version, p.origin, now, item.id))
-        else:
-            touched = []
-            conn.execute(
-                "INSERT INTO papers(id, norm_title, title, abstract, year, url, authors, content_hash, rev, origin,"
-                " added_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                (item.id, normalise_title(p.title), p.title, p.abstract, p.year, p.url,
-                 json.dumps(list(p.authors)), item.content_hash, version, p.origin, now, now))
-        for entity in item.extraction.entities:
-            info = entities.get(entity.key) or EntityInfo(entity.name)
-            conn.execute(
-                "INSERT INTO entities(id, type, name, attrs) VALUES(?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                "attrs = excluded.attrs WHERE excluded.attrs != '{}'",
-                (entity.key, info.type or entity.type, info.name, json.dumps(info.attrs)))
-            for alias in info.aliases:
-                conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,NULL)",
-                             (entity.key, alias, alias_norm(alias)))
-            for alias in {entity.name, *entity.aliases}:
-                conn.execute("INSERT OR IGNORE INTO aliases(entity_id, alias, norm, paper_id) VALUES(?,?,?,?)",
-                             (entity.key, alias, alias_norm(alias), item.id))
-            conn.executemany(
-                "INSERT INTO mentions(paper_id, entity_id, field, start, end, surface) VALUES(?,?,?,?,?,?)",
-                [(item.id, entity.key, m.field, m.start, m.end, m.text) for m in entity.mentions])
-        conn.executemany(
-            "INSERT INTO relations(paper_id, subject, predicate, object, factor, count, metric, hardware, "
-            "confidence, sentence, field, start, end) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(item.id, r.subject, r.predicate, r.object, r.factor, r.count, r.metric, r.hardware, r.confidence,
-              r.evidence.sentence, r.evidence.field, r.evidence.start, r.evidence.end)
-             for r in item.extraction.relations])
-        vectors = np.ascontiguousarray(item.vectors, dtype=np.float32)
-        conn.executemany(
-            "INSERT INTO passages(paper_id, ord, start, end, vector) VALUES(?,?,?,?,?)",
-            [(item.id, i, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(item.passages)])
-        self._collect_orphans(conn, touched)
-        identity.write(conn, item.id, p)
-        return WriteOutcome(item.id, p.title, status)
-
-    @staticmethod
-    def _collect_orphans(conn: sqlite3.Connection, candidates: Iterable[str]) -> None:
-        conn.executemany(
-            "DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = entities.id)"
-            " AND NOT EXISTS (SELECT 1 FROM relations WHERE object = entities.id OR hardware = entities.id)",
-            [(c,) for c in candidates])
 
     def delete(self, paper_id: str) -> int | None:
         """Remove a paper and what only it supported; the new data version, or None if it was not stored."""
@@ -367,7 +275,7 @@ class Store(StoreReads):
                                                   (paper_id,))]
             if conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,)).rowcount == 0:
                 return None
-            self._collect_orphans(conn, touched)
+            collect_orphans(conn, touched)
             version = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]) + 1
             self._set_meta(conn, "version", str(version))
         return version
