@@ -8,7 +8,6 @@ have them (AMX, AVX512-BF16) and fp32 elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import queue
@@ -89,9 +88,7 @@ class OnnxEncoder(WindowEncoder):
             self._infer = _onnxruntime(self.model.data, runtime)
         else:
             self.model = load_model(directory, "fp32", cache_dir, quant, fused=False)
-            cached = self.model
-            reload = (lambda: _verified_bytes(cached)) if cached.path is not None else None
-            self._infer = _openvino(self.model.data, runtime, precision, reload)
+            self._infer = _openvino(self.model.data, runtime, precision)
         self.model = replace(self.model, data=b"")  # the runtime holds its own copy: do not keep 20-90 MB twice
         self.name = name_or_path
         self.engine = engine
@@ -158,9 +155,8 @@ def _onnxruntime(data: bytes, runtime: RuntimeParams) -> Run:
     return run
 
 
-def _openvino(data: bytes, runtime: RuntimeParams, precision: str, reload: Callable[[], bytes] | None = None) -> Run:
-    """An OpenVINO compiled model's run, with fixed-width query models (RuntimeParams.query_widths) built from
-    `reload()` (the cached model read again: keeping it in memory for them would cost ~100 MB)."""
+def _openvino(data: bytes, runtime: RuntimeParams, precision: str) -> Run:
+    """An OpenVINO compiled model's run, with fixed-width query models (RuntimeParams.query_widths)."""
     import openvino  # noqa: PLC0415 (optional or heavy, loaded only when used)
 
     core = openvino.Core()
@@ -171,17 +167,17 @@ def _openvino(data: bytes, runtime: RuntimeParams, precision: str, reload: Calla
         "ENABLE_CPU_PINNING": runtime.pin,
     }
     try:
-        dynamic = _Requests(core.compile_model(core.read_model(data), "CPU", config))
+        model = core.read_model(data)
+        dynamic = _Requests(core.compile_model(model, "CPU", config))
     except Exception as error:  # OpenVINO raises its own exception types for a model it cannot compile
         raise PaperkgError(f"OpenVINO cannot compile the encoder: {error}") from error
 
     def compile_width(width: int) -> _Requests:
-        assert reload is not None
-        shaped = core.read_model(reload())
+        shaped = model.clone()  # shares the weights with the model (a fresh read would hold a copy of its own)
         shaped.reshape({port.get_any_name(): [1, width] for port in shaped.inputs})
         return _Requests(core.compile_model(shaped, "CPU", config))
 
-    use_fixed = bool(runtime.query_widths) and reload is not None
+    use_fixed = bool(runtime.query_widths)
     return _OpenVinoRun(dynamic, _FixedWidths(compile_width, runtime.query_widths) if use_fixed else None)
 
 
@@ -214,15 +210,6 @@ class _Requests:
             return np.array(request.get_output_tensor(0).data)  # a copy: the tensor is reused by the next call
         finally:
             self._idle.put(request)
-
-
-def _verified_bytes(model: OnnxModel) -> bytes:
-    """The cached model file read again, checked against the checksum it was loaded with."""
-    assert model.path is not None
-    data = model.path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != model.sha256:
-        raise PaperkgError(f"{model.path}: changed since it was loaded (checksum mismatch)")
-    return data
 
 
 class _FixedWidths:
