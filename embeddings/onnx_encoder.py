@@ -52,8 +52,9 @@ class RuntimeParams:
 
     `query_widths`: OpenVINO runs a one-text batch of at most that many tokens on a model compiled for the next
     width up (padded; the mask keeps the vector: cosine 0.99999), skipping the per-inference work of dynamic shapes:
-    over the 30 dev queries (7-19 tokens) a one-query pass takes 0.75x the time on widths 8/16/24. Each width costs
-    about 60 MB and 0.6 s of compilation, done on a background thread the first time such a batch comes (a query,
+    over the 30 dev queries (7-19 tokens) a one-query pass takes 0.74x the time with widths 16 and 32 (quiet,
+    bench/encoder_speed.py). Each width shares the loaded model's weights and costs about 60 MB and 0.6 s of
+    compilation, done on a background thread the first time such a batch comes (a query,
     never an ingest batch); the dynamic model answers until then. () turns it off.
     """
 
@@ -214,7 +215,8 @@ class _Requests:
 
 class _FixedWidths:
     """Models compiled for one-row batches of fixed widths, each built on a background thread the first time a
-    batch that fits it comes; `get` gives the padded run of the smallest ready width that fits, or None."""
+    batch that fits it comes; `get` gives the padded run on the smallest width that fits, or None while that one is
+    not compiled yet (or the batch fits none)."""
 
     def __init__(self, compile_width: Callable[[int], _Requests], widths: tuple[int, ...]) -> None:
         self._compile = compile_width
