@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import random
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from paperkg.core.errors import InvalidParameter, PaperkgError
-from paperkg.core.files import fsync_dir, sha256_file
+from paperkg.core.files import fsync_dir, fsync_tree, sha256_file
 from paperkg.embeddings.encoder import PICKLE_SUFFIXES, check_model_dir, resolve_model_dir
 
 StepProgress = Callable[[int, int], None]
@@ -263,16 +262,7 @@ def save_model(model: Any, base: str, target: Path) -> str:
             model[0].auto_model.save_pretrained(tmp, safe_serialization=True)
             shutil.move(Path(tmp) / WEIGHTS, building / WEIGHTS)
         check_model_dir(building)
-        for path in sorted(building.rglob("*"), reverse=True):
-            if path.is_file():
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            else:
-                fsync_dir(path)
-        fsync_dir(building)
+        fsync_tree(building)
         digest = sha256_file(building / WEIGHTS)
         building.rename(target)
         fsync_dir(target.parent)

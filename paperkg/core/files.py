@@ -33,6 +33,19 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def fsync_tree(directory: Path) -> None:
+    """fsync every file under `directory`, then every directory in it and itself, so a rename of it is durable."""
+    for path in directory.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for path in [directory, *(p for p in directory.rglob("*") if p.is_dir())]:
+        fsync_dir(path)
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """Write to a temporary file beside `path`, fsync, rename over it, fsync the directory."""

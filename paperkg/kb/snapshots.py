@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -23,7 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
-from paperkg.core.files import fsync_dir, write_atomic
+from paperkg.core.files import fsync_dir, fsync_tree, write_atomic
 from paperkg.kb.manifest import Manifest
 from paperkg.store import Store
 
@@ -102,7 +101,7 @@ def publish(data: Path, store: Store, derived: DerivedFiles, manifest: Manifest,
         snapshot = Snapshot(generation, version, store.count_papers(), time.time(), root / name)
         info = {k: v for k, v in asdict(snapshot).items() if k != "path"}
         write_atomic(building / SNAPSHOT_FILE, (json.dumps(info, indent=1) + "\n").encode())
-        _fsync_tree(building)
+        fsync_tree(building)
         building.rename(root / name)
         fsync_dir(root)
         write_atomic(root / CURRENT, f"{name}\n".encode())
@@ -126,15 +125,3 @@ def prune(root: Path, keep: int, retain: float = 600.0) -> None:
             continue
         if now - superseded > retain:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_tree(directory: Path) -> None:
-    for path in directory.rglob("*"):
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    for path in [directory, *(p for p in directory.rglob("*") if p.is_dir())]:
-        fsync_dir(path)
