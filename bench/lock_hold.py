@@ -58,8 +58,9 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
     settings = Settings(data=data, model="hashing", ann_threshold=threshold)
     original, commit, stage = Indexes._adopt, KnowledgeBase._commit, Indexes.stage
     if mode == "late-tokens":
-        def stage_late(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
-            reads = stage(self, changed, removed)
+        def stage_late(self: Indexes, changed: Sequence[str], removed: Sequence[str],
+                       vectors: dict[str, np.ndarray]) -> Prefetched:
+            reads = stage(self, changed, removed, vectors)
             reads.keyword_tokens = None
             return reads
 

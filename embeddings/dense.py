@@ -15,6 +15,7 @@ from paperkg.core.errors import CorruptData
 from paperkg.embeddings.faiss_index import check_ids, check_restored, faiss, index_bytes, new_index, one_thread
 from paperkg.embeddings.generations import load_generation, save_generation
 from paperkg.embeddings.passage_ids import PassageIds
+from paperkg.embeddings.staging import Staged, StagedInserts
 
 PassageHit = tuple[str, int, float]
 """(paper id, passage ordinal, inner product)."""
@@ -36,7 +37,7 @@ class _Pending:
     index: Any = None
 
 
-class DenseIndex:
+class DenseIndex(StagedInserts):
     """Passage vectors keyed by (paper id, passage ordinal), searched by inner product (vectors are L2-normalised).
 
     Not synchronised: one writer at a time, and no searches during a write (the caller holds a read-write lock).
@@ -69,6 +70,7 @@ class DenseIndex:
         self._next_id = 0
         self.on_built: Callable[[DenseIndex], None] | None = None
         self._pending: _Pending | None = None
+        self._staged: Staged | None = None
 
     # -- contents ------------------------------------------------------------------------------------------------------
 
@@ -125,14 +127,18 @@ class DenseIndex:
         if not batch:
             return
         self.remove([pid for pid, _ in batch if pid in self._map])
+        staged, batch = self._take_staged(batch)
+        if staged is not None and self._pending is not None:
+            self._pending.added.append(staged)
+        if not batch:
+            return
         total = sum(len(v) for _, v in batch)
         ids = np.arange(self._next_id, self._next_id + total, dtype=np.int64)
         self._next_id += total
         start = 0
         for pid, vectors in batch:
-            own = ids[start : start + len(vectors)]
+            self._register(pid, int(ids[start]), vectors)
             start += len(vectors)
-            self._map.add(pid, int(own[0]), len(own), float(np.linalg.norm(vectors.sum(axis=0, dtype=np.float64))))
         matrix = np.concatenate([v for _, v in batch])
         if self._pending is not None:
             self._pending.added.append(ids)
@@ -142,6 +148,9 @@ class DenseIndex:
         self._index.add_with_ids(matrix, ids)
         if self._kind == "flat" and self.vector_count > self.ann_threshold:
             self._rebuild_later()
+
+    def _register(self, paper_id: str, first: int, vectors: np.ndarray) -> None:
+        self._map.add(paper_id, first, len(vectors), float(np.linalg.norm(vectors.sum(axis=0, dtype=np.float64))))
 
     def _check(self, vectors: np.ndarray) -> np.ndarray:
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -254,7 +263,8 @@ class DenseIndex:
                 scores, ids = self._index.search(vector, k)
             else:
                 selector = self._tombstone_selector()
-                params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k), sel=selector)
+                params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k),
+                                                    sel=selector[0] if selector else None)
                 scores, ids = self._index.search(vector, k, params=params)
         return self._hits(scores[0], ids[0])
 
@@ -281,12 +291,17 @@ class DenseIndex:
         return self._hits(sims[top], ids[top])
 
     def _tombstone_selector(self) -> Any:
-        if not self._tombstones:
-            return None
-        if self._tomb_selector is None:
+        """What an HNSW search may return: neither tombstones nor staged vectors (the selectors a returned one
+        combines are kept alive with it)."""
+        if self._tombstones and self._tomb_selector is None:
             batch = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)))
-            self._tomb_selector = (faiss.IDSelectorNot(batch), batch)  # keep the inner selector alive
-        return self._tomb_selector[0]
+            self._tomb_selector = (faiss.IDSelectorNot(batch), batch)
+        live = self._tomb_selector if self._tombstones else None
+        if self._staged is None:
+            return live
+        span = faiss.IDSelectorRange(self._staged.first, self._staged.end)
+        outside = faiss.IDSelectorNot(span)
+        return (outside, span) if live is None else (faiss.IDSelectorAnd(live[0], outside), live, outside, span)
 
     def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[PassageHit]:
         owners = self._map.owners(ids.tolist())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -275,3 +277,59 @@ def test_id_map_disagreeing_with_the_index_is_corrupt(tmp_path: Path) -> None:
     (tmp_path / "a" / "dense.manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(CorruptData, match="disagree"):
         DenseIndex.load(tmp_path / "a")
+
+
+def _holds() -> tuple[list[int], Callable[[], contextlib.AbstractContextManager[None]]]:
+    """An `exclusive` for `DenseIndex.stage` that counts its holds."""
+    count = [0]
+
+    @contextlib.contextmanager
+    def exclusive() -> Iterator[None]:
+        count[0] += 1
+        yield
+
+    return count, exclusive
+
+
+def test_staged_vectors_stay_out_of_search_until_the_write_takes_them(tmp_path: Path) -> None:
+    index, _ = filled(60, ann_threshold=50)
+    assert index.kind == "hnsw"
+    new = {f"n{i}": v for i, v in enumerate(random_papers(10, seed=7).values())}
+    holds, exclusive = _holds()
+    index.stage(new.items(), exclusive, chunk=4)
+    assert holds[0] == 1 + 5  # one to reserve the ids, then 20 vectors four at a time
+    query = new["n3"][0]
+    assert all(hit[0] not in new for hit in index.search(query, 20))
+    assert index.vector_count == 120 and "n3" not in index
+    inserted = index._index.ntotal
+    index.add_many(new.items())
+    assert index._index.ntotal == inserted  # registered, not inserted again
+    assert index.search(query, 1)[0][:2] == ("n3", 0)
+    np.testing.assert_allclose(index.vectors("n7"), new["n7"])
+    index.save(tmp_path, 1)
+    loaded, _ = DenseIndex.load(tmp_path)
+    assert loaded.search(query, 1)[0][:2] == ("n3", 0) and loaded.vector_count == 140
+
+
+def test_staged_vectors_of_an_abandoned_or_changed_write_become_tombstones(tmp_path: Path) -> None:
+    index, _ = filled(60, ann_threshold=50)
+    new = {f"n{i}": v for i, v in enumerate(random_papers(6, seed=9).values())}
+    _, exclusive = _holds()
+    index.stage(new.items(), exclusive, chunk=256)
+    index.drop_staged()
+    assert all(hit[0] not in new for hit in index.search(new["n1"][0], 30))
+    index.stage(new.items(), exclusive, chunk=256)
+    changed = unit(np.ones((2, DIM)))
+    index.add_many([("n1", changed), ("n2", new["n2"])])  # n1 changed since staging; n0, n3.. never came
+    assert sorted(p for p in new if p in index) == ["n1", "n2"]
+    np.testing.assert_allclose(index.vectors("n1"), changed)
+    assert index.search(new["n0"][0], 1)[0][0] != "n0" and index.search(new["n2"][1], 1)[0][:2] == ("n2", 1)
+    index.save(tmp_path, 1)  # the id map and the index agree: abandoned vectors are tombstones
+    assert DenseIndex.load(tmp_path)[0].vector_count == index.vector_count == 124
+
+
+def test_exact_indexes_are_not_staged() -> None:
+    index, _ = filled(10)
+    holds, exclusive = _holds()
+    index.stage(random_papers(3, seed=3).items(), exclusive, chunk=1)
+    assert holds[0] == 0 and index._staged is None

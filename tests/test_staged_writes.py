@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 
 from paperkg.core.errors import StorageFull
@@ -32,8 +34,9 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
     staged, release = threading.Event(), threading.Event()
     original = Indexes.stage
 
-    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
-        reads = original(self, changed, removed)
+    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str],
+               vectors: dict[str, np.ndarray]) -> Prefetched:
+        reads = original(self, changed, removed, vectors)
         staged.set()
         release.wait()
         return reads
@@ -94,3 +97,30 @@ def test_staged_writes_leave_the_views_a_rebuild_from_the_store_gives(settings: 
     assert (applied[0].papers, applied[0].nodes, applied[0].edges, applied[0].rdf["triples"]) == \
         (rebuilt[0].papers, rebuilt[0].nodes, rebuilt[0].edges, rebuilt[0].rdf["triples"])
     assert applied[1:] == rebuilt[1:]
+
+
+def test_a_write_into_an_hnsw_index_is_inserted_ahead_and_rolled_back_cleanly(
+        settings: Settings, seed_papers: list[PaperInput], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the HNSW threshold a write's vectors enter the graph before its lock hold (`DenseIndex.stage`): a
+    failed commit leaves them as tombstones, and the next write and the next start agree with the store."""
+    with KnowledgeBase.open(settings.model_copy(update={"ann_threshold": 10})) as kb:
+        kb.add_papers(seed_papers[:20])
+        while kb.indexes.dense is not None and kb.indexes.dense.rebuilding:
+            time.sleep(0.01)
+        dense = kb.indexes.dense
+        assert dense is not None and dense.kind == "hnsw"
+        inserted = dense._index.ntotal
+        monkeypatch.setattr("paperkg.store.sqlite.Pending.commit",
+                            lambda self: (_ for _ in ()).throw(StorageFull("disk full; nothing was changed")))
+        with pytest.raises(StorageFull):
+            kb.add_papers([NEW])
+        monkeypatch.undo()
+        assert kb.indexes.dense is dense and dense._index.ntotal > inserted  # staged, then left as tombstones
+        assert dense.vector_count == inserted and NEW.title not in {
+            hit.title for hit in kb.search("wombatdecoding burrowing speculation", k=20).results}
+        kb.add_papers([NEW])
+        assert kb.search("wombatdecoding burrowing speculation", k=1).results[0].title == NEW.title
+        count = dense.vector_count
+    with KnowledgeBase.open(settings.model_copy(update={"ann_threshold": 10})) as kb:
+        assert kb.indexes.dense is not None and kb.indexes.dense.vector_count == count
+        assert kb.search("wombatdecoding burrowing speculation", k=1).results[0].title == NEW.title

@@ -1,4 +1,9 @@
-"""A writer-preferring readers-writer lock: searches run together, a write waits for them and then runs alone."""
+"""A phase-fair readers-writer lock: searches run together, a write waits for them and then runs alone; when a
+write ends, the readers already waiting go before the next write.
+
+Without that last rule a writer that takes the lock again at once (a write staged in several short holds) keeps
+every reader out until it is done: the holds add up to one long wait.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,18 @@ class RWLock:
         self._readers = 0
         self._writer = False
         self._waiting_writers = 0
+        self._waiting_readers = 0
+        self._admitted = 0
+        """Readers let in ahead of waiting writers: those that were waiting when the last write ended."""
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
         with self._cond:
-            while self._writer or self._waiting_writers:
+            self._waiting_readers += 1
+            while self._writer or (self._waiting_writers and not self._admitted):
                 self._cond.wait()
+            self._waiting_readers -= 1
+            self._admitted = max(0, self._admitted - 1)
             self._readers += 1
         try:
             yield
@@ -32,7 +43,7 @@ class RWLock:
     def write(self) -> Iterator[None]:
         with self._cond:
             self._waiting_writers += 1
-            while self._writer or self._readers:
+            while self._writer or self._readers or self._admitted:
                 self._cond.wait()
             self._waiting_writers -= 1
             self._writer = True
@@ -41,4 +52,5 @@ class RWLock:
         finally:
             with self._cond:
                 self._writer = False
+                self._admitted = self._waiting_readers
                 self._cond.notify_all()

@@ -90,9 +90,11 @@ class KnowledgeBase(Reading):
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
                             path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
-                               IndexParams(settings.ann_threshold, settings.index_save_every,
-                                           settings.index_save_sync_vectors, settings.index_save_ratio,
-                                           settings.graph_background), read_only,
+                               IndexParams(ann_threshold=settings.ann_threshold,
+                                           save_every=settings.index_save_every,
+                                           save_sync_vectors=settings.index_save_sync_vectors,
+                                           save_ratio=settings.index_save_ratio,
+                                           graph_in_background=settings.graph_background), read_only,
                                self.lock)
         device_classes = json.loads((settings.seeds / "vocab" / "device_classes.json").read_text(encoding="utf-8"))
         self.queries = Queries(store, self.graph, self.entities, vocabulary, self.extractor, self.indexes, self.rdf,
@@ -325,7 +327,7 @@ class KnowledgeBase(Reading):
                 with self.store.pending() as pending:
                     version, changed, removed = write()
                     if changed or removed:
-                        staged = self.indexes.stage(changed, removed)
+                        staged = self.indexes.stage(changed, removed, vectors)
                     with self.lock.write(), _collector_paused():
                         pending.commit()
                         if staged is not None:

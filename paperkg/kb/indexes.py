@@ -57,6 +57,9 @@ class IndexParams:
     graph_in_background: bool = False
     """Build the networkx graph on a thread at start-up (from one read transaction of the store); whatever reads
     the graph meanwhile waits for it, and so does the first write (it applies its change to the built graph)."""
+    stage_chunk: int = 256
+    """HNSW inserts of a write made ahead of its lock hold, this many vectors per short hold (`DenseIndex.stage`):
+    about 15 ms each at a few thousand papers."""
 
 
 class Indexes:
@@ -215,23 +218,38 @@ class Indexes:
 
     # -- writes ------------------------------------------------------------------------------------------
 
-    def stage(self, changed: Sequence[str], removed: Sequence[str]) -> Prefetched:
-        """Before the write lock: read what the write changes through the store's pending transaction, and bring the
-        on-disk RDF store to it (the caller keeps SPARQL workers from forking meanwhile; those forked before keep
-        answering from the previous version). `apply(..., staged=...)` then does the rest under the lock, from
-        memory."""
+    def stage(self, changed: Sequence[str], removed: Sequence[str], vectors: dict[str, np.ndarray]) -> Prefetched:
+        """Before the write lock: read what the write changes through the store's pending transaction, insert its
+        vectors into an HNSW graph a chunk per short hold, and bring the on-disk RDF store to it (the caller keeps
+        SPARQL workers from forking meanwhile; those forked before keep answering from the previous version).
+        `apply(..., staged=...)` then does the rest under the lock, from memory."""
         linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
         reads = Prefetched(self.store, changed, linked)
         reads.keyword_tokens = self.keyword.tokenize_docs(
             {p.id: keyword_text(p.title, p.abstract) for p in reads.papers(list(changed))})
-        self.rdf.sync(reads, changed, removed, staged=True)
+        if self.dense is not None and self._lock is not None:
+            try:
+                self.dense.stage(((pid, vectors[pid]) for pid in changed if pid in vectors), self._lock.write,
+                                 self.params.stage_chunk)
+                self.rdf.sync(reads, changed, removed, staged=True)
+            except BaseException:
+                self._drop_staged()
+                raise
+        else:
+            self.rdf.sync(reads, changed, removed, staged=True)
         return reads
 
     def unstage(self) -> None:
-        """After a staged write was rolled back: the RDF store, marked ahead of the store or left mid-write, is
-        rebuilt from the store (rare: a full disk, a failed commit)."""
+        """After a staged write was rolled back: staged vectors become tombstones, and the RDF store, marked ahead
+        of the store or left mid-write, is rebuilt from the store (rare: a full disk, a failed commit)."""
+        self._drop_staged()
         log.warning("a write was rolled back after the RDF store took it in; rebuilding the RDF store")
         self.rdf.load(self.store, self.store.paper_revs())
+
+    def _drop_staged(self) -> None:
+        if self.dense is not None:
+            with self._lock.write() if self._lock is not None else contextlib.nullcontext():
+                self.dense.drop_staged()
 
     def apply(self, version: int, changed: Sequence[str], removed: Sequence[str],
               vectors: dict[str, np.ndarray], staged: Prefetched | None = None) -> None:
