@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
 from paperkg.core.errors import StorageFull
@@ -32,16 +31,14 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     before = _sparql_count(kb)  # forks a worker at the current version
     staged, release = threading.Event(), threading.Event()
-    original = Indexes.stage
+    original = Indexes.stage_rdf
 
-    def paused(self: Indexes, changed: Sequence[str], removed: Sequence[str],
-               vectors: dict[str, np.ndarray]) -> Prefetched:
-        reads = original(self, changed, removed, vectors)
+    def paused(self: Indexes, reads: Prefetched, changed: Sequence[str], removed: Sequence[str]) -> None:
+        original(self, reads, changed, removed)
         staged.set()
         release.wait()
-        return reads
 
-    monkeypatch.setattr(Indexes, "stage", paused)
+    monkeypatch.setattr(Indexes, "stage_rdf", paused)
     writer = threading.Thread(target=kb.add_papers, args=([NEW],))
     writer.start()
     try:

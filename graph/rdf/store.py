@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperkg.rdf")
 BATCH = 200_000
+BULK_LINES = 10_000
+"""Writes of this many N-Quads lines or more take the bulk loader (a 1,000-paper write at 4,000 papers: 0.32 against
+1.1 s). Not transactional: the state file is marked dirty first, so a crash mid-load rebuilds the store. Smaller
+writes stay transactional (each bulk load adds files for RocksDB to compact)."""
 
 
 class RDFGraph:
@@ -290,7 +294,7 @@ class RDFGraph:
         """Add N-Quads lines none of which is in the store yet (lenient: the mapping only writes valid IRIs)."""
         if lines:
             data = "".join(lines).encode()
-            if bulk:
+            if bulk or len(lines) >= BULK_LINES:
                 self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
             else:
                 self._store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)

@@ -318,30 +318,35 @@ class KnowledgeBase(Reading):
 
     def _commit(self, write: Callable[[], tuple[int, list[str], list[str]]], vectors: dict[str, np.ndarray]) -> int:
         """Run `write` (it stores rows and returns the new version, the changed and the removed papers) in a store
-        transaction kept pending while the on-disk RDF store takes the rows in; searches, and SPARQL workers forked
-        before, answer from the previous version meanwhile. Then commit and apply the rest under the write lock,
-        whose hold is what readers wait for (`bench/lock_hold.py`)."""
+        transaction kept pending while the derived structures read it back and the on-disk RDF store takes the rows
+        in; searches, and SPARQL workers started before, answer from the previous version meanwhile. Then commit and
+        apply the rest under the write lock, whose hold is what readers wait for (`bench/lock_hold.py`)."""
         staged: Prefetched | None = None
-        with self._rdf_mutex:
-            try:
-                with self.store.pending() as pending:
-                    version, changed, removed = write()
-                    if changed or removed:
-                        staged = self.indexes.stage(changed, removed, vectors)
+        rdf_staged = False
+        try:
+            with self.store.pending() as pending:
+                version, changed, removed = write()
+                if changed or removed:
+                    staged = self.indexes.stage(changed, removed, vectors)
+                with self._rdf_mutex:  # from here to the commit, no SPARQL worker starts (`snapshot_read`)
+                    if staged is not None:
+                        rdf_staged = True
+                        self.indexes.stage_rdf(staged, changed, removed)
                     with self.lock.write(), _collector_paused():
                         pending.commit()
                         if staged is not None:
                             self._apply(version, changed, removed, vectors, staged)
-            except BaseException:
-                if staged is not None and not pending.committed:
-                    self.indexes.unstage()
-                raise
+        except BaseException:
+            if staged is not None and not pending.committed:
+                with self._rdf_mutex:
+                    self.indexes.unstage(rdf_staged)
+            raise
         return version
 
     @contextlib.contextmanager
     def snapshot_read(self) -> Iterator[None]:
-        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers fork and exports
-        start under it, so each sees one version of the RDF store."""
+        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers start and exports
+        begin under it, so each sees one version of the RDF store."""
         with self._rdf_mutex, self.lock.read():
             yield
 

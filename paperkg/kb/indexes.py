@@ -219,10 +219,9 @@ class Indexes:
     # -- writes ------------------------------------------------------------------------------------------
 
     def stage(self, changed: Sequence[str], removed: Sequence[str], vectors: dict[str, np.ndarray]) -> Prefetched:
-        """Before the write lock: read what the write changes through the store's pending transaction, insert its
-        vectors into an HNSW graph a chunk per short hold, and bring the on-disk RDF store to it (the caller keeps
-        SPARQL workers from forking meanwhile; those forked before keep answering from the previous version).
-        `apply(..., staged=...)` then does the rest under the lock, from memory."""
+        """Before the write lock: read what the write changes through the store's pending transaction, tokenise it
+        and insert its vectors into an HNSW graph a chunk per short hold. `stage_rdf` then brings the on-disk RDF
+        store to it and `apply(..., staged=...)` does the rest under the lock, from memory."""
         linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
         reads = Prefetched(self.store, changed, linked)
         reads.keyword_tokens = self.keyword.tokenize_docs(
@@ -231,18 +230,23 @@ class Indexes:
             try:
                 self.dense.stage(((pid, vectors[pid]) for pid in changed if pid in vectors), self._lock.write,
                                  self.params.stage_chunk)
-                self.rdf.sync(reads, changed, removed, staged=True)
             except BaseException:
                 self._drop_staged()
                 raise
-        else:
-            self.rdf.sync(reads, changed, removed, staged=True)
         return reads
 
-    def unstage(self) -> None:
-        """After a staged write was rolled back: staged vectors become tombstones, and the RDF store, marked ahead
-        of the store or left mid-write, is rebuilt from the store (rare: a full disk, a failed commit)."""
+    def stage_rdf(self, reads: Prefetched, changed: Sequence[str], removed: Sequence[str]) -> None:
+        """Bring the on-disk RDF store to a staged write (the caller keeps SPARQL workers from starting until it is
+        committed or undone; those started before keep answering from the previous version)."""
+        self.rdf.sync(reads, changed, removed, staged=True)
+
+    def unstage(self, rdf: bool) -> None:
+        """After a staged write was rolled back: staged vectors become tombstones, and with `rdf` (`stage_rdf` had
+        begun) the RDF store, marked ahead of the store or left mid-write, is rebuilt from the store (rare: a full
+        disk, a failed commit)."""
         self._drop_staged()
+        if not rdf:
+            return
         log.warning("a write was rolled back after the RDF store took it in; rebuilding the RDF store")
         self.rdf.load(self.store, self.store.paper_revs())
 
