@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -30,8 +30,6 @@ def prepare(batch: Sequence[PaperInput], store: Store, extractor: Extractor, voc
             settings: Settings, progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
     """Extraction, passage split and embedding of each paper; with `reuse_vectors`, a paper stored with the same
     content keeps its passages and vectors."""
-    writes: list[PaperWrite] = []
-    to_embed: list[tuple[int, list[str]]] = []
     existing = store.existing_many([(paper, paper_key(paper)) for paper in batch])
     digests = [content_hash(paper.title, paper.abstract) for paper in batch]
     reusable = [found[0] for found, digest in zip(existing, digests, strict=True)
@@ -39,33 +37,41 @@ def prepare(batch: Sequence[PaperInput], store: Store, extractor: Extractor, voc
     stored_passages: dict[str, list[StoredPassage]] = {}
     for row in store.passages(reusable):
         stored_passages.setdefault(row.paper_id, []).append(row)
+    ids: list[str] = []
+    passages: list[tuple[list[tuple[int, int]], np.ndarray | None]] = []  # spans, and the stored vectors if reused
+    texts: list[str] = []
     for paper, found, digest in zip(batch, existing, digests, strict=True):
         pid = found[0] if found else paper_key(paper)
-        extraction = own_aliases(extractor.extract(paper.title, paper.abstract), vocabulary)
+        ids.append(pid)
         stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
         if stored:
-            spans = [(row.start, row.end) for row in stored]
-            vectors = np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])
+            passages.append(([(row.start, row.end) for row in stored],
+                             np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])))
         else:
             spans = split_passages(paper.title, paper.abstract, encoder.token_spans, encoder.max_tokens,
                                    settings.passage_tokens)
-            vectors = np.empty((0, 0), dtype=np.float32)
-            to_embed.append((len(writes), [passage_text(paper.title, paper.abstract, span) for span in spans]))
+            passages.append((spans, None))
+            texts += [passage_text(paper.title, paper.abstract, span) for span in spans]
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(done[0], len(texts))
+
+    # The forward passes run on a thread (the runtimes release the GIL) while this one extracts: 2 cores do both.
+    with ThreadPoolExecutor(1, thread_name_prefix="paperkg-embed") as pool:
+        embedded = pool.submit(encoder.encode, texts, settings.batch_size, step) if texts else None
+        extractions = [own_aliases(extractor.extract(paper.title, paper.abstract), vocabulary) for paper in batch]
+        matrix = embedded.result() if embedded is not None else np.empty((0, 0), dtype=np.float32)
+    writes: list[PaperWrite] = []
+    offset = 0
+    for paper, pid, digest, extraction, (spans, vectors) in zip(batch, ids, digests, extractions, passages,
+                                                                strict=True):
+        if vectors is None:
+            vectors = matrix[offset:offset + len(spans)]
+            offset += len(spans)
         writes.append(PaperWrite(pid, paper, digest, extraction, tuple(spans), vectors))
-    if to_embed:
-        texts = [text for _, texts in to_embed for text in texts]
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress:
-                progress(done[0], len(texts))
-
-        matrix = encoder.encode(texts, settings.batch_size, step)
-        offset = 0
-        for index, texts_of in to_embed:
-            writes[index] = replace(writes[index], vectors=matrix[offset:offset + len(texts_of)])
-            offset += len(texts_of)
     return writes
 
 
