@@ -55,6 +55,39 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
     assert _sparql_count(kb) == before + 1
 
 
+def test_a_sparql_worker_started_during_a_staged_write_does_not_wait_for_it(kb: KnowledgeBase,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """No worker exists when the write begins, SPARQL being in use: the query needs a new one while the RDF store is
+    ahead of the store, and gets one on the checkpoint put aside before the write (not waiting for the write, which
+    would time it out here) that answers from the previous version."""
+    before = kb.paper_count()
+    pool = kb.sparql_executor.pool
+    assert not pool.pids()
+    pool.last_use = time.monotonic()  # as after a query
+    staged, release = threading.Event(), threading.Event()
+    original = Indexes.stage_rdf
+
+    def paused(self: Indexes, reads: Prefetched, changed: Sequence[str], removed: Sequence[str]) -> None:
+        original(self, reads, changed, removed)
+        staged.set()
+        release.wait()
+
+    monkeypatch.setattr(Indexes, "stage_rdf", paused)
+    writer = threading.Thread(target=kb.add_papers, args=([NEW],))
+    writer.start()
+    try:
+        assert staged.wait(120)
+        assert kb.rdf.has_paper(paper_id(NEW.title))
+        answer = kb.sparql_executor.execute(COUNT, timeout=20)
+        assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == str(before)
+    finally:
+        release.set()
+        writer.join()
+    assert _sparql_count(kb) == before + 1  # the worker on the checkpoint was retired by the commit
+    kb.close()
+    assert not [p for p in (kb.settings.data / "rdf.workers").iterdir()]  # no checkpoint left behind
+
+
 def test_a_failed_commit_leaves_every_view_at_the_previous_version(kb: KnowledgeBase,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     before = _sparql_count(kb)

@@ -32,7 +32,8 @@ from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql import worker as child
 from paperkg.graph.sparql.formats import media_type, negotiate
 from paperkg.graph.sparql.guard import Analysis, Kind, check
-from paperkg.graph.sparql.pool import Died, Snapshot, Timeout, WorkerPool, receive, send
+from paperkg.graph.sparql.pool import Snapshot, WorkerPool
+from paperkg.graph.sparql.process import Died, Timeout, receive, send
 from paperkg.graph.sparql.remote import RemoteConfig, RemoteEndpoint
 
 ANALYSIS_CACHE = 512
@@ -160,6 +161,10 @@ class SparqlExecutor:
         if self.remote is not None:
             since, graphs = self.graph.take_changes()
             self.remote.push(self.graph.store, self.graph.version, graphs, since)
+
+    def put_aside_checkpoint(self) -> None:
+        """Before a write is staged into the on-disk store: see `WorkerPool.put_aside_checkpoint`."""
+        self.pool.put_aside_checkpoint()
 
     def close(self) -> None:
         self.pool.close()

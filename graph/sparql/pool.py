@@ -17,84 +17,27 @@ ahead of time if SPARQL is in use; more are started on demand, up to the pool si
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import itertools
-import json
 import logging
 import os
 import queue
-import select
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from paperkg.core.errors import PaperkgError, QueryTimeout
 from paperkg.graph.rdf.store import RDFGraph
-from paperkg.graph.sparql import worker as child
+from paperkg.graph.sparql.process import Worker, fork_in_memory, spawn
 
 log = logging.getLogger("paperkg.sparql")
 Snapshot = Callable[[], AbstractContextManager[object]]
 PREFORK_WINDOW = 30.0
 """Seconds after the last query during which a fresh worker is started ahead of the next query."""
-_SPAWN = "from paperkg.graph.sparql.worker import main; main()"
-
-
-class Timeout(Exception):
-    pass
-
-
-class Died(Exception):
-    pass
-
-
-@dataclass(eq=False)
-class Worker:
-    pid: int
-    version: int
-    generation: int
-    send: int
-    recv: int
-    queries: int = 0
-    reaped: bool = False
-    checkpoint: Path | None = None
-    """The store checkpoint this worker reads (removed once it is reaped)."""
-
-
-def send(worker: Worker, frame: bytes) -> None:
-    """Write a request frame (OSError if the worker is gone)."""
-    view = memoryview(frame)
-    while view:
-        view = view[os.write(worker.send, view):]
-
-
-def receive(worker: Worker, deadline: float) -> tuple[dict[str, Any], bytes]:
-    """Read a response frame until `deadline` (Timeout), or Died if the worker exits first."""
-    poller = select.poll()
-    poller.register(worker.recv, select.POLLIN | select.POLLHUP | select.POLLERR)
-    buffer = bytearray()
-    total = -1
-    head_size = 0
-    while total < 0 or len(buffer) < total:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000 + 0.999))):
-            raise Timeout()
-        chunk = os.read(worker.recv, 1 << 20)
-        if not chunk:
-            raise Died()
-        buffer += chunk
-        if total < 0 and len(buffer) >= child.FRAME_PREFIX:
-            head_size, body_size = child.frame_sizes(bytes(buffer[:child.FRAME_PREFIX]))
-            total = child.FRAME_PREFIX + head_size + body_size
-    start = child.FRAME_PREFIX
-    answer: dict[str, Any] = json.loads(buffer[start:start + head_size])
-    return answer, bytes(buffer[start + head_size:total])
 
 
 class WorkerPool:
@@ -124,6 +67,8 @@ class WorkerPool:
         self.last_use = -PREFORK_WINDOW
         self.counters = {"queries": 0, "timeouts": 0, "forks": 0, "retired": 0, "refused": 0}
         self._checkpoints = itertools.count()
+        self._spare: tuple[Path, int, int] | None = None
+        """(checkpoint, version, generation) put aside by `put_aside_checkpoint`."""
         self._cleaned: set[Path] = set()
 
     def start(self) -> None:
@@ -147,6 +92,7 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in doomed:
             self.kill(worker)
+        self._discard_spare()
         if self._forker is not None:
             self._forker.join(timeout=5)
 
@@ -319,23 +265,30 @@ class WorkerPool:
                 time.sleep(0.2)
 
     def _fork(self) -> Worker:
-        """Start a worker on a consistent snapshot (taken under the knowledge base's snapshot lock)."""
-        with self._snapshot():
-            with self._cond:
-                version, generation = self._current(), self.graph.generation
-            path = self.graph.path  # read now: a store that cannot be used read-only is rebuilt in memory
-            owned: Path | None = None
-            if path is None:
-                worker = self._fork_in_memory(version, generation)
-                self.counters["forks"] += 1
-                return worker
-            if self.graph.read_only:  # a published snapshot: nothing writes it, it is read as it is
-                checkpoint = path
-            else:
-                owned = self._scratch(path) / f"{os.getpid()}-{next(self._checkpoints)}"
-                checkpoint = self.graph.checkpoint(owned)
+        """Start a worker on a consistent snapshot: the checkpoint a staged write put aside if it is still current,
+        else one taken under the knowledge base's snapshot lock."""
+        spare = self._take_spare()
+        if spare is not None:
+            checkpoint, version, generation = spare
+            owned: Path | None = checkpoint
+        else:
+            with self._snapshot():
+                with self._cond:
+                    version, generation = self._current(), self.graph.generation
+                path = self.graph.path  # read now: a store that cannot be used read-only is rebuilt in memory
+                owned = None
+                if path is None:
+                    worker = fork_in_memory(self.graph.store, self.graph.iris.base, self._prefixes,
+                                            self.memory_limit, version, generation)
+                    self.counters["forks"] += 1
+                    return worker
+                if self.graph.read_only:  # a published snapshot: nothing writes it, it is read as it is
+                    checkpoint = path
+                else:
+                    owned = self._checkpoint(path)
+                    checkpoint = owned
         try:
-            worker = self._spawn(checkpoint, version, generation)
+            worker = spawn(checkpoint, self.graph.iris.base, self._prefixes, self.memory_limit, version, generation)
         except BaseException:
             if owned is not None:
                 shutil.rmtree(owned, ignore_errors=True)
@@ -344,43 +297,41 @@ class WorkerPool:
         self.counters["forks"] += 1
         return worker
 
-    def _fork_in_memory(self, version: int, generation: int) -> Worker:
-        """Fork a child that keeps the parent's in-memory store as it is now (copy on write)."""
-        store = self.graph.store
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
-        parent = os.getpid()
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (request_r, request_w, response_r, response_w):
-                os.close(fd)
-            raise
-        if pid == 0:  # the child: never returns
-            context = child.Context(store, self.graph.iris.base, self._prefixes)
-            child.child_main(context, request_r, response_w, self.memory_limit, parent)
-        os.close(request_r)
-        os.close(response_w)
-        return Worker(pid, version, generation, request_w, response_r)
+    def _checkpoint(self, store: Path) -> Path:
+        return self.graph.checkpoint(self._scratch(store) / f"{os.getpid()}-{next(self._checkpoints)}")
 
-    def _spawn(self, checkpoint: Path, version: int, generation: int) -> Worker:
-        """Start a fresh interpreter that opens `checkpoint` read-only, its pipes on descriptors 3 and 4."""
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (request_r, response_w)]
-        spec = {"store": str(checkpoint.resolve()), "base": self.graph.iris.base, "prefixes": self._prefixes,
-                "memory": self.memory_limit, "parent": os.getpid()}
-        try:
-            # the child finds paperkg where this process did, installed or not
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-            pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _SPAWN, json.dumps(spec)], env,
-                                 file_actions=[(os.POSIX_SPAWN_DUP2, high[0], child.REQUEST_FD),
-                                               (os.POSIX_SPAWN_DUP2, high[1], child.RESPONSE_FD)])
-        except OSError:
-            for fd in (request_w, response_r):
-                os.close(fd)
-            raise
-        finally:
-            for fd in (request_r, response_w, *high):
-                os.close(fd)
-        return Worker(pid, version, generation, request_w, response_r)
+    # -- a checkpoint put aside for writes staged into the store ------------------------------------------------------
+
+    def put_aside_checkpoint(self) -> None:
+        """Called before a write changes the on-disk store ahead of announcing its version, while the caller keeps
+        snapshots from being taken until it does (a worker started then would wait for the whole write): if SPARQL
+        is in use, a checkpoint of the store as it is now is put aside, and a worker started meanwhile runs on it."""
+        path = self.graph.path
+        if path is None or self.graph.read_only or not self.prefork or self._closed:
+            return
+        with self._cond:
+            wanted = time.monotonic() - self.last_use < PREFORK_WINDOW or self._waiting > 0
+            current = (self._current(), self.graph.generation)
+            kept = self._spare is not None and self._spare[1:] == current
+        if wanted and not kept:
+            self._discard_spare()
+            checkpoint = self._checkpoint(path)
+            with self._cond:
+                self._spare = (checkpoint, *current)
+                self._cond.notify_all()
+
+    def _take_spare(self) -> tuple[Path, int, int] | None:
+        """The checkpoint put aside, if no write was announced since it was taken (it is then the caller's)."""
+        with self._cond:
+            spare, self._spare = self._spare, None
+            if spare is not None and spare[1:] == (self._current(), self.graph.generation):
+                return spare
+        if spare is not None:
+            shutil.rmtree(spare[0], ignore_errors=True)
+        return None
+
+    def _discard_spare(self) -> None:
+        with self._cond:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            shutil.rmtree(spare[0], ignore_errors=True)

@@ -328,8 +328,9 @@ class KnowledgeBase(Reading):
                 version, changed, removed = write()
                 if changed or removed:
                     staged = self.indexes.stage(changed, removed, vectors)
-                with self._rdf_mutex:  # from here to the commit, no SPARQL worker starts (`snapshot_read`)
+                with self._rdf_mutex:  # from here to the commit, no snapshot is taken (`snapshot_read`)
                     if staged is not None:
+                        self.sparql_executor.put_aside_checkpoint()  # SPARQL workers started meanwhile run on it
                         rdf_staged = True
                         self.indexes.stage_rdf(staged, changed, removed)
                     with self.lock.write(), _collector_paused():
