@@ -22,11 +22,11 @@ from paperkg.store import identity
 from paperkg.store.reads import StoreReads, chunks
 from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, write_paper
 
+log = logging.getLogger(__name__)
+
 SCHEMA_VERSION = 2
 CHECKPOINT_ROWS = 2_000
 """Rows changed between WAL checkpoints: about SQLite's default of 1,000 pages for paperkg's rows."""
-
-log = logging.getLogger(__name__)
 MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)"}
 """What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
