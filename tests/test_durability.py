@@ -20,6 +20,8 @@ from paperkg.core.errors import InvalidInput, ReadOnly, StorageFull, UnsafeModel
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
+from paperkg.store import Store
+from paperkg.store.sqlite import CHECKPOINT_ROWS
 
 
 @pytest.mark.slow
@@ -253,3 +255,26 @@ def test_large_index_saves_are_deferred_and_caught_up(settings: Settings, seed_p
         kb.indexes._unsaved = None  # simulate a crash before the flush
     with KnowledgeBase.open(deferred) as kb:
         assert kb.stats().index["papers"] == 8
+
+
+def test_the_wal_is_checkpointed_after_a_pending_write_not_inside_its_commit(tmp_path: Path) -> None:
+    """SQLite's automatic checkpoint would run inside `commit()`, where a knowledge base holds its write lock; the
+    store copies the WAL back after the pending block instead (and after ordinary transactions), once enough rows
+    changed. The database file only grows when a checkpoint copies pages into it."""
+    path = tmp_path / "paperkg.sqlite3"
+    store = Store(path)
+    try:
+        before = path.stat().st_size
+        with store.pending() as pending:
+            for n in range(CHECKPOINT_ROWS + 500):
+                store.set_meta(f"key-{n}", "x" * 4000)
+            pending.commit()
+            assert path.stat().st_size == before  # committed to the WAL only
+            assert Store(path, read_only=True).meta(f"key-{CHECKPOINT_ROWS}") == "x" * 4000
+        assert path.stat().st_size > before  # checkpointed once the block was left
+        grown = path.stat().st_size
+        for n in range(CHECKPOINT_ROWS + 10):  # ordinary transactions checkpoint after their commit
+            store.set_meta(f"more-{n}", "y" * 200)
+        assert path.stat().st_size > grown
+    finally:
+        store.close()
