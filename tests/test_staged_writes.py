@@ -154,3 +154,22 @@ def test_a_write_into_an_hnsw_index_is_inserted_ahead_and_rolled_back_cleanly(
     with KnowledgeBase.open(settings.model_copy(update={"ann_threshold": 10})) as kb:
         assert kb.indexes.dense is not None and kb.indexes.dense.vector_count == count
         assert kb.search("wombatdecoding burrowing speculation", k=1).results[0].title == NEW.title
+
+
+def test_an_external_sparql_server_is_pushed_to_after_the_write_lock(kb: KnowledgeBase) -> None:
+    """The push to a configured endpoint takes the server's time: it runs once readers are let in again."""
+    held: list[bool] = []
+
+    class Remote:
+        version = -1
+
+        def push(self, store: object, version: int, graphs: object, since: int) -> bool:
+            held.append(kb.lock._writer)
+            return True
+
+    kb.sparql_executor.remote = Remote()  # type: ignore[assignment]
+    try:
+        kb.add_papers([NEW])
+    finally:
+        kb.sparql_executor.remote = None
+    assert held == [False]

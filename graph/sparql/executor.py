@@ -151,13 +151,19 @@ class SparqlExecutor:
         """Start the forker thread (and, with prefork, a first worker) now rather than at the first query."""
         self.pool.start()
 
-    def invalidate(self, version: int | None = None) -> None:
-        """The data changed (call it under the write lock after syncing the graph): retire older workers.
+    def invalidate(self, version: int | None = None, push: bool = True) -> None:
+        """The data changed (call it after syncing the graph): retire older workers and, with `push`, bring an
+        external server up to date (`push_remote`).
 
-        Non-blocking: stale workers are killed and reaped in the background, replacements forked in the background.
-        With an external server, the changed named graphs are pushed to it (blocking: it answers only once current).
-        """
+        Non-blocking but for the push: stale workers are killed and reaped in the background, replacements started
+        in the background."""
         self.pool.invalidate(version)
+        if push:
+            self.push_remote()
+
+    def push_remote(self) -> None:
+        """With an external server, push it the named graphs changed since its version (blocking; until it holds
+        the graph's version, queries are answered here)."""
         if self.remote is not None:
             since, graphs = self.graph.take_changes()
             self.remote.push(self.graph.store, self.graph.version, graphs, since)

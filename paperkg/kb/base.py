@@ -337,6 +337,7 @@ class KnowledgeBase(Reading):
                         pending.commit()
                         if staged is not None:
                             self._apply(version, changed, removed, vectors, staged)
+                    self.sparql_executor.push_remote()  # after the lock: an external server takes its time
         except BaseException:
             if staged is not None and not pending.committed:
                 with self._rdf_mutex:
@@ -355,7 +356,7 @@ class KnowledgeBase(Reading):
                staged: Prefetched | None = None) -> None:
         """Bring the derived structures to a committed version (caller holds the write lock)."""
         self.indexes.apply(version, changed, removed, vectors, staged)
-        self.sparql_executor.invalidate(version)
+        self.sparql_executor.invalidate(version, push=False)
         self.queries.related_ranker.invalidate()
 
     def _require_writable(self) -> None:
