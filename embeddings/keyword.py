@@ -92,12 +92,12 @@ def bm25_matrix(
     terms = np.concatenate(docs).astype(np.int32)
     csc = sparse.csr_matrix((np.ones(len(terms), np.float32), terms, rows), shape=(count, vocabulary)).tocsc()
     csc.sum_duplicates()  # (term, document) pairs counted, documents ascending within each term
-    tf, doc, indptr = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
+    tf, doc, indptr = csc.data, csc.indices.astype(np.int32, copy=False), csc.indptr.astype(np.int64)
     df = np.diff(indptr)
     idf = np.log1p((count - df + 0.5) / (df + 0.5))
-    norm = k1 * ((1 - b) + b * lengths[doc] / lengths.mean())
-    data = (np.repeat(idf, df) * (tf / (norm + tf))).astype(np.float32)
-    return data, doc.astype(np.int32), indptr
+    norm = k1 * ((1 - b) + b * lengths / lengths.mean())  # per document, then per posting
+    data = (np.repeat(idf, df) * (tf / (norm[doc] + tf))).astype(np.float32)
+    return data, doc, indptr
 
 
 class KeywordIndex:
