@@ -26,10 +26,14 @@ class RWLock:
     def read(self) -> Iterator[None]:
         with self._cond:
             self._waiting_readers += 1
-            while self._writer or (self._waiting_writers and not self._admitted):
-                self._cond.wait()
-            self._waiting_readers -= 1
-            self._admitted = max(0, self._admitted - 1)
+            try:
+                while self._writer or (self._waiting_writers and not self._admitted):
+                    self._cond.wait()
+            finally:  # interrupted or not, this reader no longer holds writers back
+                self._waiting_readers -= 1
+                if self._admitted:
+                    self._admitted -= 1
+                    self._cond.notify_all()
             self._readers += 1
         try:
             yield
