@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 
 from paperkg.core.errors import CorruptData
-from paperkg.embeddings.faiss_index import check_ids, check_restored, faiss, index_bytes, new_index, one_thread
+from paperkg.embeddings.faiss_index import (
+    check_ids,
+    check_restored,
+    faiss,
+    index_bytes,
+    new_index,
+    one_thread,
+    read_index_bytes,
+)
 from paperkg.embeddings.generations import load_generation, save_generation
 from paperkg.embeddings.passage_ids import PassageIds
 from paperkg.embeddings.staging import Staged, StagedInserts
@@ -363,7 +371,7 @@ class DenseIndex(StagedInserts):
                 ef_construction=int(params["ef_construction"]),
                 ef_search=int(params["ef_search"]),
             )
-            faiss_index = faiss.deserialize_index(np.frombuffer(blobs["index"], dtype=np.uint8))
+            faiss_index = read_index_bytes(blobs["index"])
             index._restore(faiss_index, manifest["kind"], idmap)
             return index, int(manifest["version"])
         except CorruptData:

@@ -17,7 +17,7 @@ import gc
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,7 +129,7 @@ class RDFGraph:
 
     # -- persistence -------------------------------------------------------------------------------
 
-    def load(self, store: RecordSource, paper_revs: dict[str, int]) -> None:
+    def load(self, store: RecordSource, paper_revs: Mapping[str, int]) -> None:
         """Bring the graph up to date at start-up: in memory, rebuild it; on disk, open it and catch it up from the
         store of record (`paper_revs`: each stored paper's last-written data version), rebuilding it when missing,
         unreadable, left mid-write, ahead of the store, or made from another mapping."""

@@ -16,7 +16,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ class Indexes:
         rdf_dirs = (self.data / name for name in (RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
         # published snapshots are scanned by the replicas that open them
         scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs, self.data / SNAPSHOTS_DIR))
-        revs = self.store.paper_revs()
+        revs = _Revs(self.store)
         version = self.store.version
         self._caught_up = False
         self.dense = self._adopt(self._load_dense(revs))
@@ -152,7 +152,7 @@ class Indexes:
         if build is not None and build is not threading.current_thread():
             build.join()
 
-    def _load_dense(self, revs: dict[str, int]) -> DenseIndex:
+    def _load_dense(self, revs: Mapping[str, int]) -> DenseIndex:
         first = self.store.first_passage()
         dim = first.dim if first else None
         index: DenseIndex | None = None
@@ -167,7 +167,7 @@ class Indexes:
             index = None
         if index is None:
             index, indexed = DenseIndex(dim or 1, self.params.ann_threshold), -1
-        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        changed, removed = self._behind(revs, index, indexed)
         if changed or removed or indexed != self.store.version:
             self._caught_up = True
         if changed or removed:
@@ -176,20 +176,28 @@ class Indexes:
             index.add_many(self._stored_vectors(changed))
         return index
 
-    def _load_keyword(self, revs: dict[str, int]) -> KeywordIndex:
+    def _load_keyword(self, revs: Mapping[str, int]) -> KeywordIndex:
         index, indexed = KeywordIndex(), -1
         try:
             if (self.dir / "keyword.manifest.json").exists():
                 index, indexed = KeywordIndex.load(self.dir)
         except CorruptData as error:
             log.warning("rebuilding the keyword index: %s", error.detail)
-        changed, removed = _behind(revs, set(index.paper_ids()), indexed)
+        changed, removed = self._behind(revs, index, indexed)
         if changed or removed or indexed != self.store.version:
             self._caught_up = True
         if changed or removed:
             index.remove([*changed, *removed])
             index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
         return index
+
+    def _behind(self, revs: Mapping[str, int], index: DenseIndex | KeywordIndex,
+                indexed: int) -> tuple[list[str], list[str]]:
+        """What an index saved at version `indexed` lacks or holds stale. One saved at the store's version with its
+        number of papers is taken as current without reading every paper's revision (3 s at 1M papers)."""
+        if indexed == self.store.version and len(index) == self.store.count_papers():
+            return [], []
+        return _behind(revs, set(index.paper_ids()), indexed)
 
     def _adopt(self, index: DenseIndex) -> DenseIndex:
         if self._lock is not None:
@@ -345,7 +353,29 @@ def _release_free_memory() -> None:
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
-def _behind(revs: dict[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:
+class _Revs(Mapping[str, int]):
+    """Every paper's revision, read from the store on first use (start-up rarely needs them)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._revs: dict[str, int] | None = None
+
+    def _all(self) -> dict[str, int]:
+        if self._revs is None:
+            self._revs = self._store.paper_revs()
+        return self._revs
+
+    def __getitem__(self, paper_id: str) -> int:
+        return self._all()[paper_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _behind(revs: Mapping[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:
     """Papers an index at `indexed_version` lacks or holds stale, and papers it holds that the store does not."""
     changed = sorted(pid for pid, rev in revs.items() if rev > indexed_version or pid not in indexed)
     removed = sorted(indexed - revs.keys())
