@@ -61,7 +61,7 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
         def stage_late(self: Indexes, changed: Sequence[str], removed: Sequence[str],
                        vectors: dict[str, np.ndarray]) -> Prefetched:
             reads = stage(self, changed, removed, vectors)
-            reads.keyword_tokens = None
+            reads.keyword_tokens = reads.keywords = None
             return reads
 
         Indexes.stage = stage_late  # type: ignore[method-assign]

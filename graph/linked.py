@@ -6,9 +6,12 @@ Python step per edge, no new strings), which is what keeps the first search nami
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Iterator
 
 PAPER_PREFIX = "paper/"
+HEAD = 256
+"""Ids taken in order by a partial selection before the whole set is sorted (on iterating past them)."""
 
 
 class LinkedPapers(Collection[str]):
@@ -33,7 +36,17 @@ class LinkedPapers(Collection[str]):
         return len(self._nodes)
 
     def __iter__(self) -> Iterator[str]:
-        if self._ordered is None:
-            cut = len(PAPER_PREFIX)
-            self._ordered = tuple(node[cut:] for node in sorted(self._nodes))
-        return iter(self._ordered)
+        if self._ordered is not None:
+            return iter(self._ordered)
+        return self._first_then_all()
+
+    def _first_then_all(self) -> Iterator[str]:
+        """The first `HEAD` ids without sorting the rest: a search takes about 100 of a popular entity's papers, and
+        sorting all 340,000 of one at a million papers took 170 ms of the first such search after each write."""
+        cut = len(PAPER_PREFIX)
+        head = heapq.nsmallest(HEAD, self._nodes)
+        yield from (node[cut:] for node in head)
+        if len(head) < len(self._nodes):
+            if self._ordered is None:
+                self._ordered = tuple(node[cut:] for node in sorted(self._nodes))
+            yield from self._ordered[len(head):]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from paperkg.core.errors import CorruptData
-from paperkg.embeddings.keyword import KeywordIndex, bm25_matrix, keyword_text
+from paperkg.embeddings.bm25 import bm25_matrix
+from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.keyword_topk import PruningParams, QueryScores
 from tests.conftest import damage as damage_file
 from tests.conftest import stored_file
@@ -76,6 +77,26 @@ def test_tokens_made_before_the_write_lock_index_as_the_text_does() -> None:
     for query in ("quantization of transformers", "LLM serving on FPGAs", "video diffusion", "gptq"):
         assert by_tokens.search(query, 5) == by_text.search(query, 5), query
         assert by_tokens.score_titles(query).top(5, None) == by_text.score_titles(query).top(5, None), query
+
+
+def test_a_write_prepared_before_the_lock_equals_one_applied_under_it(index: KeywordIndex) -> None:
+    """`prepare` builds the index a write leaves (matrices included) aside; `adopt` puts it in place. The same as
+    removing and adding under the lock, and the next search finds the matrices built."""
+    applied = KeywordIndex()
+    applied.build(DOCS)
+    new = {"kv": keyword_text("KVQuant 2", "Key-value cache quantization for long contexts on FPGAs."),
+           "spec": keyword_text("Medusa", "Speculative decoding heads for faster LLM inference.")}
+    applied.remove(["kv", "video"])
+    applied.add(new)
+    before = index.search("video diffusion", 5)
+    prepared = index.prepare(index.tokenize_docs(new), ["kv", "video"])
+    assert index.search("video diffusion", 5) == before  # nothing changes until adopted
+    index.adopt(prepared)
+    assert index._matrix is not None and index._title_matrix is not None  # no search rebuilds them
+    assert sorted(index.paper_ids()) == sorted(applied.paper_ids())
+    for query in ("quantization cache", "speculative decoding LLM", "video diffusion", "FPGAs", "kvquant"):
+        assert index.search(query, 5) == applied.search(query, 5), query
+        assert index.score_titles(query).top(5, None) == applied.score_titles(query).top(5, None), query
 
 
 def test_scores_of_every_paper_and_like_a_paper(index: KeywordIndex) -> None:

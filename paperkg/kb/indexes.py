@@ -32,7 +32,7 @@ from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf.store import RDFGraph
-from paperkg.kb.prefetch import Prefetched
+from paperkg.kb.prefetch import LazyRevs, Prefetched
 from paperkg.kb.snapshots import SNAPSHOTS_DIR
 from paperkg.store import Store
 
@@ -57,6 +57,10 @@ class IndexParams:
     graph_in_background: bool = False
     """Build the networkx graph on a thread at start-up (from one read transaction of the store); whatever reads
     the graph meanwhile waits for it, and so does the first write (it applies its change to the built graph)."""
+    keywords_ahead_window: float = 30.0
+    """Seconds after a keyword search within which a write rebuilds the BM25 matrices while it is staged, so no
+    search waits for that (4.2 s at a million papers); with no search that recent, the next search rebuilds them
+    once for all the writes before it (a bulk ingest then pays it once, not per batch)."""
     stage_chunk: int = 256
     """HNSW inserts of a write made ahead of its lock hold, this many vectors per short hold (`DenseIndex.stage`):
     about 15 ms each at a few thousand papers."""
@@ -94,7 +98,7 @@ class Indexes:
         rdf_dirs = (self.data / name for name in (RDF_DIR, f"{RDF_DIR}.new", f"{RDF_DIR}.old"))
         # published snapshots are scanned by the replicas that open them
         scan_for_pickles(self.data, skip=(*self.store.files, *rdf_dirs, self.data / SNAPSHOTS_DIR))
-        revs = _Revs(self.store)
+        revs = LazyRevs(self.store)
         version = self.store.version
         self._caught_up = False
         self.dense = self._adopt(self._load_dense(revs))
@@ -234,6 +238,8 @@ class Indexes:
         reads = Prefetched(self.store, changed, linked)
         reads.keyword_tokens = self.keyword.tokenize_docs(
             {p.id: keyword_text(p.title, p.abstract) for p in reads.papers(list(changed))})
+        if time.monotonic() - self.keyword.last_query < self.params.keywords_ahead_window:
+            reads.keywords = self.keyword.prepare(reads.keyword_tokens, [*changed, *removed])
         if self.dense is not None and self._lock is not None:
             try:
                 self.dense.stage(((pid, vectors[pid]) for pid in changed if pid in vectors), self._lock.write,
@@ -274,12 +280,15 @@ class Indexes:
             self.dense.remove([*changed, *removed])
             self.dense.add_many((pid, vectors[pid]) for pid in changed if pid in vectors)
             self.dense.add_many(self._stored_vectors([pid for pid in changed if pid not in vectors]))
-            self.keyword.remove([*changed, *removed])
-            tokens = staged.keyword_tokens if staged is not None else None
-            if tokens is None:
-                tokens = self.keyword.tokenize_docs({p.id: keyword_text(p.title, p.abstract)
-                                                     for p in source.papers(changed)})
-            self.keyword.add_tokens(tokens)
+            if staged is not None and staged.keywords is not None:
+                self.keyword.adopt(staged.keywords)
+            else:
+                self.keyword.remove([*changed, *removed])
+                tokens = staged.keyword_tokens if staged is not None else None
+                if tokens is None:
+                    tokens = self.keyword.tokenize_docs({p.id: keyword_text(p.title, p.abstract)
+                                                         for p in source.papers(changed)})
+                self.keyword.add_tokens(tokens)
             touched = self.graph.sync(source, changed, removed)  # what the papers named before or name now
             self.entities.sync(source, touched)
             if staged is not None:
@@ -351,28 +360,6 @@ def _release_free_memory() -> None:
     thread read from the store and then dropped stays in that thread's heap otherwise (14 MB at 100k papers)."""
     with contextlib.suppress(OSError, AttributeError, TypeError):  # no C library by that name, or not glibc
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
-
-
-class _Revs(Mapping[str, int]):
-    """Every paper's revision, read from the store on first use (start-up rarely needs them)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._revs: dict[str, int] | None = None
-
-    def _all(self) -> dict[str, int]:
-        if self._revs is None:
-            self._revs = self._store.paper_revs()
-        return self._revs
-
-    def __getitem__(self, paper_id: str) -> int:
-        return self._all()[paper_id]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
 
 
 def _behind(revs: Mapping[str, int], indexed: set[str], indexed_version: int) -> tuple[list[str], list[str]]:

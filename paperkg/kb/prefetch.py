@@ -8,10 +8,10 @@ Any other read, or the same read with other arguments, goes to the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from paperkg.core.records import Paper, StoredEntity, StoredMention, StoredRelation
-from paperkg.embeddings.keyword import TokenizedDoc
+from paperkg.embeddings.keyword import PreparedKeywords, TokenizedDoc
 from paperkg.store import Store
 
 
@@ -33,6 +33,8 @@ class Prefetched:
         self._aliases = store.aliases_of(sorted(self._entities))
         self.keyword_tokens: dict[str, TokenizedDoc] | None = None
         """The changed papers' keyword tokens, when the writer tokenized them before the lock too."""
+        self.keywords: PreparedKeywords | None = None
+        """The keyword index as the write leaves it, when the writer built it before the lock."""
 
     # -- served from memory when asked as prefetched ---------------------------------------------------------
 
@@ -97,3 +99,25 @@ class Prefetched:
 
     def relations(self, paper_id: str | None = None) -> list[StoredRelation]:
         return self._store.relations(paper_id)
+
+
+class LazyRevs(Mapping[str, int]):
+    """Every paper's revision, read from the store on first use (start-up rarely needs them)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._revs: dict[str, int] | None = None
+
+    def _all(self) -> dict[str, int]:
+        if self._revs is None:
+            self._revs = self._store.paper_revs()
+        return self._revs
+
+    def __getitem__(self, paper_id: str) -> int:
+        return self._all()[paper_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
