@@ -80,11 +80,13 @@ class KeywordScores:
 
 @dataclass(frozen=True)
 class PreparedKeywords:
-    """What `KeywordIndex.prepare` built for a write: documents, title lengths, paper order and both matrices."""
+    """What `KeywordIndex.prepare` built for a write: documents, title lengths, paper order, each paper's place in
+    it and both matrices (everything `adopt` swaps in under the write lock)."""
 
     docs: dict[str, np.ndarray]
     titles: dict[str, int]
     papers: list[str]
+    position: dict[str, int]
     matrix: Matrix
     title_matrix: Matrix
 
@@ -197,14 +199,14 @@ class KeywordIndex:
         papers = list(docs)
         matrix = bm25_matrix([docs[p] for p in papers], len(self._vocab), self.k1, self.b)
         title_matrix = bm25_matrix([docs[p][: titles.get(p, 0)] for p in papers], len(self._vocab), self.k1, self.b)
-        return PreparedKeywords(docs, titles, papers, matrix, title_matrix)
+        position = dict(zip(papers, range(len(papers)), strict=True))
+        return PreparedKeywords(docs, titles, papers, position, matrix, title_matrix)
 
     def adopt(self, prepared: PreparedKeywords) -> None:
         """Put a prepared index in place (the caller holds the write lock; no write came between)."""
         with self._lock:
             self._docs, self._title_lengths = prepared.docs, prepared.titles
-            self._papers = prepared.papers
-            self._position = dict(zip(prepared.papers, range(len(prepared.papers)), strict=True))
+            self._papers, self._position = prepared.papers, prepared.position
             self._matrix, self._title_matrix = prepared.matrix, prepared.title_matrix
             self._heads = {}
 
