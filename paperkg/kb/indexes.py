@@ -232,8 +232,9 @@ class Indexes:
 
     def stage(self, changed: Sequence[str], removed: Sequence[str], vectors: dict[str, np.ndarray]) -> Prefetched:
         """Before the write lock: read what the write changes through the store's pending transaction, tokenise it
-        and insert its vectors into an HNSW graph a chunk per short hold. `stage_rdf` then brings the on-disk RDF
-        store to it and `apply(..., staged=...)` does the rest under the lock, from memory."""
+        (while searches come, build the keyword index it leaves) and insert its vectors into an HNSW graph a chunk per
+        short hold. `stage_rdf` then brings the on-disk RDF store to it and `apply(..., staged=...)` does the rest
+        under the lock, from memory."""
         linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
         reads = Prefetched(self.store, changed, linked)
         reads.keyword_tokens = self.keyword.tokenize_docs(
