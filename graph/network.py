@@ -19,7 +19,7 @@ from paperkg.core.records import PAPER, StoredEntity, StoredMention, StoredRelat
 from paperkg.core.results import GraphEdge, GraphNode
 from paperkg.graph import paths
 from paperkg.graph.compact import NodeData, Shared, attributes, edge_data, put_edge, put_node
-from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers
+from paperkg.graph.linked import PAPER_PREFIX, LinkedPapers, untouched
 
 FILTER_PREDICATES = {
     "technique": ("uses", "proposes"),
@@ -143,7 +143,6 @@ class KnowledgeGraph:
         """Replace the given papers' nodes and edges with what the store now holds (bulk reads: linear in the
         batch, not in the corpus). Returns the entities those papers named before or name now."""
         changed = list(changed)
-        self._clear_cache()
         touched: set[str] = set()
         for paper_id in [*changed, *removed]:
             self._entities_of.pop(paper_id, None)
@@ -169,6 +168,7 @@ class KnowledgeGraph:
         self._entity_nodes.difference_update(isolated)
         touched.update(m.entity_id for rows in mentions.values() for m in rows)
         touched.update(e for rows in relations.values() for r in rows for e in (r.subject, r.object))
+        self._cache, self._cache_members, self._linked = untouched(self._cache, self._linked, touched)
         return touched
 
     def _add_entity(self, entity: StoredEntity, graph: nx.MultiDiGraph | None = None) -> None:

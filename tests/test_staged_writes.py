@@ -197,3 +197,18 @@ def test_while_searches_come_a_write_builds_the_bm25_matrices_before_its_lock(
     assert prepared == [[], [paper_id(NEW.title)]]
     monkeypatch.setattr("paperkg.embeddings.keyword.bm25_matrix", lambda *a: pytest.fail("a search rebuilt BM25"))
     assert kb.search("wombatdecoding burrowing", k=1).results[0].title == NEW.title
+
+
+def test_a_write_keeps_the_cached_paper_sets_of_entities_it_does_not_touch(kb: KnowledgeBase) -> None:
+    """A popular entity's papers cost a search 100 ms to recompute at a million papers: a write drops only the
+    sets of the entities its papers name (or named)."""
+    graph = kb.indexes.graph
+    a100 = kb.find_entities("NVIDIA A100", None)[0].id
+    other = next(e for e in sorted(graph._entity_nodes) if graph.linked_papers([e])
+                 and not any(word in e for word in ("a100", "speculative", "wombat")))
+    before_a100, before_other = graph.linked_papers([a100]), graph.linked_papers([other])
+    kb.add_papers([NEW])
+    new_id = paper_id(NEW.title)
+    assert graph.linked_papers([other]) is before_other  # kept, with its order
+    after = graph.linked_papers([a100])
+    assert after is not before_a100 and new_id in after and new_id not in before_a100
