@@ -3,10 +3,11 @@ searches, reads and SPARQL (on workers forked before) answer from the previous v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -28,9 +29,10 @@ def _sparql_count(kb: KnowledgeBase) -> int:
     return int(json.loads(kb.sparql(COUNT).body)["results"]["bindings"][0]["n"]["value"])
 
 
-def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: KnowledgeBase,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _sparql_count(kb)  # forks a worker at the current version
+@contextlib.contextmanager
+def _write_paused_in_rdf_staging(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Inside the block, `kb.add_papers([NEW])` runs on a thread, paused once the RDF store has taken the write in
+    (before the commit); on leaving, the write goes on and is waited for."""
     staged, release = threading.Event(), threading.Event()
     original = Indexes.stage_rdf
 
@@ -44,14 +46,21 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
     writer.start()
     try:
         assert staged.wait(120)
+        yield
+    finally:
+        release.set()
+        writer.join()
+
+
+def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: KnowledgeBase,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _sparql_count(kb)  # forks a worker at the current version
+    with _write_paused_in_rdf_staging(kb, monkeypatch):
         # the write is in the RDF store and in an uncommitted transaction; none of these waits for it
         assert kb.rdf.has_paper(paper_id(NEW.title)) and kb.paper_count() == 20
         assert all(hit.title != NEW.title for hit in kb.search("wombatdecoding burrowing", k=5).results)
         assert _sparql_count(kb) == before
         assert kb.health().papers == 20
-    finally:
-        release.set()
-        writer.join()
     assert kb.search("wombatdecoding burrowing", k=1).results[0].title == NEW.title
     assert _sparql_count(kb) == before + 1
 
@@ -65,25 +74,10 @@ def test_a_sparql_worker_started_during_a_staged_write_does_not_wait_for_it(kb: 
     pool = kb.sparql_executor.pool
     assert not pool.pids()
     pool.last_use = time.monotonic()  # as after a query
-    staged, release = threading.Event(), threading.Event()
-    original = Indexes.stage_rdf
-
-    def paused(self: Indexes, reads: Prefetched, changed: Sequence[str], removed: Sequence[str]) -> None:
-        original(self, reads, changed, removed)
-        staged.set()
-        release.wait()
-
-    monkeypatch.setattr(Indexes, "stage_rdf", paused)
-    writer = threading.Thread(target=kb.add_papers, args=([NEW],))
-    writer.start()
-    try:
-        assert staged.wait(120)
+    with _write_paused_in_rdf_staging(kb, monkeypatch):
         assert kb.rdf.has_paper(paper_id(NEW.title))
         answer = kb.sparql_executor.execute(COUNT, timeout=20)
         assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == str(before)
-    finally:
-        release.set()
-        writer.join()
     assert _sparql_count(kb) == before + 1  # the worker on the checkpoint was retired by the commit
     kb.close()
     assert not [p for p in (kb.settings.data / "rdf.workers").iterdir()]  # no checkpoint left behind
