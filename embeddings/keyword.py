@@ -172,14 +172,21 @@ class KeywordIndex:
 
     def add_tokens(self, docs: dict[str, TokenizedDoc]) -> None:
         """Index papers already tokenized (`tokenize_docs`), replacing earlier text of the same ids."""
-        for pid, doc in docs.items():
-            pid = sys.intern(pid)  # the graph and the dense index hold the same string
-            self._docs.pop(pid, None)
-            head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
-            self._docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
-            self._title_lengths[pid] = len(head)
+        self._put(self._docs, self._title_lengths, docs)
         if docs:
             self._matrix = self._title_matrix = None
+
+    def _put(self, docs: dict[str, np.ndarray], titles: dict[str, int], tokens: dict[str, TokenizedDoc]) -> None:
+        """Token ids of each paper of `tokens` into `docs` (title first, its length in `titles`), replacing any."""
+        for pid, doc in tokens.items():
+            pid = sys.intern(pid)  # the graph and the dense index hold the same string
+            docs.pop(pid, None)
+            head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
+            docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
+            titles[pid] = len(head)
+
+    def _weights(self, docs: list[np.ndarray]) -> Matrix:
+        return bm25_matrix(docs, len(self._vocab), self.k1, self.b)
 
     def prepare(self, tokens: dict[str, TokenizedDoc], removed: Iterable[str]) -> PreparedKeywords:
         """The index as a write will leave it (`removed` dropped, then the papers of `tokens` added), with its BM25
@@ -190,15 +197,10 @@ class KeywordIndex:
         for pid in removed:
             docs.pop(pid, None)
             titles.pop(pid, None)
-        for pid, doc in tokens.items():
-            pid = sys.intern(pid)
-            head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
-            docs.pop(pid, None)
-            docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
-            titles[pid] = len(head)
+        self._put(docs, titles, tokens)
         papers = list(docs)
-        matrix = bm25_matrix([docs[p] for p in papers], len(self._vocab), self.k1, self.b)
-        title_matrix = bm25_matrix([docs[p][: titles.get(p, 0)] for p in papers], len(self._vocab), self.k1, self.b)
+        matrix = self._weights([docs[p] for p in papers])
+        title_matrix = self._weights([docs[p][: titles.get(p, 0)] for p in papers])
         position = dict(zip(papers, range(len(papers)), strict=True))
         return PreparedKeywords(docs, titles, papers, position, matrix, title_matrix)
 
@@ -234,13 +236,13 @@ class KeywordIndex:
         with self._lock:
             if self._matrix is None:
                 papers = list(self._docs)
-                self._matrix = bm25_matrix([self._docs[p] for p in papers], len(self._vocab), self.k1, self.b)
+                self._matrix = self._weights([self._docs[p] for p in papers])
                 self._title_matrix = None
                 self._papers = papers
                 self._position = {p: i for i, p in enumerate(papers)}
             if titles and self._title_matrix is None:
-                heads = [self._docs[p][: self._title_lengths.get(p, 0)] for p in self._papers]
-                self._title_matrix = bm25_matrix(heads, len(self._vocab), self.k1, self.b)
+                self._title_matrix = self._weights([self._docs[p][: self._title_lengths.get(p, 0)]
+                                                    for p in self._papers])
             matrix = self._title_matrix if titles and self._title_matrix is not None else self._matrix
             return matrix, self._papers, self._position
 

@@ -156,7 +156,7 @@ class Indexes:
         if build is not None and build is not threading.current_thread():
             build.join()
 
-    def _load_dense(self, revs: Mapping[str, int]) -> DenseIndex:
+    def _load_dense(self, revs: LazyRevs) -> DenseIndex:
         first = self.store.first_passage()
         dim = first.dim if first else None
         index: DenseIndex | None = None
@@ -180,7 +180,7 @@ class Indexes:
             index.add_many(self._stored_vectors(changed))
         return index
 
-    def _load_keyword(self, revs: Mapping[str, int]) -> KeywordIndex:
+    def _load_keyword(self, revs: LazyRevs) -> KeywordIndex:
         index, indexed = KeywordIndex(), -1
         try:
             if (self.dir / "keyword.manifest.json").exists():
@@ -195,11 +195,10 @@ class Indexes:
             index.add({p.id: keyword_text(p.title, p.abstract) for p in self.store.papers(changed)})
         return index
 
-    def _behind(self, revs: Mapping[str, int], index: DenseIndex | KeywordIndex,
-                indexed: int) -> tuple[list[str], list[str]]:
+    def _behind(self, revs: LazyRevs, index: DenseIndex | KeywordIndex, indexed: int) -> tuple[list[str], list[str]]:
         """What an index saved at version `indexed` lacks or holds stale. One saved at the store's version with its
         number of papers is taken as current without reading every paper's revision (3 s at 1M papers)."""
-        if indexed == self.store.version and len(index) == self.store.count_papers():
+        if indexed == self.store.version and len(index) == revs.count():
             return [], []
         return _behind(revs, set(index.paper_ids()), indexed)
 

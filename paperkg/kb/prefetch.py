@@ -107,6 +107,13 @@ class LazyRevs(Mapping[str, int]):
     def __init__(self, store: Store) -> None:
         self._store = store
         self._revs: dict[str, int] | None = None
+        self._count: int | None = None
+
+    def count(self) -> int:
+        """How many papers the store holds (counted once, without reading the revisions)."""
+        if self._count is None:
+            self._count = len(self._revs) if self._revs is not None else self._store.count_papers()
+        return self._count
 
     def _all(self) -> dict[str, int]:
         if self._revs is None:
