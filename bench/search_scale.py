@@ -7,7 +7,7 @@ Each DATA is a knowledge base made with the hashing encoder (bench/startup_scale
 Per data directory, the same new queries (startup_scale.py's) are searched in-process (no HTTP, no query cache) by
 the current code and by the old path, alternating query by query. The old path: the graph boost's paper sets walked
 edge by edge (`papers_citing_any`), hardware classes looked up among every node, BM25 scoring every posting of the
-query's terms (`score_all`). "cold" empties the graph's cached paper sets and the BM25 heads before every query
+query's terms (`score_all`). "cold" empties the graph's cached paper sets and the cached BM25 weights before every query
 (each query meets its entities and terms for the first time, as right after a start or a write); "warm" does not.
 The top 10 of both paths are compared (they should be the same), and the per-paper slope between the sizes is
 projected linearly to a million papers. Timings only: load-sensitive, read the ratios.
@@ -83,7 +83,7 @@ def measure(data: Path, count: int) -> dict[str, float]:
                 for side in ("old", "new") if len(times["new"]) % 2 else ("new", "old"):
                     if mode == "cold":
                         kb.graph._clear_cache()
-                        kb.indexes.keyword._heads.clear()
+                        kb.indexes.keyword.forget_weights()
                     begun, spent[0] = time.perf_counter(), 0.0
                     with old_path(kb) if side == "old" else nullcontext():
                         answers[side] = [h.id for h in kb.search(query, k=10).results]

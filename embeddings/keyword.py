@@ -1,19 +1,17 @@
 """Keyword index: BM25 over each paper's title and abstract, with PyStemmer English stemming and bm25s's stopwords.
 
-The BM25 weights are bm25s's Lucene variant, computed here with whole-array numpy operations: identical numbers
-(a test checks them against bm25s itself), about five times faster to rebuild (1.3 s against 6.9 s at 100k papers),
-which is what keeps a rebuild after each write batch cheap.
+The BM25 weights are bm25s's Lucene variant (a test checks them against bm25s itself), computed per query term from
+term counts kept a write at a time (`embeddings.bm25_field`): no write rebuilds the index (4.2 s at a million
+papers), and the scores are those of a fresh build.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
 import re
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -25,12 +23,12 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from paperkg.core.errors import CorruptData
-from paperkg.embeddings.bm25 import bm25_matrix
+from paperkg.embeddings.bm25_field import DEFAULT_SEGMENTS, Field, SegmentParams
 from paperkg.embeddings.generations import load_generation, save_generation
-from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Heads, Matrix, PruningParams, QueryScores, best_k
+from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Column, PruningParams, QueryScores, best_k
 
-FORMAT = "paperkg-keyword/2"
-"""2: adds each paper's title length, for the title field."""
+FORMAT = "paperkg-keyword/3"
+"""2: adds each paper's title length, for the title field. 3: term counts of both fields instead of weights."""
 STEM_CACHE_LIMIT = 1_000_000
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 """bm25s's default splitter: words of two or more characters."""
@@ -61,8 +59,8 @@ class KeywordScores:
 
     def of(self, paper_id: str) -> float:
         """The score of one paper (0.0 when it is not indexed or shares no term with the query)."""
-        index = self.position.get(paper_id)
-        return float(self.scores[index]) if index is not None else 0.0
+        index = self.position.get(paper_id, -1)
+        return float(self.scores[index]) if 0 <= index < len(self.scores) else 0.0
 
     def of_many(self, paper_ids: list[str]) -> np.ndarray:
         return np.array([self.of(p) for p in paper_ids], dtype=np.float64)
@@ -72,7 +70,7 @@ class KeywordScores:
         scores = self.scores
         if allowed is not None:
             mask = np.zeros(len(scores), dtype=bool)
-            mask[[self.position[p] for p in allowed if p in self.position]] = True
+            mask[[i for i in (self.position.get(p, -1) for p in allowed) if 0 <= i < len(scores)]] = True
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
         return best_k(candidates, scores[candidates], k, self.papers) if k > 0 else []
@@ -80,45 +78,50 @@ class KeywordScores:
 
 @dataclass(frozen=True)
 class PreparedKeywords:
-    """What `KeywordIndex.prepare` built for a write: documents, title lengths, paper order, each paper's place in
-    it and both matrices (everything `adopt` swaps in under the write lock)."""
+    """What `KeywordIndex.prepare` made for a write, which `adopt` puts in place under the write lock: the new
+    documents' token ids and title lengths, the papers the write drops or replaces, both fields as the write leaves
+    them, and the renumbered paper order when the write also dropped the dead positions (None: appended)."""
 
     docs: dict[str, np.ndarray]
     titles: dict[str, int]
-    papers: list[str]
-    position: dict[str, int]
-    matrix: Matrix
-    title_matrix: Matrix
+    removed: tuple[str, ...]
+    whole: Field
+    title: Field
+    papers: list[str] | None
 
 
 class KeywordIndex:
-    """BM25 over stemmed, stopword-free tokens. Writes mark the index stale; the next query rebuilds the BM25 matrix
-    from the stored token ids (no re-tokenising), so a batch of writes costs one rebuild.
+    """BM25 over stemmed, stopword-free tokens, kept current a write at a time (`embeddings.bm25_field`): a write
+    costs what its own papers cost, and the weights of a query's terms are computed when it asks, then kept until
+    the next write.
 
     Not synchronised for writes: the caller holds a read-write lock; concurrent queries are fine.
     """
 
-    def __init__(self, *, k1: float = 1.5, b: float = 0.75, pruning: PruningParams = DEFAULT_PRUNING) -> None:
+    def __init__(self, *, k1: float = 1.5, b: float = 0.75, pruning: PruningParams = DEFAULT_PRUNING,
+                 segments: SegmentParams = DEFAULT_SEGMENTS) -> None:
         self.k1 = k1
         self.b = b
         self.pruning = pruning
+        self.segments = segments
         self._stemmer = Stemmer.Stemmer("english")
         self._stopwords = frozenset(STOPWORDS_EN)
         self._stems: dict[str, str] = {}
         self._vocab: dict[str, int] = {}
+        self._terms: list[str] = []
         self._docs: dict[str, np.ndarray] = {}
+        """Token ids of each live paper, in position order."""
         self._title_lengths: dict[str, int] = {}
         """Tokens of each paper's title: its document starts with them (the title field)."""
-        self._terms: list[str] = []
-        self._matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._title_matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._papers: list[str] = []
+        """The paper at each position, dead ones included (a write appends; dropping the dead renumbers)."""
         self._position: dict[str, int] = {}
-        self._heads: dict[bool, Heads] = {}
-        """Impact-ordered heads of each matrix (whole documents, titles) for top-k queries (embeddings.keyword_topk)."""
+        self._whole = Field.empty(k1, b)
+        self._title = Field.empty(k1, b)
+        self._columns: dict[tuple[bool, int], Column] = {}
+        """Weights of the terms queries asked for since the last write, by (title field?, term)."""
+        self._cached = 0
         self._lock = threading.Lock()
-        self.last_query = -math.inf
-        """`time.monotonic()` of the last query (writers build the matrices ahead while queries come)."""
 
     # -- tokens --------------------------------------------------------------------------------------------------------
 
@@ -160,10 +163,11 @@ class KeywordIndex:
 
     def build(self, docs: dict[str, str]) -> None:
         """Replace the whole index with `docs` (paper id -> title and abstract text)."""
-        self._vocab = {}
-        self._terms = []
-        self._docs = {}
-        self._title_lengths = {}
+        with self._lock:
+            self._vocab, self._terms, self._docs, self._title_lengths = {}, [], {}, {}
+            self._papers, self._position = [], {}
+            self._whole, self._title = Field.empty(self.k1, self.b), Field.empty(self.k1, self.b)
+            self._columns, self._cached = {}, 0
         self.add(docs)
 
     def add(self, docs: dict[str, str]) -> None:
@@ -172,54 +176,61 @@ class KeywordIndex:
 
     def add_tokens(self, docs: dict[str, TokenizedDoc]) -> None:
         """Index papers already tokenized (`tokenize_docs`), replacing earlier text of the same ids."""
-        self._put(self._docs, self._title_lengths, docs)
         if docs:
-            self._matrix = self._title_matrix = None
+            self.adopt(self.prepare(docs, ()))
 
-    def _put(self, docs: dict[str, np.ndarray], titles: dict[str, int], tokens: dict[str, TokenizedDoc]) -> None:
-        """Token ids of each paper of `tokens` into `docs` (title first, its length in `titles`), replacing any."""
+    def remove(self, paper_ids: Iterable[str]) -> int:
+        gone = [p for p in dict.fromkeys(paper_ids) if p in self._docs]
+        if gone:
+            self.adopt(self.prepare({}, gone))
+        return len(gone)
+
+    def prepare(self, tokens: dict[str, TokenizedDoc], removed: Iterable[str]) -> PreparedKeywords:
+        """The index as a write leaves it (`removed` dropped, then the papers of `tokens` added or replaced), made
+        without changing what searches see: before the write lock, put in place under it by `adopt`. Only the
+        vocabulary changes here: new words get ids, which no field has postings for yet."""
+        docs: dict[str, np.ndarray] = {}
+        titles: dict[str, int] = {}
         for pid, doc in tokens.items():
             pid = sys.intern(pid)  # the graph and the dense index hold the same string
-            docs.pop(pid, None)
             head = self._doc_ids(doc.title) if doc.title is not None else np.zeros(0, np.int32)
             docs[pid] = np.concatenate([head, self._doc_ids(doc.body)])
             titles[pid] = len(head)
-
-    def _weights(self, docs: list[np.ndarray]) -> Matrix:
-        return bm25_matrix(docs, len(self._vocab), self.k1, self.b)
-
-    def prepare(self, tokens: dict[str, TokenizedDoc], removed: Iterable[str]) -> PreparedKeywords:
-        """The index as a write will leave it (`removed` dropped, then the papers of `tokens` added), with its BM25
-        matrices built: made before the write lock and put in place under it (`adopt`), so that no search after
-        the write waits for a rebuild (4.2 s at a million papers). Only the vocabulary changes here: new words get
-        ids, which searches ignore until a matrix has them."""
-        docs, titles = dict(self._docs), dict(self._title_lengths)
-        for pid in removed:
-            docs.pop(pid, None)
-            titles.pop(pid, None)
-        self._put(docs, titles, tokens)
-        papers = list(docs)
-        matrix = self._weights([docs[p] for p in papers])
-        title_matrix = self._weights([docs[p][: titles.get(p, 0)] for p in papers])
-        position = dict(zip(papers, range(len(papers)), strict=True))
-        return PreparedKeywords(docs, titles, papers, position, matrix, title_matrix)
+        gone = tuple(p for p in dict.fromkeys([*removed, *docs]) if p in self._docs)
+        vocabulary = len(self._vocab)
+        if self._whole.dead + len(gone) >= max(self.segments.compact_min,
+                                               self.segments.compact_dead * (self._whole.positions + len(docs))):
+            dropped = set(gone)
+            papers = [p for p in self._docs if p not in dropped] + list(docs)
+            everything = [docs[p] if p in docs else self._docs[p] for p in papers]
+            heads = [titles[p] if p in docs else self._title_lengths[p] for p in papers]
+            title_docs = [d[:h] for d, h in zip(everything, heads, strict=True)]
+            return PreparedKeywords(docs, titles, gone, Field.of(everything, vocabulary, self.k1, self.b),
+                                    Field.of(title_docs, vocabulary, self.k1, self.b), papers)
+        dead = {self._position[p]: self._docs[p] for p in gone}
+        dead_titles = {self._position[p]: self._docs[p][: self._title_lengths[p]] for p in gone}
+        new = list(docs.values())
+        whole = self._whole.changed(new, dead, vocabulary, self.segments)
+        title = self._title.changed([d[: titles[p]] for p, d in docs.items()], dead_titles, vocabulary,
+                                    self.segments)
+        return PreparedKeywords(docs, titles, gone, whole, title, None)
 
     def adopt(self, prepared: PreparedKeywords) -> None:
-        """Put a prepared index in place (the caller holds the write lock; no write came between)."""
+        """Put a prepared write in place (the caller holds the write lock; no write came between)."""
         with self._lock:
-            self._docs, self._title_lengths = prepared.docs, prepared.titles
-            self._papers, self._position = prepared.papers, prepared.position
-            self._matrix, self._title_matrix = prepared.matrix, prepared.title_matrix
-            self._heads = {}
-
-    def remove(self, paper_ids: Iterable[str]) -> int:
-        paper_ids = list(paper_ids)
-        removed = sum(self._docs.pop(p, None) is not None for p in dict.fromkeys(paper_ids))
-        for pid in paper_ids:
-            self._title_lengths.pop(pid, None)
-        if removed:
-            self._matrix = self._title_matrix = None
-        return removed
+            for pid in prepared.removed:
+                del self._docs[pid], self._title_lengths[pid], self._position[pid]
+            self._docs.update(prepared.docs)
+            self._title_lengths.update(prepared.titles)
+            if prepared.papers is not None:
+                self._papers = prepared.papers
+                self._position = dict(zip(prepared.papers, range(len(prepared.papers)), strict=True))
+            else:
+                self._position.update(zip(prepared.docs, range(len(self._papers), len(self._papers) + len(
+                    prepared.docs)), strict=True))
+                self._papers.extend(prepared.docs)
+            self._whole, self._title = prepared.whole, prepared.title
+            self._columns, self._cached = {}, 0
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -229,22 +240,6 @@ class KeywordIndex:
 
     def paper_ids(self) -> list[str]:
         return list(self._docs)
-
-    def _fresh(self, titles: bool = False) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], list[str],
-                                                    dict[str, int]]:
-        """The BM25 matrix of whole documents (or of the title field), rebuilt if a write made it stale."""
-        with self._lock:
-            if self._matrix is None:
-                papers = list(self._docs)
-                self._matrix = self._weights([self._docs[p] for p in papers])
-                self._title_matrix = None
-                self._papers = papers
-                self._position = {p: i for i, p in enumerate(papers)}
-            if titles and self._title_matrix is None:
-                self._title_matrix = self._weights([self._docs[p][: self._title_lengths.get(p, 0)]
-                                                    for p in self._papers])
-            matrix = self._title_matrix if titles and self._title_matrix is not None else self._matrix
-            return matrix, self._papers, self._position
 
     # -- search --------------------------------------------------------------------------------------------------------
 
@@ -261,14 +256,31 @@ class KeywordIndex:
         return self._score_ids(self._query_ids(query))
 
     def _query_scores(self, token_ids: list[int], titles: bool = False) -> QueryScores:
-        self.last_query = time.monotonic()
-        matrix, papers, position = self._fresh(titles)
-        heads = self._heads.get(titles)
-        if heads is None or heads.matrix is not matrix:
-            heads = self._heads[titles] = Heads(matrix, self.pruning)
-        terms, counts = _query_terms(token_ids, len(matrix[2]) - 1)
-        return QueryScores(heads, terms, counts, papers, position,
-                           lambda: _full_scores(matrix, terms, counts, len(papers)))
+        with self._lock:
+            field = self._title if titles else self._whole
+            columns, papers, position = self._columns, self._papers, self._position
+        terms, counts = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
+        found = [self._column(columns, field, titles, term) for term in terms.tolist()]
+        return QueryScores(found, counts, papers, position, field.positions, self.pruning)
+
+    def _column(self, columns: dict[tuple[bool, int], Column], field: Field, titles: bool, term: int) -> Column:
+        """A term's weights, from the cache of the version `columns` belongs to, or computed and cached."""
+        found = columns.get((titles, term))
+        if found is None:
+            found = Column(*field.column(term))
+            with self._lock:
+                if columns is self._columns:  # no write came meanwhile
+                    if self._cached > self.pruning.cached_postings:
+                        self._columns = columns = {}
+                        self._cached = 0
+                    columns[(titles, term)] = found
+                    self._cached += len(found.rows) + CACHE_ENTRY_POSTINGS
+        return found
+
+    def forget_weights(self) -> None:
+        """Drop the cached weights of queried terms (benchmarks measure queries without them)."""
+        with self._lock:
+            self._columns, self._cached = {}, 0
 
     def title_terms(self, paper_id: str) -> list[str]:
         """The stemmed words of a paper's title, in order (empty if the paper is not indexed)."""
@@ -286,32 +298,36 @@ class KeywordIndex:
         return self.score(query).top(k, allowed)
 
     def _score_ids(self, token_ids: list[int], titles: bool = False) -> KeywordScores:
-        self.last_query = time.monotonic()
-        matrix, papers, position = self._fresh(titles)
-        terms, counts = _query_terms(token_ids, len(matrix[2]) - 1)
-        return KeywordScores(_full_scores(matrix, terms, counts, len(papers)), papers, position)
+        scores = self._query_scores(token_ids, titles)
+        return KeywordScores(scores.full(), scores.papers, scores.position)
 
     def stats(self) -> dict[str, Any]:
-        (data, indices, indptr), papers, _ = self._fresh()
         tokens = sum(len(t) for t in self._docs.values())
+        fields = (self._whole, self._title)
+        postings = sum(s.counts.nbytes + s.rows.nbytes + s.indptr.nbytes for f in fields for s in f.segments)
         return {
-            "papers": len(papers),
+            "papers": len(self._docs),
             "vocabulary": len(self._vocab),
             "tokens": tokens,
-            "bytes": int(data.nbytes + indices.nbytes + indptr.nbytes + tokens * 4),
+            "segments": len(self._whole.segments),
+            "bytes": int(postings + sum(f.lengths.nbytes + f.norms.nbytes + f.df.nbytes for f in fields) + tokens * 4),
         }
 
     # -- files ---------------------------------------------------------------------------------------------------------
 
     def save(self, directory: Path, version: int) -> None:
-        """Token ids and the BM25 matrix as a numpy archive (no pickle), paper ids and vocabulary as JSON."""
-        (data, indices, indptr), papers, _ = self._fresh()
+        """Token ids and both fields' term counts (live papers only, one segment) as a numpy archive (no pickle),
+        paper ids and vocabulary as JSON."""
+        papers = list(self._docs)
         lengths = np.asarray([len(self._docs[p]) for p in papers], dtype=np.int64)
         offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
         tokens = np.concatenate([self._docs[p] for p in papers]) if papers else np.zeros(0, np.int32)
-        buffer = io.BytesIO()
         heads = np.asarray([self._title_lengths.get(p, 0) for p in papers], dtype=np.int64)
-        np.savez(buffer, tokens=tokens, offsets=offsets, data=data, indices=indices, indptr=indptr, titles=heads)
+        arrays: dict[str, Any] = {"tokens": tokens, "offsets": offsets, "titles": heads}
+        for name, field in (("whole", self._whole), ("title", self._title)):
+            arrays |= field.arrays(name, len(self._vocab))
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
         vocab = sorted(self._vocab, key=self._vocab.__getitem__)
         names = json.dumps({"papers": papers, "vocab": vocab}, ensure_ascii=False, separators=(",", ":")).encode()
         meta = {"k1": self.k1, "b": self.b, "papers": len(papers)}
@@ -326,7 +342,7 @@ class KeywordIndex:
             index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
             names = json.loads(blobs["names"])
             with np.load(io.BytesIO(blobs["arrays"]), allow_pickle=False) as archive:
-                arrays = {key: archive[key] for key in ("tokens", "offsets", "data", "indices", "indptr", "titles")}
+                arrays = {key: archive[key] for key in ARRAYS}
             papers = [sys.intern(str(p)) for p in names["papers"]]  # interned: the graph holds the same strings
             index._restore(papers, list(map(str, names["vocab"])), arrays)
             return index, int(manifest["version"])
@@ -336,21 +352,19 @@ class KeywordIndex:
             raise CorruptData(f"{directory}: keyword index unreadable: {error}") from None
 
     def _restore(self, papers: list[str], vocab: list[str], arrays: dict[str, np.ndarray]) -> None:
-        tokens, offsets, indptr, heads = arrays["tokens"], arrays["offsets"], arrays["indptr"], arrays["titles"]
-        data, indices = arrays["data"], arrays["indices"]
+        tokens, offsets, heads = arrays["tokens"], arrays["offsets"], arrays["titles"]
+        lengths = np.diff(offsets)
         consistent = (
             len(offsets) == len(papers) + 1
             and offsets[0] == 0
             and offsets[-1] == len(tokens)
-            and bool(np.all(np.diff(offsets) >= 0))
+            and bool(np.all(lengths >= 0))
             and (len(tokens) == 0 or (tokens.min() >= 0 and tokens.max() < len(vocab)))
-            and len(indptr) == len(vocab) + 1
-            and indptr[-1] == len(data) == len(indices)
-            and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < len(papers)))
             and len(set(papers)) == len(papers)
             and len(set(vocab)) == len(vocab)
             and len(heads) == len(papers)
-            and bool(np.all((heads >= 0) & (heads <= np.diff(offsets))))
+            and bool(np.all((heads >= 0) & (heads <= lengths)))
+            and all(Field.fits(arrays, name, len(papers), len(vocab)) for name in ("whole", "title"))
         )
         if not consistent:
             raise CorruptData("keyword index arrays are inconsistent")
@@ -360,30 +374,12 @@ class KeywordIndex:
         tokens, bounds = tokens.astype(np.int32, copy=False), offsets.tolist()
         self._docs = dict(zip(papers, [tokens[a:b] for a, b in pairwise(bounds)], strict=True))
         self._title_lengths = dict(zip(papers, heads.tolist(), strict=True))
-        self._matrix = (data.astype(np.float32, copy=False), indices.astype(np.int32, copy=False),
-                        indptr.astype(np.int64, copy=False))
-        self._title_matrix = None
         self._papers = papers
         self._position = dict(zip(papers, range(len(papers)), strict=True))
+        self._whole = Field.restored(arrays, "whole", lengths.astype(np.int64), self.k1, self.b)
+        self._title = Field.restored(arrays, "title", heads.astype(np.int64), self.k1, self.b)
 
 
-def _query_terms(token_ids: list[int], vocabulary: int) -> tuple[np.ndarray, np.ndarray]:
-    """The query's distinct term ids (ascending, known to the matrix) and how often each occurs. A term repeated in
-    the query counts once per occurrence, as in bm25s; saturating it instead measured worse for whole abstracts as
-    queries (they repeat their topic words)."""
-    terms, counts = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
-    known = terms < vocabulary
-    return terms[known], counts[known]
-
-
-def _full_scores(matrix: tuple[np.ndarray, np.ndarray, np.ndarray], terms: np.ndarray, counts: np.ndarray,
-                 papers: int) -> np.ndarray:
-    """Every paper's score, from every posting of the query's terms."""
-    data, indices, indptr = matrix
-    starts, ends = indptr[terms], indptr[terms + 1]
-    lengths = ends - starts
-    if not papers or not lengths.sum():
-        return np.zeros(papers, dtype=np.float32)
-    take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-    return np.bincount(indices[take], weights=data[take] * np.repeat(counts, lengths),
-                       minlength=papers).astype(np.float32)
+ARRAYS = ("tokens", "offsets", "titles", *(f"{name}_{part}" for name in ("whole", "title") for part in Field.PARTS))
+CACHE_ENTRY_POSTINGS = 32
+"""What a cached term's entry costs beside its postings, counted in postings (its Python objects)."""

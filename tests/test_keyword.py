@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from paperkg.core.errors import CorruptData
+from paperkg.embeddings import bm25_field
 from paperkg.embeddings.bm25 import bm25_matrix
+from paperkg.embeddings.bm25_field import SegmentParams
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.keyword_topk import PruningParams, QueryScores
 from tests.conftest import damage as damage_file
@@ -80,8 +82,8 @@ def test_tokens_made_before_the_write_lock_index_as_the_text_does() -> None:
 
 
 def test_a_write_prepared_before_the_lock_equals_one_applied_under_it(index: KeywordIndex) -> None:
-    """`prepare` builds the index a write leaves (matrices included) aside; `adopt` puts it in place. The same as
-    removing and adding under the lock, and the next search finds the matrices built."""
+    """`prepare` makes the fields a write leaves aside; `adopt` puts them in place. The same as removing and adding
+    under the lock."""
     applied = KeywordIndex()
     applied.build(DOCS)
     new = {"kv": keyword_text("KVQuant 2", "Key-value cache quantization for long contexts on FPGAs."),
@@ -92,7 +94,6 @@ def test_a_write_prepared_before_the_lock_equals_one_applied_under_it(index: Key
     prepared = index.prepare(index.tokenize_docs(new), ["kv", "video"])
     assert index.search("video diffusion", 5) == before  # nothing changes until adopted
     index.adopt(prepared)
-    assert index._matrix is not None and index._title_matrix is not None  # no search rebuilds them
     assert sorted(index.paper_ids()) == sorted(applied.paper_ids())
     for query in ("quantization cache", "speculative decoding LLM", "video diffusion", "FPGAs", "kvquant"):
         assert index.search(query, 5) == applied.search(query, 5), query
@@ -118,6 +119,18 @@ def test_bm25_weights_equal_bm25s() -> None:
     np.testing.assert_allclose(data, reference["data"], rtol=1e-6)
     np.testing.assert_array_equal(indices, reference["indices"])
     np.testing.assert_array_equal(indptr, reference["indptr"])
+
+
+def test_weights_per_term_equal_the_whole_matrix() -> None:
+    """A field's weights, computed per term at query time, are bit for bit those of the whole-matrix build."""
+    rng = np.random.default_rng(8)
+    docs = [rng.integers(0, 80, rng.integers(0, 50)).astype(np.int32) for _ in range(300)]
+    data, indices, indptr = bm25_matrix(docs, 80, 1.5, 0.75)
+    field = bm25_field.Field.of(docs, 80, 1.5, 0.75)
+    for term in range(80):
+        rows, weights = field.column(term)
+        np.testing.assert_array_equal(rows, indices[indptr[term]: indptr[term + 1]])
+        np.testing.assert_array_equal(weights, data[indptr[term]: indptr[term + 1]])
 
 
 def test_empty_index_searches_fine() -> None:
@@ -210,3 +223,78 @@ def test_ties_at_the_cut_keep_the_papers_indexed_first() -> None:
     assert [p for p, _ in index.score("quantized").top(3)] == ["z", "c", "e"]
     assert [p for p, _ in index.score_all("quantized").top(3)] == ["z", "c", "e"]
     assert [p for p, _ in index.score("quantized").top(6)] == ["z", "a", "b", "c", "d", "e"]
+
+
+def _random_docs(rng: np.random.Generator, count: int, start: int = 0) -> dict[str, str]:
+    words = [f"w{i}" for i in range(120)]
+    zipf = 1.0 / np.arange(1, len(words) + 1)
+    return {f"p{i:04d}": keyword_text(" ".join(rng.choice(words, int(rng.integers(0, 5)), p=zipf / zipf.sum())),
+                                      " ".join(rng.choice(words, int(rng.integers(0, 40)), p=zipf / zipf.sum())))
+            for i in range(start, start + count)}
+
+
+def _same_scores(index: KeywordIndex, fresh: KeywordIndex, queries: list[str]) -> None:
+    assert index.paper_ids() == fresh.paper_ids()
+    for query in queries:
+        for titles in (False, True):
+            ours = index._score_ids(index._query_ids(query), titles)
+            theirs = fresh._score_ids(fresh._query_ids(query), titles)
+            for pid in fresh.paper_ids():  # bit for bit: the weights come from the same statistics
+                assert ours.of(pid) == theirs.of(pid), (query, titles, pid)
+            assert index.score(query).top(10) == fresh.score(query).top(10), query
+
+
+@pytest.mark.parametrize("segments", [SegmentParams(), SegmentParams(merge_ratio=0.5, compact_min=5)])
+def test_writes_leave_the_scores_of_a_fresh_build(segments: SegmentParams) -> None:
+    """Adds, replacements and removals, a write at a time (segments merging, positions dying and, with the second
+    parameters, renumbered), score every paper exactly as an index built at once from the papers left."""
+    rng = np.random.default_rng(11)
+    index, texts = KeywordIndex(segments=segments), dict[str, str]()
+    queries = ["w0 w1", "w3 w50 w7", "w119 w2 w2", "w60", "w0 w0 w5 w9 w11 w30"]
+    for step in range(25):
+        added = _random_docs(rng, int(rng.integers(1, 40)), start=int(rng.integers(0, 400)))
+        removed = [p for p in texts if rng.random() < 0.1]
+        if step % 3:
+            index.adopt(index.prepare(index.tokenize_docs(added), removed))
+        else:
+            index.remove(removed)
+            index.add(added)
+        texts = {p: t for p, t in texts.items() if p not in removed and p not in added} | added
+        fresh = KeywordIndex()
+        fresh.build(texts)
+        _same_scores(index, fresh, queries)
+    assert len(index._whole.segments) <= 12
+    if segments.compact_min == 5:
+        assert index._whole.dead < index._whole.positions / 2
+
+
+def test_a_write_counts_only_its_own_papers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No write rebuilds the index: the term counts made are those of the write's papers (a merge of segments
+    aside, which copies each posting O(log n) times)."""
+    index = KeywordIndex()
+    index.build(_random_docs(np.random.default_rng(2), 3000))
+    counted: list[int] = []
+    original = bm25_field.count_postings
+
+    def spy(docs: list[np.ndarray], first: int, vocabulary: int) -> bm25_field.Postings:
+        counted.append(len(docs))
+        return original(docs, first, vocabulary)
+
+    monkeypatch.setattr(bm25_field, "count_postings", spy)
+    index.add({"p0007": keyword_text("Replaced", "w1 w2 w3"), "new": keyword_text("New", "w4 w5")})
+    index.remove(["p0008"])
+    assert counted == [2, 2]  # both fields, the two papers
+    assert index.search("replaced", 1)[0][0] == "p0007" and "p0008" not in index
+
+
+def test_save_and_load_after_removals_keeps_the_scores(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    index = KeywordIndex()
+    index.build(_random_docs(rng, 200))
+    index.add(_random_docs(rng, 30, start=150))  # 30 replaced: dead positions
+    index.remove(["p0003", "p0100"])
+    assert index._whole.dead == 32
+    index.save(tmp_path, 2)
+    loaded, _ = KeywordIndex.load(tmp_path)
+    assert loaded._whole.dead == 0 and loaded._whole.positions == 198
+    _same_scores(loaded, index, ["w0 w1", "w3 w50 w7", "w60"])

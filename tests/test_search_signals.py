@@ -63,8 +63,8 @@ def test_title_lengths_survive_save_and_load(tmp_path: Path,
     assert version == 3
     assert all(loaded.title_terms(pid) == keyword.title_terms(pid) for pid in TITLES)
     manifest = tmp_path / "keyword.manifest.json"
-    manifest.write_text(manifest.read_text().replace("paperkg-keyword/2", "paperkg-keyword/1"))
-    with pytest.raises(CorruptData):  # an index written before the title field is rebuilt, not misread
+    manifest.write_text(manifest.read_text().replace("paperkg-keyword/3", "paperkg-keyword/2"))
+    with pytest.raises(CorruptData):  # an index of an earlier format is rebuilt, not misread
         KeywordIndex.load(tmp_path)
 
 

@@ -57,10 +57,6 @@ class IndexParams:
     graph_in_background: bool = False
     """Build the networkx graph on a thread at start-up (from one read transaction of the store); whatever reads
     the graph meanwhile waits for it, and so does the first write (it applies its change to the built graph)."""
-    keywords_ahead_window: float = 30.0
-    """Seconds after a keyword search within which a write rebuilds the BM25 matrices while it is staged, so no
-    search waits for that (4.2 s at a million papers); with no search that recent, the next search rebuilds them
-    once for all the writes before it (a bulk ingest then pays it once, not per batch)."""
     stage_chunk: int = 256
     """HNSW inserts of a write made ahead of its lock hold, this many vectors per short hold (`DenseIndex.stage`):
     about 15 ms each at a few thousand papers."""
@@ -231,15 +227,14 @@ class Indexes:
 
     def stage(self, changed: Sequence[str], removed: Sequence[str], vectors: dict[str, np.ndarray]) -> Prefetched:
         """Before the write lock: read what the write changes through the store's pending transaction, tokenise it
-        (while searches come, build the keyword index it leaves) and insert its vectors into an HNSW graph a chunk per
+        and count its keyword terms (`KeywordIndex.prepare`), and insert its vectors into an HNSW graph a chunk per
         short hold. `stage_rdf` then brings the on-disk RDF store to it and `apply(..., staged=...)` does the rest
         under the lock, from memory."""
         linked = {e for pid in [*changed, *removed] for e, *_ in self.graph.paper_entities(pid)}
         reads = Prefetched(self.store, changed, linked)
         reads.keyword_tokens = self.keyword.tokenize_docs(
             {p.id: keyword_text(p.title, p.abstract) for p in reads.papers(list(changed))})
-        if time.monotonic() - self.keyword.last_query < self.params.keywords_ahead_window:
-            reads.keywords = self.keyword.prepare(reads.keyword_tokens, [*changed, *removed])
+        reads.keywords = self.keyword.prepare(reads.keyword_tokens, [*changed, *removed])
         if self.dense is not None and self._lock is not None:
             try:
                 self.dense.stage(((pid, vectors[pid]) for pid in changed if pid in vectors), self._lock.write,
