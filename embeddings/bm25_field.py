@@ -151,9 +151,9 @@ class Field:
         """One segment of the live documents renumbered from 0 in position order, and their lengths."""
         merged = self.merged().segments
         postings = merged[0] if merged else count_postings([], 0, len(self.df))
-        postings = replace(postings, width=self.positions)
-        if self.live is None:
-            return postings, self.lengths
+        if self.live is None:  # positions from 0 (a first segment can start later: documents without terms)
+            rows = postings.rows + np.int32(postings.first)
+            return Postings(postings.counts, rows, postings.indptr, 0, self.positions), self.lengths
         rank = np.cumsum(self.live) - 1
         keep = self.live[postings.rows + postings.first]
         kept = np.concatenate([np.zeros(1, np.int64), np.cumsum(keep)])

@@ -307,7 +307,7 @@ class KeywordIndex:
         postings = sum(s.counts.nbytes + s.rows.nbytes + s.indptr.nbytes for f in fields for s in f.segments)
         return {
             "papers": len(self._docs),
-            "vocabulary": len(self._vocab),
+            "vocabulary": len(self._whole.df),  # words a write has put in place (staged ones have ids already)
             "tokens": tokens,
             "segments": len(self._whole.segments),
             "bytes": int(postings + sum(f.lengths.nbytes + f.norms.nbytes + f.df.nbytes for f in fields) + tokens * 4),

@@ -298,3 +298,13 @@ def test_save_and_load_after_removals_keeps_the_scores(tmp_path: Path) -> None:
     loaded, _ = KeywordIndex.load(tmp_path)
     assert loaded._whole.dead == 0 and loaded._whole.positions == 198
     _same_scores(loaded, index, ["w0 w1", "w3 w50 w7", "w60"])
+
+
+def test_papers_without_terms_first_then_with_terms_save_and_load(tmp_path: Path) -> None:
+    """A first segment that starts after documents without any term keeps its positions through a save."""
+    index = KeywordIndex()
+    index.build({"empty1": "the of", "empty2": "and"})
+    index.add({"full": keyword_text("Quantized kernels", "Quantized kernels for LLM serving.")})
+    index.save(tmp_path, 1)
+    loaded, _ = KeywordIndex.load(tmp_path)
+    assert loaded.search("quantized kernels", 3) == index.search("quantized kernels", 3) != []

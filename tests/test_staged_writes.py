@@ -66,6 +66,30 @@ def test_reads_answer_from_the_previous_version_while_a_write_is_staged(kb: Know
     assert _sparql_count(kb) == before + 1
 
 
+def test_stats_and_property_graph_exports_do_not_wait_for_a_staged_write(kb: KnowledgeBase,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """They read the committed version (the RDF store's counts as committed too) while the write sits in the RDF
+    store; an RDF export waits for the commit (its snapshot is the RDF store's own)."""
+    before = kb.stats()
+    answers: list[object] = []
+
+    def read() -> None:
+        answers.append(kb.stats())
+        _media, chunks = kb.export("graphml")
+        answers.append(b"".join(chunks))
+
+    with _write_paused_in_rdf_staging(kb, monkeypatch):
+        assert kb.rdf.has_paper(paper_id(NEW.title))
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(60)
+        assert not reader.is_alive()  # with the write paused, a wait would never end
+    stats, graphml = answers
+    assert stats == before and NEW.title.encode() not in graphml  # type: ignore[operator]
+    after = kb.stats()
+    assert after.papers == before.papers + 1 and after.rdf["triples"] > before.rdf["triples"]
+
+
 def test_a_sparql_worker_started_during_a_staged_write_does_not_wait_for_it(kb: KnowledgeBase,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """No worker exists when the write begins, SPARQL being in use: the query needs a new one while the RDF store is

@@ -68,8 +68,8 @@ class RDFGraph:
         self.load_seconds = 0.0
         self._store = ox.Store()
         self._rdflib: rdflib.Dataset | None = None
-        self._count = 0
-        self._paper_count = 0
+        self._count = self._paper_count = 0
+        self._committed: tuple[int, int] | None = None  # (triples, papers) committed, while a write is staged
         self._vocabulary_triples: frozenset[Triple] = frozenset()
         self._paper_type = self.iris.term("Paper")
         self._state: DiskState | None = None
@@ -100,12 +100,12 @@ class RDFGraph:
 
     @property
     def triple_count(self) -> int:
-        """Distinct triples of the union graph (equal to the number of quads, by the invariant above)."""
-        return self._count
+        """Distinct triples of the union graph (equal to the number of quads, by the invariant above), as committed."""
+        return self._committed[0] if self._committed else self._count
 
     @property
     def paper_count(self) -> int:
-        return self._paper_count
+        return self._committed[1] if self._committed else self._paper_count
 
     def has_paper(self, paper_id: str) -> bool:
         return Quad(self.iris.paper(paper_id), TYPE, self._paper_type, self.iris.paper_graph(paper_id)) in self._store
@@ -255,9 +255,8 @@ class RDFGraph:
             building = self.path.with_name(self.path.name + ".new")
             shutil.rmtree(building, ignore_errors=True)
         self._store = ox.Store(str(building)) if building else ox.Store()
-        self._rdflib = None
-        self._count = 0
-        self._paper_count = 0
+        self._rdflib, self._committed = None, None
+        self._count = self._paper_count = 0
         self._load_static()
         self._add(all_entity_quads(self.iris, store, self._vocabulary_triples), bulk=True)
         mentions, relations = records_by_paper(store)
@@ -314,6 +313,7 @@ class RDFGraph:
         workers forked before go on answering from that version meanwhile."""
         if not staged:
             self.generation += 1
+        self._committed = (self._count, self._paper_count) if staged else None
         self._mark(dirty=True)
         changed = list(dict.fromkeys(changed_paper_ids))
         removed = list(dict.fromkeys(removed_paper_ids))
@@ -357,7 +357,7 @@ class RDFGraph:
     def commit_staged(self) -> None:
         """The staged write was committed: announce its version (snapshots taken before are now stale)."""
         if self._staged_version is not None:
-            self.version, self._staged_version = self._staged_version, None
+            self.version, self._staged_version, self._committed = self._staged_version, None, None
             self.generation += 1
 
     def _drop_paper(self, paper_id: str) -> tuple[set[str], set[Triple]]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from paperkg import __version__
 from paperkg.core.errors import InvalidParameter, NotFound
+from paperkg.core.formats import of_kind
 from paperkg.core.lru import LRUCache
 from paperkg.core.results import (
     EntityDetail,
@@ -79,7 +80,8 @@ class Reading:
                       self.graph.ready and self.entities.ready)
 
     def stats(self) -> Stats:
-        with self.snapshot_read():
+        """Counts of the committed version (the RDF store's too while a write is staged into it: no wait)."""
+        with self.lock.read():
             counts = self.graph.counts()
             entity_counts = {t: n for t, n in counts["nodes"].items() if t != "Paper"}
             rdf = {"triples": self.rdf.triple_count, "papers": self.rdf.paper_count,
@@ -156,8 +158,10 @@ class Reading:
         return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
 
     def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
-        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns."""
-        with self.snapshot_read():
+        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns. Only RDF
+        exports wait while a write is staged into the RDF store; the others read the graph as committed."""
+        exporter = of_kind("export").get(fmt)
+        with self.snapshot_read() if exporter is None or exporter.rdf else self.lock.read():
             return self.queries.export(fmt)
 
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
