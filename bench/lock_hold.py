@@ -8,9 +8,10 @@ store takes them in before the write lock, which then covers the commit and the 
 (as before: the SQLite write and commit and the RDF sync under the write lock too), `late-tokens` (staged, but the
 keyword index's tokenisation under the write lock, as before it moved out), and `synchronous` (unstaged, and
 the dense index's HNSW switch built under the write lock instead of in the background). Meanwhile a reader thread
-takes the read lock in a loop (as searches and reads do), another `snapshot_read` (as SPARQL worker forks, exports and
-/stats do). Prints the longest and 99th percentile write-lock hold, how many holds exceeded 100 ms, and the longest
-and 99th percentile wait of each reader. Timings only, no assertions.
+takes the read lock in a loop (as searches and reads do), another `snapshot_read` (as SPARQL worker forks do), a third
+starts an N-Quads export every 100 ms. Prints the longest and 99th percentile write-lock hold, how many holds
+exceeded 100 ms, and the longest and 99th percentile wait of each reader (an export's: until it returns with its
+snapshot taken and a first chunk made). Timings only, no assertions.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
     holds: list[float] = []
     waits: list[float] = []
     snapshot_waits: list[float] = []
+    export_waits: list[float] = []
     settings = Settings(data=data, model="hashing", ann_threshold=threshold)
     original, commit, stage = Indexes._adopt, KnowledgeBase._commit, Indexes.stage
     if mode == "late-tokens":
@@ -92,10 +94,19 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
                         log.append(time.perf_counter() - started)
                     time.sleep(0.005)
 
-            # searches and reads take the read lock; SPARQL worker forks, exports and /stats also wait for a write
-            # being staged into the RDF store (snapshot_read)
+            def exporter(log: list[float]) -> None:
+                while not stop.is_set():
+                    started = time.perf_counter()
+                    _media, chunks = kb.export("nquads")  # returns with the snapshot taken and a first chunk made
+                    log.append(time.perf_counter() - started)
+                    del chunks
+                    time.sleep(0.1)
+
+            # searches and reads take the read lock; SPARQL worker forks also wait for a write being staged into the
+            # RDF store (snapshot_read), and so do RDF exports unless a checkpoint was put aside for them
             threads = [threading.Thread(target=reader, args=(kb.lock.read, waits)),
-                       threading.Thread(target=reader, args=(kb.snapshot_read, snapshot_waits))]
+                       threading.Thread(target=reader, args=(kb.snapshot_read, snapshot_waits)),
+                       threading.Thread(target=exporter, args=(export_waits,))]
             for thread in threads:
                 thread.start()
             started = time.perf_counter()
@@ -118,6 +129,8 @@ def run(data: Path, papers: list, threshold: int, batch: int, mode: str) -> dict
             "max read wait ms": float(max(waits) * 1e3), "p99 read wait ms": float(np.percentile(waits, 99) * 1e3),
             "max snapshot wait ms": float(max(snapshot_waits) * 1e3),
             "p99 snapshot wait ms": float(np.percentile(snapshot_waits, 99) * 1e3),
+            "max export start ms": float(max(export_waits) * 1e3),
+            "p99 export start ms": float(np.percentile(export_waits, 99) * 1e3),
             "ingest s": elapsed, "final kind hnsw": float(kind == "hnsw")}
 
 

@@ -90,6 +90,30 @@ def test_stats_and_property_graph_exports_do_not_wait_for_a_staged_write(kb: Kno
     assert after.papers == before.papers + 1 and after.rdf["triples"] > before.rdf["triples"]
 
 
+def test_rdf_exports_during_a_staged_write_read_the_checkpoint_put_aside(kb: KnowledgeBase,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With RDF exports in use, a write puts a checkpoint of the RDF store aside before staging into it: an export
+    that comes meanwhile streams the committed version from it without waiting, and the checkpoint goes once the
+    write is done and that export has finished."""
+    scratch = kb.settings.data / "rdf.workers"
+    title = NEW.title.encode()
+    _media, chunks = kb.export("nquads")  # an export: they are in use
+    before = b"".join(chunks).count(b"\n")
+    exports: list[Iterator[bytes]] = []
+    with _write_paused_in_rdf_staging(kb, monkeypatch):
+        assert kb.rdf.has_paper(paper_id(NEW.title))
+        reader = threading.Thread(target=lambda: exports.extend(kb.export(fmt)[1] for fmt in ("nquads", "turtle")))
+        reader.start()
+        reader.join(60)
+        assert not reader.is_alive()  # with the write paused, a wait would never end
+        assert [p.name.split("-")[1] for p in scratch.iterdir()] == ["export"]
+    nquads, turtle = (b"".join(chunks) for chunks in exports)  # read here, on another thread than made them
+    assert title not in nquads and title not in turtle and nquads.count(b"\n") == before
+    assert not list(scratch.iterdir())  # removed once the write was done and the exports had read it
+    _media, chunks = kb.export("nquads")
+    assert title in b"".join(chunks)  # after the write, the store itself
+
+
 def test_a_sparql_worker_started_during_a_staged_write_does_not_wait_for_it(kb: KnowledgeBase,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """No worker exists when the write begins, SPARQL being in use: the query needs a new one while the RDF store is

@@ -31,6 +31,7 @@ from paperkg.graph.rdf.disk import DiskState, read_state, replace_dir, state_pro
 from paperkg.graph.rdf.mapping import entity_quads, paper_nquads, vocabulary_quads
 from paperkg.graph.rdf.namespaces import DEFAULT_BASE, TYPE, Iris
 from paperkg.graph.rdf.ontology import ontology_quads
+from paperkg.graph.rdf.producer import produced
 from paperkg.graph.rdf.records import all_entity_quads, records_by_paper
 from paperkg.graph.rdf.serialize import export_media_type, stream
 from paperkg.graph.vocabulary import Vocabulary
@@ -389,11 +390,10 @@ class RDFGraph:
         """The union graph as turtle, ntriples or jsonld (nquads keeps the named graphs), in chunks.
 
         The snapshot is taken when this is called (Oxigraph iterators are isolated from later writes), so call it
-        under the read lock and stream the chunks after releasing it.
-        """
+        under the read lock and stream the chunks after releasing it, from any thread (`graph.rdf.producer`)."""
         export_media_type(fmt)
-        quads = self._store.quads_for_pattern(None, None, None, None)
-        return stream(quads, fmt, self.iris.prefixes())
+        store, prefixes = self._store, self.iris.prefixes()
+        return produced(lambda: stream(store.quads_for_pattern(None, None, None, None), fmt, prefixes))
 
     @staticmethod
     def export_media_type(fmt: str) -> str:

@@ -37,6 +37,7 @@ from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag
 from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.rdf.aside import ExportAside
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.vocabulary import Vocabulary
@@ -103,6 +104,7 @@ class KnowledgeBase(Reading):
                                generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt",
                                sentence_roles=settings.seeds / "vocab" / "sentence_roles.json")
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.snapshot_read)
+        self.export_aside = ExportAside(self.rdf)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -139,6 +141,7 @@ class KnowledgeBase(Reading):
     def close(self) -> None:
         self.indexes.close()
         self.sparql_executor.close()
+        self.export_aside.close()
         self.store.close()
         if self._encoder is not None and self._owns_encoder:
             self._encoder.close()
@@ -329,14 +332,18 @@ class KnowledgeBase(Reading):
                 if changed or removed:
                     staged = self.indexes.stage(changed, removed, vectors)
                 with self._rdf_mutex:  # from here to the commit, no snapshot is taken (`snapshot_read`)
-                    if staged is not None:
-                        self.sparql_executor.put_aside_checkpoint()  # SPARQL workers started meanwhile run on it
-                        rdf_staged = True
-                        self.indexes.stage_rdf(staged, changed, removed)
-                    with self.lock.write(), _collector_paused():
-                        pending.commit()
+                    try:
                         if staged is not None:
-                            self._apply(version, changed, removed, vectors, staged)
+                            self.sparql_executor.put_aside_checkpoint()  # SPARQL workers started meanwhile run on it
+                            self.export_aside.put_aside()  # and RDF exports
+                            rdf_staged = True
+                            self.indexes.stage_rdf(staged, changed, removed)
+                        with self.lock.write(), _collector_paused():
+                            pending.commit()
+                            if staged is not None:
+                                self._apply(version, changed, removed, vectors, staged)
+                    finally:
+                        self.export_aside.done()
                     self.sparql_executor.push_remote()  # after the lock: an external server takes its time
         except BaseException:
             if staged is not None and not pending.committed:
@@ -344,13 +351,6 @@ class KnowledgeBase(Reading):
                     self.indexes.unstage(rdf_staged)
             raise
         return version
-
-    @contextlib.contextmanager
-    def snapshot_read(self) -> Iterator[None]:
-        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers start and exports
-        begin under it, so each sees one version of the RDF store."""
-        with self._rdf_mutex, self.lock.read():
-            yield
 
     def _apply(self, version: int, changed: list[str], removed: list[str], vectors: dict[str, np.ndarray],
                staged: Prefetched | None = None) -> None:

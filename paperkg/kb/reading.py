@@ -3,9 +3,11 @@ views and `Queries`. `KnowledgeBase` inherits it and owns what it reads."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 
 import numpy as np
@@ -33,6 +35,7 @@ from paperkg.embeddings.aspects import check_aspect
 from paperkg.embeddings.encoder import Encoder
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.rdf.aside import ExportAside
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor, SparqlResult
 from paperkg.graph.vocabulary import Vocabulary
@@ -47,8 +50,8 @@ SearchKey = tuple[int, str, int, tuple[tuple[str, str], ...]]
 
 
 class Reading:
-    """Queries over the knowledge base's components; the subclass sets them and provides the encoder, the snapshot
-    lock and the manifest."""
+    """Queries over the knowledge base's components; the subclass sets them and provides the encoder and the
+    manifest."""
 
     store: Store
     graph: KnowledgeGraph
@@ -58,7 +61,10 @@ class Reading:
     indexes: Indexes
     queries: Queries
     sparql_executor: SparqlExecutor
+    export_aside: ExportAside
     lock: RWLock
+    _rdf_mutex: threading.Lock
+    """Held by a writer while it stages its write into the RDF store and commits it."""
     read_only: bool
     _search_cache: LRUCache[SearchKey, SearchResults]
 
@@ -66,8 +72,12 @@ class Reading:
     def encoder(self) -> Encoder:
         raise NotImplementedError
 
-    def snapshot_read(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
+    @contextlib.contextmanager
+    def snapshot_read(self) -> Iterator[None]:
+        """The read lock, taken while no write is being staged into the RDF store: SPARQL workers start and RDF exports
+        begin under it, so each sees one version of the RDF store."""
+        with self._rdf_mutex, self.lock.read():
+            yield
 
     def manifest(self) -> Manifest:
         raise NotImplementedError
@@ -158,10 +168,19 @@ class Reading:
         return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
 
     def export(self, fmt: str) -> tuple[str, Iterator[bytes]]:
-        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns. Only RDF
-        exports wait while a write is staged into the RDF store; the others read the graph as committed."""
+        """(media type, chunks) of the whole graph in `fmt`; the snapshot is taken before this returns. Property-graph
+        exports read the graph as committed; RDF exports during a staged write read the RDF store's checkpoint put
+        aside before it (`graph.rdf.aside`), or wait for the write if none was (no RDF export in the last 30 s)."""
         exporter = of_kind("export").get(fmt)
-        with self.snapshot_read() if exporter is None or exporter.rdf else self.lock.read():
+        if exporter is None or not exporter.rdf:
+            with self.lock.read():
+                return self.queries.export(fmt)
+        self.export_aside.last_use = time.monotonic()
+        if self._rdf_mutex.locked():  # a write is being staged: the checkpoint put aside before it, if there is one
+            chunks = self.export_aside.export(fmt)
+            if chunks is not None:
+                return self.rdf.export_media_type(fmt), chunks
+        with self.snapshot_read():
             return self.queries.export(fmt)
 
     def ontology(self, accept: str | None = None) -> tuple[str, bytes]:
