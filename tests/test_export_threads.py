@@ -36,7 +36,6 @@ def test_chunks_are_made_on_one_thread_and_read_from_any() -> None:
 def test_errors_reach_the_caller_or_the_reader_and_closing_stops_the_producer() -> None:
     def broken_at_start() -> Iterator[bytes]:
         raise ValueError("no snapshot")
-        yield b""
 
     with pytest.raises(ValueError, match="no snapshot"):
         produced(broken_at_start)

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -112,6 +113,31 @@ def test_rdf_exports_during_a_staged_write_read_the_checkpoint_put_aside(kb: Kno
     assert not list(scratch.iterdir())  # removed once the write was done and the exports had read it
     _media, chunks = kb.export("nquads")
     assert title in b"".join(chunks)  # after the write, the store itself
+
+
+def test_a_large_write_puts_checkpoints_aside_even_if_nothing_used_them_lately(kb: KnowledgeBase,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither SPARQL nor RDF exports were used lately, but the write is large (here: one paper or more), so its
+    staging is long: the first query and the first export during it do not wait for it."""
+    monkeypatch.setattr(kb.indexes, "params", replace(kb.indexes.params, aside_papers=1))
+    pool = kb.sparql_executor.pool
+    assert not pool.pids()
+    pool.last_use = kb.export_aside.last_use = -1e9
+    before, lines = kb.paper_count(), b"".join(kb.export("nquads")[1]).count(b"\n")
+    kb.export_aside.last_use = -1e9
+    answers: list[object] = []
+
+    def read() -> None:
+        answer = kb.sparql_executor.execute(COUNT, timeout=20)
+        answers.append(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
+        answers.append(b"".join(kb.export("nquads")[1]).count(b"\n"))
+
+    with _write_paused_in_rdf_staging(kb, monkeypatch):
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(60)
+        assert not reader.is_alive()  # with the write paused, a wait would never end
+    assert answers == [str(before), lines]
 
 
 def test_a_sparql_worker_started_during_a_staged_write_does_not_wait_for_it(kb: KnowledgeBase,

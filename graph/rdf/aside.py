@@ -50,11 +50,11 @@ class ExportAside:
         self._serial = itertools.count()
         self._lock = threading.Lock()
 
-    def put_aside(self) -> None:
-        """Before a write is staged into the on-disk store (the caller keeps snapshots from being taken meanwhile): a
-        checkpoint of the store as committed, if RDF exports are in use."""
+    def put_aside(self, large: bool = False) -> None:
+        """Before a write is staged into the on-disk store (exports meanwhile take their snapshot here): a checkpoint
+        of the store as committed, if RDF exports are in use or the write is `large` (its staging is long)."""
         path = self.graph.path
-        if path is None or self.graph.read_only or time.monotonic() - self.last_use >= self.window:
+        if path is None or self.graph.read_only or not (large or time.monotonic() - self.last_use < self.window):
             return
         scratch = path.with_name(path.name + ".workers")  # the SPARQL pool's: it removes those of dead processes
         scratch.mkdir(exist_ok=True)

@@ -60,10 +60,10 @@ class Produced:
 
 
 def produced(start: Callable[[], Iterator[bytes]], name: str = "paperkg-export") -> Produced:
-    """Run `start()` and iterate what it returns on a new thread; return once the first chunk is made (the snapshot
-    is then taken), raising what `start` or that first chunk raised."""
+    """Run `start()` and iterate what it returns on a new thread; return once `start` has returned (an Oxigraph
+    iterator takes its snapshot when it is made, so the caller's lock can go then), raising what it raised."""
     items: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
-    stop, ready = threading.Event(), threading.Event()
+    stop, ready, resumed = threading.Event(), threading.Event(), threading.Event()
     failure: list[BaseException] = []
 
     def put(item: object) -> bool:
@@ -78,19 +78,16 @@ def produced(start: Callable[[], Iterator[bytes]], name: str = "paperkg-export")
     def run() -> None:
         try:
             chunks = start()
-            first = next(chunks, None)
         except BaseException as error:  # handed to the caller
             failure.append(error)
-            ready.set()
             return
-        ready.set()
+        finally:
+            ready.set()
+        resumed.wait()  # serialising holds the GIL: let the caller (and its lock) go first
         try:
-            if first is not None and put(first):
-                for chunk in chunks:
-                    if not put(chunk):
-                        break
-                else:
-                    put(_END)
+            for chunk in chunks:
+                if not put(chunk):
+                    break
             else:
                 put(_END)
         except BaseException as error:  # handed to the reader
@@ -102,6 +99,7 @@ def produced(start: Callable[[], Iterator[bytes]], name: str = "paperkg-export")
 
     threading.Thread(target=run, name=name, daemon=True).start()
     ready.wait()
+    resumed.set()
     if failure:
         raise failure[0]
     return Produced(items, stop)

@@ -10,7 +10,10 @@ from pyoxigraph import Quad, RdfFormat, serialize
 from paperkg.core.errors import InvalidInput
 from paperkg.core.formats import of_kind
 
-CHUNK_QUADS = 20_000
+CHUNK_QUADS = 4_000
+"""Quads per serialised chunk. pyoxigraph holds the GIL while it serialises one (about 20 ms at 4,000), so an export
+running beside a write lengthens the write's lock hold by up to that (with 20,000: 116 against 13 ms longest hold,
+`bench/lock_hold.py`, batches of 25); the export's speed is the same."""
 
 
 def rdf_format(media_type: str) -> RdfFormat:

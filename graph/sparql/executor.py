@@ -168,9 +168,9 @@ class SparqlExecutor:
             since, graphs = self.graph.take_changes()
             self.remote.push(self.graph.store, self.graph.version, graphs, since)
 
-    def put_aside_checkpoint(self) -> None:
+    def put_aside_checkpoint(self, large: bool = False) -> None:
         """Before a write is staged into the on-disk store: see `WorkerPool.put_aside_checkpoint`."""
-        self.pool.put_aside_checkpoint()
+        self.pool.put_aside_checkpoint(large)
 
     def close(self) -> None:
         self.pool.close()

@@ -302,15 +302,16 @@ class WorkerPool:
 
     # -- a checkpoint put aside for writes staged into the store ------------------------------------------------------
 
-    def put_aside_checkpoint(self) -> None:
-        """Called before a write changes the on-disk store ahead of announcing its version, while the caller keeps
-        snapshots from being taken until it does (a worker started then would wait for the whole write): if SPARQL
-        is in use, a checkpoint of the store as it is now is put aside, and a worker started meanwhile runs on it."""
+    def put_aside_checkpoint(self, large: bool = False) -> None:
+        """Called before a write is staged into the on-disk store ahead of announcing its version (meanwhile the
+        caller keeps snapshots from being taken: a worker started then would wait for the whole write): if SPARQL is
+        in use, or the write is `large` (its staging is long), a checkpoint of the store as it is now is put aside,
+        and a worker started meanwhile runs on it."""
         path = self.graph.path
         if path is None or self.graph.read_only or not self.prefork or self._closed:
             return
         with self._cond:
-            wanted = time.monotonic() - self.last_use < PREFORK_WINDOW or self._waiting > 0
+            wanted = large or time.monotonic() - self.last_use < PREFORK_WINDOW or self._waiting > 0
             current = (self._current(), self.graph.generation)
             kept = self._spare is not None and self._spare[1:] == current
         if wanted and not kept:

@@ -331,20 +331,22 @@ class KnowledgeBase(Reading):
                 version, changed, removed = write()
                 if changed or removed:
                     staged = self.indexes.stage(changed, removed, vectors)
-                with self._rdf_mutex:  # from here to the commit, no snapshot is taken (`snapshot_read`)
-                    try:
+                try:
+                    if staged is not None:  # the RDF store as committed, for SPARQL workers and RDF exports
+                        large = len(changed) + len(removed) >= self.indexes.params.aside_papers
+                        self.sparql_executor.put_aside_checkpoint(large)  # that start while it is staged
+                        self.export_aside.put_aside(large)
+                    with self._rdf_mutex:  # from here to the commit, no snapshot is taken (`snapshot_read`)
                         if staged is not None:
-                            self.sparql_executor.put_aside_checkpoint()  # SPARQL workers started meanwhile run on it
-                            self.export_aside.put_aside()  # and RDF exports
                             rdf_staged = True
                             self.indexes.stage_rdf(staged, changed, removed)
                         with self.lock.write(), _collector_paused():
                             pending.commit()
                             if staged is not None:
                                 self._apply(version, changed, removed, vectors, staged)
-                    finally:
-                        self.export_aside.done()
-                    self.sparql_executor.push_remote()  # after the lock: an external server takes its time
+                        self.sparql_executor.push_remote()  # after the lock: an external server takes its time
+                finally:
+                    self.export_aside.done()
         except BaseException:
             if staged is not None and not pending.committed:
                 with self._rdf_mutex:

@@ -57,6 +57,9 @@ class IndexParams:
     graph_in_background: bool = False
     """Build the networkx graph on a thread at start-up (from one read transaction of the store); whatever reads
     the graph meanwhile waits for it, and so does the first write (it applies its change to the built graph)."""
+    aside_papers: int = 200
+    """A write of this many papers stages into the RDF store for about 0.1 s or more (0.5 s at 1,000), so a checkpoint
+    of it is put aside for SPARQL workers and RDF exports that come meanwhile even if none came lately."""
     stage_chunk: int = 256
     """HNSW inserts of a write made ahead of its lock hold, this many vectors per short hold (`DenseIndex.stage`):
     about 15 ms each at a few thousand papers."""
