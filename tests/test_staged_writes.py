@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,6 +114,21 @@ def test_rdf_exports_during_a_staged_write_read_the_checkpoint_put_aside(kb: Kno
     assert not list(scratch.iterdir())  # removed once the write was done and the exports had read it
     _media, chunks = kb.export("nquads")
     assert title in b"".join(chunks)  # after the write, the store itself
+
+
+def test_a_checkpoint_that_cannot_be_taken_does_not_fail_the_write(kb: KnowledgeBase,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk, say: exports and SPARQL workers then wait for the write, which goes through."""
+    monkeypatch.setattr(kb.indexes, "params", replace(kb.indexes.params, aside_papers=1))  # both try
+
+    def full(target: Path) -> Path:
+        target.mkdir()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kb.rdf, "checkpoint", full)
+    kb.add_papers([NEW])
+    assert kb.rdf.has_paper(paper_id(NEW.title)) and NEW.title.encode() in b"".join(kb.export("nquads")[1])
+    assert not list((kb.settings.data / "rdf.workers").iterdir())
 
 
 def test_a_large_write_puts_checkpoints_aside_even_if_nothing_used_them_lately(kb: KnowledgeBase,

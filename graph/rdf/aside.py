@@ -10,6 +10,7 @@ the write commits. The checkpoint goes when the write is done and the last expor
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -23,6 +24,8 @@ import pyoxigraph as ox
 from paperkg.graph.rdf.producer import produced
 from paperkg.graph.rdf.serialize import stream
 from paperkg.graph.rdf.store import RDFGraph
+
+log = logging.getLogger(__name__)
 
 WINDOW = 30.0
 """Seconds after an RDF export within which writes put a checkpoint aside for the next ones."""
@@ -57,8 +60,14 @@ class ExportAside:
         if path is None or self.graph.read_only or not (large or time.monotonic() - self.last_use < self.window):
             return
         scratch = path.with_name(path.name + ".workers")  # the SPARQL pool's: it removes those of dead processes
-        scratch.mkdir(exist_ok=True)
-        target = self.graph.checkpoint(scratch / f"{os.getpid()}-export-{next(self._serial)}")
+        target = scratch / f"{os.getpid()}-export-{next(self._serial)}"
+        try:
+            scratch.mkdir(exist_ok=True)
+            self.graph.checkpoint(target)
+        except (OSError, RuntimeError) as error:  # a full disk: exports then wait for the write, which goes on
+            log.warning("no checkpoint of the RDF store for exports during this write: %s", error)
+            shutil.rmtree(target, ignore_errors=True)
+            return
         with self._lock:
             self._current = _Checkpoint(target)
             self._alive.add(target)

@@ -40,7 +40,7 @@ class Produced:
         return self
 
     def __next__(self) -> bytes:
-        if self._ended:
+        if self._ended or self._stop.is_set():  # closed: the producer puts nothing more
             raise StopIteration
         item = self._items.get()
         if item is _END:

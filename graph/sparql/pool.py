@@ -298,7 +298,12 @@ class WorkerPool:
         return worker
 
     def _checkpoint(self, store: Path) -> Path:
-        return self.graph.checkpoint(self._scratch(store) / f"{os.getpid()}-{next(self._checkpoints)}")
+        target = self._scratch(store) / f"{os.getpid()}-{next(self._checkpoints)}"
+        try:
+            return self.graph.checkpoint(target)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)  # nothing half made is left behind
+            raise
 
     # -- a checkpoint put aside for writes staged into the store ------------------------------------------------------
 
@@ -316,7 +321,11 @@ class WorkerPool:
             kept = self._spare is not None and self._spare[1:] == current
         if wanted and not kept:
             self._discard_spare()
-            checkpoint = self._checkpoint(path)
+            try:
+                checkpoint = self._checkpoint(path)
+            except (OSError, RuntimeError) as error:  # a full disk: workers then wait for the write, which goes on
+                log.warning("no checkpoint of the RDF store for SPARQL workers during this write: %s", error)
+                return
             with self._cond:
                 self._spare = (checkpoint, *current)
                 self._cond.notify_all()
