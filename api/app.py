@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         # A few worker threads, not anyio's 40: handlers are CPU-bound under one GIL, and 40 threads contending for
         # it stretch tail latency; with few threads, requests wait in order instead.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(settings.switch_interval)  # readers get the GIL back sooner from an ingest's threads
         replica = Replica(settings, settings.replica) if kb is None and settings.replica is not None else None
         app.state.replica = replica
         if replica is not None:  # read-only, from the writer's published snapshots
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         try:
             yield
         finally:
+            sys.setswitchinterval(switch_interval)
             gc.unfreeze()
             if publisher is not None:
                 publisher.stop()

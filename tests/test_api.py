@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -224,6 +225,17 @@ def test_cors_off_by_default_and_configurable(kb: KnowledgeBase) -> None:
         assert preflight.headers["access-control-allow-origin"] == "https://tool.example"
         other = client.get("/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_server_hands_the_gil_over_sooner_while_it_runs(kb: KnowledgeBase) -> None:
+    """Readers wait less behind an ingest's threads (`Settings.switch_interval`); the interpreter's own value comes
+    back when the server stops."""
+    before = sys.getswitchinterval()
+    settings = kb.settings.model_copy(update={"switch_interval": 0.002})
+    with TestClient(create_app(settings, kb)) as client:
+        assert client.get("/health").status_code == 200
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    assert sys.getswitchinterval() == pytest.approx(before)
 
 
 def test_fast_json_routes_match_fastapis_own_encoding(client: TestClient, kb: KnowledgeBase) -> None:

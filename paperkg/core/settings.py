@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     base_iri: str = "https://w3id.org/paperkg/"
     api_token: str | None = None
     worker_threads: int = Field(default=4, ge=1, le=64, description="Threads serving blocking API handlers.")
+    switch_interval: float = Field(
+        default=0.001, gt=0, le=0.1, description="Seconds a thread of the server runs before CPython hands the GIL to "
+        "another (`sys.setswitchinterval`; Python's default is 0.005). Beside a 1,000-paper write, 1 ms left 3 "
+        "stalls of a reader thread over 100 ms instead of about 30, for writes 5% slower.")
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     sparql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
