@@ -10,7 +10,7 @@ they are exactly those of a fresh build over the live documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -141,16 +141,9 @@ class Field:
         return cls(k1, b, (postings,) if postings.size else (), lengths, None, np.diff(indptr), len(lengths),
                    int(lengths.sum()))
 
-    def merged(self) -> Field:
-        """The same field in one segment (what is saved)."""
-        if len(self.segments) <= 1:
-            return self
-        return replace(self, segments=(merge_postings(list(self.segments)),))
-
     def live_only(self) -> tuple[Postings, np.ndarray]:
         """One segment of the live documents renumbered from 0 in position order, and their lengths."""
-        merged = self.merged().segments
-        postings = merged[0] if merged else count_postings([], 0, len(self.df))
+        postings = merge_postings(list(self.segments)) if self.segments else count_postings([], 0, len(self.df))
         if self.live is None:  # positions from 0 (a first segment can start later: documents without terms)
             rows = postings.rows + np.int32(postings.first)
             return Postings(postings.counts, rows, postings.indptr, 0, self.positions), self.lengths

@@ -25,7 +25,7 @@ from bm25s.stopwords import STOPWORDS_EN
 from paperkg.core.errors import CorruptData
 from paperkg.embeddings.bm25_field import DEFAULT_SEGMENTS, Field, SegmentParams
 from paperkg.embeddings.generations import load_generation, save_generation
-from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Column, PruningParams, QueryScores, best_k
+from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Column, PruningParams, QueryScores, ranked
 
 FORMAT = "paperkg-keyword/3"
 """2: adds each paper's title length, for the title field. 3: term counts of both fields instead of weights."""
@@ -67,13 +67,7 @@ class KeywordScores:
 
     def top(self, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """The k best papers with a positive score, best first (ties by paper id)."""
-        scores = self.scores
-        if allowed is not None:
-            mask = np.zeros(len(scores), dtype=bool)
-            mask[[i for i in (self.position.get(p, -1) for p in allowed) if 0 <= i < len(scores)]] = True
-            scores = np.where(mask, scores, 0.0)
-        candidates = np.flatnonzero(scores > 0)
-        return best_k(candidates, scores[candidates], k, self.papers) if k > 0 else []
+        return ranked(self.scores, k, allowed, self.papers, self.position)
 
 
 @dataclass(frozen=True)
@@ -259,6 +253,8 @@ class KeywordIndex:
         with self._lock:
             field = self._title if titles else self._whole
             columns, papers, position = self._columns, self._papers, self._position
+        # a term repeated in the query counts once per occurrence, as in bm25s; saturating it instead measured worse
+        # for whole abstracts as queries (they repeat their topic words)
         terms, counts = np.unique(np.asarray(token_ids, dtype=np.int64), return_counts=True)
         found = [self._column(columns, field, titles, term) for term in terms.tolist()]
         return QueryScores(found, counts, papers, position, field.positions, self.pruning)

@@ -140,12 +140,19 @@ class QueryScores:
         return best_k(rows, scores, k, self.papers)
 
     def _ranked(self, scores: np.ndarray, k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
-        if allowed is not None:
-            mask = np.zeros(len(scores), dtype=bool)
-            mask[[i for i in (self.position.get(p, -1) for p in allowed) if 0 <= i < len(scores)]] = True
-            scores = np.where(mask, scores, 0.0)
-        rows = np.flatnonzero(scores > 0)
-        return self._best(rows, scores[rows], k) if k > 0 else []
+        return ranked(scores, k, allowed, self.papers, self.position)
+
+
+def ranked(scores: np.ndarray, k: int, allowed: set[str] | None, papers: list[str],
+           position: dict[str, int]) -> list[tuple[str, float]]:
+    """The k best papers with a positive score among every position's `scores`, restricted to `allowed` if given
+    (a paper placed after the scores were computed counts as absent)."""
+    if allowed is not None:
+        mask = np.zeros(len(scores), dtype=bool)
+        mask[[i for i in (position.get(p, -1) for p in allowed) if 0 <= i < len(scores)]] = True
+        scores = np.where(mask, scores, 0.0)
+    rows = np.flatnonzero(scores > 0)
+    return best_k(rows, scores[rows], k, papers) if k > 0 else []
 
 
 def best_k(rows: np.ndarray, scores: np.ndarray, k: int, papers: list[str]) -> list[tuple[str, float]]:

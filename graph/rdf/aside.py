@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from paperkg.graph.rdf.disk import checkpoints_dir
 from paperkg.graph.rdf.producer import produced
 from paperkg.graph.rdf.serialize import stream
 from paperkg.graph.rdf.store import RDFGraph
@@ -59,7 +60,7 @@ class ExportAside:
         path = self.graph.path
         if path is None or self.graph.read_only or not (large or time.monotonic() - self.last_use < self.window):
             return
-        scratch = path.with_name(path.name + ".workers")  # the SPARQL pool's: it removes those of dead processes
+        scratch = checkpoints_dir(path)  # the SPARQL pool removes those of processes that are gone
         target = scratch / f"{os.getpid()}-export-{next(self._serial)}"
         try:
             scratch.mkdir(exist_ok=True)

@@ -51,6 +51,12 @@ def static_digest(quads: list[Quad]) -> str:
     return digest.hexdigest()
 
 
+def checkpoints_dir(store_dir: Path) -> Path:
+    """Where checkpoints of the on-disk store go, for SPARQL workers and exports during writes: beside it, on the same
+    file system, so they are hard links. Each is named after the process that made it, `PID-...`."""
+    return store_dir.with_name(store_dir.name + ".workers")
+
+
 def state_path(store_dir: Path) -> Path:
     return store_dir.with_name(store_dir.name + ".json")
 

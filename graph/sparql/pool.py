@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from paperkg.core.errors import PaperkgError, QueryTimeout
+from paperkg.graph.rdf.disk import checkpoints_dir
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.process import Worker, fork_in_memory, spawn
 
@@ -190,7 +191,7 @@ class WorkerPool:
     def _scratch(self, store: Path) -> Path:
         """Where checkpoints of the store at `store` go (beside it: the same file system, so they are hard links);
         on first use, checkpoints left by processes that are gone (killed before they could clean up) are removed."""
-        scratch = store.with_name(store.name + ".workers")
+        scratch = checkpoints_dir(store)
         if scratch not in self._cleaned:
             self._cleaned.add(scratch)
             for entry in scratch.iterdir() if scratch.is_dir() else ():
