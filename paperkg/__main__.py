@@ -1,3 +1,4 @@
 from paperkg.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes (kb/extracting.py) import this module without running it
+    main()

@@ -23,7 +23,7 @@ from paperkg.core.files import WriterLock
 from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash, normalise_title
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import EntityInfo, Extraction, PaperInput
+from paperkg.core.records import Extraction, PaperInput
 from paperkg.core.results import (
     EntityRef,
     IngestedPaper,
@@ -42,6 +42,7 @@ from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import snapshots
+from paperkg.kb.extracting import ExtractionParams, ExtractionPool, worker_processes
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.prefetch import Prefetched
@@ -69,6 +70,8 @@ class KnowledgeBase(Reading):
         self.store = store
         self.vocabulary = vocabulary
         self.extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
+        self.extraction = ExtractionPool(self.extractor, settings.seeds, settings.min_confidence, ExtractionParams(
+            processes=worker_processes(settings.extract_processes, ExtractionParams())))
         self.read_only = read_only
         self.lock = RWLock()
         self._writer_lock = writer_lock
@@ -139,6 +142,7 @@ class KnowledgeBase(Reading):
         return kb
 
     def close(self) -> None:
+        self.extraction.close()
         self.indexes.close()
         self.sparql_executor.close()
         self.export_aside.close()
@@ -233,7 +237,7 @@ class KnowledgeBase(Reading):
             inputs = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, p.authors, origin=f"paper {p.id}")
                       for p in papers[start:start + chunk]]
             writes = self._prepare(inputs, progress, reuse_vectors=not reembed)
-            self.store.write(writes, self._entity_info(writes), rewrite=True)
+            self.store.write(writes, entity_info(writes, self.vocabulary), rewrite=True)
 
     # -- writes -------------------------------------------------------------------------------------
 
@@ -259,7 +263,7 @@ class KnowledgeBase(Reading):
             raise InvalidInput("no papers given")
         with self._write_mutex:
             existing = self.store.existing_many([(w.paper, w.id) for w in prepared])
-            writes = [replace(w, id=found[0] if found else w.id, extraction=self._own_aliases(w.extraction))
+            writes = [replace(w, id=found[0] if found else w.id, extraction=own_aliases(w.extraction, self.vocabulary))
                       for w, found in zip(prepared, existing, strict=True)]
             version, outcomes = self._store_writes(writes)
         return self._report(version, outcomes, writes, [])
@@ -270,7 +274,7 @@ class KnowledgeBase(Reading):
         outcomes: list[WriteOutcome] = []
 
         def store_batch() -> tuple[int, list[str], list[str]]:
-            version, done = self.store.write(writes, self._entity_info(writes))
+            version, done = self.store.write(writes, entity_info(writes, self.vocabulary))
             outcomes.extend(done)
             return version, [o.id for o in done if o.status != "unchanged"], []
 
@@ -290,13 +294,13 @@ class KnowledgeBase(Reading):
                 status = "replaced"  # it replaced an earlier paper of the same request
             report.append(IngestedPaper(outcome.id, outcome.title, status, _refs(write.extraction),
                                         len(write.extraction.relations)))
-        report += [IngestedPaper(self._id_for(p), p.title, "superseded", [], 0) for p in superseded]
+        report += [IngestedPaper(paper_key(p), p.title, "superseded", [], 0) for p in superseded]
         return IngestReport(version, report)
 
     def unchanged_id(self, paper: PaperInput) -> str | None:
         """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no
         extraction or embedding), so a re-run of an ingest skips what it stored before."""
-        return self.store.unchanged(paper, self._id_for(paper), content_hash(paper.title, paper.abstract))
+        return self.store.unchanged(paper, paper_key(paper), content_hash(paper.title, paper.abstract))
 
     def remove_paper(self, pid: str) -> int:
         """Delete a paper and what only it supported; returns the new data version."""
@@ -365,19 +369,10 @@ class KnowledgeBase(Reading):
         if self.read_only:
             raise ReadOnly(f"the knowledge base in {self.settings.data} is open read-only")
 
-    def _id_for(self, paper: PaperInput) -> str:
-        return paper_key(paper)
-
     def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
-        return prepare(batch, self.store, self.extractor, self.vocabulary, self.encoder, self.settings, progress,
-                       reuse_vectors)
-
-    def _own_aliases(self, extraction: Extraction) -> Extraction:
-        return own_aliases(extraction, self.vocabulary)
-
-    def _entity_info(self, writes: Sequence[PaperWrite]) -> dict[str, EntityInfo]:
-        return entity_info(writes, self.vocabulary)
+        return prepare(batch, self.store, self.extraction.extract, self.vocabulary, self.encoder, self.settings,
+                       progress, reuse_vectors)
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
 

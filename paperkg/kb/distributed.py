@@ -40,8 +40,7 @@ from paperkg.core.records import PaperInput
 from paperkg.core.settings import bundled_seeds, default_model
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
-from paperkg.graph.extraction import Extractor, learned_extractor
-from paperkg.graph.vocabulary import Vocabulary
+from paperkg.graph.extraction import Extractor, seeded_extractor
 from paperkg.kb import shards
 from paperkg.kb.ingest import IngestOptions, IngestSummary, batches, check, commit, papers, triage
 from paperkg.sources import Tally, expand
@@ -298,7 +297,7 @@ def _threads(params: RayParams, gpus: int) -> int:
 def _extractor(seeds: str | None, min_confidence: float) -> Extractor:
     """One extractor per worker process (Ray reuses processes across tasks, so most tasks skip the loading)."""
     path = Path(seeds) if seeds else bundled_seeds()
-    return learned_extractor(Vocabulary.load(path), path, min_confidence)
+    return seeded_extractor(path, min_confidence)
 
 
 def _extract(table: pa.Table, config: WorkerConfig) -> pa.Table:

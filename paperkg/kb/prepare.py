@@ -13,10 +13,11 @@ from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassa
 from paperkg.core.settings import Settings
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.passages import passage_text, split_passages
-from paperkg.graph.extraction.extractor import Extractor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.store import PaperWrite, Store
 
+Extract = Callable[[Sequence[PaperInput]], list[Extraction]]
+"""Extraction of a batch (on the calling thread or in worker processes: kb/extracting.py)."""
 Progress = Callable[[int, int], None]
 """Told (done, total) as a batch's passages are embedded."""
 
@@ -26,7 +27,7 @@ def paper_key(paper: PaperInput) -> str:
     return paper.id or paper_id(paper.title)
 
 
-def prepare(batch: Sequence[PaperInput], store: Store, extractor: Extractor, vocabulary: Vocabulary, encoder: Encoder,
+def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabulary: Vocabulary, encoder: Encoder,
             settings: Settings, progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
     """Extraction, passage split and embedding of each paper; with `reuse_vectors`, a paper stored with the same
     content keeps its passages and vectors."""
@@ -62,7 +63,7 @@ def prepare(batch: Sequence[PaperInput], store: Store, extractor: Extractor, voc
     # The forward passes run on a thread (the runtimes release the GIL) while this one extracts: 2 cores do both.
     with ThreadPoolExecutor(1, thread_name_prefix="paperkg-embed") as pool:
         embedded = pool.submit(encoder.encode, texts, settings.batch_size, step) if texts else None
-        extractions = [own_aliases(extractor.extract(paper.title, paper.abstract), vocabulary) for paper in batch]
+        extractions = [own_aliases(extraction, vocabulary) for extraction in extract(batch)]
         matrix = embedded.result() if embedded is not None else np.empty((0, 0), dtype=np.float32)
     writes: list[PaperWrite] = []
     offset = 0
