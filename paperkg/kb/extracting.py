@@ -1,9 +1,9 @@
 """Extraction of large batches in worker processes.
 
-Extraction is CPU-bound Python. On the writing thread it holds the GIL for most of a large write, and CPython hands it
-to the write's other CPU-bound thread as often as to a reader: beside 1,000-paper writes a reader thread of the same
-server stalled for up to 230 ms. A worker process has a GIL of its own. Small batches stay on the writing thread,
-where they cost less than a worker's start (about 2 s, once).
+Extraction is CPU-bound Python: on the writing thread it holds the GIL for much of a large write, and on one core it
+reads about 220 abstracts/s, which would cap an ingest on a machine whose cores embed faster than that. A worker
+process has a GIL and a core of its own. Small batches stay on the writing thread, where they cost less than a
+worker's start (1-3 s, once).
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ class ExtractionPool:
             return self._in_workers(papers)
         except (BrokenProcessPool, OSError, _VersionMismatch) as error:
             log.warning("extraction workers failed (%s): extracting %d papers on this thread", error, len(papers))
-            self._discard()
+            # a worker that read other seeds would read them again: no more workers for this knowledge base
+            self._discard(stop=isinstance(error, _VersionMismatch))
             return self._here(papers)
 
     @property
@@ -114,8 +115,9 @@ class ExtractionPool:
                                                  initializer=_load, initargs=(self._seeds, self._min_confidence))
             return self._pool
 
-    def _discard(self) -> None:
+    def _discard(self, stop: bool) -> None:
         with self._mutex:
+            self._closed = self._closed or stop
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
