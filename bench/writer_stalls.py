@@ -28,7 +28,7 @@ from bench.ingest_scale import new_papers  # noqa: E402
 from bench.sparql_bench import vocabulary  # noqa: E402
 from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
-from paperkg.kb.extracting import ExtractionParams, worker_processes  # noqa: E402
+from paperkg.kb.extracting import ExtractionParams  # noqa: E402
 
 STALL = 0.1
 
@@ -99,7 +99,7 @@ def main() -> int:
               f"{sum(r.over_50ms for r in runs):8d} {statistics.mean(r.write_s for r in runs):6.2f} s")
     off, on = (statistics.mean(r.write_s for r in results[name]) for name in modes)
     print(f"  write time with workers / without: {on / off:.2f}x")
-    default = list(modes)[min(1, worker_processes(None, ExtractionParams()))]
+    default = list(modes)[min(1, ExtractionParams.configured(None).processes)]
     stalls = sum(r.over_100ms for r in results[default])
     print(f"  this machine's default: {default}")
     if stalls:

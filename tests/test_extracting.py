@@ -18,7 +18,7 @@ from paperkg.core.settings import Settings, bundled_seeds
 from paperkg.graph.extraction import Extractor, learned_extractor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
-from paperkg.kb.extracting import ExtractionParams, ExtractionPool, worker_processes
+from paperkg.kb.extracting import ExtractionParams, ExtractionPool
 
 SEEDS = bundled_seeds()
 
@@ -30,7 +30,7 @@ def extractor() -> Extractor:
 
 @pytest.fixture
 def pool(extractor: Extractor) -> Iterator[ExtractionPool]:
-    with_workers = ExtractionPool(extractor, SEEDS, 0.4, ExtractionParams(processes=1, min_papers=4, chunk_papers=3))
+    with_workers = ExtractionPool(extractor, SEEDS, ExtractionParams(processes=1, min_papers=4, chunk_papers=3))
     yield with_workers
     with_workers.close()
 
@@ -70,7 +70,7 @@ def test_a_worker_with_another_extractor_is_not_trusted(extractor: Extractor, se
             return "another"
 
     other = Renamed(extractor.vocabulary, extractor.scorer, 0.4)
-    pool = ExtractionPool(other, SEEDS, 0.4, ExtractionParams(processes=1, min_papers=2))
+    pool = ExtractionPool(other, SEEDS, ExtractionParams(processes=1, min_papers=2))
     try:
         with caplog.at_level(logging.WARNING, logger="paperkg"):
             result = pool.extract(seed_papers[:2])
@@ -87,8 +87,7 @@ def test_a_knowledge_base_extracts_large_batches_in_workers(tmp_path: Path, seed
     for processes in (0, 1):
         settings = Settings(data=tmp_path / str(processes), model="hashing", extract_processes=processes)
         with KnowledgeBase.open(settings) as kb:
-            kb.extraction = ExtractionPool(kb.extractor, settings.seeds, settings.min_confidence,
-                                           replace(kb.extraction.params, min_papers=50))
+            kb.extraction = ExtractionPool(kb.extractor, settings.seeds, replace(kb.extraction.params, min_papers=50))
             kb.add_papers(seed_papers[:60])
             assert kb.extraction.started == bool(processes)
             stored[processes] = [kb.get_paper(p.id) for p in kb.store.iter_papers()]
@@ -105,10 +104,9 @@ def test_parameters_are_checked() -> None:
 
 
 def test_one_worker_per_eight_cpus_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    params = ExtractionParams()
-    assert worker_processes(0, params) == 0
-    assert worker_processes(3, params) == 3
+    assert ExtractionParams.configured(0).processes == 0
+    assert ExtractionParams.configured(3).processes == 3
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(2)))
-    assert worker_processes(None, params) == 0
+    assert ExtractionParams.configured(None).processes == 0
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(32)))
-    assert worker_processes(None, params) == 4
+    assert ExtractionParams.configured(None).processes == 4

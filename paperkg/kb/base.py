@@ -42,7 +42,7 @@ from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import snapshots
-from paperkg.kb.extracting import ExtractionParams, ExtractionPool, worker_processes
+from paperkg.kb.extracting import ExtractionParams, ExtractionPool
 from paperkg.kb.indexes import RDF_DIR, Indexes, IndexParams
 from paperkg.kb.manifest import Manifest
 from paperkg.kb.prefetch import Prefetched
@@ -70,8 +70,8 @@ class KnowledgeBase(Reading):
         self.store = store
         self.vocabulary = vocabulary
         self.extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
-        self.extraction = ExtractionPool(self.extractor, settings.seeds, settings.min_confidence, ExtractionParams(
-            processes=worker_processes(settings.extract_processes, ExtractionParams())))
+        self.extraction = ExtractionPool(self.extractor, settings.seeds,
+                                         ExtractionParams.configured(settings.extract_processes))
         self.read_only = read_only
         self.lock = RWLock()
         self._writer_lock = writer_lock

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperkg.core.errors import InvalidParameter
@@ -46,12 +46,14 @@ class ExtractionParams:
         if self.processes < 0 or min(self.min_papers, self.chunk_papers, self.cpus_per_worker) < 1:
             raise InvalidParameter("processes must be >= 0, min_papers, chunk_papers and cpus_per_worker >= 1")
 
-
-def worker_processes(configured: int | None, params: ExtractionParams) -> int:
-    """The configured number of workers, or one per `cpus_per_worker` CPUs this process may use (none on fewer)."""
-    if configured is not None:
-        return configured
-    return len(os.sched_getaffinity(0)) // params.cpus_per_worker
+    @classmethod
+    def configured(cls, processes: int | None) -> ExtractionParams:
+        """The defaults with `processes` workers (Settings.extract_processes), or, when None, one per
+        `cpus_per_worker` CPUs this process may use (none on fewer)."""
+        defaults = cls()
+        if processes is None:
+            processes = len(os.sched_getaffinity(0)) // defaults.cpus_per_worker
+        return replace(defaults, processes=processes)
 
 
 class ExtractionPool:
@@ -60,11 +62,11 @@ class ExtractionPool:
     Workers build the same extractor from the same seeds; a worker that reports another extractor version, or a pool
     that breaks, leaves the batch to the calling thread, so a write never fails for want of a worker."""
 
-    def __init__(self, extractor: Extractor, seeds: Path, min_confidence: float, params: ExtractionParams) -> None:
+    def __init__(self, extractor: Extractor, seeds: Path, params: ExtractionParams) -> None:
+        """`seeds`: where `extractor`'s vocabulary and scorer came from (workers load them from there)."""
         self.extractor = extractor
         self.params = params
         self._seeds = str(seeds)
-        self._min_confidence = min_confidence
         self._pool: ProcessPoolExecutor | None = None
         self._mutex = threading.Lock()
         self._closed = False
@@ -112,7 +114,8 @@ class ExtractionPool:
             if self._pool is None and not self._closed:
                 # spawn: the server has threads (FAISS, RocksDB, uvicorn) that a fork would copy mid-work
                 self._pool = ProcessPoolExecutor(self.params.processes, multiprocessing.get_context("spawn"),
-                                                 initializer=_load, initargs=(self._seeds, self._min_confidence))
+                                                 initializer=_load,
+                                                 initargs=(self._seeds, self.extractor.min_confidence))
             return self._pool
 
     def _discard(self, stop: bool) -> None:
