@@ -5,8 +5,8 @@ usage: python bench/similar_eval.py [--data DIR] [--model PATH] [--grid]
 Judgments come from our graded query judgments (bench/search_eval/queries_{a,b}.json, made by reading the
 abstracts): every paper judged 2 for a query asks for papers like it, and the query's other judged papers are the
 answers, with their grades (a paper judged 2 for several queries gets the union, best grade kept). Half A (from
-queries_a) was used to choose SimilarParams (--grid prints the grid); half B was never tuned on. The knowledge base
-is the one bench/search_eval.py builds (same --data).
+queries_a) was used to choose SimilarParams (--grid prints the grids, B beside A); half B was never tuned on. The
+knowledge base is the one bench/search_eval.py builds (same --data).
 """
 
 from __future__ import annotations
@@ -88,10 +88,13 @@ def main() -> None:
             return [p for p, _ in reciprocal_rank_fusion([lexical, semantic])[:K]]
 
         def ours(params: SimilarParams, use_graph: bool = True) -> Finder:
+            hubness = queries.hubness(params)  # over every paper of the corpus, distractors too
+
             def find(pid: str) -> list[str]:
                 signal, linked = queries.graph_similarity(pid)
                 hits = similar_papers(pid, K, dense, keyword, real, graph=signal if use_graph else None,
-                                      graph_candidates=linked if use_graph else (), similar_params=params)
+                                      graph_candidates=linked if use_graph else (), similar_params=params,
+                                      hubness=hubness)
                 return [h.paper_id for h in hits]
             return find
 
@@ -112,8 +115,9 @@ def main() -> None:
             "BM25 (paper text as query)": bm25,
             "dense, one window": window,
             "BM25 + dense RRF": rrf,
-            "before: centroid + BM25 0.5": ours(SimilarParams(keyword_weight=0.5), use_graph=False),
-            "paperkg: centroid + BM25 0.25": ours(SimilarParams(), use_graph=False),
+            "before: centroid + BM25 0.5": ours(SimilarParams(keyword_weight=0.5, hub_weight=0), use_graph=False),
+            "centroid + BM25 0.25": ours(SimilarParams(hub_weight=0), use_graph=False),
+            "paperkg: + hubness 0.25": ours(SimilarParams(), use_graph=False),
             "+ passage max-sim": ours(SimilarParams(maxsim_weight=0.5), use_graph=False),
             "+ max-sim + graph": ours(SimilarParams(maxsim_weight=0.5, graph_weight=0.15)),
             "+ method (0.75) and task (1.0) sentences": whole(SimilarParams(), 0.75, 1.0),
@@ -134,6 +138,13 @@ def main() -> None:
                     grid = [score(finder, judged)[1] for judged in halves.values()]
                     print(f"{keyword_weight:>7} {share:>6} {graph_weight:>5} {feedback:>8} "
                           + "".join(f"{c:>16.3f}" for c in grid))
+            print("\nhubness (weight, neighbours), nDCG@10 / @20" + "".join(f"{n:>28}" for n in halves))
+            for hub_weight in (0.0, 0.25, 0.5, 0.75, 1.0):
+                for neighbours in ((20,) if hub_weight == 0 else (5, 10, 20)):
+                    finder = ours(SimilarParams(hub_weight=hub_weight, hub_neighbours=neighbours), use_graph=False)
+                    cells = [score(finder, judged) for judged in halves.values()]
+                    print(f"{hub_weight:>10} {neighbours:>10}"
+                          + "".join(f"{f'{a:.3f} / {b:.3f}':>28}" for a, b in cells))
 
 
 if __name__ == "__main__":

@@ -155,11 +155,18 @@ class SimilarParams:
     """Second-order similarity: weight of the centroid of the best `feedback_papers` first-round answers added to
     the paper's own centroid before its candidates' centroid similarity is measured again."""
     feedback_papers: int = 3
+    hub_weight: float = 0.25
+    """Hubness correction (as CSLS does for cross-lingual retrieval): a candidate's centroid similarity loses this
+    times its mean similarity to its `hub_neighbours` nearest papers, so a generic abstract close to everything
+    stops ranking high for every paper. Chosen on half A among 0.25-1.0 and 5-20 neighbours (README)."""
+    hub_neighbours: int = 20
 
 
 DEFAULT_SIMILAR = SimilarParams()
 GraphSignal = Callable[[list[str]], np.ndarray]
 """Graph similarity of each candidate paper to the query paper (any scale; standardised here)."""
+Hubness = Callable[[list[str]], np.ndarray]
+"""Each paper's mean centroid similarity to its nearest papers (`neighbour_similarity`, usually cached)."""
 
 
 def similar(
@@ -172,10 +179,12 @@ def similar(
     graph: GraphSignal | None = None,
     graph_candidates: Sequence[str] = (),
     similar_params: SimilarParams = DEFAULT_SIMILAR,
+    hubness: Hubness | None = None,
 ) -> list[Hit]:
     """The k papers most similar to a given one (never itself): passage centroid and max-sim, fused with BM25 (the
     paper's own text as the query) when a keyword index is given, and with the graph signal when given (its
-    `graph_candidates` join the candidates). NotFound if the paper has no vectors."""
+    `graph_candidates` join the candidates). With `hubness`, candidates close to everything lose centroid
+    similarity (SimilarParams.hub_weight). NotFound if the paper has no vectors."""
     if paper_id not in dense:
         raise NotFound(f"paper {paper_id} is not in the search index")
     if k <= 0 or (allowed is not None and not (allowed - {paper_id})):
@@ -204,6 +213,8 @@ def similar(
     centroid = _centroid_similarity(matrix @ centre, owners, present, dense)
     best_all, ord_all, cent_all = _align(candidates, present, best, best_ord, centroid)
     _, _, maxsim_all = _align(candidates, present, best, best_ord, _maxsim(pairs, pair_best, owners, len(present)))
+    if hubness is not None and similar_params.hub_weight:
+        cent_all = cent_all - similar_params.hub_weight * hubness(candidates)
     weight = similar_params.keyword_weight if scores is not None else 0.0
     share = similar_params.maxsim_weight
     dense_part = zscores((1.0 - share) * zscores(cent_all) + share * zscores(maxsim_all))
@@ -216,6 +227,22 @@ def similar(
                                 _centroid_similarity(matrix @ expanded, owners, present, dense))
         dense_part = zscores((1.0 - share) * zscores(cent_all) + share * zscores(maxsim_all))
     return _fuse(candidates, dense_part, best_all, ord_all, scores, k, weight, extra)
+
+
+def neighbour_similarity(paper_id: str, dense: DenseIndex, neighbours: int,
+                         params: FusionParams = DEFAULT_FUSION) -> float:
+    """The mean centroid similarity of a paper to its `neighbours` nearest other papers (0 without vectors): how
+    much of a hub it is. The neighbours are found as `similar` finds candidates, by passage search."""
+    if paper_id not in dense or neighbours <= 0:
+        return 0.0
+    centre = _normalise(dense.vectors(paper_id).mean(axis=0))
+    found = dict.fromkeys(pid for pid, _, _ in dense.search(centre, (neighbours + 1) * params.passages_per_paper))
+    found.pop(paper_id, None)
+    if not found:
+        return 0.0
+    matrix, owners, present = dense.passage_vectors(list(found))
+    sims = _centroid_similarity(matrix @ centre, owners, present, dense)
+    return float(np.sort(sims)[::-1][:neighbours].mean()) if len(sims) else 0.0
 
 
 def _maxsim(pairs: np.ndarray, pair_best: np.ndarray, owners: np.ndarray, groups: int) -> np.ndarray:

@@ -1,8 +1,9 @@
-"""Known-item search (title field, near titles, pasted ids), similar papers' max-sim and graph signal, and the
+"""Known-item search (title field, near titles, pasted ids), similar papers' max-sim, graph signal and hubness, and the
 generic-technique list of related techniques."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.encoder import HashingEncoder
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.known_item import KnownItemParams, known_item_credit, title_similarity
-from paperkg.embeddings.ranking import SimilarParams, _maxsim, rank, similar
+from paperkg.embeddings.ranking import SimilarParams, _maxsim, neighbour_similarity, rank, similar
 from paperkg.graph.related import load_generic
 from paperkg.kb import KnowledgeBase
 
@@ -148,6 +149,59 @@ def test_similar_uses_the_graph_signal(corpus: tuple[DenseIndex, KeywordIndex, H
     hits = similar("cnn", 4, dense, keyword, graph=favour_zebrafish, graph_candidates=["other"],
                    similar_params=SimilarParams(graph_weight=5.0))
     assert hits[0].paper_id == "other"
+
+
+def test_a_hub_is_near_everything_and_similar_demotes_it() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(30, 8)).astype(np.float32)
+    vectors[1:, 0] += 2.0  # every paper leans one way,
+    vectors[0] = np.eye(8)[0]  # and paper 0 is that way alone: the hub, close to every other paper
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    dense = DenseIndex(8)
+    for i, vector in enumerate(vectors):
+        dense.add(f"p{i:02d}", vector[None, :])
+    cosines = vectors @ vectors.T
+    np.fill_diagonal(cosines, -np.inf)
+    expected = np.sort(cosines, axis=1)[:, ::-1][:, :15].mean(axis=1)
+    hubs = {f"p{i:02d}": neighbour_similarity(f"p{i:02d}", dense, 15) for i in range(30)}
+    assert list(hubs.values()) == pytest.approx(expected.tolist(), abs=1e-5)
+    assert max(hubs, key=hubs.__getitem__) == "p00"
+    assert neighbour_similarity("missing", dense, 5) == 0.0
+
+    def hubness(candidates: list[str]) -> np.ndarray:
+        return np.array([hubs[c] for c in candidates])
+
+    query = "p01"
+    plain = [h.paper_id for h in similar(query, 29, dense)]
+    corrected = [h.paper_id for h in similar(query, 29, dense, hubness=hubness,
+                                             similar_params=SimilarParams(hub_weight=1.0))]
+    by_hand = sorted(hubs.keys() - {query}, key=lambda p: -(cosines[1, int(p[1:])] - hubs[p]))
+    assert corrected == by_hand
+    assert corrected.index("p00") > plain.index("p00")
+    assert [h.paper_id for h in similar(query, 29, dense, hubness=hubness,
+                                        similar_params=SimilarParams(hub_weight=0.0))] == plain
+
+
+def test_hubness_is_kept_until_the_corpus_changes_size(settings: Settings) -> None:
+    papers = [PaperInput(TITLES[pid], ABSTRACTS[pid]) for pid in TITLES]
+    with KnowledgeBase.open(settings) as kb:
+        ids = [p.id for p in kb.add_papers(papers[:3]).papers]
+        params = SimilarParams()
+        hubness = kb.queries.hubness(params)
+        assert hubness is not None and kb.queries.hubness(SimilarParams(hub_weight=0)) is None
+        first = hubness(ids)
+        assert first.shape == (3,) and np.all(first > 0)
+        kb.queries._hubs[(ids[0], params.hub_neighbours)] = 9.0  # reused while the data stays the same
+        assert hubness(ids)[0] == 9.0
+        fewer = kb.queries.hubness(SimilarParams(hub_neighbours=1))
+        assert fewer is not None and fewer(ids)[0] not in (9.0, first[0])  # another neighbour count: its own
+        kb.queries.params = replace(kb.queries.params, hub_refresh=1.0)
+        kb.add_papers(papers[3:4])  # 3 -> 4 papers: within hub_refresh, kept
+        assert hubness(ids)[0] == 9.0
+        kb.queries.params = replace(kb.queries.params, hub_refresh=0.1)
+        kb.add_papers(papers[4:])  # 4 -> 5 papers: beyond it, computed again
+        assert hubness(ids)[0] != 9.0
+        assert [r.id for r in kb.similar(ids[0], 3)] and ids[0] not in [r.id for r in kb.similar(ids[0], 3)]
 
 
 def test_generic_techniques_file(tmp_path: Path) -> None:

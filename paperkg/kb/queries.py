@@ -26,7 +26,17 @@ from paperkg.embeddings.aspects import (
     sentence_aspects,
 )
 from paperkg.embeddings.encoder import Encoder
-from paperkg.embeddings.ranking import DEFAULT_SIMILAR, Boost, GraphSignal, Hit, SimilarParams, rank, zscores
+from paperkg.embeddings.ranking import (
+    DEFAULT_SIMILAR,
+    Boost,
+    GraphSignal,
+    Hit,
+    Hubness,
+    SimilarParams,
+    neighbour_similarity,
+    rank,
+    zscores,
+)
 from paperkg.embeddings.ranking import similar as similar_papers
 from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
@@ -57,6 +67,12 @@ class QueryParams:
     """`similar` also considers the papers linked to this many of the paper's rarest entities."""
     aspect_cache: int = 20_000
     """Papers whose aspect sentences, vectors and entities are kept in memory (all are dropped when it is full)."""
+    hub_cache: int = 200_000
+    """Papers whose hubness (`similar`'s correction) is kept in memory (all are dropped when it is full)."""
+    hub_refresh: float = 0.1
+    """Kept hubness is dropped once the corpus has grown or shrunk by this share since it was first computed: a
+    paper's distance to its nearest neighbours moves slowly as papers arrive, and recomputing it after every write
+    would make the first `similar` calls after each write slow (0.1-0.2 s at 100k papers)."""
 
 
 class Queries:
@@ -86,6 +102,8 @@ class Queries:
         self._aspects: dict[str, tuple[dict[str, str], dict[str, dict[str, float]]]] = {}
         self._aspect_vectors: dict[tuple[str, str], np.ndarray] = {}
         self._aspect_version = -1
+        self._hubs: dict[tuple[str, int], float] = {}
+        self._hub_papers = -1
 
     def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
         """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
@@ -192,7 +210,7 @@ class Queries:
         weights = {"method": w.whole_method, "task": w.whole_task}
         depth = max(k, w.depth) if any(weights.values()) else k
         hits = similar_papers(pid, depth, dense, self.indexes.keyword, allowed, graph=signal,
-                              graph_candidates=linked, similar_params=params)
+                              graph_candidates=linked, similar_params=params, hubness=self.hubness(params))
         if not hits or not any(weights.values()):
             return hits[:k]
         candidates = [h.paper_id for h in hits]
@@ -212,7 +230,7 @@ class Queries:
         dense, w = self.indexes.dense, self.aspect_params
         assert dense is not None
         base = {h.paper_id: h.score for h in similar_papers(pid, w.depth, dense, self.indexes.keyword, allowed,
-                                                             similar_params=params)}
+                                                             similar_params=params, hubness=self.hubness(params))}
         mine = self._aspect_vector([pid], aspect)[pid]
         near = [p for p, _, _ in dense.search(mine, w.depth * 2, allowed) if p != pid]
         profile = self._aspect_info([pid])[pid][1][aspect]
@@ -231,6 +249,27 @@ class Queries:
         fused = w.whole_weight * zscores(whole) + w.text_weight * zscores(text) + w.graph_weight * zscores(graph)
         order = sorted(range(len(candidates)), key=lambda i: (-fused[i], candidates[i]))[:k]
         return [Hit(candidates[i], float(fused[i]), 0, float(text[i]), float(graph[i])) for i in order]
+
+    def hubness(self, params: SimilarParams) -> Hubness | None:
+        """Each paper's mean similarity to its nearest papers, computed once per paper until the corpus has changed
+        size by QueryParams.hub_refresh."""
+        dense = self.indexes.dense
+        if dense is None or not params.hub_weight:
+            return None
+
+        def hubness(pids: list[str]) -> np.ndarray:
+            papers = len(dense)
+            if (abs(papers - self._hub_papers) > self.params.hub_refresh * self._hub_papers
+                    or len(self._hubs) > self.params.hub_cache):
+                self._hubs = {}  # a new dict: a reader still filling the old one keeps its own
+                self._hub_papers = papers
+            hubs, neighbours = self._hubs, params.hub_neighbours
+            for pid in pids:
+                if (pid, neighbours) not in hubs:
+                    hubs[(pid, neighbours)] = neighbour_similarity(pid, dense, neighbours)
+            return np.array([hubs[(pid, neighbours)] for pid in pids])
+
+        return hubness
 
     def _aspect_info(self, pids: list[str]) -> dict[str, tuple[dict[str, str], dict[str, dict[str, float]]]]:
         """Per paper: its text per aspect, and the entities it names per aspect weighted by rarity (cached)."""
