@@ -238,10 +238,7 @@ def neighbour_similarity(paper_id: str, dense: DenseIndex, neighbours: int,
     centre = _normalise(dense.vectors(paper_id).mean(axis=0))
     found = dict.fromkeys(pid for pid, _, _ in dense.search(centre, (neighbours + 1) * params.passages_per_paper))
     found.pop(paper_id, None)
-    if not found:
-        return 0.0
-    matrix, owners, present = dense.passage_vectors(list(found))
-    sims = _centroid_similarity(matrix @ centre, owners, present, dense)
+    _, sims = _centroid_scores(centre, dense, list(found))
     return float(np.sort(sims)[::-1][:neighbours].mean()) if len(sims) else 0.0
 
 
@@ -358,9 +355,16 @@ def _best_by_centroid(centre: np.ndarray, dense: DenseIndex, papers: list[str], 
     """The `wanted` papers among `papers` whose centroids are closest to `centre`."""
     if len(papers) <= wanted:
         return papers
-    matrix, owners, present = dense.passage_vectors(papers)
-    sims = _centroid_similarity(matrix @ centre, owners, present, dense)
+    present, sims = _centroid_scores(centre, dense, papers)
     return [present[i] for i in np.argsort(-sims, kind="stable")[:wanted]]
+
+
+def _centroid_scores(centre: np.ndarray, dense: DenseIndex, papers: list[str]) -> tuple[list[str], np.ndarray]:
+    """The papers among `papers` that have vectors, and the cosine of `centre` to each one's passage centroid."""
+    if not papers:
+        return [], np.zeros(0)
+    matrix, owners, present = dense.passage_vectors(papers)
+    return present, _centroid_similarity(matrix @ centre, owners, present, dense)
 
 
 def _normalise(vector: np.ndarray) -> np.ndarray:
