@@ -9,6 +9,9 @@ distractors are left out: each splices halves of two real abstracts, which makes
 Two judgment files: bench/related_judgments.json (18 techniques, judged after seeing paperkg's lists, tuned on) and
 bench/related_judgments_blind.json (8 techniques, judged blind from candidates pooled from five rankers: paperkg,
 its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
+Both pools were later extended by every taxonomy relative of each judged technique that no seed paper names (the
+vocabulary relatives `related` may offer; 558 pairs), graded by a separate judge from an alphabetical list, with the
+criteria below and no ranking or score.
 A result counts as relevant when bench/related_judgments.json lists it under the technique with grade 1; results
 we never judged count as not relevant, and are printed with --show so that they can be judged.
 

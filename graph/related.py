@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from paperkg.core.results import RelatedTechnique
-from paperkg.graph.network import KnowledgeGraph, paper_node
-from paperkg.graph.vocabulary import Vocabulary, transitive
+from paperkg.graph.network import KnowledgeGraph
+from paperkg.graph.taxonomy import Taxonomy, TaxonomyParams, roles, techniques
+from paperkg.graph.vocabulary import Vocabulary
 
 PaperVector = Callable[[str], "np.ndarray | None"]
 
@@ -24,7 +24,7 @@ class RelatedParams:
     """The tunables of related-technique ranking (set on the seed corpus; see README, "related techniques")."""
 
     taxonomy: float = 0.35
-    """Weight of the taxonomy link's strength (LINK_SCORES)."""
+    """Weight of the taxonomy link's strength (taxonomy.LINK_SCORES)."""
     cooccurrence: float = 0.30
     """Weight of role-weighted shared papers."""
     graph: float = 0.15
@@ -45,19 +45,13 @@ class RelatedParams:
     require_evidence: bool = True
     """Offer only candidates backed by evidence that `why` can show: a shared paper or a taxonomy link. Similar
     contexts alone (two techniques talked about in similar words) rank candidates but never admit one."""
-    indirect_builds_on: float = 0.8
-    """Discount of a "builds on it" link reached through an ancestor of the used technique."""
-    reference_fanout: int = 4
-    """Parents with up to this many children give siblings full credit; larger ones dilute it by sqrt."""
-    ancestor_depth: int = 4
-    """How far up the taxonomy ancestors are followed."""
+    links: TaxonomyParams = field(default_factory=TaxonomyParams)
+    """How taxonomy links are found and weighed (graph/taxonomy.py)."""
     proximity_depth: int = 2
     """Hops of the neighbourhood that PageRank runs over."""
     pagerank_alpha: float = 0.85
     max_context_papers: int = 200
     """Papers averaged into a technique's context vector at most."""
-    max_proposal_parents: int = 3
-    """Known techniques a proposed system is taken to build on, at most."""
     generic_penalty: float = 0.25
     """Factor on the score of a generic technique (seeds/vocab/generic_techniques.txt): it is shown only when
     nothing more specific scores higher."""
@@ -71,178 +65,18 @@ class RelatedParams:
     unlinked_context: float = 0.87
     """Context cosine (mean paper vectors) from which a candidate short of `min_unlinked_share` is still shown:
     papers about the same things (neural radiance fields beside 3D Gaussian splatting)."""
+    vocabulary_only: float = 1.3
+    """Factor on the taxonomy score of a vocabulary technique that no paper of the corpus names (AWQ beside GPTQ in
+    a corpus without an AWQ paper); 0 offers none. At 1.3 a direct link (0.35 x 1.0 x 1.3, about 0.46) ranks above
+    a technique the corpus names beside the target in one paper with no link (about 0.35-0.45), and below one
+    backed by a link and a shared paper (0.6 and up)."""
+    min_vocabulary_link: float = 0.5
+    """The taxonomy link strength (LINK_SCORES times specificity) a vocabulary-only technique needs: a broader or
+    narrower technique, a descendant, a sibling under a small parent; not a cousin or a sibling under a catch-all."""
 
 
 CACHED_LISTS = 1024
 """Related lists kept until the next write (a hub's takes a second or more at 100k papers)."""
-LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
-               "builds on it": 0.65, "built on it": 0.5}
-"""Strength of each taxonomy link. "builds on it": the candidate is a system proposed on top of the technique;
-"built on it": the technique is such a system and the candidate one of the techniques it uses."""
-ROLE_WEIGHTS = {"proposes": 1.0, "uses": 1.0, "mentions": 0.5, "outperforms": 0.4}
-"""How much a shared paper counts, by how the technique appears in it (a baseline counts least)."""
-
-
-def load_generic(path: Path) -> frozenset[str]:
-    """Lower-cased names of generic techniques, one a line ('#' starts a comment); empty if the file is absent."""
-    if not path.exists():
-        return frozenset()
-    lines = (line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
-    return frozenset(line for line in lines if line)
-
-
-def techniques(graph: KnowledgeGraph) -> list[str]:
-    return graph.ids_of_type("Technique")
-
-
-def roles(graph: KnowledgeGraph, entity_id: str) -> dict[str, float]:
-    """Paper id -> weight of the entity's strongest role in that paper."""
-    found: dict[str, float] = {}
-    for paper, predicate, outgoing in graph.paper_roles(entity_id):
-        weight = ROLE_WEIGHTS.get(predicate, 0.5)
-        if predicate == "outperforms" and outgoing:
-            weight = 1.0  # the winner of a comparison is what the paper proposes
-        if weight > found.get(paper, -1.0):
-            found[paper] = weight
-    return found
-
-
-def _specificity(fanout: int, reference: int) -> float:
-    """Siblings under a parent with few children are closer than siblings under a catch-all."""
-    return min(1.0, math.sqrt(reference / fanout))
-
-
-class Taxonomy:
-    """Parent links between techniques: the SKOS vocabulary, extended to names outside it by their head words
-    ("non-uniform KV cache quantization" under "KV cache quantization") and by proposal (a system a paper
-    proposes is taken as a kind of the known techniques that paper uses)."""
-
-    def __init__(self, graph: KnowledgeGraph, vocabulary: Vocabulary, params: RelatedParams,
-                 generic: frozenset[str] = frozenset(),
-                 roles_of: Callable[[str], dict[str, float]] | None = None) -> None:
-        self.graph = graph
-        self.params = params
-        self.roles_of = roles_of or (lambda node: roles(graph, node))
-        self.vocabulary = vocabulary
-        self.generic = generic
-        self._parents: dict[str, list[str]] = {}
-        self._builds_on: dict[str, list[str]] = {}
-        self._children: dict[str, list[str]] | None = None
-        labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
-        labels.update({node: graph.name(node).lower() for node in techniques(graph)})
-        self._heads: dict[str, list[str]] = {}  # a known name -> the techniques it names, longest names first
-        for label, other in sorted(((label, i) for i, label in labels.items() if len(label) >= 4),
-                                   key=lambda x: -len(x[0])):
-            self._heads.setdefault(label, []).append(other)
-
-    def label(self, node: str) -> str:
-        if node in self.graph:
-            return self.graph.name(node)
-        concept = self.vocabulary.get(node)
-        return concept.label if concept else node
-
-    def is_generic(self, node: str) -> bool:
-        """Whether the node is an umbrella or building-block technique (by name or any vocabulary label)."""
-        concept = self.vocabulary.get(node)
-        names: Iterable[str] = (self.label(node), *((concept.label, *concept.aliases) if concept else ()))
-        return any(name.lower() in self.generic for name in names)
-
-    def parents(self, node: str) -> list[str]:
-        """Broader techniques: from the vocabulary, else the longest known name the node's name ends with."""
-        if node not in self._parents:
-            self._parents[node] = self.vocabulary.broader(node) or self._head(node)
-        return self._parents[node]
-
-    def _head(self, node: str) -> list[str]:
-        """The longest known name that the node's name ends with, after a space or hyphen ("2:4 structured
-        sparsity" -> "structured sparsity"): looked up per word boundary, not by scanning every name."""
-        name = self.label(node).lower()
-        for cut, char in enumerate(name):
-            if char in " -" and len(name) - cut - 1 >= 4:
-                for other in self._heads.get(name[cut + 1:], []):
-                    if other != node:
-                        return [other]
-        return []
-
-    def builds_on(self, node: str) -> list[str]:
-        """For a system outside the vocabulary that a paper proposes: the known techniques that paper uses."""
-        if node not in self._builds_on:
-            self._builds_on[node] = [] if self.vocabulary.get(node) else self._used_by_proposer(node)
-        return self._builds_on[node]
-
-    def _used_by_proposer(self, node: str) -> list[str]:
-        used: list[str] = []
-        for paper in self.roles_of(node):
-            if not self.graph.has_edge(paper_node(paper), node, "proposes", paper):
-                continue
-            for entity, _, _, predicate in self.graph.paper_entities(paper):
-                if predicate == "uses" and self.vocabulary.get(entity) and entity not in used:
-                    used.append(entity)
-        return used[:self.params.max_proposal_parents]
-
-    def ancestors(self, node: str) -> list[str]:
-        return transitive(node, self.parents, self.params.ancestor_depth)
-
-    def children(self, node: str) -> list[str]:
-        """Techniques (in the graph or the vocabulary) whose parents include `node`: the inverse of `parents`,
-        built once over every technique."""
-        if self._children is None:
-            self._children = {}
-            nodes = dict.fromkeys([*techniques(self.graph), *(c.id for c in self.vocabulary.of_type("Technique"))])
-            for other in nodes:
-                for parent in self.parents(other):
-                    self._children.setdefault(parent, []).append(other)
-        return self._children.get(node, [])
-
-    def descendants(self, node: str) -> list[str]:
-        """Everything with `node` among its `ancestors` (the same depth limit)."""
-        return transitive(node, self.children, self.params.ancestor_depth)
-
-    def relatives(self, node: str) -> set[str]:
-        """Every technique `link` can connect to `node` through the taxonomy alone: ancestors, descendants, and
-        the descendants of its parents and children of its ancestors (siblings and cousins)."""
-        up = self.ancestors(node)
-        found = {*up, *self.descendants(node)}
-        for parent in self.parents(node):
-            found.update(self.descendants(parent))
-        for ancestor in up:
-            found.update(self.children(ancestor))
-        found.discard(node)
-        return found
-
-    def fanout(self, parent: str) -> int:
-        return max(1, len(self.vocabulary.narrower(parent)))
-
-    def link(self, a: str, b: str) -> tuple[str, list[str], float] | None:
-        """How b relates to a, the path through the taxonomy, and the strength of that link."""
-        pa, pb = self.parents(a), self.parents(b)
-        if b in pa:
-            return "broader", [a, b], LINK_SCORES["broader"]
-        if a in pb:
-            return "narrower", [a, b], LINK_SCORES["narrower"]
-        up_a, up_b = self.ancestors(a), self.ancestors(b)
-        if b in up_a:
-            return "ancestor", [a, *up_a[: up_a.index(b) + 1]], LINK_SCORES["ancestor"]
-        if a in up_b:
-            return "descendant", [a, *reversed(up_b[: up_b.index(a)]), b], LINK_SCORES["descendant"]
-        for used in self.builds_on(b):
-            if a == used or a in self.ancestors(used):
-                score = LINK_SCORES["builds on it"] * (1.0 if a == used else self.params.indirect_builds_on)
-                return "builds on it", [a, *([] if a == used else [used]), b], score
-        if b in self.builds_on(a):
-            return "built on it", [a, b], LINK_SCORES["built on it"]
-        shared = [p for p in pa if p in pb and not self.is_generic(p)]  # an umbrella links no siblings
-        if shared:
-            parent = min(shared, key=self.fanout)
-            specificity = _specificity(self.fanout(parent), self.params.reference_fanout)
-            return "sibling", [a, parent, b], LINK_SCORES["sibling"] * specificity
-        common = [x for x in up_a if x in up_b]
-        if common and (common[0] in pa or common[0] in pb) and not self.is_generic(common[0]):
-            specificity = _specificity(self.fanout(common[0]), self.params.reference_fanout)
-            return "cousin", [a, common[0], b], LINK_SCORES["cousin"] * specificity
-        return None
-
-
 class RelatedTechniques:
     """Scores every technique in the graph against one technique; context vectors are cached per data version."""
 
@@ -251,7 +85,7 @@ class RelatedTechniques:
         self.generic = generic
         self._contexts: dict[str, np.ndarray | None] = {}
         self._roles: dict[str, dict[str, float]] = {}
-        self._lists: dict[tuple[str, int], list[RelatedTechnique]] = {}
+        self._lists: dict[tuple[str, int, bool], list[RelatedTechnique]] = {}
         self._taxonomy: Taxonomy | None = None
         self._version = -1
 
@@ -277,26 +111,29 @@ class RelatedTechniques:
         return self._contexts[entity_id]
 
     def rank(self, graph: KnowledgeGraph, vocabulary: Vocabulary, target: str, k: int, version: int,
-             paper_vector: PaperVector, titles: Callable[[list[str]], dict[str, str]]) -> list[RelatedTechnique]:
+             paper_vector: PaperVector, titles: Callable[[list[str]], dict[str, str]],
+             corpus_only: bool = False) -> list[RelatedTechnique]:
         """The k techniques most related to `target`: a technique in the graph, or a vocabulary concept whose
-        narrower techniques are in the graph."""
+        narrower techniques are in the graph. Unless `corpus_only`, the vocabulary's taxonomy relatives that no paper
+        names may fill the places the corpus leaves (`RelatedParams.vocabulary_only`)."""
         if version != self._version:
             self.invalidate()
             self._version = version
         taxonomy = self._taxonomy
         if taxonomy is None or taxonomy.graph is not graph or taxonomy.vocabulary is not vocabulary:
-            taxonomy = self._taxonomy = Taxonomy(graph, vocabulary, self.params, self.generic,
+            taxonomy = self._taxonomy = Taxonomy(graph, vocabulary, self.params.links, self.generic,
                                                  lambda node: self._roles_of(graph, node))
             self._lists.clear()
-        found = self._lists.get((target, k))
+        found = self._lists.get((target, k, corpus_only))
         if found is None:
             if len(self._lists) >= CACHED_LISTS:
                 self._lists.clear()
-            found = self._lists[(target, k)] = self._rank(graph, taxonomy, target, k, paper_vector, titles)
+            found = self._lists[(target, k, corpus_only)] = self._rank(graph, taxonomy, target, k, paper_vector,
+                                                                       titles, corpus_only)
         return list(found)
 
     def _rank(self, graph: KnowledgeGraph, taxonomy: Taxonomy, target: str, k: int, paper_vector: PaperVector,
-              titles: Callable[[list[str]], dict[str, str]]) -> list[RelatedTechnique]:
+              titles: Callable[[list[str]], dict[str, str]], corpus_only: bool) -> list[RelatedTechnique]:
         w = self.params
         everything = [c for c in techniques(graph) if c != target]
         # The target stands for itself and everything under it: "quantization" is also what its PTQ papers do.
@@ -357,7 +194,26 @@ class RelatedTechniques:
                                                "signals": {"taxonomy": round(tax, 4), "cooccurrence": round(cooc, 4),
                                                            "graph": round(prox, 4), "embedding": round(emb, 4)}}),
                           key=lambda r: (-r[0], r[1]))
+        if not corpus_only and w.vocabulary_only > 0:
+            for row in self._vocabulary_only(graph, taxonomy, target):
+                bisect.insort(rows, row, key=lambda r: (-r[0], r[1]))
         return [self._explain(graph, taxonomy, target, score, cand, info, titles) for score, cand, info in rows[:k]]
+
+    def _vocabulary_only(self, graph: KnowledgeGraph, taxonomy: Taxonomy,
+                         target: str) -> list[tuple[float, str, dict[str, Any]]]:
+        """Taxonomy relatives of the target that no paper names, scored by the link alone; umbrellas never."""
+        w = self.params
+        found = []
+        for cand in taxonomy.relatives(target):
+            if cand in graph or taxonomy.is_generic(cand):
+                continue
+            link = taxonomy.link(target, cand)
+            if link is None or link[2] < w.min_vocabulary_link:
+                continue
+            signals = {"taxonomy": round(link[2], 4), "cooccurrence": 0.0, "graph": 0.0, "embedding": 0.0}
+            found.append((w.taxonomy * link[2] * w.vocabulary_only, cand,
+                          {"shared": [], "link": link, "similarity": 0.0, "signals": signals}))
+        return found
 
     @staticmethod
     def _proximity(graph: KnowledgeGraph, target: str, params: RelatedParams) -> dict[str, float]:
@@ -379,6 +235,9 @@ class RelatedTechniques:
             summary.append(f"{len(shared)} shared paper{'s' if len(shared) > 1 else ''}")
         if info["similarity"] >= 0.5:
             summary.append(f"similar contexts ({info['similarity']:.2f})")
+        in_corpus = cand in graph
+        if not in_corpus:
+            summary.append("in the vocabulary only: no paper of this corpus names it")
         path = graph.shortest_path(target, cand)
         names = titles(shared[:5])
         why = {
@@ -389,8 +248,9 @@ class RelatedTechniques:
             "path": path,
             "similarity": round(info["similarity"], 4),
             "signals": info["signals"],
+            "in_corpus": in_corpus,
         }
-        return RelatedTechnique(cand, graph.name(cand), round(score, 4), why)
+        return RelatedTechnique(cand, taxonomy.label(cand), round(score, 4), why)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -105,6 +105,8 @@ def test_read_commands(run: Any, small: Path) -> None:
     related = run("related", "quantization", "--json")
     assert related.exit_code == 0, related.output
     assert "results" in json.loads(related.stdout)
+    in_corpus = json.loads(run("related", "quantization", "-k", "30", "--corpus-only", "--json").stdout)["results"]
+    assert in_corpus and all(r["why"]["in_corpus"] for r in in_corpus)
     sparql = run("sparql", "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/paperkg/ontology#Paper> }",
                  "--format", "csv")
     assert sparql.stdout.splitlines() == ["n", "12"]

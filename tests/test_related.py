@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from paperkg.core.errors import NotFound
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
-from paperkg.graph.related import RelatedParams, RelatedTechniques, roles
+from paperkg.graph.related import RelatedParams, RelatedTechniques
+from paperkg.graph.taxonomy import roles
 from paperkg.kb import KnowledgeBase
 
 FRESH = PaperInput(
@@ -81,7 +82,7 @@ def test_a_broad_technique_speaks_for_the_papers_of_its_narrower_ones(settings: 
                for i, n in enumerate((13, 30, 66))]
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers(papers)
-        names = [r.name for r in kb.related("quantization", 5)]
+        names = [r.name for r in kb.related("quantization", 5, corpus_only=True)]
     quantizing = [i for i, name in enumerate(names) if name == "GPTQ" or "quantization" in name]
     assert len(quantizing) >= 2 and max(quantizing) < names.index("BarAttention"), names
 
@@ -102,12 +103,42 @@ def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> No
         names = {r.name for r in shown[target]}
         assert names <= {r.name for r in unfiltered[target]}
         for result in unfiltered[target]:
+            if not result.why["in_corpus"]:
+                continue  # a vocabulary relative: a taxonomy link and no paper
             share = result.why["shared_paper_count"] / len(roles(graph, result.id))
             if result.name not in names:
                 dropped.append(result.name)
             elif not result.why["taxonomy"]:
                 assert share >= 0.3 or result.why["similarity"] >= 0.87, (target, result.name)
     assert "diffusion models" in dropped
+
+
+def test_vocabulary_relatives_fill_the_places_the_corpus_leaves(kb: KnowledgeBase, client: TestClient) -> None:
+    """A technique the vocabulary links directly to the target and no paper names is offered after the corpus's
+    own results of the same link, marked as such; never an umbrella; `corpus_only` leaves them all out."""
+    graph, vocabulary = kb.graph, kb.vocabulary
+    results = kb.related("speculative decoding", 30)
+    outside = [r for r in results if not r.why["in_corpus"]]
+    assert outside, [r.name for r in results]
+    narrower = {c.id for c in vocabulary.of_type("Technique")
+                if "technique/speculative-decoding" in vocabulary.broader(c.id)}
+    for r in outside:
+        assert r.id not in graph and r.why["shared_paper_count"] == 0 and r.why["taxonomy"], r
+        assert "in the vocabulary only" in "; ".join(r.why["summary"])
+        assert r.why["taxonomy"]["relation"] in {"narrower", "broader", "descendant", "ancestor", "sibling"}
+        assert r.name.lower() not in kb.queries.related_ranker.generic
+    assert {r.id for r in outside if r.why["taxonomy"]["relation"] == "narrower"} <= narrower
+    assert any(r.id in narrower for r in outside)
+    linked_in_corpus = [r.score for r in results if r.why["in_corpus"] and r.why["taxonomy"]
+                        and r.why["taxonomy"]["relation"] == "narrower" and r.why["shared_paper_count"]]
+    assert all(score > max(r.score for r in outside) for score in linked_in_corpus)
+    in_corpus = kb.related("speculative decoding", 30, corpus_only=True)
+    shown = [r for r in results if r.why["in_corpus"]]
+    assert in_corpus[:len(shown)] == shown
+    assert all(r.id in graph for r in in_corpus)
+    body = client.get("/techniques/speculative decoding/related", params={"k": 30, "corpus_only": True}).json()
+    assert [r["id"] for r in body["results"]] == [r.id for r in in_corpus]
+    assert client.get("/techniques/speculative decoding/related", params={"corpus_only": "maybe"}).status_code == 422
 
 
 def test_top_k_pruning_returns_what_scoring_every_candidate_does(kb: KnowledgeBase) -> None:

@@ -18,7 +18,7 @@ from paperkg.embeddings.encoder import HashingEncoder
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.known_item import KnownItemParams, known_item_credit, title_similarity
 from paperkg.embeddings.ranking import SimilarParams, _maxsim, neighbour_similarity, rank, similar
-from paperkg.graph.related import load_generic
+from paperkg.graph.taxonomy import load_generic
 from paperkg.kb import KnowledgeBase
 
 TITLES = {

@@ -126,11 +126,16 @@ def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(clien
     assert f"/ui/entities/{related[0].id}" not in html.split('id="related"')[1].split("</section>")[0]
     fragment = client.get("/ui/related/technique/diffusion-models", params={"fragment": 1})
     assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section id="related"')
-    assert [f'href="/ui/entities/{r.id}"' in fragment.text for r in related] == [True] * len(related)
+    # a technique of the corpus links to its page; a vocabulary relative no paper names, to its related techniques
+    assert all((f'href="/ui/entities/{r.id}"' if r.why["in_corpus"] else f'href="/ui/related/{r.id}"') in fragment.text
+               for r in related)
     assert unescape(related[0].why["summary"][0]) in unescape(fragment.text)
     alone = client.get("/ui/related/technique/diffusion-models")  # without scripts: a page of its own
     assert "<html" in alone.text and f"/ui/entities/{related[0].id}" in alone.text
     assert client.get("/ui/related/technique/no-such-thing").status_code == 404
+    outside = next(r for r in kb.related("speculative decoding", 30) if not r.why["in_corpus"])
+    vocabulary_page = client.get(f"/ui/related/{outside.id}").text  # linked from a list; has no entity page
+    assert outside.name in vocabulary_page and f'href="/ui/entities/{outside.id}"' not in vocabulary_page
     assert "/ui/related/" not in client.get("/ui/entities/hardware/nvidia-a100").text  # techniques only
 
 

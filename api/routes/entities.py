@@ -33,8 +33,11 @@ def get_entity(kb: KB, entity_id: str,
 
 @router.get("/techniques/{technique:path}/related", response_model=schemas.RelatedTechniques,
             summary="Related techniques, each with its score and why")
-def related(kb: KB, technique: str, k: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, object]:
-    ref, results = kb.related_with_subject(technique, k)
+def related(kb: KB, technique: str, k: Annotated[int, Query(ge=1, le=100)] = 10,
+            corpus_only: Annotated[bool, Query(description="Only techniques the corpus names: no taxonomy relative "
+                                                           "known from the vocabulary alone.")] = False,
+            ) -> dict[str, object]:
+    ref, results = kb.related_with_subject(technique, k, corpus_only)
     return {"technique": ref, "results": results}
 
 

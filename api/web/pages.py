@@ -160,7 +160,7 @@ def related_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
     except PaperkgError as error:
         return page(request, "error.html", {"error": error.detail}, error.status)
     name = "related.html" if request.query_params.get("fragment") else "related_page.html"
-    return page(request, name, {"subject": subject, "related": related})
+    return page(request, name, {"subject": subject, "related": related, "subject_in_corpus": subject.id in kb.graph})
 
 
 def _filter_href(entity_type: str, name: str) -> str | None:

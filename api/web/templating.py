@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from paperkg import __version__
-from paperkg.api.web.render import entity_url, node_url, paper_url
+from paperkg.api.web.render import entity_url, node_url, paper_url, related_url
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -19,7 +19,8 @@ STATIC = HERE / "static"
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
           "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(paper_url=paper_url, entity_url=entity_url, node_url=node_url, version=__version__)
+templates.env.globals.update(paper_url=paper_url, entity_url=entity_url, node_url=node_url, related_url=related_url,
+                             version=__version__)
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

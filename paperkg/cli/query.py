@@ -87,13 +87,15 @@ def similar(paper_id: str, k: int, aspect: str, data: Path | None, as_json: bool
 @click.command()
 @click.argument("name")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--corpus-only", is_flag=True,
+              help="Only techniques the corpus names, not taxonomy relatives known from the vocabulary alone.")
 @data_option
 @json_option
 @domain_errors
-def related(name: str, k: int, data: Path | None, as_json: bool) -> None:
+def related(name: str, k: int, corpus_only: bool, data: Path | None, as_json: bool) -> None:
     """Techniques related to NAME (a technique name, alias or id), each with why."""
     with open_kb(data, read_only=True) as kb:
-        results = kb.related(name, k)
+        results = kb.related(name, k, corpus_only)
     if as_json:
         emit({"results": results})
         return

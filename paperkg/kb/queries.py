@@ -45,7 +45,8 @@ from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf.ontology import ONTOLOGY_FORMATS, ontology_document
 from paperkg.graph.rdf.serialize import RDF_EXPORTS
 from paperkg.graph.rdf.store import RDFGraph
-from paperkg.graph.related import RelatedTechniques, load_generic
+from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.taxonomy import load_generic
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb.indexes import Indexes
 from paperkg.store import Store
@@ -327,7 +328,7 @@ class Queries:
         return {eid: math.log(1.0 + total / max(1, len(self.graph.papers_citing(eid))))
                 for eid, _, _, _ in self.graph.paper_entities(pid)}
 
-    def related(self, technique: str, k: int) -> tuple[EntityRef, list[RelatedTechnique]]:
+    def related(self, technique: str, k: int, corpus_only: bool = False) -> tuple[EntityRef, list[RelatedTechnique]]:
         target = self._technique(technique)
         dense = self.indexes.dense
 
@@ -341,7 +342,7 @@ class Queries:
             return {p.id: p.title for p in self.store.papers(ids)}
 
         results = self.related_ranker.rank(self.graph, self.vocabulary, target, k, self.store.version,
-                                           paper_vector, titles)
+                                           paper_vector, titles, corpus_only)
         concept = self.vocabulary.get(target)
         return EntityRef(target, self.graph.name(target, concept.label if concept else ""), "Technique"), results
 

@@ -156,13 +156,15 @@ class Reading:
                 raise NotFound(f"no paper with id {pid!r}")
             return self.queries.similar(pid, k, aspect=aspect)
 
-    def related(self, technique: str, k: int = 10) -> list[RelatedTechnique]:
-        return self.related_with_subject(technique, k)[1]
+    def related(self, technique: str, k: int = 10, corpus_only: bool = False) -> list[RelatedTechnique]:
+        return self.related_with_subject(technique, k, corpus_only)[1]
 
-    def related_with_subject(self, technique: str, k: int = 10) -> tuple[EntityRef, list[RelatedTechnique]]:
-        """The technique `technique` resolves to (id, name or alias, typos tolerated) and its related techniques."""
+    def related_with_subject(self, technique: str, k: int = 10,
+                             corpus_only: bool = False) -> tuple[EntityRef, list[RelatedTechnique]]:
+        """The technique `technique` resolves to (id, name or alias, typos tolerated) and its related techniques;
+        `corpus_only` leaves out taxonomy relatives that no paper of the corpus names."""
         with self.lock.read():
-            return self.queries.related(technique, k)
+            return self.queries.related(technique, k, corpus_only)
 
     def sparql(self, query: str, accept: str | None = None, fmt: str | None = None) -> SparqlResult:
         return self.sparql_executor.execute(query, accept=accept, fmt=fmt)
