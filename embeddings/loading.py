@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,13 +12,16 @@ from paperkg.embeddings.encoder import Encoder, HashingEncoder, SentenceTransfor
 from paperkg.embeddings.onnx_encoder import RUNTIMES, OnnxEncoder, RuntimeParams
 from paperkg.embeddings.onnx_model import QuantParams
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "EncoderParams", "QuantParams", "RuntimeParams", "backend_tag", "is_hashing",
-           "load_encoder"]
+__all__ = ["AUTO", "BACKENDS", "DEFAULT_BACKEND", "EncoderParams", "QuantParams", "RuntimeParams", "backend_tag",
+           "is_hashing", "load_encoder", "preferred", "recorded", "resolve"]
 
 BACKENDS = ("torch", *RUNTIMES)
 DEFAULT_BACKEND = "openvino"
 """Measured by bench/encoder_speed.py on this project's machines (2 cores with AMX): OpenVINO bf16 embeds seed
 abstracts ~4.5x as fast as torch at cosine 0.99998; ONNX Runtime int8 ~1.5-1.9x, fp32 ~1.2x."""
+AUTO = "auto"
+"""The backend setting that picks by CPU (`preferred`), or keeps what a knowledge base was built with (`recorded`)."""
+_TAG = re.compile(r"#backend=([a-z]+)-([^#]+)")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,42 @@ def backend_tag(name: str, params: EncoderParams) -> str:
     if is_hashing(name) or params.backend == "torch":
         return ""
     return f"#backend={params.backend}-{params.precision}"
+
+
+def recorded(model_id: str) -> tuple[str, str]:
+    """The backend and precision a model identity names ('...#backend=onnx-int8#...'); torch (fp32) when it names
+    none, as identities of torch-embedded passages do."""
+    tag = _TAG.search(model_id)
+    return (tag.group(1), tag.group(2)) if tag else ("torch", "fp32")
+
+
+def resolve(backend: str, precision: str, model_id: str | None) -> tuple[str, str]:
+    """The configured backend and precision with `auto` made concrete: what `model_id` (the identity the stored
+    passages were embedded with; None for a knowledge base without papers) names, so that a data directory moved
+    to another CPU is not re-embedded, else `preferred()`. An explicit precision overrides the chosen one."""
+    if backend != AUTO:
+        return backend, precision
+    chosen, default_precision = recorded(model_id) if model_id else preferred()
+    return chosen, precision or default_precision
+
+
+def preferred() -> tuple[str, str]:
+    """The fastest backend on this CPU within the quality limits (bench/encoder_speed.py, bench/search_quality.py):
+    OpenVINO bf16 where OpenVINO computes in bf16 (AMX, AVX512-BF16: 2.2-4.6x torch at cosine 0.99998); elsewhere
+    OpenVINO falls back to fp32 (1.2x on a 2-core AVX2 EPYC) and ONNX Runtime int8 with 7-bit weights is faster
+    (1.45x, one query 0.26x torch; query-by-paper nDCG -0.003, full-range int8 -0.007 there)."""
+    return ("openvino", "bf16") if _computes_bf16() else ("onnx", "int8-7bit")
+
+
+@functools.cache
+def _computes_bf16() -> bool:
+    """Whether OpenVINO's CPU plugin reports bf16 arithmetic on this machine."""
+    try:
+        import openvino  # noqa: PLC0415 (optional or heavy, loaded only when used)
+
+        return "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    except Exception:  # no OpenVINO, or a plugin that cannot say: take the choice that needs nothing special
+        return False
 
 
 def load_encoder(name: str, cache_size: int, params: EncoderParams | None = None) -> Encoder:

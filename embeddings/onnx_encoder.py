@@ -34,7 +34,7 @@ from paperkg.embeddings.onnx_model import INPUTS, OnnxModel, QuantParams, load_m
 log = logging.getLogger("paperkg.encoder")
 CHUNK_BATCHES = 8
 """Batches between progress reports."""
-RUNTIMES = {"onnx": ("int8", "fp32"), "openvino": ("bf16", "fp32")}
+RUNTIMES = {"onnx": ("int8", "fp32", "int8-7bit"), "openvino": ("bf16", "fp32")}
 """Each runtime's precisions, its default first."""
 
 Run = Callable[[dict[str, np.ndarray]], np.ndarray]

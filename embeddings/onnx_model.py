@@ -24,7 +24,7 @@ from paperkg.core.files import write_atomic
 
 log = logging.getLogger("paperkg")
 
-PRECISIONS = ("fp32", "int8")
+PRECISIONS = ("fp32", "int8", "int8-7bit")
 RECIPE = 1
 """Version of the export/optimise/quantise recipe; part of the cache key, so a change rebuilds cached models."""
 OPSET = 17
@@ -95,9 +95,11 @@ def load_model(model_dir: Path, precision: str, cache_dir: Path | None, quant: Q
                fused: bool = True) -> OnnxModel:
     """The cached model if its checksum holds, else a fresh build (cached when `cache_dir` is writable).
 
-    `precision` is that of the weights (fp32 or int8); `fused=False` gives the plain fp32 export for other runtimes.
+    `precision` is that of the weights: fp32, int8, or int8-7bit (int8 weights kept within 7 bits, ONNX Runtime's
+    `reduce_range`: on CPUs without VNNI the u8 x s8 products are summed in 16 bits, which full-range weights
+    saturate); `fused=False` gives the plain fp32 export for other runtimes.
     """
-    if precision not in PRECISIONS or (precision == "int8" and not fused):
+    if precision not in PRECISIONS or (precision != "fp32" and not fused):
         raise PaperkgError(f"encoder precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
     quant = quant or QuantParams()
     info = model_info(model_dir)
@@ -186,7 +188,7 @@ def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams, 
         if precision == "fp32":
             return optimised.read_bytes()
         quantized = Path(tmp) / "int8.onnx"
-        _quantize(optimised, quantized, quant)
+        _quantize(optimised, quantized, quant, reduce_range=precision == "int8-7bit")
         return quantized.read_bytes()
 
 
@@ -236,7 +238,7 @@ def _fuse(model_dir: Path, source: Path, target: Path) -> None:
     optimized.save_model_to_file(str(target))
 
 
-def _quantize(source: Path, target: Path, quant: QuantParams) -> None:
+def _quantize(source: Path, target: Path, quant: QuantParams, reduce_range: bool) -> None:
     import onnx  # noqa: PLC0415 (optional or heavy, loaded only when used)
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415 (optional or heavy, loaded only when used)
 
@@ -244,4 +246,5 @@ def _quantize(source: Path, target: Path, quant: QuantParams) -> None:
     keep = [node.name for node in graph.node if any(re.search(p, node.name) for p in quant.fp32_nodes)]
     # int8 weights (not uint8): with uint8 activations that is the u8s8 kernel VNNI/AMX run natively
     quantize_dynamic(str(source), str(target), per_channel=quant.per_channel, weight_type=QuantType.QInt8,
+                     reduce_range=reduce_range,
                      nodes_to_exclude=keep, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})

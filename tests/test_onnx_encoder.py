@@ -17,9 +17,9 @@ import pytest
 from paperkg.core.errors import InvalidParameter, PaperkgError
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings, default_model
-from paperkg.embeddings import onnx_model
+from paperkg.embeddings import loading, onnx_model
 from paperkg.embeddings.encoder import HashingEncoder, Progress
-from paperkg.embeddings.loading import EncoderParams, backend_tag, load_encoder
+from paperkg.embeddings.loading import EncoderParams, backend_tag, load_encoder, preferred, recorded, resolve
 from paperkg.embeddings.onnx_encoder import OnnxEncoder, RuntimeParams, _OpenVinoRun
 from paperkg.embeddings.onnx_model import QuantParams, cache_key, load_model
 from paperkg.kb import KnowledgeBase, base
@@ -69,8 +69,9 @@ def test_precision_quantization_and_source_change_the_cache_key(tmp_path: Path,
     directory, builds = fake_model
     cache = tmp_path / "cache"
     keys = {cache_key(directory, "fp32", QuantParams()), cache_key(directory, "int8", QuantParams()),
-            cache_key(directory, "int8", QuantParams(fp32_nodes=("output",)))}
-    assert len(keys) == 3
+            cache_key(directory, "int8", QuantParams(fp32_nodes=("output",))), cache_key(directory, "int8-7bit",
+                                                                                          QuantParams())}
+    assert len(keys) == 4
     load_model(directory, "fp32", cache)
     load_model(directory, "int8", cache)
     assert builds == ["fp32", "int8"]
@@ -101,7 +102,10 @@ def test_unsupported_precision_and_pooling_are_refused(tmp_path: Path, fake_mode
         EncoderParams("tensorflow")
     with pytest.raises(InvalidParameter, match="precision"):
         EncoderParams("openvino", "int8")
+    with pytest.raises(InvalidParameter, match="precision"):
+        EncoderParams("openvino", "int8-7bit")
     assert EncoderParams("onnx").precision == "int8" and EncoderParams("openvino").precision == "bf16"
+    assert EncoderParams("onnx", "int8-7bit").precision == "int8-7bit"
 
 
 # -- the manifest: backend and precision are part of the model identity ----------------------------------------------
@@ -141,6 +145,41 @@ def test_backend_and_precision_change_the_model_id_and_reembed(settings: Setting
         assert kb.model_id == "some/model#passage=160" and encoded == []  # torch keeps the id it always had
     assert backend_tag("hashing:64", EncoderParams("onnx", "int8")) == ""
     assert backend_tag("m", EncoderParams("openvino")) == "#backend=openvino-bf16"
+
+
+def test_auto_keeps_the_backend_a_knowledge_base_was_built_with(settings: Settings, seed_papers: list[PaperInput],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auto` picks by CPU for a knowledge base without papers, and otherwise reads the backend off the stored model
+    identity, so a data directory moved to another CPU is not re-embedded."""
+    assert recorded("some/model#backend=onnx-int8-7bit#passage=160") == ("onnx", "int8-7bit")
+    assert recorded("tuned:ab12@bundled:all-MiniLM-L6-v2#backend=openvino-bf16#passage=160") == ("openvino", "bf16")
+    assert recorded("some/model#passage=160") == ("torch", "fp32")
+    assert resolve("onnx", "", "m#backend=openvino-bf16#passage=160") == ("onnx", "")  # an explicit choice wins
+    assert resolve("auto", "fp32", "m#backend=onnx-int8#passage=160") == ("onnx", "fp32")
+    assert preferred() in {("openvino", "bf16"), ("onnx", "int8-7bit")}
+    assert Settings().encoder_backend == "auto"
+    encoded: list[int] = []
+
+    class Counting(HashingEncoder):
+        def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+            encoded.append(len(texts))
+            return super().encode(texts, batch_size)
+
+    monkeypatch.setattr(base, "load_encoder", lambda name, size, params: Counting())
+    monkeypatch.setattr(loading, "preferred", lambda: ("openvino", "bf16"))  # whatever this machine's CPU is
+    auto = settings.model_copy(update={"model": "some/model", "encoder_backend": "auto", "encoder_precision": "",
+                                       "model_cache": None})
+    with KnowledgeBase.open(auto) as kb:
+        assert kb.backend == ("openvino", "bf16")  # no papers yet: the CPU's choice
+        kb.add_papers(seed_papers[:3])
+        assert kb.store.meta("model") == "some/model#backend=openvino-bf16#passage=160"
+    monkeypatch.setattr(loading, "preferred", lambda: ("onnx", "int8-7bit"))  # the same data on another CPU
+    encoded.clear()
+    with KnowledgeBase.open(auto) as kb:
+        assert kb.backend == ("openvino", "bf16") and encoded == []  # kept: nothing re-embedded
+    with KnowledgeBase.open(auto.model_copy(update={"encoder_backend": "onnx"})) as kb:
+        assert kb.backend == ("onnx", "") and kb.model_id == "some/model#backend=onnx-int8#passage=160"
+        assert sum(encoded) > 0  # an explicit backend still re-embeds
 
 
 # -- the real model ---------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from bench._ray_cluster import ray_cluster as running_cluster
 from bench._server import free_port
 from paperkg.cli import main
 from paperkg.core.settings import Settings
+from paperkg.embeddings.loading import resolve
 from paperkg.kb import KnowledgeBase
 from paperkg.kb.ingest import IngestOptions, ingest_files
 from paperkg.store import Store
@@ -120,7 +121,9 @@ def test_real_model_vectors_match_single_process(ray_cluster: RayCluster, real_m
     assert result.returncode == 0, result.stderr[-4000:]
     assert len(json.loads(result.stdout)["ray"]["nodes"]) >= 1
     lowest = _assert_same(_contents(tmp_path / "ray"), _contents(real_model_settings.data))
-    assert 0.999 <= lowest <= 1.0 + 1e-5
+    _, precision = resolve(real_model_settings.encoder_backend, real_model_settings.encoder_precision, None)
+    # dynamic int8 scales activations per batch: a passage batched with other passages comes out slightly different
+    assert (0.99 if precision.startswith("int8") else 0.999) <= lowest <= 1.0 + 1e-5
 
 
 def test_unreachable_cluster_is_one_line_error(tmp_path: Path) -> None:

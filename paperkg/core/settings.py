@@ -38,12 +38,15 @@ class Settings(BaseSettings):
     seeds: Path = Field(default_factory=bundled_seeds, description="Seed corpus, ontology and vocabularies "
                          "(PAPERKG_SEEDS; default: the copy shipped in the package).")
     model: str = Field(default="", description="sentence-transformers name or path; empty: bundled MiniLM.")
-    encoder_backend: Literal["torch", "onnx", "openvino"] = Field(
-        default="openvino", description="What runs the model: OpenVINO or ONNX Runtime on an exported graph (no torch "
-        "at serve time), or sentence-transformers on torch (any model). A change re-embeds every passage.")
-    encoder_precision: Literal["", "fp32", "int8", "bf16"] = Field(
+    encoder_backend: Literal["auto", "torch", "onnx", "openvino"] = Field(
+        default="auto", description="What runs the model: OpenVINO or ONNX Runtime on an exported graph (no torch "
+        "at serve time), or sentence-transformers on torch (any model). A change re-embeds every passage. 'auto': "
+        "the backend a knowledge base with papers was built with, else OpenVINO bf16 on CPUs with bf16 arithmetic "
+        "and ONNX Runtime int8-7bit on others.")
+    encoder_precision: Literal["", "fp32", "int8", "int8-7bit", "bf16"] = Field(
         default="", description="'' for the backend's default: openvino bf16 (fp32 on CPUs without bf16), onnx int8 "
-        "(dynamic, per-channel, FFN outputs in fp32); torch runs fp32. A change re-embeds every passage.")
+        "(dynamic, per-channel, FFN outputs in fp32; int8-7bit keeps the weights within 7 bits, for CPUs without "
+        "VNNI); torch runs fp32. A change re-embeds every passage.")
     encoder_threads: int = Field(default=0, ge=0, le=256, description="Threads of one ONNX Runtime or "
                                  "OpenVINO inference; 0: one per CPU this process may use.")
     encoder_query_widths: tuple[Annotated[int, Field(ge=1, le=512)], ...] = Field(

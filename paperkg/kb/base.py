@@ -33,7 +33,7 @@ from paperkg.core.results import (
 from paperkg.core.rwlock import RWLock
 from paperkg.core.settings import Settings
 from paperkg.embeddings.encoder import Encoder
-from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder
+from paperkg.embeddings.loading import EncoderParams, RuntimeParams, backend_tag, load_encoder, resolve
 from paperkg.graph.extraction import learned_extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
@@ -91,6 +91,9 @@ class KnowledgeBase(Reading):
                                   snapshot)
         """The tuned model served over the configured one and its directory (kb/tuned.py), if `paperkg tune` kept
         one."""
+        self.backend = resolve(settings.encoder_backend, settings.encoder_precision,
+                               store.meta("model") if store.count_papers() else None)
+        """The encoder backend and precision, `auto` resolved once at open (embeddings.loading.resolve)."""
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
                             path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
         self.indexes = Indexes(settings.data, store, self.graph, self.entities, self.rdf,
@@ -180,8 +183,7 @@ class KnowledgeBase(Reading):
     @property
     def encoder_params(self) -> EncoderParams:
         settings = self.settings
-        return EncoderParams(settings.encoder_backend, settings.encoder_precision,
-                             settings.model_cache or settings.data / "models",
+        return EncoderParams(*self.backend, settings.model_cache or settings.data / "models",
                              RuntimeParams(settings.encoder_threads, query_widths=settings.encoder_query_widths))
 
     @property
