@@ -143,12 +143,12 @@ class RelatedTechniques:
         for node in extension:
             for paper, weight in self._roles_of(graph, node).items():
                 target_roles[paper] = max(target_roles.get(paper, 0.0), weight)
+        relatives = taxonomy.relatives(target)
         if w.require_evidence:
             # Only a technique named in one of those papers or linked in the taxonomy can be shown (a result needs
             # evidence), so only those are scored: scoring every technique took seconds per call at 100k papers.
-            possible = taxonomy.relatives(target)
-            possible.update(e for paper in target_roles for e, kind, _, _ in graph.paper_entities(paper)
-                            if kind == "Technique")
+            possible = relatives | {e for paper in target_roles for e, kind, _, _ in graph.paper_entities(paper)
+                                    if kind == "Technique"}
             candidates = [c for c in everything if c in possible]
         else:
             candidates = everything
@@ -195,16 +195,16 @@ class RelatedTechniques:
                                                            "graph": round(prox, 4), "embedding": round(emb, 4)}}),
                           key=lambda r: (-r[0], r[1]))
         if not corpus_only and w.vocabulary_only > 0:
-            for row in self._vocabulary_only(graph, taxonomy, target):
+            for row in self._vocabulary_only(graph, taxonomy, target, relatives):
                 bisect.insort(rows, row, key=lambda r: (-r[0], r[1]))
         return [self._explain(graph, taxonomy, target, score, cand, info, titles) for score, cand, info in rows[:k]]
 
-    def _vocabulary_only(self, graph: KnowledgeGraph, taxonomy: Taxonomy,
-                         target: str) -> list[tuple[float, str, dict[str, Any]]]:
-        """Taxonomy relatives of the target that no paper names, scored by the link alone; umbrellas never."""
+    def _vocabulary_only(self, graph: KnowledgeGraph, taxonomy: Taxonomy, target: str,
+                         relatives: set[str]) -> list[tuple[float, str, dict[str, Any]]]:
+        """The target's taxonomy `relatives` that no paper names, scored by the link alone; umbrellas never."""
         w = self.params
         found = []
-        for cand in taxonomy.relatives(target):
+        for cand in relatives:
             if cand in graph or taxonomy.is_generic(cand):
                 continue
             link = taxonomy.link(target, cand)
