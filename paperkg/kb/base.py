@@ -92,7 +92,7 @@ class KnowledgeBase(Reading):
         """The tuned model served over the configured one and its directory (kb/tuned.py), if `paperkg tune` kept
         one."""
         self.backend = resolve(settings.encoder_backend, settings.encoder_precision,
-                               store.meta("model") if store.count_papers() else None)
+                               store.meta("model") if store.has_papers() else None)
         """The encoder backend and precision, `auto` resolved once at open (embeddings.loading.resolve)."""
         self.rdf = RDFGraph(settings.base_iri, vocabulary, self.extractor.version, ontology,
                             path=settings.data / RDF_DIR if snapshot or not read_only else None, read_only=read_only)
@@ -213,7 +213,7 @@ class KnowledgeBase(Reading):
     def _bring_up_to_date(self, progress: Progress | None) -> None:
         """Re-extract or re-embed what an older extractor or another model produced, then load derived views."""
         if not self.read_only:
-            has_papers = self.store.count_papers() > 0
+            has_papers = self.store.has_papers()
             stale_model = has_papers and self.store.meta("model") != self.model_id
             stale_extractor = has_papers and self.store.meta("extractor_version") != self.extractor.version
             if stale_model or stale_extractor:

@@ -23,6 +23,10 @@ class StoreReads:
     def count_papers(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
 
+    def has_papers(self) -> bool:
+        """Whether any paper is stored (one row read, where counting reads them all)."""
+        return self._db.execute("SELECT 1 FROM papers LIMIT 1").fetchone() is not None
+
     def paper_revs(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT id, rev FROM papers"))
 
