@@ -111,20 +111,27 @@ def test_unsupported_precision_and_pooling_are_refused(tmp_path: Path, fake_mode
 # -- the manifest: backend and precision are part of the model identity ----------------------------------------------
 
 
+class CountingEncoder(HashingEncoder):
+    """The hashing encoder standing in for a named model; appends the size of each batch it encodes to `encoded`."""
+
+    def __init__(self, encoded: list[int]) -> None:
+        super().__init__()
+        self.encoded = encoded
+
+    def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        self.encoded.append(len(texts))
+        return super().encode(texts, batch_size)
+
+
 def test_backend_and_precision_change_the_model_id_and_reembed(settings: Settings, seed_papers: list[PaperInput],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A named model whose backend changes is re-embedded (the hashing encoder stands in for it, counting calls)."""
     loaded: list[EncoderParams] = []
     encoded: list[int] = []
 
-    class Counting(HashingEncoder):
-        def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
-            encoded.append(len(texts))
-            return super().encode(texts, batch_size)
-
-    def fake_load(name: str, cache_size: int, params: EncoderParams) -> Counting:
+    def fake_load(name: str, cache_size: int, params: EncoderParams) -> CountingEncoder:
         loaded.append(params)
-        return Counting()
+        return CountingEncoder(encoded)
 
     monkeypatch.setattr(base, "load_encoder", fake_load)
     named = settings.model_copy(update={"model": "some/model", "encoder_backend": "onnx", "encoder_precision": "int8",
@@ -159,13 +166,7 @@ def test_auto_keeps_the_backend_a_knowledge_base_was_built_with(settings: Settin
     assert preferred() in {("openvino", "bf16"), ("onnx", "int8-7bit")}
     assert Settings().encoder_backend == "auto"
     encoded: list[int] = []
-
-    class Counting(HashingEncoder):
-        def encode(self, texts: list[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
-            encoded.append(len(texts))
-            return super().encode(texts, batch_size)
-
-    monkeypatch.setattr(base, "load_encoder", lambda name, size, params: Counting())
+    monkeypatch.setattr(base, "load_encoder", lambda name, size, params: CountingEncoder(encoded))
     monkeypatch.setattr(loading, "preferred", lambda: ("openvino", "bf16"))  # whatever this machine's CPU is
     auto = settings.model_copy(update={"model": "some/model", "encoder_backend": "auto", "encoder_precision": "",
                                        "model_cache": None})
