@@ -117,13 +117,13 @@ def rank(
         lexical = lexical + known_item_credit(query, candidates, keyword, known)
     if boost:
         lexical = lexical + params.graph_weight * np.array([boost.get(pid, 0.0) for pid in candidates])
-    best, best_ord, centroid = _query_features(vector, dense, candidates)
+    passages = _Passages(dense, candidates)
+    best, best_ord, centroid = passages.features(vector)
     fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
     if params.feedback_weight > 0:
-        top = [candidates[i] for i in _order(fused, candidates, params.feedback_papers)]
-        matrix, _, _ = dense.passage_vectors(top)
-        expanded = _normalise(vector + params.feedback_weight * _normalise(matrix.mean(axis=0)))
-        best, best_ord, centroid = _query_features(expanded, dense, candidates)
+        top = passages.of([candidates[i] for i in _order(fused, candidates, params.feedback_papers)])
+        expanded = _normalise(vector + params.feedback_weight * _normalise(top.mean(axis=0)))
+        best, best_ord, centroid = passages.features(expanded)
         fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
     return [Hit(candidates[i], float(fused[i]), int(best_ord[i]), float(best[i]), float(bm25[i]))
             for i in _order(fused, candidates, k)]
@@ -275,23 +275,38 @@ def zscores(values: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def _query_features(
-    vector: np.ndarray, dense: DenseIndex, candidates: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    matrix, owners, present = dense.passage_vectors(candidates)
-    sims = matrix @ vector
-    best = _group_max(sims, owners, len(present))
-    best_ord = _group_argmax(sims, owners, len(present))
-    centroid = _centroid_similarity(sims, owners, present, dense)
-    return _align(candidates, present, best, best_ord, centroid)
+class _Passages:
+    """The candidates' passage vectors, read from the index once per query and scored against several vectors."""
+
+    def __init__(self, dense: DenseIndex, candidates: list[str]) -> None:
+        self.dense, self.candidates = dense, candidates
+        self.matrix, self.owners, self.present = dense.passage_vectors(candidates)
+        self.norms = dense.sum_norms(self.present) if self.present else np.zeros(0)
+
+    def features(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per candidate: best passage similarity, its passage ordinal, centroid similarity."""
+        sims = self.matrix @ vector
+        groups = len(self.present)
+        best = _group_max(sims, self.owners, groups)
+        best_ord = _group_argmax(sims, self.owners, groups)
+        centroid = _centroid_similarity(sims, self.owners, self.present, self.dense, self.norms)
+        return _align(self.candidates, self.present, best, best_ord, centroid)
+
+    def of(self, papers: list[str]) -> np.ndarray:
+        """The passage vectors of some of the candidates (rows of the matrix already read)."""
+        where = {pid: i for i, pid in enumerate(self.present)}
+        wanted = [where[p] for p in papers if p in where]
+        return self.matrix[np.isin(self.owners, wanted)]
 
 
-def _centroid_similarity(sims: np.ndarray, owners: np.ndarray, present: list[str], dense: DenseIndex) -> np.ndarray:
-    """Cosine between a unit vector and each paper's passage centroid, from the passage similarities alone."""
+def _centroid_similarity(sims: np.ndarray, owners: np.ndarray, present: list[str], dense: DenseIndex,
+                         norms: np.ndarray | None = None) -> np.ndarray:
+    """Cosine between a unit vector and each paper's passage centroid, from the passage similarities alone (`norms`:
+    `dense.sum_norms(present)` when the caller has them)."""
     if not present:
         return np.zeros(0)
     sums = np.add.reduceat(sims.astype(np.float64), _group_starts(owners, len(present)))
-    norms = dense.sum_norms(present)
+    norms = dense.sum_norms(present) if norms is None else norms
     return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
 
 
