@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperkg.api.app import create_app
+from paperkg.graph import property_graph
 from paperkg.kb import KnowledgeBase
 
 PROBLEM = "application/problem+json"
@@ -80,6 +81,17 @@ def test_post_invalid_bodies(client: TestClient, body: object) -> None:
     assert client.get("/health").json()["papers"] == 20
 
 
+@pytest.mark.parametrize("paper", [
+    {"id": "x/similar", "title": "T", "abstract": "A"},  # GET /papers/x/similar would never reach it
+    {"title": "T", "abstract": "A", "authors": ["a\u0000b"]},  # control characters in any field
+    {"title": "T", "abstract": "A", "venue": "v\u001b"},
+    {"title": "T\ufffe", "abstract": "A"},  # a non-character XML cannot carry
+])
+def test_post_refuses_what_could_not_be_served_back(client: TestClient, paper: dict[str, object]) -> None:
+    assert 400 <= client.post("/papers", json=paper).status_code < 500
+    assert client.get("/health").json()["papers"] == 20
+
+
 def test_post_malformed_json(client: TestClient) -> None:
     response = client.post("/papers", content=b"{not json", headers={"content-type": "application/json"})
     _problem(response, 422)
@@ -136,6 +148,8 @@ def test_search_contract_filters_and_facets(client: TestClient) -> None:
         assert "hardware/nvidia-a100" in runs_on
     _problem(client.get("/search", params={"q": ""}), 422)
     _problem(client.get("/search", params={"q": "x", "k": 0}), 422)
+    for nothing in ("\x00", "\ufffd\ufffd", "?!. ,;"):  # a NUL, undecodable bytes, punctuation: no words to search
+        _problem(client.get("/search", params={"q": nothing}), 422)
 
 
 def test_a_whole_abstract_as_query_finds_other_papers_like_it(client: TestClient) -> None:
@@ -200,6 +214,13 @@ def test_export_formats_and_whitelist(client: TestClient) -> None:
     assert g.number_of_edges() == sum(stats["edges"].values())
     for fmt in ("turtle", "ntriples", "jsonld", "gexf", "nodelink"):
         assert client.get("/export", params={"format": fmt}).status_code == 200, fmt
+    # text stored before input validation refused characters XML cannot carry still exports as well-formed XML
+    g = nx.MultiDiGraph()
+    g.add_node("paper/x", title="a\ufffeb\x01c", kind="Paper")
+    for fmt in ("graphml", "gexf"):
+        text = b"".join(property_graph.stream(g, fmt))
+        back = nx.read_graphml(io.BytesIO(text)) if fmt == "graphml" else nx.read_gexf(io.BytesIO(text))
+        assert back.nodes["paper/x"]["title"] == "a\ufffdb\ufffdc", fmt
     _problem(client.get("/export", params={"format": "../../etc/passwd"}), 400)
 
 

@@ -127,6 +127,15 @@ def test_unknown_paper_and_unsafe_sparql_exit_non_zero(run: Any, small: Path) ->
     assert result.exit_code == 1 and "SERVICE" in result.stderr
 
 
+def test_files_named_on_the_command_line_fail_in_one_line(run: Any, small: Path, tmp_path: Path) -> None:
+    run("ingest", str(small))
+    for args, said in ((("sparql", f"@{tmp_path / 'missing.rq'}"), "missing.rq: No such file or directory"),
+                       (("sparql", f"@{tmp_path}"), "Is a directory"),
+                       (("export", "--format", "turtle", "-o", str(tmp_path / "no" / "out.ttl")), "no such directory")):
+        result = run(*args, input="")
+        assert result.exit_code == 1 and said in result.stderr and len(result.stderr.splitlines()) == 1, args
+
+
 @pytest.mark.parametrize(("variable", "value", "said"), [
     ("PAPERKG_ENCODER_THREADS", "-1", "PAPERKG_ENCODER_THREADS: Input should be greater than or equal to 0"),
     ("PAPERKG_ENCODER_QUERY_WIDTHS", "[0, 16]", "PAPERKG_ENCODER_QUERY_WIDTHS: Input should be greater than"),

@@ -5,17 +5,22 @@ from __future__ import annotations
 import itertools
 import json
 import pickle
+import re
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from paperkg.core.errors import UnsafeModel
+from paperkg.embeddings.batching import MicroBatcher
 from paperkg.embeddings.encoder import (
+    MAX_QUERY_PASSAGES,
     HashingEncoder,
     QueryCache,
     SentenceTransformerEncoder,
+    WindowEncoder,
     check_model_dir,
     is_pickle,
 )
@@ -352,3 +357,36 @@ def test_micro_batcher_reports_errors_to_the_callers_and_keeps_working() -> None
     batcher.close()
     assert batcher.encode("after close").tolist() == [1.0, 1.0]  # a new worker starts on demand
     batcher.close()
+
+
+class _Words:
+    """A stand-in tokenizer: one token per word."""
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> object:
+        spans = [m.span() for m in re.finditer(r"\S+", text)]
+        return SimpleNamespace(ids=list(range(len(spans))), offsets=spans)
+
+
+class _CountingWindows(WindowEncoder):
+    """The shared query handling over a fake model with a 32-token window; records each encode's batch size."""
+
+    def __init__(self) -> None:
+        self.name, self.dim, self.max_tokens = "fake", 4, 32
+        self._spans, self._cache = _Words(), QueryCache(0)
+        self._batcher = MicroBatcher(self._encode_batch)
+        self.batches: list[int] = []
+
+    def encode(self, texts: list[str], batch_size: int, progress: object = None) -> np.ndarray:
+        self.batches.append(len(texts))
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts, len(texts))
+
+
+def test_a_long_query_embeds_at_most_its_first_passages() -> None:
+    encoder = _CountingWindows()
+    short = encoder.encode_query("a few words")
+    assert short.shape == (4,) and encoder.batches == [1]
+    encoder.encode_query(" ".join(f"Sentence {i} has five words." for i in range(2000)))  # ~700 passages of text
+    assert encoder.batches[-1] == MAX_QUERY_PASSAGES

@@ -59,6 +59,14 @@ def test_openalex_abstract_rebuilt_word_for_word() -> None:
     assert [(s.kind, s.origin.endswith(":3")) for s in skipped] == [("no-abstract", True)]
 
 
+def test_openalex_fields_of_an_odd_shape_are_ignored(tmp_path: Path) -> None:
+    work = json.loads(OPENALEX.read_text(encoding="utf-8").splitlines()[0])
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({**work, "concepts": 5, "locations": "x", "authorships": {}}) + "\n", encoding="utf-8")
+    (paper,), skipped = records(odd, "openalex")
+    assert paper.title == LORA_TITLE and not skipped and paper.authors == ()
+
+
 def test_semantic_scholar_array_object_and_lines(tmp_path: Path) -> None:
     papers, skipped = records(S2)
     lora, attention = papers

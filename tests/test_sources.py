@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,17 @@ def test_missing_file(tmp_path: Path) -> None:
         read_papers(tmp_path / "nope.jsonl")
 
 
+def test_a_pipe_is_refused_in_one_line() -> None:
+    read, write = os.pipe()
+    try:
+        os.write(write, b'{"title": "T", "abstract": "A."}\n')
+        with pytest.raises(InvalidInput, match="not a regular file"):
+            read_papers(Path(f"/dev/fd/{read}"))
+    finally:
+        os.close(read)
+        os.close(write)
+
+
 def test_validate_limits_and_control_characters() -> None:
     ok = validate(PaperInput("  T  ", " A. "), 100, 100)
     assert (ok.title, ok.abstract) == ("T", "A.")
@@ -121,6 +133,16 @@ def test_validate_limits_and_control_characters() -> None:
         validate(PaperInput("T\x07", "A."), 100, 100)
     with pytest.raises(InvalidInput, match="id"):
         validate(PaperInput("T", "A.", id="../../etc"), 100, 100)
+    with pytest.raises(InvalidInput, match="/similar"):  # GET /papers/{id}/similar would take it
+        validate(PaperInput("T", "A.", id="slash/similar"), 100, 100)
+    assert validate(PaperInput("T", "A.", id="10.1000/similarity"), 100, 100).id == "10.1000/similarity"
+    # every text field, and the characters XML 1.0 cannot carry (GraphML, GEXF, RDF/XML exports)
+    for bad, field in ((PaperInput("T\ufffe", "A."), "title"), (PaperInput("T", "A.", url="x\x00"), "url"),
+                       (PaperInput("T", "A.", authors=("a", "b\x1b")), "authors"),
+                       (PaperInput("T", "A.", venue="v\uffff"), "venue"),
+                       (PaperInput("T", "A.", categories=("cs.LG\x01",)), "categories")):
+        with pytest.raises(InvalidInput, match=f"(control|invalid) character U\\+[0-9A-F]{{4}} in the {field}"):
+            validate(bad, 100, 100)
 
 
 def test_paper_id_is_stable_under_title_normalisation() -> None:

@@ -114,6 +114,17 @@ def test_unknown_format_is_not_acceptable_before_running(env: Env) -> None:
         executor.execute(TITLES, accept="image/png")
 
 
+def test_results_xml_cannot_carry_are_refused_in_xml_formats(env: Env) -> None:
+    _, _, executor, _ = env
+    built = 'SELECT ?x WHERE { BIND(CONCAT("a", "\\u0001", "b") AS ?x) }'
+    assert json.loads(executor.execute(built, fmt="json").body)["results"]["bindings"][0]["x"]["value"] == "a\x01b"
+    with pytest.raises(NotAcceptable, match=r"XML 1\.0 cannot carry"):
+        executor.execute(built, fmt="xml")
+    with pytest.raises(NotAcceptable, match=r"XML 1\.0 cannot carry"):
+        executor.execute('CONSTRUCT { <urn:a> <urn:b> "a\\uFFFEb" } WHERE {}', fmt="rdfxml")
+    assert executor.execute('SELECT ("a\\tb" AS ?x) {}', fmt="xml").body.startswith(b"<?xml")
+
+
 # -- row cap -----------------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -70,6 +71,21 @@ def test_post_forms(url: str) -> None:
                                                                     "Accept": "text/csv"})
     form = httpx.post(url + "/sparql", data={"query": COUNT}, headers={"Accept": "text/csv"})
     assert direct.text.split()[-1] == form.text.split()[-1] == "111"
+    named = httpx.post(url + "/sparql", data={"query": COUNT, "format": "csv"})  # a format field in the form
+    assert named.headers["content-type"].startswith("text/csv") and named.text.split()[-1] == "111"
+
+
+@pytest.mark.parametrize("params", [
+    [("query", COUNT), ("query", "ASK {}")],  # the protocol: one query per request
+    [("query", COUNT), ("default-graph-uri", "http://example.org/")],  # the dataset is this graph's own
+    [("query", COUNT), ("named-graph-uri", "http://example.org/g")],
+])
+def test_protocol_parameters_are_checked(url: str, params: list[tuple[str, str | int | float | bool | None]]) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for response in (httpx.get(url + "/sparql", params=params),
+                     httpx.post(url + "/sparql", content=urlencode(params), headers=form)):
+        status = 400 if params[1][0] == "query" else 403
+        assert response.status_code == status and response.json()["status"] == status, response.text
 
 
 @pytest.mark.parametrize("request_kwargs", [

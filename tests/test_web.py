@@ -97,6 +97,15 @@ def test_paper_page_marks_mentions_evidence_and_carries_its_graph(client: TestCl
     assert "/static/vendor/cytoscape-3.35.0/cytoscape.min.js" in html
 
 
+def test_only_web_addresses_become_source_links(client: TestClient) -> None:
+    for url, linked in (("https://arxiv.org/abs/2106.09685", True), ("javascript:alert(1)", False),
+                        ("data:text/html,<b>x</b>", False)):
+        stored = client.post("/papers", json={"title": f"Link test {url[:4]}", "abstract": "An abstract.",
+                                              "url": url}).json()["papers"][0]
+        html = client.get(f"/ui/papers/{stored['id']}").text
+        assert ('rel="noopener noreferrer">source</a>' in html) == linked, url
+
+
 def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(client: TestClient,
                                                                          kb: KnowledgeBase) -> None:
     a100 = kb.get_entity("hardware/nvidia-a100")
@@ -118,8 +127,13 @@ def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(clien
     technique = kb.get_entity("technique/diffusion-models")
     assert technique.broader
     html = client.get("/ui/entities/technique/diffusion-models").text
-    for broader in technique.broader:
-        assert f'href="/ui/entities/{broader.id}">{broader.name}</a>' in html
+    for broader in technique.broader:  # a taxonomy neighbour no paper names has no page: its related techniques
+        page = "entities" if broader.id in kb.graph else "related"
+        assert f'href="/ui/{page}/{broader.id}">{broader.name}</a>' in html
+    for ref in [*technique.broader, *technique.narrower, *technique.taxonomy_path]:
+        target = f"/ui/entities/{ref.id}" if ref.id in kb.graph else f"/ui/related/{ref.id}"
+        assert f'href="{target}"' in html and client.get(target).status_code == 200, target
+    assert any(ref.id not in kb.graph for ref in [*technique.broader, *technique.narrower])  # both kinds are seen
     related = kb.related("technique/diffusion-models", 10)
     # the page is shown at once and fetches its related techniques after (a hub takes seconds at 100k papers)
     assert 'data-src="/ui/related/technique/diffusion-models?fragment=1"' in html and related
@@ -177,6 +191,11 @@ def test_sparql_results_as_a_linked_table(client: TestClient) -> None:
     construct = client.get("/sparql", params={"query": "CONSTRUCT { ?p pkg:runsOn ?h } WHERE { ?p pkg:runsOn ?h }"},
                            headers=BROWSER).text
     assert "<th scope=\"col\">subject</th>" in construct and links(construct, "/ui/papers/")
+    # each page offers its results as downloads in formats that query kind has: RDF for triples, CSV for solutions
+    for html, formats in ((construct, ("turtle", "ntriples", "jsonld")), (page.text, ("csv", "json"))):
+        offered = re.findall(r'href="(/sparql\?[^"]*format=(\w+))"', html)
+        assert tuple(fmt for _, fmt in offered) == formats
+        assert all(client.get(unescape(href)).status_code == 200 for href, _ in offered)
     broken = client.get("/sparql", params={"query": "SELEC ?x"}, headers=BROWSER)
     assert broken.status_code == 400 and 'role="alert"' in broken.text and "text/html" in broken.headers["content-type"]
 

@@ -21,6 +21,7 @@ FORM = "application/x-www-form-urlencoded"
 @router.get("/sparql", response_class=Response, responses=RESPONSES, summary="Run a read-only SPARQL query")
 def sparql_get(request: Request, kb: KB, query: Annotated[str, Query(min_length=1)],
                format: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    _check_protocol({name: request.query_params.getlist(name) for name in request.query_params})
     return _run(kb, query, request.headers.get("accept"), format)
 
 
@@ -36,12 +37,23 @@ async def sparql_post(request: Request, kb: KB) -> Response:
         form = parse_qs(body, keep_blank_values=True)
         if "update" in form:
             raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted")
+        _check_protocol(form)
         query = (form.get("query") or [""])[0]
+        fmt = form["format"][0] if form.get("format") else fmt
     elif kind == "application/sparql-update":
         raise QueryRefused("this endpoint is read-only: SPARQL Update is not accepted")
     else:
         raise InvalidInput(f"POST /sparql needs Content-Type application/sparql-query or {FORM}, not {kind!r}")
     return await run_in_threadpool(_run, kb, query, request.headers.get("accept"), fmt)
+
+
+def _check_protocol(params: dict[str, list[str]]) -> None:
+    """One query per request (the SPARQL 1.1 Protocol), and no dataset of the client's own."""
+    if len(params.get("query", [])) > 1:
+        raise InvalidInput("one query per request: the query parameter is given more than once")
+    if "default-graph-uri" in params or "named-graph-uri" in params:
+        raise QueryRefused("default-graph-uri and named-graph-uri are not accepted: the dataset is this knowledge "
+                           "graph; name one of its own graphs with FROM in the query instead")
 
 
 def _run(kb: KB, query: str, accept: str | None, fmt: str | None) -> Response:

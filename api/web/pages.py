@@ -147,7 +147,10 @@ def entity_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
                "outgoing": [relation_sentence(r, {entity.id: entity.name}) for r in entity.outgoing[:shown]],
                "incoming": [(relation_sentence(r, {entity.id: entity.name}), r) for r in entity.incoming[:shown]],
                "shown": shown, "filter": _filter_href(entity.type, entity.name),
-               "related_href": related_url(entity.id) if entity.type == "Technique" else None}
+               "related_href": related_url(entity.id) if entity.type == "Technique" else None,
+               # taxonomy neighbours no paper names have no entity page: they link to their related techniques
+               "in_corpus": {r.id for r in [*entity.broader, *entity.narrower, *entity.taxonomy_path]
+                             if r.id in kb.graph}}
     return page(request, "entity.html", context)
 
 

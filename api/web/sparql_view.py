@@ -57,6 +57,8 @@ class Table:
     truncated: bool = False
     boolean: bool | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    graph: bool = False
+    """Triples of a CONSTRUCT or DESCRIBE (downloadable as RDF, not as CSV)."""
 
 
 def run(kb: KnowledgeBase, query: str) -> Table:
@@ -66,7 +68,7 @@ def run(kb: KnowledgeBase, query: str) -> Table:
     if result.media_type.startswith("application/n-triples"):
         graph = Graph().parse(data=result.body.decode("utf-8"), format="nt")
         rows: list[list[Cell | None]] = [[linker.term(t) for t in triple] for triple in graph]
-        return Table(["subject", "predicate", "object"], rows, result.truncated, prefixes=linker.prefixes)
+        return Table(["subject", "predicate", "object"], rows, result.truncated, prefixes=linker.prefixes, graph=True)
     data = json.loads(result.body)
     if "boolean" in data:
         return Table([], [], result.truncated, bool(data["boolean"]), linker.prefixes)

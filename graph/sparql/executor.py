@@ -21,6 +21,7 @@ from typing import Any
 
 from paperkg.core.errors import (
     InvalidParameter,
+    NotAcceptable,
     PaperkgError,
     PayloadTooLarge,
     QueryRefused,
@@ -221,6 +222,8 @@ class SparqlExecutor:
                                 "although the parser accepts it); simplify its spelling")
         if kind in ("network", "memory"):
             return QueryRefused(message)
+        if kind == "unrepresentable":
+            return NotAcceptable(message)
         return QuerySyntaxError(f"the query failed: {message}")
 
     def _death(self, status: int | None) -> PaperkgError:

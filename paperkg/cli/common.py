@@ -38,7 +38,8 @@ def json_option(func: F) -> F:
 
 
 def domain_errors(func: F) -> F:
-    """PaperkgError -> one line on stderr and exit status 1 (click's own usage errors exit 2)."""
+    """PaperkgError, or an OSError on a file, -> one line on stderr and exit status 1 (click's own usage errors exit
+    2)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -46,6 +47,10 @@ def domain_errors(func: F) -> F:
             return func(*args, **kwargs)
         except PaperkgError as error:
             click.echo(f"paperkg: error: {error.detail}", err=True)
+            sys.exit(1)
+        except OSError as error:  # a file named on the command line: missing, a directory, not writable, ...
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"paperkg: error: {where}{error.strerror or error}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("paperkg: interrupted; nothing half-written was kept", err=True)

@@ -10,6 +10,7 @@ import click
 import uvicorn
 
 from paperkg.cli.common import YEAR, data_option, domain_errors, emit, json_option, open_kb, settings_for
+from paperkg.core.errors import InvalidInput
 from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
 from paperkg.core.settings import load_settings
@@ -133,6 +134,8 @@ def sparql(query: str, fmt: str | None, data: Path | None) -> None:
 @domain_errors
 def export(fmt: str, output: Path | None, data: Path | None) -> None:
     """Export the whole graph as RDF (turtle, ntriples, jsonld) or a property graph (graphml, gexf, nodelink)."""
+    if output is not None and not output.parent.is_dir():
+        raise InvalidInput(f"{output.parent}: no such directory to write {output.name} into")
     with open_kb(data, read_only=True) as kb:
         _, chunks = kb.export(fmt)
         if output is None:

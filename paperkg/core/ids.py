@@ -8,7 +8,8 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 PAPER_ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._:/-]{0,126}[A-Za-z0-9._:-])?$"
-"""A caller's own paper id: letters, digits and . _ : - / (DOIs, arXiv ids), not ending in a slash."""
+"""A caller's own paper id: letters, digits and . _ : - / (DOIs, arXiv ids), not ending in a slash; nor, checked by
+`valid_paper_id`, in /similar (GET /papers/{id}/similar would take it)."""
 _PAPER_ID = re.compile(PAPER_ID_PATTERN)
 
 
@@ -25,7 +26,7 @@ def paper_id(title: str) -> str:
 
 
 def valid_paper_id(value: str) -> bool:
-    return bool(_PAPER_ID.match(value))
+    return bool(_PAPER_ID.match(value)) and not value.endswith("/similar")
 
 
 def content_hash(title: str, abstract: str) -> str:

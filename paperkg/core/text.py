@@ -12,6 +12,9 @@ from dataclasses import dataclass
 MAX_CHARS = 100_000
 """Only the first MAX_CHARS characters of a field are analysed (real abstracts are < 5k)."""
 
+FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+"""Control characters, lone surrogates and the non-characters U+FFFE/U+FFFF: none belongs in a paper's text or a
+query, and none can be carried by XML 1.0 (the GraphML, GEXF, RDF/XML and SPARQL XML outputs)."""
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
                      r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")

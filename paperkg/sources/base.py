@@ -63,6 +63,9 @@ def open_binary(path: Path) -> IO[bytes]:
         raise InvalidInput(f"{path}: is a directory") from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
+    if not handle.seekable():  # the format is detected from the head, then the file is read from the start
+        handle.close()
+        raise InvalidInput(f"{path}: not a regular file (a pipe or device is read only once); save it to a file")
     if handle.read(2) == GZIP_MAGIC:
         handle.seek(0)
         return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]

@@ -103,7 +103,7 @@ def _categories(obj: dict[str, Any]) -> tuple[str, ...]:
             part = topic.get(key)
             if isinstance(part, dict) and as_str(part.get("display_name")):
                 found.append(part["display_name"])
-    for concept in obj.get("concepts") or []:
+    for concept in as_list(obj.get("concepts")):
         if isinstance(concept, dict) and isinstance(concept.get("level"), int) and \
                 concept["level"] <= MAX_CONCEPT_LEVEL and as_str(concept.get("display_name")):
             found.append(concept["display_name"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -12,10 +11,9 @@ from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import NORMALISERS, normalise_doi
 from paperkg.core.ids import valid_paper_id
 from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, PaperInput
+from paperkg.core.text import FORBIDDEN_CHARS
 from paperkg.sources.base import Record, Skipped
 from paperkg.sources.registry import SOURCE_SUFFIXES, detect, get, suffixes
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -134,12 +132,17 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
         raise InvalidInput(f"{where}: title of {len(title):,} characters (limit {max_title:,})")
     if len(abstract) > max_abstract:
         raise InvalidInput(f"{where}: abstract of {len(abstract):,} characters (limit {max_abstract:,})")
-    for name, value in (("title", title), ("abstract", abstract)):
-        found = _CONTROL.search(value)
+    texts = [("title", title), ("abstract", abstract), ("url", paper.url or ""), ("venue", paper.venue or ""),
+             *(("authors", author) for author in paper.authors), *(("categories", c) for c in paper.categories)]
+    for name, value in texts:
+        found = FORBIDDEN_CHARS.search(value)
         if found:
-            raise InvalidInput(f"{where}: control character U+{ord(found.group()):04X} in the {name}")
+            code = ord(found.group())
+            kind = "control character" if code < 0x80 else "invalid character"  # a lone surrogate, U+FFFE, U+FFFF
+            raise InvalidInput(f"{where}: {kind} U+{code:04X} in the {name}")
     if paper.id is not None and not valid_paper_id(paper.id):
-        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /")
+        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - / "
+                           "(not ending in / or /similar)")
     if paper.year is not None and not 1000 <= paper.year <= 3000:
         raise InvalidInput(f"{where}: year {paper.year} out of range")
     doi = normalise_doi(paper.doi) if paper.doi else None
@@ -153,7 +156,7 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
 
 def _external_id(kind: str, value: str, where: str) -> str:
     """The id in its normal form (DOI, arXiv, OpenAlex, S2 kinds), or InvalidInput."""
-    if not value or len(value) > 256 or _CONTROL.search(value):
+    if not value or len(value) > 256 or FORBIDDEN_CHARS.search(value):
         raise InvalidInput(f"{where}: {kind} id {value[:40]!r} is empty, too long or has control characters")
     normalise = NORMALISERS.get(kind)
     normal = normalise(value) if normalise else value.strip()
