@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,17 @@ TABLES: dict[str, EntityType] = {
     "datasets.csv": "Dataset",
     "software.csv": "Software",
 }
+
+
+_NAME_LIKE = re.compile(r"\d|.[A-Z]")
+"""A name, not a plain word: a digit, or a capital after the first character."""
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _word_key(text: str) -> str:
+    """Lower-case words, separators dropped but word breaks kept: "Llama-2" and "llama 2" meet, "FastSpeech" and
+    "fast speech" or "Shap-E" and "shape" do not."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,19 @@ class Vocabulary:
             for label in (concept.label, *concept.aliases):
                 owners.setdefault(alias_norm(label), set()).add(concept.id)
         self._owners = {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
+        labels: dict[str, set[str]] = {}
+        for concept in concepts.values():
+            labels.setdefault(alias_norm(concept.label), set()).add(concept.id)
+        self._cased: dict[str, str] = {}
+        """Normalised names spelled with digits or inner capitals (LoRA, GPTQ, A100, Llama 2): typed in lower case
+        they still name the concept, where a lower-case capitalised word (Adam, Ray, Spark) may be just a word."""
+        for concept in concepts.values():
+            for label in (concept.label, *concept.aliases):
+                key = alias_norm(label)
+                # an alias two concepts share ("LoRA+" of LoRA-Plus is "lora" too) names the one it labels
+                owned = self._owners.get(key) == concept.id or labels.get(key) == {concept.id}
+                if owned and _NAME_LIKE.search(label):
+                    self._cased[_word_key(label)] = concept.id
         self._narrower: dict[str, list[str]] = {}
         for concept in concepts.values():
             for parent in concept.broader:
@@ -75,6 +100,20 @@ class Vocabulary:
     def owner(self, name: str) -> str | None:
         """The concept whose label or alias is `name` (compared by normalised form), if exactly one has it."""
         return self._owners.get(alias_norm(name))
+
+    def named_in_lowercase(self, text: str, longest: int = 3) -> list[str]:
+        """Concepts that runs of up to `longest` lower-case words of `text` name by a name spelled with digits or
+        inner capitals ("lora on a100" names LoRA and the A100), left to right, each once."""
+        words = text.split()
+        found: dict[str, None] = {}
+        for start in range(len(words)):
+            for end in range(min(len(words), start + longest), start, -1):
+                run = " ".join(words[start:end])
+                concept = self._cased.get(_word_key(run)) if run == run.lower() else None
+                if concept is not None:
+                    found.setdefault(concept)
+                    break
+        return list(found)
 
     def __len__(self) -> int:
         return len(self.concepts)

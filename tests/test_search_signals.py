@@ -19,7 +19,10 @@ from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.known_item import KnownItemParams, known_item_credit, title_similarity
 from paperkg.embeddings.ranking import SimilarParams, _maxsim, neighbour_similarity, rank, similar
 from paperkg.graph.taxonomy import load_generic
+from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TITLES = {
     "cnn": "A Convolutional Neural Network for Modelling Sentences",
@@ -228,3 +231,25 @@ def test_related_offers_no_umbrella_siblings_and_shows_evidence(seeded_settings:
                 parent = kb.vocabulary.get(link["path"][1])
                 assert parent is None or parent.label.lower() not in generic
             assert result.why["shared_paper_count"] or link  # every result shows its evidence
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("lora", ["technique/lora"]),  # not LoRA-Plus, whose "LoRA+" is "lora" once punctuation is dropped
+    ("qlora fine-tuning on a100 gpus", ["technique/qlora", "hardware/nvidia-a100"]),
+    ("gptq quantization of llama-2 70b", ["technique/gptq", "model/llama-2"]),
+    ("adam optimizer", []),  # a capitalised word in lower case may be just a word
+    ("fast speech synthesis", []),  # FastSpeech is one word; "fast speech" is two
+    ("recovering the shape of a scene", []),  # nor is "shape" Shap-E
+    ("LoRA on A100", []),  # as written: the extractor reads it
+])
+def test_names_typed_in_lower_case_are_found(query: str, named: list[str]) -> None:
+    assert Vocabulary.load(ROOT / "seeds").named_in_lowercase(query) == named
+
+
+def test_a_lower_case_query_links_what_it_names(settings: Settings, seed_papers: list[PaperInput]) -> None:
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(seed_papers[:40])
+        assert kb.get_entity("hardware/nvidia-a100").paper_count
+        for query in ("a100", "A100"):
+            hits = kb.search(query, 10).results
+            assert any("hardware/nvidia-a100" in {e.id for e in hit.entities} for hit in hits), query

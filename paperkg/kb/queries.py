@@ -162,12 +162,18 @@ class Queries:
         """What the query names, one set of graph nodes per name: an entity (a technique with its narrower
         techniques), or a class of hardware ("on FPGAs": every FPGA)."""
         groups: list[set[str]] = []
-        for entity in self.extractor.extract(query, "").entities:
-            if entity.key in self.graph or self.vocabulary.get(entity.key):
-                nodes = {entity.key}
-                if entity.type == "Technique":
-                    nodes |= set(self.vocabulary.descendants(entity.key))
-                groups.append(nodes)
+        named = [(e.key, e.type) for e in self.extractor.extract(query, "").entities
+                 if e.key in self.graph or self.vocabulary.get(e.key)]
+        seen = {key for key, _ in named}
+        for key in self.vocabulary.named_in_lowercase(query):  # "lora on a100", as people type
+            concept = self.vocabulary.get(key)
+            if key not in seen and concept is not None:
+                named.append((key, concept.type))
+        for key, entity_type in named:
+            nodes = {key}
+            if entity_type == "Technique":
+                nodes |= set(self.vocabulary.descendants(key))
+            groups.append(nodes)
         for word in set(re.findall(r"[a-z]+", query.lower())):
             device = self.device_classes.get(word)
             if device:
