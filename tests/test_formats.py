@@ -12,6 +12,7 @@ from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import candidates, normalise_arxiv, normalise_doi, normalise_openalex
 from paperkg.core.records import PaperInput
 from paperkg.sources import Skipped, Slice, Tally, detect, expand, read_papers, scan
+from paperkg.sources.base import unmarkup
 from tests.source_samples import ATTENTION, BERT, LORA, QLORA
 
 SAMPLES = Path(__file__).parent / "data" / "sources"
@@ -46,7 +47,18 @@ def test_arxiv_snapshot_unwrapped_with_clean_authors_and_ids() -> None:
     assert lora.external_ids == (("arxiv", "2106.09685"),) and lora.id is None
     assert (attention.title, attention.abstract, attention.year) == ("Attention Is All You Need", ATTENTION, 2017)
     assert attention.authors[5:] == ("Aidan N. Gomez", "Lukasz Kaiser", "Illia Polosukhin")
-    assert (qlora.abstract, qlora.categories) == (QLORA, ("cs.LG",))
+    assert (qlora.abstract, qlora.categories) == (QLORA.replace("~", " "), ("cs.LG",))  # LaTeX's tie is a space
+
+
+def test_arxiv_latex_is_decoded_as_bibtex_latex_is(tmp_path: Path) -> None:
+    record = json.loads(ARXIV.read_text(encoding="utf-8").splitlines()[0])
+    snapshot = tmp_path / "arxiv.json"
+    latex = {"title": 'G\\"odel Meets {Attention}',
+             "abstract": "We gain 50\\% with \\emph{sparse} heads at $O(n \\log n)$ cost."}
+    snapshot.write_text(json.dumps({**record, **latex}) + "\n", encoding="utf-8")
+    (paper,), _ = records(snapshot)
+    assert paper.title == "Gödel Meets Attention"  # the same paper as OpenAlex's or a BibTeX entry's
+    assert paper.abstract == "We gain 50% with sparse heads at $O(n \\log n)$ cost."  # math is left as written
 
 
 def test_openalex_abstract_rebuilt_word_for_word() -> None:
@@ -57,6 +69,18 @@ def test_openalex_abstract_rebuilt_word_for_word() -> None:
     assert ("openalex", "W3168867926") in lora.external_ids and ("arxiv", "2106.09685") in lora.external_ids
     assert attention.abstract == ATTENTION and attention.authors[6] == "Łukasz Kaiser"
     assert [(s.kind, s.origin.endswith(":3")) for s in skipped] == [("no-abstract", True)]
+
+
+def test_markup_of_web_sources_is_read_as_text(tmp_path: Path) -> None:
+    work = json.loads(OPENALEX.read_text(encoding="utf-8").splitlines()[0])
+    marked = tmp_path / "marked.jsonl"
+    index = {"<jats:p>We": [0], "cut": [1], "H<sub>2</sub>O": [2], "use": [3], "by": [4], "x": [5], "&lt;": [6],
+             "y.</jats:p>": [7]}
+    marked.write_text(json.dumps({**work, "title": "Fast <i>LoRA</i> &amp; More", "abstract_inverted_index": index})
+                      + "\n", encoding="utf-8")
+    (paper,), _ = records(marked, "openalex")
+    assert (paper.title, paper.abstract) == ("Fast LoRA & More", "We cut H2O use by x < y.")
+    assert unmarkup("R&D for a <b and c> d, x < y") == "R&D for a <b and c> d, x < y"  # not markup: left alone
 
 
 def test_openalex_fields_of_an_odd_shape_are_ignored(tmp_path: Path) -> None:

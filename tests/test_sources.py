@@ -136,6 +136,10 @@ def test_validate_limits_and_control_characters() -> None:
     with pytest.raises(InvalidInput, match="/similar"):  # GET /papers/{id}/similar would take it
         validate(PaperInput("T", "A.", id="slash/similar"), 100, 100)
     assert validate(PaperInput("T", "A.", id="10.1000/similarity"), 100, 100).id == "10.1000/similarity"
+    for dotted in ("x/../y", "x/./y", "x/.."):  # an IRI would resolve the segment away
+        with pytest.raises(InvalidInput, match="segment"):
+            validate(PaperInput("T", "A.", id=dotted), 100, 100)
+    assert validate(PaperInput("T", "A.", id="2106.09685v2"), 100, 100).id == "2106.09685v2"
     # every text field, and the characters XML 1.0 cannot carry (GraphML, GEXF, RDF/XML exports)
     for bad, field in ((PaperInput("T\ufffe", "A."), "title"), (PaperInput("T", "A.", url="x\x00"), "url"),
                        (PaperInput("T", "A.", authors=("a", "b\x1b")), "authors"),

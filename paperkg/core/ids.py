@@ -26,7 +26,9 @@ def paper_id(title: str) -> str:
 
 
 def valid_paper_id(value: str) -> bool:
-    return bool(_PAPER_ID.match(value)) and not value.endswith("/similar")
+    """PAPER_ID_PATTERN, no '.' or '..' path segment (an IRI would resolve it away), no /similar ending."""
+    return (bool(_PAPER_ID.match(value)) and not value.endswith("/similar")
+            and not any(part in (".", "..") for part in value.split("/")))
 
 
 def content_hash(title: str, abstract: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, abstract_of, as_str, json_lines, person, squash
+from paperkg.sources.base import Record, Skipped, abstract_of, as_str, delatex, json_lines, person, squash
 
 _YEAR_IN_DATE = re.compile(r"\b(\d{4})\b")
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.")
@@ -42,7 +42,7 @@ def record(obj: Any, where: str) -> Record:
     dois = obj.get("doi")
     doi = next((d for d in map(normalise_doi, dois.split()) if d), None) if isinstance(dois, str) else None
     return PaperInput(
-        title=squash(title), abstract=squash(abstract), year=_year(obj, arxiv),
+        title=_text(title), abstract=_text(abstract), year=_year(obj, arxiv),
         url=f"https://arxiv.org/abs/{arxiv}", authors=_authors(obj), origin=where,
         venue=squash(as_str(obj.get("journal-ref"))) or None,
         categories=tuple(categories.split()) if isinstance(categories, str) else (),
@@ -63,6 +63,15 @@ def _authors(obj: dict[str, Any]) -> tuple[str, ...]:
 
 def _part(parts: list[Any], index: int) -> str | None:
     return parts[index] if index < len(parts) and isinstance(parts[index], str) else None
+
+
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+
+
+def _text(text: str) -> str:
+    """arXiv keeps the authors' LaTeX (G\\"odel, 50\\%, \\emph{...}, Adapters~(LoRA)): decoded as BibTeX is, math left
+    as written; a bare % is a percent sign here, not a comment that would cut the rest of the text."""
+    return delatex(_BARE_PERCENT.sub(r"\\%", squash(text)))
 
 
 def _year(obj: dict[str, Any], arxiv: str) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 import unicodedata
@@ -208,6 +209,24 @@ def _skip_space(text: str, position: int) -> int:
 def squash(text: str | None) -> str:
     """Whitespace runs (hard wraps, two-space indents, tabs) as single spaces, trimmed."""
     return " ".join(text.split()) if text else ""
+
+
+_TAG = r"</?(?:jats:|mml:)?({names})(?:\s+[\w:-]+=(?:\"[^\"]*\"|'[^']*'))*\s*/?>"
+_INLINE = re.compile(_TAG.format(names="i|b|em|strong|sub|sup|sc|scp|u|span|italic|bold|inline-formula|math|mi|mo|"
+                                       "mn|mrow|msub|msup|mtext"), re.I)
+_BLOCK = re.compile(_TAG.format(names="p|br|div|sec|title|list|list-item"), re.I)
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
+
+
+def unmarkup(text: str) -> str:
+    """The text of HTML, JATS or MathML markup that OpenAlex, Crossref and Semantic Scholar records carry
+    ('Fast <i>LoRA</i> &amp; H<sub>2</sub>O', '<jats:p>...'), whitespace squashed; anything else is left as it is
+    ('x < y', 'R&D')."""
+    if "<" in text:
+        text = _INLINE.sub("", _BLOCK.sub(" ", text))
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    return squash(text)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,18 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, abstract_of, as_str, as_year, delatex, json_values, person, squash
+from paperkg.sources.base import (
+    Record,
+    Skipped,
+    abstract_of,
+    as_str,
+    as_year,
+    delatex,
+    json_values,
+    person,
+    squash,
+    unmarkup,
+)
 
 _CSL_KEYS = ("issued", "container-title", "DOI", "URL", "citation-key")
 
@@ -52,7 +63,7 @@ def record(obj: Any, where: str) -> Record:
             break
     keywords = as_str(obj.get("keyword"))
     return PaperInput(
-        title=delatex(squash(title)), abstract=squash(text), year=_year(obj.get("issued")),
+        title=delatex(unmarkup(title)), abstract=unmarkup(text), year=_year(obj.get("issued")),
         url=as_str(obj.get("URL")), authors=_authors(obj.get("author")), origin=where,
         venue=as_str(obj.get("container-title")) or as_str(obj.get("event-title")),
         categories=tuple(k.strip() for k in keywords.split(",") if k.strip()) if keywords else (),

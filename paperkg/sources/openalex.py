@@ -8,7 +8,7 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi, normalise_openalex
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, as_dict, as_list, as_str, as_year, json_values, squash
+from paperkg.sources.base import Record, Skipped, as_dict, as_list, as_str, as_year, json_values, squash, unmarkup
 
 MAX_CONCEPT_LEVEL = 1
 """Concepts up to this level (0: 'Computer science', 1: 'Artificial intelligence') become categories."""
@@ -78,7 +78,7 @@ def record(obj: Any, where: str) -> Record:
             external.append(("arxiv", arxiv))
     source = as_dict(primary.get("source"))
     return PaperInput(
-        title=squash(title), abstract=squash(text), year=as_year(obj.get("publication_year")),
+        title=unmarkup(title), abstract=unmarkup(text), year=as_year(obj.get("publication_year")),
         url=as_str(primary.get("landing_page_url")) or (f"https://doi.org/{doi}" if doi else None),
         authors=_authors(obj.get("authorships")), origin=where, venue=as_str(source.get("display_name")),
         categories=_categories(obj), doi=doi, external_ids=tuple(external))

@@ -141,8 +141,8 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
             kind = "control character" if code < 0x80 else "invalid character"  # a lone surrogate, U+FFFE, U+FFFF
             raise InvalidInput(f"{where}: {kind} U+{code:04X} in the {name}")
     if paper.id is not None and not valid_paper_id(paper.id):
-        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - / "
-                           "(not ending in / or /similar)")
+        raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /, start with a "
+                           "letter or digit, and neither end in / or /similar nor hold a . or .. segment")
     if paper.year is not None and not 1000 <= paper.year <= 3000:
         raise InvalidInput(f"{where}: year {paper.year} out of range")
     doi = normalise_doi(paper.doi) if paper.doi else None

@@ -8,7 +8,18 @@ from typing import Any
 
 from paperkg.core.identifiers import NORMALISERS, normalise_s2
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, abstract_of, as_dict, as_list, as_str, as_year, json_values, squash
+from paperkg.sources.base import (
+    Record,
+    Skipped,
+    abstract_of,
+    as_dict,
+    as_list,
+    as_str,
+    as_year,
+    json_values,
+    squash,
+    unmarkup,
+)
 
 EXTERNAL_KINDS = {"ArXiv": "arxiv", "DOI": "doi", "MAG": "mag", "PubMed": "pmid", "PubMedCentral": "pmcid",
                   "CorpusId": "corpusid", "DBLP": "dblp", "ACL": "acl"}
@@ -64,7 +75,7 @@ def record(obj: Any, where: str) -> Record:
     fields += [f["category"] for f in as_list(obj.get("s2FieldsOfStudy")) if isinstance(f, dict)
                and as_str(f.get("category"))]
     return PaperInput(
-        title=squash(title), abstract=squash(text), year=as_year(obj.get("year")),
+        title=unmarkup(title), abstract=unmarkup(text), year=as_year(obj.get("year")),
         url=as_str(obj.get("url")) or f"https://www.semanticscholar.org/paper/{paper}", authors=names,
         origin=where, venue=as_str(obj.get("venue")), categories=tuple(dict.fromkeys(fields)), doi=doi,
         external_ids=tuple(external))
