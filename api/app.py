@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from paperkg import __version__
 from paperkg.api import problems, web
+from paperkg.api.head import HeadAsGet
 from paperkg.api.limits import BodyLimit
 from paperkg.api.routes import ROUTERS
 from paperkg.api.schemas import Problem
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                            allow_headers=["Authorization", "Content-Type", "Accept"])
     sparql_cap, default_cap = settings.sparql_max_body_bytes, settings.max_body_bytes
     app.add_middleware(BodyLimit, limit_for=lambda path: sparql_cap if path == "/sparql" else default_cap)
+    app.add_middleware(HeadAsGet)
     return app
 
 

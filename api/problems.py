@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperkg.core.errors import PaperkgError
+from paperkg.core.errors import PaperkgError, PayloadTooLarge
 
 PROBLEM_TYPE = "https://w3id.org/paperkg/problems/"
 log = logging.getLogger("paperkg.api")
@@ -52,6 +52,8 @@ async def _http(request: Request, error: Exception) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
     if error.status_code == 404 and detail == "Not Found":
         detail = f"no route {request.url.path}"
+    if error.status_code == PayloadTooLarge.status:  # a chunked body over the cap: the same problem as a declared one
+        return domain_problem(PayloadTooLarge(detail), request.url.path, getattr(error, "headers", None))
     return problem(error.status_code, detail, instance=request.url.path, headers=getattr(error, "headers", None))
 
 

@@ -119,14 +119,15 @@ def test_writes_need_token_when_configured(kb: KnowledgeBase) -> None:
 
 def test_body_cap_413_before_reading(client: TestClient) -> None:
     big = json.dumps({"title": "T", "abstract": "x" * (3 * 1024 * 1024)})
-    _problem(client.post("/papers", content=big, headers={"content-type": "application/json"}), 413)
+    declared = _problem(client.post("/papers", content=big, headers={"content-type": "application/json"}), 413)
 
     def chunks() -> Iterator[bytes]:
         for _ in range(40):
             yield b"x" * 65536
 
     response = client.post("/papers", content=chunks(), headers={"content-type": "application/json"})
-    _problem(response, 413)
+    chunked = _problem(response, 413)
+    assert (chunked["type"], chunked["title"]) == (declared["type"], declared["title"])  # one problem, either way
 
 
 def test_search_contract_filters_and_facets(client: TestClient) -> None:
@@ -227,6 +228,14 @@ def test_export_formats_and_whitelist(client: TestClient) -> None:
 def test_unknown_route_is_problem(client: TestClient) -> None:
     _problem(client.get("/no/such/route"), 404)
     _problem(client.put("/papers"), 405)
+
+
+def test_head_wherever_get_is_served(client: TestClient) -> None:
+    for path in ("/health", "/papers", "/sparql?query=ASK%7B%7D", "/"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200 and head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+    assert client.head("/no/such/route").status_code == 404
 
 
 def test_ontology_served(client: TestClient) -> None:
