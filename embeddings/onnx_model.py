@@ -38,15 +38,27 @@ _SOURCE_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "1_
 class QuantParams:
     r"""How `int8` quantizes: dynamic (activations scaled per batch), int8 weights with one scale per output channel.
 
-    `fp32_nodes` are regular expressions of node names kept in fp32. Measured on all-MiniLM-L6-v2 (cosine to torch
-    over the seed abstracts; bench/search_quality.py on the dev queries): everything in int8 gives cosine 0.9946 mean
-    and the query-by-paper nDCG@10 drops 0.0061 (over the 0.005 limit); keeping the six FFN output projections
-    (`layer.N/output/dense`, fed by GELU's long-tailed activations, which quantize worst) in fp32 gives 0.9977 and
-    -0.0034, at about 60% of the int8 speed-up.
+    `fp32_nodes` are regular expressions of node names kept in fp32; None takes the precision's own (FP32_NODES).
+    Measured on all-MiniLM-L6-v2 (cosine to torch over the seed abstracts; bench/search_quality.py on the dev
+    queries, query-by-paper nDCG@10 against torch's): full-range `int8` with everything quantized gives cosine 0.9946
+    and -0.0061 query-by-paper (over the 0.005 limit); keeping the six FFN output projections (`layer.N/output/dense`,
+    fed by GELU's long-tailed activations, which quantize worst) in fp32 gives 0.9977 and -0.0034, at about 60% of
+    the int8 speed-up. With 7-bit weights (`int8-7bit`) only the first layer's projection needs fp32: -0.0014 dev
+    nDCG@10 and +0.0036 query-by-paper (all six in fp32: -0.0007 and -0.0027; none: -0.0005 and -0.0074; layers 4
+    and 5: -0.0005 and -0.0068), and one query no longer reads five fp32 weight matrices (1.3 of its 4.4 ms on 2 AVX2
+    cores: each matrix is read whole for a few tokens).
     """
 
     per_channel: bool = True
-    fp32_nodes: tuple[str, ...] = (r"layer\.\d+/output/dense",)
+    fp32_nodes: tuple[str, ...] | None = None
+
+    def nodes(self, precision: str) -> tuple[str, ...]:
+        """The node patterns kept in fp32 at `precision`."""
+        return self.fp32_nodes if self.fp32_nodes is not None else FP32_NODES.get(precision, ())
+
+
+FP32_NODES = {"int8": (r"layer\.\d+/output/dense",), "int8-7bit": (r"layer\.0/output/dense",)}
+"""Each int8 precision's nodes kept in fp32 (QuantParams)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,7 @@ def cache_key(model_dir: Path, precision: str, quant: QuantParams, fused: bool =
             stat = path.stat()
             source.append([name, stat.st_size, stat.st_mtime_ns])
     material = {"source": [str(model_dir.resolve()), source], "precision": precision, "recipe": RECIPE, "fused": fused,
-                "quant": [quant.per_channel, list(quant.fp32_nodes)], "onnxruntime": onnxruntime.__version__}
+                "quant": [quant.per_channel, list(quant.nodes(precision))], "onnxruntime": onnxruntime.__version__}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -188,7 +200,8 @@ def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams, 
         if precision == "fp32":
             return optimised.read_bytes()
         quantized = Path(tmp) / "int8.onnx"
-        _quantize(optimised, quantized, quant, reduce_range=precision == "int8-7bit")
+        _quantize(optimised, quantized, quant.per_channel, quant.nodes(precision),
+                  reduce_range=precision == "int8-7bit")
         return quantized.read_bytes()
 
 
@@ -238,13 +251,13 @@ def _fuse(model_dir: Path, source: Path, target: Path) -> None:
     optimized.save_model_to_file(str(target))
 
 
-def _quantize(source: Path, target: Path, quant: QuantParams, reduce_range: bool) -> None:
+def _quantize(source: Path, target: Path, per_channel: bool, fp32_nodes: tuple[str, ...], reduce_range: bool) -> None:
     import onnx  # noqa: PLC0415 (optional or heavy, loaded only when used)
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415 (optional or heavy, loaded only when used)
 
     graph = onnx.load(str(source), load_external_data=False).graph
-    keep = [node.name for node in graph.node if any(re.search(p, node.name) for p in quant.fp32_nodes)]
+    keep = [node.name for node in graph.node if any(re.search(p, node.name) for p in fp32_nodes)]
     # int8 weights (not uint8): with uint8 activations that is the u8s8 kernel VNNI/AMX run natively
-    quantize_dynamic(str(source), str(target), per_channel=quant.per_channel, weight_type=QuantType.QInt8,
+    quantize_dynamic(str(source), str(target), per_channel=per_channel, weight_type=QuantType.QInt8,
                      reduce_range=reduce_range,
                      nodes_to_exclude=keep, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})

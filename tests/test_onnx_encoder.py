@@ -72,6 +72,11 @@ def test_precision_quantization_and_source_change_the_cache_key(tmp_path: Path,
             cache_key(directory, "int8", QuantParams(fp32_nodes=("output",))), cache_key(directory, "int8-7bit",
                                                                                           QuantParams())}
     assert len(keys) == 4
+    # each int8 precision keeps its own layers in fp32 (int8-7bit only the first FFN output projection)
+    assert QuantParams().nodes("int8") != QuantParams().nodes("int8-7bit") and QuantParams().nodes("fp32") == ()
+    assert QuantParams(fp32_nodes=()).nodes("int8-7bit") == ()
+    assert cache_key(directory, "int8", QuantParams()) == cache_key(directory, "int8", QuantParams(
+        fp32_nodes=QuantParams().nodes("int8")))
     load_model(directory, "fp32", cache)
     load_model(directory, "int8", cache)
     assert builds == ["fp32", "int8"]
