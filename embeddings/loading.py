@@ -79,7 +79,7 @@ def preferred() -> tuple[str, str]:
     """The fastest backend on this CPU within the quality limits (bench/encoder_speed.py, bench/search_quality.py):
     OpenVINO bf16 where OpenVINO computes in bf16 (AMX, AVX512-BF16: 2.2-4.6x torch at cosine 0.99998); elsewhere
     OpenVINO falls back to fp32 (1.2x on a 2-core AVX2 EPYC) and ONNX Runtime int8 with 7-bit weights is faster
-    (1.45x, one query 0.26x torch; query-by-paper nDCG -0.003, full-range int8 -0.007 there)."""
+    (1.4-1.5x, one query 0.18-0.22x torch; query-by-paper nDCG +0.004, full-range int8 -0.007 there)."""
     return ("openvino", "bf16") if _computes_bf16() else ("onnx", "int8-7bit")
 
 
