@@ -83,6 +83,26 @@ def test_markup_of_web_sources_is_read_as_text(tmp_path: Path) -> None:
     assert unmarkup("R&D for a <b and c> d, x < y") == "R&D for a <b and c> d, x < y"  # not markup: left alone
 
 
+def test_saved_api_pages_and_huge_first_records_are_recognised(tmp_path: Path) -> None:
+    works = [json.loads(line) for line in OPENALEX.read_text(encoding="utf-8").splitlines()[:2]]
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"meta": {"count": 2}, "results": works}, indent=2), encoding="utf-8")
+    assert detect(page).name == "openalex" and len(records(page)[0]) == 2
+    paper = json.loads(S2.read_text(encoding="utf-8"))[0]
+    search = tmp_path / "search.json"
+    search.write_text(json.dumps({"total": 1, "offset": 0, "data": [paper]}, indent=2), encoding="utf-8")
+    assert detect(search).name == "s2" and len(records(search)[0]) == 1
+    big = tmp_path / "big-page.json"  # a page longer than the 256 KiB head: recognised by its text
+    big.write_text(json.dumps({"meta": {"count": 400}, "results": works * 200}, indent=2), encoding="utf-8")
+    assert big.stat().st_size > 256 * 1024 and detect(big).name == "openalex"
+    many = {**works[0], "authorships": [{"author": {"display_name": f"Author {i}"}} for i in range(6000)]}
+    lines = tmp_path / "many.jsonl"  # a first record longer than the 256 KiB head (physics author lists)
+    lines.write_text(json.dumps(many) + "\n" + json.dumps(works[1]) + "\n", encoding="utf-8")
+    assert lines.stat().st_size > 256 * 1024 and detect(lines).name == "openalex"
+    found, skipped = records(lines)
+    assert len(found) == 2 and not skipped and len(found[0].authors) == 6000
+
+
 def test_openalex_fields_of_an_odd_shape_are_ignored(tmp_path: Path) -> None:
     work = json.loads(OPENALEX.read_text(encoding="utf-8").splitlines()[0])
     odd = tmp_path / "odd.jsonl"

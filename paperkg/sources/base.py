@@ -152,18 +152,24 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
             yield where, Skipped(where, "bad", f"not JSON: {error.msg} (column {error.colno})")
 
 
+def first_line_json(path: Path) -> Any:
+    """The first non-blank line of the file as JSON (read whole, however long), or None when it is not JSON."""
+    try:
+        for number, raw in raw_lines(path):
+            if raw.strip():
+                return json.loads(decode(raw, path, number))
+    except (InvalidInput, json.JSONDecodeError):
+        return None
+    return None
+
+
 def json_values(path: Path) -> Iterator[tuple[str, Any]]:
     """(FILE:LINE, value) of each line of JSON Lines (streamed), each item of a JSON array, or one JSON object."""
     start = head(path).lstrip()
-    first_line = start.split("\n", 1)[0].strip()
-    if not start.startswith("["):
-        try:
-            json.loads(first_line)
-        except json.JSONDecodeError:
-            pass
-        else:
-            yield from json_lines(path)
-            return
+    # the first line decides; read from the file, since one record (thousands of authors) can outgrow the head
+    if not start.startswith("[") and first_line_json(path) is not None:
+        yield from json_lines(path)
+        return
     text = read_text(path)
     position = _skip_space(text, 0)
     if not text.startswith("[", position):

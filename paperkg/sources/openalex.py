@@ -15,10 +15,19 @@ MAX_CONCEPT_LEVEL = 1
 
 
 def detect(first: Any) -> bool:
+    """A work, or an API page of works saved whole ({"meta": ..., "results": [work, ...]})."""
     if not isinstance(first, dict):
         return False
+    results = first.get("results")
+    if isinstance(results, list) and results:
+        return detect(results[0])
     work_id = first.get("id")
     return "abstract_inverted_index" in first or (isinstance(work_id, str) and "openalex.org/W" in work_id)
+
+
+def detect_page(text: str) -> bool:
+    """An API page too long to parse from the file's head: a "results" key up front and OpenAlex work ids."""
+    return text.startswith("{") and '"results"' in text[:4096] and "openalex.org/W" in text
 
 
 def read(path: Path) -> Iterator[Record]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from paperkg.core.errors import InvalidInput
 from paperkg.sources import arxiv, bibtex, csl, native, openalex, semantic_scholar
-from paperkg.sources.base import Record, first_json, head
+from paperkg.sources.base import Record, first_json, first_line_json, head
 
 COMPRESSED_SUFFIXES = (".gz",)
 
@@ -40,10 +40,12 @@ def _json_object(test: Callable[[Any], bool]) -> Callable[[Head], bool]:
 FORMATS: tuple[SourceFormat, ...] = (
     SourceFormat("bibtex", "BibTeX (reference managers, Google Scholar)", (".bib", ".bibtex"),
                  lambda h: bibtex.detect(h.text), bibtex.read),
-    SourceFormat("openalex", "OpenAlex works (API or snapshot JSON Lines)", (), _json_object(openalex.detect),
+    SourceFormat("openalex", "OpenAlex works (API or snapshot JSON Lines)", (),
+                 lambda h: _json_object(openalex.detect)(h) or (h.first is None and openalex.detect_page(h.text)),
                  openalex.read),
     SourceFormat("s2", "Semantic Scholar Graph API papers (object, array or JSON Lines)", (),
-                 _json_object(semantic_scholar.detect), semantic_scholar.read),
+                 lambda h: _json_object(semantic_scholar.detect)(h)
+                 or (h.first is None and semantic_scholar.detect_page(h.text)), semantic_scholar.read),
     SourceFormat("arxiv", "arXiv metadata snapshot (JSON Lines)", (), _json_object(arxiv.detect), arxiv.read),
     SourceFormat("csl", "CSL-JSON (Zotero, Mendeley, Pandoc)", (".csl.json", ".csljson"),
                  _json_object(csl.detect), csl.read),
@@ -71,7 +73,10 @@ def detect(path: Path) -> SourceFormat:
     text = head(path).lstrip()
     if not text:
         raise InvalidInput(f"{path}: empty file, no papers in it")
-    probe = Head(text, first_json(text) if text[:1] in "[{" else None, suffixes(path))
+    first = first_json(text) if text[:1] in "[{" else None
+    if first is None and text[:1] == "{":  # a first JSON Lines record longer than the head
+        first = first_line_json(path)
+    probe = Head(text, first, suffixes(path))
     for source in FORMATS:
         if source.detect(probe):
             return source

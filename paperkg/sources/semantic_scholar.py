@@ -27,7 +27,15 @@ EXTERNAL_KINDS = {"ArXiv": "arxiv", "DOI": "doi", "MAG": "mag", "PubMed": "pmid"
 
 
 def detect(first: Any) -> bool:
+    """A paper, or a search or bulk page saved whole ({"total": ..., "data": [paper, ...]})."""
+    if isinstance(first, dict) and isinstance(first.get("data"), list) and first["data"]:
+        return detect(first["data"][0])
     return isinstance(first, dict) and ("paperId" in first or "externalIds" in first)
+
+
+def detect_page(text: str) -> bool:
+    """A page too long to parse from the file's head: a "data" key up front and paper ids."""
+    return text.startswith("{") and '"data"' in text[:4096] and '"paperId"' in text
 
 
 def read(path: Path) -> Iterator[Record]:
