@@ -155,6 +155,12 @@ def test_a_bad_setting_is_one_line_naming_its_variable(run: Any, small: Path, mo
     assert run("stats").exit_code == 0  # nothing stored was touched
 
 
+def test_publish_of_a_missing_knowledge_base_is_refused(run: Any, tmp_path: Path) -> None:
+    result = run("publish", data_dir=tmp_path / "typo")
+    assert result.exit_code == 1 and "no knowledge base in" in result.stderr
+    assert not (tmp_path / "typo").exists()  # nothing was created under the mistyped name
+
+
 def test_read_commands_on_empty_data_dir_explain(run: Any) -> None:
     result = run("stats")
     assert result.exit_code == 1 and "paperkg build" in result.stderr

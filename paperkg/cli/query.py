@@ -10,10 +10,11 @@ import click
 import uvicorn
 
 from paperkg.cli.common import YEAR, data_option, domain_errors, emit, json_option, open_kb, settings_for
-from paperkg.core.errors import InvalidInput
+from paperkg.core.errors import InvalidInput, NotFound
 from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
 from paperkg.core.settings import load_settings
+from paperkg.kb.base import DB_NAME
 
 APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = names("export")
@@ -158,6 +159,8 @@ def publish(keep: int | None, data: Path | None, as_json: bool) -> None:
 
     A running `paperkg serve` owns its data directory: give it --publish-every instead."""
     settings = settings_for(data)
+    if not (settings.data / DB_NAME).exists():  # a mistyped directory would otherwise publish an empty one
+        raise NotFound(f"no knowledge base in {settings.data}: run `paperkg build` first")
     with open_kb(data) as kb:
         snapshot = kb.publish(keep or settings.publish_keep, settings.publish_retain)
     if as_json:
