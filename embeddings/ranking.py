@@ -122,9 +122,10 @@ def rank(
     fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
     if params.feedback_weight > 0:
         top = passages.of([candidates[i] for i in _order(fused, candidates, params.feedback_papers)])
-        expanded = _normalise(vector + params.feedback_weight * _normalise(top.mean(axis=0)))
-        best, best_ord, centroid = passages.features(expanded)
-        fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
+        if len(top):  # the best may all be papers without vectors yet (keyword or title candidates)
+            expanded = _normalise(vector + params.feedback_weight * _normalise(top.mean(axis=0)))
+            best, best_ord, centroid = passages.features(expanded)
+            fused = lexical + (1.0 - params.keyword_weight) * zscores(zscores(best) + zscores(centroid))
     return [Hit(candidates[i], float(fused[i]), int(best_ord[i]), float(best[i]), float(bm25[i]))
             for i in _order(fused, candidates, k)]
 

@@ -18,7 +18,6 @@ import gc
 import itertools
 import json
 import os
-import re
 import resource
 import signal
 import struct
@@ -28,6 +27,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from paperkg.core.text import NOT_XML
 from paperkg.graph.rdf.serialize import as_bytes
 from paperkg.graph.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
 
@@ -37,10 +37,6 @@ _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
 _TSV = ox.QueryResultsFormat.TSV
 _XML_FORMATS = ("xml", "rdfxml")
-_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|6553[45])"
-                      rb"|x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef]));", re.I)
-"""Characters XML 1.0 cannot carry, raw (UTF-8) or as character references, which a query can build (stored text
-is kept free of them)."""
 try:
     _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
 except OSError:  # pragma: no cover - not Linux
@@ -159,7 +155,7 @@ def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | It
         items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if name == "nquads" else triples
         body = as_bytes(ox.serialize(items, format=rdf_format,
                                      prefixes=prefixes if name == "turtle" else None))
-    if name in _XML_FORMATS and _NOT_XML.search(body):
+    if name in _XML_FORMATS and NOT_XML.search(body.decode("utf-8", "replace")):
         return _error("unrepresentable", f"the results hold a character XML 1.0 cannot carry (a control character or "
                       f"U+FFFE/U+FFFF), so they cannot be given as {name}; ask for another format")
     if truncated:

@@ -15,6 +15,10 @@ MAX_CHARS = 100_000
 FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 """Control characters, lone surrogates and the non-characters U+FFFE/U+FFFF: none belongs in a paper's text or a
 query, and none can be carried by XML 1.0 (the GraphML, GEXF, RDF/XML and SPARQL XML outputs)."""
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+                     r"|&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|6553[45])|x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef]));", re.I)
+"""What XML 1.0 cannot carry, raw or as a character reference, in serialised XML (stored text is kept free of it;
+older stored text and literals a SPARQL query builds may still hold it)."""
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
                      r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")
