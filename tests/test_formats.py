@@ -58,6 +58,10 @@ def test_arxiv_title_latex_is_decoded_as_bibtex_latex_is(tmp_path: Path) -> None
     snapshot.write_text(json.dumps({**record, **latex}) + "\n", encoding="utf-8")
     (paper,), _ = records(snapshot)
     assert paper.title == "Gödel Meets Attention"  # the same paper as OpenAlex's or a BibTeX entry's
+    titled = tmp_path / "titled.json"
+    title = "99% of Schr\\\"odinger's $L^\\infty$ bound, 50\\% faster"
+    titled.write_text(json.dumps({**record, "title": title}) + "\n", encoding="utf-8")
+    assert records(titled)[0][0].title == "99% of Schrödinger's $L^\\infty$ bound, 50% faster"  # math verbatim
     assert paper.abstract == latex["abstract"]  # as written (decoding math-laden abstracts costs 1.5-2 ms each)
 
 
