@@ -292,6 +292,10 @@ def test_a_doi_as_paper_id_works_in_every_paper_route(client: TestClient) -> Non
     assert client.delete(f"/papers/{doi}").json()["deleted"] is True
     _problem(client.get(f"/papers/{doi}"), 404)
     _problem(client.get(f"/papers/{doi}/similar"), 404)
+    own = {"id": "foo-2", "doi": "10.5555/XYZ", "title": "FooCache 2", "abstract": "We propose FooCache 2."}
+    assert client.post("/papers", json=own).status_code == 200
+    deleted = client.delete("/papers/doi:10.5555/xyz").json()  # named by its DOI: the answer names the paper itself
+    assert deleted["id"] == "foo-2" and deleted["deleted"] is True and deleted["version"] > 0
 
 
 def test_search_awaits_a_batched_query_vector(client: TestClient, kb: KnowledgeBase,

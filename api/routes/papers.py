@@ -10,7 +10,7 @@ from paperkg.api import schemas
 from paperkg.api.deps import KB, Writer
 from paperkg.api.responses import typed_json
 from paperkg.core.records import PaperInput
-from paperkg.core.results import IngestReport, ScoredPaper
+from paperkg.core.results import Deleted, IngestReport, ScoredPaper
 
 router = APIRouter(prefix="/papers", tags=["papers"])
 PaperId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -46,8 +46,8 @@ def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.Paper
 
 
 @router.delete("/{paper_id:path}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")
-def delete_paper(kb: KB, paper_id: PaperId) -> dict[str, object]:
-    return {"id": paper_id, "deleted": True, "version": kb.remove_paper(paper_id)}
+def delete_paper(kb: KB, paper_id: PaperId) -> Deleted:
+    return kb.remove_paper(paper_id)  # the paper's own id, whichever of its ids the path gave
 
 
 # Ids may hold slashes (DOIs), so they are path parameters, and ".../similar" is matched before a plain id.

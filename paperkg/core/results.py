@@ -204,6 +204,15 @@ class Neighborhood:
 
 
 @dataclass(frozen=True)
+class Deleted:
+    """A removed paper: its own id (whichever of its ids named it) and the data version after the removal."""
+
+    id: str
+    version: int
+    deleted: bool = True
+
+
+@dataclass(frozen=True)
 class Health:
     status: str
     papers: int

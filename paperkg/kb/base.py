@@ -25,6 +25,7 @@ from paperkg.core.ids import content_hash, normalise_title
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import Extraction, PaperInput
 from paperkg.core.results import (
+    Deleted,
     EntityRef,
     IngestedPaper,
     IngestReport,
@@ -304,20 +305,22 @@ class KnowledgeBase(Reading):
         extraction or embedding), so a re-run of an ingest skips what it stored before."""
         return self.store.unchanged(paper, paper_key(paper), content_hash(paper.title, paper.abstract))
 
-    def remove_paper(self, pid: str) -> int:
-        """Delete a paper and what only it supported; returns the new data version."""
+    def remove_paper(self, pid: str) -> Deleted:
+        """Delete a paper (named by any of its ids) and what only it supported."""
         self._require_writable()
+        removed: list[str] = []
         with self._write_mutex:
             def delete() -> tuple[int, list[str], list[str]]:
                 found = self.store.resolve(pid) or pid
                 version = self.store.delete(found)
                 if version is None:
                     raise NotFound(f"no paper with id {found!r}")
+                removed.append(found)
                 return version, [], [found]
 
             version = self._commit(delete, {})
             self.indexes.save_if_due()
-        return version
+        return Deleted(removed[0], version)
 
     def publish(self, keep: int = 3, retain: float = 600.0) -> Snapshot:
         """Publish a read-only snapshot of the current version for replica servers (`paperkg.kb.snapshots`)."""
