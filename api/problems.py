@@ -42,7 +42,8 @@ async def _domain(request: Request, error: Exception) -> JSONResponse:
 async def _validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in error.errors()]
-    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    # the deepest error is the most specific: for a list body, "papers[1] has no abstract" rather than "not a dict"
+    first = max(errors, key=lambda e: len(e["loc"])) if errors else {"loc": [], "msg": "invalid request"}
     detail = f"{'.'.join(first['loc'])}: {first['msg']}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
     return problem(422, detail, "invalid-parameter", "Invalid parameter", request.url.path, errors=errors[:50])
 

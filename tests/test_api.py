@@ -92,6 +92,11 @@ def test_post_refuses_what_could_not_be_served_back(client: TestClient, paper: d
     assert client.get("/health").json()["papers"] == 20
 
 
+def test_a_bad_item_of_a_list_body_is_named(client: TestClient) -> None:
+    body = _problem(client.post("/papers", json=[{"title": "A", "abstract": "b"}, {"title": "x"}]), 422)
+    assert str(body["detail"]).startswith("body.list[PaperIn].1.abstract: Field required")
+
+
 def test_post_malformed_json(client: TestClient) -> None:
     response = client.post("/papers", content=b"{not json", headers={"content-type": "application/json"})
     _problem(response, 422)
