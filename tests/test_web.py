@@ -77,6 +77,8 @@ def test_browse_without_a_query_lists_papers(client: TestClient, kb: KnowledgeBa
     only = client.get("/", params={"technique": "quantization"}).text
     expected = {p.id for p in kb.list_papers({"technique": "quantization"}, 1000, 0)[0]}
     assert {h.removeprefix("/ui/papers/") for h in links(only, "/ui/papers/")} == expected
+    beyond = client.get("/", params={"page": 100}).text  # past the end: the last page, not an empty list
+    assert links(beyond, "/ui/papers/") and links(beyond, "/ui/papers/") == links(client.get("/").text, "/ui/papers/")
 
 
 def test_paper_page_marks_mentions_evidence_and_carries_its_graph(client: TestClient, kb: KnowledgeBase) -> None:

@@ -95,6 +95,10 @@ def search_page(request: Request, kb: KB) -> HTMLResponse:
         else:
             size = SIZES.papers_per_page
             papers, total = kb.list_papers(_kb_filters(filters), size, (number - 1) * size)
+            last = max(1, -(-total // size))
+            if number > last:  # past the end: the last page, as an entity page does
+                number = last
+                papers, total = kb.list_papers(_kb_filters(filters), size, (number - 1) * size)
             context.update(papers=papers, total=total)
             more = number * size < total
         context["first"] = (number - 1) * size + 1
