@@ -12,13 +12,27 @@ from dataclasses import dataclass
 MAX_CHARS = 100_000
 """Only the first MAX_CHARS characters of a field are analysed (real abstracts are < 5k)."""
 
-FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-"""Control characters, lone surrogates and the non-characters U+FFFE/U+FFFF: none belongs in a paper's text or a
-query, and none can be carried by XML 1.0 (the GraphML, GEXF, RDF/XML and SPARQL XML outputs)."""
-NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+_NOT_XML_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+"""Control characters, lone surrogates and the non-characters U+FFFE/U+FFFF: what XML 1.0 cannot carry."""
+FORBIDDEN_CHARS = re.compile(f"[{_NOT_XML_CHARS}\x7f]")
+"""What no paper's text or query may hold: the characters XML 1.0 cannot carry (the GraphML, GEXF, RDF/XML and
+SPARQL XML outputs), and DEL."""
+NOT_XML = re.compile(f"[{_NOT_XML_CHARS}]"
                      r"|&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|6553[45])|x0*(?:[0-8bcef]|1[0-9a-f]|fff[ef]));", re.I)
 """What XML 1.0 cannot carry, raw or as a character reference, in serialised XML (stored text is kept free of it;
 older stored text and literals a SPARQL query builds may still hold it)."""
+
+
+def forbidden_char(text: str) -> str | None:
+    """'control character U+0007' (or 'invalid character U+FFFE' beyond ASCII) for the first FORBIDDEN_CHARS
+    character of `text`, else None."""
+    found = FORBIDDEN_CHARS.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    return f"{'control' if code < 0x80 else 'invalid'} character U+{code:04X}"
+
+
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$\\])|\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|Fig|Figs|Eq|Eqs|Sec|cf|approx|resp|etc|al|No|Ref|Tab|ca|viz|"
                      r"w\.r\.t)\.|(?<![\w-])[A-Z]\.)$")

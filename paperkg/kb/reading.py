@@ -31,7 +31,7 @@ from paperkg.core.results import (
     Stats,
 )
 from paperkg.core.rwlock import RWLock
-from paperkg.core.text import FORBIDDEN_CHARS
+from paperkg.core.text import forbidden_char
 from paperkg.embeddings.aspects import check_aspect
 from paperkg.embeddings.encoder import Encoder
 from paperkg.graph.lookup import EntityIndex
@@ -128,9 +128,9 @@ class Reading:
         query = query.strip()
         if not query:
             raise InvalidParameter("empty query")
-        control = FORBIDDEN_CHARS.search(query)
-        if control:
-            raise InvalidParameter(f"control character U+{ord(control.group()):04X} in the query")
+        bad = forbidden_char(query)
+        if bad:
+            raise InvalidParameter(f"{bad} in the query")
         if not any(ch.isalnum() for ch in query):
             raise InvalidParameter("the query has no letters or digits")
         if not 1 <= k <= 100:

@@ -11,7 +11,7 @@ from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import NORMALISERS, normalise_doi
 from paperkg.core.ids import valid_paper_id
 from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, PaperInput
-from paperkg.core.text import FORBIDDEN_CHARS
+from paperkg.core.text import FORBIDDEN_CHARS, forbidden_char
 from paperkg.sources.base import Record, Skipped
 from paperkg.sources.registry import SOURCE_SUFFIXES, detect, get, suffixes
 
@@ -135,11 +135,9 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
     texts = [("title", title), ("abstract", abstract), ("url", paper.url or ""), ("venue", paper.venue or ""),
              *(("authors", author) for author in paper.authors), *(("categories", c) for c in paper.categories)]
     for name, value in texts:
-        found = FORBIDDEN_CHARS.search(value)
-        if found:
-            code = ord(found.group())
-            kind = "control character" if code < 0x80 else "invalid character"  # a lone surrogate, U+FFFE, U+FFFF
-            raise InvalidInput(f"{where}: {kind} U+{code:04X} in the {name}")
+        bad = forbidden_char(value)
+        if bad:
+            raise InvalidInput(f"{where}: {bad} in the {name}")
     if paper.id is not None and not valid_paper_id(paper.id):
         raise InvalidInput(f"{where}: id {paper.id[:40]!r} must be 1-128 letters, digits or . _ : - /, start with a "
                            "letter or digit, and neither end in / or /similar nor hold a . or .. segment")
