@@ -152,8 +152,15 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
             yield where, Skipped(where, "bad", f"not JSON: {error.msg} (column {error.colno})")
 
 
-def first_line_json(path: Path) -> Any:
-    """The first non-blank line of the file as JSON (read whole, however long), or None when it is not JSON."""
+def first_line_json(path: Path, start: str = "") -> Any:
+    """The first non-blank line of the file as JSON, or None when it is not JSON: taken from `start` (the file's
+    head, stripped) when it holds the whole line, else read from the file, however long."""
+    line, newline, _ = start.partition("\n")
+    if newline:
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            return None
     try:
         for number, raw in raw_lines(path):
             if raw.strip():
@@ -167,7 +174,7 @@ def json_values(path: Path) -> Iterator[tuple[str, Any]]:
     """(FILE:LINE, value) of each line of JSON Lines (streamed), each item of a JSON array, or one JSON object."""
     start = head(path).lstrip()
     # the first line decides; read from the file, since one record (thousands of authors) can outgrow the head
-    if not start.startswith("[") and first_line_json(path) is not None:
+    if not start.startswith("[") and first_line_json(path, start) is not None:
         yield from json_lines(path)
         return
     text = read_text(path)

@@ -25,9 +25,8 @@ def detect(first: Any) -> bool:
     return "abstract_inverted_index" in first or (isinstance(work_id, str) and "openalex.org/W" in work_id)
 
 
-def detect_page(text: str) -> bool:
-    """An API page too long to parse from the file's head: a "results" key up front and OpenAlex work ids."""
-    return text.startswith("{") and '"results"' in text[:4096] and "openalex.org/W" in text
+PAGE = ('"results"', "openalex.org/W")
+"""An API page too long to parse from the file's head: this key up front, this id marker in it."""
 
 
 def read(path: Path) -> Iterator[Record]:

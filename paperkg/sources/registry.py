@@ -37,15 +37,26 @@ def _json_object(test: Callable[[Any], bool]) -> Callable[[Head], bool]:
     return lambda h: h.text[:1] in "[{" and test(h.first)
 
 
+PAGE_KEY_WITHIN = 4096
+"""How far into a saved API page its list's key must come (a page too long for the head is not parsed)."""
+
+
+def _json_object_or_page(test: Callable[[Any], bool], page: tuple[str, str]) -> Callable[[Head], bool]:
+    """`_json_object`, or, when the head holds no whole JSON value, a saved API page: its list's key near the start
+    and the source's id marker in the head."""
+    key, marker = page
+    whole = _json_object(test)
+    return lambda h: whole(h) or (h.first is None and h.text.startswith("{") and key in h.text[:PAGE_KEY_WITHIN]
+                                  and marker in h.text)
+
+
 FORMATS: tuple[SourceFormat, ...] = (
     SourceFormat("bibtex", "BibTeX (reference managers, Google Scholar)", (".bib", ".bibtex"),
                  lambda h: bibtex.detect(h.text), bibtex.read),
     SourceFormat("openalex", "OpenAlex works (API or snapshot JSON Lines)", (),
-                 lambda h: _json_object(openalex.detect)(h) or (h.first is None and openalex.detect_page(h.text)),
-                 openalex.read),
+                 _json_object_or_page(openalex.detect, openalex.PAGE), openalex.read),
     SourceFormat("s2", "Semantic Scholar Graph API papers (object, array or JSON Lines)", (),
-                 lambda h: _json_object(semantic_scholar.detect)(h)
-                 or (h.first is None and semantic_scholar.detect_page(h.text)), semantic_scholar.read),
+                 _json_object_or_page(semantic_scholar.detect, semantic_scholar.PAGE), semantic_scholar.read),
     SourceFormat("arxiv", "arXiv metadata snapshot (JSON Lines)", (), _json_object(arxiv.detect), arxiv.read),
     SourceFormat("csl", "CSL-JSON (Zotero, Mendeley, Pandoc)", (".csl.json", ".csljson"),
                  _json_object(csl.detect), csl.read),

@@ -33,9 +33,8 @@ def detect(first: Any) -> bool:
     return isinstance(first, dict) and ("paperId" in first or "externalIds" in first)
 
 
-def detect_page(text: str) -> bool:
-    """A page too long to parse from the file's head: a "data" key up front and paper ids."""
-    return text.startswith("{") and '"data"' in text[:4096] and '"paperId"' in text
+PAGE = ('"data"', '"paperId"')
+"""A page too long to parse from the file's head: this key up front, this id marker in it."""
 
 
 def read(path: Path) -> Iterator[Record]:
