@@ -72,7 +72,8 @@ class RelatedParams:
     backed by a link and a shared paper (0.6 and up)."""
     min_vocabulary_link: float = 0.5
     """The taxonomy link strength (LINK_SCORES times specificity) a vocabulary-only technique needs: a broader or
-    narrower technique, a descendant, a sibling under a small parent; not a cousin or a sibling under a catch-all."""
+    narrower technique, a descendant, a sibling under a small parent, an associative link (skos:related) or a kind
+    of an associated technique; not a cousin or a sibling under a catch-all."""
 
 
 CACHED_LISTS = 1024

@@ -24,12 +24,16 @@ class TaxonomyParams:
     """How far up the taxonomy ancestors are followed."""
     max_proposal_parents: int = 3
     """Known techniques a proposed system is taken to build on, at most."""
+    related_kin: float = 0.7
+    """Discount of an associative link reached through one broader step on either side: a kind of a technique
+    related to the target (Mip-NeRF beside 3D Gaussian splatting, through neural radiance fields)."""
 
 
-LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "sibling": 0.75, "cousin": 0.35,
-               "builds on it": 0.65, "built on it": 0.5}
-"""Strength of each taxonomy link. "builds on it": the candidate is a system proposed on top of the technique;
-"built on it": the technique is such a system and the candidate one of the techniques it uses."""
+LINK_SCORES = {"broader": 1.0, "narrower": 1.0, "descendant": 0.7, "ancestor": 0.6, "related": 0.8, "sibling": 0.75,
+               "cousin": 0.35, "builds on it": 0.65, "built on it": 0.5}
+"""Strength of each taxonomy link. "related": an associative link of the vocabulary (skos:related: an alternative for
+the same problem in another branch, a core pairing); "builds on it": the candidate is a system proposed on top of the
+technique; "built on it": the technique is such a system and the candidate one of the techniques it uses."""
 ROLE_WEIGHTS = {"proposes": 1.0, "uses": 1.0, "mentions": 0.5, "outperforms": 0.4}
 """How much a shared paper counts, by how the technique appears in it (a baseline counts least)."""
 
@@ -150,10 +154,16 @@ class Taxonomy:
         return transitive(node, self.children, self.params.ancestor_depth)
 
     def relatives(self, node: str) -> set[str]:
-        """Every technique `link` can connect to `node` through the taxonomy alone: ancestors, descendants, and
-        the descendants of its parents and children of its ancestors (siblings and cousins)."""
+        """Every technique `link` can connect to `node` through the taxonomy alone: ancestors, descendants, the
+        vocabulary's associative links, and the descendants of its parents and children of its ancestors (siblings
+        and cousins)."""
         up = self.ancestors(node)
-        found = {*up, *self.descendants(node)}
+        associated = self.vocabulary.related(node)
+        found = {*up, *self.descendants(node), *associated}
+        for other in associated:
+            found.update(self.children(other))
+        for parent in self.parents(node):
+            found.update(self.vocabulary.related(parent))
         for parent in self.parents(node):
             found.update(self.descendants(parent))
         for ancestor in up:
@@ -176,6 +186,14 @@ class Taxonomy:
             return "ancestor", [a, *up_a[: up_a.index(b) + 1]], LINK_SCORES["ancestor"]
         if a in up_b:
             return "descendant", [a, *reversed(up_b[: up_b.index(a)]), b], LINK_SCORES["descendant"]
+        related_a = self.vocabulary.related(a)
+        if b in related_a:
+            return "related", [a, b], LINK_SCORES["related"]
+        kin = LINK_SCORES["related"] * self.params.related_kin
+        if (via := next((x for x in related_a if x in pb), None)) is not None:
+            return "related", [a, via, b], kin  # b is a kind of a technique related to a
+        if (via := next((x for x in pa if b in self.vocabulary.related(x)), None)) is not None:
+            return "related", [a, via, b], kin  # a is a kind of a technique related to b
         for used in self.builds_on(b):
             if a == used or a in self.ancestors(used):
                 score = LINK_SCORES["builds on it"] * (1.0 if a == used else self.params.indirect_builds_on)

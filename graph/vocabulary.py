@@ -50,11 +50,13 @@ class Concept:
     label: str
     aliases: tuple[str, ...] = ()
     broader: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    """Associative links (skos:related) as stated in the file; `Vocabulary.related` makes them symmetric."""
     attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 class Vocabulary:
-    """All concepts by id, with the technique taxonomy (broader / narrower)."""
+    """All concepts by id, with the technique taxonomy (broader / narrower, and associative links)."""
 
     def __init__(self, concepts: dict[str, Concept], lexicon: dict[str, Any] | None = None) -> None:
         self.concepts = concepts
@@ -78,9 +80,15 @@ class Vocabulary:
                 if owned and _NAME_LIKE.search(label):
                     self._cased[_word_key(label)] = concept.id
         self._narrower: dict[str, list[str]] = {}
+        self._related: dict[str, list[str]] = {}
         for concept in concepts.values():
             for parent in concept.broader:
                 self._narrower.setdefault(parent, []).append(concept.id)
+            for other in concept.related:
+                if other in concepts and other != concept.id:
+                    for a, b in ((concept.id, other), (other, concept.id)):
+                        if b not in self._related.setdefault(a, []):
+                            self._related[a].append(b)
 
     @classmethod
     def load(cls, seeds: Path) -> Vocabulary:
@@ -131,6 +139,10 @@ class Vocabulary:
     def narrower(self, concept_id: str) -> list[str]:
         return list(self._narrower.get(concept_id, []))
 
+    def related(self, concept_id: str) -> list[str]:
+        """Concepts associated with this one outside the hierarchy (skos:related, either direction)."""
+        return list(self._related.get(concept_id, []))
+
     def ancestors(self, concept_id: str) -> list[str]:
         """All transitive broader concepts, nearest first."""
         return transitive(concept_id, self.broader)
@@ -169,6 +181,7 @@ def _read_skos(path: Path) -> Iterator[Concept]:
             label=str(label),
             aliases=tuple(sorted(str(a) for a in graph.objects(node, SKOS.altLabel))),
             broader=tuple(sorted(local(b) for b in graph.objects(node, SKOS.broader) if isinstance(b, URIRef))),
+            related=tuple(sorted(local(r) for r in graph.objects(node, SKOS.related) if isinstance(r, URIRef))),
         )
 
 

@@ -37,8 +37,10 @@ EPOCH = "Epoch AI, Machine Learning Hardware (CC BY 4.0): NVIDIA GeForce RTX 409
 
 def vocabulary() -> Vocabulary:
     """A small vocabulary: a quantization taxonomy, two GPUs, two inference engines."""
-    def technique(slug: str, label: str, *broader: str, aliases: tuple[str, ...] = ()) -> Concept:
-        return Concept(f"technique/{slug}", "Technique", label, aliases, tuple(f"technique/{b}" for b in broader))
+    def technique(slug: str, label: str, *broader: str, aliases: tuple[str, ...] = (),
+                  related: tuple[str, ...] = ()) -> Concept:
+        return Concept(f"technique/{slug}", "Technique", label, aliases, tuple(f"technique/{b}" for b in broader),
+                       tuple(f"technique/{r}" for r in related))
 
     concepts = [
         technique("model-compression", "model compression"),
@@ -47,6 +49,7 @@ def vocabulary() -> Vocabulary:
         technique("gptq", "GPTQ", "post-training-quantization"),
         technique("awq", "AWQ", "post-training-quantization"),
         technique("lora", "LoRA", aliases=("low-rank adaptation",)),
+        technique("adapters", "adapters", related=("lora",)),
         Concept("hardware/nvidia-rtx-4090", "Hardware", "NVIDIA GeForce RTX 4090", ("RTX 4090",),
                 attrs={"memory_gb": 24, "memory_bandwidth_gbs": 1008, "fp16_tensor_tflops": 165.2,
                        "release_date": "2022-10-12", "vendor": "NVIDIA", "source": EPOCH}),
@@ -258,6 +261,14 @@ def test_skos_broader_star_reaches_through_unmentioned_concepts(built: tuple[Sto
     top = select(graph, "SELECT ?t WHERE { technique:gptq skos:broader+ ?t }")
     assert {r["t"] for r in top} == {ENT + "technique/post-training-quantization", ENT + "technique/quantization",
                                      ENT + "technique/model-compression"}
+
+
+def test_skos_related_is_stated_both_ways(built: tuple[Store, RDFGraph]) -> None:
+    """The vocabulary states an associative link once; the graph answers it from either side."""
+    _, graph = built
+    rows = select(graph, "SELECT ?a ?b WHERE { ?a skos:related ?b }")
+    assert {(r["a"].removeprefix(ENT), r["b"].removeprefix(ENT)) for r in rows} == {
+        ("technique/lora", "technique/adapters"), ("technique/adapters", "technique/lora")}
 
 
 def test_no_triple_in_two_graphs_and_counts(built: tuple[Store, RDFGraph]) -> None:

@@ -125,7 +125,7 @@ def test_vocabulary_relatives_fill_the_places_the_corpus_leaves(kb: KnowledgeBas
     for r in outside:
         assert r.id not in graph and r.why["shared_paper_count"] == 0 and r.why["taxonomy"], r
         assert "in the vocabulary only" in "; ".join(r.why["summary"])
-        assert r.why["taxonomy"]["relation"] in {"narrower", "broader", "descendant", "ancestor", "sibling"}
+        assert r.why["taxonomy"]["relation"] in {"narrower", "broader", "descendant", "ancestor", "sibling", "related"}
         assert r.name.lower() not in kb.queries.related_ranker.generic
     assert {r.id for r in outside if r.why["taxonomy"]["relation"] == "narrower"} <= narrower
     assert any(r.id in narrower for r in outside)
@@ -166,3 +166,23 @@ def test_personalised_pagerank_and_shortest_paths_match_networkx(kb: KnowledgeBa
             assert path[0] == node and path[-1] == other
             assert len(path) - 1 == nx.shortest_path_length(undirected, node, other)
             assert all(undirected.has_edge(a, b) for a, b in itertools.pairwise(path))
+
+
+def test_associative_links_of_the_vocabulary_are_offered_and_explained(kb: KnowledgeBase) -> None:
+    """skos:related links (stated once in the file) hold both ways, and each technique they link to a technique of
+    the corpus is offered beside it, as "related" with the link as its path, unless it is an umbrella or the
+    hierarchy links the two more strongly."""
+    vocabulary, generic = kb.vocabulary, kb.queries.related_ranker.generic
+    techniques = [c.id for c in vocabulary.of_type("Technique")]
+    assert all(a in vocabulary.related(b) for a in techniques for b in vocabulary.related(a))
+    pairs = [(a, b) for a in techniques if a in kb.graph for b in vocabulary.related(a)
+             if (concept := vocabulary.get(b)) is not None and concept.label.lower() not in generic]
+    assert len(pairs) >= 10
+    for target, other in pairs:
+        found = {r.id: r for r in kb.related(target, 1000)}
+        assert other in found, (target, other)
+        link = found[other].why["taxonomy"]
+        if link["relation"] == "related":
+            assert link["path"] == [target, other]
+        else:
+            assert link["relation"] in {"broader", "narrower", "ancestor", "descendant"}, (target, other, link)

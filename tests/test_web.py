@@ -132,7 +132,9 @@ def test_entity_page_has_attributes_pages_of_papers_relations_and_taxonomy(clien
     for broader in technique.broader:  # a taxonomy neighbour no paper names has no page: its related techniques
         page = "entities" if broader.id in kb.graph else "related"
         assert f'href="/ui/{page}/{broader.id}">{broader.name}</a>' in html
-    for ref in [*technique.broader, *technique.narrower, *technique.taxonomy_path]:
+    assert technique.associated  # the vocabulary's associative links (skos:related) are shown too
+    assert "<p>Related: " in html
+    for ref in [*technique.broader, *technique.narrower, *technique.taxonomy_path, *technique.associated]:
         target = f"/ui/entities/{ref.id}" if ref.id in kb.graph else f"/ui/related/{ref.id}"
         assert f'href="{target}"' in html and client.get(target).status_code == 200, target
     assert any(ref.id not in kb.graph for ref in [*technique.broader, *technique.narrower])  # both kinds are seen

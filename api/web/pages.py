@@ -153,8 +153,8 @@ def entity_page(request: Request, kb: KB, entity_id: str) -> HTMLResponse:
                "shown": shown, "filter": _filter_href(entity.type, entity.name),
                "related_href": related_url(entity.id) if entity.type == "Technique" else None,
                # taxonomy neighbours no paper names have no entity page: they link to their related techniques
-               "in_corpus": {r.id for r in [*entity.broader, *entity.narrower, *entity.taxonomy_path]
-                             if r.id in kb.graph}}
+               "in_corpus": {r.id for r in [*entity.broader, *entity.narrower, *entity.taxonomy_path,
+                                            *entity.associated] if r.id in kb.graph}}
     return page(request, "entity.html", context)
 
 

@@ -261,6 +261,8 @@ def vocabulary_quads(iris: Iris, vocabulary: Vocabulary | None) -> list[Quad]:
         ]
         quads += [Quad(me, std(SKOS + "altLabel"), Literal(a), g) for a in concept.aliases if a != concept.label]
         quads += [Quad(me, std(SKOS + "broader"), iris.entity(b), g) for b in concept.broader]
+        # skos:related is symmetric: both directions are stated, so a query needs no union
+        quads += [Quad(me, std(SKOS + "related"), iris.entity(r), g) for r in vocabulary.related(concept.id)]
         if not concept.broader:
             quads.append(Quad(me, std(SKOS + "topConceptOf"), scheme, g))
     return _dedupe(quads)

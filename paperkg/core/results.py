@@ -161,6 +161,8 @@ class EntityDetail:
     outgoing_count: int = 0
     incoming_count: int = 0
     """All relations from and to the entity; `outgoing` and `incoming` hold the first of them."""
+    associated: list[EntityRef] = field(default_factory=list)
+    """Techniques the vocabulary associates with this one outside the hierarchy (skos:related)."""
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
                     vocabulary: Vocabulary) -> tuple[set[str] | None, set[str]]:
     """Paper ids satisfying every filter (AND), or None when no filter is set, and the entities the filters named.
     Names match by any alias; a technique also matches its narrower techniques (technique=quantization finds
-    post-training quantization)."""
+    post-training quantization). A name neither the corpus nor the vocabulary knows is an InvalidParameter."""
     allowed: set[str] | None = None
     named: set[str] = set()
     for kind, value in filters.items():
@@ -73,6 +73,11 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
         if not matches:
             matches = index.lookup(value, FILTER_TYPES[kind], limit=1)
         ids = {m.entity_id for m in matches}
+        if not ids:
+            known = vocabulary.owner(value)
+            if known is None or (concept := vocabulary.get(known)) is None or concept.type != FILTER_TYPES[kind]:
+                raise InvalidParameter(f"{kind} filter: no {kind} named {value[:80]!r} is known")
+            ids = {known}  # a name of the vocabulary no paper mentions yet: no paper matches, and that is the answer
         if kind == "technique":
             ids |= {n for i in list(ids) for n in vocabulary.descendants(i)}
         named |= ids
@@ -157,7 +162,8 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
                         papers, views_of(outgoing_rows), views_of(incoming_rows), refs(vocabulary.broader(entity_id)),
                         refs(vocabulary.narrower(entity_id)), refs(vocabulary.path(entity_id)),
                         store.count_papers_mentioning(entity_id),
-                        store.count_relations_about(entity_id, True), store.count_relations_about(entity_id, False))
+                        store.count_relations_about(entity_id, True), store.count_relations_about(entity_id, False),
+                        refs(vocabulary.related(entity_id)))
 
 
 def neighborhood(graph: KnowledgeGraph, node: str, depth: int) -> Neighborhood:
