@@ -154,6 +154,12 @@ def test_search_contract_filters_and_facets(client: TestClient) -> None:
         assert "hardware/nvidia-a100" in runs_on
     _problem(client.get("/search", params={"q": ""}), 422)
     _problem(client.get("/search", params={"q": "x", "k": 0}), 422)
+    unknown = client.get("/search", params={"q": "inference", "hardware": "NoSuchAccelerator"})
+    _problem(unknown, 422)
+    assert "no hardware named 'NoSuchAccelerator'" in unknown.json()["detail"]
+    # a name the vocabulary knows and no paper mentions finds nothing, as it should
+    known = client.get("/search", params={"q": "inference", "hardware": "Cerebras CS-2"})
+    assert known.status_code == 200 and known.json()["results"] == []
     for nothing in ("\x00", "\ufffd\ufffd", "?!. ,;"):  # a NUL, undecodable bytes, punctuation: no words to search
         _problem(client.get("/search", params={"q": nothing}), 422)
 
@@ -247,6 +253,11 @@ def test_ontology_served(client: TestClient) -> None:
     response = client.get("/ontology")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
     assert "owl:Class" in response.text or "owl#Class" in response.text
+    chosen = client.get("/ontology", headers={"Accept": "application/n-triples;q=0.5, application/ld+json"})
+    assert chosen.headers["content-type"].startswith("application/ld+json")
+    refused = client.get("/ontology", headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and refused.headers["content-type"] == "application/problem+json"
+    assert "text/turtle" in refused.json()["detail"]
 
 
 def test_cors_off_by_default_and_configurable(kb: KnowledgeBase) -> None:

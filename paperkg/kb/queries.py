@@ -42,10 +42,11 @@ from paperkg.graph import property_graph
 from paperkg.graph.extraction import Extractor
 from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
-from paperkg.graph.rdf.ontology import ONTOLOGY_FORMATS, ontology_document
+from paperkg.graph.rdf.ontology import ontology_document
 from paperkg.graph.rdf.serialize import RDF_EXPORTS
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.sparql.formats import negotiate
 from paperkg.graph.taxonomy import load_generic
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb.indexes import Indexes
@@ -378,10 +379,9 @@ class Queries:
         raise InvalidInput(f"unknown export format {fmt[:20]!r}; use one of {', '.join(names('export'))}")
 
     def ontology(self, accept: str | None) -> tuple[str, bytes]:
-        """The ontology in the format the Accept header prefers (Turtle by default)."""
-        wanted = (accept or "").lower()
-        fmt = next((name for name, (_, media) in ONTOLOGY_FORMATS.items() if media.split(";")[0] in wanted), "turtle")
-        return ontology_document(self.base_iri, fmt, self.ontology_path)
+        """The ontology in the format the Accept header prefers (Turtle by default; NotAcceptable when it accepts
+        no RDF graph format)."""
+        return ontology_document(self.base_iri, negotiate("construct", accept), self.ontology_path)
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
