@@ -4,12 +4,14 @@ usage: python bench/heldout.py [--blind] [--rules-only] [--min-confidence X] [--
 
 (a) Extracts (in process, with this checkout's code, rules + learned scorer) the dev gold and the non-blind held-out
     sets (extraction_heldout.jsonl: 39 ML-systems abstracts; extraction_memory_heldout.jsonl: 36 written from
-    memory; extraction_othercs_heldout.jsonl: 20 SciERC abstracts) and prints the shared scorer's table for each.
+    memory; extraction_compare_heldout.jsonl: 20 ML-systems abstracts that state quantitative comparisons;
+    extraction_othercs_heldout.jsonl: 20 SciERC abstracts) and prints the shared scorer's table for each.
     The scorer trained on these (bench/train_scorer.py): its honest figures are the cross-validated ones printed
     there; the figures here are in-sample for the scorer. Except extraction_othercs_extra.jsonl (60 more SciERC
     test abstracts, entities only): nothing trains on it, so its figures are out of sample; it may be read item by
     item.
-(b) --blind: the blind sets (extraction_blind.jsonl, extraction_memory_blind.jsonl, extraction_othercs_blind.jsonl)
+(b) --blind: the blind sets (extraction_blind.jsonl, extraction_memory_blind.jsonl, extraction_compare_blind.jsonl,
+    extraction_othercs_blind.jsonl)
     as totals only: overall P/R/F1, outperforms F1, factors, a reliability table of the confidences and a sweep of
     the minimum confidence. Never per-paper output: the blind sets stay a test of unseen text.
 (c) --url: scores bench/heldout/search_queries_heldout.json against a running `paperkg serve`.
@@ -37,9 +39,11 @@ from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 
 HELDOUT = ROOT / "bench" / "heldout"
 DEFAULT_EVAL = Path(os.environ.get("PAPERKG_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-OPEN_SETS = ("extraction_heldout.jsonl", "extraction_memory_heldout.jsonl", "extraction_othercs_heldout.jsonl",
-             "extraction_othercs_extra.jsonl")
-BLIND_SETS = ("extraction_blind.jsonl", "extraction_memory_blind.jsonl", "extraction_othercs_blind.jsonl")
+OPEN_SETS = ("extraction_heldout.jsonl", "extraction_memory_heldout.jsonl", "extraction_compare_heldout.jsonl",
+             "extraction_othercs_heldout.jsonl", "extraction_othercs_extra.jsonl")
+BLIND_ML = ("extraction_blind.jsonl", "extraction_memory_blind.jsonl", "extraction_compare_blind.jsonl")
+BLIND_OTHERCS = "extraction_othercs_blind.jsonl"
+BLIND_SETS = (*BLIND_ML, BLIND_OTHERCS)
 SWEEP = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -142,8 +146,8 @@ def blind(sc: Any, vocabulary: Vocabulary, seeds: Path, rules_only: bool, dev: l
                    for gold in [read(HELDOUT / name)]}
         print(f"  min {cut:.1f}  " + "\n           ".join(f"{name.split('_')[1].split('.')[0]}: {totals(r)}"
                                                        for name, r in results.items()))
-        quality[cut] = sum(r["entities"]["*"]["f1"] + r["relations"]["*"]["f1"] for name, r in results.items()
-                           if "othercs" not in name) / 4 + results[BLIND_SETS[2]]["entities"]["*"]["f1"] / 2
+        ml = sum(results[name][group]["*"]["f1"] for name in BLIND_ML for group in ("entities", "relations"))
+        quality[cut] = ml / (2 * len(BLIND_ML)) + results[BLIND_OTHERCS]["entities"]["*"]["f1"] / 2
     best = max(quality.values())
     rules = scored(sc, dev, predict(Extractor(vocabulary), vocabulary, dev))
     floor = {g: rules[g]["*"]["f1"] - 0.005 for g in ("entities", "relations")}
@@ -163,7 +167,7 @@ def comparisons_guard(sc: Any, vocabulary: Vocabulary, seeds: Path) -> None:
     factors recovered below the rules alone on the blind ML sets (exits 1 if it does)."""
     learned, rules = learned_extractor(vocabulary, seeds, Settings().min_confidence), Extractor(vocabulary)
     worse = []
-    for name in BLIND_SETS[:2]:
+    for name in BLIND_ML:
         gold = read(HELDOUT / name)
         a, b = (scored(sc, gold, predict(x, vocabulary, gold)) for x in (learned, rules))
         pairs = [("outperforms F1", a["relations"]["outperforms"]["f1"], b["relations"]["outperforms"]["f1"]),

@@ -71,3 +71,39 @@ def test_a_share_of_a_named_baselines_cost_is_a_win_without_a_factor() -> None:
                         "of Stable Diffusion v1.5's training time. Compared with a larger model, BarGen, our training "
                         "cost is merely 2%.")
     assert found == {"Stable Diffusion v1.5": None, "BarGen": None}  # "merely 2%" is no 1.02x factor
+
+
+def test_a_bare_speedup_is_over_the_name_the_proposed_one_is_built_on() -> None:
+    """Distil-X, X++, 1-bit X: with no baseline named anywhere, a bare speedup is over X; with one named, over it."""
+    found = outperforms("Distil-FooSpeech: Distilled Recognition", "FooSpeech is a large speech recognition model. We "
+                        "distil it into Distil-FooSpeech. The distilled model is 5.8 times faster with 51% fewer "
+                        "parameters.")
+    assert found == {"FooSpeech": 5.8}
+    found = outperforms("1-bit LAMB: Compressed Communication", "LAMB is a popular optimizer. We propose 1-bit LAMB, "
+                        "which compresses its communication. 1-bit LAMB enables up to 3.3x higher throughput.")
+    assert found == {"LAMB": 3.3}
+    assert outperforms("Distil-FooSpeech: Distilled Recognition", "FooSpeech is a large speech recognition model. We "
+                       "distil it into Distil-FooSpeech. Distil-FooSpeech outperforms BarASR by 2x. It achieves 64% "
+                       "higher throughput.") == {"BarASR": 2.0}
+    assert outperforms("FooBERT: Small and Fast", "We present FooBERT, a small language model built on BERT. FooBERT "
+                       "is 4.3x faster.") == {}  # "FooBERT" is one word: not built on BERT by name
+
+
+def test_plus_signs_make_another_name() -> None:
+    """ZeRO++ is a method of its own, not ZeRO; its comparison with ZeRO is read."""
+    x = EXTRACTOR.extract("ZeRO++: Extremely Efficient Collective Communication", "Zero Redundancy Optimizer (ZeRO) "
+                          "is used to train large models. This paper introduces three communication reduction "
+                          "techniques, which we collectively refer to as ZeRO++. ZeRO++ reduces the communication "
+                          "volume of ZeRO by 4x, enabling up to 2.16x better throughput.")
+    names = {e.key: e.name for e in x.entities}
+    proposed = [names[r.object] for r in x.relations if r.predicate == "proposes"]
+    assert proposed == ["ZeRO++"] and "technique/zero" in names
+    assert {(names[r.subject], names[r.object]) for r in x.relations if r.predicate == "outperforms"} == {
+        ("ZeRO++", "Zero Redundancy Optimizer")}
+
+
+def test_ranges_listed_before_the_cue_go_one_per_baseline() -> None:
+    found = outperforms("FooMix: Sparse Attention Mixtures", "We propose FooMix. FooMix achieves a 1.2-1.4x memory "
+                        "reduction, boosting decode throughput by 6.6-8.2x and 1.7-1.9x compared to BarAttention and "
+                        "vLLM.")
+    assert found == {"BarAttention": 8.2, "vLLM": 1.9}

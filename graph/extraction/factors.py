@@ -101,16 +101,17 @@ def assign(text: str, sentence: Sentence, factors: list[tuple[int, float]], obje
                    for i in range(n)]
         if all(len(b) == 1 for b in between):
             return [b[0][1] for b in between]  # "outperforms A by 2x and B by 3x"
-    if n > 1 and len(factors) == n and all(f[0] < cue_start for f in factors) and _listed(text, factors):
-        return [v for _, v in factors]
+    if n > 1 and len(before_cue) >= n and len(before_cue) == len(factors) and _listed(text, before_cue[-n:]):
+        return [v for _, v in before_cue[-n:]]  # "a 1.2x memory reduction, 6.6-8.2x and 1.7-1.9x over A and B"
     return [max(v for _, v in factors)] * n
 
 
 def _listed(text: str, factors: list[tuple[int, float]]) -> bool:
-    """Whether the factors form one list ("29x, 29x, and 3x"): only separators between consecutive numbers."""
+    """Whether the factors form one list ("29x, 29x, and 3x", "6.6-8.2x and 1.7-1.9x"): only separators between
+    consecutive numbers."""
     for (a, _), (b, _) in pairwise(factors):
         gap = text[a:b]
-        m = re.match(rf"(?:up to\s+|about\s+)?{_NUM}\s*(?:\\?%|{TIMES})?", gap)
+        m = re.match(rf"(?:up to\s+|about\s+)?{_NUM}(?:\s*(?:-|–|~|to)\s*{_NUM})?\s*(?:\\?%|{TIMES})?", gap)
         if not m or not _LIST_BETWEEN.match(gap[m.end():]):
             return False
     return True

@@ -42,6 +42,14 @@ def needs_case(alias: str) -> bool:
     return len(alnum_key(word)) <= 5 and not word.islower()
 
 
+def _plus_run(text: str, at: int) -> int:
+    """How many "+" signs follow position `at` (the end of a name): a "+" is part of a name, not punctuation."""
+    count = 0
+    while at + count < len(text) and text[at + count] == "+":
+        count += 1
+    return count
+
+
 def _mixed(word: str) -> bool:
     """Inner capitals and lower case letters, as in a name ("LLaMA", "DeiT"), not a word or an acronym."""
     return sum(ch.isupper() for ch in word) >= 2 and any(ch.islower() for ch in word)
@@ -120,11 +128,14 @@ class Gazetteer:
             o_end += 1
         found = []
         surface_key = ""
+        pluses = _plus_run(text, runs.origin(end - 1) + 1)
         for concept_id, alias, cased in entries:
+            if len(alias) - len(alias.rstrip("+")) != pluses:
+                continue  # "ZeRO++" and "LoRA+" are other methods than ZeRO and LoRA (and LoRA is not "LoRA+")
             if cased:
                 surface_key = surface_key or "".join(ch for ch in surface if ch.isalnum())
                 alias_key = "".join(ch for ch in alias if ch.isalnum())
                 if surface_key != alias_key and not (_mixed(alias_key) and _mixed(surface_key)):
                     continue  # "LLaMa" and "DeIT" are spellings of "LLaMA" and "DeiT"; "llama" and "Deit" are not
-            found.append(Hit(o_start, o_end, concept_id, alias))
+            found.append(Hit(o_start, o_end + pluses, concept_id, alias))
         return found

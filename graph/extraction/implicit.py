@@ -1,7 +1,10 @@
 """Implicit baselines: a speedup stated without a baseline ("EAGLE achieved a latency speedup of 2.7x-3.5x",
 "FlashAttention-3 achieves speedup on H100 GPUs by 1.5-2.0x") is over the one baseline the abstract allows: the
-previous version of the proposed name (FlashAttention-2 for FlashAttention-3) or the default a kind of method is
-measured against (lexicon word set "implicit_baselines": autoregressive decoding for speculative decoding)."""
+previous version of the proposed name (FlashAttention-2 for FlashAttention-3), the name the proposed one is built on
+when the abstract names no baseline at all ("The distilled model is 5.8 times faster": Distil-Whisper over Whisper;
+ZeRO++ over ZeRO; 1-bit Adam over Adam) or
+the default a kind of method is measured against (lexicon word set "implicit_baselines": autoregressive decoding for
+speculative decoding)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from paperkg.graph.extraction.text import Sentence
 IMPLICIT_CONFIDENCE = 0.6
 """A baseline read from what the abstract allows, not from the comparison sentence itself."""
 _VERSION = re.compile(r"^(?P<stem>[A-Za-z][\w.+-]*?)[-\s]?[vV]?(?P<n>\d{1,2}(?:\.\d)?)$")
+_ONE_WORD = re.compile(r"^[\w.]+$")
+_BUILT_ON_TYPES = ("Technique", "Model", "Software")
 _SPEED = re.compile(r"\b(?:speed-?ups?|faster|accelerat\w+|latency|throughput|wall-?clock)\b", re.I)
 
 
@@ -42,6 +47,24 @@ def predecessor(subject: Entity, entities: list[Entity]) -> Entity | None:
     return best[1] if best else None
 
 
+def source_of(subject: Entity, entities: list[Entity]) -> Entity | None:
+    """The entity whose one-word name the proposed name is built on, as a whole part of it ("Distil-Whisper" on
+    Whisper, "ZeRO++" on ZeRO, "1-bit Adam" on Adam; not "SqueezeBERT" on BERT): the longest such name."""
+    best: tuple[int, Entity] | None = None
+    for entity in entities:
+        if entity is subject or entity.proposed or entity.type not in _BUILT_ON_TYPES:
+            continue
+        for surface in entity.surfaces:
+            base = surface.strip()
+            if len(base) < 3 or not base[0].isupper() or not _ONE_WORD.match(base):
+                continue
+            part = re.compile(rf"(?:^|[\s-]){re.escape(base)}(?:$|[\s-]|\+)")
+            if any(len(own) > len(base) and part.search(own) for own in subject.surfaces) and \
+                    (best is None or len(base) > best[0]):
+                best = (len(base), entity)
+    return best[1] if best else None
+
+
 def implicit_claims(claims: list[tuple[Claim, list[str]]], entities: list[Entity], defaults: set[str],
                     spans: list[Sentence], background: set[int]) -> list[tuple[Claim, list[str]]]:
     """Claims over the implicit baseline for the speed factors that name no baseline, when the abstract allows
@@ -54,6 +77,8 @@ def implicit_claims(claims: list[tuple[Claim, list[str]]], entities: list[Entity
     proposed = sorted((e for e in entities if e.proposed >= 0.8), key=lambda e: -e.proposed)
     compared = {k for _, keys in claims for k in keys}
     base = predecessor(proposed[0], entities) if proposed else None
+    if base is None and proposed and not compared:  # with a baseline named elsewhere, a bare factor is over it
+        base = source_of(proposed[0], entities)
     if base is None:
         found = [e for e in entities if e.concept in defaults and e.key not in compared]
         base = found[0] if len(found) == 1 else None

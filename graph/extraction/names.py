@@ -55,7 +55,7 @@ def unseen_key(entity_type: str, name: str) -> str:
     text = clean(name)
     if entity_type == "Hardware":
         text = _VENDOR.sub("", _MEMORY.sub("", _DEVICE_TAIL.sub("", text)))
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("+", " plus ")  # ZeRO++ is not ZeRO, nor LoRA+ LoRA
     return f"{entity_type.lower()}/{slug(text)}"
 
 
