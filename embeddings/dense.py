@@ -265,6 +265,17 @@ class DenseIndex(StagedInserts):
         vector = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
         if allowed is not None:
             return self._search_allowed(vector, k, allowed)
+        return self._hits(*self._search_all(vector, k))
+
+    def search_papers(self, query: np.ndarray, k: int, allowed: set[str] | None = None) -> list[str]:
+        """The papers of `search`'s k best passages, each once, in the order of its best passage."""
+        if allowed is not None or k <= 0 or not self._map.live:
+            return list(dict.fromkeys(pid for pid, _, _ in self.search(query, k, allowed)))
+        return self._map.papers_of(self._search_all(np.ascontiguousarray(query, dtype=np.float32).reshape(
+            1, self.dim), k)[1])
+
+    def _search_all(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and vector ids of the k best passages of the whole index (-1 past the last)."""
         k = min(k, self.vector_count)
         with one_thread():
             if self._kind == "flat":
@@ -274,7 +285,7 @@ class DenseIndex(StagedInserts):
                 params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k),
                                                     sel=selector[0] if selector else None)
                 scores, ids = self._index.search(vector, k, params=params)
-        return self._hits(scores[0], ids[0])
+        return scores[0], ids[0]
 
     def _search_allowed(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[PassageHit]:
         """Few allowed vectors are scored exactly; many go through the index with a selector (exact if short)."""

@@ -30,6 +30,8 @@ from paperkg.embeddings.keyword_topk import DEFAULT_PRUNING, Column, PruningPara
 FORMAT = "paperkg-keyword/3"
 """2: adds each paper's title length, for the title field. 3: term counts of both fields instead of weights."""
 STEM_CACHE_LIMIT = 1_000_000
+TITLE_CACHE_LIMIT = 200_000
+"""Papers whose title text (`title_text`) is kept; the cache is emptied when full."""
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 """bm25s's default splitter: words of two or more characters."""
 _ACRONYM_PLURAL = re.compile(r"(?u)\b([A-Z][\w]*[A-Z0-9])s\b")
@@ -115,6 +117,8 @@ class KeywordIndex:
         self._columns: dict[tuple[bool, int], Column] = {}
         """Weights of the terms queries asked for since the last write, by (title field?, term)."""
         self._cached = 0
+        self._title_texts: dict[str, str] = {}
+        """`title_text` of the papers searches asked about (a write drops its papers' entries)."""
         self._lock = threading.Lock()
 
     # -- tokens --------------------------------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class KeywordIndex:
             self._vocab, self._terms, self._docs, self._title_lengths = {}, [], {}, {}
             self._papers, self._position = [], {}
             self._whole, self._title = Field.empty(self.k1, self.b), Field.empty(self.k1, self.b)
-            self._columns, self._cached = {}, 0
+            self._columns, self._cached, self._title_texts = {}, 0, {}
         self.add(docs)
 
     def add(self, docs: dict[str, str]) -> None:
@@ -214,6 +218,8 @@ class KeywordIndex:
         with self._lock:
             for pid in prepared.removed:
                 del self._docs[pid], self._title_lengths[pid], self._position[pid]
+            for pid in (*prepared.removed, *prepared.docs):
+                self._title_texts.pop(pid, None)
             self._docs.update(prepared.docs)
             self._title_lengths.update(prepared.titles)
             if prepared.papers is not None:
@@ -284,6 +290,15 @@ class KeywordIndex:
         if doc is None:
             return []
         return [self._terms[i] for i in doc[: self._title_lengths.get(paper_id, 0)].tolist()]
+
+    def title_text(self, paper_id: str) -> str:
+        """`title_terms` joined by spaces (kept: known-item search compares it with every candidate's)."""
+        text = self._title_texts.get(paper_id)
+        if text is None:
+            if len(self._title_texts) >= TITLE_CACHE_LIMIT:
+                self._title_texts = {}
+            text = self._title_texts[paper_id] = " ".join(self.title_terms(paper_id))
+        return text
 
     def score_like(self, paper_id: str) -> KeywordScores:
         """BM25 scores with a paper's own text as the query (for similar papers); KeyError if absent."""

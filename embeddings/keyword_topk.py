@@ -78,6 +78,7 @@ class QueryScores:
         self.size = size
         """Positions when the query came (a paper placed by a later write counts as absent)."""
         self.params = params
+        self._full: np.ndarray | None = None
 
     def of(self, paper_id: str) -> float:
         """The score of one paper (0.0 when it is not indexed or shares no term with the query)."""
@@ -86,7 +87,7 @@ class QueryScores:
     def of_many(self, paper_ids: Sequence[str]) -> np.ndarray:
         rows = np.fromiter((self.position.get(p, -1) for p in paper_ids), dtype=np.int64, count=len(paper_ids))
         rows[rows >= self.size] = -1
-        scores = self._exact(np.maximum(rows, 0))
+        scores = self._full[np.maximum(rows, 0)] if self._full is not None else self._exact(np.maximum(rows, 0))
         scores[rows < 0] = 0.0
         return scores.astype(np.float64)
 
@@ -99,13 +100,18 @@ class QueryScores:
         return total.astype(np.float32)
 
     def full(self) -> np.ndarray:
-        """Every position's score, from every posting of the query's terms."""
+        """Every position's score, from every posting of the query's terms (kept: `of_many` then reads it, the same
+        values as `_exact` finds)."""
+        if self._full is not None:
+            return self._full
         lengths = [len(c.rows) for c in self.columns]
         if not self.size or not sum(lengths):
-            return np.zeros(self.size, dtype=np.float32)
-        rows = np.concatenate([c.rows for c in self.columns])
-        weights = np.concatenate([c.weights for c in self.columns]) * np.repeat(self.counts, lengths)
-        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
+            self._full = np.zeros(self.size, dtype=np.float32)
+        else:
+            rows = np.concatenate([c.rows for c in self.columns])
+            weights = np.concatenate([c.weights for c in self.columns]) * np.repeat(self.counts, lengths)
+            self._full = np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
+        return self._full
 
     def top(self, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """The k best papers with a positive score, best first (ties by paper id)."""
@@ -166,5 +172,6 @@ def best_k(rows: np.ndarray, scores: np.ndarray, k: int, papers: list[str]) -> l
         tied = tied[np.argsort(rows[tied], kind="stable")[: k - len(above)]]
         keep = np.concatenate([above, tied])
         rows, scores = rows[keep], scores[keep]
-    ranked = sorted(range(len(rows)), key=lambda i: (-scores[i], papers[rows[i]]))[:k]
-    return [(papers[rows[i]], float(scores[i])) for i in ranked]
+    values, positions = scores.tolist(), rows.tolist()  # Python floats compare as the float32 values do
+    ranked = sorted(range(len(positions)), key=lambda i: (-values[i], papers[positions[i]]))[:k]
+    return [(papers[positions[i]], values[i]) for i in ranked]

@@ -33,6 +33,8 @@ class KnownItemParams:
 
 
 DEFAULT_KNOWN_ITEM = KnownItemParams()
+CUTOFF_MARGIN = 1e-6
+"""`ratio` scores below floor * 100 less this come back as 0 (no credit either way); those above it exactly."""
 
 
 def title_similarity(query_terms: list[str], title_terms: list[str]) -> float:
@@ -44,13 +46,16 @@ def title_similarity(query_terms: list[str], title_terms: list[str]) -> float:
 
 def known_item_credit(query: str, candidates: list[str], keyword: KeywordIndex,
                       params: KnownItemParams = DEFAULT_KNOWN_ITEM) -> np.ndarray:
-    """Per candidate, the credit for being the paper whose title the query is (zero for most)."""
+    """Per candidate, the credit for being the paper whose title the query is (zero for most). The same similarity
+    as `title_similarity`, from the index's kept title texts; `ratio` skips the pairs that cannot pass the floor."""
     terms = keyword.tokenize(query)
     credit = np.zeros(len(candidates))
     if len(terms) < params.min_terms:
         return credit
+    text, cutoff = " ".join(terms), max(0.0, params.floor * 100.0 - CUTOFF_MARGIN)
     for i, pid in enumerate(candidates):
-        similarity = title_similarity(terms, keyword.title_terms(pid))
+        title = keyword.title_text(pid)
+        similarity = float(ratio(text, title, score_cutoff=cutoff)) / 100.0 if text and title else 0.0
         if similarity > params.floor:
             credit[i] = params.weight * (similarity - params.floor) / (1.0 - params.floor)
     return credit

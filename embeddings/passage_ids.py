@@ -110,6 +110,18 @@ class PassageIds:
         return [(pid, ordinal) if row >= 0 and (pid := pids[row]) is not None else None
                 for row, ordinal in zip(rows.tolist(), ords.tolist(), strict=True)]
 
+    def papers_of(self, ids: np.ndarray) -> list[str]:
+        """The papers owning the live ones of `ids`, each once, in the order of its first id (`owners`, deduplicated
+        without a tuple per id)."""
+        vids = np.asarray(ids, dtype=np.int64)
+        rows = np.full(len(vids), -1, dtype=np.int64)
+        inside = (vids >= 0) & (vids < len(self._owner))
+        rows[inside] = self._owner[vids[inside]]
+        rows = rows[rows >= 0]
+        _, first = np.unique(rows, return_index=True)
+        pids = self._pid
+        return [pid for row in rows[np.sort(first)].tolist() if (pid := pids[row]) is not None]
+
     # -- files: the JSON id map of format paperkg-dense/1 ----------------------------------------------------------
 
     def to_json(self) -> tuple[dict[str, list[int]], dict[str, float]]:

@@ -11,6 +11,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 
 import networkx as nx
 
@@ -59,6 +60,7 @@ class KnowledgeGraph:
         """Every entity node: `linked_papers` tells an entity's entity neighbours (claims, whose paper is in the
         edge's data) from its papers by intersecting with this."""
         self._entities_of: dict[str, list[tuple[str, str, str, str]]] = {}
+        self._facets_of: dict[str, tuple[list[tuple[str, str, str, str]], tuple[tuple[str, str], ...]]] = {}
         self._cache: dict[tuple[object, ...], frozenset[str]] = {}
         self._linked: dict[frozenset[str], LinkedPapers] = {}
         self._cache_members = 0
@@ -349,17 +351,25 @@ class KnowledgeGraph:
 
     def facets(self, paper_ids: Iterable[str]) -> dict[str, dict[str, int]]:
         """For each filter kind, how many of the given papers link to each entity (by name)."""
-        counts: dict[str, Counter[str]] = {kind: Counter() for kind in FILTER_PREDICATES}
-        for paper_id in paper_ids:
-            seen: set[tuple[str, str]] = set()
-            for entity_id, etype, name, predicate in self.paper_entities(paper_id):
-                for kind in FACET_KINDS.get((etype, predicate), ()):
-                    if (kind, entity_id) not in seen:
-                        seen.add((kind, entity_id))
-                        counts[kind][name] += 1
+        counts: dict[str, dict[str, int]] = {kind: {} for kind in FILTER_PREDICATES}
+        for (kind, name), count in Counter(chain.from_iterable(map(self._facet_entries, paper_ids))).items():
+            counts[kind][name] = count
         # ties by name: insertion order differs between a graph updated write by write and one rebuilt
         return {kind: dict(sorted(c.items(), key=lambda item: (-item[1], item[0]))[:20])
                 for kind, c in counts.items()}
+
+    def _facet_entries(self, paper_id: str) -> tuple[tuple[str, str], ...]:
+        """(filter kind, entity name) once per kind and entity the paper links to; kept as long as the paper's
+        cached entity list (`paper_entities`) it was read from."""
+        entities = self.paper_entities(paper_id)
+        kept = self._facets_of.get(paper_id)
+        if kept is None or kept[0] is not entities:
+            unique = dict.fromkeys((kind, eid, name) for eid, etype, name, predicate in entities
+                                   for kind in FACET_KINDS.get((etype, predicate), ()))
+            if len(self._facets_of) >= CACHE_PAPERS:
+                self._facets_of = {}
+            kept = self._facets_of[paper_id] = (entities, tuple((kind, name) for kind, _, name in unique))
+        return kept[1]
 
     def neighborhood(self, node: str, depth: int) -> tuple[list[GraphNode], list[GraphEdge]]:
         """Nodes and edges within `depth` hops of `node`, ignoring edge direction."""

@@ -157,6 +157,19 @@ def test_allowed_filter_through_the_index_for_large_sets(threshold: int, monkeyp
     assert len({h[:2] for h in hits} & set(exact)) >= 9
 
 
+@pytest.mark.parametrize("threshold", [10_000, 50])
+def test_search_papers_is_search_deduplicated(threshold: int) -> None:
+    index, _ = filled(60, ann_threshold=threshold, per_paper=3)
+    index.remove([f"p{i:04d}" for i in range(0, 60, 7)])  # holes in a flat index, tombstones in an HNSW one
+    queries = unit(np.random.default_rng(5).standard_normal((20, DIM)))
+    for query in queries:
+        for k in (1, 10, 50, 500):
+            assert index.search_papers(query, k) == list(dict.fromkeys(pid for pid, _, _ in index.search(query, k)))
+    allowed = {"p0001", "p0002", "p0009"}
+    assert index.search_papers(queries[0], 5, allowed) == list(dict.fromkeys(
+        pid for pid, _, _ in index.search(queries[0], 5, allowed)))
+
+
 def test_passage_vectors_groups_by_paper() -> None:
     index, papers = filled(5, per_paper=3)
     matrix, owners, present = index.passage_vectors(["p0002", "nope", "p0000", "p0002"])

@@ -32,6 +32,16 @@ def test_same_title_new_abstract_replaces(kb: KnowledgeBase, seed_papers: list[P
     assert detail.title == changed.title
 
 
+def test_search_shows_a_replaced_paper_as_it_now_is(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
+    original = seed_papers[1]
+    before = kb.search(original.title, 3)
+    assert before.results[0].title == original.title
+    changed = PaperInput(original.title.upper(), "We present a totally new abstract about LoRA on an RTX 4090.")
+    [entry] = kb.add_papers([changed]).papers
+    [hit] = [h for h in kb.search(original.title + " again", 20).results if h.id == entry.id]
+    assert (hit.title, hit.passage) == (changed.title, changed.abstract)
+
+
 def test_duplicate_titles_in_one_batch_later_wins(settings: Settings) -> None:
     with KnowledgeBase.open(settings) as kb:
         report = kb.add_papers([PaperInput("Same Title", "First abstract about quantization."),

@@ -10,7 +10,7 @@ from paperkg.embeddings.dense import DenseIndex
 from paperkg.embeddings.encoder import HashingEncoder
 from paperkg.embeddings.keyword import KeywordIndex, keyword_text
 from paperkg.embeddings.passages import passage_texts, split_passages
-from paperkg.embeddings.ranking import FusionParams, Hit, rank, reciprocal_rank_fusion, similar, zscores
+from paperkg.embeddings.ranking import Boost, FusionParams, Hit, rank, reciprocal_rank_fusion, similar, zscores
 
 PAPERS = {
     "kvquant": ("KVQuant: KV Cache Quantization", "We quantize the key value cache of long context inference. "
@@ -117,4 +117,14 @@ def test_zscores() -> None:
     np.testing.assert_allclose(zscores(np.array([1.0, 2.0, 3.0])), [-1.2247449, 0.0, 1.2247449], rtol=1e-6)
     assert not zscores(np.array([5.0, 5.0])).any()
     assert zscores(np.array([])).size == 0
+    values = np.random.default_rng(1).standard_normal(517) * 1e3
+    spread = float(values.std())  # the same values bit for bit as numpy's mean and std give
+    assert np.array_equal(zscores(values), (values - values.mean()) / spread)
+
+
+def test_boost_of_many_is_get_per_paper() -> None:
+    boost = Boost(((frozenset({"a", "b"}), 0.25), (frozenset({"b", "c"}), 0.75), (frozenset(), 0.9)))
+    papers = ["a", "b", "c", "d"]
+    assert boost.of_many(papers).tolist() == [boost.get(p, 0.0) for p in papers] == [0.25, 0.75, 0.75, 0.0]
+    assert Boost(()).of_many(papers).tolist() == [0.0] * 4
 

@@ -59,6 +59,16 @@ def test_the_title_field_holds_the_title_words_only(corpus: tuple[DenseIndex, Ke
     assert keyword.score_titles("pooling").top(5) == []  # an abstract word is not in the title field
 
 
+def test_title_text_follows_writes() -> None:
+    keyword = KeywordIndex()
+    keyword.build({"a": keyword_text("Zebrafish embryos under the microscope", "An abstract.")})
+    assert keyword.title_text("a") == "zebrafish embryo under microscop"
+    keyword.add({"a": keyword_text("Pruning large language models", "An abstract.")})
+    assert keyword.title_text("a") == "prune larg languag model" == " ".join(keyword.title_terms("a"))
+    keyword.remove(["a"])
+    assert keyword.title_text("a") == ""
+
+
 def test_title_lengths_survive_save_and_load(tmp_path: Path,
                                              corpus: tuple[DenseIndex, KeywordIndex, HashingEncoder]) -> None:
     _, keyword, _ = corpus

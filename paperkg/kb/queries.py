@@ -49,6 +49,7 @@ from paperkg.graph.related import RelatedTechniques
 from paperkg.graph.sparql.formats import negotiate
 from paperkg.graph.taxonomy import load_generic
 from paperkg.graph.vocabulary import Vocabulary
+from paperkg.kb.hits import HitTexts
 from paperkg.kb.indexes import Indexes
 from paperkg.store import Store
 
@@ -69,6 +70,9 @@ class QueryParams:
     """`similar` also considers the papers linked to this many of the paper's rarest entities."""
     aspect_cache: int = 20_000
     """Papers whose aspect sentences, vectors and entities are kept in memory (all are dropped when it is full)."""
+    hit_cache: int = 5_000
+    """Papers whose title, abstract and passage spans searches keep for the current data version (kb.hits), and as
+    many papers' years (all are dropped when full)."""
     hub_cache: int = 200_000
     """Papers whose hubness (`similar`'s correction) is kept in memory (all are dropped when it is full)."""
     hub_refresh: float = 0.1
@@ -108,6 +112,7 @@ class Queries:
         self._aspect_version = -1
         self._hubs: dict[tuple[str, int], float] = {}
         self._hub_papers = -1
+        self._hit_texts = HitTexts(self.params.hit_cache)
 
     def search(self, query: str, k: int, allowed: set[str] | None, named: set[str]) -> SearchResults:
         """Hybrid search; each hit carries its best passage and the entities the query or the filters (`named`)
@@ -125,19 +130,13 @@ class Queries:
         hits = named_paper + [h for h in hits if h.paper_id not in {n.paper_id for n in named_paper}]
         example = self._example_papers(query, hits[:3])
         hits = [h for h in hits if h.paper_id not in example][:depth]
-        papers = {p.id: p for p in self.store.papers([h.paper_id for h in hits[:k]])}
-        results = []
-        for hit in hits[:k]:
-            paper = papers.get(hit.paper_id)
-            if paper is None:
-                continue
-            spans = self.store.passage_spans(paper.id)
-            start, end = spans[hit.passage_ord] if hit.passage_ord < len(spans) else (0, len(paper.abstract))
-            results.append(SearchHit(paper.id, paper.title, round(hit.score, 6), paper.abstract[start:end],
-                                     self._matched_entities(paper.id, matched), paper.year))
         ranked = [h.paper_id for h in hits]
+        texts, years_of = self._hit_texts.read(self.store, ranked[:k], ranked)
+        results = [SearchHit(hit.paper_id, text.title, round(hit.score, 6), text.passage(hit.passage_ord),
+                             self._matched_entities(hit.paper_id, matched), text.year)
+                   for hit in hits[:k] if (text := texts.get(hit.paper_id)) is not None]
         facets = self.graph.facets(ranked)
-        years = Counter(self.store.years_of(ranked).values())
+        years = Counter(years_of.values())
         if years:  # newest first
             facets["year"] = {str(year): years[year] for year in sorted(years, reverse=True)[:self.params.facet_years]}
         return SearchResults(query, results, facets)

@@ -163,6 +163,27 @@ class StoreReads:
         rows = self._db.execute("SELECT start, end FROM passages WHERE paper_id = ? ORDER BY ord", (paper_id,))
         return [(int(a), int(b)) for a, b in rows]
 
+    def passage_spans_of(self, paper_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+        """`passage_spans` of several papers in one read (papers without passages are left out)."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        for chunk in chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for pid, a, b in self._db.execute(f"SELECT paper_id, start, end FROM passages WHERE paper_id IN ({marks})"
+                                              " ORDER BY paper_id, ord", chunk):
+                found.setdefault(pid, []).append((int(a), int(b)))
+        return found
+
+    def search_heads(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, str, int | None]]:
+        """(title, abstract, year) of each given paper that is stored: what a search hit shows, without the rest
+        of a `Paper` (authors, metadata, ids)."""
+        found: dict[str, tuple[str, str, int | None]] = {}
+        for chunk in chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for pid, title, abstract, year in self._db.execute(
+                    f"SELECT id, title, abstract, year FROM papers WHERE id IN ({marks})", chunk):
+                found[pid] = (title, abstract, year)
+        return found
+
     def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[StoredPassage]:
         """Stored passages in paper then passage order."""
         if paper_ids is None:
