@@ -54,9 +54,11 @@ SHARED = Path(os.environ.get("PAPERKG_SHARED", ROOT.parent / "shared"))
 HELDOUT = ROOT / "bench" / "heldout"
 SEEDS = ROOT / "seeds"
 SETS = {"dev": SHARED / "eval" / "gold_dev.jsonl", "heldout": HELDOUT / "extraction_heldout.jsonl",
-        "memory": HELDOUT / "extraction_memory_heldout.jsonl", "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
+        "memory": HELDOUT / "extraction_memory_heldout.jsonl", "compare": HELDOUT / "extraction_compare_heldout.jsonl",
+        "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
+ML_SETS = ("dev", "heldout", "memory", "compare")
 CLASSES = (DROP, "Technique", "Model", "Hardware", "Dataset", "Software")
-VERSION = "1.3"
+VERSION = "1.4"
 
 
 def shared_scorer() -> Any:
@@ -300,7 +302,7 @@ def main() -> None:
         results = {g: score_set([p for p in ours if p.group == g], [o for p, o in zip(ours, outs, strict=True)
                                                                       if p.group == g], vocabulary) for g in SETS}
         objective = sum(fbeta(results[g]["entities"]["*"]) + results[g]["relations"]["*"]["f1"]
-                        for g in ("dev", "heldout", "memory")) + 2 * fbeta(results["othercs"]["entities"]["*"])
+                        for g in ML_SETS) + 2 * fbeta(results["othercs"]["entities"]["*"])
         return objective, results, outs
 
     # two stages: the entity thresholds and `familiar` first, then (with those fixed) whether the rules' home ground
