@@ -164,7 +164,6 @@ class Taxonomy:
             found.update(self.children(other))
         for parent in self.parents(node):
             found.update(self.vocabulary.related(parent))
-        for parent in self.parents(node):
             found.update(self.descendants(parent))
         for ancestor in up:
             found.update(self.children(ancestor))

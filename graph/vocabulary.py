@@ -89,6 +89,8 @@ class Vocabulary:
                     for a, b in ((concept.id, other), (other, concept.id)):
                         if b not in self._related.setdefault(a, []):
                             self._related[a].append(b)
+        for linked in self._related.values():
+            linked.sort()  # the same order however the file lists the links
 
     @classmethod
     def load(cls, seeds: Path) -> Vocabulary:

@@ -1,10 +1,9 @@
 """Implicit baselines: a speedup stated without a baseline ("EAGLE achieved a latency speedup of 2.7x-3.5x",
 "FlashAttention-3 achieves speedup on H100 GPUs by 1.5-2.0x") is over the one baseline the abstract allows: the
-previous version of the proposed name (FlashAttention-2 for FlashAttention-3), the name the proposed one is built on
-when the abstract names no baseline at all ("The distilled model is 5.8 times faster": Distil-Whisper over Whisper;
-ZeRO++ over ZeRO; 1-bit Adam over Adam) or
-the default a kind of method is measured against (lexicon word set "implicit_baselines": autoregressive decoding for
-speculative decoding)."""
+previous version of the proposed name (FlashAttention-2 for FlashAttention-3); when the abstract names no baseline at
+all, the name the proposed one is built on ("The distilled model is 5.8 times faster": Distil-Whisper over Whisper,
+ZeRO++ over ZeRO, 1-bit Adam over Adam); or the default a kind of method is measured against (lexicon word set
+"implicit_baselines": autoregressive decoding for speculative decoding)."""
 
 from __future__ import annotations
 
