@@ -170,6 +170,16 @@ class StoredRelation:
 
 
 @dataclass(frozen=True)
+class PaperText:
+    """What a search hit shows of a stored paper: its title, abstract and year (no authors, metadata or ids)."""
+
+    id: str
+    title: str
+    abstract: str
+    year: int | None
+
+
+@dataclass(frozen=True)
 class StoredPassage:
     """One embedded passage of a paper: its character span in the abstract and its float32 vector bytes."""
 

@@ -49,10 +49,10 @@ class HitTexts:
         texts, years = self._texts, self._years
         missing = [pid for pid in shown if pid not in texts]
         if missing:
-            heads = store.search_heads(missing)
+            heads = store.paper_texts(missing)
             spans = store.passage_spans_of(list(heads))
-            for pid, (title, abstract, year) in heads.items():
-                texts[pid] = HitText(title, abstract, year, spans.get(pid, []))
+            for pid, head in heads.items():
+                texts[pid] = HitText(head.title, head.abstract, head.year, spans.get(pid, []))
         unknown = [pid for pid in ranked if pid not in texts and pid not in years]
         if unknown:
             found = store.years_of(unknown)

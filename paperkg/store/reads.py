@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from paperkg.core.records import Paper, StoredEntity, StoredMention, StoredPassage, StoredRelation
+from paperkg.core.records import Paper, PaperText, StoredEntity, StoredMention, StoredPassage, StoredRelation
 from paperkg.store import identity
 
 
@@ -19,6 +19,11 @@ class StoreReads:
     @property
     def _db(self) -> sqlite3.Connection:
         raise NotImplementedError
+
+    def _rows_in(self, head: str, ids: Sequence[str], tail: str = "") -> Iterator[Any]:
+        """The rows of `<head> IN (<ids>)<tail>`, one query per 500 ids (SQLite's limit on parameters)."""
+        for chunk in chunks(list(ids), 500):
+            yield from self._db.execute(f"{head} IN ({','.join('?' * len(chunk))}){tail}", chunk)
 
     def count_papers(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
@@ -40,11 +45,7 @@ class StoreReads:
             rows = self._db.execute(f"SELECT {cols} FROM {source} ORDER BY papers.added_at, papers.id LIMIT ? OFFSET ?",
                                     (limit, offset)).fetchall()
         else:
-            found: dict[str, Paper] = {}
-            for chunk in chunks(list(ids), 500):
-                marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(f"SELECT {cols} FROM {source} WHERE papers.id IN ({marks})", chunk):
-                    found[row[0]] = _paper(row)
+            found = {row[0]: _paper(row) for row in self._rows_in(f"SELECT {cols} FROM {source} WHERE papers.id", ids)}
             return [found[i] for i in ids if i in found]
         return [_paper(row) for row in rows]
 
@@ -79,12 +80,8 @@ class StoreReads:
         return [_entity(row) for row in self._db.execute(sql + " ORDER BY id", args)]
 
     def entities_by_id(self, ids: Sequence[str]) -> dict[str, StoredEntity]:
-        found: dict[str, StoredEntity] = {}
-        for chunk in chunks(list(ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT id, type, name, attrs FROM entities WHERE id IN ({marks})", chunk):
-                found[row[0]] = _entity(row)
-        return found
+        rows = self._rows_in("SELECT id, type, name, attrs FROM entities WHERE id", ids)
+        return {row[0]: _entity(row) for row in rows}
 
     def aliases(self) -> Iterator[tuple[str, str]]:
         """(entity id, alias) pairs, distinct."""
@@ -113,11 +110,8 @@ class StoreReads:
     def mentions_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredMention]]:
         """The mentions of each given paper (bulk: one query per 500 papers)."""
         found: dict[str, list[StoredMention]] = {pid: [] for pid in paper_ids}
-        for chunk in chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_MENTIONS + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, field, start",
-                                        chunk):
-                found[row[0]].append(StoredMention(*row))
+        for row in self._rows_in(_MENTIONS + " WHERE paper_id", paper_ids, " ORDER BY paper_id, field, start"):
+            found[row[0]].append(StoredMention(*row))
         return found
 
     def relations(self, paper_id: str | None = None) -> list[StoredRelation]:
@@ -128,10 +122,8 @@ class StoreReads:
     def relations_of(self, paper_ids: Sequence[str]) -> dict[str, list[StoredRelation]]:
         """The relations of each given paper (bulk: one query per 500 papers)."""
         found: dict[str, list[StoredRelation]] = {pid: [] for pid in paper_ids}
-        for chunk in chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_RELATIONS + f" WHERE paper_id IN ({marks}) ORDER BY id", chunk):
-                found[row[0]].append(StoredRelation(*row))
+        for row in self._rows_in(_RELATIONS + " WHERE paper_id", paper_ids, " ORDER BY id"):
+            found[row[0]].append(StoredRelation(*row))
         return found
 
     def relations_about(self, entity_id: str, outgoing: bool, limit: int) -> list[StoredRelation]:
@@ -166,23 +158,16 @@ class StoreReads:
     def passage_spans_of(self, paper_ids: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """`passage_spans` of several papers in one read (papers without passages are left out)."""
         found: dict[str, list[tuple[int, int]]] = {}
-        for chunk in chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for pid, a, b in self._db.execute(f"SELECT paper_id, start, end FROM passages WHERE paper_id IN ({marks})"
-                                              " ORDER BY paper_id, ord", chunk):
-                found.setdefault(pid, []).append((int(a), int(b)))
+        for pid, a, b in self._rows_in("SELECT paper_id, start, end FROM passages WHERE paper_id", paper_ids,
+                                       " ORDER BY paper_id, ord"):
+            found.setdefault(pid, []).append((int(a), int(b)))
         return found
 
-    def search_heads(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, str, int | None]]:
-        """(title, abstract, year) of each given paper that is stored: what a search hit shows, without the rest
-        of a `Paper` (authors, metadata, ids)."""
-        found: dict[str, tuple[str, str, int | None]] = {}
-        for chunk in chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for pid, title, abstract, year in self._db.execute(
-                    f"SELECT id, title, abstract, year FROM papers WHERE id IN ({marks})", chunk):
-                found[pid] = (title, abstract, year)
-        return found
+    def paper_texts(self, paper_ids: Sequence[str]) -> dict[str, PaperText]:
+        """The `PaperText` of each given paper that is stored: what a search hit shows, without the rest of a
+        `Paper` (authors, metadata, ids)."""
+        rows = self._rows_in("SELECT id, title, abstract, year FROM papers WHERE id", paper_ids)
+        return {row[0]: PaperText(*row) for row in rows}
 
     def passages(self, paper_ids: Sequence[str] | None = None) -> Iterator[StoredPassage]:
         """Stored passages in paper then passage order."""
@@ -190,10 +175,8 @@ class StoreReads:
             for row in self._db.execute(_PASSAGES + " ORDER BY paper_id, ord"):
                 yield StoredPassage(*row)
             return
-        for chunk in chunks(list(paper_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(_PASSAGES + f" WHERE paper_id IN ({marks}) ORDER BY paper_id, ord", chunk):
-                yield StoredPassage(*row)
+        for row in self._rows_in(_PASSAGES + " WHERE paper_id", paper_ids, " ORDER BY paper_id, ord"):
+            yield StoredPassage(*row)
 
 
 _DISTINCT_ALIASES = """
