@@ -82,10 +82,33 @@ def detokenize(doc: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int, st
     return text, spans
 
 
+_HEADS = {"Technique": re.compile(r"^(.+?)\s+(?:algorithms?|methods?|approach(?:es)?|techniques?|models?|systems?|"
+                                  r"procedures?|strateg(?:y|ies))$", re.I),
+          "Dataset": re.compile(r"^(.+?)\s+(?:data\s?sets?|datasets?|corpus|corpora|benchmarks?|test\s+sets?|"
+                                r"collections?)$", re.I)}
+"""A name with a generic head word ("KITTI2012 dataset", "stochastic gradient descent algorithm"): the guide's
+names carry every surface form a system could reasonably output as aliases, so the name without its head is one."""
+
+
 def _forms(name: str) -> list[str]:
     out = [name]
     out.append(name[:-1] if name.endswith("s") and len(name) > 3 else name + "s")
     return out
+
+
+_MODIFIER_ENDINGS = ("ed", "ble", "ive", "ous", "ful", "ical", "istic")
+
+
+def _headless(name: str, kind: str) -> list[str]:
+    """The name without a trailing generic head word, when what is left still names something."""
+    match = _HEADS[kind].match(name)
+    rest = match.group(1) if match else ""
+    last = rest.split()[-1] if rest else ""
+    acronym = sum(ch.isupper() for ch in rest) >= 2 or any(ch.isdigit() for ch in rest)
+    if not rest or rest.lower() in _GENERIC_HEADS or (" " not in rest and not acronym) or \
+            (last.islower() and last.endswith(_MODIFIER_ENDINGS)):
+        return []  # "search algorithm" gives no "search", "fully supervised model" no "fully supervised"
+    return [rest]
 
 
 def entities(text: str, spans: list[tuple[int, int, str]]) -> list[dict]:
@@ -119,13 +142,22 @@ def entities(text: str, spans: list[tuple[int, int, str]]) -> list[dict]:
         if acronym and acronym.group(1).lower() != key:
             extra.append(acronym.group(1))
         aliases = [f for f in _forms(name) if f != name] + [f for x in extra for f in _forms(x)]
-        found[key] = {"name": name, "type": kind, "aliases": aliases}
+        stripped = [h for x in (name, *extra) for h in _headless(x, kind)]
+        stripped += [h for x in stripped for h in _headless(x, kind)]  # "VIVID benchmark datasets" -> "VIVID"
+        headless = [f for h in stripped for f in _forms(h)]
+        found[key] = {"name": name, "type": kind, "aliases": aliases, "headless": headless}
     merged: dict[str, dict] = {}
     for key, entry in found.items():  # an acronym labelled on its own belongs to its long form
         owner = next((e for e in found.values() if e is not entry and key in {a.lower() for a in e["aliases"]}), None)
         if owner is None:
             merged[key] = entry
-    return list(merged.values())
+    # the forms without a head are aliases unless SciERC labelled that form on its own ("machine learning" beside
+    # "machine learning approach" stays a second entity; "action proposal", labelled a term, is no alias)
+    taken = {f.lower() for e in merged.values() for f in (e["name"], *e["aliases"])} | {
+        " ".join(text[start:end].strip().strip('"').lower().split()) for start, end, _ in spans}
+    return [{"name": e["name"], "type": e["type"], "aliases": e["aliases"] + [
+        f for f in dict.fromkeys(e["headless"]) if f.lower() not in taken and f not in e["aliases"]]}
+        for e in merged.values()]
 
 
 def records(path: Path, count: int) -> list[dict]:

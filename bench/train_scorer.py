@@ -58,7 +58,7 @@ SETS = {"dev": SHARED / "eval" / "gold_dev.jsonl", "heldout": HELDOUT / "extract
         "othercs": HELDOUT / "extraction_othercs_heldout.jsonl"}
 ML_SETS = ("dev", "heldout", "memory", "compare")
 CLASSES = (DROP, "Technique", "Model", "Hardware", "Dataset", "Software")
-VERSION = "1.4"
+VERSION = "1.5"
 
 
 def shared_scorer() -> Any:

@@ -12,6 +12,7 @@ import networkx
 import numpy as np
 import pytest
 
+from bench.scierc import entities as scierc_entities
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.graph.extraction import Extractor, Scorer, learned_extractor
@@ -168,6 +169,28 @@ def test_the_scierc_type_lexicon_describes_known_phrases(tmp_path: Path) -> None
     assert "lex=none" in cands.known_as([arabic])
     shutil.copy(SEEDS / "scorer" / "phrases.json", tmp_path)
     assert Candidates.load(tmp_path).known_as([svm]) == []
+
+
+def test_scierc_names_with_a_generic_head_also_count_without_it() -> None:
+    """The training labels follow the guide's aliases: "KITTI2012 dataset" is also "KITTI2012", "stochastic gradient
+    descent algorithm" also "stochastic gradient descent"; but "search algorithm" gives no "search", "fully
+    supervised model" no "fully supervised", and a shorter form SciERC labelled itself stays its own entity."""
+    text = ("We train with the stochastic gradient descent algorithm and a search algorithm on the KITTI2012 dataset. "
+            "A fully supervised model uses machine learning, unlike the machine learning approach.")
+
+    def span(phrase: str, label: str, nth: int = 0) -> tuple[int, int, str]:
+        start = text.index(phrase) if nth == 0 else text.index(phrase, text.index(phrase) + 1)
+        return start, start + len(phrase), label
+
+    found = {e["name"]: e["aliases"] for e in scierc_entities(text, [
+        span("stochastic gradient descent algorithm", "Method"), span("search algorithm", "Method"),
+        span("KITTI2012 dataset", "Material"), span("fully supervised model", "Method"),
+        span("machine learning", "Method"), span("machine learning approach", "Method")])}
+    assert "KITTI2012" in found["KITTI2012 dataset"]
+    assert "stochastic gradient descent" in found["stochastic gradient descent algorithm"]
+    assert found["search algorithm"] == ["search algorithms"]
+    assert found["fully supervised model"] == ["fully supervised models"]
+    assert "machine learning" in found and "machine learning" not in found["machine learning approach"]
 
 
 def test_home_ground_takes_back_only_vocabulary_phrases_the_rules_dropped(vocabulary: Vocabulary) -> None:
