@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 
 from paperkg.core.errors import ReadOnly, Unauthorized
 from paperkg.kb import KnowledgeBase
@@ -34,3 +36,19 @@ def require_writer(request: Request) -> None:
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]
 Writer = Depends(require_writer)
+
+
+class GuardedRoute(APIRoute):
+    """A route that, when it depends on `Writer`, checks the writer first, before its body is read: a malformed body
+    from a client without the token is a 401, not a 422 that tells it how to shape the body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if Writer not in self.dependencies:
+            return handler
+
+        async def guarded(request: Request) -> Response:
+            require_writer(request)
+            return await handler(request)
+
+        return guarded

@@ -120,6 +120,12 @@ def test_writes_need_token_when_configured(kb: KnowledgeBase) -> None:
         _problem(client.post("/papers", json=body, headers={"Authorization": "Bearer wrong"}), 401)
         assert client.post("/papers", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert client.get("/papers").status_code == 200
+        # the token is checked before the body is read: no validation detail for a client without it
+        malformed = {"content-type": "application/json"}
+        _problem(client.post("/papers", content='{"title": ', headers=malformed), 401)
+        _problem(client.post("/papers", content='{"title": ', headers={**malformed, "Authorization": "Bearer s3cret"}),
+                 422)
+        _problem(client.delete("/papers/no-such-paper"), 401)
 
 
 def test_body_cap_413_before_reading(client: TestClient) -> None:

@@ -107,8 +107,8 @@ def test_an_id_merged_away_keeps_resolving(settings: Settings) -> None:
         one = PaperInput("Same work", "Via arXiv.", external_ids=(("arxiv", "2401.00001"),))
         two = PaperInput("Same work, retitled by the publisher", "Via the journal.", doi="10.48550/arxiv.2401.00001")
         report = kb.add_papers([one, two])  # one batch: the later record wins and keeps the ids of both
-        assert [p.status for p in report.papers] == ["created", "superseded"]
-        assert kb.store.resolve("2401.00001") == kb.store.resolve("10.48550/ARXIV.2401.00001") == report.papers[0].id
+        assert [p.status for p in report.papers] == ["superseded", "created"]  # in the order given
+        assert kb.store.resolve("2401.00001") == kb.store.resolve("10.48550/ARXIV.2401.00001") == report.papers[1].id
         kb.add_papers([PaperInput("Same work again", "Later.", external_ids=(("arxiv", "arXiv:2401.00001v3"),))])
         assert kb.paper_count() == 2 and kb.get_paper("2401.00001").title == "Same work again"
         keyed = [PaperInput(f"Paper {n}", "Abstract.", external_ids=(("key", "smith2020"),)) for n in (1, 2)]
@@ -216,3 +216,21 @@ def test_a_conflict_only_the_store_sees_is_rejected_with_skip_bad(settings: Sett
         assert (summary.statuses["rejected"], summary.statuses["created"], kb.paper_count()) == (1, 1, 3)
         assert summary.tally.bad == [f"{source}:1: shares an id with paper {paper_id('First')!r}, but its title is "
                                      f"that of paper {paper_id('Second')!r}"]
+
+
+def test_an_id_and_a_doi_naming_two_stored_papers_are_rejected(settings: Settings, tmp_path: Path) -> None:
+    """A record whose own id is one stored paper and whose DOI is another's would make the first claim the second's
+    DOI: it is rejected, and both papers stay as they were."""
+    rows: list[dict[str, object]] = [{"id": "one", "title": "First", "abstract": "One.", "doi": "10.1000/one"},
+                                     {"id": "two", "title": "Second", "abstract": "Two.", "doi": "10.1000/two"}]
+    revised: dict[str, object] = {"id": "two", "title": "Second", "abstract": "Two, revised."}
+    clash = [{**revised, "doi": "10.1000/one"}]
+    with KnowledgeBase.open(settings) as kb:
+        ingest_files(kb, [write_jsonl(tmp_path / "first.jsonl", rows)], IngestOptions())
+        with pytest.raises(InvalidInput, match="'two' exists, but it shares an id with paper 'one'"):
+            ingest_files(kb, [write_jsonl(tmp_path / "clash.jsonl", clash)], IngestOptions())
+        assert kb.get_paper("two").abstract == "Two." and kb.get_paper("two").doi == "10.1000/two"
+        assert kb.store.resolve("10.1000/one") == "one" and kb.get_paper("one").doi == "10.1000/one"
+        same = [{**revised, "doi": "10.1000/two"}]
+        summary = ingest_files(kb, [write_jsonl(tmp_path / "same.jsonl", same)], IngestOptions())
+        assert summary.statuses["replaced"] == 1 and kb.get_paper("two").abstract == "Two, revised."

@@ -46,11 +46,15 @@ def test_duplicate_titles_in_one_batch_later_wins(settings: Settings) -> None:
     with KnowledgeBase.open(settings) as kb:
         report = kb.add_papers([PaperInput("Same Title", "First abstract about quantization."),
                                 PaperInput("same title!", "Second abstract about pruning.")])
-        statuses = sorted(p.status for p in report.papers)
-        assert statuses == ["replaced", "superseded"]
+        assert [p.status for p in report.papers] == ["superseded", "replaced"]  # one entry per paper, in order
         assert kb.paper_count() == 1
         [paper] = kb.list_papers({}, 10, 0)[0]
         assert kb.get_paper(paper.id).abstract == "Second abstract about pruning."
+        report = kb.add_papers([PaperInput("A", "Alpha.", id="a"), PaperInput("B", "Beta.", id="b"),
+                                PaperInput("A", "Alpha, revised.", id="a"), PaperInput("C", "Gamma.", id="c")])
+        assert [(p.id, p.status) for p in report.papers] == [("a", "superseded"), ("b", "created"),
+                                                             ("a", "replaced"), ("c", "created")]
+        assert kb.get_paper("a").abstract == "Alpha, revised."
 
 
 def test_bad_paper_in_batch_stores_nothing(kb: KnowledgeBase) -> None:

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from paperkg.api import schemas
-from paperkg.api.deps import KB, Writer
+from paperkg.api.deps import KB, GuardedRoute, Writer
 from paperkg.api.responses import typed_json
 from paperkg.core.records import PaperInput
 from paperkg.core.results import Deleted, IngestReport, ScoredPaper
 
-router = APIRouter(prefix="/papers", tags=["papers"])
+router = APIRouter(prefix="/papers", tags=["papers"], route_class=GuardedRoute)
 PaperId = Annotated[str, Path(min_length=1, max_length=128)]
 
 

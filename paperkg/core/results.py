@@ -101,6 +101,8 @@ class IngestedPaper:
 
 @dataclass(frozen=True)
 class IngestReport:
+    """The data version after a batch and one entry per paper given, in the order given."""
+
     version: int
     papers: list[IngestedPaper]
 

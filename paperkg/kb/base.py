@@ -254,7 +254,7 @@ class KnowledgeBase(Reading):
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
             version, outcomes = self._store_writes(writes)
-        return self._report(version, outcomes, writes, superseded)
+        return self._report(version, outcomes, writes, superseded, checked)
 
     def add_prepared(self, prepared: Sequence[PaperWrite]) -> IngestReport:
         """Store a batch whose extraction, passages and vectors were computed elsewhere (the distributed ingest,
@@ -286,7 +286,8 @@ class KnowledgeBase(Reading):
         return version, outcomes
 
     def _report(self, version: int, outcomes: list[WriteOutcome], writes: list[PaperWrite],
-                superseded: list[PaperInput]) -> IngestReport:
+                superseded: list[PaperInput], inputs: Sequence[PaperInput] = ()) -> IngestReport:
+        """One entry per paper given, in the order given (`inputs`; else the stored ones, then the superseded)."""
         by_id = {w.id: w for w in writes}
         displaced = {normalise_title(p.title) for p in superseded}
         report = []
@@ -297,8 +298,11 @@ class KnowledgeBase(Reading):
                 status = "replaced"  # it replaced an earlier paper of the same request
             report.append(IngestedPaper(outcome.id, outcome.title, status, _refs(write.extraction),
                                         len(write.extraction.relations)))
-        report += [IngestedPaper(paper_key(p), p.title, "superseded", [], 0) for p in superseded]
-        return IngestReport(version, report)
+        dropped = {id(p): IngestedPaper(paper_key(p), p.title, "superseded", [], 0) for p in superseded}
+        if not inputs or len(inputs) != len(report) + len(dropped):
+            return IngestReport(version, report + list(dropped.values()))
+        stored = iter(report)  # the kept papers are in input order, each where its last record was
+        return IngestReport(version, [dropped[id(p)] if id(p) in dropped else next(stored) for p in inputs])
 
     def unchanged_id(self, paper: PaperInput) -> str | None:
         """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no

@@ -238,8 +238,13 @@ class Store(StoreReads):
             if own and titled and own[0] != titled[0]:
                 raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
                                    f"paper {titled[0]!r}")
-            # the same work from another source: a shared DOI, arXiv id, ... (an own id that is stored wins)
-            shared = None if own and paper.id else identity.match(self._db, identity.shared(paper, pid))
+            # the same work from another source: a shared DOI, arXiv id, ...
+            shared = identity.match(self._db, identity.shared(paper, pid))
+            if own and paper.id:
+                if shared is not None and shared != own[0]:  # the record would claim another paper's DOI
+                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but it shares an id with "
+                                       f"paper {shared!r}")
+                shared = None  # an own id that is stored wins
             if shared is not None:
                 if titled and titled[0] != shared:
                     raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
