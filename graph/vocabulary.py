@@ -39,8 +39,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def _word_key(text: str) -> str:
     """Lower-case words, separators dropped but word breaks kept: "Llama-2" and "llama 2" meet, "FastSpeech" and
-    "fast speech" or "Shap-E" and "shape" do not."""
-    return " ".join(_WORD.findall(text.lower()))
+    "fast speech" or "Shap-E" and "shape" do not; "LoRA+" is "lora plus", not "lora"."""
+    return " ".join(_WORD.findall(text.lower().replace("+", " plus ")))
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Vocabulary:
         for concept in concepts.values():
             for label in (concept.label, *concept.aliases):
                 key = alias_norm(label)
-                # an alias two concepts share ("LoRA+" of LoRA-Plus is "lora" too) names the one it labels
+                # an alias two concepts share names the one it labels
                 owned = self._owners.get(key) == concept.id or labels.get(key) == {concept.id}
                 if owned and _NAME_LIKE.search(label):
                     self._cased[_word_key(label)] = concept.id

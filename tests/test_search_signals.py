@@ -244,7 +244,8 @@ def test_related_offers_no_umbrella_siblings_and_shows_evidence(seeded_settings:
 
 
 @pytest.mark.parametrize(("query", "named"), [
-    ("lora", ["technique/lora"]),  # not LoRA-Plus, whose "LoRA+" is "lora" once punctuation is dropped
+    ("lora", ["technique/lora"]),  # not LoRA-Plus: "LoRA+" is "lora plus"
+    ("lora+ on a100", ["technique/lora-plus", "hardware/nvidia-a100"]),
     ("qlora fine-tuning on a100 gpus", ["technique/qlora", "hardware/nvidia-a100"]),
     ("gptq quantization of llama-2 70b", ["technique/gptq", "model/llama-2"]),
     ("adam optimizer", []),  # a capitalised word in lower case may be just a word

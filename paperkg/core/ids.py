@@ -47,8 +47,9 @@ _NON_WORD = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
 
 
 def alias_norm(text: str) -> str:
-    """The key names are matched by: 'NVIDIA A100 GPU', 'A100' and 'a-100' all give 'a100'."""
-    text = unicodedata.normalize("NFKC", text).lower().strip()
+    """The key names are matched by: 'NVIDIA A100 GPU', 'A100' and 'a-100' all give 'a100'. A '+' is kept (as
+    'plus'): 'LoRA+' and 'ZeRO++' are other methods than LoRA and ZeRO."""
+    text = unicodedata.normalize("NFKC", text).lower().strip().replace("+", "plus")
     text = _DEVICE_SUFFIX.sub("", _VENDOR.sub("", text))
     return _NON_WORD.sub("", text)
 
