@@ -448,6 +448,16 @@ def test_technique_taxonomy(vocabulary: Vocabulary) -> None:
     assert TECHNIQUE_NS in (ROOT / "seeds" / "vocab" / "techniques.ttl").read_text()
 
 
+def test_a_name_never_holds_half_a_bracket(extractor: Extractor) -> None:
+    """An alias with a size ("Megatron-Turing NLG 530B") must not stretch a name over "(530B"; nor may a phrase the
+    rules read from word salad start after an opening bracket it lost."""
+    found = extractor.extract("FooNet", "FooNet outperforms Gopher (280B) and Megatron-Turing NLG (530B) on tasks.")
+    assert {e.name for e in found.entities} >= {"Gopher", "Megatron-Turing NLG"}
+    salad = extractor.extract("A propose (OOPs) implementation of LR-parsers is (OOPs) together with a proof",
+                              "We parse programs.")
+    assert all(e.name.count("(") == e.name.count(")") for r in (found, salad) for e in r.entities)
+
+
 def test_every_name_of_the_vocabulary_finds_its_own_concept(vocabulary: Vocabulary) -> None:
     """A label that another concept of the same type also lists is ambiguous, so it names neither (ZeRO listed its
     children's names, and "ZeRO-Offload" found nothing); across types a shared name is deliberate (RWKV the

@@ -52,7 +52,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.4"
+    rules_version = "2.4.5"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -124,6 +124,7 @@ class Extractor:
             if urls or masks:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
+            fld.cands = [c for c in fld.cands if _balanced(fld.text[c.start:c.end])]  # "OOPs) implementation of"
         chosen = {fld.name: resolve(fld) for fld in fields}
         entities = self.builder.build(fields, chosen)
         for entity in entities:
@@ -370,3 +371,6 @@ class Extractor:
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
 
 
+def _balanced(name: str) -> bool:
+    """Whether every bracket the name opens it also closes (a name never holds half a parenthesis)."""
+    return all(name.count(a) == name.count(b) for a, b in (("(", ")"), ("[", "]"), ("{", "}")))

@@ -20,6 +20,9 @@ _UPPER = re.compile(r"^[A-Z]+s?$")
 _DIMENSION = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
 
 
+_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+
+
 @dataclass(frozen=True)
 class Hit:
     start: int
@@ -124,6 +127,8 @@ class Gazetteer:
         o_start = runs.origins[k]
         o_end = runs.origin(end - 1) + 1
         surface = text[o_start:o_end]
+        if any(surface.count(a) != surface.count(b) for a, b in _BRACKETS):
+            return []  # "Megatron-Turing NLG (530B" matches the alias "... 530B"; the name ends before the bracket
         if end < len(runs.norm) and end not in runs.ends:  # plural "s" folded into the mention
             o_end += 1
         found = []
