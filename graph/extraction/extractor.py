@@ -79,6 +79,12 @@ class Extractor:
         if scorer is not None:
             scorer.candidates.vocab = vocabulary_tags(vocabulary, self.lex.weak)
 
+    def _whole(self, name: str) -> bool:
+        """A name never holds half a bracket ("OOPs) implementation of") nor begins or ends with a function word
+        written in lower case ("topic-sensitive version of our")."""
+        words = name.split()
+        return bool(words) and _balanced(name) and not any(w in self.lex.stop_words for w in (words[0], words[-1]))
+
     @property
     def version(self) -> str:
         """Rules, scorer and minimum confidence: a change to any of them re-extracts the stored papers."""
@@ -124,7 +130,7 @@ class Extractor:
             if urls or masks:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
-            fld.cands = [c for c in fld.cands if _balanced(fld.text[c.start:c.end])]  # "OOPs) implementation of"
+            fld.cands = [c for c in fld.cands if self._whole(fld.text[c.start:c.end])]
         chosen = {fld.name: resolve(fld) for fld in fields}
         entities = self.builder.build(fields, chosen)
         for entity in entities:
