@@ -19,7 +19,7 @@ from paperkg.graph.extraction.names import clean, is_name_token, unseen_key
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
-from paperkg.graph.extraction.text import MAX_CHARS, Sentence, runs, sentences
+from paperkg.graph.extraction.text import MAX_CHARS, Sentence, balanced, runs, sentences
 from paperkg.graph.vocabulary import Vocabulary
 
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere)\b")
@@ -83,7 +83,7 @@ class Extractor:
         """A name never holds half a bracket ("OOPs) implementation of") nor begins or ends with a function word
         written in lower case ("topic-sensitive version of our")."""
         words = name.split()
-        return bool(words) and _balanced(name) and not any(w in self.lex.stop_words for w in (words[0], words[-1]))
+        return bool(words) and balanced(name) and not any(w in self.lex.stop_words for w in (words[0], words[-1]))
 
     @property
     def version(self) -> str:
@@ -375,8 +375,3 @@ class Extractor:
             if entity.attrs.get(attr):
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
-
-
-def _balanced(name: str) -> bool:
-    """Whether every bracket the name opens it also closes (a name never holds half a parenthesis)."""
-    return all(name.count(a) == name.count(b) for a, b in (("(", ")"), ("[", "]"), ("{", "}")))

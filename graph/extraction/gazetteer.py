@@ -11,16 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from paperkg.graph.extraction.text import Runs, alnum_key
+from paperkg.graph.extraction.text import Runs, alnum_key, balanced
 from paperkg.graph.vocabulary import Vocabulary
 
 _END = "\x00"
 _CAPWORD = re.compile(r"^[A-Z][a-z]+$")
 _UPPER = re.compile(r"^[A-Z]+s?$")
 _DIMENSION = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
-
-
-_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,7 @@ class Gazetteer:
         o_start = runs.origins[k]
         o_end = runs.origin(end - 1) + 1
         surface = text[o_start:o_end]
-        if any(surface.count(a) != surface.count(b) for a, b in _BRACKETS):
+        if not balanced(surface):
             return []  # "Megatron-Turing NLG (530B" matches the alias "... 530B"; the name ends before the bracket
         if end < len(runs.norm) and end not in runs.ends:  # plural "s" folded into the mention
             o_end += 1

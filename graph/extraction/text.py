@@ -56,6 +56,14 @@ def runs(text: str, limit: int = MAX_CHARS) -> Runs:
     return Runs(norm, starts, [m.start() for m in matches], frozenset(ends))
 
 
+_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+
+
+def balanced(name: str) -> bool:
+    """Whether every bracket the name opens it also closes (a name never holds half a parenthesis)."""
+    return all(name.count(a) == name.count(b) for a, b in _BRACKETS)
+
+
 def alnum_key(text: str) -> str:
     """The form the gazetteer matches on: alphanumeric runs, lower-cased, concatenated."""
     return "".join(m.group() for m in _RUN.finditer(text)).lower()
