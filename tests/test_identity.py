@@ -234,3 +234,35 @@ def test_an_id_and_a_doi_naming_two_stored_papers_are_rejected(settings: Setting
         same = [{**revised, "doi": "10.1000/two"}]
         summary = ingest_files(kb, [write_jsonl(tmp_path / "same.jsonl", same)], IngestOptions())
         assert summary.statuses["replaced"] == 1 and kb.get_paper("two").abstract == "Two, revised."
+
+
+def test_another_work_with_the_same_title_is_rejected_not_merged(settings: Settings, tmp_path: Path) -> None:
+    """Two editorials of one title with different DOIs are two works: the second is rejected (paperkg keeps one
+    paper per title) instead of overwriting the first; an arXiv record and its journal version stay one paper."""
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Editorial", "Volume one, on quantization.", doi="10.7777/vol1")])
+        with pytest.raises(InvalidInput, match=r"another work \(doi 10.7777/vol2 against 10.7777/vol1\)"):
+            kb.add_papers([PaperInput("Editorial", "Volume two, on pruning.", doi="10.7777/vol2")])
+        with pytest.raises(InvalidInput, match="another record of this batch has the same title"):
+            kb.add_papers([PaperInput("Preface", "One.", doi="10.7777/p1"),
+                           PaperInput("Preface", "Two.", doi="10.7777/p2")])
+        assert kb.get_paper("10.7777/vol1").abstract == "Volume one, on quantization." and kb.paper_count() == 1
+        kb.add_papers([PaperInput("Some Work", "Preprint.", doi="10.48550/arXiv.2401.00001")])
+        kb.add_papers([PaperInput("Some work", "Journal version.", doi="10.1145/12345")])
+        assert kb.paper_count() == 2 and kb.get_paper("2401.00001").abstract == "Journal version."
+        rows: list[dict[str, object]] = [{"title": "Erratum", "abstract": "First.", "doi": "10.7777/e1"},
+                                         {"title": "Erratum", "abstract": "Second.", "doi": "10.7777/e2"},
+                                         {"title": "Fine", "abstract": "Kept."}]
+        summary = ingest_files(kb, [write_jsonl(tmp_path / "errata.jsonl", rows)], IngestOptions(skip_bad=True))
+        assert (summary.statuses["created"], summary.statuses["rejected"]) == (2, 1)
+        assert kb.get_paper("10.7777/e1").abstract == "First."
+
+
+def test_a_title_with_no_letters_or_digits_is_rejected(settings: Settings) -> None:
+    """Papers are told apart by their titles' words: "🙂" and "???" would be one paper, each overwriting the last."""
+    with KnowledgeBase.open(settings) as kb:
+        for title in ("\U0001f642", "???", "\u2211\u220f"):
+            with pytest.raises(InvalidInput, match="has no letters or digits"):
+                kb.add_papers([PaperInput(title, "An abstract.", id="e1")])
+        assert kb.paper_count() == 0
+

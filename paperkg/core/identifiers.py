@@ -93,6 +93,28 @@ def shared_ids(paper: PaperInput) -> list[IdPair]:
     return [p for p in id_pairs(paper.id, paper.doi, paper.external_ids) if p[0] not in LOCAL_KINDS]
 
 
+SINGLE_KINDS = ("arxiv", "openalex", "s2")
+"""Id kinds a work has one of: two records that hold different ones are two works, whatever their titles."""
+
+
+def other_work(ours: Iterable[IdPair], theirs: Iterable[IdPair]) -> str | None:
+    """Why two records are provably different works despite one title ("Editorial" of two volumes): an id of a kind
+    a work has one of, or a DOI that is not an arXiv DOI, held by both and different. None when nothing tells them
+    apart (an arXiv record and its journal version share a title and differ only in DOI kinds)."""
+    def by_kind(pairs: Iterable[IdPair]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for kind, value in pairs:
+            if kind in SINGLE_KINDS or (kind == "doi" and arxiv_from_doi(value) is None):
+                out.setdefault(kind, set()).add(value)
+        return out
+
+    mine, other = by_kind(ours), by_kind(theirs)
+    for kind in sorted(mine.keys() & other.keys()):
+        if not mine[kind] & other[kind]:
+            return f"{kind} {sorted(mine[kind])[0]} against {sorted(other[kind])[0]}"
+    return None
+
+
 def candidates(text: str) -> list[IdPair]:
     """The (kind, value) pairs an id typed by a user may stand for, most specific first."""
     text = text.strip()
@@ -120,10 +142,10 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
     for index, paper in enumerate(papers):
         keys = [("title", normalise_title(paper.title)), *shared_ids(paper)]
         for key in keys:
-            if key in first:
-                parent[root(index)] = root(first[key])
-            else:
+            if key not in first:
                 first[key] = index
+            elif key[0] != "title" or other_work(shared_ids(paper), shared_ids(papers[first[key]])) is None:
+                parent[root(index)] = root(first[key])  # another work of the same title is left to the store
     groups: dict[int, list[int]] = {}
     for index in range(len(papers)):
         groups.setdefault(root(index), []).append(index)

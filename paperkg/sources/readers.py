@@ -9,7 +9,7 @@ from pathlib import Path
 
 from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import NORMALISERS, normalise_doi
-from paperkg.core.ids import valid_paper_id
+from paperkg.core.ids import normalise_title, valid_paper_id
 from paperkg.core.records import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, PaperInput
 from paperkg.core.text import FORBIDDEN_CHARS, forbidden_char
 from paperkg.sources.base import Record, Skipped
@@ -128,6 +128,8 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
         raise InvalidInput(f"{where}: empty title")
     if not abstract:
         raise InvalidInput(f"{where}: title without an abstract: {title[:80]!r}")
+    if not normalise_title(title):  # papers are told apart by their titles' words: "🙂" and "???" would be one
+        raise InvalidInput(f"{where}: title {title[:80]!r} has no letters or digits")
     if len(title) > max_title:
         raise InvalidInput(f"{where}: title of {len(title):,} characters (limit {max_title:,})")
     if len(abstract) > max_abstract:

@@ -13,6 +13,7 @@ from typing import Any
 
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
+from paperkg.core.identifiers import other_work
 from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
@@ -233,7 +234,12 @@ class Store(StoreReads):
                                         f"({marks})", chunk):
                 by_title[row[0]] = (row[1], row[2])
         found: list[tuple[str, str] | None] = []
+        seen: set[str] = set()
         for (paper, pid), norm in zip(papers, norms, strict=True):
+            if norm in seen:  # fold_duplicates keeps two records of one title apart only when they are two works
+                raise InvalidInput(f"{paper.origin or 'paper'}: another record of this batch has the same title but "
+                                   "other ids; paperkg keeps one paper per title")
+            seen.add(norm)
             own, titled = by_id.get(pid), by_title.get(norm)
             if own and titled and own[0] != titled[0]:
                 raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
@@ -251,6 +257,12 @@ class Store(StoreReads):
                                        f"title is that of paper {titled[0]!r}")
                 row = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
                 own = (row[0], row[1], "") if row else own
+            elif titled and not (own and paper.id):  # found by its title (or the id its title gives)
+                stored = self._db.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (titled[0],))
+                differs = other_work(identity.shared(paper, pid), stored)
+                if differs:  # storing it would overwrite another work of the same title ("Editorial")
+                    raise InvalidInput(f"{paper.origin or 'paper'}: its title is that of paper {titled[0]!r}, but it "
+                                       f"is another work ({differs}); paperkg keeps one paper per title")
             found.append((own[0], own[1]) if own else titled)
         return found
 
