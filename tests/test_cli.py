@@ -129,11 +129,21 @@ def test_unknown_paper_and_unsafe_sparql_exit_non_zero(run: Any, small: Path) ->
 
 def test_files_named_on_the_command_line_fail_in_one_line(run: Any, small: Path, tmp_path: Path) -> None:
     run("ingest", str(small))
+    (tmp_path / "latin1.rq").write_bytes('SELECT * WHERE { ?s ?p "caf\u00e9" }'.encode("latin-1"))
+    database = tmp_path / "data" / "paperkg.sqlite3"
     for args, said in ((("sparql", f"@{tmp_path / 'missing.rq'}"), "missing.rq: No such file or directory"),
                        (("sparql", f"@{tmp_path}"), "Is a directory"),
-                       (("export", "--format", "turtle", "-o", str(tmp_path / "no" / "out.ttl")), "no such directory")):
+                       (("sparql", f"@{tmp_path / 'latin1.rq'}"), "latin1.rq: not UTF-8 text"),
+                       (("export", "--format", "turtle", "-o", str(tmp_path / "no" / "out.ttl")), "no such directory"),
+                       (("export", "--format", "nodelink", "-o", str(database)), "inside the data directory")):
         result = run(*args, input="")
         assert result.exit_code == 1 and said in result.stderr and len(result.stderr.splitlines()) == 1, args
+    assert json.loads(run("stats", "--json").stdout)["papers"] == 12  # the export did not overwrite the store
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "paperkg.sqlite3").write_text("not a database")
+    result = run("stats", data_dir=broken)
+    assert result.exit_code == 1 and "cannot open the store: file is not a database" in result.stderr
 
 
 @pytest.mark.parametrize(("variable", "value", "said"), [

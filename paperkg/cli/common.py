@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,9 @@ def domain_errors(func: F) -> F:
         except PaperkgError as error:
             click.echo(f"paperkg: error: {error.detail}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # the reader went away (`paperkg export | head`): stop quietly, as a pipe tool does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as error:  # a file named on the command line: missing, a directory, not writable, ...
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"paperkg: error: {where}{error.strerror or error}", err=True)

@@ -117,7 +117,10 @@ def sparql(query: str, fmt: str | None, data: Path | None) -> None:
     if query == "-":
         query = sys.stdin.read()
     elif query.startswith("@"):
-        query = Path(query[1:]).read_text(encoding="utf-8")
+        try:
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"{query[1:]}: not UTF-8 text (byte {error.start})") from error
     with open_kb(data, read_only=True) as kb:
         result = kb.sparql(query, fmt=fmt)
     sys.stdout.buffer.write(result.body)
@@ -138,6 +141,8 @@ def export(fmt: str, output: Path | None, data: Path | None) -> None:
     if output is not None and not output.parent.is_dir():
         raise InvalidInput(f"{output.parent}: no such directory to write {output.name} into")
     with open_kb(data, read_only=True) as kb:
+        if output is not None and output.resolve().is_relative_to(kb.settings.data.resolve()):
+            raise InvalidInput(f"{output}: inside the data directory {kb.settings.data}; write the export elsewhere")
         _, chunks = kb.export(fmt)
         if output is None:
             for chunk in chunks:

@@ -55,9 +55,12 @@ class Store(StoreReads):
                         self._set_meta(self._writer, "schema_version", str(SCHEMA_VERSION))
                         self._set_meta(self._writer, "version", "0")
                 self._migrate()
-            except sqlite3.OperationalError as error:
+            except sqlite3.DatabaseError as error:  # "file is not a database" too
                 raise CorruptData(f"{path}: cannot open the store: {error}") from error
-        found = self.meta("schema_version")
+        try:
+            found = self.meta("schema_version")
+        except sqlite3.DatabaseError as error:
+            raise CorruptData(f"{path}: cannot open the store: {error}") from error
         if found is not None and int(found) != SCHEMA_VERSION:
             upgrade = "; open it writable once (`paperkg ingest`, `paperkg serve`) to upgrade it" \
                 if int(found) in MIGRATIONS else ""
