@@ -212,8 +212,12 @@ def test_a_conflict_only_the_store_sees_is_rejected_with_skip_bad(settings: Sett
         ingest_files(kb, [write_jsonl(tmp_path / "first.jsonl", rows)], IngestOptions())
         with pytest.raises(InvalidInput, match="shares an id with paper"):
             ingest_files(kb, [source], IngestOptions())
+        late = write_jsonl(tmp_path / "late.jsonl", [{"title": "Fourth", "abstract": "4."}, *conflict])
+        with pytest.raises(InvalidInput, match=r"this batch was not stored; the 1 papers read before it were"):
+            ingest_files(kb, [late], IngestOptions(batch_size=1))
+        assert kb.paper_count() == 3  # "Fourth", from the batch before the conflict
         summary = ingest_files(kb, [source], IngestOptions(skip_bad=True))
-        assert (summary.statuses["rejected"], summary.statuses["created"], kb.paper_count()) == (1, 1, 3)
+        assert (summary.statuses["rejected"], summary.statuses["created"], kb.paper_count()) == (1, 1, 4)
         assert summary.tally.bad == [f"{source}:1: shares an id with paper {paper_id('First')!r}, but its title is "
                                      f"that of paper {paper_id('Second')!r}"]
 

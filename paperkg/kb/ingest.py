@@ -125,7 +125,13 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     for chunk in batches(papers(files, options, *limits), options.batch_size):
         fresh = triage(kb, chunk, options, summary)
         if fresh:
-            _store(kb, fresh, options, summary, progress)
+            try:
+                _store(kb, fresh, options, summary, progress)
+            except InvalidInput as error:  # a conflict only the store sees: earlier batches stay, and say so
+                if summary.stored:
+                    raise InvalidInput(f"{error.detail} (this batch was not stored; the {summary.stored:,} papers "
+                                       "read before it were: a re-run skips them)") from error
+                raise
         summary.stored += len(chunk)
         if on_batch:
             on_batch(summary, len(chunk))
