@@ -59,6 +59,8 @@ def test_ingest_is_idempotent_and_reports(run: Any, small: Path) -> None:
     ('{"title": "T", "abstract": "A."}\nnot json\n', ":2: not JSON"),
     ('{"title": "T", "abstract": ""}\n', ":1: title without an abstract"),
     ('{"title": "T", "abstract": "' + "x" * 1_048_576 + '"}\n', ":1: abstract of 1,048,576 characters"),
+    ('{"title": "T", "abstract": "A.", "x": ' + "[" * 3000 + "]" * 3000 + "}\n", ":1: not JSON: nested too deeply"),
+    ('{"title": "\U0001f642", "abstract": "A."}\n', ":1: title '\U0001f642' has no letters or digits"),
 ])
 def test_bad_input_one_line_error_and_store_untouched(run: Any, small: Path, tmp_path: Path, content: str,
                                                       message: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from paperkg.core.errors import PayloadTooLarge, QueryRefused, QueryTimeout
+from paperkg.core.errors import PayloadTooLarge, QueryRefused, QuerySyntaxError, QueryTimeout
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql import worker as child
 from paperkg.graph.sparql.executor import SparqlExecutor
@@ -104,6 +104,16 @@ def test_update_operations_are_refused_as_read_only(executor: SparqlExecutor, gr
         with pytest.raises(QueryRefused, match="read-only"):
             executor.execute(update)
     assert graph.triple_count == before == len(graph.store)
+
+
+def test_brackets_nested_thousands_deep_are_a_syntax_error_not_a_dead_worker(executor: SparqlExecutor) -> None:
+    deep = "(" * 5000 + "1" + ")" * 5000
+    for query in (f"SELECT * WHERE {{ ?s ?p ?o FILTER({deep}) }}", f"SELECT * WHERE {{ ?s ?p ?o }} \x01 {deep}",
+                  "SELECT * WHERE " + "{" * 3000 + "}" * 3000):
+        with pytest.raises(QuerySyntaxError, match="nested more than 100 deep"):
+            executor.execute(query)
+    nested = "(" * 30 + "1" + ")" * 30
+    assert executor.execute(f"ASK {{ FILTER({nested} = 1) }}").body  # ordinary nesting still runs
 
 
 def test_service_is_refused_without_any_connection(executor: SparqlExecutor, listener: Listener,

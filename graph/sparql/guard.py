@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin
 
-from paperkg.core.errors import QueryRefused
+from paperkg.core.errors import QueryRefused, QuerySyntaxError
 from paperkg.graph.rdf.namespaces import Iris
 
 Kind = Literal["select", "ask", "construct", "describe"]
@@ -47,6 +47,9 @@ _TOKEN = re.compile("|".join([
 ]))
 _IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
 _OPERANDS = frozenset({"var", "string", "number", "iri", "pname", "bnode", "lang"})
+MAX_DEPTH = 100
+"""Brackets nested deeper than this are refused before any parser sees them: the parsers recurse per level, and a
+query of thousands of nested parentheses overflowed the query worker's stack."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ def tokenize(query: str) -> tuple[list[Token], bool]:
         tokens.append(Token(kind, text, pos, root))
         pos += len(text)
         _track(stack, kind, text, prev, tokens[-3] if len(tokens) > 2 else None)
+        if len(stack) > MAX_DEPTH:
+            raise QuerySyntaxError(f"brackets nested more than {MAX_DEPTH} deep (at offset {pos}); this endpoint does "
+                                   "not parse such queries")
     return tokens, True
 
 
@@ -162,6 +168,18 @@ def _track(stack: list[list[str]], kind: str, text: str, prev: Token | None, bef
             stack[-1][1] = "pattern" if stack[-1][0] == "{" else "end"
 
 
+def _raw_depth(query: str) -> int:
+    """The deepest nesting of brackets in the text, strings and comments included (for text that does not tokenize)."""
+    depth = deepest = 0
+    for ch in query:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def _paren(top: list[str], prev: Token | None, before: Token | None) -> str:
     if top[0] in ("e(", "d("):
         return top[0]
@@ -202,6 +220,8 @@ def check(query: str, iris: Iris, prefixes: dict[str, str] | None = None) -> Ana
     `prefixes` are the ones the executor declares for every query (a query may redeclare them).
     """
     tokens, complete = tokenize(query)
+    if not complete and _raw_depth(query) > MAX_DEPTH:  # the parser gets it: it must not recurse that deep either
+        raise QuerySyntaxError(f"brackets nested more than {MAX_DEPTH} deep; this endpoint does not parse such queries")
     prefixes = dict(prefixes or {})
     base: str | None = None
     kind: Kind | None = None

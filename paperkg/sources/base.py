@@ -130,7 +130,7 @@ def first_json(text: str) -> Any:
     if text.startswith("["):
         text = text[1:].lstrip()
     try:
-        return _JSON.raw_decode(text)[0]
+        return _raw_decode(text)[0]
     except ValueError:
         return None
 
@@ -147,7 +147,7 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
             yield where, Skipped(where, "bad", error.detail.removeprefix(f"{where}: "))
             continue
         try:
-            yield where, json.loads(line)
+            yield where, _loads(line)
         except json.JSONDecodeError as error:
             yield where, Skipped(where, "bad", f"not JSON: {error.msg} (column {error.colno})")
 
@@ -158,13 +158,13 @@ def first_line_json(path: Path, start: str = "") -> Any:
     line, newline, _ = start.partition("\n")
     if newline:
         try:
-            return json.loads(line)
+            return _loads(line)
         except json.JSONDecodeError:
             return None
     try:
         for number, raw in raw_lines(path):
             if raw.strip():
-                return json.loads(decode(raw, path, number))
+                return _loads(decode(raw, path, number))
     except (InvalidInput, json.JSONDecodeError):
         return None
     return None
@@ -182,7 +182,7 @@ def json_values(path: Path) -> Iterator[tuple[str, Any]]:
     if not text.startswith("[", position):
         where = f"{path}:{text.count(chr(10), 0, position) + 1}"
         try:
-            value, end = _JSON.raw_decode(text, position)
+            value, end = _raw_decode(text, position)
         except json.JSONDecodeError as error:
             yield where, Skipped(f"{path}:{error.lineno}", "bad", f"not JSON: {error.msg}")
             return
@@ -200,7 +200,7 @@ def json_values(path: Path) -> Iterator[tuple[str, Any]]:
         line, counted = line + text.count("\n", counted, position), position
         where = f"{path}:{line}"
         try:
-            value, position = _JSON.raw_decode(text, position)
+            value, position = _raw_decode(text, position)
         except json.JSONDecodeError as error:
             yield where, Skipped(where, "bad", f"not JSON: {error.msg} (the rest of the array is not read)")
             return
@@ -312,3 +312,18 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with a value nested too deeply for the parser reported as not JSON (not a RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def _raw_decode(text: str, position: int = 0) -> tuple[Any, int]:
+    try:
+        return _JSON.raw_decode(text, position)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, position) from None
