@@ -166,6 +166,10 @@ def test_search_contract_filters_and_facets(client: TestClient) -> None:
     # a name the vocabulary knows and no paper mentions finds nothing, as it should
     known = client.get("/search", params={"q": "inference", "hardware": "Cerebras CS-2"})
     assert known.status_code == 200 and known.json()["results"] == []
+    # nor does a near name stand in for it: H100 is not A100, LoRAX no LoRA
+    assert client.get("/papers", params={"hardware": "H100"}).json()["total"] == 0
+    near = client.get("/papers", params={"technique": "LoRAX"})
+    assert near.status_code == 422 and "no technique named 'LoRAX'" in near.json()["detail"]
     for nothing in ("\x00", "\ufffd\ufffd", "?!. ,;"):  # a NUL, undecodable bytes, punctuation: no words to search
         _problem(client.get("/search", params={"q": nothing}), 422)
 

@@ -69,14 +69,13 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
             continue
         if kind not in FILTER_PREDICATES:
             raise InvalidParameter(f"unknown filter {kind!r}")
-        matches = [m for m in index.lookup(value, FILTER_TYPES[kind], limit=50) if m.score >= 0.99]
-        if not matches:
-            matches = index.lookup(value, FILTER_TYPES[kind], limit=1)
-        ids = {m.entity_id for m in matches}
+        ids = {m.entity_id for m in index.lookup(value, FILTER_TYPES[kind], limit=50) if m.score >= 0.99}
         if not ids:
             known = vocabulary.owner(value)
             if known is None or (concept := vocabulary.get(known)) is None or concept.type != FILTER_TYPES[kind]:
-                raise InvalidParameter(f"{kind} filter: no {kind} named {value[:80]!r} is known")
+                near = index.lookup(value, FILTER_TYPES[kind], limit=1)  # a near name is a hint, never the answer:
+                hint = f"; did you mean {near[0].alias!r}?" if near else ""  # H100 is not A100
+                raise InvalidParameter(f"{kind} filter: no {kind} named {value[:80]!r} is known{hint}")
             ids = {known}  # a name of the vocabulary no paper mentions yet: no paper matches, and that is the answer
         if kind == "technique":
             ids |= {n for i in list(ids) for n in vocabulary.descendants(i)}
