@@ -270,3 +270,15 @@ def test_a_title_with_no_letters_or_digits_is_rejected(settings: Settings) -> No
                 kb.add_papers([PaperInput(title, "An abstract.", id="e1")])
         assert kb.paper_count() == 0
 
+
+def test_a_new_own_id_that_already_names_another_paper_is_rejected(settings: Settings) -> None:
+    """An own id spelled like a stored paper's arXiv id (or DOI, or any id it answers to) would make that id name two
+    papers; the same work under that id is still one paper."""
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("LoRA", "Low-rank adaptation.", external_ids=(("arxiv", "2106.09685"),))])
+        with pytest.raises(InvalidInput, match=r"id '2106\.09685' already names paper"):
+            kb.add_papers([PaperInput("Something else", "Another abstract.", id="2106.09685")])
+        assert kb.get_paper("2106.09685").title == "LoRA" and kb.paper_count() == 1
+        kb.add_papers([PaperInput("LoRA", "Low-rank adaptation, revised.", id="2106.09685")])
+        assert kb.paper_count() == 1 and kb.get_paper("2106.09685").abstract == "Low-rank adaptation, revised."
+

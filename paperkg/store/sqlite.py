@@ -266,6 +266,10 @@ class Store(StoreReads):
                 if differs:  # storing it would overwrite another work of the same title ("Editorial")
                     raise InvalidInput(f"{paper.origin or 'paper'}: its title is that of paper {titled[0]!r}, but it "
                                        f"is another work ({differs}); paperkg keeps one paper per title")
+            if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
+                named = identity.resolve(self._db, pid)
+                if named is not None and named != (titled[0] if titled else None):
+                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
             found.append((own[0], own[1]) if own else titled)
         return found
 
