@@ -46,15 +46,26 @@ def test_duplicate_titles_in_one_batch_later_wins(settings: Settings) -> None:
     with KnowledgeBase.open(settings) as kb:
         report = kb.add_papers([PaperInput("Same Title", "First abstract about quantization."),
                                 PaperInput("same title!", "Second abstract about pruning.")])
-        assert [p.status for p in report.papers] == ["superseded", "replaced"]  # one entry per paper, in order
+        assert [p.status for p in report.papers] == ["superseded", "created"]  # one entry per paper, in order
         assert kb.paper_count() == 1
         [paper] = kb.list_papers({}, 10, 0)[0]
         assert kb.get_paper(paper.id).abstract == "Second abstract about pruning."
         report = kb.add_papers([PaperInput("A", "Alpha.", id="a"), PaperInput("B", "Beta.", id="b"),
                                 PaperInput("A", "Alpha, revised.", id="a"), PaperInput("C", "Gamma.", id="c")])
         assert [(p.id, p.status) for p in report.papers] == [("a", "superseded"), ("b", "created"),
-                                                             ("a", "replaced"), ("c", "created")]
+                                                             ("a", "created"), ("c", "created")]
         assert kb.get_paper("a").abstract == "Alpha, revised."
+
+
+def test_the_ingest_report_names_entities_as_they_are_stored(settings: Settings) -> None:
+    """A vocabulary concept read under another spelling is reported under the concept's name and type, as
+    GET /papers/{id} shows it ("LoRA-X" is the software LoRAX)."""
+    with KnowledgeBase.open(settings) as kb:
+        paper = PaperInput("Paper one about LoRA adapters", "We propose LoRA-X, a low-rank adaptation technique "
+                           "evaluated on GLUE using an A100.", id="myid-1")
+        [entry] = kb.add_papers([paper]).papers
+        stored = {e.id: (e.name, e.type) for e in kb.get_paper("myid-1").entities}
+        assert {e.id: (e.name, e.type) for e in entry.entities} == stored
 
 
 def test_bad_paper_in_batch_stores_nothing(kb: KnowledgeBase) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
 from paperkg.core.identifiers import fold_duplicates
-from paperkg.core.ids import content_hash, normalise_title
+from paperkg.core.ids import content_hash
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import Extraction, PaperInput
 from paperkg.core.results import (
@@ -289,15 +289,11 @@ class KnowledgeBase(Reading):
                 superseded: list[PaperInput], inputs: Sequence[PaperInput] = ()) -> IngestReport:
         """One entry per paper given, in the order given (`inputs`; else the stored ones, then the superseded)."""
         by_id = {w.id: w for w in writes}
-        displaced = {normalise_title(p.title) for p in superseded}
         report = []
-        for outcome in outcomes:
+        for outcome in outcomes:  # a paper first stored by this batch is "created", whatever records it superseded
             write = by_id[outcome.id]
-            status = outcome.status
-            if status == "created" and normalise_title(write.paper.title) in displaced:
-                status = "replaced"  # it replaced an earlier paper of the same request
-            report.append(IngestedPaper(outcome.id, outcome.title, status, _refs(write.extraction),
-                                        len(write.extraction.relations)))
+            report.append(IngestedPaper(outcome.id, outcome.title, outcome.status,
+                                        _refs(write.extraction, self.vocabulary), len(write.extraction.relations)))
         dropped = {id(p): IngestedPaper(paper_key(p), p.title, "superseded", [], 0) for p in superseded}
         if not inputs or len(inputs) != len(report) + len(dropped):
             return IngestReport(version, report + list(dropped.values()))
@@ -399,5 +395,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _refs(extraction: Extraction) -> list[EntityRef]:
-    return [EntityRef(e.key, e.name, e.type) for e in extraction.entities]
+def _refs(extraction: Extraction, vocabulary: Vocabulary) -> list[EntityRef]:
+    """The entities as stored: a vocabulary concept under its own name and type ("LoRA-X" is the software LoRAX)."""
+    refs = []
+    for e in extraction.entities:
+        concept = vocabulary.get(e.key)
+        refs.append(EntityRef(e.key, concept.label, concept.type) if concept else EntityRef(e.key, e.name, e.type))
+    return refs
