@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)
+    problems.remember_methods(app, [*app.router.routes, *(route for router in ROUTERS for route in router.routes)])
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept"])

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route
 
 from paperkg.core.errors import PaperkgError, PayloadTooLarge
 
@@ -55,7 +59,26 @@ async def _http(request: Request, error: Exception) -> JSONResponse:
         detail = f"no route {request.url.path}"
     if error.status_code == PayloadTooLarge.status:  # a chunked body over the cap: the same problem as a declared one
         return domain_problem(PayloadTooLarge(detail), request.url.path, getattr(error, "headers", None))
-    return problem(error.status_code, detail, instance=request.url.path, headers=getattr(error, "headers", None))
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:  # Starlette names the methods of the first route of the path only
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+    return problem(error.status_code, detail, instance=request.url.path, headers=headers)
+
+
+def remember_methods(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
+    """Keep each route's path pattern and methods, for the Allow header of a 405 (call once the routes are added)."""
+    app.state.route_methods = [(route.path_regex, frozenset(route.methods or ())) for route in routes
+                               if isinstance(route, Route | APIRoute)]
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route serves at this path, HEAD wherever GET is (api.head.HeadAsGet)."""
+    table: list[tuple[re.Pattern[str], frozenset[str]]] = getattr(request.app.state, "route_methods", [])
+    methods = {m for pattern, served in table if pattern.match(request.url.path) for m in served}
+    if "GET" in methods:
+        methods.add("HEAD")
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

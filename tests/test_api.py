@@ -249,6 +249,10 @@ def test_export_formats_and_whitelist(client: TestClient) -> None:
 def test_unknown_route_is_problem(client: TestClient) -> None:
     _problem(client.get("/no/such/route"), 404)
     _problem(client.put("/papers"), 405)
+    # Allow names every method the path serves, not those of its first route
+    for method, path, allowed in (("PUT", "/papers/x", "GET, HEAD, DELETE"), ("POST", "/search", "GET, HEAD"),
+                                  ("PUT", "/papers", "GET, HEAD, POST"), ("DELETE", "/sparql", "GET, HEAD, POST")):
+        assert _problem(client.request(method, path), 405) and client.request(method, path).headers["allow"] == allowed
 
 
 def test_head_wherever_get_is_served(client: TestClient) -> None:
