@@ -123,6 +123,12 @@ def test_results_xml_cannot_carry_are_refused_in_xml_formats(env: Env) -> None:
     with pytest.raises(NotAcceptable, match=r"XML 1\.0 cannot carry"):
         executor.execute('CONSTRUCT { <urn:a> <urn:b> "a\\uFFFEb" } WHERE {}', fmt="rdfxml")
     assert executor.execute('SELECT ("a\\tb" AS ?x) {}', fmt="xml").body.startswith(b"<?xml")
+    # a predicate that ends in no XML name cannot be an RDF/XML element: refused, not written as broken XML
+    numbered = "CONSTRUCT { <urn:a> ?p <urn:c> } WHERE { BIND(<http://example.org/123> AS ?p) }"
+    with pytest.raises(NotAcceptable, match="does not end in an XML name"):
+        executor.execute(numbered, fmt="rdfxml")
+    assert executor.execute(numbered, fmt="turtle").body and executor.execute(numbered.replace("/123", "/x123"),
+                                                                              fmt="rdfxml").body.startswith(b"<?xml")
 
 
 # -- row cap -----------------------------------------------------------------------------------------------

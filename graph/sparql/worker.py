@@ -18,6 +18,7 @@ import gc
 import itertools
 import json
 import os
+import re
 import resource
 import signal
 import struct
@@ -37,6 +38,8 @@ _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
 _TSV = ox.QueryResultsFormat.TSV
 _XML_FORMATS = ("xml", "rdfxml")
+_XML_LOCAL_NAME = re.compile(r"[^\W\d][\w.\-]*$")
+"""RDF/XML writes a predicate as an XML element: its IRI must end in a name (a letter or _ first); ".../123" cannot."""
 try:
     _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
 except OSError:  # pragma: no cover - not Linux
@@ -152,6 +155,11 @@ def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | It
         triples = triples[:cap]
         rows = len(triples)
         rdf_format = GRAPH_FORMATS[name][1]
+        if name == "rdfxml":
+            unnamed = next((t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)), None)
+            if unnamed is not None:
+                return _error("unrepresentable", f"the predicate <{unnamed[:200]}> does not end in an XML name, so "
+                              "RDF/XML cannot write it; ask for another format")
         items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if name == "nquads" else triples
         body = as_bytes(ox.serialize(items, format=rdf_format,
                                      prefixes=prefixes if name == "turtle" else None))
