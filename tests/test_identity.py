@@ -25,7 +25,8 @@ from tests.conftest import write_jsonl
 from tests.source_samples import LORA
 
 SAMPLES = Path(__file__).parent / "data" / "sources"
-LORA_IDS = ["2106.09685", "arXiv:2106.09685v2", "https://arxiv.org/abs/2106.09685", "10.48550/arXiv.2106.09685",
+LORA_IDS = ["2106.09685", "arXiv:2106.09685v2", "arXiv:2106.09685V2", " 2106.09685 ", "https://arxiv.org/abs/2106.09685",
+            "10.48550/arXiv.2106.09685",
             "https://doi.org/10.48550/ARXIV.2106.09685", "W3168867926", "https://openalex.org/W3168867926",
             "a8ca46b171467ceb2d7652fbfb67fe701ad86092", "hu_lora_2021", "235458009"]
 
@@ -53,6 +54,8 @@ def test_five_sources_fold_into_four_papers_with_every_id(merged: KnowledgeBase)
     assert merged.paper_count() == 4
     lora = {merged.store.resolve(text) for text in LORA_IDS}
     assert len(lora) == 1 and None not in lora
+    [own] = lora
+    assert merged.store.resolve(f" {own}\t") == own  # surrounding whitespace is no part of any id
     detail = merged.get_paper("arXiv:2106.09685")
     assert detail.abstract == LORA and detail.authors[0] == "Edward J. Hu"
     assert detail.doi == "10.48550/arxiv.2106.09685" and detail.year == 2021

@@ -39,15 +39,15 @@ def match(conn: sqlite3.Connection, ids: Iterable[IdPair]) -> str | None:
 
 def resolve(conn: sqlite3.Connection, text: str) -> str | None:
     """The paper an id typed by anyone names: a paper id, any spelling of a DOI or arXiv id, an OpenAlex or
-    Semantic Scholar id, an own id, a citation key, or any other stored id."""
+    Semantic Scholar id, an own id, a citation key, or any other stored id; surrounding whitespace is no part of it."""
+    text = text.strip()
     row = conn.execute("SELECT id FROM papers WHERE id = ?", (text,)).fetchone()
     if row:
         return str(row[0])
     found = match(conn, candidates(text))
     if found:
         return found
-    row = conn.execute("SELECT paper_id FROM paper_ids WHERE value = ? ORDER BY kind LIMIT 1",
-                       (text.strip(),)).fetchone()
+    row = conn.execute("SELECT paper_id FROM paper_ids WHERE value = ? ORDER BY kind LIMIT 1", (text,)).fetchone()
     return str(row[0]) if row else None
 
 
