@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from paperkg.core.errors import ReadOnly, Unauthorized
+from paperkg.core.errors import InvalidInput, ReadOnly, Unauthorized
 from paperkg.kb import KnowledgeBase
 
 
@@ -40,7 +40,8 @@ Writer = Depends(require_writer)
 
 class GuardedRoute(APIRoute):
     """A route that, when it depends on `Writer`, checks the writer first, before its body is read: a malformed body
-    from a client without the token is a 401, not a 422 that tells it how to shape the body."""
+    from a client without the token is a 401, not a 422 that tells it how to shape the body; and a POST body that is
+    not JSON (curl's default form type) is a 400 that says so, not a schema error."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -49,6 +50,10 @@ class GuardedRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             require_writer(request)
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if request.method == "POST" and kind != "application/json" and not kind.endswith("+json"):
+                raise InvalidInput(f"{request.url.path} takes a JSON body (Content-Type application/json), "
+                                   f"not {kind or 'a body without a Content-Type'!r}")
             return await handler(request)
 
         return guarded

@@ -43,7 +43,8 @@ class PaperIn(Schema):
     doi: str | None = Field(default=None, max_length=256, examples=["10.48550/arXiv.2106.09685"])
 
 
-PaperList = Annotated[list[PaperIn], Field(min_length=1, max_length=10_000)]
+PaperList = Annotated[list[PaperIn], Field(max_length=10_000)]
+"""Empty is no schema error: the knowledge base answers "no papers given"."""
 
 
 class PapersIn(Schema):

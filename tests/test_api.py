@@ -74,10 +74,19 @@ def test_post_papers_one_or_many_idempotent(client: TestClient) -> None:
     {"title": "T"},
     {"title": "T", "abstract": "A", "year": "soon"},
     {"title": "T", "abstract": "A", "unknown": 1},
-    [],
 ])
 def test_post_invalid_bodies(client: TestClient, body: object) -> None:
     _problem(client.post("/papers", json=body), 422)
+    assert client.get("/health").json()["papers"] == 20
+
+
+def test_post_needs_a_json_body_with_papers(client: TestClient) -> None:
+    empties: list[object] = [[], {"papers": []}]
+    for empty in empties:
+        assert _problem(client.post("/papers", json=empty), 400)["detail"] == "no papers given"
+    form = client.post("/papers", content='{"title": "T", "abstract": "A"}',
+                       headers={"content-type": "application/x-www-form-urlencoded"})  # curl -d's default
+    assert "takes a JSON body" in str(_problem(form, 400)["detail"])
     assert client.get("/health").json()["papers"] == 20
 
 

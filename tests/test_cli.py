@@ -148,6 +148,17 @@ def test_files_named_on_the_command_line_fail_in_one_line(run: Any, small: Path,
     assert result.exit_code == 1 and "cannot open the store: file is not a database" in result.stderr
 
 
+def test_the_cli_keeps_the_limits_and_defaults_of_http(run: Any, small: Path, tmp_path: Path) -> None:
+    """A query over 20,000 characters is refused as over HTTP; an empty --category is no filter, as over HTTP."""
+    run("ingest", str(small))
+    result = run("search", "lora " * 5000)
+    assert result.exit_code == 1 and "limit 20,000" in result.stderr
+    extra = write_jsonl(tmp_path / "extra.jsonl", [{"title": "Category test", "abstract": "An abstract."}])
+    assert "1 created" in run("ingest", str(extra), "--category", "").output
+    result = run("sparql", " ")
+    assert result.exit_code == 1 and "empty query" in result.stderr
+
+
 @pytest.mark.parametrize(("variable", "value", "said"), [
     ("PAPERKG_ENCODER_THREADS", "-1", "PAPERKG_ENCODER_THREADS: Input should be greater than or equal to 0"),
     ("PAPERKG_ENCODER_QUERY_WIDTHS", "[0, 16]", "PAPERKG_ENCODER_QUERY_WIDTHS: Input should be greater than"),

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from paperkg.core.errors import NotAcceptable, QuerySyntaxError
+from paperkg.core.errors import InvalidParameter, NotAcceptable, QuerySyntaxError
 from paperkg.core.rwlock import RWLock
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor
@@ -102,14 +102,16 @@ def test_content_negotiation() -> None:
         negotiate("select", fmt="turtle")  # a graph format for solutions
     with pytest.raises(NotAcceptable):
         negotiate("construct", fmt="csv")
-    with pytest.raises(NotAcceptable):
-        negotiate("select", fmt="yaml")
+    with pytest.raises(InvalidParameter, match="unknown result format 'yaml'"):
+        negotiate("select", fmt="yaml")  # no such format at all: a bad parameter, not content negotiation
 
 
-def test_unknown_format_is_not_acceptable_before_running(env: Env) -> None:
+def test_unknown_format_is_refused_before_running(env: Env) -> None:
     _, _, executor, _ = env
-    with pytest.raises(NotAcceptable):
+    with pytest.raises(InvalidParameter):
         executor.execute(TITLES, fmt="excel")
+    with pytest.raises(QuerySyntaxError, match="empty query"):
+        executor.execute(" \n ")
     with pytest.raises(NotAcceptable):
         executor.execute(TITLES, accept="image/png")
 

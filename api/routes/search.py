@@ -11,10 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from paperkg.api import schemas
 from paperkg.api.deps import KB
 from paperkg.api.responses import typed_json
+from paperkg.core.records import MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"])
 Name = Annotated[str | None, Query(max_length=200)]
-Text = Annotated[str, Query(min_length=1, max_length=20_000,
+Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS,
                             description="free text; a whole abstract asks for papers like it")]
 Count = Annotated[int, Query(ge=1, le=100)]
 Year = Annotated[int | None, Query(ge=1000, le=3000, description="publication year bound (inclusive)")]

@@ -94,6 +94,8 @@ class SparqlExecutor:
                 timeout: float | None = None) -> SparqlResult:
         """Run a read-only query; raises QuerySyntaxError, QueryRefused, QueryTimeout, NotAcceptable, ..."""
         started = time.monotonic()
+        if not query.strip():
+            raise QuerySyntaxError("empty query")
         if len(query.encode("utf-8", "surrogatepass")) > self.max_query_bytes:
             raise PayloadTooLarge(f"the query is larger than {self.max_query_bytes:,} bytes")
         limit = self.timeout if timeout is None else min(float(timeout), SPARQL_TIMEOUT_CAP)

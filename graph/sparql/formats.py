@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from paperkg.core.errors import NotAcceptable
+from paperkg.core.errors import InvalidParameter, NotAcceptable
 from paperkg.core.formats import media_types, of_kind
 from paperkg.graph.rdf.serialize import rdf_format
 from paperkg.graph.sparql.guard import Kind
@@ -66,7 +66,7 @@ def negotiate(kind: Kind | None, accept: str | None = None, fmt: str | None = No
     if fmt:
         name = fmt.strip().lower()
         if name not in FORMAT_NAMES:
-            raise NotAcceptable(f"unknown result format {fmt!r}; use one of {', '.join(FORMAT_NAMES)}")
+            raise InvalidParameter(f"unknown result format {fmt!r}; use one of {', '.join(FORMAT_NAMES)}")
         if name not in table:
             what = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
             raise NotAcceptable(f"{what} results cannot be given as {name}; use one of {', '.join(table)}")

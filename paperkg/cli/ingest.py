@@ -175,7 +175,8 @@ def ingest_options(func: F) -> F:
 
 def _options(fmt: str | None, skip_bad: bool, categories: tuple[str, ...], since: int | None, until: int | None,
              batch_size: int) -> IngestOptions:
-    return IngestOptions(fmt, Slice(categories, since, until), skip_bad, batch_size)
+    kept = tuple(c for c in categories if c.strip())  # an empty --category is no filter, as in search and HTTP
+    return IngestOptions(fmt, Slice(kept, since, until), skip_bad, batch_size)
 
 
 @click.command()

@@ -16,6 +16,7 @@ from paperkg import __version__
 from paperkg.core.errors import InvalidParameter, NotFound
 from paperkg.core.formats import of_kind
 from paperkg.core.lru import LRUCache
+from paperkg.core.records import MAX_QUERY_CHARS
 from paperkg.core.results import (
     EntityDetail,
     EntityMatchView,
@@ -128,6 +129,8 @@ class Reading:
         query = query.strip()
         if not query:
             raise InvalidParameter("empty query")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidParameter(f"a query of {len(query):,} characters (limit {MAX_QUERY_CHARS:,})")
         bad = forbidden_char(query)
         if bad:
             raise InvalidParameter(f"{bad} in the query")
