@@ -11,9 +11,9 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Technique", "Model", "Hardware", "Datas
 PREDICATES: tuple[Predicate, ...] = ("proposes", "uses", "runs-on", "evaluated-on", "outperforms")
 MAX_TITLE_CHARS = 2_000
 MAX_ABSTRACT_CHARS = 100_000
+"""Default limits of a paper's title and abstract (Settings.max_title_chars / max_abstract_chars override them)."""
 MAX_QUERY_CHARS = 20_000
 """A search query: room for a whole abstract as an example, the same cap over HTTP and the CLI."""
-"""Default limits of a paper's title and abstract (Settings.max_title_chars / max_abstract_chars override them)."""
 PAPER = "PAPER"
 """Subject of a relation that the paper itself states (as in the annotation guide)."""
 
