@@ -243,26 +243,34 @@ def test_an_id_and_a_doi_naming_two_stored_papers_are_rejected(settings: Setting
         assert summary.statuses["replaced"] == 1 and kb.get_paper("two").abstract == "Two, revised."
 
 
-def test_another_work_with_the_same_title_is_rejected_not_merged(settings: Settings, tmp_path: Path) -> None:
-    """Two editorials of one title with different DOIs are two works: the second is rejected (paperkg keeps one
-    paper per title) instead of overwriting the first; an arXiv record and its journal version stay one paper."""
+def test_another_work_with_the_same_title_is_stored_beside_it(settings: Settings, tmp_path: Path) -> None:
+    """Two editorials of one title with different DOIs are two works: the second is stored beside the first under an
+    id of its own, never over it, also within one batch and on every re-run; an arXiv record and its journal version
+    stay one paper; a record that only has the title joins the paper that holds it."""
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers([PaperInput("Editorial", "Volume one, on quantization.", doi="10.7777/vol1")])
-        with pytest.raises(InvalidInput, match=r"another work \(doi 10.7777/vol2 against 10.7777/vol1\)"):
-            kb.add_papers([PaperInput("Editorial", "Volume two, on pruning.", doi="10.7777/vol2")])
-        with pytest.raises(InvalidInput, match="another record of this batch has the same title"):
-            kb.add_papers([PaperInput("Preface", "One.", doi="10.7777/p1"),
-                           PaperInput("Preface", "Two.", doi="10.7777/p2")])
-        assert kb.get_paper("10.7777/vol1").abstract == "Volume one, on quantization." and kb.paper_count() == 1
+        [two] = kb.add_papers([PaperInput("Editorial", "Volume two, on pruning.", doi="10.7777/vol2")]).papers
+        assert two.status == "created" and kb.paper_count() == 2
+        assert kb.get_paper("10.7777/vol1").abstract == "Volume one, on quantization."
+        assert kb.get_paper("10.7777/vol2").abstract == "Volume two, on pruning." and two.id != paper_id("Editorial")
+        again = kb.add_papers([PaperInput("Editorial", "Volume two, on pruning.", doi="10.7777/vol2"),
+                               PaperInput("Editorial", "Volume three.", doi="10.7777/vol3"),
+                               PaperInput("Editorial", "Volume one, revised.", doi="10.7777/vol1")])
+        assert [p.status for p in again.papers] == ["unchanged", "created", "replaced"] and kb.paper_count() == 3
+        batch = kb.add_papers([PaperInput("Preface", "One.", doi="10.7777/p1"),
+                               PaperInput("Preface", "Two.", doi="10.7777/p2")])
+        assert [p.status for p in batch.papers] == ["created", "created"] and kb.paper_count() == 5
+        kb.add_papers([PaperInput("Editorial", "No ids at all.")])
+        assert kb.paper_count() == 5 and kb.get_paper("10.7777/vol1").abstract == "No ids at all."
         kb.add_papers([PaperInput("Some Work", "Preprint.", doi="10.48550/arXiv.2401.00001")])
         kb.add_papers([PaperInput("Some work", "Journal version.", doi="10.1145/12345")])
-        assert kb.paper_count() == 2 and kb.get_paper("2401.00001").abstract == "Journal version."
+        assert kb.paper_count() == 6 and kb.get_paper("2401.00001").abstract == "Journal version."
         rows: list[dict[str, object]] = [{"title": "Erratum", "abstract": "First.", "doi": "10.7777/e1"},
-                                         {"title": "Erratum", "abstract": "Second.", "doi": "10.7777/e2"},
-                                         {"title": "Fine", "abstract": "Kept."}]
-        summary = ingest_files(kb, [write_jsonl(tmp_path / "errata.jsonl", rows)], IngestOptions(skip_bad=True))
-        assert (summary.statuses["created"], summary.statuses["rejected"]) == (2, 1)
-        assert kb.get_paper("10.7777/e1").abstract == "First."
+                                         {"title": "Erratum", "abstract": "Second.", "doi": "10.7777/e2"}]
+        source = write_jsonl(tmp_path / "errata.jsonl", rows)
+        assert ingest_files(kb, [source], IngestOptions()).statuses["created"] == 2
+        assert ingest_files(kb, [source], IngestOptions()).statuses["unchanged"] == 2
+        assert kb.get_paper("10.7777/e1").abstract == "First." and kb.get_paper("10.7777/e2").abstract == "Second."
 
 
 def test_a_title_with_no_letters_or_digits_is_rejected(settings: Settings) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from paperkg.core.ids import normalise_title
+from paperkg.core.ids import normalise_title, paper_id
 from paperkg.core.records import PaperInput
 
 IdPair = tuple[str, str]
@@ -113,6 +113,14 @@ def other_work(ours: Iterable[IdPair], theirs: Iterable[IdPair]) -> str | None:
         if not mine[kind] & other[kind]:
             return f"{kind} {sorted(mine[kind])[0]} against {sorted(other[kind])[0]}"
     return None
+
+
+def other_work_id(paper: PaperInput) -> str:
+    """The id of a paper whose title another work already holds: its title's id, made unique by the first of its
+    ids that tell works apart (the same id whenever the same record comes again)."""
+    telling = sorted(pair for pair in shared_ids(paper) if pair[0] in SINGLE_KINDS or pair[0] == "doi")
+    kind, value = telling[0] if telling else ("title", "")
+    return paper_id(f"{paper.title}\n{kind}:{value}")
 
 
 def candidates(text: str) -> list[IdPair]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
-from paperkg.core.identifiers import other_work
+from paperkg.core.identifiers import other_work, other_work_id
 from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
@@ -239,10 +239,6 @@ class Store(StoreReads):
         found: list[tuple[str, str] | None] = []
         seen: set[str] = set()
         for (paper, pid), norm in zip(papers, norms, strict=True):
-            if norm in seen:  # fold_duplicates keeps two records of one title apart only when they are two works
-                raise InvalidInput(f"{paper.origin or 'paper'}: another record of this batch has the same title but "
-                                   "other ids; paperkg keeps one paper per title")
-            seen.add(norm)
             own, titled = by_id.get(pid), by_title.get(norm)
             if own and titled and own[0] != titled[0]:
                 raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
@@ -255,23 +251,34 @@ class Store(StoreReads):
                                        f"paper {shared!r}")
                 shared = None  # an own id that is stored wins
             if shared is not None:
-                if titled and titled[0] != shared:
+                if titled and titled[0] != shared and not self._other_work(paper, pid, titled[0]):
                     raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
                                        f"title is that of paper {titled[0]!r}")
                 row = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
                 own = (row[0], row[1], "") if row else own
-            elif titled and not (own and paper.id):  # found by its title (or the id its title gives)
-                stored = self._db.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (titled[0],))
-                differs = other_work(identity.shared(paper, pid), stored)
-                if differs:  # storing it would overwrite another work of the same title ("Editorial")
-                    raise InvalidInput(f"{paper.origin or 'paper'}: its title is that of paper {titled[0]!r}, but it "
-                                       f"is another work ({differs}); paperkg keeps one paper per title")
+            elif titled and not (own and paper.id) and self._other_work(paper, pid, titled[0]):
+                # found by its title (or the id its title gives), but it is another work ("Editorial" of another
+                # volume): stored beside it, under its own id, never over it
+                found.append((pid, "") if paper.id else (other_work_id(paper), ""))
+                seen.add(norm)
+                continue
             if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
                 named = identity.resolve(self._db, pid)
                 if named is not None and named != (titled[0] if titled else None):
                     raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
+            if norm in seen and not paper.id and not own:
+                # a second work of this title in the batch (fold_duplicates kept them apart by their ids), matched
+                # by nothing but the title: an id of its own, not the first one's
+                found.append((other_work_id(paper), ""))
+                continue
+            seen.add(norm)
             found.append((own[0], own[1]) if own else titled)
         return found
+
+    def _other_work(self, paper: PaperInput, pid: str, stored: str) -> bool:
+        """Whether the ids of `paper` prove it another work than the stored paper `stored` (core.identifiers)."""
+        ids = self._db.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (stored,))
+        return other_work(identity.shared(paper, pid), ids) is not None
 
     def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
         """The id of the stored paper `paper` would leave untouched (same content and metadata), else None."""

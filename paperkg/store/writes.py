@@ -46,6 +46,10 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
     mentions, relations and passages, replacing what it had; left untouched when stored exactly as given, unless
     `rewrite`."""
     p, now = identity.fill_missing(conn, item.id, item.paper), _now()
+    norm = normalise_title(p.title)
+    holder = conn.execute("SELECT id FROM papers WHERE norm_title = ?", (norm,)).fetchone()
+    if holder and holder[0] != item.id:  # another work of the same title ("Editorial"): Store.existing_many let it in
+        norm = f"{norm} [{item.id}]"
     old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                        (item.id,)).fetchone()
     status = "created"
@@ -62,14 +66,14 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
         conn.execute(
             "UPDATE papers SET norm_title=?, title=?, abstract=?, year=?, url=?, authors=?, content_hash=?, "
             "rev=?, origin=?, updated_at=? WHERE id=?",
-            (normalise_title(p.title), p.title, p.abstract, p.year, p.url, json.dumps(list(p.authors)),
+            (norm, p.title, p.abstract, p.year, p.url, json.dumps(list(p.authors)),
              item.content_hash, version, p.origin, now, item.id))
     else:
         touched = []
         conn.execute(
             "INSERT INTO papers(id, norm_title, title, abstract, year, url, authors, content_hash, rev, origin,"
             " added_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-            (item.id, normalise_title(p.title), p.title, p.abstract, p.year, p.url,
+            (item.id, norm, p.title, p.abstract, p.year, p.url,
              json.dumps(list(p.authors)), item.content_hash, version, p.origin, now, now))
     for entity in item.extraction.entities:
         info = entities.get(entity.key) or EntityInfo(entity.name)
