@@ -218,7 +218,8 @@ class Store(StoreReads):
                 raise _sqlite_error(error) from error
 
     def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
-        """(id, content hash) of the stored paper this input updates: same id, else same normalised title."""
+        """(id, content hash) of the stored paper this input updates: same id, a shared id, else same normalised
+        title; for another work of a title already held, (the id it is to be stored under, "")."""
         return self.existing_many([(paper, pid)])[0]
 
     def existing_many(self, papers: Sequence[tuple[PaperInput, str]]) -> list[tuple[str, str] | None]:
