@@ -884,6 +884,11 @@ def test_a_resolution_in_a_dataset_name_with_a_multiplication_sign() -> None:
     assert keys(x, "Dataset") >= {"dataset/imagenet-256"}, keys(x, "Dataset")
 
 
+def test_a_dataset_name_of_letters_and_digits_is_a_name_and_a_dimension_is_not() -> None:
+    x = EXTRACTOR.extract("T", "Experiments on the public G3D dataset and on a 3D dataset of scenes show gains.")
+    assert {e.name for e in x.entities if e.type == "Dataset"} == {"G3D"}
+
+
 def test_the_verb_after_we_is_no_part_of_a_technique() -> None:
     x = EXTRACTOR.extract("FooSpec: Faster Drafts", "In this paper, we reconsider speculative sampling. "
                           "We benchmark tree attention with FooSpec. It then performs group-wise weight "

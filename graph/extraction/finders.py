@@ -51,6 +51,8 @@ _SIZED = re.compile(r"(?<![\w.-])([A-Z][A-Za-z0-9.]{0,30}[a-zA-Z0-9](?:-[A-Z][A-
                     r"((?:[-_](?:\d+(?:\.\d+)?[BMK])|\s\d+(?:\.\d+)?B)(?:-\d+(?:\.\d+)?[BMK]){0,3})(?![\w/])")
 _DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-]{0,30}[\w+])(?:\s\([\w.-]{1,20}\))?"
                       r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
+_MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
+"""'3D', '4K', '8B': a size or dimension, not a name."""
 _DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
 _NAME_THEN_LONG = re.compile(r"(?<![\w-])([A-Z][\w.+-]{1,30})\s*~?\s*\(\s*([A-Z][\w-]*(?:\s+[\w-]+){1,9})\s*\)")
 _CHAT_TAG = re.compile(r"-(?:Chat|chat|Instruct|instruct)")
@@ -312,8 +314,8 @@ class Finder:
             start = m.start(1) + name.index(words[0])
             name = " ".join(words)
             if name in self.lex.generic_acronyms or name.lower() in self.lex.generic_names or \
-                    not re.search(r"[A-Za-z]{2}", name):
-                continue
+                    not re.search(r"[A-Za-z]", name) or _MEASURE.fullmatch(name):
+                continue  # "3D dataset", "4K benchmark" are no names; "G3D dataset" is
             if not any(is_name_token(w) for w in words):
                 sentence_start = re.search(r"(?:^|[.!?]\s+)$", text[max(0, start - 3):start])
                 if len(words) > 1 or sentence_start or start == 0:
