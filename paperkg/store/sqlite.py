@@ -257,16 +257,16 @@ class Store(StoreReads):
                                        f"title is that of paper {titled[0]!r}")
                 row = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
                 own = (row[0], row[1], "") if row else own
-            elif titled and not (own and paper.id) and self._other_work(paper, pid, titled[0]):
+            if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
+                named = identity.resolve(self._db, pid)
+                if named is not None and named != (titled[0] if titled else None):
+                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
+            if shared is None and titled and not (own and paper.id) and self._other_work(paper, pid, titled[0]):
                 # found by its title (or the id its title gives), but it is another work ("Editorial" of another
                 # volume): stored beside it, under its own id, never over it
                 found.append((pid, "") if paper.id else (other_work_id(paper), ""))
                 seen.add(norm)
                 continue
-            if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
-                named = identity.resolve(self._db, pid)
-                if named is not None and named != (titled[0] if titled else None):
-                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
             if norm in seen and not paper.id and not own:
                 # a second work of this title in the batch (fold_duplicates kept them apart by their ids), matched
                 # by nothing but the title: an id of its own, not the first one's
