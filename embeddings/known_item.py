@@ -39,9 +39,12 @@ CUTOFF_MARGIN = 1e-6
 
 def title_similarity(query_terms: list[str], title_terms: list[str]) -> float:
     """Similarity in [0, 1] of two word sequences, by characters (typos and spelling variants cost little)."""
-    if not query_terms or not title_terms:
-        return 0.0
-    return float(ratio(" ".join(query_terms), " ".join(title_terms))) / 100.0
+    return _text_similarity(" ".join(query_terms), " ".join(title_terms))
+
+
+def _text_similarity(text: str, title: str, cutoff: float = 0.0) -> float:
+    """`title_similarity` of two joined word sequences; below `cutoff` (in ratio's 0-100) it may come back as 0."""
+    return float(ratio(text, title, score_cutoff=cutoff)) / 100.0 if text and title else 0.0
 
 
 def known_item_credit(query: str, candidates: list[str], keyword: KeywordIndex,
@@ -54,8 +57,7 @@ def known_item_credit(query: str, candidates: list[str], keyword: KeywordIndex,
         return credit
     text, cutoff = " ".join(terms), max(0.0, params.floor * 100.0 - CUTOFF_MARGIN)
     for i, pid in enumerate(candidates):
-        title = keyword.title_text(pid)
-        similarity = float(ratio(text, title, score_cutoff=cutoff)) / 100.0 if text and title else 0.0
+        similarity = _text_similarity(text, keyword.title_text(pid), cutoff)
         if similarity > params.floor:
             credit[i] = params.weight * (similarity - params.floor) / (1.0 - params.floor)
     return credit
