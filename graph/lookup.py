@@ -21,6 +21,8 @@ class EntityMatch:
     alias: str
 
 
+EXACT_ALIAS = 0.98
+"""The score of a query that is exactly an alias (exactly the name: 1.0); prefix and fuzzy matches score below it."""
 _PLAIN = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
 
 
@@ -200,7 +202,7 @@ class EntityIndex:
             offer(form, 1.0)
         for entity_id, match in list(scored.items()):
             if match.score == 1.0 and self._name_of.get(entity_id) != forms[0]:
-                scored[entity_id] = EntityMatch(entity_id, 0.98, match.alias)  # a name beats an alias
+                scored[entity_id] = EntityMatch(entity_id, EXACT_ALIAS, match.alias)  # a name beats an alias
         for form in forms:
             counts: dict[str, int] = defaultdict(int)
             for gram in _trigrams(form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperkg.core.errors import DataDirLocked, InvalidInput, NotFound, ReadOnly
+from paperkg.core.errors import DataDirLocked, InvalidInput, InvalidParameter, NotFound, ReadOnly
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -66,6 +66,17 @@ def test_the_ingest_report_names_entities_as_they_are_stored(settings: Settings)
         [entry] = kb.add_papers([paper]).papers
         stored = {e.id: (e.name, e.type) for e in kb.get_paper("myid-1").entities}
         assert {e.id: (e.name, e.type) for e in entry.entities} == stored
+
+
+def test_a_filter_takes_any_alias_of_an_entity_and_no_near_name(settings: Settings) -> None:
+    """An abbreviation a paper defines is an alias of its technique, so it filters like the name; a near miss of it
+    does not."""
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("FooNet", "We propose Dynamic Sparse Gating (DSG), a new technique.")])
+        for name in ("DSG", "Dynamic Sparse Gating", "dynamic sparse gating"):
+            assert kb.list_papers({"technique": name}, 10, 0)[1] == 1, name
+        with pytest.raises(InvalidParameter, match="no technique named 'DSGX'"):
+            kb.list_papers({"technique": "DSGX"}, 10, 0)
 
 
 def test_bad_paper_in_batch_stores_nothing(kb: KnowledgeBase) -> None:

@@ -24,7 +24,7 @@ from paperkg.core.results import (
     PaperSummary,
     RelationView,
 )
-from paperkg.graph.lookup import EntityIndex
+from paperkg.graph.lookup import EXACT_ALIAS, EntityIndex
 from paperkg.graph.network import FILTER_PREDICATES, FILTER_TYPES, KnowledgeGraph, paper_node
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.store import Store
@@ -69,12 +69,13 @@ def resolve_filters(filters: dict[str, str | None], graph: KnowledgeGraph, index
             continue
         if kind not in FILTER_PREDICATES:
             raise InvalidParameter(f"unknown filter {kind!r}")
-        ids = {m.entity_id for m in index.lookup(value, FILTER_TYPES[kind], limit=50) if m.score >= 0.99}
+        matches = index.lookup(value, FILTER_TYPES[kind], limit=50)
+        ids = {m.entity_id for m in matches if m.score >= EXACT_ALIAS}  # a name or an alias, as written
         if not ids:
             known = vocabulary.owner(value)
             if known is None or (concept := vocabulary.get(known)) is None or concept.type != FILTER_TYPES[kind]:
-                near = index.lookup(value, FILTER_TYPES[kind], limit=1)  # a near name is a hint, never the answer:
-                hint = f"; did you mean {near[0].alias!r}?" if near else ""  # H100 is not A100
+                # a near name is a hint, never the answer: H100 is not A100
+                hint = f"; did you mean {matches[0].alias!r}?" if matches else ""
                 raise InvalidParameter(f"{kind} filter: no {kind} named {value[:80]!r} is known{hint}")
             ids = {known}  # a name of the vocabulary no paper mentions yet: no paper matches, and that is the answer
         if kind == "technique":
