@@ -34,6 +34,11 @@ def require_writer(request: Request) -> None:
         raise Unauthorized("this write needs a valid bearer token (Authorization: Bearer <token>)")
 
 
+def content_type(request: Request) -> str:
+    """The request body's media type, lower case, without parameters ("" when none is given)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 KB = Annotated[KnowledgeBase, Depends(get_kb)]
 Writer = Depends(require_writer)
 
@@ -50,7 +55,7 @@ class GuardedRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             require_writer(request)
-            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            kind = content_type(request)
             if request.method == "POST" and kind != "application/json" and not kind.endswith("+json"):
                 raise InvalidInput(f"{request.url.path} takes a JSON body (Content-Type application/json), "
                                    f"not {kind or 'a body without a Content-Type'!r}")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from paperkg.api.deps import KB
+from paperkg.api.deps import KB, content_type
 from paperkg.core.errors import InvalidInput, QueryRefused
 
 router = APIRouter(tags=["sparql"])
@@ -28,7 +28,7 @@ def sparql_get(request: Request, kb: KB, query: Annotated[str, Query(min_length=
 @router.post("/sparql", response_class=Response, responses=RESPONSES,
              summary="Run a read-only SPARQL query (application/sparql-query or form-encoded)")
 async def sparql_post(request: Request, kb: KB) -> Response:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = content_type(request)
     body = (await request.body()).decode("utf-8", errors="replace")
     fmt = request.query_params.get("format")
     if kind == "application/sparql-query":

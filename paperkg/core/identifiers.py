@@ -147,12 +147,12 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
         return i
 
     first: dict[tuple[str, str], int] = {}
+    ids = [shared_ids(paper) for paper in papers]
     for index, paper in enumerate(papers):
-        keys = [("title", normalise_title(paper.title)), *shared_ids(paper)]
-        for key in keys:
+        for key in [("title", normalise_title(paper.title)), *ids[index]]:
             if key not in first:
                 first[key] = index
-            elif key[0] != "title" or other_work(shared_ids(paper), shared_ids(papers[first[key]])) is None:
+            elif key[0] != "title" or other_work(ids[index], ids[first[key]]) is None:
                 parent[root(index)] = root(first[key])  # another work of the same title is left to the store
     groups: dict[int, list[int]] = {}
     for index in range(len(papers)):
