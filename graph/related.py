@@ -70,6 +70,9 @@ class RelatedParams:
     a corpus without an AWQ paper); 0 offers none. At 1.3 a direct link (0.35 x 1.0 x 1.3, about 0.46) ranks above
     a technique the corpus names beside the target in one paper with no link (about 0.35-0.45), and below one
     backed by a link and a shared paper (0.6 and up)."""
+    unlinked_single: float = 0.6
+    """Factor on the score of a candidate backed by one shared paper and no taxonomy link: one paper names many
+    techniques side by side, most of them about something else ("kernel fusion" beside sequence parallelism)."""
     min_vocabulary_link: float = 0.5
     """The taxonomy link strength (LINK_SCORES times specificity) a vocabulary-only technique needs: a broader or
     narrower technique, a descendant, a sibling under a small parent, an associative link (skos:related) or a kind
@@ -174,6 +177,8 @@ class RelatedTechniques:
             tax = link[2] if link else 0.0
             prox = proximity.get(cand, 0.0)
             penalty = w.generic_penalty if taxonomy.is_generic(cand) else 1.0
+            if not link and len(shared) == 1:
+                penalty *= w.unlinked_single
             bound = (w.taxonomy * tax + w.cooccurrence * cooc + w.graph * prox + w.embedding) * penalty
             partial.append((bound, cand, tax, cooc, prox, shared, link, penalty))
         partial.sort(key=lambda r: (-r[0], r[1]))

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from paperkg.core.errors import NotFound
 from paperkg.core.records import PaperInput
+from paperkg.core.results import RelatedTechnique
 from paperkg.core.settings import Settings
 from paperkg.graph.related import RelatedParams, RelatedTechniques
 from paperkg.graph.taxonomy import roles
@@ -111,6 +112,31 @@ def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> No
             elif not result.why["taxonomy"]:
                 assert share >= 0.3 or result.why["similarity"] >= 0.87, (target, result.name)
     assert "diffusion models" in dropped
+
+
+def test_one_shared_paper_without_a_link_ranks_below_a_taxonomy_link(seeded_settings: Settings) -> None:
+    """A technique named beside the target in one paper, with no taxonomy link, is weak evidence: it is scored at
+    `unlinked_single` of its fused score, so a direct taxonomy relative (even one only the vocabulary knows) comes
+    first; the factor only reorders and removes, never adds."""
+    target = "sequence parallelism"
+    with KnowledgeBase.open(seeded_settings, read_only=True) as kb:
+        ranker = kb.queries.related_ranker
+        shown = kb.related(target, 30)
+        kb.queries.related_ranker = RelatedTechniques(RelatedParams(unlinked_single=1.0), ranker.generic)
+        plain = kb.related(target, 30)
+        kb.queries.related_ranker = ranker
+
+    def single(r: RelatedTechnique) -> bool:
+        return not r.why["taxonomy"] and r.why["shared_paper_count"] == 1
+
+    assert any(single(r) for r in shown), [r.name for r in shown]
+    assert {r.name for r in shown} <= {r.name for r in plain}
+    factor = RelatedParams().unlinked_single
+    before = {r.name: r.score for r in plain}
+    for r in shown:
+        assert r.score == pytest.approx(before[r.name] * (factor if single(r) else 1.0), abs=2e-3), r.name
+    direct = [r.score for r in shown if r.why["taxonomy"] and r.why["taxonomy"]["relation"] in ("narrower", "broader")]
+    assert direct and min(direct) > max(r.score for r in shown if single(r))
 
 
 def test_vocabulary_relatives_fill_the_places_the_corpus_leaves(kb: KnowledgeBase, client: TestClient) -> None:
