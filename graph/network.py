@@ -115,19 +115,21 @@ class KnowledgeGraph:
             self._add_entity(entity, graph)
         entity_nodes = set(graph)
         ids: dict[str, str] = {}  # paper id -> the one copy of it; node ids below are the nodes' own strings
-        for pid, title, year in store.paper_heads():
-            pid = ids.setdefault(pid, sys.intern(pid))  # interned: the indexes hold the same string
-            put_node(graph, paper_node(pid), NodeData("paper", "Paper", title, shared(year) if year else None))
+        for head in store.paper_heads():
+            pid = ids.setdefault(head.id, sys.intern(head.id))  # interned: the indexes hold the same string
+            put_node(graph, paper_node(pid), NodeData("paper", "Paper", head.title,
+                                                      shared(head.year) if head.year else None))
         nodes = {n: n for n in graph}
-        for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
-            pid = ids.get(pid, pid)
+        for rel in store.relation_heads():
+            pid = ids.get(rel.paper_id, rel.paper_id)
             node = nodes.get(paper_node(pid))
-            source = node if subject == PAPER else nodes.get(subject)
-            target = nodes.get(obj)
+            source = node if rel.subject == PAPER else nodes.get(rel.subject)
+            target = nodes.get(rel.object)
             if source is None or target is None:
                 continue
-            key = put_edge(graph, source, target, edge_data(shared(predicate), pid, shared(confidence), factor,
-                                                           shared(count), shared(metric), shared(hardware)))
+            key = put_edge(graph, source, target, edge_data(shared(rel.predicate), pid, shared(rel.confidence),
+                                                           rel.factor, shared(rel.count), shared(rel.metric),
+                                                           shared(rel.hardware)))
             if source != node:
                 claims.setdefault(pid, []).append((source, target, key))
         succ = graph._succ

@@ -31,11 +31,13 @@ def _dict_graph(kb: KnowledgeBase) -> nx.MultiDiGraph:
         attrs = {(f"attr_{k}" if k in RESERVED else k): float(v) if isinstance(v, int | float) else v
                  for k, v in entity.attrs.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
         graph.add_node(entity.id, kind="entity", type=entity.type, name=entity.name, **attrs)
-    graph.add_nodes_from((paper_node(pid), {"kind": "paper", "type": "Paper", "name": title,
-                                            **({"year": year} if year else {})})
-                         for pid, title, year in store.paper_heads())
+    graph.add_nodes_from((paper_node(h.id), {"kind": "paper", "type": "Paper", "name": h.title,
+                                             **({"year": h.year} if h.year else {})})
+                         for h in store.paper_heads())
     related = set()
-    for pid, subject, predicate, obj, factor, count, metric, hardware, confidence in store.relation_heads():
+    for rel in store.relation_heads():
+        pid, subject, predicate, obj, confidence = rel.paper_id, rel.subject, rel.predicate, rel.object, rel.confidence
+        factor, count, metric, hardware = rel.factor, rel.count, rel.metric, rel.hardware
         source = paper_node(pid) if subject == PAPER else subject
         if source not in graph or obj not in graph:
             continue

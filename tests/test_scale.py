@@ -63,7 +63,7 @@ def test_incremental_entity_lookup_matches_a_rebuild(kb: KnowledgeBase, seed_pap
     kb.add_papers(seed_papers[20:40])
     first = seed_papers[0]
     kb.add_papers([replace(first, abstract=first.abstract + " We also run it on an RTX 4090 with LoRA.")])
-    kb.remove_paper(kb.store.existing(seed_papers[1], seed_papers[1].id or "")[0])  # type: ignore[index]
+    kb.remove_paper(kb.store.existing(seed_papers[1], seed_papers[1].id or "").id)  # type: ignore[union-attr]
     fresh = EntityIndex()
     fresh.rebuild(kb.store)
     names = [e.name for e in kb.store.entities()] + ["llama 2 70b", "rtx4090", "lora"]
@@ -75,7 +75,7 @@ def test_start_up_opens_the_on_disk_rdf_store_without_rebuilding(settings: Setti
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     with KnowledgeBase.open(settings) as kb:
         kb.add_papers(seed_papers[:15])
-        kb.remove_paper(kb.store.existing(seed_papers[3], seed_papers[3].id or "")[0])  # type: ignore[index]
+        kb.remove_paper(kb.store.existing(seed_papers[3], seed_papers[3].id or "").id)  # type: ignore[union-attr]
         before = _quads(kb.rdf)
     state = read_state(settings.data / "rdf")
     assert state is not None and not state.dirty and state.papers == 14
@@ -107,7 +107,7 @@ def test_an_rdf_store_left_behind_is_caught_up(settings: Settings, seed_papers: 
         monkeypatch.setattr(kb.rdf, "sync", lambda *_, **__: None)
         kb.add_papers([replace(seed_papers[0], abstract=seed_papers[0].abstract + " It runs on TPU v4.")])
         kb.add_papers(seed_papers[12:16])
-        kb.remove_paper(kb.store.existing(seed_papers[5], seed_papers[5].id or "")[0])  # type: ignore[index]
+        kb.remove_paper(kb.store.existing(seed_papers[5], seed_papers[5].id or "").id)  # type: ignore[union-attr]
         monkeypatch.undo()
     state = read_state(settings.data / "rdf")
     assert state is not None and not state.dirty
@@ -156,7 +156,7 @@ def test_read_only_knowledge_bases_build_rdf_in_memory(settings: Settings, seed_
 
 def test_bulk_graph_rebuild_matches_the_incremental_graph(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
     kb.add_papers(seed_papers[20:60])
-    kb.remove_paper(kb.store.existing(seed_papers[2], seed_papers[2].id or "")[0])  # type: ignore[index]
+    kb.remove_paper(kb.store.existing(seed_papers[2], seed_papers[2].id or "").id)  # type: ignore[union-attr]
     fresh = KnowledgeGraph()
     fresh.rebuild(kb.store)
 

@@ -87,7 +87,7 @@ def test_the_external_server_mirrors_writes_and_answers_behind_the_guard(
 
         gone = kb.store.existing(seed_papers[0], seed_papers[0].id or "")
         assert gone is not None
-        kb.remove_paper(gone[0])
+        kb.remove_paper(gone.id)
         kb.add_papers(seed_papers[25:30])
         assert _server_count(server) == 29 and _rows(kb, COUNT) == [{"n": "29"}]
     with KnowledgeBase.open(settings) as kb:  # a restart with the server current pushes nothing again

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from paperkg.core.records import Paper, StoredEntity, StoredMention, StoredRelation
+from paperkg.core.records import Paper, PaperHead, RelationHead, StoredEntity, StoredMention, StoredRelation
 
 
 class RecordSource(Protocol):
@@ -20,10 +20,9 @@ class RecordSource(Protocol):
 
     def iter_papers(self) -> Iterator[Paper]: ...
 
-    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]: ...
+    def paper_heads(self) -> Iterator[PaperHead]: ...
 
-    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
-                                               float]]: ...
+    def relation_heads(self) -> Iterator[RelationHead]: ...
 
     def mention_pairs(self) -> Iterator[tuple[str, str]]: ...
 

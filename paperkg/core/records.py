@@ -171,6 +171,40 @@ class StoredRelation:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class PaperHead:
+    """A stored paper without its abstract: what the graph needs of it."""
+
+    id: str
+    title: str
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RelationHead:
+    """A stored fact without its evidence: what the graph needs of it."""
+
+    paper_id: str
+    subject: str
+    predicate: str
+    object: str
+    factor: float | None
+    count: int | None
+    metric: str | None
+    hardware: str | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PaperMatch:
+    """The stored paper an input updates, found by its id, a shared id or its title. An empty `content_hash` means
+    nothing is stored under `id` yet: the input is another work of a title already held, to be stored beside it
+    under this id of its own."""
+
+    id: str
+    content_hash: str
+
+
 @dataclass(frozen=True)
 class PaperText:
     """What a search hit shows of a stored paper: its title, abstract and year (no authors, metadata or ids)."""

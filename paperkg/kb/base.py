@@ -266,7 +266,7 @@ class KnowledgeBase(Reading):
             raise InvalidInput("no papers given")
         with self._write_mutex:
             existing = self.store.existing_many([(w.paper, w.id) for w in prepared])
-            writes = [replace(w, id=found[0] if found else w.id, extraction=own_aliases(w.extraction, self.vocabulary))
+            writes = [replace(w, id=found.id if found else w.id, extraction=own_aliases(w.extraction, self.vocabulary))
                       for w, found in zip(prepared, existing, strict=True)]
             version, outcomes = self._store_writes(writes)
         return self._report(version, outcomes, writes, [])

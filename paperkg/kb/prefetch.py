@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from paperkg.core.records import Paper, StoredEntity, StoredMention, StoredRelation
+from paperkg.core.records import Paper, PaperHead, RelationHead, StoredEntity, StoredMention, StoredRelation
 from paperkg.embeddings.keyword import PreparedKeywords, TokenizedDoc
 from paperkg.store import Store
 
@@ -72,11 +72,10 @@ class Prefetched:
     def iter_papers(self) -> Iterator[Paper]:
         return self._store.iter_papers()
 
-    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]:
+    def paper_heads(self) -> Iterator[PaperHead]:
         return self._store.paper_heads()
 
-    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
-                                               float]]:
+    def relation_heads(self) -> Iterator[RelationHead]:
         return self._store.relation_heads()
 
     def mention_pairs(self) -> Iterator[tuple[str, str]]:

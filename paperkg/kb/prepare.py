@@ -33,8 +33,8 @@ def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabul
     content keeps its passages and vectors."""
     existing = store.existing_many([(paper, paper_key(paper)) for paper in batch])
     digests = [content_hash(paper.title, paper.abstract) for paper in batch]
-    reusable = [found[0] for found, digest in zip(existing, digests, strict=True)
-                if reuse_vectors and found and found[1] == digest]
+    reusable = [found.id for found, digest in zip(existing, digests, strict=True)
+                if reuse_vectors and found and found.content_hash == digest]
     stored_passages: dict[str, list[StoredPassage]] = {}
     for row in store.passages(reusable):
         stored_passages.setdefault(row.paper_id, []).append(row)
@@ -42,9 +42,9 @@ def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabul
     passages: list[tuple[list[tuple[int, int]], np.ndarray | None]] = []  # spans, and the stored vectors if reused
     texts: list[str] = []
     for paper, found, digest in zip(batch, existing, digests, strict=True):
-        pid = found[0] if found else paper_key(paper)
+        pid = found.id if found else paper_key(paper)
         ids.append(pid)
-        stored = stored_passages.get(pid, []) if reuse_vectors and found and found[1] == digest else []
+        stored = stored_passages.get(pid, []) if reuse_vectors and found and found.content_hash == digest else []
         if stored:
             passages.append(([(row.start, row.end) for row in stored],
                              np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])))

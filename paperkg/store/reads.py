@@ -8,7 +8,16 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from paperkg.core.records import Paper, PaperText, StoredEntity, StoredMention, StoredPassage, StoredRelation
+from paperkg.core.records import (
+    Paper,
+    PaperHead,
+    PaperText,
+    RelationHead,
+    StoredEntity,
+    StoredMention,
+    StoredPassage,
+    StoredRelation,
+)
 from paperkg.store import identity
 
 
@@ -54,16 +63,16 @@ class StoreReads:
         for row in cursor:
             yield _paper(row)
 
-    def paper_heads(self) -> Iterator[tuple[str, str, int | None]]:
-        """(id, title, year) of every paper, in storage order: what the graph needs, without the abstracts."""
-        yield from self._db.execute("SELECT id, title, year FROM papers")
+    def paper_heads(self) -> Iterator[PaperHead]:
+        """Every paper without its abstract, in storage order."""
+        for row in self._db.execute("SELECT id, title, year FROM papers"):
+            yield PaperHead(*row)
 
-    def relation_heads(self) -> Iterator[tuple[str, str, str, str, float | None, int | None, str | None, str | None,
-                                               float]]:
-        """(paper id, subject, predicate, object, factor, count, metric, hardware, confidence) of every relation in
-        write order, without the evidence."""
-        yield from self._db.execute("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, "
-                                    "confidence FROM relations ORDER BY id")
+    def relation_heads(self) -> Iterator[RelationHead]:
+        """Every relation without its evidence, in write order."""
+        for row in self._db.execute("SELECT paper_id, subject, predicate, object, factor, count, metric, hardware, "
+                                    "confidence FROM relations ORDER BY id"):
+            yield RelationHead(*row)
 
     def mention_pairs(self) -> Iterator[tuple[str, str]]:
         """(paper id, entity id) for every entity a paper mentions, once each."""

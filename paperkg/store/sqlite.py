@@ -18,6 +18,7 @@ from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
     PaperInput,
+    PaperMatch,
 )
 from paperkg.store import identity
 from paperkg.store.reads import StoreReads, chunks
@@ -217,12 +218,12 @@ class Store(StoreReads):
                 self._writer.rollback()
                 raise _sqlite_error(error) from error
 
-    def existing(self, paper: PaperInput, pid: str) -> tuple[str, str] | None:
-        """(id, content hash) of the stored paper this input updates: same id, a shared id, else same normalised
-        title; for another work of a title already held, (the id it is to be stored under, "")."""
+    def existing(self, paper: PaperInput, pid: str) -> PaperMatch | None:
+        """The stored paper this input updates: same id, a shared id, else same normalised title; for another work
+        of a title already held, the id it is to be stored under with an empty content hash."""
         return self.existing_many([(paper, pid)])[0]
 
-    def existing_many(self, papers: Sequence[tuple[PaperInput, str]]) -> list[tuple[str, str] | None]:
+    def existing_many(self, papers: Sequence[tuple[PaperInput, str]]) -> list[PaperMatch | None]:
         """`existing` for a batch of (paper, id) pairs, in bulk: one query per 500 ids and one per 500 titles."""
         by_id: dict[str, tuple[str, str, str]] = {}
         by_title: dict[str, tuple[str, str]] = {}
@@ -237,7 +238,7 @@ class Store(StoreReads):
             for row in self._db.execute(f"SELECT norm_title, id, content_hash FROM papers WHERE norm_title IN "
                                         f"({marks})", chunk):
                 by_title[row[0]] = (row[1], row[2])
-        found: list[tuple[str, str] | None] = []
+        found: list[PaperMatch | None] = []
         seen: set[str] = set()
         for (paper, pid), norm in zip(papers, norms, strict=True):
             own, titled = by_id.get(pid), by_title.get(norm)
@@ -264,16 +265,16 @@ class Store(StoreReads):
             if shared is None and titled and not (own and paper.id) and self._other_work(paper, pid, titled[0]):
                 # found by its title (or the id its title gives), but it is another work ("Editorial" of another
                 # volume): stored beside it, under its own id, never over it
-                found.append((pid, "") if paper.id else (other_work_id(paper), ""))
+                found.append(PaperMatch(pid if paper.id else other_work_id(paper), ""))
                 seen.add(norm)
                 continue
             if norm in seen and not paper.id and not own:
                 # a second work of this title in the batch (fold_duplicates kept them apart by their ids), matched
                 # by nothing but the title: an id of its own, not the first one's
-                found.append((other_work_id(paper), ""))
+                found.append(PaperMatch(other_work_id(paper), ""))
                 continue
             seen.add(norm)
-            found.append((own[0], own[1]) if own else titled)
+            found.append(PaperMatch(own[0], own[1]) if own else PaperMatch(*titled) if titled else None)
         return found
 
     def _other_work(self, paper: PaperInput, pid: str, stored: str) -> bool:
@@ -287,13 +288,13 @@ class Store(StoreReads):
             found = self.existing(paper, pid)
         except InvalidInput:
             return None
-        if found is None or found[1] != digest:
+        if found is None or found.content_hash != digest:
             return None
-        paper = identity.fill_missing(self._db, found[0], paper)
-        row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found[0],)).fetchone()
+        paper = identity.fill_missing(self._db, found.id, paper)
+        row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
         if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
             return None
-        return None if identity.changed(self._db, found[0], paper) else found[0]
+        return None if identity.changed(self._db, found.id, paper) else found.id
 
     def resolve(self, text: str) -> str | None:
         """The id of the paper any of its ids names (paper id, DOI or arXiv id in any spelling, OpenAlex, Semantic
