@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import chain
 
 import networkx as nx
@@ -385,20 +385,9 @@ class KnowledgeGraph:
     def _subgraph(self, node: str, depth: int) -> nx.MultiDiGraph:
         return self._g.subgraph(self._within(node, depth))
 
-    def _either_way(self, node: str) -> Iterator[str]:
-        yield from self._g.successors(node)
-        yield from self._g.predecessors(node)
-
     def _within(self, node: str, depth: int) -> set[str]:
-        """Nodes within `depth` hops of `node`, ignoring direction. (networkx's undirected view of a directed graph
-        checks every node of the graph when it is made: 150 ms per call at 100,000 papers.)"""
-        seen = {node}
-        frontier = [node]
-        for _ in range(depth):
-            following = [other for current in frontier for other in self._either_way(current) if other not in seen]
-            seen.update(following)
-            frontier = list(dict.fromkeys(following))
-        return seen
+        graph = self._g
+        return paths.within(graph._succ, graph._pred, node, depth)
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = Counter(d["type"] for _, d in self._g.nodes(data=True))

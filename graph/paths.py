@@ -1,6 +1,6 @@
 """Walks over the graph's adjacency dicts (networkx's `_succ` / `_pred`, node -> neighbour -> edges): a shortest
-path searched from both ends and a personalised PageRank by numpy power iteration. Both read the dicts directly:
-networkx's views and an `nx.Graph` built of a hub's neighbourhood cost seconds at 100k papers."""
+path searched from both ends, the nodes within k hops, and a personalised PageRank by numpy power iteration. All read
+the dicts directly: networkx's views and an `nx.Graph` built of a hub's neighbourhood cost seconds at 100k papers."""
 
 from __future__ import annotations
 
@@ -37,6 +37,19 @@ def shortest_path(succ: Adjacency, pred: Adjacency, source: str, target: str) ->
     if meeting is None:
         return []
     return _walk(reached[0], meeting)[::-1] + _walk(reached[1], meeting)[1:]
+
+
+def within(succ: Adjacency, pred: Adjacency, node: str, depth: int) -> set[str]:
+    """Nodes within `depth` hops of `node`, ignoring direction. (networkx's undirected view of a directed graph
+    checks every node of the graph when it is made: 150 ms per call at 100,000 papers.)"""
+    seen = {node}
+    frontier = [node]
+    for _ in range(depth):
+        following = [other for current in frontier for adjacency in (succ, pred) for other in adjacency[current]
+                     if other not in seen]
+        seen.update(following)
+        frontier = list(dict.fromkeys(following))
+    return seen
 
 
 def _walk(parents: dict[str, str | None], node: str) -> list[str]:
