@@ -1,6 +1,6 @@
 """Train the extractor's learned scorer, report k-fold cross-validated figures, and save the model.
 
-usage: python bench/train_scorer.py [--folds 5] [--save] [--scierc-weight 1.0] [--c 0.1] [--tune]
+usage: python bench/train_scorer.py [--folds 5] [--save] [--scierc-weight 1.0] [--c 0.1] [--tune] [--min-confidence 0.4]
 
 Training data: the dev gold (shared/eval/gold_dev.jsonl; for the phrase model only, because the rules were written
 against it), our non-blind held-out sets (bench/heldout/extraction_
@@ -270,6 +270,9 @@ def main() -> None:
                         "(0.1 had the best cross-validated objective of 0.1, 0.2, 0.5)")
     parser.add_argument("--tune", action="store_true", help="pick ScorerParams on the out-of-fold predictions")
     parser.add_argument("--save", action="store_true", help="train on all non-blind data and save the model")
+    parser.add_argument("--min-confidence", type=float, default=0.0,
+                        help="score the out-of-fold predictions at this minimum confidence (the product's default "
+                             "is 0.4); tuning then picks the thresholds for it")
     args = parser.parse_args()
     vocabulary = Vocabulary.load(SEEDS)
     rules = Extractor(vocabulary)
@@ -298,7 +301,7 @@ def main() -> None:
         for p in ours:
             s = scorers[p.fold % args.folds]
             s.params = params
-            outs.append(s.apply(p.rules, p.title, p.abstract, known))
+            outs.append(s.apply(p.rules, p.title, p.abstract, known, args.min_confidence))
         results = {g: score_set([p for p in ours if p.group == g], [o for p, o in zip(ours, outs, strict=True)
                                                                       if p.group == g], vocabulary) for g in SETS}
         objective = sum(fbeta(results[g]["entities"]["*"]) + results[g]["relations"]["*"]["f1"]
