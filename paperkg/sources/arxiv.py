@@ -9,7 +9,18 @@ from typing import Any
 
 from paperkg.core.identifiers import normalise_arxiv, normalise_doi
 from paperkg.core.records import PaperInput
-from paperkg.sources.base import Record, Skipped, abstract_of, as_str, delatex, json_lines, person, squash
+from paperkg.sources.base import (
+    KEPT,
+    PERCENT,
+    Record,
+    Skipped,
+    abstract_of,
+    as_str,
+    delatex,
+    json_lines,
+    person,
+    squash,
+)
 
 _YEAR_IN_DATE = re.compile(r"\b(\d{4})\b")
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.")
@@ -65,9 +76,6 @@ def _part(parts: list[Any], index: int) -> str | None:
     return parts[index] if index < len(parts) and isinstance(parts[index], str) else None
 
 
-_PERCENT = re.compile(r"\\?%")
-_KEPT = "\ue000"
-"""A private-use character holding a title's percent signs while its LaTeX is decoded (where % starts a comment)."""
 _MATH = re.compile(r"(\$[^$]*\$)")
 
 
@@ -76,8 +84,8 @@ def _title(text: str) -> str:
     meets its record from another source, math left as written, a bare % kept as a percent sign. Abstracts are left
     as written: decoding one with math takes 1.5-2 ms (pylatexenc), ten times what a record may take at 5,000/s."""
     # math is kept verbatim: only the prose between is decoded, with its percent signs (escaped or not) set aside
-    parts = _MATH.split(_PERCENT.sub(_KEPT, squash(text)))
-    return "".join(part if i % 2 else _prose(part) for i, part in enumerate(parts)).replace(_KEPT, "%")
+    parts = _MATH.split(PERCENT.sub(KEPT, squash(text)))
+    return "".join(part if i % 2 else _prose(part) for i, part in enumerate(parts)).replace(KEPT, "%")
 
 
 def _prose(text: str) -> str:

@@ -26,6 +26,10 @@ HEAD_BYTES = 256 * 1024
 LATEX_CACHE = 4_096
 """Decoded LaTeX strings remembered (author names recur across a corpus); bounded, so memory stays flat."""
 _LATEX_HINT = re.compile(r"[\\{}$~]")
+PERCENT = re.compile(r"\\?%")
+KEPT = "\ue000"
+"""A private-use character holding the percent signs of a text while its LaTeX is decoded (where % starts a
+comment: "Removing 50% of $k$ heads" would end at "Removing 50")."""
 _JSON = json.JSONDecoder()
 
 
@@ -279,11 +283,12 @@ def delatex(text: str) -> str:
 
 @lru_cache(maxsize=LATEX_CACHE)
 def _decode_latex(text: str) -> str:
-    fast = _fast_delatex(text)
+    kept = PERCENT.sub(KEPT, text)
+    fast = _fast_delatex(kept)
     if fast is not None:
-        return fast
+        return fast.replace(KEPT, "%")
     try:
-        return squash(_latex().latex_to_text(text))
+        return squash(_latex().latex_to_text(kept)).replace(KEPT, "%")
     except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than nothing
         return text
 

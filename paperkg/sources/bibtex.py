@@ -17,14 +17,19 @@ from paperkg.sources.base import Record, Skipped, as_year, delatex, read_text, s
 
 VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "eventtitle")
 _YEAR = re.compile(r"\d{4}")
+SUFFIXES = (".bib", ".bibtex")
+_ENTRY = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.M)
 # bibtexparser logs each block it cannot parse; paperkg reports them itself, with file and line
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 
-def detect(text: str) -> bool:
-    """An @entry before any JSON-looking start (a leading % comment is allowed)."""
+def detect(text: str, suffixes: tuple[str, ...] = ()) -> bool:
+    """An @entry before any JSON-looking start (a leading % comment is allowed); in a .bib file, an @entry at the
+    start of any line of the head (Mendeley writes a plain-text header before the first one)."""
     stripped = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%")).lstrip()
-    return stripped.startswith("@")
+    if stripped.startswith("@"):
+        return True
+    return bool(suffixes) and suffixes[-1] in SUFFIXES and _ENTRY.search(text) is not None
 
 
 def read(path: Path) -> Iterator[Record]:

@@ -25,6 +25,8 @@ _CSL_KEYS = ("issued", "container-title", "DOI", "URL", "citation-key")
 
 
 def detect(first: Any) -> bool:
+    if isinstance(first, dict) and isinstance(first.get("items"), list) and first["items"]:
+        return detect(first["items"][0])  # {"items": [...]}, as some exports wrap them
     if not isinstance(first, dict) or "type" not in first:
         return False
     authors = first.get("author")

@@ -19,10 +19,12 @@ def detect(first: Any) -> bool:
     if not isinstance(first, dict):
         return False
     results = first.get("results")
-    if isinstance(results, list) and results:
-        return detect(results[0])
+    if isinstance(results, list):
+        return detect(results[0]) if results else "meta" in first  # an API page, maybe one past the last
     work_id = first.get("id")
-    return "abstract_inverted_index" in first or (isinstance(work_id, str) and "openalex.org/W" in work_id)
+    # a work flattened to paperkg's own records ({"id": "https://openalex.org/W...", "abstract": "..."}) is not one
+    return "abstract_inverted_index" in first or (isinstance(work_id, str) and "openalex.org/W" in work_id
+                                                  and not isinstance(first.get("abstract"), str))
 
 
 PAGE = ('"results"', "openalex.org/W")

@@ -51,8 +51,8 @@ def _json_object_or_page(test: Callable[[Any], bool], page: tuple[str, str]) -> 
 
 
 FORMATS: tuple[SourceFormat, ...] = (
-    SourceFormat("bibtex", "BibTeX (reference managers, Google Scholar)", (".bib", ".bibtex"),
-                 lambda h: bibtex.detect(h.text), bibtex.read),
+    SourceFormat("bibtex", "BibTeX (reference managers, Google Scholar)", bibtex.SUFFIXES,
+                 lambda h: bibtex.detect(h.text, h.suffixes), bibtex.read),
     SourceFormat("openalex", "OpenAlex works (API or snapshot JSON Lines)", (),
                  _json_object_or_page(openalex.detect, openalex.PAGE), openalex.read),
     SourceFormat("s2", "Semantic Scholar Graph API papers (object, array or JSON Lines)", (),
