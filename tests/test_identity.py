@@ -293,3 +293,32 @@ def test_a_new_own_id_that_already_names_another_paper_is_rejected(settings: Set
         kb.add_papers([PaperInput("LoRA", "Low-rank adaptation, revised.", id="2106.09685")])
         assert kb.paper_count() == 1 and kb.get_paper("2106.09685").abstract == "Low-rank adaptation, revised."
 
+
+
+def test_the_id_of_a_title_a_paper_has_left_is_not_that_paper(settings: Settings) -> None:
+    """A paper keeps the id of its first title when it is retitled (same DOI, new title); a later work with that old
+    title is another paper, stored under an id of its own, never over the retitled one; on every re-run too."""
+    old, new = "Fast Inference for Large Language Models", "FastLLM: Fast Inference for Large Language Models on GPUs"
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput(old, "We quantize LLaMA-13B on A100 GPUs.", doi="10.1234/aaa")])
+        assert kb.add_papers([PaperInput(new, "We quantize LLaMA-13B on A100 GPUs.", doi="10.1234/aaa")]
+                             ).papers[0].status == "updated"
+        for doi in ("10.9999/bbb", None):
+            other = PaperInput(old, f"A survey of CPU inference ({doi}).", doi=doi)
+            [entry] = kb.add_papers([other]).papers
+            assert entry.status in ("created", "replaced") and entry.id != paper_id(old), entry
+            assert kb.add_papers([other]).papers[0].status == "unchanged"
+            assert kb.get_paper("10.1234/aaa").title == new and kb.paper_count() == 2
+
+
+def test_a_record_whose_arxiv_id_is_a_stored_own_id_is_that_paper(settings: Settings) -> None:
+    """{"id": "2305.11111"} stored first, then the arXiv snapshot's 2305.11111: one paper, and every spelling of the id
+    names it (it was a second paper that only "arXiv:2305.11111" named)."""
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Paged Attention for Serving", "We serve LLaMA-7B with vLLM.", id="2305.11111")])
+        kb.add_papers([PaperInput("Paged Attention for Serving", "The arXiv abstract.",
+                                  external_ids=(("arxiv", "2305.11111"),))])
+        assert kb.paper_count() == 1
+        spellings = ("2305.11111", "arXiv:2305.11111", "https://arxiv.org/abs/2305.11111v2")
+        assert {kb.get_paper(i).id for i in spellings} == {"2305.11111"}
+        assert kb.get_paper("2305.11111").abstract == "The arXiv abstract."

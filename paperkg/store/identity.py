@@ -29,9 +29,15 @@ def shared(paper: PaperInput, pid: str) -> list[IdPair]:
 
 
 def match(conn: sqlite3.Connection, ids: Iterable[IdPair]) -> str | None:
-    """The stored paper holding any of these ids, else None."""
+    """The stored paper holding any of these ids, else None; also a paper whose own id is one of them (a record
+    stored as {"id": "2305.11111"} is the paper the arXiv snapshot names 2305.11111)."""
+    ids = list(ids)
     for kind, value in ids:
         row = conn.execute("SELECT paper_id FROM paper_ids WHERE kind = ? AND value = ?", (kind, value)).fetchone()
+        if row:
+            return str(row[0])
+    for kind, value in ids:
+        row = conn.execute("SELECT id FROM papers WHERE id = ?", (value,)).fetchone() if kind != "own" else None
         if row:
             return str(row[0])
     return None

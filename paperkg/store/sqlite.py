@@ -242,6 +242,10 @@ class Store(StoreReads):
         seen: set[str] = set()
         for (paper, pid), norm in zip(papers, norms, strict=True):
             own, titled = by_id.get(pid), by_title.get(norm)
+            # the id of this title, held by a paper that has since been given another title: not this record's
+            renamed = own is not None and not paper.id and own[2] != norm
+            if renamed:
+                own = None
             if own and titled and own[0] != titled[0]:
                 raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
                                    f"paper {titled[0]!r}")
@@ -274,7 +278,12 @@ class Store(StoreReads):
                 found.append(PaperMatch(other_work_id(paper), ""))
                 continue
             seen.add(norm)
-            found.append(PaperMatch(own[0], own[1]) if own else PaperMatch(*titled) if titled else None)
+            if own:
+                found.append(PaperMatch(own[0], own[1]))
+            elif titled:
+                found.append(PaperMatch(titled[0], titled[1]))
+            else:  # new; under the id of its title unless a retitled paper holds that one
+                found.append(PaperMatch(other_work_id(paper), "") if renamed else None)
         return found
 
     def _other_work(self, paper: PaperInput, pid: str, stored: str) -> bool:
