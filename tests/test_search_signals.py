@@ -134,6 +134,7 @@ def test_identifier_forms_leave_text_alone() -> None:
 
 
 def test_a_pasted_arxiv_id_or_doi_finds_its_paper(settings: Settings) -> None:
+    """Whether the id is the paper's own id or one of the ids its source gave (an arXiv snapshot record, a `doi`)."""
     papers = [PaperInput(TITLES[pid], ABSTRACTS[pid], id=own) for pid, own in
               (("cnn", "2401.01234"), ("rnn", "10.1000/RNN.7"), ("other", None))]
     with KnowledgeBase.open(settings) as kb:
@@ -141,6 +142,11 @@ def test_a_pasted_arxiv_id_or_doi_finds_its_paper(settings: Settings) -> None:
         assert kb.search("https://arxiv.org/abs/2401.01234v3", 3).results[0].id == "2401.01234"
         assert kb.search("doi:10.1000/RNN.7", 3).results[0].id == "10.1000/RNN.7"
         assert kb.search(TITLES["other"].lower(), 3).results[0].title == TITLES["other"]
+        [entry] = kb.add_papers([PaperInput("Snorkelformer: Efficient Attention for Tiny Devices",
+                                            "We propose an efficient attention method for a Jetson Orin.",
+                                            doi="10.5555/clean.42", external_ids=(("arxiv", "2403.09999"),))]).papers
+        for pasted in ("2403.09999", "arXiv:2403.09999v1", "https://doi.org/10.5555/CLEAN.42", "10.5555/clean.42"):
+            assert kb.search(pasted, 3).results[0].id == entry.id, pasted
 
 
 def test_maxsim_matches_each_passage_with_its_best_counterpart() -> None:

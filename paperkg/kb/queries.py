@@ -142,11 +142,12 @@ class Queries:
         return SearchResults(query, results, facets)
 
     def _identified(self, query: str, allowed: set[str] | None, score: float) -> list[Hit]:
-        """The paper a pasted arXiv id or DOI names (stored under that id), as a hit with the given score."""
+        """The paper a pasted arXiv id or DOI names (its own id, or an id of a paper read from arXiv, OpenAlex, ...), as
+        a hit with the given score."""
         for form in identifier_forms(query):
-            paper = self.store.paper(form)
-            if paper is not None and (allowed is None or paper.id in allowed):
-                return [Hit(paper.id, score, 0, 0.0, 0.0)]
+            paper_id = self.store.resolve(form)
+            if paper_id is not None and (allowed is None or paper_id in allowed):
+                return [Hit(paper_id, score, 0, 0.0, 0.0)]
         return []
 
     def _example_papers(self, query: str, hits: list[Hit]) -> set[str]:
