@@ -903,3 +903,19 @@ def test_a_name_with_a_modifier_suffix_is_the_name() -> None:
                           "50x fewer parameters than BarNet.")
     names = {e.name for e in x.entities}
     assert "BarNet" in names and "BarNet-level" not in names, names
+
+
+def test_names_with_letters_outside_ascii_are_their_own_entities(extractor: Extractor) -> None:
+    """"ΔLoRA" had the key of LoRA (its Δ dropped by the ASCII slug), so the paper proposed LoRA; "ÜberQuant" and
+    "αFlash" lost their first letter."""
+    assert (slug("ΔLoRA"), slug("Delta-LoRA"), slug("Gödel"), slug("straße")) == ("delta-lora", "delta-lora",
+                                                                                    "godel", "strasse")
+    assert slug("中文") not in ("", slug("文")) and slug("LoRA") == "lora"
+    cases = {"ΔLoRA": "We propose ΔLoRA, a parameter-efficient fine-tuning method. ΔLoRA runs on an NVIDIA A100.",
+             "ÜberQuant": "We propose ÜberQuant, a quantization method. ÜberQuant is 2x faster than GPTQ.",
+             "alphaFlash": "We propose αFlash, a new attention kernel that outperforms FlashAttention by 2x."}
+    for name, abstract in cases.items():
+        out = extractor.extract("A paper", abstract)
+        [proposed] = [r.object for r in out.relations if r.predicate == "proposes"]
+        entity = next(e for e in out.entities if e.key == proposed)
+        assert entity.name == name and proposed not in ("technique/lora", "technique/flash"), (name, proposed)

@@ -40,6 +40,8 @@ def clean(name: str) -> str:
 def is_name_token(token: str) -> bool:
     """'PowerInfer', 'GPTQ', 'LLaMA2', 'A100', 'S&S'-free shapes; not 'Model' or 'the'."""
     core = token.rstrip(".")
+    if not core.isascii():  # the shape of a name with letters outside ASCII: 'ÜberQuant', 'ΔLoRA', 'αFlash'
+        core = "".join(c if c.isascii() or not c.isalpha() else "A" if c.isupper() else "a" for c in core)
     if len(core) < 2 or _SHORT_UNIT.match(core):
         return False
     parts = core.split("-")

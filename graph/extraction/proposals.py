@@ -15,7 +15,7 @@ from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
 _VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
-_WORD = re.compile(r"[A-Za-z0-9$\\](?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
+_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"

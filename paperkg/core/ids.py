@@ -36,9 +36,22 @@ def content_hash(title: str, abstract: str) -> str:
 
 
 def slug(text: str) -> str:
-    """A lower-case ASCII slug, used inside entity ids."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    """A lower-case ASCII slug, used inside entity ids. Accents go ('Gödel' -> 'godel'); a letter with no ASCII form
+    is spelled out ('ΔLoRA' -> 'delta-lora', not the 'lora' of LoRA; a CJK character by its code point)."""
+    text = "".join(map(_ascii, unicodedata.normalize("NFKC", text))).lower()
     return _NON_ALNUM.sub("-", text).strip("-") or hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _ascii(char: str) -> str:
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    if plain or not char.isalnum():
+        return plain or " "
+    script, letter, spelled = unicodedata.name(char, "").partition(" LETTER ")  # GREEK SMALL LETTER ALPHA
+    if not letter or not spelled.replace(" ", "").isalnum():
+        return f" u{ord(char):x} "
+    if script.startswith("LATIN"):  # part of a word: LATIN SMALL LETTER L WITH STROKE, SHARP S
+        return "ss" if spelled == "SHARP S" else spelled.split(" WITH ")[0].replace(" ", "")
+    return f" {spelled} "
 
 
 _VENDOR = re.compile(r"^(the|nvidia|intel|amd|google|xilinx|amd xilinx|apple|qualcomm|huawei)\s+")
