@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -96,3 +100,17 @@ def test_aspect_over_http_and_the_command_line(seeded_settings: Settings, seeded
                                        str(seeded_settings.data)], env={"PAPERKG_MODEL": "hashing"})
     assert result.exit_code == 0, result.output
     assert '"results"' in result.output
+
+
+def test_aspect_lists_are_the_same_in_every_process(seeded_settings: Settings, seeded: KnowledgeBase) -> None:
+    """Candidates were cut from a set whose order follows the process's hash seed: the CLI, a server and its replicas
+    gave other lists for the same data."""
+    pids = seeded.indexes.dense.paper_ids()[:6] if seeded.indexes.dense else []
+    script = ("import json, sys\nfrom paperkg.core.settings import Settings\nfrom paperkg.kb import KnowledgeBase\n"
+              "with KnowledgeBase.open(Settings(data=sys.argv[1], model='hashing'), read_only=True) as kb:\n"
+              "    print(json.dumps([[(r.id, round(r.score, 6)) for r in kb.similar(p, 5, a)] for p in sys.argv[2:]"
+              " for a in ('method', 'task', 'results')]))\n")
+    runs = [subprocess.run([sys.executable, "-c", script, str(seeded_settings.data), *pids], capture_output=True,
+                           text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2")]
+    assert runs[0] == runs[1] and len(json.loads(runs[0])) == 3 * len(pids)

@@ -245,7 +245,9 @@ class Queries:
         near = [p for p, _, _ in dense.search(mine, w.depth * 2, allowed) if p != pid]
         profile = self._aspect_info([pid])[pid][1][aspect]
         rarest = sorted(profile, key=lambda e: (-profile[e], e))[:self.params.similar_entities]
-        linked = [p for e in rarest for p in self.graph.papers_citing(e)
+        # each entity's papers in id order: a set's own order depends on the process's hash seed, and the cut below
+        # would keep another subset in every process
+        linked = [p for e in rarest for p in sorted(self.graph.papers_citing(e))
                   if p != pid and p in dense and (allowed is None or p in allowed)]
         candidates = list(dict.fromkeys([*base, *near[:w.depth], *linked[:w.depth]]))
         if not candidates:
