@@ -66,6 +66,8 @@ def test_five_sources_fold_into_four_papers_with_every_id(merged: KnowledgeBase)
     assert next(i.iri for i in detail.identifiers if i.kind == "arxiv") == "https://arxiv.org/abs/2106.09685"
     assert merged.store.resolve("1706.03762") == merged.store.resolve("204e3073870fae3d05bcbc2f6a8e263d9b72e776")
     assert merged.store.resolve("10.9999/nothing") is None
+    for node in ("arXiv:2106.09685", "paper/2106.09685", "paper/10.48550/arXiv.2106.09685", f"paper/{own}"):
+        assert merged.neighborhood(node).center == f"paper/{own}", node
 
 
 def test_api_and_sparql_resolve_any_id(merged: KnowledgeBase) -> None:

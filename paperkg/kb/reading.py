@@ -122,7 +122,7 @@ class Reading:
 
     def neighborhood(self, node: str, depth: int = 1) -> Neighborhood:
         with self.lock.read():
-            return views.neighborhood(self.graph, node, depth)
+            return views.neighborhood(self.store, self.graph, node, depth)
 
     def search(self, query: str, k: int = 10, filters: dict[str, str | None] | None = None) -> SearchResults:
         """Hybrid dense + keyword search; filters restrict to papers linked to the named entities."""

@@ -24,6 +24,7 @@ from paperkg.core.results import (
     PaperSummary,
     RelationView,
 )
+from paperkg.graph.linked import PAPER_PREFIX
 from paperkg.graph.lookup import EXACT_ALIAS, EntityIndex
 from paperkg.graph.network import FILTER_PREDICATES, FILTER_TYPES, KnowledgeGraph, paper_node
 from paperkg.graph.vocabulary import Vocabulary
@@ -166,10 +167,12 @@ def entity_detail(store: Store, graph: KnowledgeGraph, vocabulary: Vocabulary, e
                         refs(vocabulary.related(entity_id)))
 
 
-def neighborhood(graph: KnowledgeGraph, node: str, depth: int) -> Neighborhood:
+def neighborhood(store: Store, graph: KnowledgeGraph, node: str, depth: int) -> Neighborhood:
+    """Nodes and edges around an entity id, or a paper named by any of its ids (bare or as 'paper/<id>')."""
     if node not in graph:
-        if paper_node(node) in graph:
-            node = paper_node(node)
+        paper = store.resolve(node.removeprefix(PAPER_PREFIX)) or store.resolve(node)
+        if paper is not None and paper_node(paper) in graph:
+            node = paper_node(paper)
         else:
             raise NotFound(f"no node {node!r} (use an entity id such as 'hardware/nvidia-a100' or 'paper/<id>')")
     if not 0 <= depth <= 3:
