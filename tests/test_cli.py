@@ -106,7 +106,8 @@ def test_read_commands(run: Any, small: Path) -> None:
     assert run("search", "inference", "-k", "3").stdout.count("\n") <= 3
     related = run("related", "quantization", "--json")
     assert related.exit_code == 0, related.output
-    assert "results" in json.loads(related.stdout)
+    assert json.loads(related.stdout)["technique"]["id"] == "technique/quantization"  # the shape HTTP gives
+    assert run("related", "quantisation", "-k", "2").stdout.startswith("Related to quantization (technique/")
     in_corpus = json.loads(run("related", "quantization", "-k", "30", "--corpus-only", "--json").stdout)["results"]
     assert in_corpus and all(r["why"]["in_corpus"] for r in in_corpus)
     sparql = run("sparql", "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/paperkg/ontology#Paper> }",

@@ -97,10 +97,11 @@ def similar(paper_id: str, k: int, aspect: str, data: Path | None, as_json: bool
 def related(name: str, k: int, corpus_only: bool, data: Path | None, as_json: bool) -> None:
     """Techniques related to NAME (a technique name, alias or id), each with why."""
     with open_kb(data, read_only=True) as kb:
-        results = kb.related(name, k, corpus_only)
+        technique, results = kb.related_with_subject(name, k, corpus_only)
     if as_json:
-        emit({"results": results})
+        emit({"technique": technique, "results": results})  # as over HTTP
         return
+    click.echo(f"Related to {technique.name} ({technique.id}):")  # the name asked for may be a near one
     for rank, hit in enumerate(results, 1):
         reasons = "; ".join(str(v) for v in hit.why.get("summary", []))
         click.echo(f"{rank:2d}. {hit.score:.3f}  {hit.name}  ({reasons})")
