@@ -69,6 +69,8 @@ def _ingest(data: Path | None, files: tuple[Path, ...], as_json: bool, options: 
         if as_json:
             emit(_ingest_json(summary))
             return
+        for message in summary.rejected:
+            click.echo(f"paperkg: rejected {message}", err=True)
         skipped = tally.summary().partition(", ")[2]
         click.echo(f"{tally.papers} papers read: {summary.status_line()}{f' (skipped: {skipped})' if skipped else ''};"
                    f" knowledge base now holds {kb.paper_count()} papers (data version {summary.version})")
@@ -78,7 +80,7 @@ def _ingest_json(summary: IngestSummary) -> dict[str, Any]:
     """What `ingest --json` prints."""
     tally = summary.tally
     return {"version": summary.version, "read": tally.papers, "statuses": dict(summary.statuses),
-            "skipped": dict(tally.skipped), "bad": tally.bad, "papers": summary.papers,
+            "skipped": dict(tally.skipped), "bad": tally.bad, "rejected": summary.rejected, "papers": summary.papers,
             "papers_truncated": summary.truncated}
 
 

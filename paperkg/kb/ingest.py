@@ -23,7 +23,7 @@ from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.kb.prepare import Progress
-from paperkg.sources import EVERYTHING, Skipped, Slice, Tally, expand, scan
+from paperkg.sources import EVERYTHING, Slice, Tally, expand, scan
 
 if TYPE_CHECKING:
     from paperkg.kb.base import KnowledgeBase
@@ -55,6 +55,9 @@ class IngestSummary:
     """Papers of committed batches (a batch is committed as a whole)."""
     papers: list[IngestedPaper] = field(default_factory=list)
     truncated: bool = False
+    rejected: list[str] = field(default_factory=list)
+    """"origin: reason" of each record the store rejected (with `skip_bad`); counted in `statuses`, not as bad
+    records of the reading."""
 
     def record(self, outcome: IngestedPaper, keep: int) -> None:
         self.statuses[outcome.status] += 1
@@ -178,7 +181,7 @@ def commit(add: Callable[[list[T]], IngestReport], batch: list[T], origins: Sequ
                 reports.append(add([item]))
             except InvalidInput as error:
                 summary.statuses["rejected"] += 1
-                summary.tally.add(Skipped(origin, "bad", error.detail.removeprefix(f"{origin}: ")))
+                summary.rejected.append(f"{origin}: {error.detail.removeprefix(f'{origin}: ')}")
     for report in reports:
         summary.version = max(summary.version, report.version)
         for outcome in report.papers:
