@@ -183,6 +183,9 @@ def test_syntax_errors_carry_the_parsers_message(env: Env) -> None:
         with pytest.raises(QuerySyntaxError) as caught:
             executor.execute(query)
         assert re.search(r"error at \d+:\d+|[Pp]refix", caught.value.detail), caught.value.detail
+        assert "[_]" not in caught.value.detail  # the parser's placeholder for "nothing it knows" is spelled out
+    with pytest.raises(QuerySyntaxError, match="expected a SPARQL keyword or term"):
+        executor.execute("SELEC")
     assert executor.execute("ASK {}").body  # and the worker is fine
 
 

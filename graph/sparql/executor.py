@@ -218,7 +218,10 @@ class SparqlExecutor:
     def _error(self, answer: dict[str, Any]) -> PaperkgError:
         kind, message = answer.get("error"), str(answer.get("message", ""))
         if kind == "syntax":
-            return QuerySyntaxError(message)
+            # "[_]" is the parser's placeholder for any other character ("SELEC": "expected [_]")
+            message = message.replace("expected [_]", "expected a SPARQL keyword or term (a query begins with PREFIX, "
+                                                      "BASE, SELECT, CONSTRUCT, ASK or DESCRIBE)")
+            return QuerySyntaxError(message.replace("[_]", "another character"))
         if kind == "unchecked":
             return QueryRefused("the query could not be checked for safety (it does not tokenize as SPARQL 1.1, "
                                 "although the parser accepts it); simplify its spelling")
