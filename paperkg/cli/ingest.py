@@ -209,15 +209,16 @@ def ingest(files: tuple[Path, ...], fmt: str | None, skip_bad: bool, categories:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(NAMES), default=None,
+              help="Source format [default: recognised from each file's content].")
 @domain_errors
-def extract(files: tuple[Path, ...], fmt: str) -> None:
+def extract(files: tuple[Path, ...], fmt: str | None) -> None:
     """Print the entities and relations read from each paper in FILES, one JSON object per line (no store)."""
     settings = load_settings()
     vocabulary = Vocabulary.load(settings.seeds)
     extractor = learned_extractor(vocabulary, settings.seeds, settings.min_confidence)
     for path in files:
-        for paper in read_papers(path):
+        for paper in read_papers(path, fmt):
             result = annotation(paper.title, paper.abstract, extractor.extract(paper.title, paper.abstract),
                                 vocabulary)
             click.echo(json.dumps({"id": paper.id or paper_id(paper.title), **result}, ensure_ascii=False))
