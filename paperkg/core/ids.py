@@ -38,7 +38,9 @@ def content_hash(title: str, abstract: str) -> str:
 def slug(text: str) -> str:
     """A lower-case ASCII slug, used inside entity ids. Accents go ('Gödel' -> 'godel'); a letter with no ASCII form
     is spelled out ('ΔLoRA' -> 'delta-lora', not the 'lora' of LoRA; a CJK character by its code point)."""
-    text = "".join(map(_ascii, unicodedata.normalize("NFKC", text))).lower()
+    if not text.isascii():
+        text = "".join(map(_ascii, unicodedata.normalize("NFKC", text)))
+    text = text.lower()
     return _NON_ALNUM.sub("-", text).strip("-") or hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
