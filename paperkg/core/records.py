@@ -152,25 +152,6 @@ class StoredMention:
     surface: str
 
 
-@dataclass(frozen=True)
-class StoredRelation:
-    """One stored fact with its evidence."""
-
-    paper_id: str
-    subject: str
-    predicate: str
-    object: str
-    factor: float | None
-    count: int | None
-    metric: str | None
-    hardware: str | None
-    confidence: float
-    sentence: str
-    field: str
-    start: int
-    end: int
-
-
 @dataclass(frozen=True, slots=True)
 class PaperHead:
     """A stored paper without its abstract: what the graph needs of it."""
@@ -193,6 +174,16 @@ class RelationHead:
     metric: str | None
     hardware: str | None
     confidence: float
+
+
+@dataclass(frozen=True)
+class StoredRelation(RelationHead):
+    """One stored fact with its evidence."""
+
+    sentence: str
+    field: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
