@@ -314,6 +314,24 @@ def test_the_id_of_a_title_a_paper_has_left_is_not_that_paper(settings: Settings
             assert kb.get_paper("10.1234/aaa").title == new and kb.paper_count() == 2
 
 
+def test_a_doi_the_paper_gave_up_is_not_that_paper(settings: Settings) -> None:
+    """A paper's own record corrects its DOI; the work that really has the old DOI comes later (from OpenAlex, with
+    its own title) and is a paper of its own: it used to overwrite the corrected paper through the stale DOI."""
+    mine = "We serve LLaMA-13B with tensor parallelism on two RTX 3090 GPUs."
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Tensor Parallel Serving", mine, id="mine-1", doi="10.1145/3600006.3613165")])
+        kb.add_papers([PaperInput("Tensor Parallel Serving", mine, id="mine-1", doi="10.1145/3600006.3613999")])
+        vllm = PaperInput("Efficient Memory Management for LLM Serving with PagedAttention", "vLLM on A100 GPUs.",
+                          doi="10.1145/3600006.3613165", external_ids=(("openalex", "W4386764"),))
+        [entry] = kb.add_papers([vllm]).papers
+        assert entry.status == "created" and entry.id != "mine-1"
+        assert kb.add_papers([vllm]).papers[0].status == "unchanged"
+        kept = kb.get_paper("mine-1")
+        assert (kept.title, kept.abstract, kept.doi) == ("Tensor Parallel Serving", mine, "10.1145/3600006.3613999")
+        assert kb.get_paper("doi:10.1145/3600006.3613165").id == entry.id == kb.store.resolve("W4386764")
+        assert kb.store.resolve("10.1145/3600006.3613999") == "mine-1" and kb.paper_count() == 2
+
+
 def test_a_record_whose_arxiv_id_is_a_stored_own_id_is_that_paper(settings: Settings) -> None:
     """{"id": "2305.11111"} stored first, then the arXiv snapshot's 2305.11111: one paper, and every spelling of the id
     names it (it was a second paper that only "arXiv:2305.11111" named)."""

@@ -74,7 +74,15 @@ def changed(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> bool:
 
 
 def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
-    """Add the paper's ids (an id already held by another paper keeps pointing there) and merge its metadata."""
+    """Add the paper's ids (an id already held by another paper keeps pointing there) and merge its metadata. The
+    paper's own record giving a new DOI gives up the old one: it no longer names the paper, so the work that really
+    has it is stored as a paper of its own, not over this one."""
+    if paper.id == pid and paper.doi:
+        row = conn.execute("SELECT doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
+        if row and row[0] and row[0] != paper.doi:
+            given_up = set(id_pairs(None, row[0], ())) - set(pairs(paper, pid))
+            conn.executemany("DELETE FROM paper_ids WHERE kind = ? AND value = ? AND paper_id = ?",
+                             [(kind, value, pid) for kind, value in given_up])
     conn.executemany("INSERT OR IGNORE INTO paper_ids(kind, value, paper_id) VALUES(?,?,?)",
                      [(kind, value, pid) for kind, value in pairs(paper, pid)])
     meta, differs = _merged_meta(conn, pid, paper)
