@@ -180,11 +180,11 @@ def test_version_1_store_is_upgraded_in_place(settings: Settings) -> None:
         kb.add_papers([PaperInput("Old paper", "Stored before ids were kept.", id="old-1")])
     db = settings.data / "paperkg.sqlite3"
     with sqlite3.connect(db) as conn:
-        conn.executescript("DROP TABLE paper_ids; DROP TABLE paper_meta; "
+        conn.executescript("DROP TABLE paper_ids; DROP TABLE paper_meta; DROP TABLE paper_records; "
                            "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     store = Store(db)
     try:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "3"
         assert store.resolve("old-1") == "old-1"
     finally:
         store.close()
@@ -330,6 +330,25 @@ def test_a_doi_the_paper_gave_up_is_not_that_paper(settings: Settings) -> None:
         assert (kept.title, kept.abstract, kept.doi) == ("Tensor Parallel Serving", mine, "10.1145/3600006.3613999")
         assert kb.get_paper("doi:10.1145/3600006.3613165").id == entry.id == kb.store.resolve("W4386764")
         assert kb.store.resolve("10.1145/3600006.3613999") == "mine-1" and kb.paper_count() == 2
+
+
+def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings, tmp_path: Path) -> None:
+    """The arXiv and the OpenAlex record of one work in different batches: the first run stores the paper and the
+    later record overwrites it; a re-run (an interrupted ingest resumed) used to rewrite the paper twice, extracting
+    and embedding it again each time. A record changed since is still applied."""
+    arxiv: dict[str, object] = {"title": "LoRA", "abstract": "The arXiv abstract.", "doi": "10.48550/arXiv.2106.09685"}
+    openalex: dict[str, object] = {"title": "LoRA: Low-Rank Adaptation", "abstract": "The journal abstract.",
+                                   "year": 2022, "doi": "10.48550/arXiv.2106.09685"}
+    files = [write_jsonl(tmp_path / "a.jsonl", [arxiv, {"title": "Other", "abstract": "Else."}]),
+             write_jsonl(tmp_path / "b.jsonl", [openalex])]
+    with KnowledgeBase.open(settings) as kb:
+        first = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert first.statuses == {"created": 2, "replaced": 1} and kb.paper_count() == 2
+        again = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert again.statuses == {"unchanged": 3} and again.version == first.version
+        assert kb.get_paper("2106.09685").abstract == "The journal abstract."
+        write_jsonl(files[0], [{**arxiv, "abstract": "The arXiv abstract, v2."}])
+        assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 1, "unchanged": 1}
 
 
 def test_a_record_whose_arxiv_id_is_a_stored_own_id_is_that_paper(settings: Settings) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -181,3 +183,10 @@ def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
         url=winner.url or next((p.url for p in earlier if p.url), None),
         authors=winner.authors or next((p.authors for p in earlier if p.authors), ()),
         categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))
+
+
+def record_digest(paper: PaperInput) -> str:
+    """A fingerprint of everything a record gives (not where it came from): the same record read again has it."""
+    fields = [paper.title, paper.abstract, paper.id, paper.year, paper.url, list(paper.authors), paper.venue,
+              list(paper.categories), paper.doi, [list(pair) for pair in paper.external_ids]]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:32]

@@ -13,7 +13,7 @@ from typing import Any
 
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
-from paperkg.core.identifiers import other_work, other_work_id
+from paperkg.core.identifiers import other_work, other_work_id, record_digest
 from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
@@ -26,10 +26,11 @@ from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, writ
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHECKPOINT_ROWS = 2_000
 """Rows changed between WAL checkpoints: about SQLite's default of 1,000 pages for paperkg's rows."""
-MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)"}
+MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)",
+              2: "paper_records table (created empty: a re-run applies each record once more, then skips it)"}
 """What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
@@ -292,12 +293,19 @@ class Store(StoreReads):
         return other_work(identity.shared(paper, pid), ids) is not None
 
     def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
-        """The id of the stored paper `paper` would leave untouched (same content and metadata), else None."""
+        """The id of the stored paper `paper` would leave untouched (same content and metadata), or that was once
+        written from this very record (a later record of the same work has overwritten it: an ingest re-run applies
+        neither again), else None."""
         try:
             found = self.existing(paper, pid)
         except InvalidInput:
             return None
-        if found is None or found.content_hash != digest:
+        if found is None:
+            return None
+        if self._db.execute("SELECT 1 FROM paper_records WHERE paper_id = ? AND digest = ?",
+                            (found.id, record_digest(paper))).fetchone():
+            return found.id
+        if found.content_hash != digest:
             return None
         paper = identity.fill_missing(self._db, found.id, paper)
         row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
