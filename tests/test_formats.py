@@ -273,3 +273,22 @@ def test_detection_of_headed_bibtex_flattened_openalex_and_empty_pages(tmp_path:
     page = tmp_path / "page.json"
     page.write_text(json.dumps({"meta": {"count": 0}, "results": []}))
     assert detect(page).name == "openalex" and records(page) == ([], [])
+
+
+def test_an_array_whose_first_record_is_longer_than_the_head_is_detected(tmp_path: Path) -> None:
+    """A pretty-printed S2 /paper/batch answer whose first paper has 8,000 authors (over 256 KiB) was "cannot tell
+    the format"; an OpenAlex array likewise."""
+    authors = [{"authorId": str(i), "name": f"Author Number {i}"} for i in range(8000)]
+    s2 = tmp_path / "batch.json"
+    s2.write_text(json.dumps([{"paperId": "a8ca46b171467ceb2d7652fbfb67fe701ad86092", "title": "LoRA",
+                               "abstract": LORA, "authors": authors},
+                              {"paperId": "204e3073870fae3d05bcbc2f6a8e263d9b72e776", "title": "Attention",
+                               "abstract": ATTENTION}], indent=2))
+    assert s2.stat().st_size > 256 * 1024
+    assert detect(s2).name == "s2" and [p.title for p in records(s2)[0]] == ["LoRA", "Attention"]
+    works = tmp_path / "works.json"
+    works.write_text(json.dumps([{"id": "https://openalex.org/W3168867926", "title": "LoRA",
+                                  "abstract_inverted_index": {"We": [0], "adapt.": [1]},
+                                  "authorships": [{"author": {"display_name": f"A {i}"}} for i in range(8000)]}]))
+    assert works.stat().st_size > 256 * 1024
+    assert detect(works).name == "openalex" and records(works)[0][0].abstract == "We adapt."

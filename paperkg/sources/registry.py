@@ -42,12 +42,19 @@ PAGE_KEY_WITHIN = 4096
 
 
 def _json_object_or_page(test: Callable[[Any], bool], page: tuple[str, str]) -> Callable[[Head], bool]:
-    """`_json_object`, or, when the head holds no whole JSON value, a saved API page: its list's key near the start
-    and the source's id marker in the head."""
+    """`_json_object`, or, when the head holds no whole JSON value, a saved API page (its list's key near the start
+    and the source's id marker in the head) or an array (the id marker near the start: its first record's id)."""
     key, marker = page
     whole = _json_object(test)
-    return lambda h: whole(h) or (h.first is None and h.text.startswith("{") and key in h.text[:PAGE_KEY_WITHIN]
-                                  and marker in h.text)
+
+    def long_value(h: Head) -> bool:
+        if h.first is not None:
+            return False
+        if h.text.startswith("{"):
+            return key in h.text[:PAGE_KEY_WITHIN] and marker in h.text
+        return h.text.startswith("[") and marker in h.text[:PAGE_KEY_WITHIN]
+
+    return lambda h: whole(h) or long_value(h)
 
 
 FORMATS: tuple[SourceFormat, ...] = (
