@@ -292,3 +292,20 @@ def test_an_array_whose_first_record_is_longer_than_the_head_is_detected(tmp_pat
                                   "authorships": [{"author": {"display_name": f"A {i}"}} for i in range(8000)]}]))
     assert works.stat().st_size > 256 * 1024
     assert detect(works).name == "openalex" and records(works)[0][0].abstract == "We adapt."
+
+
+def test_bibtex_concatenation_and_crossref_resolve_as_bibtex_does(tmp_path: Path) -> None:
+    """`pre # {BERT ...}` was stored as "pre # BERT ..." and a crossref's year and venue were lost; a `#` inside a
+    braced value is text."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text('@STRING{ pre = "Efficient " }\n@STRING{ both = pre # "and Fast " }\n'
+                   '@article{a, title = pre # {{BERT} Inference on {CPUs}}, abstract = "We run {BERT} on CPUs.",'
+                   ' year = 2020}\n'
+                   '@article{b, title = both # "Serving", abstract = {Written in C# and {F#}.}, year = {2021}}\n'
+                   '@inproceedings{c, title = {Speculative Decoding on a Budget}, abstract = {We decode.},'
+                   ' crossref = {conf2023}}\n'
+                   '@proceedings{conf2023, title = {Proceedings of the Budget Conference}, year = 2023}\n')
+    papers = {p.external_ids[0][1]: p for p in records(bib)[0]}
+    assert papers["a"].title == "Efficient BERT Inference on CPUs"
+    assert (papers["b"].title, papers["b"].abstract) == ("Efficient and Fast Serving", "Written in C# and F#.")
+    assert (papers["c"].year, papers["c"].venue) == (2023, "Proceedings of the Budget Conference")

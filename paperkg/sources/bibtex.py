@@ -33,7 +33,12 @@ def detect(text: str, suffixes: tuple[str, ...] = ()) -> bool:
 
 
 def read(path: Path) -> Iterator[Record]:
-    library = bibtexparser.parse_string(read_text(path))
+    # no middlewares: values come raw, so that concatenation (`pre # {BERT}`) and crossref resolve as BibTeX does
+    library = bibtexparser.parse_string(read_text(path), parse_stack=[])
+    strings: dict[str, str] = {}
+    for block in library.strings:
+        strings[block.key.lower()] = resolve(str(block.value), strings)
+    fields_of = {entry.key.lower(): _fields(entry, strings) for entry in library.entries}
     for block in library.blocks:
         where = f"{path}:{(block.start_line or 0) + 1}"
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -45,18 +50,51 @@ def read(path: Path) -> Iterator[Record]:
                 reason = getattr(block.error, "abort_reason", None) or str(block.error) or type(block.error).__name__
                 yield Skipped(where, "bad", f"not BibTeX: {reason.strip()}")
         elif isinstance(block, Entry):
-            yield record(block, f"{where} ({block.key})")
+            fields = fields_of.get(block.key.lower(), {})
+            parent = fields_of.get(fields.get("crossref", "").strip().lower())
+            if parent:  # fields the entry lacks come from the one it cross-references (its proceedings)
+                inherited = {**parent, **({"booktitle": parent["title"]} if "title" in parent else {})}
+                fields = {**inherited, **fields}
+            yield record(block.key, fields, f"{where} ({block.key})")
 
 
-def record(entry: Entry, where: str) -> Record:
-    fields = {f.key.lower(): f.value for f in entry.fields if isinstance(f.value, str)}
+def _fields(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
+    return {f.key.lower(): resolve(f.value, strings) for f in entry.fields if isinstance(f.value, str)}
+
+
+def resolve(raw: str, strings: dict[str, str]) -> str:
+    """A raw field value as BibTeX reads it: pieces joined by `#`, each a {braced} or "quoted" text, a number or an
+    @string macro (lower-case keys; an unknown macro stays as its name)."""
+    pieces: list[str] = []
+    depth, quoted, start = 0, False, 0
+    for i, char in enumerate(raw if "#" in raw else ""):  # no '#': one piece, and no need to walk it
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            pieces.append(raw[start:i])
+            start = i + 1
+    pieces.append(raw[start:])
+    out: list[str] = []
+    for piece in (p.strip() for p in pieces):
+        if len(piece) >= 2 and (piece[0], piece[-1]) in (("{", "}"), ('"', '"')):
+            out.append(piece[1:-1])
+        else:
+            out.append(strings.get(piece.lower(), piece))
+    return "".join(out)
+
+
+def record(key: str, fields: dict[str, str], where: str) -> Record:
     title = delatex(squash(fields.get("title")))
     if not title:
         return Skipped(where, "bad", "no title")
     abstract = delatex(squash(fields.get("abstract")))
     if not abstract:
         return Skipped(where, "no-abstract", "no abstract")
-    external: list[tuple[str, str]] = [("key", entry.key)]
+    external: list[tuple[str, str]] = [("key", key)]
     prefix = fields.get("archiveprefix", fields.get("eprinttype", "")).strip().lower()
     arxiv = normalise_arxiv(fields.get("eprint")) if prefix in ("arxiv", "") else None
     arxiv = arxiv or normalise_arxiv(fields.get("url")) or normalise_arxiv(fields.get("arxivid"))
