@@ -36,8 +36,8 @@ def read(path: Path) -> Iterator[Record]:
     # no middlewares: values come raw, so that concatenation (`pre # {BERT}`) and crossref resolve as BibTeX does
     library = bibtexparser.parse_string(read_text(path), parse_stack=[])
     strings: dict[str, str] = {}
-    for block in library.strings:
-        strings[block.key.lower()] = resolve(str(block.value), strings)
+    for macro in library.strings:
+        strings[macro.key.lower()] = resolve(str(macro.value), strings)
     fields_of = {entry.key.lower(): _fields(entry, strings) for entry in library.entries}
     for block in library.blocks:
         where = f"{path}:{(block.start_line or 0) + 1}"
@@ -50,12 +50,12 @@ def read(path: Path) -> Iterator[Record]:
                 reason = getattr(block.error, "abort_reason", None) or str(block.error) or type(block.error).__name__
                 yield Skipped(where, "bad", f"not BibTeX: {reason.strip()}")
         elif isinstance(block, Entry):
-            fields = fields_of.get(block.key.lower(), {})
-            parent = fields_of.get(fields.get("crossref", "").strip().lower())
+            given = fields_of.get(block.key.lower(), {})
+            parent = fields_of.get(given.get("crossref", "").strip().lower())
             if parent:  # fields the entry lacks come from the one it cross-references (its proceedings)
                 inherited = {**parent, **({"booktitle": parent["title"]} if "title" in parent else {})}
-                fields = {**inherited, **fields}
-            yield record(block.key, fields, f"{where} ({block.key})")
+                given = {**inherited, **given}
+            yield record(block.key, given, f"{where} ({block.key})")
 
 
 def _fields(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
