@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 # Responses that are the knowledge base's own results are its dataclasses, used as they are (one definition).
 from paperkg.core.ids import PAPER_ID_PATTERN
@@ -29,15 +29,23 @@ class Schema(BaseModel):
 # -- requests -------------------------------------------------------------------------------------------
 
 
+class AuthorIn(Schema):
+    """An author as other tools write one ({"name": ..., "orcid": ...}): the name is kept."""
+
+    name: str = Field(min_length=1)
+
+
 class PaperIn(Schema):
+    """A paper as JSON Lines ingest takes it: a numeric id, a "2021" year and author objects are accepted too."""
+
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, description="At most PAPERKG_MAX_TITLE_CHARS characters (default 2,000).",
                        examples=["PowerInfer: Fast LLM Serving with a Consumer GPU"])
     abstract: str = Field(min_length=1, examples=["This paper introduces PowerInfer, ..."])
-    id: str | None = Field(default=None, pattern=PAPER_ID_PATTERN)
+    id: Annotated[str, Field(pattern=PAPER_ID_PATTERN)] | StrictInt | None = None
     year: int | None = Field(default=None, ge=1000, le=3000)
     url: str | None = Field(default=None, max_length=2_000)
-    authors: list[str] = Field(default_factory=list, max_length=1_000)
+    authors: list[str | AuthorIn] = Field(default_factory=list, max_length=1_000)
     venue: str | None = Field(default=None, max_length=2_000)
     categories: list[str] = Field(default_factory=list, max_length=100)
     doi: str | None = Field(default=None, max_length=256, examples=["10.48550/arXiv.2106.09685"])

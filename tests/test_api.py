@@ -74,10 +74,23 @@ def test_post_papers_one_or_many_idempotent(client: TestClient) -> None:
     {"title": "T"},
     {"title": "T", "abstract": "A", "year": "soon"},
     {"title": "T", "abstract": "A", "unknown": 1},
+    {"title": "T", "abstract": "A", "id": True},
+    {"title": "T", "abstract": "A", "authors": [{"orcid": "0000-0002-1825-0097"}]},
 ])
 def test_post_invalid_bodies(client: TestClient, body: object) -> None:
     _problem(client.post("/papers", json=body), 422)
     assert client.get("/health").json()["papers"] == 20
+
+
+def test_post_takes_the_shapes_json_lines_ingest_takes(client: TestClient) -> None:
+    """A numeric id, a "2021" year and {"name": ...} author objects, as other tools write them (and as `paperkg
+    ingest` reads them from JSON Lines); they were a 422."""
+    paper = {"id": 12345, "title": "Pruning BERT on CPUs", "abstract": "We prune BERT.", "year": "2021",
+             "authors": [{"name": "Jane Doe", "orcid": "0000-0002-1825-0097"}, "John Roe"]}
+    assert client.post("/papers", json=paper).json()["papers"][0]["id"] == "12345"
+    shown = client.get("/papers/12345").json()
+    assert (shown["year"], shown["authors"]) == (2021, ["Jane Doe", "John Roe"])
+    client.delete("/papers/12345")
 
 
 def test_post_needs_a_json_body_with_papers(client: TestClient) -> None:

@@ -40,7 +40,8 @@ def list_papers(
              summary="Add or update papers (one object, a list, or {'papers': [...]}); all or nothing")
 def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.PapersIn) -> IngestReport:
     items = body.papers if isinstance(body, schemas.PapersIn) else body if isinstance(body, list) else [body]
-    papers = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, tuple(p.authors), origin=f"papers[{i}]",
+    papers = [PaperInput(p.title, p.abstract, None if p.id is None else str(p.id), p.year, p.url,
+                         tuple(a if isinstance(a, str) else a.name for a in p.authors), origin=f"papers[{i}]",
                          venue=p.venue, categories=tuple(p.categories), doi=p.doi) for i, p in enumerate(items)]
     return kb.add_papers(papers)
 
