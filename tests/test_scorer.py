@@ -51,6 +51,23 @@ def test_scorer_version_is_part_of_the_extractor_version(vocabulary: Vocabulary)
     assert learned.version != learned_extractor(vocabulary, SEEDS, 0.7).version  # a new minimum re-extracts
 
 
+def test_the_scorer_never_adds_an_umbrella_name(vocabulary: Vocabulary) -> None:
+    """The scorer's phrases skip what the lexicon calls generic: "Natural Language Processing (NLP)" was added as two
+    techniques to an abstract on topic signatures; the method phrase beside it still is."""
+    title = "Automatic acquisition of English topic signatures"
+    abstract = ("We present a novel approach for automatically acquiring English topic signatures. Topic signatures "
+                "can be useful in a number of Natural Language Processing (NLP) applications, such as Word Sense "
+                "Disambiguation (WSD) and Text Summarisation. We compare them with a second-order vector "
+                "cooccurrence algorithm.")
+    learned = learned_extractor(vocabulary, SEEDS, 0.4)
+    assert learned.scorer is not None and "natural language processing" in learned.scorer.candidates.generic
+    names = {e.name.lower() for e in learned.extract(title, abstract).entities}
+    assert not names & {"natural language processing", "nlp"}, names
+    phrases = learned.scorer.candidates.phrases({"title": title, "abstract": abstract},
+                                                {"title": tokenize(title), "abstract": tokenize(abstract)}, {}, [])
+    assert "second-order vector cooccurrence algorithm" in {c.text for c in phrases}
+
+
 def test_without_a_model_file_the_rules_run_alone(vocabulary: Vocabulary, tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     (seeds / "scorer").mkdir(parents=True)

@@ -77,6 +77,9 @@ class Candidates:
         """SciERC's labels by lowercased phrase: (SciERC label, our type or "none", how often labelled where seen)."""
         self.vocab: Mapping[str, tuple[str, str]] = {}
         """The vocabulary's names, lowercased -> (type tag, concept id) (vocabulary_tags; the extractor sets it)."""
+        self.generic: frozenset[str] = frozenset()
+        """Umbrella names, lowercased, that are never an entity ("natural language processing", "NLP": the
+        lexicon's generic names and acronyms; the extractor sets it): never offered as a phrase."""
 
     @classmethod
     def load(cls, folder: Path) -> Candidates:
@@ -183,6 +186,8 @@ class Candidates:
                     if any(bs < e and s < be for bs, be in busy):
                         continue
                     text = texts[fld][s:e]
+                    if self.generic and _generic(text.lower(), self.generic):
+                        continue
                     tag = self.vocab_tag(text)
                     if vocab_only and not tag:
                         continue
@@ -203,6 +208,10 @@ def vocabulary_tags(vocabulary: Vocabulary, weak: set[str]) -> dict[str, tuple[s
         for name in (concept.label, *concept.aliases):
             out.setdefault(" ".join(name.lower().split()), (tag, concept.id))
     return out
+
+
+def _generic(lowered: str, generic: frozenset[str]) -> bool:
+    return lowered in generic or (lowered.endswith("s") and lowered[:-1] in generic)
 
 
 def _in_own_sentence(own: list[tuple[int, int]], start: int) -> bool:

@@ -52,7 +52,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.6"
+    rules_version = "2.4.7"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -78,6 +78,7 @@ class Extractor:
         self.phrases = Phrases(self.lex)
         if scorer is not None:
             scorer.candidates.vocab = vocabulary_tags(vocabulary, self.lex.weak)
+            scorer.candidates.generic = frozenset({*self.lex.generic_names, *map(str.lower, self.lex.generic_acronyms)})
 
     def _whole(self, name: str) -> bool:
         """A name never holds half a bracket ("OOPs) implementation of") nor begins or ends with a function word
