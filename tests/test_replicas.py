@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -233,3 +234,50 @@ def test_writer_and_two_replica_processes(tmp_path: Path) -> None:
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_a_replica_waiting_for_its_first_snapshot_stops_on_sigterm(tmp_path: Path) -> None:
+    """It waited inside the server's start-up, where SIGTERM and Ctrl-C are only noted: `docker stop` ended in
+    SIGKILL. It now waits before the server starts."""
+    log = tmp_path / "replica.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "paperkg", "serve", "--port", str(free_port()),
+                                    "--replica", str(tmp_path / "nothing-yet")], cwd=ROOT, stdout=out,
+                                   stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PAPERKG_MODEL": "hashing", "PAPERKG_REPLICA_POLL": "0.2"})
+    try:
+        _until(lambda: "waiting for the writer to publish" in log.read_text(), process, log)
+        process.terminate()
+        assert process.wait(timeout=60) != 0  # the limit only stops a hung test
+    finally:
+        stop(process)
+
+
+def test_serve_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
+    """A store of another schema version, or a snapshot an older writer published: one `paperkg: error:` line
+    instead of a traceback from the server's start-up, and for a snapshot the advice that fits it."""
+    from click.testing import CliRunner
+
+    from paperkg.cli import main
+
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        kb.add_papers([FIRST])
+        kb.publish()
+    snapshot = current(tmp_path / "data" / "snapshots")
+    assert snapshot is not None
+    for db in (tmp_path / "data" / "paperkg.sqlite3", snapshot / "paperkg.sqlite3"):
+        with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    runner = CliRunner()
+    # serve sets these in the environment for the server it starts: named here, so that each run restores them
+    env: dict[str, str | None] = {"PAPERKG_MODEL": "hashing", "PAPERKG_REPLICA_POLL": "0.2", "PAPERKG_REPLICA": None,
+                                  "PAPERKG_DATA": None}
+    served = runner.invoke(main, ["serve", "--replica", str(tmp_path / "data"), "--port", "1"], env=env)
+    assert served.exit_code != 0 and "schema version 1" in served.output, served.output
+    assert "publish a new snapshot with a writer of this paperkg release" in served.output
+    assert "Traceback" not in served.output and "writable" not in served.output
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / "paperkg.sqlite3")) as conn, conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    served = runner.invoke(main, ["serve", "--data", str(tmp_path / "data"), "--port", "1"], env=env)
+    assert served.exit_code != 0 and "schema version 99, this paperkg reads" in served.output, served.output
+    assert "Traceback" not in served.output

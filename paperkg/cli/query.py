@@ -15,6 +15,8 @@ from paperkg.core.files import atomic_writer
 from paperkg.core.formats import names
 from paperkg.core.settings import load_settings
 from paperkg.kb.base import DB_NAME
+from paperkg.kb.replica import first_snapshot
+from paperkg.store import check_schema
 
 APP_FACTORY = "paperkg.api.app:create_app"
 EXPORT_FORMATS = names("export")
@@ -215,6 +217,11 @@ def serve(host: str, port: int, replica: Path | None, publish_every: float | Non
     if publish_every is not None:
         os.environ["PAPERKG_PUBLISH_INTERVAL"] = str(publish_every)
     source = replica or load_settings().replica
+    # What would fail the server's start-up is said here, in one line, not as a traceback from inside uvicorn
+    if source:
+        check_schema(first_snapshot(source, settings.replica_poll).path / DB_NAME, snapshot=True)
+    else:
+        check_schema(settings.data / DB_NAME)
     served = f"the snapshots published in {source} (read-only replica)" if source else settings.data
     click.echo(f"serving {served} on http://{host}:{port}", err=True)
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -24,6 +24,17 @@ from paperkg.kb.snapshots import Snapshot, current, read_snapshot, snapshots_roo
 log = logging.getLogger("paperkg")
 
 
+def first_snapshot(source: Path, poll: float) -> Snapshot:
+    """The latest snapshot published under `source`, waiting (polling) until a writer has published one. Called in
+    the serving command's main thread, before the server starts: there Ctrl-C and SIGTERM stop the wait (inside the
+    server's start-up nothing would)."""
+    root = snapshots_root(source)
+    while (path := current(root)) is None:
+        log.warning("waiting for the writer to publish a snapshot in %s", root)
+        time.sleep(poll)
+    return read_snapshot(path)
+
+
 class Replica:
     """The knowledge base of the latest snapshot under `settings.replica`, switched when a newer one is published."""
 
