@@ -265,7 +265,8 @@ def test_export_formats_and_whitelist(client: TestClient) -> None:
         text = b"".join(property_graph.stream(g, fmt))
         back = nx.read_graphml(io.BytesIO(text)) if fmt == "graphml" else nx.read_gexf(io.BytesIO(text))
         assert back.nodes["paper/x"]["title"] == "a\ufffdb\ufffdc", fmt
-    _problem(client.get("/export", params={"format": "../../etc/passwd"}), 400)
+    # an unknown format is a bad parameter, as with every other route (it was a 400)
+    _problem(client.get("/export", params={"format": "../../etc/passwd"}), 422)
 
 
 def test_unknown_route_is_problem(client: TestClient) -> None:

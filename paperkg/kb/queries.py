@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from paperkg.core.errors import InvalidInput, NotFound
+from paperkg.core.errors import InvalidParameter, NotFound
 from paperkg.core.formats import names
 from paperkg.core.ids import alias_norm, identifier_forms
 from paperkg.core.results import EntityRef, RelatedTechnique, ScoredPaper, SearchHit, SearchResults
@@ -378,7 +378,7 @@ class Queries:
             return self.rdf.export_media_type(fmt), self.rdf.export(fmt)
         if fmt in property_graph.PROPERTY_FORMATS:
             return property_graph.PROPERTY_FORMATS[fmt], property_graph.stream(self.graph.snapshot(), fmt)
-        raise InvalidInput(f"unknown export format {fmt[:20]!r}; use one of {', '.join(names('export'))}")
+        raise InvalidParameter(f"unknown export format {fmt[:20]!r}; use one of {', '.join(names('export'))}")
 
     def ontology(self, accept: str | None) -> tuple[str, bytes]:
         """The ontology in the format the Accept header prefers (Turtle by default; NotAcceptable when it accepts
