@@ -15,13 +15,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from click.testing import CliRunner
 
+from paperkg.cli import main
 from paperkg.core.errors import InvalidParameter, NotAcceptable, QuerySyntaxError
+from paperkg.core.records import PaperInput
 from paperkg.core.rwlock import RWLock
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.sparql.formats import negotiate
 from paperkg.store import Store
+from tests.conftest import write_jsonl
 from tests.test_rdf import BASE, _paper, count_parsed, entity_info, make_graph, vocabulary
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "graph" / "sparql" / "EXAMPLES.md"
@@ -133,6 +137,37 @@ def test_results_xml_cannot_carry_are_refused_in_xml_formats(env: Env) -> None:
                                                                               fmt="rdfxml").body.startswith(b"<?xml")
 
 
+TRIPLE_TERM = "CONSTRUCT { <urn:a> <urn:b> <<( <urn:a> <urn:b> <urn:c> )>> } WHERE {}"
+
+
+def test_a_format_that_cannot_carry_a_triple_term_is_not_acceptable_and_runs_once(env: Env) -> None:
+    """pyoxigraph's JSON-LD writer raises OSError for RDF 1.2 triple terms: a 406 naming the formats that can carry
+    them, not a refused "connection or file" (403), and the query is not retried on a discarded worker."""
+    _, _, executor, _ = env
+    executor.execute("ASK {}")
+    before = dict(executor.counters)
+    for accept, fmt in ((None, "jsonld"), ("application/ld+json", None)):
+        with pytest.raises(NotAcceptable) as caught:
+            executor.execute(TRIPLE_TERM, accept=accept, fmt=fmt)
+        detail = caught.value.detail
+        assert "triple term" in detail and "jsonld cannot carry" in detail and "connection" not in detail, detail
+        assert "\n" not in detail and all(name in detail for name in ("turtle", "ntriples", "nquads", "rdfxml"))
+    assert executor.counters["queries"] == before["queries"] + 2  # once each: no retry
+    assert executor.counters["retired"] == before["retired"]  # and no worker thrown away
+    for fmt in ("turtle", "ntriples", "nquads", "rdfxml"):
+        assert executor.execute(TRIPLE_TERM, fmt=fmt).rows == 1
+
+
+def test_cli_says_a_format_cannot_carry_the_results_in_one_line(tmp_path: Path, seed_papers: list[PaperInput]) -> None:
+    rows: list[dict[str, object]] = [{"title": p.title, "abstract": p.abstract} for p in seed_papers[:2]]
+    papers = write_jsonl(tmp_path / "papers.jsonl", rows)
+    runner, data, env = CliRunner(), ["--data", str(tmp_path / "data")], {"PAPERKG_MODEL": "hashing"}
+    assert runner.invoke(main, ["ingest", str(papers), *data], env=env, catch_exceptions=False).exit_code == 0
+    result = runner.invoke(main, ["sparql", *data, "--format", "jsonld", TRIPLE_TERM], env=env, catch_exceptions=False)
+    assert result.exit_code != 0 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "jsonld cannot carry" in result.stderr and "ask for turtle" in result.stderr, result.stderr
+
+
 # -- row cap -----------------------------------------------------------------------------------------------
 
 
@@ -187,6 +222,28 @@ def test_syntax_errors_carry_the_parsers_message(env: Env) -> None:
     with pytest.raises(QuerySyntaxError, match="expected a SPARQL keyword or term"):
         executor.execute("SELEC")
     assert executor.execute("ASK {}").body  # and the worker is fine
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("SELECT * WHERE {", "error at 1:17: expected a term (a variable, IRI, prefixed name, literal or blank node), "
+                         "'{' or '}'"),
+    ("SELECT * WHERE { ?s ?p ?o FILTER(?o > ) }", "error at 1:42: expected an expression"),
+    ("SELECT * WHERE { ?s ?p ?o", "error at 1:26: expected ',', '.', ';', '{', '{|', '}', '~', a name or"),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT x", "error at 1:35: expected HAVING, OFFSET, OPTIONAL, VALUES or a number"),
+    ("SELECT * WHERE { ?s undeclared:p ?o }", "error at 1:33: a prefix used here is not declared"),
+    ("SELECT (1 AS ?x) (2 AS ?x) {}", "error at 1:30: duplicated variable name in SELECT"),
+])
+def test_syntax_errors_are_one_line_in_words(env: Env, query: str, said: str) -> None:
+    """The parser's character classes (['A' ..= 'Z' | ...], over several lines) and long lists of function names
+    are said in words, on one line, keeping the position."""
+    _, _, executor, _ = env
+    with pytest.raises(QuerySyntaxError) as caught:
+        executor.execute(query)
+    detail = caught.value.detail
+    assert detail.startswith(said), detail
+    assert "\n" not in detail and len(detail) < 160, detail
+    for raw in ("..=", "\\u{", "[_]", "['", "ABS", "isNUMERIC"):
+        assert raw not in detail, detail
 
 
 def test_from_a_local_graph_restricts_the_default_graph(env: Env) -> None:

@@ -33,6 +33,7 @@ from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.sparql import worker as child
 from paperkg.graph.sparql.formats import media_type, negotiate
 from paperkg.graph.sparql.guard import Analysis, Kind, check
+from paperkg.graph.sparql.messages import syntax_message
 from paperkg.graph.sparql.pool import Snapshot, WorkerPool
 from paperkg.graph.sparql.process import Died, Timeout, receive, send
 from paperkg.graph.sparql.remote import RemoteConfig, RemoteEndpoint
@@ -117,6 +118,8 @@ class SparqlExecutor:
                                                                      for p, iri in self._prefixes.items())
             result = self.remote.query(declared + text, analysis.kind, max(0.001, started + limit - time.monotonic()))
             answer, body = child.serialise(result, head, run is not None, self._prefixes)
+            if not answer.get("ok"):
+                raise self._error(answer)
             return SparqlResult(media_type(answer["fmt"]), body, bool(answer["truncated"]), int(answer["rows"]),
                                 answer["kind"], answer["fmt"], cap, time.monotonic() - started)
         frame = child.encode_frame(head, (text + original).encode("utf-8", "surrogatepass"))
@@ -218,10 +221,7 @@ class SparqlExecutor:
     def _error(self, answer: dict[str, Any]) -> PaperkgError:
         kind, message = answer.get("error"), str(answer.get("message", ""))
         if kind == "syntax":
-            # "[_]" is the parser's placeholder for any other character ("SELEC": "expected [_]")
-            message = message.replace("expected [_]", "expected a SPARQL keyword or term (a query begins with PREFIX, "
-                                                      "BASE, SELECT, CONSTRUCT, ASK or DESCRIBE)")
-            return QuerySyntaxError(message.replace("[_]", "another character"))
+            return QuerySyntaxError(syntax_message(message))
         if kind == "unchecked":
             return QueryRefused("the query could not be checked for safety (it does not tokenize as SPARQL 1.1, "
                                 "although the parser accepts it); simplify its spelling")

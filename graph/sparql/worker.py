@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import functools
 import gc
 import itertools
 import json
@@ -23,7 +24,7 @@ import resource
 import signal
 import struct
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -126,49 +127,102 @@ def run_request(context: Context, head: Head, body: bytes) -> tuple[Head, bytes]
     return serialise(result, head, capped, context.prefixes)
 
 
+class Unwritable(Exception):
+    """The chosen format cannot carry these results; the message says why."""
+
+
 def serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple], head: Head,
               capped: bool, prefixes: dict[str, str]) -> tuple[Head, bytes]:
-    """A query result in the format the header asks for, cut at its row cap."""
+    """A query result in the format the header asks for, cut at its row cap.
+
+    Only writing the result in the chosen format is checked here (Unwritable: "unrepresentable"); the query runs
+    while the rows are read, so what it raises (an OSError for a connection or file) goes on to the caller."""
     cap, name = int(head["cap"]), str(head["fmt"])
     truncated = False
-    if isinstance(result, ox.QueryBoolean):
-        kind, rows = "ask", 1
-        name = name if name in SOLUTION_FORMATS else "json"
-        body = as_bytes(result.serialize(format=SOLUTION_FORMATS[name][1]))
-    elif isinstance(result, ox.QuerySolutions):
-        kind = "select"
-        name = name if name in SOLUTION_FORMATS else "json"
-        tsv = as_bytes(result.serialize(format=_TSV)) if capped else _tsv(result, cap)
-        rows = tsv.count(b"\n") - 1
-        if rows > cap:
-            tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"
-            rows, truncated = cap, True
-        if name == "tsv":
-            body = tsv
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            kind, rows = "ask", 1
+            name = name if name in SOLUTION_FORMATS else "json"
+            body = as_bytes(result.serialize(format=SOLUTION_FORMATS[name][1]))
+        elif isinstance(result, ox.QuerySolutions):
+            kind = "select"
+            name = name if name in SOLUTION_FORMATS else "json"
+            tsv = as_bytes(result.serialize(format=_TSV)) if capped else _tsv(result, cap)
+            rows = tsv.count(b"\n") - 1
+            if rows > cap:
+                tsv = b"\n".join(tsv.split(b"\n", cap + 1)[:cap + 1]) + b"\n"
+                rows, truncated = cap, True
+            body = _written(functools.partial(_solutions_body, tsv), name, SOLUTION_FORMATS)
         else:
-            body = as_bytes(ox.parse_query_results(tsv, _TSV).serialize(format=SOLUTION_FORMATS[name][1]))
-    else:
-        kind = "describe" if head.get("kind") == "describe" else "construct"
-        name = name if name in GRAPH_FORMATS else "turtle"
-        triples = list(itertools.islice(result, cap + 1))
-        truncated = len(triples) > cap
-        triples = triples[:cap]
-        rows = len(triples)
-        rdf_format = GRAPH_FORMATS[name][1]
-        if name == "rdfxml":
-            unnamed = next((t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)), None)
-            if unnamed is not None:
-                return _error("unrepresentable", f"the predicate <{unnamed[:200]}> does not end in an XML name, so "
-                              "RDF/XML cannot write it; ask for another format")
-        items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if name == "nquads" else triples
-        body = as_bytes(ox.serialize(items, format=rdf_format,
-                                     prefixes=prefixes if name == "turtle" else None))
-    if name in _XML_FORMATS and NOT_XML.search(body.decode("utf-8", "replace")):
-        return _error("unrepresentable", f"the results hold a character XML 1.0 cannot carry (a control character or "
-                      f"U+FFFE/U+FFFF), so they cannot be given as {name}; ask for another format")
+            kind = "describe" if head.get("kind") == "describe" else "construct"
+            name = name if name in GRAPH_FORMATS else "turtle"
+            triples = list(itertools.islice(result, cap + 1))
+            truncated = len(triples) > cap
+            triples = triples[:cap]
+            rows = len(triples)
+            body = _written(functools.partial(_graph_body, triples, prefixes), name, GRAPH_FORMATS)
+    except Unwritable as error:
+        return _error("unrepresentable", str(error))
     if truncated:
         body = _note_truncation(body, name, cap)
     return {"ok": True, "kind": kind, "fmt": name, "rows": rows, "truncated": truncated}, body
+
+
+def _written(write: Callable[[str], bytes], name: str, formats: Iterable[str]) -> bytes:
+    """`write(name)`; if that format cannot carry the results, Unwritable also names the formats that can."""
+    try:
+        return write(name)
+    except Unwritable as error:
+        reason = str(error)
+    able = []
+    for other in formats:
+        if other != name:
+            try:
+                write(other)
+            except Unwritable:
+                continue
+            able.append(other)
+    advice = f"ask for {', '.join(able[:-1])} or {able[-1]}" if len(able) > 1 else (
+        f"ask for {able[0]}" if able else "no format offered here can carry them")
+    raise Unwritable(f"{reason}; {advice}")
+
+
+def _solutions_body(tsv: bytes, name: str) -> bytes:
+    """SELECT results (as SPARQL TSV) in the format `name`."""
+    if name == "tsv":
+        return tsv
+    try:
+        body = as_bytes(ox.parse_query_results(tsv, _TSV).serialize(format=SOLUTION_FORMATS[name][1]))
+    except (OSError, ValueError) as error:  # pyoxigraph's writers raise OSError for content a format lacks
+        raise Unwritable(f"these results cannot be given as {name} ({error})") from None
+    return _xml_checked(body, name)
+
+
+def _graph_body(triples: list[ox.Triple], prefixes: dict[str, str], name: str) -> bytes:
+    """CONSTRUCT or DESCRIBE results in the format `name`."""
+    if name == "rdfxml":
+        unnamed = next((t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)), None)
+        if unnamed is not None:
+            raise Unwritable(f"the predicate <{unnamed[:200]}> does not end in an XML name, so RDF/XML cannot write "
+                             "it")
+    items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if name == "nquads" else triples
+    try:
+        body = as_bytes(ox.serialize(items, format=GRAPH_FORMATS[name][1],
+                                     prefixes=prefixes if name == "turtle" else None))
+    except (OSError, ValueError) as error:  # e.g. "JSON-LD does not support RDF 1.2 yet": not a connection
+        if any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples):
+            raise Unwritable(f"these results hold an RDF 1.2 triple term, which {name} cannot carry "
+                             f"({error})") from None
+        raise Unwritable(f"these results cannot be given as {name} ({error})") from None
+    return _xml_checked(body, name)
+
+
+def _xml_checked(body: bytes, name: str) -> bytes:
+    """`body`, unless it is XML holding a character XML 1.0 cannot carry."""
+    if name in _XML_FORMATS and NOT_XML.search(body.decode("utf-8", "replace")):
+        raise Unwritable("the results hold a character XML 1.0 cannot carry (a control character or U+FFFE/U+FFFF), "
+                         f"so they cannot be given as {name}")
+    return body
 
 
 def _tsv(result: ox.QuerySolutions, cap: int) -> bytes:
