@@ -46,10 +46,25 @@ async def _domain(request: Request, error: Exception) -> JSONResponse:
 async def _validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in error.errors()]
-    # the deepest error is the most specific: for a list body, "papers[1] has no abstract" rather than "not a dict"
-    first = max(errors, key=lambda e: len(e["loc"])) if errors else {"loc": [], "msg": "invalid request"}
+    # the deepest error is the most specific: for a list body, "papers[1] has no abstract" rather than "not a dict";
+    # of a body that may take several shapes, the errors of the shape it is closest to
+    shown = _closest_shape(errors, error.body) or errors
+    first = max(shown, key=lambda e: len(e["loc"])) if shown else {"loc": [], "msg": "invalid request"}
     detail = f"{'.'.join(first['loc'])}: {first['msg']}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
     return problem(422, detail, "invalid-parameter", "Invalid parameter", request.url.path, errors=errors[:50])
+
+
+def _closest_shape(errors: list[dict[str, Any]], body: object) -> list[dict[str, Any]]:
+    """For a body of several accepted shapes (errors at body.<Model>... or body.list[<Model>]...), the errors of the
+    shape of the body's kind (object or list) that has the fewest; [] for any other body."""
+    shapes: dict[str, list[dict[str, Any]]] = {}
+    for e in errors:
+        loc = e["loc"]
+        if len(loc) < 2 or loc[0] != "body" or not (loc[1][:1].isupper() or loc[1].startswith("list[")):
+            return []
+        shapes.setdefault(loc[1], []).append(e)
+    fitting = [group for name, group in shapes.items() if name.startswith("list[") == isinstance(body, list)]
+    return min(fitting, key=len) if len(shapes) > 1 and fitting else []
 
 
 async def _http(request: Request, error: Exception) -> JSONResponse:

@@ -119,6 +119,14 @@ def test_a_bad_item_of_a_list_body_is_named(client: TestClient) -> None:
     assert str(body["detail"]).startswith("body.list[PaperIn].1.abstract: Field required")
 
 
+def test_the_error_of_a_body_is_that_of_the_shape_it_has(client: TestClient) -> None:
+    """{"papers": [...], "extra": 1} was "PaperIn.title: Field required", an error of the one-paper shape."""
+    wrapped = _problem(client.post("/papers", json={"papers": [{"title": "A", "abstract": "b"}], "extra": 1}), 422)
+    assert str(wrapped["detail"]).startswith("body.PapersIn.extra: Extra inputs are not permitted"), wrapped
+    one = _problem(client.post("/papers", json={"title": "A"}), 422)
+    assert str(one["detail"]).startswith("body.PaperIn.abstract: Field required"), one
+
+
 def test_post_malformed_json(client: TestClient) -> None:
     response = client.post("/papers", content=b"{not json", headers={"content-type": "application/json"})
     _problem(response, 422)
