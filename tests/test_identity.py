@@ -349,6 +349,39 @@ def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings
         assert kb.get_paper("2106.09685").abstract == "The journal abstract."
         write_jsonl(files[0], [{**arxiv, "abstract": "The arXiv abstract, v2."}])
         assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 1, "unchanged": 1}
+        write_jsonl(files[0], [arxiv])  # the edit taken back: applied again, as any change
+        assert ingest_files(kb, files[:1], IngestOptions(batch_size=1)).statuses == {"replaced": 1}
+        assert kb.get_paper("2106.09685").abstract == "The arXiv abstract."
+
+
+def test_a_new_doi_keeps_the_ids_other_records_gave(settings: Settings) -> None:
+    """The own record gives a new DOI; the DOI an OpenAlex record gave and the arXiv id of the arXiv DOI still name
+    the paper, and later records of the same title with them are that paper, not second ones."""
+    text = "We propose AlphaPrune, a pruning method for OPT-13B."
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("Alpha Pruning", text, id="own9", doi="10.48550/arXiv.2301.00009")])
+        kb.add_papers([PaperInput("Alpha Pruning", text, doi="10.1000/oa9", external_ids=(("openalex", "W909"),))])
+        kb.add_papers([PaperInput("Alpha Pruning", text, id="own9", doi="10.1000/journal9")])
+        assert {kb.store.resolve(i) for i in ("10.1000/oa9", "arXiv:2301.00009", "10.1000/journal9")} == {"own9"}
+        kb.add_papers([PaperInput("Alpha Pruning", "CSL.", doi="10.1000/oa9")])
+        kb.add_papers([PaperInput("Alpha Pruning", "v2.", external_ids=(("arxiv", "2301.00009v2"),))])
+        assert kb.paper_count() == 1
+
+
+def test_re_extraction_keeps_two_works_of_one_title(settings: Settings) -> None:
+    """Two "Editorial" works (other DOIs) stored side by side: a new extractor re-extracts every stored paper under
+    its id; that failed for the second one ("its new title is that of paper ..."), so the store could not be opened
+    for writing after an upgrade."""
+    editorials = [PaperInput("Editorial", f"This editorial introduces volume {n}.", doi=f"10.2000/ed{n}")
+                  for n in (1, 2)]
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers(editorials[:1])
+        kb.add_papers(editorials[1:])
+        kb.store.set_meta("extractor_version", "older")
+        ids = {kb.store.resolve("10.2000/ed1"), kb.store.resolve("10.2000/ed2")}
+    with KnowledgeBase.open(settings) as kb:
+        assert kb.paper_count() == 2 and {kb.store.resolve("10.2000/ed1"), kb.store.resolve("10.2000/ed2")} == ids
+        assert kb.get_paper("10.2000/ed2").abstract == "This editorial introduces volume 2."
 
 
 def test_a_record_whose_arxiv_id_is_a_stored_own_id_is_that_paper(settings: Settings) -> None:

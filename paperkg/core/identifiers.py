@@ -23,6 +23,7 @@ IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "o
                 "s2": "https://www.semanticscholar.org/paper/"}
 """The public IRI of each kind of id, stated as owl:sameAs in RDF."""
 
+_DIGITS = re.compile(r"\d+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
@@ -183,6 +184,16 @@ def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
         url=winner.url or next((p.url for p in earlier if p.url), None),
         authors=winner.authors or next((p.authors for p in earlier if p.authors), ()),
         categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))
+
+
+def record_source(paper: PaperInput) -> str:
+    """What a record is a version of: the file it came from (its origin, numbers aside: line numbers move) and its
+    ids (own id included), else its normalised title. The arXiv and the OpenAlex record of one work are two
+    sources; a record edited in its file is the same source."""
+    ids = sorted(id_pairs(paper.id, paper.doi, paper.external_ids))
+    key = json.dumps([_DIGITS.sub("#", paper.origin), [list(pair) for pair in ids] if ids else
+                      f"title:{normalise_title(paper.title)}"])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def record_digest(paper: PaperInput) -> str:

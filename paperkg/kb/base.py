@@ -239,7 +239,7 @@ class KnowledgeBase(Reading):
         for start in range(0, len(papers), chunk):
             inputs = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, p.authors, origin=f"paper {p.id}")
                       for p in papers[start:start + chunk]]
-            writes = self._prepare(inputs, progress, reuse_vectors=not reembed)
+            writes = self._prepare(inputs, progress, reuse_vectors=not reembed, in_place=True)
             self.store.write(writes, entity_info(writes, self.vocabulary), rewrite=True)
 
     # -- writes -------------------------------------------------------------------------------------
@@ -374,10 +374,11 @@ class KnowledgeBase(Reading):
         if self.read_only:
             raise ReadOnly(f"the knowledge base in {self.settings.data} is open read-only")
 
-    def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
+    def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool,
+                 in_place: bool = False) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
         return prepare(batch, self.store, self.extraction.extract, self.vocabulary, self.encoder, self.settings,
-                       progress, reuse_vectors)
+                       progress, reuse_vectors, in_place)
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
 

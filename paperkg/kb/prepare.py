@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from paperkg.core.ids import content_hash, paper_id
-from paperkg.core.records import EntityInfo, Extraction, PaperInput, StoredPassage
+from paperkg.core.records import EntityInfo, Extraction, PaperInput, PaperMatch, StoredPassage
 from paperkg.core.settings import Settings
 from paperkg.embeddings.encoder import Encoder
 from paperkg.embeddings.passages import passage_text, split_passages
@@ -28,11 +28,14 @@ def paper_key(paper: PaperInput) -> str:
 
 
 def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabulary: Vocabulary, encoder: Encoder,
-            settings: Settings, progress: Progress | None, reuse_vectors: bool) -> list[PaperWrite]:
+            settings: Settings, progress: Progress | None, reuse_vectors: bool,
+            in_place: bool = False) -> list[PaperWrite]:
     """Extraction, passage split and embedding of each paper; with `reuse_vectors`, a paper stored with the same
-    content keeps its passages and vectors."""
-    existing = store.existing_many([(paper, paper_key(paper)) for paper in batch])
+    content keeps its passages and vectors. `in_place`: the papers are stored ones, read back under their ids (a
+    re-extraction), so no record is matched to a paper: two works of one title keep their own ids."""
     digests = [content_hash(paper.title, paper.abstract) for paper in batch]
+    existing = [PaperMatch(str(paper.id), digest) for paper, digest in zip(batch, digests, strict=True)] \
+        if in_place else store.existing_many([(paper, paper_key(paper)) for paper in batch])
     reusable = [found.id for found, digest in zip(existing, digests, strict=True)
                 if reuse_vectors and found and found.content_hash == digest]
     stored_passages: dict[str, list[StoredPassage]] = {}

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 
-from paperkg.core.identifiers import LOCAL_KINDS, IdPair, candidates, id_pairs
+from paperkg.core.identifiers import LOCAL_KINDS, IdPair, arxiv_from_doi, candidates, id_pairs
 from paperkg.core.records import PaperInput
 
 PAPER_COLUMNS = ("papers.id, papers.title, papers.abstract, papers.year, papers.url, papers.authors, "
@@ -73,16 +73,27 @@ def changed(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> bool:
     return not set(pairs(paper, pid)) <= known or _merged_meta(conn, pid, paper)[1]
 
 
+def named_by_former_doi(conn: sqlite3.Connection, pid: str, ids: Iterable[IdPair]) -> bool:
+    """Whether, of `ids`, the stored paper `pid` holds only DOIs that are not its DOI any more (its record has since
+    given another; arXiv DOIs aside, which name the arXiv id too): such a DOI is weak evidence of the same work."""
+    held = [(kind, value) for kind, value in ids
+            if (row := conn.execute("SELECT paper_id FROM paper_ids WHERE kind = ? AND value = ?",
+                                    (kind, value)).fetchone()) and row[0] == pid]
+    if not held or any(kind != "doi" or arxiv_from_doi(value) is not None for kind, value in held):
+        return False
+    row = conn.execute("SELECT doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
+    return bool(row and row[0]) and all(value != row[0] for _, value in held)
+
+
 def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
-    """Add the paper's ids (an id already held by another paper keeps pointing there) and merge its metadata. The
-    paper's own record giving a new DOI gives up the old one: it no longer names the paper, so the work that really
-    has it is stored as a paper of its own, not over this one."""
-    if paper.id == pid and paper.doi:
-        row = conn.execute("SELECT doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
-        if row and row[0] and row[0] != paper.doi:
-            given_up = set(id_pairs(None, row[0], ())) - set(pairs(paper, pid))
-            conn.executemany("DELETE FROM paper_ids WHERE kind = ? AND value = ? AND paper_id = ?",
-                             [(kind, value, pid) for kind, value in given_up])
+    """Add the paper's ids (an id already held by another paper keeps pointing there, unless it is a DOI that paper
+    no longer carries and this one does: it now names this paper) and merge its metadata."""
+    if paper.doi and arxiv_from_doi(paper.doi) is None:
+        row = conn.execute("SELECT paper_ids.paper_id, paper_meta.doi FROM paper_ids LEFT JOIN paper_meta ON "
+                           "paper_meta.paper_id = paper_ids.paper_id WHERE kind = 'doi' AND value = ?",
+                           (paper.doi,)).fetchone()
+        if row and row[0] != pid and row[1] and row[1] != paper.doi:
+            conn.execute("UPDATE paper_ids SET paper_id = ? WHERE kind = 'doi' AND value = ?", (pid, paper.doi))
     conn.executemany("INSERT OR IGNORE INTO paper_ids(kind, value, paper_id) VALUES(?,?,?)",
                      [(kind, value, pid) for kind, value in pairs(paper, pid)])
     meta, differs = _merged_meta(conn, pid, paper)

@@ -82,12 +82,13 @@ CREATE TABLE IF NOT EXISTS paper_ids (
 );
 CREATE INDEX IF NOT EXISTS paper_ids_paper ON paper_ids(paper_id);
 CREATE INDEX IF NOT EXISTS paper_ids_value ON paper_ids(value);
--- Schema version 3: the records (by record_digest) a paper has been written from, so that a record a later one of
--- the same work overwrote is not applied again when an ingest is re-run.
+-- Schema version 3: the last record (record_digest) of each source (record_source) a paper was written from, so
+-- that a record a later record of another source overwrote is not applied again when an ingest is re-run.
 CREATE TABLE IF NOT EXISTS paper_records (
     paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    source   TEXT NOT NULL,
     digest   TEXT NOT NULL,
-    PRIMARY KEY (paper_id, digest)
+    PRIMARY KEY (paper_id, source)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS paper_meta (
     paper_id   TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,

@@ -13,7 +13,7 @@ from typing import Any
 
 from paperkg.core.errors import CorruptData, InvalidInput
 from paperkg.core.files import storage_error
-from paperkg.core.identifiers import other_work, other_work_id, record_digest
+from paperkg.core.identifiers import other_work, other_work_id, record_digest, record_source
 from paperkg.core.ids import normalise_title
 from paperkg.core.records import (
     EntityInfo,
@@ -279,6 +279,9 @@ class Store(StoreReads):
                                    f"paper {titled[0]!r}")
             # the same work from another source: a shared DOI, arXiv id, ...
             shared = identity.match(self._db, identity.shared(paper, pid))
+            if shared is not None and not (titled and titled[0] == shared) and \
+                    identity.named_by_former_doi(self._db, shared, identity.shared(paper, pid)):
+                shared = None  # a DOI that paper's record gave up, on a record of another title: another work
             if own and paper.id:
                 if shared is not None and shared != own[0]:  # the record would claim another paper's DOI
                     raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but it shares an id with "
@@ -320,17 +323,18 @@ class Store(StoreReads):
         return other_work(identity.shared(paper, pid), ids) is not None
 
     def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
-        """The id of the stored paper `paper` would leave untouched (same content and metadata), or that was once
-        written from this very record (a later record of the same work has overwritten it: an ingest re-run applies
-        neither again), else None."""
+        """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last
+        record from this record's source was this very record (a record of another source has overwritten it since:
+        an ingest re-run applies neither again; an edited, or reverted, record is applied), else None."""
         try:
             found = self.existing(paper, pid)
         except InvalidInput:
             return None
         if found is None:
             return None
-        if self._db.execute("SELECT 1 FROM paper_records WHERE paper_id = ? AND digest = ?",
-                            (found.id, record_digest(paper))).fetchone():
+        last = self._db.execute("SELECT digest FROM paper_records WHERE paper_id = ? AND source = ?",
+                                (found.id, record_source(paper))).fetchone()
+        if last and last[0] == record_digest(paper):
             return found.id
         if found.content_hash != digest:
             return None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from paperkg.core.identifiers import record_digest
+from paperkg.core.identifiers import record_digest, record_source
 from paperkg.core.ids import alias_norm, normalise_title
 from paperkg.core.records import EntityInfo, Extraction, PaperInput
 from paperkg.store import identity
@@ -103,8 +103,9 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
         [(item.id, i, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(item.passages)])
     collect_orphans(conn, touched)
     identity.write(conn, item.id, p)
-    conn.execute("INSERT OR IGNORE INTO paper_records(paper_id, digest) VALUES(?,?)",
-                 (item.id, record_digest(item.paper)))
+    if not rewrite:  # a re-extraction writes what is stored, no record
+        conn.execute("INSERT OR REPLACE INTO paper_records(paper_id, source, digest) VALUES(?,?,?)",
+                     (item.id, record_source(item.paper), record_digest(item.paper)))
     return WriteOutcome(item.id, p.title, status)
 
 
