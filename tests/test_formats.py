@@ -309,3 +309,35 @@ def test_bibtex_concatenation_and_crossref_resolve_as_bibtex_does(tmp_path: Path
     assert papers["a"].title == "Efficient BERT Inference on CPUs"
     assert (papers["b"].title, papers["b"].abstract) == ("Efficient and Fast Serving", "Written in C# and F#.")
     assert (papers["c"].year, papers["c"].venue) == (2023, "Proceedings of the Budget Conference")
+
+
+def test_a_crossref_gives_where_and_when_never_the_works_ids(tmp_path: Path) -> None:
+    """Entries that cross-reference one proceedings with a DOI took that DOI (and an eprint, a URL, an abstract)
+    and folded into one paper, the others' titles and abstracts lost; a parent paper's title became their venue."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@proceedings{conf, title = {Proceedings of ICML}, year = 2023, doi = {10.1000/proc},"
+                   " publisher = {PMLR}}\n"
+                   "@inproceedings{parent, title = {Parent Work}, booktitle = {ICML}, year = 2022,"
+                   " abstract = {We decode.}, doi = {10.1000/parent}, eprint = {2301.11111}}\n"
+                   "@inproceedings{a, title = {Alpha}, abstract = {We quantize.}, crossref = {conf}}\n"
+                   "@inproceedings{b, title = {Beta}, abstract = {We route.}, crossref = {conf}}\n"
+                   "@inproceedings{c, title = {Gamma}, crossref = {parent}}\n"
+                   "@inproceedings{d, title = {Delta}, abstract = {We prune.}, crossref = {parent}}\n"
+                   "@inproceedings{e, title = {Self}, abstract = {Itself.}, crossref = {e}}\n")
+    papers, skipped = records(bib)
+    by_key = {p.external_ids[0][1]: p for p in papers}
+    assert set(by_key) == {"parent", "a", "b", "d", "e"} and [s.kind for s in skipped] == ["no-abstract"] * 2
+    assert [(by_key[k].doi, by_key[k].venue, by_key[k].year) for k in "ab"] == [(None, "Proceedings of ICML", 2023)] * 2
+    assert (by_key["d"].doi, by_key["d"].venue, by_key["d"].year, by_key["d"].external_ids) == \
+        (None, "ICML", 2022, (("key", "d"),))
+    assert by_key["e"].venue is None
+
+
+def test_a_number_too_long_for_python_is_a_bad_record(tmp_path: Path) -> None:
+    """A 5,000-digit integer (past Python's 4,300-digit limit) was a ValueError traceback, even with --skip-bad."""
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 7, "title": "Good paper", "abstract": "LoRA on an A100 GPU."}\n'
+                    f'{{"title": "Huge", "abstract": "A.", "id": {"9" * 5000}}}\n')
+    papers, skipped = records(path)
+    assert [p.id for p in papers] == ["7"] and [s.kind for s in skipped] == ["bad"]
+    assert "number too long" in skipped[0].reason

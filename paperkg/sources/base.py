@@ -320,11 +320,16 @@ def as_list(value: Any) -> list[Any]:
 
 
 def _loads(text: str) -> Any:
-    """json.loads, with a value nested too deeply for the parser reported as not JSON (not a RecursionError)."""
+    """json.loads, with a value nested too deeply for the parser (a RecursionError) or a number too long for Python
+    to read (a ValueError past 4,300 digits) reported as not JSON."""
     try:
         return json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except ValueError as error:
+        if isinstance(error, json.JSONDecodeError):
+            raise
+        raise json.JSONDecodeError("a number too long to read", text, 0) from None
 
 
 def _raw_decode(text: str, position: int = 0) -> tuple[Any, int]:
@@ -332,3 +337,7 @@ def _raw_decode(text: str, position: int = 0) -> tuple[Any, int]:
         return _JSON.raw_decode(text, position)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, position) from None
+    except ValueError as error:
+        if isinstance(error, json.JSONDecodeError):
+            raise
+        raise json.JSONDecodeError("a number too long to read", text, position) from None

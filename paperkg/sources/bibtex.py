@@ -16,6 +16,11 @@ from paperkg.core.records import PaperInput
 from paperkg.sources.base import Record, Skipped, as_year, delatex, read_text, squash
 
 VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "eventtitle")
+INHERITED = frozenset({*VENUE_FIELDS, "year", "date", "month", "publisher", "editor", "address", "location",
+                       "organization", "series", "volume"})
+"""Fields an entry takes from the entry it cross-references (`crossref`) when it lacks them."""
+CONTAINERS = frozenset({"proceedings", "book", "collection", "mvproceedings", "mvbook", "mvcollection", "periodical"})
+"""Entry types whose title is the venue of the entries that cross-reference them."""
 _YEAR = re.compile(r"\d{4}")
 SUFFIXES = (".bib", ".bibtex")
 _ENTRY = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.M)
@@ -39,6 +44,7 @@ def read(path: Path) -> Iterator[Record]:
     for macro in library.strings:
         strings[macro.key.lower()] = resolve(str(macro.value), strings)
     fields_of = {entry.key.lower(): _fields(entry, strings) for entry in library.entries}
+    types = {entry.key.lower(): entry.entry_type.lower() for entry in library.entries}
     for block in library.blocks:
         where = f"{path}:{(block.start_line or 0) + 1}"
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -51,11 +57,20 @@ def read(path: Path) -> Iterator[Record]:
                 yield Skipped(where, "bad", f"not BibTeX: {reason.strip()}")
         elif isinstance(block, Entry):
             given = fields_of.get(block.key.lower(), {})
-            parent = fields_of.get(given.get("crossref", "").strip().lower())
-            if parent:  # fields the entry lacks come from the one it cross-references (its proceedings)
-                inherited = {**parent, **({"booktitle": parent["title"]} if "title" in parent else {})}
-                given = {**inherited, **given}
+            target = given.get("crossref", "").strip().lower()
+            if target and target != block.key.lower() and target in fields_of:
+                given = {**_inherited(fields_of[target], types[target]), **given}
             yield record(block.key, given, f"{where} ({block.key})")
+
+
+def _inherited(parent: dict[str, str], kind: str) -> dict[str, str]:
+    """What an entry takes from the one it cross-references: where and when it appeared, never what names or says
+    the work (title, abstract, DOI, eprint, URL, authors: those are the parent's own). A proceedings' or book's title
+    is the child's booktitle."""
+    found = {k: v for k, v in parent.items() if k in INHERITED}
+    if kind in CONTAINERS and "title" in parent and "booktitle" not in parent:
+        found["booktitle"] = parent["title"]
+    return found
 
 
 def _fields(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
