@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 
 # Responses that are the knowledge base's own results are its dataclasses, used as they are (one definition).
 from paperkg.core.ids import PAPER_ID_PATTERN
@@ -49,6 +49,15 @@ class PaperIn(Schema):
     venue: str | None = Field(default=None, max_length=2_000)
     categories: list[str] = Field(default_factory=list, max_length=100)
     doi: str | None = Field(default=None, max_length=256, examples=["10.48550/arXiv.2106.09685"])
+
+    @field_validator("id", "year", mode="before")
+    @classmethod
+    def _whole_numbers_only(cls, value: object, info: ValidationInfo) -> object:
+        """As JSON Lines ingest: true is no id or year (pydantic would read 1), 2021.0 no year."""
+        if isinstance(value, bool) or (info.field_name == "year" and isinstance(value, float)):
+            kinds = "a string or an integer" if info.field_name == "id" else "an integer (or its digits as a string)"
+            raise ValueError(f"must be {kinds}")
+        return value
 
 
 PaperList = Annotated[list[PaperIn], Field(max_length=10_000)]

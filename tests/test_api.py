@@ -75,6 +75,8 @@ def test_post_papers_one_or_many_idempotent(client: TestClient) -> None:
     {"title": "T", "abstract": "A", "year": "soon"},
     {"title": "T", "abstract": "A", "unknown": 1},
     {"title": "T", "abstract": "A", "id": True},
+    {"title": "T", "abstract": "A", "year": True},  # was read as year 1
+    {"title": "T", "abstract": "A", "year": 2021.0},  # JSON Lines refuses it too
     {"title": "T", "abstract": "A", "authors": [{"orcid": "0000-0002-1825-0097"}]},
 ])
 def test_post_invalid_bodies(client: TestClient, body: object) -> None:
