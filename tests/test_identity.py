@@ -354,6 +354,22 @@ def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings
         assert kb.get_paper("2106.09685").abstract == "The arXiv abstract."
 
 
+def test_a_rerun_after_a_retitling_skips_instead_of_failing(settings: Settings, tmp_path: Path) -> None:
+    """Batches of one: the arXiv record, then the same work retitled, then an own record with the first title (a new
+    paper, as no stored paper has that title any more). Re-running the command failed ("shares an id with ..., but
+    its title is that of paper 'own10'") instead of skipping what it had stored."""
+    title, text = "PackMamba: Variable-Length Sequences", "We propose PackMamba, which runs Mamba on A100 GPUs."
+    arxiv_doi = "10.48550/arXiv.2302.00010"
+    files = [write_jsonl(tmp_path / "a.jsonl", [{"title": title, "abstract": text, "doi": arxiv_doi}]),
+             write_jsonl(tmp_path / "b.jsonl", [{"title": f"{title} (revised)", "abstract": text, "doi": arxiv_doi}]),
+             write_jsonl(tmp_path / "c.jsonl", [{"id": "own10", "title": title, "abstract": text,
+                                                 "doi": "10.5555/j10"}])]
+    with KnowledgeBase.open(settings) as kb:
+        first = ingest_files(kb, files, IngestOptions(batch_size=1))
+        again = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert again.statuses == {"unchanged": 3} and again.version == first.version and kb.paper_count() == 2
+
+
 def test_a_new_doi_keeps_the_ids_other_records_gave(settings: Settings) -> None:
     """The own record gives a new DOI; the DOI an OpenAlex record gave and the arXiv id of the arXiv DOI still name
     the paper, and later records of the same title with them are that paper, not second ones."""

@@ -326,17 +326,19 @@ class Store(StoreReads):
         """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last
         record from this record's source was this very record (a record of another source has overwritten it since:
         an ingest re-run applies neither again; an edited, or reverted, record is applied), else None."""
+        source, record = record_source(paper), record_digest(paper)
+        # first: a paper this very record was last written to (before matching, which may since have turned into a
+        # conflict: the paper was retitled by a later record of its work, and another now holds this title)
+        for held in dict.fromkeys([pid, identity.match(self._db, identity.shared(paper, pid))]):
+            last = self._db.execute("SELECT digest FROM paper_records WHERE paper_id = ? AND source = ?",
+                                    (held, source)).fetchone() if held else None
+            if last and last[0] == record:
+                return held
         try:
             found = self.existing(paper, pid)
         except InvalidInput:
             return None
-        if found is None:
-            return None
-        last = self._db.execute("SELECT digest FROM paper_records WHERE paper_id = ? AND source = ?",
-                                (found.id, record_source(paper))).fetchone()
-        if last and last[0] == record_digest(paper):
-            return found.id
-        if found.content_hash != digest:
+        if found is None or found.content_hash != digest:
             return None
         paper = identity.fill_missing(self._db, found.id, paper)
         row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
