@@ -22,46 +22,13 @@ from paperkg.core.records import (
 )
 from paperkg.store import identity
 from paperkg.store.reads import StoreReads, chunks
+from paperkg.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, version_error
 from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, write_paper
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
 CHECKPOINT_ROWS = 2_000
 """Rows changed between WAL checkpoints: about SQLite's default of 1,000 pages for paperkg's rows."""
-MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)",
-              2: "paper_records table (created empty: a re-run applies each record once more, then skips it)"}
-"""What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
-_SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-
-
-def _version_error(path: Path, found: int, snapshot: bool) -> str:
-    if snapshot:  # never written: the writer that publishes it must be of this release
-        advice = "; publish a new snapshot with a writer of this paperkg release"
-    elif found in MIGRATIONS:
-        advice = "; open it writable once (`paperkg ingest`, `paperkg serve`) to upgrade it"
-    else:
-        advice = ""
-    return f"{path}: schema version {found}, this paperkg reads {SCHEMA_VERSION}{advice}"
-
-
-def check_schema(path: Path, snapshot: bool = False) -> None:
-    """CorruptData (one line) unless this release can serve the store at `path`: its schema, or an older one it
-    upgrades when it opens it writable (a snapshot is never upgraded). A missing or new store passes."""
-    if not path.exists():
-        return
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        raise CorruptData(f"{path}: cannot open the store: {error}") from error
-    found = int(row[0]) if row else SCHEMA_VERSION
-    if found != SCHEMA_VERSION and (snapshot or found > SCHEMA_VERSION or
-                                    not all(v in MIGRATIONS for v in range(found, SCHEMA_VERSION))):
-        raise CorruptData(_version_error(path, found, snapshot))
 
 
 class Store(StoreReads):
@@ -80,7 +47,7 @@ class Store(StoreReads):
         if not self.read_only:
             try:
                 self._writer = self._connect()
-                self._writer.executescript(_SCHEMA)
+                self._writer.executescript(SCHEMA)
                 if self.meta("schema_version") is None:
                     with self._writer:
                         self._set_meta(self._writer, "schema_version", str(SCHEMA_VERSION))
@@ -93,7 +60,7 @@ class Store(StoreReads):
         except sqlite3.DatabaseError as error:
             raise CorruptData(f"{path}: cannot open the store: {error}") from error
         if found is not None and int(found) != SCHEMA_VERSION:
-            raise CorruptData(_version_error(path, int(found), immutable))
+            raise CorruptData(version_error(path, int(found), immutable))
 
     def _migrate(self) -> None:
         """Upgrade an older store in place (schema.sql has already created any new tables)."""
