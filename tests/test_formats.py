@@ -323,14 +323,17 @@ def test_a_crossref_gives_where_and_when_never_the_works_ids(tmp_path: Path) -> 
                    "@inproceedings{b, title = {Beta}, abstract = {We route.}, crossref = {conf}}\n"
                    "@inproceedings{c, title = {Gamma}, crossref = {parent}}\n"
                    "@inproceedings{d, title = {Delta}, abstract = {We prune.}, crossref = {parent}}\n"
-                   "@inproceedings{e, title = {Self}, abstract = {Itself.}, crossref = {e}}\n")
+                   "@inproceedings{e, title = {Self}, abstract = {Itself.}, crossref = {e}}\n"
+                   "@article{f, title = {Own}, abstract = {Own venue.}, journaltitle = {J. Own}, date = {2022-05},"
+                   " crossref = {conf}}\n")
     papers, skipped = records(bib)
     by_key = {p.external_ids[0][1]: p for p in papers}
-    assert set(by_key) == {"parent", "a", "b", "d", "e"} and [s.kind for s in skipped] == ["no-abstract"] * 2
+    assert set(by_key) == {"parent", "a", "b", "d", "e", "f"} and [s.kind for s in skipped] == ["no-abstract"] * 2
     assert [(by_key[k].doi, by_key[k].venue, by_key[k].year) for k in "ab"] == [(None, "Proceedings of ICML", 2023)] * 2
     assert (by_key["d"].doi, by_key["d"].venue, by_key["d"].year, by_key["d"].external_ids) == \
         (None, "ICML", 2022, (("key", "d"),))
     assert by_key["e"].venue is None
+    assert (by_key["f"].venue, by_key["f"].year) == ("J. Own", 2022)  # its own venue and date stand
 
 
 def test_a_number_too_long_for_python_is_a_bad_record(tmp_path: Path) -> None:

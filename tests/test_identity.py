@@ -332,14 +332,22 @@ def test_a_doi_the_paper_gave_up_is_not_that_paper(settings: Settings) -> None:
         assert kb.store.resolve("10.1145/3600006.3613999") == "mine-1" and kb.paper_count() == 2
 
 
+def _arxiv_line(arxiv_id: str, title: str, abstract: str) -> dict[str, object]:
+    """A line of the arXiv metadata snapshot."""
+    return {"id": arxiv_id, "submitter": "A B", "authors": "A B", "title": title, "abstract": abstract,
+            "categories": "cs.LG", "versions": [{"version": "v1", "created": "Mon, 1 May 2023 00:00:00 GMT"}],
+            "authors_parsed": [["B", "A", ""]]}
+
+
 def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings, tmp_path: Path) -> None:
     """The arXiv and the OpenAlex record of one work in different batches: the first run stores the paper and the
     later record overwrites it; a re-run (an interrupted ingest resumed) used to rewrite the paper twice, extracting
     and embedding it again each time. A record changed since is still applied."""
-    arxiv: dict[str, object] = {"title": "LoRA", "abstract": "The arXiv abstract.", "doi": "10.48550/arXiv.2106.09685"}
-    openalex: dict[str, object] = {"title": "LoRA: Low-Rank Adaptation", "abstract": "The journal abstract.",
-                                   "year": 2022, "doi": "10.48550/arXiv.2106.09685"}
-    files = [write_jsonl(tmp_path / "a.jsonl", [arxiv, {"title": "Other", "abstract": "Else."}]),
+    arxiv: dict[str, object] = _arxiv_line("2106.09685", "LoRA", "The arXiv abstract.")
+    openalex = {"id": "https://openalex.org/W3168867926", "title": "LoRA: Low-Rank Adaptation",
+                "publication_year": 2022, "doi": "https://doi.org/10.48550/arXiv.2106.09685",
+                "abstract_inverted_index": {"The": [0], "journal": [1], "abstract.": [2]}}
+    files = [write_jsonl(tmp_path / "a.jsonl", [arxiv, _arxiv_line("2106.00001", "Other", "Else.")]),
              write_jsonl(tmp_path / "b.jsonl", [openalex])]
     with KnowledgeBase.open(settings) as kb:
         first = ingest_files(kb, files, IngestOptions(batch_size=1))
@@ -347,8 +355,9 @@ def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings
         again = ingest_files(kb, files, IngestOptions(batch_size=1))
         assert again.statuses == {"unchanged": 3} and again.version == first.version
         assert kb.get_paper("2106.09685").abstract == "The journal abstract."
-        write_jsonl(files[0], [{**arxiv, "abstract": "The arXiv abstract, v2."}])
-        assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 1, "unchanged": 1}
+        write_jsonl(files[0], [{**arxiv, "abstract": "The arXiv abstract, v2."}, _arxiv_line("2106.00001", "Other",
+                                                                                            "Else.")])
+        assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 1, "unchanged": 2}
         write_jsonl(files[0], [arxiv])  # the edit taken back: applied again, as any change
         assert ingest_files(kb, files[:1], IngestOptions(batch_size=1)).statuses == {"replaced": 1}
         assert kb.get_paper("2106.09685").abstract == "The arXiv abstract."
@@ -359,15 +368,54 @@ def test_a_rerun_after_a_retitling_skips_instead_of_failing(settings: Settings, 
     paper, as no stored paper has that title any more). Re-running the command failed ("shares an id with ..., but
     its title is that of paper 'own10'") instead of skipping what it had stored."""
     title, text = "PackMamba: Variable-Length Sequences", "We propose PackMamba, which runs Mamba on A100 GPUs."
-    arxiv_doi = "10.48550/arXiv.2302.00010"
-    files = [write_jsonl(tmp_path / "a.jsonl", [{"title": title, "abstract": text, "doi": arxiv_doi}]),
-             write_jsonl(tmp_path / "b.jsonl", [{"title": f"{title} (revised)", "abstract": text, "doi": arxiv_doi}]),
+    inverted = {word: [i] for i, word in enumerate(text.split())}
+    files = [write_jsonl(tmp_path / "a.jsonl", [_arxiv_line("2302.00010", title, text)]),
+             write_jsonl(tmp_path / "b.jsonl", [{"id": "https://openalex.org/W900010", "title": f"{title} (revised)",
+                                                 "doi": "https://doi.org/10.48550/arXiv.2302.00010",
+                                                 "abstract_inverted_index": inverted}]),
              write_jsonl(tmp_path / "c.jsonl", [{"id": "own10", "title": title, "abstract": text,
                                                  "doi": "10.5555/j10"}])]
     with KnowledgeBase.open(settings) as kb:
         first = ingest_files(kb, files, IngestOptions(batch_size=1))
         again = ingest_files(kb, files, IngestOptions(batch_size=1))
         assert again.statuses == {"unchanged": 3} and again.version == first.version and kb.paper_count() == 2
+
+
+def test_a_rerun_knows_each_record_by_its_own_id_whatever_else_changed(settings: Settings, tmp_path: Path) -> None:
+    """A record's source is its own id (else its arXiv, OpenAlex, S2 id, key, DOI, title): an own record matched to
+    an arXiv paper by title is skipped on re-run (it was applied again, over OpenAlex's record); a record given a
+    DOI and then taken back is applied (it was skipped); the same file renamed changes nothing."""
+    text = "We propose TinyDraft, speculative decoding on the B200 GPU."
+    own: dict[str, object] = {"id": "own42", "title": "Speculative Decoding with Tiny Drafts",
+                              "abstract": "Own: " + text}
+    files = [write_jsonl(tmp_path / "a.jsonl", [_arxiv_line("2301.00042", str(own["title"]), "arXiv: " + text)]),
+             write_jsonl(tmp_path / "own.jsonl", [own]),
+             write_jsonl(tmp_path / "c.jsonl", [{"id": "https://openalex.org/W42", "title": own["title"],
+                                                 "doi": "https://doi.org/10.48550/arXiv.2301.00042",
+                                                 "abstract_inverted_index": {"OpenAlex.": [0]}}])]
+    with KnowledgeBase.open(settings) as kb:
+        first = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert ingest_files(kb, files, IngestOptions(batch_size=1)).version == first.version
+        assert kb.get_paper("own42").abstract == "OpenAlex."
+        files[1].rename(tmp_path / "mine.jsonl")
+        assert ingest_files(kb, [tmp_path / "mine.jsonl"], IngestOptions()).statuses == {"unchanged": 1}
+        write_jsonl(tmp_path / "mine.jsonl", [{**own, "abstract": "Own, v2.", "doi": "10.1000/own42"}])
+        ingest_files(kb, [tmp_path / "mine.jsonl"], IngestOptions())
+        write_jsonl(tmp_path / "mine.jsonl", [own])  # the edit taken back (its DOI too): a change, applied
+        assert ingest_files(kb, [tmp_path / "mine.jsonl"], IngestOptions()).statuses == {"replaced": 1}
+        assert kb.get_paper("own42").abstract == "Own: " + text
+
+
+def test_a_doi_a_preprint_record_overwrote_still_names_the_paper(settings: Settings) -> None:
+    """An arXiv DOI a preprint record gave replaces the stored DOI, but says nothing of the journal DOI before it: a
+    later record with that journal DOI and a subtitle is the same paper (it became a second one that took the DOI)."""
+    text = "We propose JKernels on A100 GPUs."
+    with KnowledgeBase.open(settings) as kb:
+        kb.add_papers([PaperInput("J Kernels", text, id="own7", doi="10.1000/j7")])
+        kb.add_papers([PaperInput("J Kernels", text, doi="10.48550/arXiv.2301.00007")])
+        kb.add_papers([PaperInput("J Kernels: Fast Sparse Kernels", text, doi="10.1000/j7")])
+        assert kb.paper_count() == 1 and kb.store.resolve("10.1000/j7") == "own7"
+        kb.add_papers([PaperInput("J Kernels", text + " Edited.", id="own7", doi="10.1000/j7")])
 
 
 def test_a_new_doi_keeps_the_ids_other_records_gave(settings: Settings) -> None:

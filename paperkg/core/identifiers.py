@@ -23,7 +23,6 @@ IRI_PREFIXES = {"doi": "https://doi.org/", "arxiv": "https://arxiv.org/abs/", "o
                 "s2": "https://www.semanticscholar.org/paper/"}
 """The public IRI of each kind of id, stated as owl:sameAs in RDF."""
 
-_DIGITS = re.compile(r"\d+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
@@ -186,13 +185,20 @@ def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
         categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))
 
 
+SOURCE_KINDS = ("own", "openalex", "s2", "arxiv", "key")
+"""The ids that say which record a record is a version of, most telling first: each source format gives its records
+one (an own id, an OpenAlex W-id, an S2 paperId, an arXiv id, a citation key); other ids, the DOI, then the title
+come after."""
+
+
 def record_source(paper: PaperInput) -> str:
-    """What a record is a version of: the file it came from (its origin, numbers aside: line numbers move) and its
-    ids (own id included), else its normalised title. The arXiv and the OpenAlex record of one work are two
-    sources; a record edited in its file is the same source."""
-    ids = sorted(id_pairs(paper.id, paper.doi, paper.external_ids))
-    key = json.dumps([_DIGITS.sub("#", paper.origin), [list(pair) for pair in ids] if ids else
-                      f"title:{normalise_title(paper.title)}"])
+    """What a record is a version of: its most telling id (SOURCE_KINDS), else its normalised title. The arXiv and
+    the OpenAlex record of one work are two sources; a record edited in its file, even given another DOI, or read
+    from a file moved or renamed, is the same source."""
+    ids = id_pairs(paper.id, paper.doi, paper.external_ids)
+    ranked = sorted(ids, key=lambda pair: (SOURCE_KINDS.index(pair[0]) if pair[0] in SOURCE_KINDS else
+                                           len(SOURCE_KINDS) + (pair[0] == "doi"), pair))
+    key = f"{ranked[0][0]}:{ranked[0][1]}" if ranked else f"title:{normalise_title(paper.title)}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

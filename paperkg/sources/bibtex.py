@@ -59,17 +59,21 @@ def read(path: Path) -> Iterator[Record]:
             given = fields_of.get(block.key.lower(), {})
             target = given.get("crossref", "").strip().lower()
             if target and target != block.key.lower() and target in fields_of:
-                given = {**_inherited(fields_of[target], types[target]), **given}
+                given = {**_inherited(fields_of[target], types[target], given), **given}
             yield record(block.key, given, f"{where} ({block.key})")
 
 
-def _inherited(parent: dict[str, str], kind: str) -> dict[str, str]:
-    """What an entry takes from the one it cross-references: where and when it appeared, never what names or says
-    the work (title, abstract, DOI, eprint, URL, authors: those are the parent's own). A proceedings' or book's title
-    is the child's booktitle."""
+def _inherited(parent: dict[str, str], kind: str, child: dict[str, str]) -> dict[str, str]:
+    """What an entry (`child`) takes from the one it cross-references: where and when it appeared, never what names
+    or says the work (title, abstract, DOI, eprint, URL, authors: those are the parent's own). A proceedings' or
+    book's title is the child's booktitle. A venue or date the child gives itself, in any of its fields, stands."""
     found = {k: v for k, v in parent.items() if k in INHERITED}
     if kind in CONTAINERS and "title" in parent and "booktitle" not in parent:
         found["booktitle"] = parent["title"]
+    if any(child.get(k) for k in VENUE_FIELDS):
+        found = {k: v for k, v in found.items() if k not in VENUE_FIELDS}
+    if child.get("year") or child.get("date"):
+        found = {k: v for k, v in found.items() if k not in ("year", "date")}
     return found
 
 

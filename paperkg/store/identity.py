@@ -82,7 +82,8 @@ def named_by_former_doi(conn: sqlite3.Connection, pid: str, ids: Iterable[IdPair
     if not held or any(kind != "doi" or arxiv_from_doi(value) is not None for kind, value in held):
         return False
     row = conn.execute("SELECT doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
-    return bool(row and row[0]) and all(value != row[0] for _, value in held)
+    # its DOI now is another publisher's DOI (an arXiv DOI a preprint record gave says nothing of the old one)
+    return bool(row and row[0]) and arxiv_from_doi(row[0]) is None and all(value != row[0] for _, value in held)
 
 
 def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
@@ -92,7 +93,7 @@ def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
         row = conn.execute("SELECT paper_ids.paper_id, paper_meta.doi FROM paper_ids LEFT JOIN paper_meta ON "
                            "paper_meta.paper_id = paper_ids.paper_id WHERE kind = 'doi' AND value = ?",
                            (paper.doi,)).fetchone()
-        if row and row[0] != pid and row[1] and row[1] != paper.doi:
+        if row and row[0] != pid and row[1] and row[1] != paper.doi and arxiv_from_doi(row[1]) is None:
             conn.execute("UPDATE paper_ids SET paper_id = ? WHERE kind = 'doi' AND value = ?", (pid, paper.doi))
     conn.executemany("INSERT OR IGNORE INTO paper_ids(kind, value, paper_id) VALUES(?,?,?)",
                      [(kind, value, pid) for kind, value in pairs(paper, pid)])

@@ -296,7 +296,8 @@ class Store(StoreReads):
         source, record = record_source(paper), record_digest(paper)
         # first: a paper this very record was last written to (before matching, which may since have turned into a
         # conflict: the paper was retitled by a later record of its work, and another now holds this title)
-        for held in dict.fromkeys([pid, identity.match(self._db, identity.shared(paper, pid))]):
+        named = [identity.resolve(self._db, pid), identity.match(self._db, identity.shared(paper, pid))]
+        for held in dict.fromkeys(named):
             last = self._db.execute("SELECT digest FROM paper_records WHERE paper_id = ? AND source = ?",
                                     (held, source)).fetchone() if held else None
             if last and last[0] == record:
