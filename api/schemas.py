@@ -30,9 +30,10 @@ class Schema(BaseModel):
 
 
 class AuthorIn(Schema):
-    """An author as other tools write one ({"name": ..., "orcid": ...}): the name is kept."""
+    """An author as other tools write one ({"name": ..., "orcid": ...}): the name is kept (an empty one is dropped,
+    as from JSON Lines)."""
 
-    name: str = Field(min_length=1)
+    name: str
 
 
 class PaperIn(Schema):

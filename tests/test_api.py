@@ -86,9 +86,9 @@ def test_post_invalid_bodies(client: TestClient, body: object) -> None:
 
 def test_post_takes_the_shapes_json_lines_ingest_takes(client: TestClient) -> None:
     """A numeric id, a "2021" year and {"name": ...} author objects, as other tools write them (and as `paperkg
-    ingest` reads them from JSON Lines); they were a 422."""
+    ingest` reads them from JSON Lines); they were a 422. An empty or blank name names no one, in both."""
     paper = {"id": 12345, "title": "Pruning BERT on CPUs", "abstract": "We prune BERT.", "year": "2021",
-             "authors": [{"name": "Jane Doe", "orcid": "0000-0002-1825-0097"}, "John Roe"]}
+             "authors": [{"name": "Jane Doe", "orcid": "0000-0002-1825-0097"}, " John Roe ", {"name": ""}, "  "]}
     assert client.post("/papers", json=paper).json()["papers"][0]["id"] == "12345"
     shown = client.get("/papers/12345").json()
     assert (shown["year"], shown["authors"]) == (2021, ["Jane Doe", "John Roe"])

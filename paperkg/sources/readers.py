@@ -149,9 +149,11 @@ def validate(paper: PaperInput, max_title: int, max_abstract: int) -> PaperInput
     if paper.doi and doi is None:
         raise InvalidInput(f"{where}: doi {paper.doi[:60]!r} is not a DOI (10.NNNN/...)")
     external = tuple((kind, _external_id(kind, value, where)) for kind, value in paper.external_ids)
-    if (paper.title, paper.abstract, paper.doi, paper.external_ids) == (title, abstract, doi, external):
+    authors = tuple(name for author in paper.authors if (name := author.strip()))  # "" or "  " names no one
+    if (paper.title, paper.abstract, paper.doi, paper.external_ids, paper.authors) == \
+            (title, abstract, doi, external, authors):
         return paper
-    return replace(paper, title=title, abstract=abstract, doi=doi, external_ids=external)
+    return replace(paper, title=title, abstract=abstract, doi=doi, external_ids=external, authors=authors)
 
 
 def _external_id(kind: str, value: str, where: str) -> str:
