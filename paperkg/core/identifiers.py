@@ -196,9 +196,9 @@ def record_source(paper: PaperInput) -> str:
     the OpenAlex record of one work are two sources; a record edited in its file, even given another DOI, or read
     from a file moved or renamed, is the same source."""
     ids = id_pairs(paper.id, paper.doi, paper.external_ids)
-    ranked = sorted(ids, key=lambda pair: (SOURCE_KINDS.index(pair[0]) if pair[0] in SOURCE_KINDS else
-                                           len(SOURCE_KINDS) + (pair[0] == "doi"), pair))
-    key = f"{ranked[0][0]}:{ranked[0][1]}" if ranked else f"title:{normalise_title(paper.title)}"
+    best = min(ids, key=lambda pair: (SOURCE_KINDS.index(pair[0]) if pair[0] in SOURCE_KINDS else
+                                      len(SOURCE_KINDS) + (pair[0] == "doi"), pair), default=None)
+    key = f"{best[0]}:{best[1]}" if best else f"title:{normalise_title(paper.title)}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

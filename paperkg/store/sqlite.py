@@ -245,9 +245,10 @@ class Store(StoreReads):
                 raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
                                    f"paper {titled[0]!r}")
             # the same work from another source: a shared DOI, arXiv id, ...
-            shared = identity.match(self._db, identity.shared(paper, pid))
+            ids = identity.shared(paper, pid)
+            shared = identity.match(self._db, ids)
             if shared is not None and not (titled and titled[0] == shared) and \
-                    identity.named_by_former_doi(self._db, shared, identity.shared(paper, pid)):
+                    identity.named_by_former_doi(self._db, shared, ids):
                 shared = None  # a DOI that paper's record gave up, on a record of another title: another work
             if own and paper.id:
                 if shared is not None and shared != own[0]:  # the record would claim another paper's DOI
