@@ -3,7 +3,10 @@ read-only refusal, body cap, row cap and timeout as a client sees them."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -103,6 +106,18 @@ def test_updates_refused_and_nothing_changes(url: str, request_kwargs: dict[str,
 def test_syntax_error_is_400_with_parser_message(url: str) -> None:
     response = httpx.get(url + "/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"})
     assert response.status_code == 400 and "error" in response.json()["detail"].lower()
+
+
+def test_a_get_url_over_64_kb_is_a_414_problem_and_the_same_query_posted_works(url: str) -> None:
+    query = COUNT + " # " + "x" * 70_000
+    # httpx refuses such a URL itself; urllib sends it
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "/sparql?" + urlencode({"query": query}), timeout=30)
+    assert refused.value.code == 414 and refused.value.headers["content-type"] == "application/problem+json"
+    assert "POST /sparql" in json.loads(refused.value.read())["detail"]
+    posted = httpx.post(url + "/sparql", content=query,
+                        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert posted.status_code == 200 and posted.text.split()[-1] == "111"
 
 
 def test_body_over_one_mebibyte_is_413(url: str) -> None:

@@ -19,6 +19,8 @@ from paperkg.kb.replica import first_snapshot
 from paperkg.store import check_schema
 
 APP_FACTORY = "paperkg.api.app:create_app"
+# requests uvicorn cannot parse are answered as problem+json too
+HTTP_PROTOCOL = "paperkg.api.protocol:ProblemHttpToolsProtocol"
 EXPORT_FORMATS = names("export")
 SPARQL_FORMATS = (*names("solutions"), *names("graph"))
 
@@ -224,4 +226,4 @@ def serve(host: str, port: int, replica: Path | None, publish_every: float | Non
         check_schema(settings.data / DB_NAME)
     served = f"the snapshots published in {source} (read-only replica)" if source else settings.data
     click.echo(f"serving {served} on http://{host}:{port}", err=True)
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info", http=HTTP_PROTOCOL)
