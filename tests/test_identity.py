@@ -459,3 +459,43 @@ def test_a_record_whose_arxiv_id_is_a_stored_own_id_is_that_paper(settings: Sett
         spellings = ("2305.11111", "arXiv:2305.11111", "https://arxiv.org/abs/2305.11111v2")
         assert {kb.get_paper(i).id for i in spellings} == {"2305.11111"}
         assert kb.get_paper("2305.11111").abstract == "The arXiv abstract."
+
+
+def _stored(kb: KnowledgeBase) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Every paper's title, abstract and ids but its paper id, sorted (the paper id names the first record)."""
+    rows = kb.store._db.execute("SELECT id, title, abstract FROM papers").fetchall()
+    return sorted((title, abstract, sorted(kb.store._db.execute(
+        "SELECT kind, value FROM paper_ids WHERE paper_id = ? AND kind != 'own'", (pid,)).fetchall()))
+        for pid, title, abstract in rows)
+
+
+def test_what_is_stored_does_not_depend_on_the_batch_size(tmp_path: Path) -> None:
+    """A batch folded by every title its records had, the store by the title each paper has now: a work retitled by
+    a later record and then met under its first title was one paper in a big batch and two in small ones."""
+    arxiv: list[dict[str, object]] = []
+    openalex: list[dict[str, object]] = []
+    own: list[dict[str, object]] = []
+    for i in range(12):
+        title, text = f"Work {i}: sparse kernels for model {i}", f"We propose method {i} for GPU {i}."
+        arxiv.append(_arxiv_line(f"2302.{i:05d}", title, text))
+        inverted = {word: [n] for n, word in enumerate((text + " (journal)").split())}
+        if i % 3 == 0:  # the journal version: same title, a DOI of its own
+            openalex.append({"id": f"https://openalex.org/W9{i:05d}", "title": title, "doi": f"10.5555/j{i}",
+                             "abstract_inverted_index": inverted})
+        elif i % 3 == 1:  # the arXiv DOI under a new title
+            openalex.append({"id": f"https://openalex.org/W9{i:05d}", "title": f"{title} (revised)",
+                             "doi": f"https://doi.org/10.48550/arXiv.2302.{i:05d}",
+                             "abstract_inverted_index": inverted})
+        if i % 2 == 0:  # an own record under the first title and the journal DOI
+            own.append({"id": f"own{i}", "title": title, "abstract": text + " (own)", "doi": f"10.5555/j{i}"})
+    files = [write_jsonl(tmp_path / "a.jsonl", arxiv), write_jsonl(tmp_path / "b.jsonl", openalex),
+             write_jsonl(tmp_path / "c.jsonl", own)]
+    stored = []
+    for size in (1, 5, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, files, IngestOptions(batch_size=size))
+            stored.append(_stored(kb))
+            assert ingest_files(kb, files, IngestOptions(batch_size=size)).statuses.keys() <= {"unchanged",
+                                                                                              "superseded"}
+    assert stored[0] == stored[1] == stored[2]
+    assert len(stored[0]) == 14  # 12 works; 2 retitled, then met under the first title, are a second paper

@@ -139,7 +139,10 @@ def id_iri(kind: str, value: str) -> str | None:
 
 def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], list[PaperInput]]:
     """(kept, superseded): records of one work (a shared id of any kind, else the same normalised title) folded
-    into the last of them, which gains every id of the others and the metadata it lacks; kept in input order."""
+    into the last of them, which gains every id of the others and the metadata it lacks; kept in input order.
+
+    Read in order, as the store reads batches: a title names the work whose latest record has it, so a record that
+    retitles a work frees its old title (the result is the same whatever the batch size)."""
     parent = list(range(len(papers)))
 
     def root(i: int) -> int:
@@ -148,14 +151,29 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
             i = parent[i]
         return i
 
-    first: dict[tuple[str, str], int] = {}
-    ids = [shared_ids(paper) for paper in papers]
+    by_id: dict[IdPair, int] = {}
+    by_title: dict[str, int] = {}
+    title_of: dict[int, str] = {}  # a group's root -> the normalised title of its latest record
+    group_ids: dict[int, list[IdPair]] = {}
     for index, paper in enumerate(papers):
-        for key in [("title", normalise_title(paper.title)), *ids[index]]:
-            if key not in first:
-                first[key] = index
-            elif key[0] != "title" or other_work(ids[index], ids[first[key]]) is None:
-                parent[root(index)] = root(first[key])  # another work of the same title is left to the store
+        ids, title = shared_ids(paper), normalise_title(paper.title)
+        joined = dict.fromkeys(root(by_id[pair]) for pair in ids if pair in by_id)
+        named = by_title.get(title)
+        if named is not None and root(named) not in joined and other_work(ids, group_ids[root(named)]) is None:
+            joined[root(named)] = None  # another work of the same title is left to the store
+        group = [*ids]
+        for other in joined:
+            parent[other] = index
+            group += group_ids.pop(other)
+            old = title_of.pop(other)
+            if by_title.get(old) is not None and root(by_title[old]) == index:
+                del by_title[old]  # retitled: the old title names this work no more
+        group_ids[index] = list(dict.fromkeys(group))
+        for pair in ids:
+            by_id[pair] = index
+        if joined or title not in by_title:
+            by_title[title] = index
+        title_of[index] = title
     groups: dict[int, list[int]] = {}
     for index in range(len(papers)):
         groups.setdefault(root(index), []).append(index)
