@@ -76,6 +76,11 @@ def arxiv_from_doi(doi: str | None) -> str | None:
     return normalise_arxiv(found.group(1)) if found else None
 
 
+def is_publisher_doi(doi: str | None) -> bool:
+    """A DOI a publisher gave one work (not an arXiv DOI, which only restates the preprint's id)."""
+    return bool(doi) and arxiv_from_doi(doi) is None
+
+
 def id_pairs(own: str | None, doi: str | None, external: Iterable[IdPair]) -> list[IdPair]:
     """Every id of a paper, deduplicated: its own id, its DOI, the arXiv id an arXiv DOI implies, the others."""
     pairs: list[IdPair] = []
@@ -106,7 +111,7 @@ def other_work(ours: Iterable[IdPair], theirs: Iterable[IdPair]) -> str | None:
     def by_kind(pairs: Iterable[IdPair]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for kind, value in pairs:
-            if kind in SINGLE_KINDS or (kind == "doi" and arxiv_from_doi(value) is None):
+            if kind in SINGLE_KINDS or (kind == "doi" and is_publisher_doi(value)):
                 out.setdefault(kind, set()).add(value)
         return out
 

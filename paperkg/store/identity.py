@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 
-from paperkg.core.identifiers import LOCAL_KINDS, IdPair, arxiv_from_doi, candidates, id_pairs
+from paperkg.core.identifiers import LOCAL_KINDS, IdPair, candidates, id_pairs, is_publisher_doi
 from paperkg.core.records import PaperInput
 
 PAPER_COLUMNS = ("papers.id, papers.title, papers.abstract, papers.year, papers.url, papers.authors, "
@@ -79,21 +79,21 @@ def named_by_former_doi(conn: sqlite3.Connection, pid: str, ids: Iterable[IdPair
     held = [(kind, value) for kind, value in ids
             if (row := conn.execute("SELECT paper_id FROM paper_ids WHERE kind = ? AND value = ?",
                                     (kind, value)).fetchone()) and row[0] == pid]
-    if not held or any(kind != "doi" or arxiv_from_doi(value) is not None for kind, value in held):
+    if not held or any(kind != "doi" or not is_publisher_doi(value) for kind, value in held):
         return False
     row = conn.execute("SELECT doi FROM paper_meta WHERE paper_id = ?", (pid,)).fetchone()
     # its DOI now is another publisher's DOI (an arXiv DOI a preprint record gave says nothing of the old one)
-    return bool(row and row[0]) and arxiv_from_doi(row[0]) is None and all(value != row[0] for _, value in held)
+    return bool(row) and is_publisher_doi(row[0]) and all(value != row[0] for _, value in held)
 
 
 def write(conn: sqlite3.Connection, pid: str, paper: PaperInput) -> None:
     """Add the paper's ids (an id already held by another paper keeps pointing there, unless it is a DOI that paper
     no longer carries and this one does: it now names this paper) and merge its metadata."""
-    if paper.doi and arxiv_from_doi(paper.doi) is None:
+    if is_publisher_doi(paper.doi):
         row = conn.execute("SELECT paper_ids.paper_id, paper_meta.doi FROM paper_ids LEFT JOIN paper_meta ON "
                            "paper_meta.paper_id = paper_ids.paper_id WHERE kind = 'doi' AND value = ?",
                            (paper.doi,)).fetchone()
-        if row and row[0] != pid and row[1] and row[1] != paper.doi and arxiv_from_doi(row[1]) is None:
+        if row and row[0] != pid and row[1] != paper.doi and is_publisher_doi(row[1]):
             conn.execute("UPDATE paper_ids SET paper_id = ? WHERE kind = 'doi' AND value = ?", (pid, paper.doi))
     conn.executemany("INSERT OR IGNORE INTO paper_ids(kind, value, paper_id) VALUES(?,?,?)",
                      [(kind, value, pid) for kind, value in pairs(paper, pid)])
