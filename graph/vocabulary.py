@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -94,7 +95,20 @@ class Vocabulary:
 
     @classmethod
     def load(cls, seeds: Path) -> Vocabulary:
+        """The vocabulary under `seeds`; read once per process while its files are unchanged (it is never modified,
+        and parsing the SKOS file takes most of a knowledge base's opening)."""
         directory = seeds / VOCAB_DIR
+        files = [directory / name for name in ("techniques.ttl", *TABLES, "lexicon.json")]
+        key = tuple((str(f.resolve()), st.st_mtime_ns, st.st_size) if (st := _stat(f)) else (str(f), 0, -1)
+                    for f in files)
+        if (loaded := _LOADED.get(key)) is None:
+            if len(_LOADED) >= 8:
+                _LOADED.clear()
+            loaded = _LOADED[key] = cls._read(directory)
+        return loaded
+
+    @classmethod
+    def _read(cls, directory: Path) -> Vocabulary:
         concepts: dict[str, Concept] = {}
         skos = directory / "techniques.ttl"
         if skos.exists():
@@ -162,6 +176,16 @@ class Vocabulary:
     def descendants(self, concept_id: str) -> list[str]:
         """All transitive narrower concepts, nearest first."""
         return transitive(concept_id, self.narrower)
+
+
+_LOADED: dict[tuple[tuple[str, int, int], ...], Vocabulary] = {}
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def _read_skos(path: Path) -> Iterator[Concept]:
