@@ -2,7 +2,8 @@
 
 Handles "outperforms X by N x", "N x faster than X", "N x speedup over X", "compared to X", "comparing with X",
 lists of baselines with aligned factors ("by 87%, 131% and 55%, respectively" -> 1.87, 2.31, 1.55), ranges and
-"up to" (largest wins), "twice"/"by half", the inverted "X is twice as slow as Y", parity with a gain ("matches the
+"up to" (largest wins), "twice"/"by half", "X is 2.5 times as fast as Y", "3.4 times the throughput of Y", the
+inverted "X is twice as slow as Y", parity with a gain ("matches the
 accuracy of X while being 4x faster"), the models a work is built on ("models based on X obtain 7x speedups") and
 "the state-of-the-art system" resolved by the caller. Factors live in `factors`, baseline phrases in `baselines`.
 """
@@ -30,11 +31,16 @@ _NEGATIVE = re.compile(r"\b(?:degradation|drop|loss|worse|slower|lags?|behind|in
                        r"matches|matching)\b", re.I)
 _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:time|cost|latency|"
                       r"memory|footprint|runtime)\s+of\s+", re.I)
-_TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM})\s*[xX×]\s+"
-                       r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?)(?=\S)")
+_TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM})\s*(?:[xX×]|times)\s+"
+                       r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
+"""'4.2x the throughput of X', '3.4 times that of X'."""
 _SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?)\s+(?:about\s+|roughly\s+|nearly\s+|around\s+)?"
                       rf"(twice|{_NUM}\s*(?:x|×|times))\s+(?:as\s+)?(?:slow|slower|expensive|costly)\s+(?:as|than)\s+",
                       re.I)
+_FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s+(?:about\s+|roughly\s+|nearly\s+|"
+                      rf"around\s+|up\s+to\s+)?(twice|{_NUM}\s*(?:x|×|times))\s+as\s+(?:fast|quick|efficient|cheap)\s+as\s+",
+                      re.I)
+"""'X is 2.5 times as fast as Y': Y is the baseline (the mirror of _SLOW_AS)."""
 _PARITY = re.compile(r"\b(?:(?:comparable|similar|equivalent|competitive|identical)\s+(?:[\w-]+\s+){0,2}?(?:to|with)|"
                      r"on\s+par\s+with|(?:matches|matching|match|approximating|approximates|rivals|rivaling|retains|"
                      r"retaining|achieves|preserves|preserving|maintains|maintaining)\s+(?:over\s+|up\s+to\s+|more\s+than\s+)?"
@@ -101,6 +107,11 @@ class Comparisons:
                 if obj:
                     value = 2.0 if slow.group(1).lower() == "twice" else fx.first_number(slow.group(1))
                     out.append(Claim([obj], [value], sentence, slow.start(), 0.8, subject_hint=slow.end()))
+            for m in _FAST_AS.finditer(text, s, e):
+                objects = objects_at(text, m.end(), e, mention_at)
+                if objects:
+                    value = 2.0 if m.group(1).lower() == "twice" else fx.first_number(m.group(1))
+                    out.append(Claim(objects[:1], [value], sentence, m.start(), 0.8))
             for m in _TIMES_OF.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects and not _FACTOR_BLOCK.match(text, m.end()):

@@ -1,5 +1,6 @@
 """Improvement factors in comparison sentences: "3.5x", "2.31times", "5-20 times", "up to 11.69×", "87% faster"
-(-> 1.87), "twice", "by half"; and how a sentence's factors are shared out among its baselines.
+(-> 1.87), "twice", "by half", "a speedup of 3.1", "from 120 ms to 30 ms" (-> 4); and how a sentence's factors are
+shared out among its baselines.
 
 The guide's rules: the largest ("up to") value of a range or list wins; percentages of a speed-like quantity become
 1.xx; percentages of accuracy-like quantities are no factor; "15x, 46x and 108x faster than A, B and C" is one
@@ -22,6 +23,13 @@ FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |n
 FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|~\s*)?({_NUM})"
                        rf"(?![\d.,]*\s*\\?%)")
 """'by a factor of 2.5'."""
+SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|over\s+)?({_NUM})"
+                        rf"(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
+"""'a speedup of 3.1 over X': a speedup is a factor even without its sign."""
+FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*(ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B)?\s+"
+                     rf"(?:down\s+|up\s+)?to\s+(?:only\s+|just\s+)?({_NUM})\s*(ms|milliseconds?|s|sec|seconds?|"
+                     r"minutes?|min|hours?|h|days?|[KMGT]i?B)(?![\w/])")
+"""'cuts latency from 120 ms to 30 ms': a time or size before and after, one unit (the factor is their ratio)."""
 PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
@@ -60,6 +68,14 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         value = float(m.group(1).replace(",", ""))
         if 1.0 < value <= 100_000:
             found.append((m.start(1), value))
+    for m in SPEEDUP_OF.finditer(text, s, e):
+        value = float(m.group(1).replace(",", ""))
+        if 1.0 < value <= 100_000:
+            found.append((m.start(1), value))
+    for m in FROM_TO.finditer(text, s, e):
+        before, after = float(m.group(1).replace(",", "")), float(m.group(3).replace(",", ""))
+        if (m.group(2) in (None, m.group(4))) and before > 0 and after > 0 and before != after:
+            found.append((m.start(), round(max(before, after) / min(before, after), 4)))
     speedy = _SPEEDY.search(text, s, e) is not None
     for m in PERCENT.finditer(text, s, e):
         if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)) or \
