@@ -165,7 +165,7 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
         joined = dict.fromkeys(root(by_id[pair]) for pair in ids if pair in by_id)
         named = by_title.get(title)
         if named is not None and root(named) not in joined and other_work(ids, group_ids[root(named)]) is None:
-            joined[root(named)] = None  # another work of the same title is left to the store
+            joined[root(named)] = None  # same title; a provably other work ("Editorial") is left to the store
         group = [*ids]
         for other in joined:
             parent[other] = index
