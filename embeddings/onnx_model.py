@@ -120,7 +120,9 @@ def load_model(model_dir: Path, precision: str, cache_dir: Path | None, quant: Q
         cached = _read_cached(cache_dir, key, info)
         if cached is not None:
             return cached
-    data = build(model_dir, info, precision, quant, fused)
+    # an int8 model is quantized from the fused fp32 one, which is cached too: changing precision exports once
+    fused_fp32 = load_model(model_dir, "fp32", cache_dir, quant).data if precision != "fp32" and cache_dir else None
+    data = build(model_dir, info, precision, quant, fused, fused_fp32)
     digest = hashlib.sha256(data).hexdigest()
     path = _write_cached(cache_dir, key, data, digest, model_dir, precision) if cache_dir is not None else None
     return OnnxModel(data, digest, path, info)
@@ -187,16 +189,21 @@ def _read_json(path: Path) -> Any:
 # Building: export with torch, fuse, quantize
 
 
-def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams, fused: bool = True) -> bytes:
-    """Export, optimise and (for int8) quantize the model; the ONNX bytes."""
+def build(model_dir: Path, info: ModelInfo, precision: str, quant: QuantParams, fused: bool = True,
+          fused_fp32: bytes | None = None) -> bytes:
+    """Export, optimise and (for int8) quantize the model; the ONNX bytes. `fused_fp32`: the optimised fp32 model
+    already built, to quantize instead of exporting again."""
     log.info("building the %s ONNX encoder from %s (once; cached afterwards)", precision, model_dir)
     with tempfile.TemporaryDirectory(prefix="paperkg-onnx-") as tmp:
-        exported = Path(tmp) / "exported.onnx"
-        _export(model_dir, info, exported)
-        if not fused:
-            return exported.read_bytes()
         optimised = Path(tmp) / "fused.onnx"
-        _fuse(model_dir, exported, optimised)
+        if fused_fp32 is not None and fused:
+            optimised.write_bytes(fused_fp32)
+        else:
+            exported = Path(tmp) / "exported.onnx"
+            _export(model_dir, info, exported)
+            if not fused:
+                return exported.read_bytes()
+            _fuse(model_dir, exported, optimised)
         if precision == "fp32":
             return optimised.read_bytes()
         quantized = Path(tmp) / "int8.onnx"

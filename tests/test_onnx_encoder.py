@@ -41,8 +41,9 @@ def fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, l
     (directory / "model.safetensors").write_bytes(b"weights v1")
     builds: list[str] = []
 
-    def fake_build(model_dir: Path, info: object, precision: str, quant: QuantParams, fused: bool = True) -> bytes:
-        builds.append(precision)
+    def fake_build(model_dir: Path, info: object, precision: str, quant: QuantParams, fused: bool = True,
+                   fused_fp32: bytes | None = None) -> bytes:
+        builds.append(precision if fused_fp32 is None else f"{precision} from {fused_fp32.decode()}")
         return f"onnx bytes {precision} {len(builds)}".encode()
 
     monkeypatch.setattr(onnx_model, "build", fake_build)
@@ -54,15 +55,19 @@ def test_a_cached_model_is_reused_and_verified(tmp_path: Path, fake_model: tuple
     cache = tmp_path / "cache"
     first = load_model(directory, "int8", cache)
     again = load_model(directory, "int8", cache)
-    assert builds == ["int8"] and again.data == first.data and again.sha256 == first.sha256
+    # quantized from the fused fp32 model, itself cached: another precision later exports nothing again
+    assert builds == ["fp32", "int8 from onnx bytes fp32 1"] and again.data == first.data
+    assert again.sha256 == first.sha256
+    load_model(directory, "int8-7bit", cache)
+    assert builds[2:] == ["int8-7bit from onnx bytes fp32 1"]
     assert first.path is not None and first.path.parent == cache and first.info.dim == 8
     meta = json.loads(first.path.with_suffix(".json").read_text())
     assert meta["sha256"] == first.sha256 and meta["bytes"] == len(first.data)
 
     first.path.write_bytes(b"tampered" + first.data[8:])  # same size, other bytes: the checksum catches it
     rebuilt = load_model(directory, "int8", cache)
-    assert builds == ["int8", "int8"] and rebuilt.data != b"tampered" + first.data[8:]
-    assert load_model(directory, "int8", cache).data == rebuilt.data and len(builds) == 2
+    assert builds[3:] == ["int8 from onnx bytes fp32 1"] and rebuilt.data != b"tampered" + first.data[8:]
+    assert load_model(directory, "int8", cache).data == rebuilt.data and len(builds) == 4
 
 
 def test_precision_quantization_and_source_change_the_cache_key(tmp_path: Path,
@@ -80,12 +85,12 @@ def test_precision_quantization_and_source_change_the_cache_key(tmp_path: Path,
         fp32_nodes=QuantParams().nodes("int8")))
     load_model(directory, "fp32", cache)
     load_model(directory, "int8", cache)
-    assert builds == ["fp32", "int8"]
+    assert builds == ["fp32", "int8 from onnx bytes fp32 1"]
     before = cache_key(directory, "fp32", QuantParams())
     (directory / "model.safetensors").write_bytes(b"weights v2, retrained")
     assert cache_key(directory, "fp32", QuantParams()) != before
-    load_model(directory, "fp32", cache)
-    assert builds == ["fp32", "int8", "fp32"]
+    load_model(directory, "int8", cache)  # the new weights: exported and quantized again
+    assert builds[2:] == ["fp32", "int8 from onnx bytes fp32 3"]
 
 
 def test_an_unwritable_cache_still_gives_a_model(tmp_path: Path, fake_model: tuple[Path, list[str]]) -> None:
