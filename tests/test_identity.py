@@ -135,11 +135,11 @@ def test_batches_commit_one_by_one_and_a_rerun_skips_what_is_stored(run: Any, tm
     calls: list[int] = []
     real = KnowledgeBase.add_papers
 
-    def interrupted(self: KnowledgeBase, papers: Any, progress: Any = None) -> Any:
+    def interrupted(self: KnowledgeBase, papers: Any, progress: Any = None, folded: bool = False) -> Any:
         calls.append(len(papers))
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, papers, progress)
+        return real(self, papers, progress, folded)
 
     monkeypatch.setattr(KnowledgeBase, "add_papers", interrupted)
     result = run("ingest", str(source), "--batch-size", "2")
@@ -499,3 +499,28 @@ def test_what_is_stored_does_not_depend_on_the_batch_size(tmp_path: Path) -> Non
                                                                                               "superseded"}
     assert stored[0] == stored[1] == stored[2]
     assert len(stored[0]) == 14  # 12 works; 2 retitled, then met under the first title, are a second paper
+
+
+def _openalex(work: str, title: str, words: str, doi: str | None = None) -> dict[str, object]:
+    return {"id": f"https://openalex.org/{work}", "title": title, "publication_year": 2023,
+            "abstract_inverted_index": {word: [i] for i, word in enumerate(words.split())},
+            **({"doi": f"https://doi.org/{doi}"} if doi else {})}
+
+
+def test_a_retitling_and_the_first_title_in_one_batch_are_read_in_order(tmp_path: Path) -> None:
+    """A work retitled (Alpha -> Beta), then a record with nothing but its first title: another paper. When the
+    retitling and that record met in one batch after the first record was stored, the store matched the record to
+    the work by the title it had before the batch and overwrote the retitled work (batch size 2); a batch folding
+    all four lost it too (batch size 1000)."""
+    records: list[dict[str, object]] = [
+        {"title": "Unrelated zero", "abstract": "z0 unrelated"}, _openalex("W1", "Alpha", "a1 first"),
+        _openalex("W1", "Beta", "b2 retitled"), {"title": "Alpha", "abstract": "a3 title only record"}]
+    files = [write_jsonl(tmp_path / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
+    stored = []
+    for size in (1, 2, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, files, IngestOptions(batch_size=size))
+            stored.append(_stored(kb))
+    assert stored[0] == stored[1] == stored[2]
+    assert [(title, abstract) for title, abstract, _ in stored[0]] == [
+        ("Alpha", "a3 title only record"), ("Beta", "b2 retitled"), ("Unrelated zero", "z0 unrelated")]

@@ -176,8 +176,9 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
         group_ids[index] = list(dict.fromkeys(group))
         for pair in ids:
             by_id[pair] = index
-        if joined or title not in by_title:
-            by_title[title] = index
+        holder = by_title.get(title)
+        if holder is None or root(holder) == index:
+            by_title[title] = index  # a title another work holds stays that work's, as in the store
         title_of[index] = title
     groups: dict[int, list[int]] = {}
     for index in range(len(papers)):

@@ -244,13 +244,17 @@ class KnowledgeBase(Reading):
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None) -> IngestReport:
-        """Validate, extract, embed and store a batch atomically; the report says what happened to each."""
+    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None,
+                   folded: bool = False) -> IngestReport:
+        """Validate, extract, embed and store a batch atomically; the report says what happened to each.
+        `folded`: the caller has folded the batch already (the fold reads records in order, so folding its own
+        result again could join what the first pass kept apart)."""
         self._require_writable()
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
         if not checked:
             raise InvalidInput("no papers given")
-        batch, superseded = fold_duplicates(checked)  # one work twice in a batch: the later one wins
+        # one work twice in a batch: the later one wins
+        batch, superseded = (checked, []) if folded else fold_duplicates(checked)
         with self._write_mutex:
             writes = self._prepare(batch, progress, reuse_vectors=True)
             version, outcomes = self._store_writes(writes)

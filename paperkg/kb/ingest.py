@@ -162,7 +162,8 @@ def triage(kb: KnowledgeBase, chunk: list[PaperInput], options: IngestOptions,
 
 def _store(kb: KnowledgeBase, batch: list[PaperInput], options: IngestOptions, summary: IngestSummary,
            progress: Progress | None) -> None:
-    commit(lambda items: kb.add_papers(items, progress=progress), batch, [p.origin for p in batch], options, summary)
+    commit(lambda items: kb.add_papers(items, progress=progress, folded=True), batch, [p.origin for p in batch],
+           options, summary)
 
 
 def commit(add: Callable[[list[T]], IngestReport], batch: list[T], origins: Sequence[str], options: IngestOptions,

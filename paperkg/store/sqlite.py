@@ -235,10 +235,13 @@ class Store(StoreReads):
                 by_title[row[0]] = (row[1], row[2])
         found: list[PaperMatch | None] = []
         seen: set[str] = set()
+        retitled: set[str] = set()  # stored papers an earlier record of this batch gives another title
         for (paper, pid), norm in zip(papers, norms, strict=True):
             own, titled = by_id.get(pid), by_title.get(norm)
+            if titled and titled[0] in retitled:
+                titled = None  # its old title names that paper no more, as in a batch of its own
             # the id of this title, held by a paper that has since been given another title: not this record's
-            renamed = own is not None and not paper.id and own[2] != norm
+            renamed = own is not None and not paper.id and (own[2] != norm or own[0] in retitled)
             if renamed:
                 own = None
             if own and titled and own[0] != titled[0]:
@@ -259,8 +262,9 @@ class Store(StoreReads):
                 if titled and titled[0] != shared and not self._other_work(paper, pid, titled[0]):
                     raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
                                        f"title is that of paper {titled[0]!r}")
-                row = self._db.execute("SELECT id, content_hash FROM papers WHERE id = ?", (shared,)).fetchone()
-                own = (row[0], row[1], "") if row else own
+                row = self._db.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?",
+                                       (shared,)).fetchone()
+                own = (row[0], row[1], row[2]) if row else own
             if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
                 named = identity.resolve(self._db, pid)
                 if named is not None and named != (titled[0] if titled else None):
@@ -278,6 +282,8 @@ class Store(StoreReads):
                 continue
             seen.add(norm)
             if own:
+                if own[2] != norm:
+                    retitled.add(own[0])
                 found.append(PaperMatch(own[0], own[1]))
             elif titled:
                 found.append(PaperMatch(titled[0], titled[1]))
