@@ -4,6 +4,7 @@ problem+json like every other error (uvicorn answers them in plain text)."""
 from __future__ import annotations
 
 import json
+import sys
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -20,11 +21,14 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
         url = getattr(self, "url", b"") or b""
         if len(url) > URL_LIMIT:
             status, slug, title = 414, "uri-too-long", "URI Too Long"
-            detail = (f"the request's URL is {len(url):,} bytes, over the {URL_LIMIT:,} this server reads; send a "
-                      "long SPARQL query as POST /sparql (the query as the body or form field)")
+            advice = ("send a long SPARQL query as POST /sparql (the query as the body or form field)"
+                      if url.startswith(b"/sparql") else "shorten it")
+            detail = f"the request's URL is {len(url):,} bytes, over the {URL_LIMIT:,} this server reads; {advice}"
         else:
             status, slug, title = 400, "bad-request", "Bad Request"
-            detail = f"not a valid HTTP request ({msg.rstrip('.')})"
+            # called while uvicorn handles the parser's error: its message says what is wrong
+            error = sys.exc_info()[1]
+            detail = f"not a valid HTTP request: {error or msg.rstrip('.')}"
         body = json.dumps({"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail}).encode()
         content = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:

@@ -64,6 +64,8 @@ def test_a_url_over_the_parser_limit_is_a_414_problem_that_says_to_post(port: in
     problem = json.loads(body)
     assert problem["status"] == 414 and problem["type"].endswith("/uri-too-long")
     assert "POST /sparql" in problem["detail"] and "70,0" in problem["detail"]
+    _, _, other = exchange(port, b"GET /papers?x=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert json.loads(other)["detail"].endswith("; shorten it")
 
 
 def test_a_malformed_request_is_a_400_problem(port: int) -> None:
@@ -71,4 +73,4 @@ def test_a_malformed_request_is_a_400_problem(port: int) -> None:
     assert " 400 " in status
     assert headers["content-type"] == "application/problem+json"
     problem = json.loads(body)
-    assert problem["status"] == 400 and problem["detail"].startswith("not a valid HTTP request")
+    assert problem["status"] == 400 and problem["detail"] == "not a valid HTTP request: Invalid method encountered"
