@@ -524,3 +524,20 @@ def test_a_retitling_and_the_first_title_in_one_batch_are_read_in_order(tmp_path
     assert stored[0] == stored[1] == stored[2]
     assert [(title, abstract) for title, abstract, _ in stored[0]] == [
         ("Alpha", "a3 title only record"), ("Beta", "b2 retitled"), ("Unrelated zero", "z0 unrelated")]
+
+
+def test_a_doi_the_work_gave_up_names_the_other_work_at_any_batch_size_and_on_a_re_run(tmp_path: Path) -> None:
+    """A work's record changes its DOI (p1 -> p2); a later record of another title carries p1. A batch folding all
+    three made one paper of them (Alpha lost), and a re-run at batch size 1 matched the work's first record by p1 to
+    Beta and overwrote it."""
+    records: list[dict[str, object]] = [_openalex("W1", "Alpha", "a1 first", "10.1000/p1"),
+                                        _openalex("W1", "Alpha", "a2 second", "10.1000/p2"),
+                                        {"title": "Beta", "abstract": "b3 beta", "doi": "10.1000/p1"}]
+    files = [write_jsonl(tmp_path / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
+    for size in (1, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            for _ in range(2):
+                ingest_files(kb, files, IngestOptions(batch_size=size))
+                assert [(title, abstract) for title, abstract, _ in _stored(kb)] == [("Alpha", "a2 second"),
+                                                                                   ("Beta", "b3 beta")]
+                assert kb.get_paper("10.1000/p1").title == "Beta" and kb.get_paper("W1").abstract == "a2 second"

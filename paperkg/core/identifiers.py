@@ -159,6 +159,7 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
     by_id: dict[IdPair, int] = {}
     by_title: dict[str, int] = {}
     title_of: dict[int, str] = {}  # a group's root -> the normalised title of its latest record
+    doi_of: dict[int, str | None] = {}  # a group's root -> the publisher DOI its records give now
     group_ids: dict[int, list[IdPair]] = {}
     for index, paper in enumerate(papers):
         ids, title = shared_ids(paper), normalise_title(paper.title)
@@ -167,15 +168,23 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
         if named is not None and root(named) not in joined and other_work(ids, group_ids[root(named)]) is None:
             joined[root(named)] = None  # same title; a provably other work ("Editorial") is left to the store
         group = [*ids]
+        dois = []
         for other in joined:
             parent[other] = index
             group += group_ids.pop(other)
+            dois.append(doi_of.pop(other))
             old = title_of.pop(other)
             if by_title.get(old) is not None and root(by_title[old]) == index:
                 del by_title[old]  # retitled: the old title names this work no more
         group_ids[index] = list(dict.fromkeys(group))
         for pair in ids:
             by_id[pair] = index
+        doi = paper.doi if is_publisher_doi(paper.doi) else None
+        for given_up in dois if doi else ():
+            pair = ("doi", given_up or "")
+            if given_up != doi and pair not in ids and pair in by_id and root(by_id[pair]) == index:
+                del by_id[pair]  # a DOI the work gave up for another publisher's names it no more, as in the store
+        doi_of[index] = doi or next((d for d in reversed(dois) if d), None)
         holder = by_title.get(title)
         if holder is None or root(holder) == index:
             by_title[title] = index  # a title another work holds stays that work's, as in the store
@@ -215,13 +224,17 @@ one (an own id, an OpenAlex W-id, an S2 paperId, an arXiv id, a citation key); o
 come after."""
 
 
+def telling(pair: IdPair) -> tuple[int, IdPair]:
+    """Sort key of ids, most telling first (SOURCE_KINDS, other kinds, DOIs last: a work may give a DOI up)."""
+    kind = pair[0]
+    return (SOURCE_KINDS.index(kind) if kind in SOURCE_KINDS else len(SOURCE_KINDS) + (kind == "doi"), pair)
+
+
 def record_source(paper: PaperInput) -> str:
     """What a record is a version of: its most telling id (SOURCE_KINDS), else its normalised title. The arXiv and
     the OpenAlex record of one work are two sources; a record edited in its file, even given another DOI, or read
     from a file moved or renamed, is the same source."""
-    ids = id_pairs(paper.id, paper.doi, paper.external_ids)
-    best = min(ids, key=lambda pair: (SOURCE_KINDS.index(pair[0]) if pair[0] in SOURCE_KINDS else
-                                      len(SOURCE_KINDS) + (pair[0] == "doi"), pair), default=None)
+    best = min(id_pairs(paper.id, paper.doi, paper.external_ids), key=telling, default=None)
     key = f"{best[0]}:{best[1]}" if best else f"title:{normalise_title(paper.title)}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 
-from paperkg.core.identifiers import LOCAL_KINDS, IdPair, candidates, id_pairs, is_publisher_doi
+from paperkg.core.identifiers import LOCAL_KINDS, IdPair, candidates, id_pairs, is_publisher_doi, telling
 from paperkg.core.records import PaperInput
 
 PAPER_COLUMNS = ("papers.id, papers.title, papers.abstract, papers.year, papers.url, papers.authors, "
@@ -24,13 +24,15 @@ def pairs(paper: PaperInput, pid: str) -> list[IdPair]:
 
 
 def shared(paper: PaperInput, pid: str) -> list[IdPair]:
-    """The ids by which `paper` is the same work as a stored paper (not file-local ones such as citation keys)."""
-    return [pair for pair in pairs(paper, pid) if pair[0] not in LOCAL_KINDS]
+    """The ids by which `paper` is the same work as a stored paper (not file-local ones such as citation keys), the
+    most telling first: a record of a work is matched by its OpenAlex or arXiv id before its DOI, which the work may
+    have given up to another."""
+    return sorted((pair for pair in pairs(paper, pid) if pair[0] not in LOCAL_KINDS), key=telling)
 
 
 def match(conn: sqlite3.Connection, ids: Iterable[IdPair]) -> str | None:
-    """The stored paper holding any of these ids, else None; also a paper whose own id is one of them (a record
-    stored as {"id": "2305.11111"} is the paper the arXiv snapshot names 2305.11111)."""
+    """The stored paper holding any of these ids, the first that one holds, else None; also a paper whose own id is
+    one of them (a record stored as {"id": "2305.11111"} is the paper the arXiv snapshot names 2305.11111)."""
     ids = list(ids)
     for kind, value in ids:
         row = conn.execute("SELECT paper_id FROM paper_ids WHERE kind = ? AND value = ?", (kind, value)).fetchone()
