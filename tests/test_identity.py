@@ -541,3 +541,18 @@ def test_a_doi_the_work_gave_up_names_the_other_work_at_any_batch_size_and_on_a_
                 assert [(title, abstract) for title, abstract, _ in _stored(kb)] == [("Alpha", "a2 second"),
                                                                                    ("Beta", "b3 beta")]
                 assert kb.get_paper("10.1000/p1").title == "Beta" and kb.get_paper("W1").abstract == "a2 second"
+
+
+def test_a_record_carrying_an_arxiv_doi_is_not_the_arxiv_records_source(tmp_path: Path) -> None:
+    """The arXiv record, our record with its arXiv DOI, then the OpenAlex record: three sources of one paper. The
+    second had been taken for the arXiv record's source (the arXiv id the DOI implies), so a re-run applied the first
+    two again and left the paper with the second's content."""
+    files = [write_jsonl(tmp_path / "a.jsonl", [_arxiv_line("2301.00004", "Graph neural networks", "r1 arXiv.")]),
+             write_jsonl(tmp_path / "b.jsonl", [{"title": "Editorial", "abstract": "r2 ours.",
+                                                 "doi": "10.48550/arXiv.2301.00004"}]),
+             write_jsonl(tmp_path / "c.jsonl", [_openalex("W101", "Graph neural networks", "r3 OpenAlex.",
+                                                          "10.48550/arXiv.2301.00004")])]
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        ingest_files(kb, files, IngestOptions(batch_size=1))
+        again = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert again.statuses == {"unchanged": 3} and kb.get_paper("2301.00004").abstract == "r3 OpenAlex."

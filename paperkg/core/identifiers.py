@@ -233,8 +233,10 @@ def telling(pair: IdPair) -> tuple[int, IdPair]:
 def record_source(paper: PaperInput) -> str:
     """What a record is a version of: its most telling id (SOURCE_KINDS), else its normalised title. The arXiv and
     the OpenAlex record of one work are two sources; a record edited in its file, even given another DOI, or read
-    from a file moved or renamed, is the same source."""
-    best = min(id_pairs(paper.id, paper.doi, paper.external_ids), key=telling, default=None)
+    from a file moved or renamed, is the same source. Only ids the record gives count: the arXiv id an arXiv DOI
+    implies would make a record carrying that DOI the arXiv record's source."""
+    given = [*id_pairs(paper.id, None, paper.external_ids), *([("doi", paper.doi)] if paper.doi else [])]
+    best = min(given, key=telling, default=None)
     key = f"{best[0]}:{best[1]}" if best else f"title:{normalise_title(paper.title)}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
