@@ -556,3 +556,19 @@ def test_a_record_carrying_an_arxiv_doi_is_not_the_arxiv_records_source(tmp_path
         ingest_files(kb, files, IngestOptions(batch_size=1))
         again = ingest_files(kb, files, IngestOptions(batch_size=1))
         assert again.statuses == {"unchanged": 3} and kb.get_paper("2301.00004").abstract == "r3 OpenAlex."
+
+
+def test_an_own_id_that_is_an_arxiv_id_folds_with_that_arxiv_record_in_one_batch(tmp_path: Path) -> None:
+    """Our record {"id": "2301.00001"}, then the arXiv record 2301.00001: one paper in batches of one (the store
+    matches a paper's own id), and two in one batch, where `paper arXiv:2301.00001` and `paper 2301.00001` named
+    different papers."""
+    files = [write_jsonl(tmp_path / "a.jsonl", [{"id": "2301.00001", "title": "Alpha", "abstract": "a1 ours"}]),
+             write_jsonl(tmp_path / "b.jsonl", [_arxiv_line("2301.00001", "Alpha revised", "a2 arxiv record")])]
+    stored = []
+    for size in (1, 2):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, files, IngestOptions(batch_size=size))
+            stored.append(_stored(kb))
+            assert kb.paper_count() == 1
+            assert kb.store.resolve("2301.00001") == kb.store.resolve("arXiv:2301.00001")
+    assert stored[0] == stored[1]

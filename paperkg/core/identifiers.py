@@ -163,7 +163,9 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
     group_ids: dict[int, list[IdPair]] = {}
     for index, paper in enumerate(papers):
         ids, title = shared_ids(paper), normalise_title(paper.title)
-        joined = dict.fromkeys(root(by_id[pair]) for pair in ids if pair in by_id)
+        # an own id that another record gives as its arXiv id or DOI names that record's work, as in the store
+        keys = [*ids, *(("own", value) for kind, value in ids if kind != "own")]
+        joined = dict.fromkeys(root(by_id[key]) for key in keys if key in by_id)
         named = by_title.get(title)
         if named is not None and root(named) not in joined and other_work(ids, group_ids[root(named)]) is None:
             joined[root(named)] = None  # same title; a provably other work ("Editorial") is left to the store
