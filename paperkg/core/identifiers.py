@@ -146,8 +146,9 @@ def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], lis
     """(kept, superseded): records of one work (a shared id of any kind, else the same normalised title) folded
     into the last of them, which gains every id of the others and the metadata it lacks; kept in input order.
 
-    Read in order, as the store reads batches: a title names the work whose latest record has it, so a record that
-    retitles a work frees its old title (the result is the same whatever the batch size)."""
+    Read in order, as the store reads batches of one: a title names the work whose latest record has it (a record
+    that retitles a work frees its old title) unless another work holds it; a DOI the work gave up for another
+    publisher's names it no more; an own id is also the id another record gives as its arXiv id or DOI."""
     parent = list(range(len(papers)))
 
     def root(i: int) -> int:
