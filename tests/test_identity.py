@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from paperkg.cli import main
 from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import record_digest
 from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
@@ -357,7 +358,10 @@ def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings
         assert kb.get_paper("2106.09685").abstract == "The journal abstract."
         write_jsonl(files[0], [{**arxiv, "abstract": "The arXiv abstract, v2."}, _arxiv_line("2106.00001", "Other",
                                                                                             "Else.")])
-        assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 1, "unchanged": 2}
+        # the edit is applied, and so is the later record of the work again: the paper holds what a fresh ingest of
+        # these files gives
+        assert ingest_files(kb, files, IngestOptions(batch_size=1)).statuses == {"replaced": 2, "unchanged": 1}
+        assert kb.get_paper("2106.09685").abstract == "The journal abstract."
         write_jsonl(files[0], [arxiv])  # the edit taken back: applied again, as any change
         assert ingest_files(kb, files[:1], IngestOptions(batch_size=1)).statuses == {"replaced": 1}
         assert kb.get_paper("2106.09685").abstract == "The arXiv abstract."
@@ -572,3 +576,22 @@ def test_an_own_id_that_is_an_arxiv_id_folds_with_that_arxiv_record_in_one_batch
             assert kb.paper_count() == 1
             assert kb.store.resolve("2301.00001") == kb.store.resolve("arXiv:2301.00001")
     assert stored[0] == stored[1]
+
+
+def test_a_record_re_applied_in_a_run_does_not_leave_the_paper_with_older_content(tmp_path: Path) -> None:
+    """Our record (arXiv DOI), then the OpenAlex record of the work. When a re-run applies the first again (its
+    source was unknown to the store: a store written by an older version keyed it otherwise), the OpenAlex record,
+    the last its own source gave, was skipped as applied and the paper kept the older content."""
+    files = [write_jsonl(tmp_path / "a.jsonl", [{"title": "Graph neural networks", "abstract": "j1 ours",
+                                                 "doi": "10.48550/arXiv.2301.00001"}]),
+             write_jsonl(tmp_path / "b.jsonl", [_openalex("W101", "Graph neural networks", "o2 OpenAlex latest",
+                                                          "10.48550/arXiv.2301.00001")])]
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        ingest_files(kb, files, IngestOptions(batch_size=1))
+        with kb.store._db:
+            kb.store._db.execute("DELETE FROM paper_records WHERE digest = ?", (record_digest(
+                PaperInput("Graph neural networks", "j1 ours", doi="10.48550/arxiv.2301.00001")),))
+        again = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert again.statuses == {"replaced": 2} and kb.get_paper("W101").abstract == "o2 OpenAlex latest"
+        last = ingest_files(kb, files, IngestOptions(batch_size=1))
+        assert last.statuses == {"unchanged": 2} and kb.get_paper("W101").abstract == "o2 OpenAlex latest"

@@ -304,10 +304,10 @@ class KnowledgeBase(Reading):
         stored = iter(report)  # the kept papers are in input order, each where its last record was
         return IngestReport(version, [dropped[id(p)] if id(p) in dropped else next(stored) for p in inputs])
 
-    def unchanged_id(self, paper: PaperInput) -> str | None:
+    def unchanged_id(self, paper: PaperInput, since: int | None = None) -> str | None:
         """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no
-        extraction or embedding), so a re-run of an ingest skips what it stored before."""
-        return self.store.unchanged(paper, paper_key(paper), content_hash(paper.title, paper.abstract))
+        extraction or embedding), so a re-run of an ingest skips what it stored before (`since`: Store.unchanged)."""
+        return self.store.unchanged(paper, paper_key(paper), content_hash(paper.title, paper.abstract), since)
 
     def remove_paper(self, pid: str) -> Deleted:
         """Delete a paper (named by any of its ids) and what only it supported."""

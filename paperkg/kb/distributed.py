@@ -126,7 +126,7 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     """`paperkg.kb.ingest.ingest_files` on a Ray cluster: check (unless `checked`), stage, process, load."""
     files = expand(sources)
     limits = (kb.settings.max_title_chars, kb.settings.max_abstract_chars)
-    summary = IngestSummary(checked or check(files, options, *limits))
+    summary = IngestSummary(checked or check(files, options, *limits), started=kb.store.version)
     ray = _ray()
     shards.arrow()
     report = RayReport(params.address)

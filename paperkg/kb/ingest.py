@@ -58,6 +58,8 @@ class IngestSummary:
     rejected: list[str] = field(default_factory=list)
     """"origin: reason" of each record the store rejected (with `skip_bad`); counted in `statuses`, not as bad
     records of the reading."""
+    started: int | None = None
+    """The data version the run started from."""
 
     def record(self, outcome: IngestedPaper, keep: int) -> None:
         self.statuses[outcome.status] += 1
@@ -122,7 +124,7 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     embedding progress within a batch."""
     files = expand(sources)
     limits = (kb.settings.max_title_chars, kb.settings.max_abstract_chars)
-    summary = IngestSummary(checked or check(files, options, *limits))
+    summary = IngestSummary(checked or check(files, options, *limits), started=kb.store.version)
     if on_start:
         on_start(summary.tally)
     for chunk in batches(papers(files, options, *limits), options.batch_size):
@@ -152,7 +154,7 @@ def triage(kb: KnowledgeBase, chunk: list[PaperInput], options: IngestOptions,
                        options.keep_outcomes)
     fresh: list[PaperInput] = []
     for paper in batch:
-        stored = kb.unchanged_id(paper)
+        stored = kb.unchanged_id(paper, summary.started)
         if stored is None:
             fresh.append(paper)
         else:

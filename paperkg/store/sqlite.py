@@ -296,18 +296,21 @@ class Store(StoreReads):
         ids = self._db.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (stored,))
         return other_work(identity.shared(paper, pid), ids) is not None
 
-    def unchanged(self, paper: PaperInput, pid: str, digest: str) -> str | None:
+    def unchanged(self, paper: PaperInput, pid: str, digest: str, since: int | None = None) -> str | None:
         """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last
         record from this record's source was this very record (a record of another source has overwritten it since:
-        an ingest re-run applies neither again; an edited, or reverted, record is applied), else None."""
+        an ingest re-run applies neither again; an edited, or reverted, record is applied), else None. `since`: the
+        data version an ingest run started from; a paper an earlier record of the run has written since is not
+        left as it is by its source's last record alone (the input's order decides what it holds)."""
         source, record = record_source(paper), record_digest(paper)
         # first: a paper this very record was last written to (before matching, which may since have turned into a
         # conflict: the paper was retitled by a later record of its work, and another now holds this title)
         named = [identity.resolve(self._db, pid), identity.match(self._db, identity.shared(paper, pid))]
         for held in dict.fromkeys(named):
-            last = self._db.execute("SELECT digest FROM paper_records WHERE paper_id = ? AND source = ?",
+            last = self._db.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
+                                    "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
                                     (held, source)).fetchone() if held else None
-            if last and last[0] == record:
+            if last and last[0] == record and (since is None or last[1] <= since):
                 return held
         try:
             found = self.existing(paper, pid)
