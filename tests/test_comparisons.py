@@ -109,18 +109,6 @@ def test_ranges_listed_before_the_cue_go_one_per_baseline() -> None:
     assert found == {"BarAttention": 8.2, "vLLM": 1.9}
 
 
-@pytest.mark.parametrize(("sentence", "expected"), [
-    ("PipeX is 2.5 times as fast as GPipe.", {"GPipe": 2.5}),
-    ("FooMoE attains 3.4 times the throughput of DeepSpeed-MoE.", {"DeepSpeed-MoE": 3.4}),
-    ("The throughput of FooServe is 4.2x that of vLLM.", {"vLLM": 4.2}),
-    ("FooConv achieves a speedup of 3.1 over cuDNN on V100 GPUs.", {"cuDNN": 3.1}),
-    ("FooServe lowers first-token latency from 120 ms to 30 ms compared with vLLM.", {"vLLM": 4.0}),
-    ("FooTrain cuts training time from 10 hours to 2.5 hours compared to Megatron-LM.", {"Megatron-LM": 4.0}),
-])
-def test_more_ways_to_state_a_factor(sentence: str, expected: dict[str, float]) -> None:
-    assert outperforms("Foo: a system", f"We present Foo, a system for large language models. {sentence}") == expected
-
-
 def test_a_range_of_sizes_or_a_setting_is_no_factor() -> None:
     assert outperforms("Foo: a system", "We present Foo. We evaluate models from 7B to 70B parameters and reduce "
                        "the memory of a network from 48 GB to 7 GB.") == {}

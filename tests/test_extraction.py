@@ -159,11 +159,16 @@ def outperforms(x: Extraction) -> dict[str, float | None]:
     ("FooNet improves accuracy by 8% over HyperLoom.", {"HyperLoom": None}),
     ("FooNet is 15x, 46x, 108x faster than HyperLoom, CoDeF and TokenFlow, respectively.",
      {"HyperLoom": 15.0, "CoDeF": 46.0, "TokenFlow": 108.0}),
+    ("FooNet is 2.5 times as fast as GPipe.", {"GPipe": 2.5}),
+    ("FooNet attains 3.4 times the throughput of DeepSpeed-MoE.", {"DeepSpeed-MoE": 3.4}),
+    ("The throughput of FooNet is 4.2x that of vLLM.", {"vLLM": 4.2}),
+    ("FooNet achieves a speedup of 3.1 over cuDNN on V100 GPUs.", {"cuDNN": 3.1}),
+    ("FooNet lowers first-token latency from 120 ms to 30 ms compared with vLLM.", {"vLLM": 4.0}),
+    ("FooNet cuts training time from 10 hours to 2.5 hours compared to Megatron-LM.", {"Megatron-LM": 4.0}),
 ])
 def test_outperforms_factors(extractor: Extractor, sentence: str, expected: dict[str, float | None]) -> None:
     x = extractor.extract("FooNet: A Fast Network", "We propose FooNet, a fast inference method. " + sentence)
-    found = outperforms(x)
-    assert {k: found.get(k) for k in expected} == expected
+    assert outperforms(x) == expected
     subjects = {r.subject for r in x.relations if r.predicate == "outperforms"}
     assert subjects == {"technique/foonet"}
 
