@@ -340,6 +340,13 @@ def _arxiv_line(arxiv_id: str, title: str, abstract: str) -> dict[str, object]:
             "authors_parsed": [["B", "A", ""]]}
 
 
+def _openalex(work: str, title: str, words: str, doi: str | None = None) -> dict[str, object]:
+    """An OpenAlex work of one year whose abstract is `words`."""
+    return {"id": f"https://openalex.org/{work}", "title": title, "publication_year": 2023,
+            "abstract_inverted_index": {word: [i] for i, word in enumerate(words.split())},
+            **({"doi": f"https://doi.org/{doi}"} if doi else {})}
+
+
 def test_a_rerun_with_one_work_in_two_batches_changes_nothing(settings: Settings, tmp_path: Path) -> None:
     """The arXiv and the OpenAlex record of one work in different batches: the first run stores the paper and the
     later record overwrites it; a re-run (an interrupted ingest resumed) used to rewrite the paper twice, extracting
@@ -482,14 +489,11 @@ def test_what_is_stored_does_not_depend_on_the_batch_size(tmp_path: Path) -> Non
     for i in range(12):
         title, text = f"Work {i}: sparse kernels for model {i}", f"We propose method {i} for GPU {i}."
         arxiv.append(_arxiv_line(f"2302.{i:05d}", title, text))
-        inverted = {word: [n] for n, word in enumerate((text + " (journal)").split())}
         if i % 3 == 0:  # the journal version: same title, a DOI of its own
-            openalex.append({"id": f"https://openalex.org/W9{i:05d}", "title": title, "doi": f"10.5555/j{i}",
-                             "abstract_inverted_index": inverted})
+            openalex.append(_openalex(f"W9{i:05d}", title, text + " (journal)", f"10.5555/j{i}"))
         elif i % 3 == 1:  # the arXiv DOI under a new title
-            openalex.append({"id": f"https://openalex.org/W9{i:05d}", "title": f"{title} (revised)",
-                             "doi": f"https://doi.org/10.48550/arXiv.2302.{i:05d}",
-                             "abstract_inverted_index": inverted})
+            openalex.append(_openalex(f"W9{i:05d}", f"{title} (revised)", text + " (journal)",
+                                      f"10.48550/arXiv.2302.{i:05d}"))
         if i % 2 == 0:  # an own record under the first title and the journal DOI
             own.append({"id": f"own{i}", "title": title, "abstract": text + " (own)", "doi": f"10.5555/j{i}"})
     files = [write_jsonl(tmp_path / "a.jsonl", arxiv), write_jsonl(tmp_path / "b.jsonl", openalex),
@@ -503,12 +507,6 @@ def test_what_is_stored_does_not_depend_on_the_batch_size(tmp_path: Path) -> Non
                                                                                               "superseded"}
     assert stored[0] == stored[1] == stored[2]
     assert len(stored[0]) == 14  # 12 works; 2 retitled, then met under the first title, are a second paper
-
-
-def _openalex(work: str, title: str, words: str, doi: str | None = None) -> dict[str, object]:
-    return {"id": f"https://openalex.org/{work}", "title": title, "publication_year": 2023,
-            "abstract_inverted_index": {word: [i] for i, word in enumerate(words.split())},
-            **({"doi": f"https://doi.org/{doi}"} if doi else {})}
 
 
 def test_a_retitling_and_the_first_title_in_one_batch_are_read_in_order(tmp_path: Path) -> None:
