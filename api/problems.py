@@ -21,11 +21,17 @@ PROBLEM_TYPE = "https://w3id.org/paperkg/problems/"
 log = logging.getLogger("paperkg.api")
 
 
+def problem_body(status: int, detail: str, slug: str | None = None, title: str | None = None,
+                 instance: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The RFC 9457 members of a problem; slug and title default to the status's phrase."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return {"type": PROBLEM_TYPE + (slug or phrase.lower().replace(" ", "-")), "title": title or phrase,
+            "status": status, "detail": detail, **({"instance": instance} if instance else {}), **extra}
+
+
 def problem(status: int, detail: str, slug: str | None = None, title: str | None = None,
             instance: str | None = None, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    body = {"type": PROBLEM_TYPE + (slug or phrase.lower().replace(" ", "-")), "title": title or phrase,
-            "status": status, "detail": detail, **({"instance": instance} if instance else {}), **extra}
+    body = problem_body(status, detail, slug, title, instance, **extra)
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 

@@ -8,7 +8,7 @@ import sys
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from paperkg.api.problems import PROBLEM_TYPE
+from paperkg.api.problems import problem_body
 
 # httptools cannot parse a URL longer than this (its offsets are 16-bit)
 URL_LIMIT = 65535
@@ -20,16 +20,17 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         url = getattr(self, "url", b"") or b""
         if len(url) > URL_LIMIT:
+            # RFC 9110's name (http.HTTPStatus keeps RFC 2616's "Request-URI Too Long")
             status, slug, title = 414, "uri-too-long", "URI Too Long"
             advice = ("send a long SPARQL query as POST /sparql (the query as the body or form field)"
                       if url.startswith(b"/sparql") else "shorten it")
             detail = f"the request's URL is {len(url):,} bytes, over the {URL_LIMIT:,} this server reads; {advice}"
         else:
-            status, slug, title = 400, "bad-request", "Bad Request"
+            status, slug, title = 400, None, None
             # called while uvicorn handles the parser's error: its message says what is wrong
             error = sys.exc_info()[1]
             detail = f"not a valid HTTP request: {error or msg.rstrip('.')}"
-        body = json.dumps({"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail}).encode()
+        body = json.dumps(problem_body(status, detail, slug, title)).encode()
         content = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             content.extend([name, b": ", value, b"\r\n"])
