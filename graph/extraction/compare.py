@@ -105,12 +105,12 @@ class Comparisons:
             if slow:
                 obj = self.baselines.before(text, s, slow.start(), mention_at)
                 if obj:
-                    value = 2.0 if slow.group(1).lower() == "twice" else fx.first_number(slow.group(1))
+                    value = _times(slow.group(1))
                     out.append(Claim([obj], [value], sentence, slow.start(), 0.8, subject_hint=slow.end()))
             for m in _FAST_AS.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects:
-                    value = 2.0 if m.group(1).lower() == "twice" else fx.first_number(m.group(1))
+                    value = _times(m.group(1))
                     out.append(Claim(objects[:1], [value], sentence, m.start(), 0.8))
             for m in _TIMES_OF.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
@@ -269,6 +269,11 @@ class Comparisons:
                 continue
             cues.append((m.start(), m.end(), 0.75 if word == "than" else 0.65))
         return cues
+
+
+def _times(text: str) -> float | None:
+    """The factor of "twice" or "2.5 times" / "2.5x"."""
+    return 2.0 if text.lower() == "twice" else fx.first_number(text)
 
 
 def metric_of(text: str, lex: Lexicon, anchor: int | None = None) -> str | None:

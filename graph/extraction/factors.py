@@ -64,11 +64,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if value <= 1.0 or value > 100_000:
             continue
         found.append((m.start(), value))
-    for m in FACTOR_OF.finditer(text, s, e):
-        value = float(m.group(1).replace(",", ""))
-        if 1.0 < value <= 100_000:
-            found.append((m.start(1), value))
-    for m in SPEEDUP_OF.finditer(text, s, e):
+    for m in (*FACTOR_OF.finditer(text, s, e), *SPEEDUP_OF.finditer(text, s, e)):
         value = float(m.group(1).replace(",", ""))
         if 1.0 < value <= 100_000:
             found.append((m.start(1), value))
