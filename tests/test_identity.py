@@ -136,11 +136,11 @@ def test_batches_commit_one_by_one_and_a_rerun_skips_what_is_stored(run: Any, tm
     calls: list[int] = []
     real = KnowledgeBase.add_papers
 
-    def interrupted(self: KnowledgeBase, papers: Any, progress: Any = None, folded: bool = False) -> Any:
+    def interrupted(self: KnowledgeBase, papers: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(len(papers))
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, papers, progress, folded)
+        return real(self, papers, *args, **kwargs)
 
     monkeypatch.setattr(KnowledgeBase, "add_papers", interrupted)
     result = run("ingest", str(source), "--batch-size", "2")
@@ -182,10 +182,11 @@ def test_version_1_store_is_upgraded_in_place(settings: Settings) -> None:
     db = settings.data / "paperkg.sqlite3"
     with sqlite3.connect(db) as conn:
         conn.executescript("DROP TABLE paper_ids; DROP TABLE paper_meta; DROP TABLE paper_records; "
+                           "DROP TABLE applied_records; "
                            "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     store = Store(db)
     try:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "3"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "4"
         assert store.resolve("old-1") == "old-1"
     finally:
         store.close()

@@ -28,7 +28,9 @@ from paperkg.embeddings.loading import resolve
 from paperkg.kb import KnowledgeBase
 from paperkg.kb.ingest import IngestOptions, ingest_files
 from paperkg.store import Store
-from tests.conftest import ROOT, SEED_FILE
+from tests.conftest import ROOT, SEED_FILE, write_jsonl
+from tests.test_batch_order import CASES
+from tests.test_identity import _openalex
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -111,6 +113,26 @@ def test_ingest_on_two_nodes_matches_single_process(ray_cluster: RayCluster, tmp
     assert again.returncode == 0, again.stderr[-4000:]
     rerun = json.loads(again.stdout)
     assert rerun["statuses"] == {"unchanged": 111} and rerun["ray"]["staged"] == 0
+
+
+def test_records_of_one_work_are_read_in_order_as_in_one_process(ray_cluster: RayCluster, tmp_path: Path) -> None:
+    """Works given by several records, within and across batches (a retitling onto a title another work holds, an
+    OpenAlex snapshot and its update, an own record of an arXiv work's first title): the cluster's ingest stores
+    what a single process stores at batch size 1."""
+    records = [record for case in CASES.values() for record in case[0]]
+    records += [_openalex("W104", "Sparse kernels", "s1 snapshot"), _openalex("W104", "Fused kernels", "s2 update"),
+                {"title": "Sparse kernels", "abstract": "s3 another work", "doi": "10.1000/s3"}]
+    files = [write_jsonl(tmp_path / f"{n:03d}.jsonl", [record]) for n, record in enumerate(records)]
+    with KnowledgeBase.open(Settings(data=tmp_path / "single", model="hashing")) as kb:
+        ingest_files(kb, files, IngestOptions(batch_size=1))
+    result = _paperkg(ray_cluster, "ingest", *map(str, files), "--batch-size", "3", "--data", str(tmp_path / "ray"),
+                      "--json", "--ray", ray_cluster.address)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert json.loads(result.stdout)["ray"]["staged"] < len(records)  # superseded records are not processed
+    reference = _contents(tmp_path / "single")
+    assert _assert_same(_contents(tmp_path / "ray"), reference) >= 0.999
+    abstracts = {paper.abstract for paper in reference["papers"].values()}
+    assert {"s2 update", "s3 another work", "e2 vol2", "r2 arxiv other work"} <= abstracts
 
 
 @pytest.mark.model

@@ -53,12 +53,6 @@ def test_distinct_aliases_walk_matches_a_plain_distinct(kb: KnowledgeBase) -> No
     assert kb.store.entity_aliases(ids[0]) == plain[ids[0]] and kb.store.aliases_of(["nope/none"]) == {"nope/none": []}
 
 
-def test_bulk_existing_agrees_with_the_single_lookup(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
-    probes = [(p, p.id or f"unknown-{i}") for i, p in enumerate(seed_papers[:30])]
-    assert kb.store.existing_many(probes) == [kb.store.existing(p, pid) for p, pid in probes]
-    assert sum(found is not None for found in kb.store.existing_many(probes)) == 20
-
-
 def test_incremental_entity_lookup_matches_a_rebuild(kb: KnowledgeBase, seed_papers: list[PaperInput]) -> None:
     kb.add_papers(seed_papers[20:40])
     first = seed_papers[0]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable
 
 from paperkg.core.ids import normalise_title, paper_id
 from paperkg.core.records import PaperInput
@@ -140,85 +139,6 @@ def candidates(text: str) -> list[IdPair]:
 def id_iri(kind: str, value: str) -> str | None:
     prefix = IRI_PREFIXES.get(kind)
     return prefix + value if prefix else None
-
-
-def fold_duplicates(papers: Sequence[PaperInput]) -> tuple[list[PaperInput], list[PaperInput]]:
-    """(kept, superseded): records of one work (a shared id of any kind, else the same normalised title) folded
-    into the last of them, which gains every id of the others and the metadata it lacks; kept in input order.
-
-    Read in order, as the store reads batches of one: a title names the work whose latest record has it (a record
-    that retitles a work frees its old title) unless another work holds it; a DOI the work gave up for another
-    publisher's names it no more; an own id is also the id another record gives as its arXiv id or DOI."""
-    parent = list(range(len(papers)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    by_id: dict[IdPair, int] = {}
-    by_title: dict[str, int] = {}
-    title_of: dict[int, str] = {}  # a group's root -> the normalised title of its latest record
-    doi_of: dict[int, str | None] = {}  # a group's root -> the publisher DOI its records give now
-    group_ids: dict[int, list[IdPair]] = {}
-    for index, paper in enumerate(papers):
-        ids, title = shared_ids(paper), normalise_title(paper.title)
-        # an own id that another record gives as its arXiv id or DOI names that record's work, as in the store
-        keys = [*ids, *(("own", value) for kind, value in ids if kind != "own")]
-        joined = dict.fromkeys(root(by_id[key]) for key in keys if key in by_id)
-        named = by_title.get(title)
-        if named is not None and root(named) not in joined and other_work(ids, group_ids[root(named)]) is None:
-            joined[root(named)] = None  # same title; a provably other work ("Editorial") is left to the store
-        group = [*ids]
-        dois = []
-        for other in joined:
-            parent[other] = index
-            group += group_ids.pop(other)
-            dois.append(doi_of.pop(other))
-            old = title_of.pop(other)
-            if by_title.get(old) is not None and root(by_title[old]) == index:
-                del by_title[old]  # retitled: the old title names this work no more
-        group_ids[index] = list(dict.fromkeys(group))
-        for pair in ids:
-            by_id[pair] = index
-        doi = paper.doi if is_publisher_doi(paper.doi) else None
-        for given_up in dois if doi else ():
-            pair = ("doi", given_up or "")
-            if given_up != doi and pair not in ids and pair in by_id and root(by_id[pair]) == index:
-                del by_id[pair]  # a DOI the work gave up for another publisher's names it no more, as in the store
-        doi_of[index] = doi or next((d for d in reversed(dois) if d), None)
-        holder = by_title.get(title)
-        if holder is None or root(holder) == index:
-            by_title[title] = index  # a title another work holds stays that work's, as in the store
-        title_of[index] = title
-    groups: dict[int, list[int]] = {}
-    for index in range(len(papers)):
-        groups.setdefault(root(index), []).append(index)
-    if len(groups) == len(papers):
-        return list(papers), []
-    kept: dict[int, PaperInput] = {}
-    superseded: list[PaperInput] = []
-    for members in groups.values():
-        winner, others = papers[members[-1]], [papers[i] for i in members[:-1]]
-        superseded += others
-        kept[members[-1]] = _fold(winner, others) if others else winner
-    return [kept[i] for i in sorted(kept)], superseded
-
-
-def _fold(winner: PaperInput, others: list[PaperInput]) -> PaperInput:
-    own = id_pairs(winner.id, winner.doi, ())
-    extra = [pair for p in others for pair in id_pairs(p.id, p.doi, p.external_ids)]
-    external = [pair for pair in dict.fromkeys([*winner.external_ids, *extra]) if pair not in own]
-    earlier = list(reversed(others))  # the most recent other record first
-    return replace(
-        winner, external_ids=tuple(external),
-        doi=winner.doi or next((p.doi for p in earlier if p.doi), None),
-        venue=winner.venue or next((p.venue for p in earlier if p.venue), None),
-        year=winner.year if winner.year is not None else next((p.year for p in earlier if p.year is not None), None),
-        url=winner.url or next((p.url for p in earlier if p.url), None),
-        authors=winner.authors or next((p.authors for p in earlier if p.authors), ()),
-        categories=tuple(dict.fromkeys([*winner.categories, *(c for p in earlier for c in p.categories)])))
 
 
 SOURCE_KINDS = ("own", "openalex", "s2", "arxiv", "key")

@@ -197,6 +197,18 @@ class PaperMatch:
 
 
 @dataclass(frozen=True)
+class RecordPlan:
+    """What storing one record of a batch does, the records read in order as batches of one would be: `id` is the
+    paper it goes to; `action` is "write" (the batch's last record to change that paper), "superseded" (a later
+    record writes the paper too: this one leaves its ids and metadata) or "unchanged"; `stored_hash` is that
+    paper's content hash before the batch ("" for a new paper)."""
+
+    id: str
+    action: str
+    stored_hash: str
+
+
+@dataclass(frozen=True)
 class PaperText:
     """What a search hit shows of a stored paper: its title, abstract and year (no authors, metadata or ids)."""
 

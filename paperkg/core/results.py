@@ -89,8 +89,8 @@ class PaperDetail:
 
 @dataclass(frozen=True)
 class IngestedPaper:
-    """What happened to one paper of a batch: created, updated, replaced (same title, new abstract), unchanged,
-    or superseded (a later paper in the same batch had the same title)."""
+    """What happened to one record of a batch: created, updated, replaced (a new abstract), unchanged, or
+    superseded (a later record of the batch wrote the same paper: this one left its ids and metadata)."""
 
     id: str
     title: str

@@ -13,21 +13,18 @@ import gc
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 
 import numpy as np
 
 from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
-from paperkg.core.identifiers import fold_duplicates
 from paperkg.core.ids import content_hash
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import Extraction, PaperInput
+from paperkg.core.records import PaperInput, PaperMatch
 from paperkg.core.results import (
     Deleted,
-    EntityRef,
-    IngestedPaper,
     IngestReport,
     SearchResults,
 )
@@ -50,12 +47,13 @@ from paperkg.kb.prefetch import Prefetched
 from paperkg.kb.prepare import Progress, entity_info, own_aliases, paper_key, prepare
 from paperkg.kb.queries import Queries
 from paperkg.kb.reading import Reading, SearchKey
+from paperkg.kb.reports import ingest_report
 from paperkg.kb.snapshots import Snapshot, is_snapshot
 from paperkg.kb.tuned import META_KEY as TUNED_KEY
 from paperkg.kb.tuned import TunedModel
 from paperkg.kb.tuned import active as active_tuned
 from paperkg.sources import validate
-from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome
+from paperkg.store import SCHEMA_VERSION, PaperWrite, Store, WriteOutcome, interim_write
 
 log = logging.getLogger("paperkg")
 DB_NAME = "paperkg.sqlite3"
@@ -239,75 +237,57 @@ class KnowledgeBase(Reading):
         for start in range(0, len(papers), chunk):
             inputs = [PaperInput(p.title, p.abstract, p.id, p.year, p.url, p.authors, origin=f"paper {p.id}")
                       for p in papers[start:start + chunk]]
-            writes = self._prepare(inputs, progress, reuse_vectors=not reembed, in_place=True)
+            matches = [PaperMatch(p.id, content_hash(p.title, p.abstract)) for p in papers[start:start + chunk]]
+            writes = self._prepare(inputs, progress, reuse_vectors=not reembed, matches=matches)
             self.store.write(writes, entity_info(writes, self.vocabulary), rewrite=True)
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None,
-                   folded: bool = False) -> IngestReport:
-        """Validate, extract, embed and store a batch atomically; the report says what happened to each.
-        `folded`: the caller has folded the batch already (the fold reads records in order, so folding its own
-        result again could join what the first pass kept apart)."""
+    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None, since: int | None = None,
+                   skip_applied: bool = False, prepared: Mapping[str, PaperWrite] | None = None) -> IngestReport:
+        """Validate, extract, embed and store a batch atomically, each record matched to a paper after the ones
+        before it, as batches of one would be (`Store.plan`); the report says what happened to each. A record a
+        later one of the batch writes over is "superseded": it leaves its ids and metadata, and is neither
+        extracted nor embedded. `skip_applied` (an ingest re-run; `since`: the version it started from) leaves out
+        a record whose source's last record this very one was (`Store.unchanged`). `prepared`: extraction, passages
+        and vectors computed elsewhere (the distributed ingest), by content hash; what it lacks is computed here."""
         self._require_writable()
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
         if not checked:
             raise InvalidInput("no papers given")
-        # one work twice in a batch: the later one wins
-        batch, superseded = (checked, []) if folded else fold_duplicates(checked)
+        given = prepared or {}
         with self._write_mutex:
-            writes = self._prepare(batch, progress, reuse_vectors=True)
+            plans = self.store.plan([(p, paper_key(p)) for p in checked], since, skip_applied)
+            kept = [(paper, plan) for paper, plan in zip(checked, plans, strict=True) if plan.action == "write"]
+            missing = [(paper, plan) for paper, plan in kept if content_hash(paper.title, paper.abstract) not in given]
+            computed = iter(self._prepare([paper for paper, _ in missing], progress, reuse_vectors=True,
+                                          matches=[PaperMatch(plan.id, plan.stored_hash) for _, plan in missing]))
+            writes = []
+            for paper, plan in zip(checked, plans, strict=True):
+                if plan.action == "superseded":
+                    writes.append(interim_write(plan.id, paper))
+                elif plan.action == "write":
+                    found = given.get(content_hash(paper.title, paper.abstract))
+                    writes.append(next(computed) if found is None else replace(
+                        found, id=plan.id, paper=paper, extraction=own_aliases(found.extraction, self.vocabulary)))
             version, outcomes = self._store_writes(writes)
-        return self._report(version, outcomes, writes, superseded, checked)
-
-    def add_prepared(self, prepared: Sequence[PaperWrite]) -> IngestReport:
-        """Store a batch whose extraction, passages and vectors were computed elsewhere (the distributed ingest,
-        `paperkg.kb.distributed`), through the write path of `add_papers`: each paper's id is resolved against the
-        stored papers here, and the batch holds no work twice (fold it first). Each write's `id` is the paper's own
-        id, or the id of its title."""
-        self._require_writable()
-        if not prepared:
-            raise InvalidInput("no papers given")
-        with self._write_mutex:
-            existing = self.store.existing_many([(w.paper, w.id) for w in prepared])
-            writes = [replace(w, id=found.id if found else w.id, extraction=own_aliases(w.extraction, self.vocabulary))
-                      for w, found in zip(prepared, existing, strict=True)]
-            version, outcomes = self._store_writes(writes)
-        return self._report(version, outcomes, writes, [])
+        return ingest_report(version, checked, plans, writes, outcomes, self.vocabulary)
 
     def _store_writes(self, writes: list[PaperWrite]) -> tuple[int, list[WriteOutcome]]:
         """Store a prepared batch through the staged commit (caller holds the write mutex); the new version and
-        what happened to each paper."""
+        what happened to each write."""
         outcomes: list[WriteOutcome] = []
+        if not writes:
+            return self.store.version, outcomes
 
         def store_batch() -> tuple[int, list[str], list[str]]:
             version, done = self.store.write(writes, entity_info(writes, self.vocabulary))
             outcomes.extend(done)
-            return version, [o.id for o in done if o.status != "unchanged"], []
+            return version, list(dict.fromkeys(o.id for o in done if o.status != "unchanged")), []
 
-        version = self._commit(store_batch, {w.id: w.vectors for w in writes})
+        version = self._commit(store_batch, {w.id: w.vectors for w in writes if w.content})
         self.indexes.save_if_due()  # outside the write lock: searches go on while the files are written
         return version, outcomes
-
-    def _report(self, version: int, outcomes: list[WriteOutcome], writes: list[PaperWrite],
-                superseded: list[PaperInput], inputs: Sequence[PaperInput] = ()) -> IngestReport:
-        """One entry per paper given, in the order given (`inputs`; else the stored ones, then the superseded)."""
-        by_id = {w.id: w for w in writes}
-        report = []
-        for outcome in outcomes:  # a paper first stored by this batch is "created", whatever records it superseded
-            write = by_id[outcome.id]
-            report.append(IngestedPaper(outcome.id, outcome.title, outcome.status,
-                                        _refs(write.extraction, self.vocabulary), len(write.extraction.relations)))
-        dropped = {id(p): IngestedPaper(paper_key(p), p.title, "superseded", [], 0) for p in superseded}
-        if not inputs or len(inputs) != len(report) + len(dropped):
-            return IngestReport(version, report + list(dropped.values()))
-        stored = iter(report)  # the kept papers are in input order, each where its last record was
-        return IngestReport(version, [dropped[id(p)] if id(p) in dropped else next(stored) for p in inputs])
-
-    def unchanged_id(self, paper: PaperInput, since: int | None = None) -> str | None:
-        """The id of the stored paper that storing `paper` would leave exactly as it is, else None (cheap: no
-        extraction or embedding), so a re-run of an ingest skips what it stored before (`since`: Store.unchanged)."""
-        return self.store.unchanged(paper, paper_key(paper), content_hash(paper.title, paper.abstract), since)
 
     def remove_paper(self, pid: str) -> Deleted:
         """Delete a paper (named by any of its ids) and what only it supported."""
@@ -379,10 +359,10 @@ class KnowledgeBase(Reading):
             raise ReadOnly(f"the knowledge base in {self.settings.data} is open read-only")
 
     def _prepare(self, batch: Sequence[PaperInput], progress: Progress | None, reuse_vectors: bool,
-                 in_place: bool = False) -> list[PaperWrite]:
+                 matches: Sequence[PaperMatch]) -> list[PaperWrite]:
         """Extraction, passage split and embedding, all before the write transaction."""
-        return prepare(batch, self.store, self.extraction.extract, self.vocabulary, self.encoder, self.settings,
-                       progress, reuse_vectors, in_place)
+        return prepare(batch, matches, self.store, self.extraction.extract, self.vocabulary, self.encoder,
+                       self.settings, progress, reuse_vectors)
 
     # -- reads: each holds the read lock, so it sees a write entirely or not at all --------------------
 
@@ -398,12 +378,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _refs(extraction: Extraction, vocabulary: Vocabulary) -> list[EntityRef]:
-    """The entities as stored: a vocabulary concept under its own name and type ("LoRA-X" is the software LoRAX)."""
-    refs = []
-    for e in extraction.entities:
-        concept = vocabulary.get(e.key)
-        refs.append(EntityRef(e.key, concept.label, concept.type) if concept else EntityRef(e.key, e.name, e.type))
-    return refs

@@ -1,15 +1,18 @@
 """Distributed ingest on Ray Data (`paperkg build/ingest --ray [ADDRESS]`).
 
 1. The driver (this process, which holds the knowledge base) checks every file as the single-process ingest does,
-   then reads and normalises the papers, folds duplicates and skips what is stored unchanged, batch by batch, and
-   writes the rest as typed input shards (`paperkg.kb.shards`) into a staging directory under the data directory.
+   then reads and normalises the papers batch by batch, works out which records each batch writes last to a paper
+   (`Store.plan`: not the ones it supersedes, nor those stored unchanged), and writes those as typed input shards
+   (`paperkg.kb.shards`) into a staging directory under the data directory.
 2. A Ray Data pipeline reads the shards (on the driver's node, so the files need not be on a shared file system),
    extracts entities and relations in CPU map tasks anywhere on the cluster, and splits and embeds the passages in a
    pool of actors that each hold the encoder (one GPU each where the cluster has GPUs). The driver receives the
    blocks in input order and writes them as output shards.
-3. The driver loads the output shards batch by batch through `KnowledgeBase.add_prepared`: the store, the indexes,
-   the graph and the RDF store take them through the same write path as the single-process ingest (the dense index
-   switches to HNSW past `ann_threshold` passages, as always). The staging directory is removed at the end.
+3. The driver reads the input again, batch by batch, and stores each batch through `KnowledgeBase.add_papers` with
+   what the cluster computed for it: the store, the indexes, the graph and the RDF store take it through the
+   single-process ingest's write path, so what is stored is the same (a record the staging did not process, because
+   an earlier batch of the run changed what it writes to, is processed on the driver). The dense index switches to
+   HNSW past `ann_threshold` passages, as always. The staging directory is removed at the end.
 
 Every node needs the same paperkg release installed (the driver checks the extractor version and release each
 worker reports); a checkout's source tree is put first on the workers' PYTHONPATH so that workers on the driver's
@@ -35,15 +38,18 @@ import numpy as np
 
 import paperkg
 from paperkg import __version__
-from paperkg.core.errors import InvalidParameter, Unavailable
+from paperkg.core.errors import InvalidInput, InvalidParameter, Unavailable
+from paperkg.core.ids import content_hash
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import bundled_seeds, default_model
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
 from paperkg.graph.extraction import Extractor, seeded_extractor
 from paperkg.kb import shards
-from paperkg.kb.ingest import IngestOptions, IngestSummary, batches, check, commit, papers, triage
+from paperkg.kb.ingest import IngestOptions, IngestSummary, batches, check, commit, papers
+from paperkg.kb.prepare import paper_key
 from paperkg.sources import Tally, expand
+from paperkg.store import PaperWrite
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -142,14 +148,15 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
             block = min(params.block_papers, options.batch_size)  # a batch of a few papers still spreads out
             inputs = _stage(kb, files, options, limits, staging / "input", block, summary, report, progress)
             report.seconds["staging"] = round(time.monotonic() - clock, 3)
+            outputs: list[Path] = []
             if inputs:
                 clock = time.monotonic()
                 outputs = _process(ray, _worker_config(kb), inputs, staging / "output", params, report.staged,
                                    progress)
                 report.seconds["processing"] = round(time.monotonic() - clock, 3)
-                clock = time.monotonic()
-                _load(kb, outputs, options, summary, report, progress)
-                report.seconds["loading"] = round(time.monotonic() - clock, 3)
+            clock = time.monotonic()  # also with nothing to process: the loading reports each record
+            _load(kb, files, outputs, options, summary, report, progress)
+            report.seconds["loading"] = round(time.monotonic() - clock, 3)
         finally:
             ray.shutdown()
     finally:
@@ -217,7 +224,9 @@ def _worker_config(kb: KnowledgeBase) -> WorkerConfig:
 def _stage(kb: KnowledgeBase, files: Sequence[Path], options: IngestOptions, limits: tuple[int, int],
            directory: Path, block: int, summary: IngestSummary, report: RayReport,
            progress: Phase | None) -> list[Path]:
-    """Input shards of `block` papers each: the papers to process, with their place in the input and their batch."""
+    """Input shards of `block` papers each: the records to process, with their place in the input and their batch.
+    Each batch is worked out on the store as it is before the run (`Store.plan`); what the loading finds otherwise
+    (an earlier batch of the run wrote the paper) is processed on the driver then."""
     directory.mkdir(parents=True)
     written: list[Path] = []
     pending: list[tuple[int, int, PaperInput]] = []
@@ -229,7 +238,7 @@ def _stage(kb: KnowledgeBase, files: Sequence[Path], options: IngestOptions, lim
         written.append(path)
 
     for number, chunk in enumerate(batches(papers(files, options, *limits), options.batch_size)):
-        for paper in triage(kb, chunk, options, summary):
+        for paper in _to_process(kb, chunk, summary.started):
             pending.append((report.staged, number, paper))
             report.staged += 1
             if len(pending) == block:
@@ -241,6 +250,18 @@ def _stage(kb: KnowledgeBase, files: Sequence[Path], options: IngestOptions, lim
     if pending:
         flush(pending)
     return written
+
+
+def _to_process(kb: KnowledgeBase, chunk: list[PaperInput], since: int | None) -> list[PaperInput]:
+    """The records of a batch to extract and embed: those it writes last to a paper, each text once (all of them
+    when the batch contradicts the store: the loading stops at that record, as a single-process ingest does)."""
+    try:
+        plans = kb.store.plan([(paper, paper_key(paper)) for paper in chunk], since, skip_applied=True)
+    except InvalidInput:
+        kept = chunk
+    else:
+        kept = [paper for paper, plan in zip(chunk, plans, strict=True) if plan.action == "write"]
+    return list({content_hash(paper.title, paper.abstract): paper for paper in kept}.values())
 
 
 # -- 2. processing on the cluster --------------------------------------------------------------------------------
@@ -347,33 +368,36 @@ def _writable(directory: Path) -> bool:
 # -- 3. loading --------------------------------------------------------------------------------------------------
 
 
-def _load(kb: KnowledgeBase, outputs: list[Path], options: IngestOptions, summary: IngestSummary,
-          report: RayReport, progress: Phase | None) -> None:
-    """The output shards into the knowledge base, batch by batch, in input order."""
+def _load(kb: KnowledgeBase, files: Sequence[Path], outputs: list[Path], options: IngestOptions,
+          summary: IngestSummary, report: RayReport, progress: Phase | None) -> None:
+    """Each batch of the input, read again, into the knowledge base with what the cluster computed for it, in
+    input order, through the write path of the single-process ingest (`KnowledgeBase.add_papers`)."""
+    limits = (kb.settings.max_title_chars, kb.settings.max_abstract_chars)
+    loaded = _loaded(kb, outputs, report)
+    row = next(loaded, None)
     done = 0
-    batch: list[shards.Loaded] = []
+    for number, chunk in enumerate(batches(papers(files, options, *limits), options.batch_size)):
+        prepared: dict[str, PaperWrite] = {}
+        while row is not None and row.chunk == number:
+            prepared[row.write.content_hash] = row.write
+            row = next(loaded, None)
+        add = functools.partial(kb.add_papers, progress=None, since=summary.started, skip_applied=True,
+                                prepared=prepared)
+        commit(add, chunk, [paper.origin for paper in chunk], options, summary)
+        done += len(chunk)
+        if progress:
+            progress("loading", done, summary.tally.papers)
+
+
+def _loaded(kb: KnowledgeBase, outputs: list[Path], report: RayReport) -> Iterator[shards.Loaded]:
+    """The rows of the output shards, in input order, each checked and counted to the nodes that processed it."""
     for path in outputs:
         for row in shards.rows(shards.read(path)):
             _check(kb, row)
             counts = report.nodes.setdefault(row.provenance.extract_node, Counter())
             counts["extracted"] += 1
             report.nodes.setdefault(row.provenance.embed_node, Counter())["embedded"] += 1
-            if batch and batch[-1].chunk != row.chunk:
-                _commit(kb, batch, options, summary)
-                done += len(batch)
-                batch = []
-                if progress:
-                    progress("loading", done, report.staged)
-            batch.append(row)
-    if batch:
-        _commit(kb, batch, options, summary)
-        if progress:
-            progress("loading", done + len(batch), report.staged)
-
-
-def _commit(kb: KnowledgeBase, batch: list[shards.Loaded], options: IngestOptions, summary: IngestSummary) -> None:
-    commit(kb.add_prepared, [row.write for row in batch], [row.write.paper.origin for row in batch], options,
-           summary)
+            yield row
 
 
 def _check(kb: KnowledgeBase, row: shards.Loaded) -> None:

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from paperkg.core.errors import InvalidInput
-from paperkg.core.identifiers import fold_duplicates
-from paperkg.core.ids import paper_id
 from paperkg.core.records import PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.kb.prepare import Progress
@@ -128,15 +126,13 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     if on_start:
         on_start(summary.tally)
     for chunk in batches(papers(files, options, *limits), options.batch_size):
-        fresh = triage(kb, chunk, options, summary)
-        if fresh:
-            try:
-                _store(kb, fresh, options, summary, progress)
-            except InvalidInput as error:  # a conflict only the store sees: earlier batches stay, and say so
-                if summary.stored:
-                    raise InvalidInput(f"{error.detail} (this batch was not stored; the {summary.stored:,} papers "
-                                       "read before it were: a re-run skips them)") from error
-                raise
+        try:
+            _store(kb, chunk, options, summary, progress)
+        except InvalidInput as error:  # a conflict only the store sees: earlier batches stay, and say so
+            if summary.stored:
+                raise InvalidInput(f"{error.detail} (this batch was not stored; the {summary.stored:,} papers "
+                                   "read before it were: a re-run skips them)") from error
+            raise
         summary.stored += len(chunk)
         if on_batch:
             on_batch(summary, len(chunk))
@@ -144,28 +140,10 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
     return summary
 
 
-def triage(kb: KnowledgeBase, chunk: list[PaperInput], options: IngestOptions,
-           summary: IngestSummary) -> list[PaperInput]:
-    """The papers of one batch to extract, embed and store: one work twice in the batch is stored once (the later
-    record wins), and a paper stored exactly as given is skipped; both are recorded in `summary`."""
-    batch, superseded = fold_duplicates(chunk)
-    for paper in superseded:
-        summary.record(IngestedPaper(paper.id or paper_id(paper.title), paper.title, "superseded", [], 0),
-                       options.keep_outcomes)
-    fresh: list[PaperInput] = []
-    for paper in batch:
-        stored = kb.unchanged_id(paper, summary.started)
-        if stored is None:
-            fresh.append(paper)
-        else:
-            summary.record(IngestedPaper(stored, paper.title, "unchanged", [], 0), options.keep_outcomes)
-    return fresh
-
-
 def _store(kb: KnowledgeBase, batch: list[PaperInput], options: IngestOptions, summary: IngestSummary,
            progress: Progress | None) -> None:
-    commit(lambda items: kb.add_papers(items, progress=progress, folded=True), batch, [p.origin for p in batch],
-           options, summary)
+    commit(lambda items: kb.add_papers(items, progress, summary.started, skip_applied=True), batch,
+           [p.origin for p in batch], options, summary)
 
 
 def commit(add: Callable[[list[T]], IngestReport], batch: list[T], origins: Sequence[str], options: IngestOptions,

@@ -27,15 +27,13 @@ def paper_key(paper: PaperInput) -> str:
     return paper.id or paper_id(paper.title)
 
 
-def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabulary: Vocabulary, encoder: Encoder,
-            settings: Settings, progress: Progress | None, reuse_vectors: bool,
-            in_place: bool = False) -> list[PaperWrite]:
-    """Extraction, passage split and embedding of each paper; with `reuse_vectors`, a paper stored with the same
-    content keeps its passages and vectors. `in_place`: the papers are stored ones, read back under their ids (a
-    re-extraction), so no record is matched to a paper: two works of one title keep their own ids."""
+def prepare(batch: Sequence[PaperInput], existing: Sequence[PaperMatch], store: Store, extract: Extract,
+            vocabulary: Vocabulary, encoder: Encoder, settings: Settings, progress: Progress | None,
+            reuse_vectors: bool) -> list[PaperWrite]:
+    """Extraction, passage split and embedding of each paper, to be stored as the paper `existing` names (with
+    its content hash as stored); with `reuse_vectors`, a paper stored with the same content keeps its passages and
+    vectors."""
     digests = [content_hash(paper.title, paper.abstract) for paper in batch]
-    existing = [PaperMatch(str(paper.id), digest) for paper, digest in zip(batch, digests, strict=True)] \
-        if in_place else store.existing_many([(paper, paper_key(paper)) for paper in batch])
     reusable = [found.id for found, digest in zip(existing, digests, strict=True)
                 if reuse_vectors and found and found.content_hash == digest]
     stored_passages: dict[str, list[StoredPassage]] = {}
@@ -45,7 +43,7 @@ def prepare(batch: Sequence[PaperInput], store: Store, extract: Extract, vocabul
     passages: list[tuple[list[tuple[int, int]], np.ndarray | None]] = []  # spans, and the stored vectors if reused
     texts: list[str] = []
     for paper, found, digest in zip(batch, existing, digests, strict=True):
-        pid = found.id if found else paper_key(paper)
+        pid = found.id
         ids.append(pid)
         stored = stored_passages.get(pid, []) if reuse_vectors and found and found.content_hash == digest else []
         if stored:

@@ -213,7 +213,7 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Loaded:
-    """One row of an output shard, ready for `KnowledgeBase.add_prepared`."""
+    """One row of an output shard: what the cluster computed for one record (`KnowledgeBase.add_papers(prepared=)`)."""
 
     seq: int
     chunk: int

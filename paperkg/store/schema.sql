@@ -90,6 +90,15 @@ CREATE TABLE IF NOT EXISTS paper_records (
     digest   TEXT NOT NULL,
     PRIMARY KEY (paper_id, source)
 ) WITHOUT ROWID;
+-- Schema version 4: every record (record_digest) of each source a paper was written from, so that a re-run does not
+-- stop at a record it applied before whose work has since been retitled onto a title another paper holds.
+CREATE TABLE IF NOT EXISTS applied_records (
+    paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    source   TEXT NOT NULL,
+    digest   TEXT NOT NULL,
+    PRIMARY KEY (source, digest, paper_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS applied_records_paper ON applied_records(paper_id);
 CREATE TABLE IF NOT EXISTS paper_meta (
     paper_id   TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
     venue      TEXT,

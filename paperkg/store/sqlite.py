@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 import threading
@@ -11,17 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from paperkg.core.errors import CorruptData, InvalidInput
+from paperkg.core.errors import CorruptData
 from paperkg.core.files import storage_error
-from paperkg.core.identifiers import other_work, other_work_id, record_digest, record_source
-from paperkg.core.ids import normalise_title
-from paperkg.core.records import (
-    EntityInfo,
-    PaperInput,
-    PaperMatch,
-)
-from paperkg.store import identity
-from paperkg.store.reads import StoreReads, chunks
+from paperkg.core.records import EntityInfo, PaperInput, PaperMatch, RecordPlan
+from paperkg.store import identity, matching
+from paperkg.store.reads import StoreReads
 from paperkg.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, version_error
 from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, write_paper
 
@@ -214,115 +207,19 @@ class Store(StoreReads):
                 raise _sqlite_error(error) from error
 
     def existing(self, paper: PaperInput, pid: str) -> PaperMatch | None:
-        """The stored paper this input updates: same id, a shared id, else same normalised title; for another work
-        of a title already held, the id it is to be stored under with an empty content hash."""
-        return self.existing_many([(paper, pid)])[0]
-
-    def existing_many(self, papers: Sequence[tuple[PaperInput, str]]) -> list[PaperMatch | None]:
-        """`existing` for a batch of (paper, id) pairs, in bulk: one query per 500 ids and one per 500 titles."""
-        by_id: dict[str, tuple[str, str, str]] = {}
-        by_title: dict[str, tuple[str, str]] = {}
-        for chunk in chunks(list(dict.fromkeys(pid for _, pid in papers)), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT id, content_hash, norm_title FROM papers WHERE id IN ({marks})",
-                                        chunk):
-                by_id[row[0]] = row
-        norms = [normalise_title(paper.title) for paper, _ in papers]
-        for chunk in chunks(list(dict.fromkeys(norms)), 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT norm_title, id, content_hash FROM papers WHERE norm_title IN "
-                                        f"({marks})", chunk):
-                by_title[row[0]] = (row[1], row[2])
-        found: list[PaperMatch | None] = []
-        seen: set[str] = set()
-        retitled: set[str] = set()  # stored papers an earlier record of this batch gives another title
-        for (paper, pid), norm in zip(papers, norms, strict=True):
-            own, titled = by_id.get(pid), by_title.get(norm)
-            if titled and titled[0] in retitled:
-                titled = None  # its old title names that paper no more, as in a batch of its own
-            # the id of this title, held by a paper that has since been given another title: not this record's
-            renamed = own is not None and not paper.id and (own[2] != norm or own[0] in retitled)
-            if renamed:
-                own = None
-            if own and titled and own[0] != titled[0]:
-                raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
-                                   f"paper {titled[0]!r}")
-            # the same work from another source: a shared DOI, arXiv id, ...
-            ids = identity.shared(paper, pid)
-            shared = identity.match(self._db, ids)
-            if shared is not None and not (titled and titled[0] == shared) and \
-                    identity.named_by_former_doi(self._db, shared, ids):
-                shared = None  # a DOI that paper's record gave up, on a record of another title: another work
-            if own and paper.id:
-                if shared is not None and shared != own[0]:  # the record would claim another paper's DOI
-                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but it shares an id with "
-                                       f"paper {shared!r}")
-                shared = None  # an own id that is stored wins
-            if shared is not None:
-                if titled and titled[0] != shared and not self._other_work(paper, pid, titled[0]):
-                    raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
-                                       f"title is that of paper {titled[0]!r}")
-                row = self._db.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?",
-                                       (shared,)).fetchone()
-                own = (row[0], row[1], row[2]) if row else own
-            if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
-                named = identity.resolve(self._db, pid)
-                if named is not None and named != (titled[0] if titled else None):
-                    raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
-            if shared is None and titled and not (own and paper.id) and self._other_work(paper, pid, titled[0]):
-                # found by its title (or the id its title gives), but it is another work ("Editorial" of another
-                # volume): stored beside it, under its own id, never over it
-                found.append(PaperMatch(pid if paper.id else other_work_id(paper), ""))
-                seen.add(norm)
-                continue
-            if norm in seen and not paper.id and not own:
-                # a second work of this title in the batch (fold_duplicates kept them apart by their ids), matched
-                # by nothing but the title: an id of its own, not the first one's
-                found.append(PaperMatch(other_work_id(paper), ""))
-                continue
-            seen.add(norm)
-            if own:
-                if own[2] != norm:
-                    retitled.add(own[0])
-                found.append(PaperMatch(own[0], own[1]))
-            elif titled:
-                found.append(PaperMatch(titled[0], titled[1]))
-            else:  # new; under the id of its title unless a retitled paper holds that one
-                found.append(PaperMatch(other_work_id(paper), "") if renamed else None)
-        return found
-
-    def _other_work(self, paper: PaperInput, pid: str, stored: str) -> bool:
-        """Whether the ids of `paper` prove it another work than the stored paper `stored` (core.identifiers)."""
-        ids = self._db.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (stored,))
-        return other_work(identity.shared(paper, pid), ids) is not None
+        """The stored paper this record updates (`matching.existing`)."""
+        return matching.existing(self._db, paper, pid)
 
     def unchanged(self, paper: PaperInput, pid: str, digest: str, since: int | None = None) -> str | None:
-        """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last
-        record from this record's source was this very record (a record of another source has overwritten it since:
-        an ingest re-run applies neither again; an edited, or reverted, record is applied), else None. `since`: the
-        data version an ingest run started from; a paper an earlier record of the run has written since is not
-        left as it is by its source's last record alone (the input's order decides what it holds)."""
-        source, record = record_source(paper), record_digest(paper)
-        # first: a paper this very record was last written to (before matching, which may since have turned into a
-        # conflict: the paper was retitled by a later record of its work, and another now holds this title)
-        named = [identity.resolve(self._db, pid), identity.match(self._db, identity.shared(paper, pid))]
-        for held in dict.fromkeys(named):
-            last = self._db.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
-                                    "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
-                                    (held, source)).fetchone() if held else None
-            if last and last[0] == record and (since is None or last[1] <= since):
-                return held
-        try:
-            found = self.existing(paper, pid)
-        except InvalidInput:
-            return None
-        if found is None or found.content_hash != digest:
-            return None
-        paper = identity.fill_missing(self._db, found.id, paper)
-        row = self._db.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
-        if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
-            return None
-        return None if identity.changed(self._db, found.id, paper) else found.id
+        """The id of the stored paper this record would leave as it is, else None (`matching.unchanged`)."""
+        return matching.unchanged(self._db, paper, pid, digest, since)
+
+    def plan(self, records: Sequence[tuple[PaperInput, str]], since: int | None = None,
+             skip_applied: bool = False) -> list[RecordPlan]:
+        """What `write` of these (record, id) pairs in this order does to each (`matching.plan`): worked out on
+        the stored papers in a transaction that is rolled back."""
+        with self.pending():  # never committed
+            return matching.plan(self._db, records, self.version + 1, since, skip_applied)
 
     def resolve(self, text: str) -> str | None:
         """The id of the paper any of its ids names (paper id, DOI or arXiv id in any spelling, OpenAlex, Semantic
@@ -338,18 +235,25 @@ class Store(StoreReads):
 
     def write(self, batch: Sequence[PaperWrite], entities: dict[str, EntityInfo],
               rewrite: bool = False) -> tuple[int, list[WriteOutcome]]:
-        """Store a batch in one transaction; returns the data version (new only if something changed) and what
-        happened to each paper. A paper already stored exactly as given is left untouched, unless `rewrite`
-        (a new extractor read it again)."""
+        """Store a batch in one transaction, in order; returns the data version (new only if something changed)
+        and what happened to each write. A paper already stored exactly as given is left untouched, unless `rewrite`
+        (a new extractor read it again). Writes without `content` are "superseded"; a paper's status says what the
+        batch did to it as a whole (created by the batch, its content replaced, or updated)."""
         outcomes: list[WriteOutcome] = []
         with self._write() as conn:
             current = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
+            before: dict[str, tuple[str, str] | None] = {}
             for item in batch:
+                if item.id not in before:
+                    row = conn.execute("SELECT content_hash, abstract FROM papers WHERE id = ?", (item.id,)).fetchone()
+                    before[item.id] = (row[0], row[1]) if row else None
                 outcomes.append(write_paper(conn, item, current + 1, entities, rewrite))
-            if rewrite or any(o.status != "unchanged" for o in outcomes):
+            changed = {o.id for o in outcomes if o.status != "unchanged"}
+            if rewrite or changed:
                 current += 1
                 self._set_meta(conn, "version", str(current))
-        return current, outcomes
+        return current, [WriteOutcome(o.id, o.title, _status(item, before[o.id], o.id in changed))
+                         for item, o in zip(batch, outcomes, strict=True)]
 
     def delete(self, paper_id: str) -> int | None:
         """Remove a paper and what only it supported; the new data version, or None if it was not stored."""
@@ -362,6 +266,18 @@ class Store(StoreReads):
             version = int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]) + 1
             self._set_meta(conn, "version", str(version))
         return version
+
+
+def _status(item: PaperWrite, before: tuple[str, str] | None, changed: bool) -> str:
+    """What a batch's writes did to `item`'s paper, as `WriteOutcome.status` says (`before`: its content hash and
+    abstract before the batch)."""
+    if not item.content:
+        return "superseded"
+    if before is None:
+        return "created"
+    if not changed:
+        return "unchanged"
+    return "updated" if item.content_hash == before[0] or item.paper.abstract == before[1] else "replaced"
 
 
 class Pending:

@@ -27,6 +27,8 @@ class PaperWrite:
     extraction: Extraction
     passages: tuple[tuple[int, int], ...]
     vectors: np.ndarray
+    content: bool = True
+    """False for a record a later one of its batch supersedes: only its row, ids, metadata and record are written."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class WriteOutcome:
     id: str
     title: str
     status: str
-    """created, updated (new content), unchanged, or replaced (same title, different abstract)."""
+    """created, updated (new metadata or content, same abstract), unchanged, replaced (a different abstract), or
+    superseded (a later record of the batch wrote the paper)."""
 
 
 def _now() -> str:
@@ -45,11 +48,12 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
                 rewrite: bool) -> WriteOutcome:
     """Store one paper inside the caller's transaction: its row (at data version `version`), entities, aliases,
     mentions, relations and passages, replacing what it had; left untouched when stored exactly as given, unless
-    `rewrite`."""
+    `rewrite`. A write without `content` writes the row, ids, metadata and record only."""
+    content = item.content
     p, now = identity.fill_missing(conn, item.id, item.paper), _now()
     norm = normalise_title(p.title)
     holder = conn.execute("SELECT id FROM papers WHERE norm_title = ?", (norm,)).fetchone()
-    if holder and holder[0] != item.id:  # another work of the same title ("Editorial"): Store.existing_many let it in
+    if holder and holder[0] != item.id:  # another work of the same title ("Editorial"): store.matching let it in
         norm = f"{norm} [{item.id}]"
     old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                        (item.id,)).fetchone()
@@ -61,8 +65,8 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
             return WriteOutcome(item.id, p.title, "unchanged")
         status = "updated" if old[0] == item.content_hash or old[1] == p.abstract else "replaced"
         touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
-                                              (item.id,))]
-        for table in ("mentions", "relations", "passages", "aliases"):
+                                              (item.id,))] if content else []
+        for table in ("mentions", "relations", "passages", "aliases") if content else ():
             conn.execute(f"DELETE FROM {table} WHERE paper_id = ?", (item.id,))
         conn.execute(
             "UPDATE papers SET norm_title=?, title=?, abstract=?, year=?, url=?, authors=?, content_hash=?, "
@@ -76,6 +80,19 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
             " added_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
             (item.id, norm, p.title, p.abstract, p.year, p.url,
              json.dumps(list(p.authors)), item.content_hash, version, p.origin, now, now))
+    if content:
+        _write_content(conn, item, entities, touched)
+    identity.write(conn, item.id, p)
+    if not rewrite:  # a re-extraction writes what is stored, no record
+        record = (item.id, record_source(item.paper), record_digest(item.paper))
+        conn.execute("INSERT OR REPLACE INTO paper_records(paper_id, source, digest) VALUES(?,?,?)", record)
+        conn.execute("INSERT OR IGNORE INTO applied_records(paper_id, source, digest) VALUES(?,?,?)", record)
+    return WriteOutcome(item.id, p.title, status)
+
+
+def _write_content(conn: sqlite3.Connection, item: PaperWrite, entities: dict[str, EntityInfo],
+                   touched: list[str]) -> None:
+    """The paper's entities, aliases, mentions, relations and passages (the old ones are deleted)."""
     for entity in item.extraction.entities:
         info = entities.get(entity.key) or EntityInfo(entity.name)
         conn.execute(
@@ -102,11 +119,6 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
         "INSERT INTO passages(paper_id, ord, start, end, vector) VALUES(?,?,?,?,?)",
         [(item.id, i, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(item.passages)])
     collect_orphans(conn, touched)
-    identity.write(conn, item.id, p)
-    if not rewrite:  # a re-extraction writes what is stored, no record
-        conn.execute("INSERT OR REPLACE INTO paper_records(paper_id, source, digest) VALUES(?,?,?)",
-                     (item.id, record_source(item.paper), record_digest(item.paper)))
-    return WriteOutcome(item.id, p.title, status)
 
 
 def collect_orphans(conn: sqlite3.Connection, candidates: Iterable[str]) -> None:

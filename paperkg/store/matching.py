@@ -1,0 +1,158 @@
+"""Which stored paper a record is: matching by id, shared id and title, the re-run shortcut, and the plan of a
+batch, read in order as batches of one would be. Functions over the connection the store hands out."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import other_work, other_work_id, record_digest, record_source
+from paperkg.core.ids import content_hash, normalise_title
+from paperkg.core.records import Extraction, PaperInput, PaperMatch, RecordPlan
+from paperkg.store import identity
+from paperkg.store.writes import PaperWrite, write_paper
+
+_NO_VECTORS = np.empty((0, 0), dtype=np.float32)
+
+
+def existing(conn: sqlite3.Connection, paper: PaperInput, pid: str) -> PaperMatch | None:
+    """The stored paper this record updates: same id, a shared id, else same normalised title; for another work of
+    a title already held, the id it is to be stored under with an empty content hash; None for a new paper (stored
+    under `pid`). InvalidInput when its ids and its title name two papers."""
+    norm = normalise_title(paper.title)
+    row = conn.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?", (pid,)).fetchone()
+    own: tuple[str, str, str] | None = (row[0], row[1], row[2]) if row else None
+    row = conn.execute("SELECT id, content_hash FROM papers WHERE norm_title = ?", (norm,)).fetchone()
+    titled: tuple[str, str] | None = (row[0], row[1]) if row else None
+    # the id of this title, held by a paper that has since been given another title: not this record's
+    renamed = own is not None and not paper.id and own[2] != norm
+    if renamed:
+        own = None
+    if own and titled and own[0] != titled[0]:
+        raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but its new title is that of "
+                           f"paper {titled[0]!r}")
+    # the same work from another source: a shared DOI, arXiv id, ...
+    ids = identity.shared(paper, pid)
+    shared = identity.match(conn, ids)
+    if shared is not None and not (titled and titled[0] == shared) and identity.named_by_former_doi(conn, shared, ids):
+        shared = None  # a DOI that paper's record gave up, on a record of another title: another work
+    if own and paper.id:
+        if shared is not None and shared != own[0]:  # the record would claim another paper's DOI
+            raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} exists, but it shares an id with "
+                               f"paper {shared!r}")
+        shared = None  # an own id that is stored wins
+    if shared is not None:
+        if titled and titled[0] != shared and not _other_work(conn, paper, pid, titled[0]):
+            raise InvalidInput(f"{paper.origin or 'paper'}: shares an id with paper {shared!r}, but its "
+                               f"title is that of paper {titled[0]!r}")
+        row = conn.execute("SELECT id, content_hash, norm_title FROM papers WHERE id = ?", (shared,)).fetchone()
+        own = (row[0], row[1], row[2]) if row else own
+    if paper.id and not own:  # a new own id must not be a name another paper answers to (its arXiv id)
+        named = identity.resolve(conn, pid)
+        if named is not None and named != (titled[0] if titled else None):
+            raise InvalidInput(f"{paper.origin or 'paper'}: id {pid!r} already names paper {named!r}")
+    if shared is None and titled and not (own and paper.id) and _other_work(conn, paper, pid, titled[0]):
+        # found by its title (or the id its title gives), but it is another work ("Editorial" of another
+        # volume): stored beside it, under its own id, never over it
+        return PaperMatch(pid if paper.id else other_work_id(paper), "")
+    if own:
+        return PaperMatch(own[0], own[1])
+    if titled:
+        return PaperMatch(titled[0], titled[1])
+    # new; under the id of its title unless a retitled paper holds that one
+    return PaperMatch(other_work_id(paper), "") if renamed else None
+
+
+def _other_work(conn: sqlite3.Connection, paper: PaperInput, pid: str, stored: str) -> bool:
+    """Whether the ids of `paper` prove it another work than the stored paper `stored` (core.identifiers)."""
+    ids = conn.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (stored,))
+    return other_work(identity.shared(paper, pid), ids) is not None
+
+
+def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str,
+              since: int | None = None) -> str | None:
+    """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last record
+    from this record's source was this very record (a record of another source has overwritten it since: an ingest
+    re-run applies neither again; an edited, or reverted, record is applied), else None. `since`: the data version
+    an ingest run started from; a paper an earlier record of the run has written since is not left as it is by its
+    source's last record alone (the input's order decides what it holds)."""
+    source, record = record_source(paper), record_digest(paper)
+    # first: a paper this very record was last written to (before matching, which may since have turned into a
+    # conflict: the paper was retitled by a later record of its work, and another now holds this title)
+    named = [identity.resolve(conn, pid), identity.match(conn, identity.shared(paper, pid))]
+    for held in dict.fromkeys(named):
+        last = conn.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
+                            "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
+                            (held, source)).fetchone() if held else None
+        if last and last[0] == record and (since is None or last[1] <= since):
+            return held
+    try:
+        found = existing(conn, paper, pid)
+    except InvalidInput:
+        return None
+    if found is None or found.content_hash != digest:
+        return None
+    paper = identity.fill_missing(conn, found.id, paper)
+    row = conn.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
+    if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
+        return None
+    return None if identity.changed(conn, found.id, paper) else found.id
+
+
+def applied(conn: sqlite3.Connection, paper: PaperInput) -> str | None:
+    """The paper this very record (same source, same digest) was written to by an earlier write, else None."""
+    row = conn.execute("SELECT paper_id FROM applied_records WHERE source = ? AND digest = ? LIMIT 1",
+                       (record_source(paper), record_digest(paper))).fetchone()
+    return str(row[0]) if row else None
+
+
+def interim_write(pid: str, paper: PaperInput) -> PaperWrite:
+    """The write of a record a later one of its batch supersedes: its row, ids, metadata and record, no content."""
+    return PaperWrite(pid, paper, content_hash(paper.title, paper.abstract), Extraction([], []), (), _NO_VECTORS,
+                      content=False)
+
+
+def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], version: int, since: int | None,
+         skip_applied: bool) -> list[RecordPlan]:
+    """What storing these (record, id) pairs does, each record matched after the ones before it are written, as
+    batches of one would be: the caller runs this inside a transaction it rolls back, `version` being the data
+    version the batch writes. `skip_applied` (an ingest re-run; `since` as there): a record `unchanged` finds
+    applied already is left out, and so is one an earlier run applied whose ids and title now name two papers.
+    Raises InvalidInput for the first other record whose ids and title name two papers."""
+    plans: list[RecordPlan] = []
+    before: dict[str, str] = {}  # paper -> its content hash before the batch ("" if new)
+    last: dict[str, int] = {}  # paper -> the index of the batch's latest record that changed it
+    for index, (paper, pid) in enumerate(records):
+        digest = content_hash(paper.title, paper.abstract)
+        if skip_applied and (held := unchanged(conn, paper, pid, digest, since)) is not None:
+            plans.append(RecordPlan(held, "unchanged", before.get(held, digest)))
+            continue
+        try:
+            found = existing(conn, paper, pid)
+        except InvalidInput:
+            held = applied(conn, paper) if skip_applied else None
+            if held is None:
+                raise
+            # applied by an earlier run, and the papers have changed since (its work was retitled onto a title
+            # another paper holds, by a later record): a re-run that stopped here could never go past it
+            plans.append(RecordPlan(held, "unchanged", before.get(held, digest)))
+            continue
+        target = found.id if found else pid
+        if target not in before:
+            row = conn.execute("SELECT content_hash FROM papers WHERE id = ?", (target,)).fetchone()
+            before[target] = str(row[0]) if row else ""
+        # its ids, metadata and title, as the real write leaves them: what the next records are matched against
+        outcome = write_paper(conn, interim_write(target, paper), version, {}, rewrite=False)
+        if outcome.status == "unchanged":
+            plans.append(RecordPlan(target, "unchanged", before[target]))
+            continue
+        if target in last:
+            plans[last[target]] = replace(plans[last[target]], action="superseded")
+        last[target] = index
+        plans.append(RecordPlan(target, "write", before[target]))
+    return plans
