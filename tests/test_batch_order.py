@@ -138,3 +138,41 @@ def test_a_rerun_goes_past_a_record_whose_first_title_another_paper_took(tmp_pat
             assert again.statuses == {"unchanged": 3} and _stored(kb) == first
             assert [(title, abstract) for title, abstract, _ in first] == [
                 ("Editorial", "a2 update retitles it"), ("Graph neural networks", "a3 another work")]
+
+
+def test_a_rerun_of_a_source_that_gave_a_work_two_records_writes_nothing(tmp_path: Path) -> None:
+    """An OpenAlex snapshot and an update that gives the same W-id again: a re-run applied the first record again
+    (it is not its source's last), and then the second, on every run. Removing the update, or editing it, is
+    applied as a fresh ingest would."""
+    snapshot = write_jsonl(tmp_path / "snapshot.jsonl", [_openalex("W1", "Alpha", "a1 snapshot", "10.1000/p1"),
+                                                        _openalex("W2", "Beta", "b1 only once")])
+    update = write_jsonl(tmp_path / "update.jsonl", [_openalex("W1", "Alpha", "a2 updated", "10.1000/p1")])
+    for size in (1, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            first = ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
+            version = kb.store.version
+            again = ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
+            assert again.statuses == {"unchanged": 3} and kb.store.version == version, (size, first.statuses)
+            assert kb.get_paper("W1").abstract == "a2 updated"
+            edited = write_jsonl(tmp_path / "edited.jsonl", [_openalex("W1", "Alpha", "a3 edited", "10.1000/p1")])
+            ingest_files(kb, [snapshot, edited], IngestOptions(batch_size=size))
+            assert kb.get_paper("W1").abstract == "a3 edited"
+            ingest_files(kb, [snapshot], IngestOptions(batch_size=size))  # the update file left out
+            assert kb.get_paper("W1").abstract == "a1 snapshot"
+
+
+def test_a_rerun_finds_a_record_matched_by_a_title_its_paper_has_left(tmp_path: Path) -> None:
+    """Our record o1 "Alpha", a BibTeX entry with nothing but that title (the same work), then o1 retitled "Beta".
+    Once o1's first record was skipped as applied, the BibTeX entry was matched by title again on the re-run, found
+    no paper titled "Alpha", and became a second paper."""
+    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "o1", "title": "Alpha", "abstract": "a1 ours"}])
+    bib = tmp_path / "b.bib"
+    bib.write_text("@article{k1,\n  title = {Alpha},\n  abstract = {b1 the BibTeX entry},\n  year = {2022}\n}\n",
+                   encoding="utf-8")
+    last = write_jsonl(tmp_path / "c.jsonl", [{"id": "o1", "title": "Beta", "abstract": "a2 retitled"}])
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        ingest_files(kb, [first, bib, last], IngestOptions(batch_size=1))
+        stored = _stored(kb)
+        again = ingest_files(kb, [first, bib, last], IngestOptions(batch_size=1))
+        assert again.statuses == {"unchanged": 3} and _stored(kb) == stored
+        assert [(title, abstract) for title, abstract, _ in stored] == [("Beta", "a2 retitled")]

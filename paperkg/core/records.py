@@ -197,6 +197,16 @@ class PaperMatch:
 
 
 @dataclass(frozen=True)
+class IngestRun:
+    """An ingest of files, which a re-run of the same files leaves as it is: `since` is the data version it started
+    from; `finals`, the digests (`record_digest`) of the last record each source gives in the files (the check pass
+    reads them all), or None where unknown."""
+
+    since: int | None
+    finals: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class RecordPlan:
     """What storing one record of a batch does, the records read in order as batches of one would be: `id` is the
     paper it goes to; `action` is "write" (the batch's last record to change that paper), "superseded" (a later

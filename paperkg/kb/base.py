@@ -22,7 +22,7 @@ from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
 from paperkg.core.ids import content_hash
 from paperkg.core.lru import LRUCache
-from paperkg.core.records import PaperInput, PaperMatch
+from paperkg.core.records import IngestRun, PaperInput, PaperMatch
 from paperkg.core.results import (
     Deleted,
     IngestReport,
@@ -243,13 +243,13 @@ class KnowledgeBase(Reading):
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None, since: int | None = None,
-                   skip_applied: bool = False, prepared: Mapping[str, PaperWrite] | None = None) -> IngestReport:
+    def add_papers(self, papers: Iterable[PaperInput], progress: Progress | None = None, run: IngestRun | None = None,
+                   prepared: Mapping[str, PaperWrite] | None = None) -> IngestReport:
         """Validate, extract, embed and store a batch atomically, each record matched to a paper after the ones
         before it, as batches of one would be (`Store.plan`); the report says what happened to each. A record a
         later one of the batch writes over is "superseded": it leaves its ids and metadata, and is neither
-        extracted nor embedded. `skip_applied` (an ingest re-run; `since`: the version it started from) leaves out
-        a record whose source's last record this very one was (`Store.unchanged`). `prepared`: extraction, passages
+        extracted nor embedded. `run` (an ingest of files, which may be a re-run) leaves out a record applied before
+        (`Store.unchanged`). `prepared`: extraction, passages
         and vectors computed elsewhere (the distributed ingest), by content hash; what it lacks is computed here."""
         self._require_writable()
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]
@@ -257,7 +257,7 @@ class KnowledgeBase(Reading):
             raise InvalidInput("no papers given")
         given = prepared or {}
         with self._write_mutex:
-            plans = self.store.plan([(p, paper_key(p)) for p in checked], since, skip_applied)
+            plans = self.store.plan([(p, paper_key(p)) for p in checked], run)
             kept = [(paper, plan) for paper, plan in zip(checked, plans, strict=True) if plan.action == "write"]
             missing = [(paper, plan) for paper, plan in kept if content_hash(paper.title, paper.abstract) not in given]
             computed = iter(self._prepare([paper for paper, _ in missing], progress, reuse_vectors=True,

@@ -40,7 +40,7 @@ import paperkg
 from paperkg import __version__
 from paperkg.core.errors import InvalidInput, InvalidParameter, Unavailable
 from paperkg.core.ids import content_hash
-from paperkg.core.records import PaperInput
+from paperkg.core.records import IngestRun, PaperInput
 from paperkg.core.settings import bundled_seeds, default_model
 from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder
 from paperkg.embeddings.passages import passage_text, split_passages
@@ -238,7 +238,7 @@ def _stage(kb: KnowledgeBase, files: Sequence[Path], options: IngestOptions, lim
         written.append(path)
 
     for number, chunk in enumerate(batches(papers(files, options, *limits), options.batch_size)):
-        for paper in _to_process(kb, chunk, summary.started):
+        for paper in _to_process(kb, chunk, summary.run):
             pending.append((report.staged, number, paper))
             report.staged += 1
             if len(pending) == block:
@@ -252,11 +252,11 @@ def _stage(kb: KnowledgeBase, files: Sequence[Path], options: IngestOptions, lim
     return written
 
 
-def _to_process(kb: KnowledgeBase, chunk: list[PaperInput], since: int | None) -> list[PaperInput]:
+def _to_process(kb: KnowledgeBase, chunk: list[PaperInput], run: IngestRun) -> list[PaperInput]:
     """The records of a batch to extract and embed: those it writes last to a paper, each text once (all of them
     when the batch contradicts the store: the loading stops at that record, as a single-process ingest does)."""
     try:
-        plans = kb.store.plan([(paper, paper_key(paper)) for paper in chunk], since, skip_applied=True)
+        plans = kb.store.plan([(paper, paper_key(paper)) for paper in chunk], run)
     except InvalidInput:
         kept = chunk
     else:
@@ -381,8 +381,7 @@ def _load(kb: KnowledgeBase, files: Sequence[Path], outputs: list[Path], options
         while row is not None and row.chunk == number:
             prepared[row.write.content_hash] = row.write
             row = next(loaded, None)
-        add = functools.partial(kb.add_papers, progress=None, since=summary.started, skip_applied=True,
-                                prepared=prepared)
+        add = functools.partial(kb.add_papers, progress=None, run=summary.run, prepared=prepared)
         commit(add, chunk, [paper.origin for paper in chunk], options, summary)
         done += len(chunk)
         if progress:

@@ -1,11 +1,11 @@
 """Streaming ingest of source files: check every file in one streaming pass, then store in committed batches.
 
-Two passes over the files, both in constant memory. The first parses and validates everything and counts it, so a
-bad record in any file stops the run before anything is stored (unless `skip_bad`), and the second knows its total
-for the progress bar. Parsing runs at tens of thousands of records a second, embedding at hundreds, so the extra
-pass costs a few percent. The second pass stores `batch_size` papers per transaction: an interrupted run keeps every
-committed batch and loses at most the one in flight, and a re-run finds the stored papers unchanged and skips them
-before extraction and embedding.
+Two streaming passes over the files; the first keeps only a short digest per source (of its last record). It
+parses and validates everything and counts it, so a bad record in any file stops the run before anything is stored
+(unless `skip_bad`), and the second knows its total for the progress bar. Parsing runs at tens of thousands of
+records a second, embedding at hundreds, so the extra pass costs a few percent. The second pass stores `batch_size`
+papers per transaction: an interrupted run keeps every committed batch and loses at most the one in flight, and a
+re-run finds the stored papers unchanged and skips them before extraction and embedding.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from paperkg.core.errors import InvalidInput
-from paperkg.core.records import PaperInput
+from paperkg.core.identifiers import record_digest, record_source
+from paperkg.core.records import IngestRun, PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.kb.prepare import Progress
 from paperkg.sources import EVERYTHING, Slice, Tally, expand, scan
@@ -59,6 +60,11 @@ class IngestSummary:
     started: int | None = None
     """The data version the run started from."""
 
+    @property
+    def run(self) -> IngestRun:
+        """The run, as the store's matching knows it."""
+        return IngestRun(self.started, self.tally.finals)
+
     def record(self, outcome: IngestedPaper, keep: int) -> None:
         self.statuses[outcome.status] += 1
         if len(self.papers) < keep:
@@ -79,15 +85,19 @@ CHECK_STEP = 10_000
 def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abstract: int,
           progress: Callable[[int], None] | None = None) -> Tally:
     """Parse and validate every file (streaming); InvalidInput at the first file with a bad record, unless
-    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages;
-    `progress` gets the number of records read every CHECK_STEP records."""
+    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages, and holds
+    the last record each source gives (`Tally.finals`); `progress` gets the number of records read every CHECK_STEP
+    records."""
     total = Tally()
     seen = 0
+    last: dict[str, str] = {}  # source -> digest of its last record
     for path in files:
         tally = Tally()
         for record in scan(path, options.fmt, options.selection, max_title, max_abstract):
             tally.add(record)
             total.add(record)
+            if isinstance(record, PaperInput):
+                last[record_source(record)] = record_digest(record)
             seen += 1
             if progress and seen % CHECK_STEP == 0:
                 progress(CHECK_STEP)
@@ -97,6 +107,7 @@ def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abs
             raise InvalidInput(tally.bad[0] + more)
         if tally.papers == 0 and not tally.skipped:
             raise InvalidInput(f"{path}: no papers found")
+    total.finals = frozenset(last.values())
     return total
 
 
@@ -142,8 +153,8 @@ def ingest_files(kb: KnowledgeBase, sources: Iterable[Path], options: IngestOpti
 
 def _store(kb: KnowledgeBase, batch: list[PaperInput], options: IngestOptions, summary: IngestSummary,
            progress: Progress | None) -> None:
-    commit(lambda items: kb.add_papers(items, progress, summary.started, skip_applied=True), batch,
-           [p.origin for p in batch], options, summary)
+    commit(lambda items: kb.add_papers(items, progress, summary.run), batch, [p.origin for p in batch], options,
+           summary)
 
 
 def commit(add: Callable[[list[T]], IngestReport], batch: list[T], origins: Sequence[str], options: IngestOptions,

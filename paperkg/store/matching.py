@@ -13,7 +13,7 @@ import numpy as np
 from paperkg.core.errors import InvalidInput
 from paperkg.core.identifiers import other_work, other_work_id, record_digest, record_source
 from paperkg.core.ids import content_hash, normalise_title
-from paperkg.core.records import Extraction, PaperInput, PaperMatch, RecordPlan
+from paperkg.core.records import Extraction, IngestRun, PaperInput, PaperMatch, RecordPlan
 from paperkg.store import identity
 from paperkg.store.writes import PaperWrite, write_paper
 
@@ -75,22 +75,31 @@ def _other_work(conn: sqlite3.Connection, paper: PaperInput, pid: str, stored: s
 
 
 def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str,
-              since: int | None = None) -> str | None:
+              run: IngestRun | None = None) -> str | None:
     """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last record
     from this record's source was this very record (a record of another source has overwritten it since: an ingest
-    re-run applies neither again; an edited, or reverted, record is applied), else None. `since`: the data version
-    an ingest run started from; a paper an earlier record of the run has written since is not left as it is by its
-    source's last record alone (the input's order decides what it holds)."""
+    re-run applies neither again; an edited, or reverted, record is applied), else None. With `run` (an ingest
+    run): a paper an earlier record of the run has written since it started is not left as it is by its source's
+    last record alone (the input's order decides what it holds); and a record applied before whose source's stored
+    last record is the one the files give last (`run.finals`) is left out: that one, later in the files, holds."""
     source, record = record_source(paper), record_digest(paper)
-    # first: a paper this very record was last written to (before matching, which may since have turned into a
-    # conflict: the paper was retitled by a later record of its work, and another now holds this title)
-    named = [identity.resolve(conn, pid), identity.match(conn, identity.shared(paper, pid))]
+    # first: a paper this very record was written to (before matching, which may since have turned into a conflict,
+    # or found another paper: the paper was retitled by a later record of its work, and another now holds the title)
+    named = [identity.resolve(conn, pid), identity.match(conn, identity.shared(paper, pid)),
+             *(str(row[0]) for row in conn.execute("SELECT paper_id FROM applied_records WHERE source = ? AND "
+                                                   "digest = ?", (source, record)))]
     for held in dict.fromkeys(named):
         last = conn.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
                             "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
                             (held, source)).fetchone() if held else None
-        if last and last[0] == record and (since is None or last[1] <= since):
+        if not last:
+            continue
+        if last[0] == record and (run is None or run.since is None or last[1] <= run.since):
             return held
+        if last[0] != record and run is not None and run.finals is not None and last[0] in run.finals and \
+                conn.execute("SELECT 1 FROM applied_records WHERE paper_id = ? AND source = ? AND digest = ?",
+                             (held, source, record)).fetchone():
+            return held  # one source gave the work two records (an OpenAlex snapshot and an update): the later holds
     try:
         found = existing(conn, paper, pid)
     except InvalidInput:
@@ -117,11 +126,11 @@ def interim_write(pid: str, paper: PaperInput) -> PaperWrite:
                       content=False)
 
 
-def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], version: int, since: int | None,
-         skip_applied: bool) -> list[RecordPlan]:
+def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], version: int,
+         run: IngestRun | None) -> list[RecordPlan]:
     """What storing these (record, id) pairs does, each record matched after the ones before it are written, as
     batches of one would be: the caller runs this inside a transaction it rolls back, `version` being the data
-    version the batch writes. `skip_applied` (an ingest re-run; `since` as there): a record `unchanged` finds
+    version the batch writes. With `run` (an ingest of files, which may be a re-run): a record `unchanged` finds
     applied already is left out, and so is one an earlier run applied whose ids and title now name two papers.
     Raises InvalidInput for the first other record whose ids and title name two papers."""
     plans: list[RecordPlan] = []
@@ -129,13 +138,13 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
     last: dict[str, int] = {}  # paper -> the index of the batch's latest record that changed it
     for index, (paper, pid) in enumerate(records):
         digest = content_hash(paper.title, paper.abstract)
-        if skip_applied and (held := unchanged(conn, paper, pid, digest, since)) is not None:
+        if run is not None and (held := unchanged(conn, paper, pid, digest, run)) is not None:
             plans.append(RecordPlan(held, "unchanged", before.get(held, digest)))
             continue
         try:
             found = existing(conn, paper, pid)
         except InvalidInput:
-            held = applied(conn, paper) if skip_applied else None
+            held = applied(conn, paper) if run is not None else None
             if held is None:
                 raise
             # applied by an earlier run, and the papers have changed since (its work was retitled onto a title

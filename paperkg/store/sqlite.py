@@ -12,7 +12,7 @@ from typing import Any
 
 from paperkg.core.errors import CorruptData
 from paperkg.core.files import storage_error
-from paperkg.core.records import EntityInfo, PaperInput, PaperMatch, RecordPlan
+from paperkg.core.records import EntityInfo, IngestRun, PaperInput, PaperMatch, RecordPlan
 from paperkg.store import identity, matching
 from paperkg.store.reads import StoreReads
 from paperkg.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, version_error
@@ -210,16 +210,16 @@ class Store(StoreReads):
         """The stored paper this record updates (`matching.existing`)."""
         return matching.existing(self._db, paper, pid)
 
-    def unchanged(self, paper: PaperInput, pid: str, digest: str, since: int | None = None) -> str | None:
+    def unchanged(self, paper: PaperInput, pid: str, digest: str, run: IngestRun | None = None) -> str | None:
         """The id of the stored paper this record would leave as it is, else None (`matching.unchanged`)."""
-        return matching.unchanged(self._db, paper, pid, digest, since)
+        return matching.unchanged(self._db, paper, pid, digest, run)
 
-    def plan(self, records: Sequence[tuple[PaperInput, str]], since: int | None = None,
-             skip_applied: bool = False) -> list[RecordPlan]:
-        """What `write` of these (record, id) pairs in this order does to each (`matching.plan`): worked out on
-        the stored papers in a transaction that is rolled back."""
+    def plan(self, records: Sequence[tuple[PaperInput, str]], run: IngestRun | None = None) -> list[RecordPlan]:
+        """What `write` of these (record, id) pairs in this order does to each (`matching.plan`; `run`: an ingest
+        of files, which skips what it applied before): worked out on the stored papers in a transaction that is
+        rolled back."""
         with self.pending():  # never committed
-            return matching.plan(self._db, records, self.version + 1, since, skip_applied)
+            return matching.plan(self._db, records, self.version + 1, run)
 
     def resolve(self, text: str) -> str | None:
         """The id of the paper any of its ids names (paper id, DOI or arXiv id in any spelling, OpenAlex, Semantic
