@@ -35,7 +35,7 @@ def prepare(batch: Sequence[PaperInput], existing: Sequence[PaperMatch], store: 
     vectors."""
     digests = [content_hash(paper.title, paper.abstract) for paper in batch]
     reusable = [found.id for found, digest in zip(existing, digests, strict=True)
-                if reuse_vectors and found and found.content_hash == digest]
+                if reuse_vectors and found.content_hash == digest]
     stored_passages: dict[str, list[StoredPassage]] = {}
     for row in store.passages(reusable):
         stored_passages.setdefault(row.paper_id, []).append(row)
@@ -45,7 +45,7 @@ def prepare(batch: Sequence[PaperInput], existing: Sequence[PaperMatch], store: 
     for paper, found, digest in zip(batch, existing, digests, strict=True):
         pid = found.id
         ids.append(pid)
-        stored = stored_passages.get(pid, []) if reuse_vectors and found and found.content_hash == digest else []
+        stored = stored_passages.get(pid, []) if reuse_vectors and found.content_hash == digest else []
         if stored:
             passages.append(([(row.start, row.end) for row in stored],
                              np.stack([np.frombuffer(row.vector, dtype=np.float32) for row in stored])))
