@@ -4,12 +4,15 @@ on `--batch-size`, and a later record of a paper in the batch supersedes the ear
 from __future__ import annotations
 
 import random
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from paperkg.core.errors import InvalidInput
+from paperkg.core.identifiers import record_source
 from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.kb import KnowledgeBase
@@ -176,3 +179,80 @@ def test_a_rerun_finds_a_record_matched_by_a_title_its_paper_has_left(tmp_path: 
         again = ingest_files(kb, [first, bib, last], IngestOptions(batch_size=1))
         assert again.statuses == {"unchanged": 3} and _stored(kb) == stored
         assert [(title, abstract) for title, abstract, _ in stored] == [("Beta", "a2 retitled")]
+
+
+def _files(tmp_path: Path, name: str, *records: dict[str, object]) -> list[Path]:
+    """One file a record, in a directory of their own."""
+    (tmp_path / name).mkdir()
+    return [write_jsonl(tmp_path / name / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
+
+
+def test_a_reverted_record_that_now_conflicts_stops_the_run_instead_of_being_skipped(tmp_path: Path) -> None:
+    """Run 1: arXiv record R "Title T". Run 2: R retitled "Title T2", and a record titled "Title T" without ids.
+    Run 3 reverts R: its id names one paper and its title the other. A record applied once before was taken as
+    applied and skipped silently, leaving "Title T2"; it now stops the run, storing nothing of the batch."""
+    r = _arxiv_line("2301.00001", "Title T", "a1 first")
+    r2 = _arxiv_line("2301.00001", "Title T2", "a2 edited")
+    q: dict[str, object] = {"title": "Title T", "abstract": "q another record"}
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        ingest_files(kb, _files(tmp_path, "run1", r), IngestOptions(batch_size=1000))
+        ingest_files(kb, _files(tmp_path, "run2", r2, q), IngestOptions(batch_size=1000))
+        stored = _stored(kb)
+        with pytest.raises(InvalidInput, match="shares an id with paper"):
+            ingest_files(kb, _files(tmp_path, "run3", r, q), IngestOptions(batch_size=1000))
+        assert _stored(kb) == stored
+
+
+def test_an_error_names_a_paper_only_its_batch_would_have_created_by_its_record(tmp_path: Path) -> None:
+    """The failing batch is not stored, so a paper an earlier record of it would have created exists nowhere: the
+    error names that record."""
+    records: list[dict[str, object]] = [{"title": "Title T", "abstract": "a1", "id": "2301.00001"},
+                                        {"title": "Title T2", "abstract": "a2", "id": "2301.00001"},
+                                        {"title": "Title T", "abstract": "q"},
+                                        {"title": "Title T", "abstract": "a3", "doi": "10.48550/arXiv.2301.00001"}]
+    source = write_jsonl(tmp_path / "a.jsonl", records)
+    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
+        with pytest.raises(InvalidInput) as raised:
+            ingest_files(kb, [source], IngestOptions(batch_size=1000))
+        assert f"paper '2301.00001' (of {source}:1, earlier in this batch)" in raised.value.detail
+        assert f"(of {source}:3, earlier in this batch)" in raised.value.detail and kb.paper_count() == 0
+
+
+def test_posting_the_same_batch_again_changes_nothing(settings: Settings) -> None:
+    """POST /papers reads its records as a file ingest does: posted again, they are all unchanged (a record whose
+    ids and title named two papers by then made the second POST fail)."""
+    from paperkg.api.app import create_app
+
+    body = {"papers": [{"title": "Graph networks", "abstract": "r0 first", "id": "o1",
+                        "doi": "10.48550/arXiv.2301.00001"},
+                       {"title": "Deep survey", "abstract": "r1 retitles it", "id": "o1"},
+                       {"title": "Graph networks", "abstract": "r2 another work"}]}
+    with KnowledgeBase.open(settings) as kb, TestClient(create_app(settings, kb)) as client:
+        first = client.post("/papers", json=body)
+        assert first.status_code == 200, first.text
+        stored = _stored(kb)
+        again = client.post("/papers", json=body)
+        assert again.status_code == 200, again.text
+        assert [p["status"] for p in again.json()["papers"]] == ["unchanged"] * 3 and _stored(kb) == stored
+
+
+def test_a_store_an_older_release_folded_re_runs_without_stopping(tmp_path: Path) -> None:
+    """A release before schema 4 folded a batch's records of one work and recorded only the last: re-run by this
+    one, the arXiv record it folded (its id names the work, its first title another paper now) stopped every run."""
+    files = _files(tmp_path, "in", _arxiv_line("2301.00001", "Sparse vision transformers", "a1 arXiv"),
+                         _openalex("W101", "Sparse vision transformers (revised)", "o2 OpenAlex",
+                                   "10.48550/arXiv.2301.00001"),
+                         {"title": "Sparse vision transformers", "abstract": "j3 own record"})
+    data = tmp_path / "data"
+    with KnowledgeBase.open(Settings(data=data, model="hashing")) as kb:
+        ingest_files(kb, files, IngestOptions(batch_size=1000))
+        stored = _stored(kb)
+    with sqlite3.connect(data / "paperkg.sqlite3") as conn:  # as that release left it: schema 3, no such record
+        conn.execute("DELETE FROM applied_records")
+        conn.execute("DELETE FROM paper_records WHERE source = ?",
+                     (record_source(PaperInput("", "", external_ids=(("arxiv", "2301.00001"),))),))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with KnowledgeBase.open(Settings(data=data, model="hashing")) as kb:
+        for _ in range(2):
+            again = ingest_files(kb, files, IngestOptions(batch_size=1000))
+            assert again.statuses == {"unchanged": 3} and _stored(kb) == stored

@@ -20,6 +20,7 @@ import numpy as np
 
 from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
+from paperkg.core.identifiers import LastRecords
 from paperkg.core.ids import content_hash
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import IngestRun, PaperInput, PaperMatch
@@ -272,6 +273,11 @@ class KnowledgeBase(Reading):
                         found, id=plan.id, paper=paper, extraction=own_aliases(found.extraction, self.vocabulary)))
             version, outcomes = self._store_writes(writes)
         return ingest_report(version, checked, plans, writes, outcomes, self.vocabulary)
+
+    def ingest_run(self, papers: Sequence[PaperInput]) -> IngestRun:
+        """An ingest of these records from the current version, as of a file holding them (`add_papers(run=)`):
+        storing them again changes nothing."""
+        return IngestRun(self.store.version, LastRecords(papers).digests())
 
     def _store_writes(self, writes: list[PaperWrite]) -> tuple[int, list[WriteOutcome]]:
         """Store a prepared batch through the staged commit (caller holds the write mutex); the new version and

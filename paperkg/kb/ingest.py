@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from paperkg.core.errors import InvalidInput
-from paperkg.core.identifiers import record_digest, record_source
+from paperkg.core.identifiers import LastRecords
 from paperkg.core.records import IngestRun, PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.kb.prepare import Progress
@@ -90,14 +90,14 @@ def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abs
     records."""
     total = Tally()
     seen = 0
-    last: dict[str, str] = {}  # source -> digest of its last record
+    last = LastRecords()
     for path in files:
         tally = Tally()
         for record in scan(path, options.fmt, options.selection, max_title, max_abstract):
             tally.add(record)
             total.add(record)
             if isinstance(record, PaperInput):
-                last[record_source(record)] = record_digest(record)
+                last.add(record)
             seen += 1
             if progress and seen % CHECK_STEP == 0:
                 progress(CHECK_STEP)
@@ -107,7 +107,7 @@ def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abs
             raise InvalidInput(tally.bad[0] + more)
         if tally.papers == 0 and not tally.skipped:
             raise InvalidInput(f"{path}: no papers found")
-    total.finals = frozenset(last.values())
+    total.finals = last.digests()
     return total
 
 

@@ -18,6 +18,9 @@ from paperkg.store import identity
 from paperkg.store.writes import PaperWrite, write_paper
 
 _NO_VECTORS = np.empty((0, 0), dtype=np.float32)
+RECORDS_KEPT_SINCE = "records_kept_since"
+"""Meta key: the data version at which a store upgraded from before schema 4 began keeping every record applied
+(`applied_records`); a paper written before then may hold records an older release folded in unrecorded."""
 
 
 def existing(conn: sqlite3.Connection, paper: PaperInput, pid: str) -> PaperMatch | None:
@@ -113,13 +116,6 @@ def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str
     return None if identity.changed(conn, found.id, paper) else found.id
 
 
-def applied(conn: sqlite3.Connection, paper: PaperInput) -> str | None:
-    """The paper this very record (same source, same digest) was written to by an earlier write, else None."""
-    row = conn.execute("SELECT paper_id FROM applied_records WHERE source = ? AND digest = ? LIMIT 1",
-                       (record_source(paper), record_digest(paper))).fetchone()
-    return str(row[0]) if row else None
-
-
 def interim_write(pid: str, paper: PaperInput) -> PaperWrite:
     """The write of a record a later one of its batch supersedes: its row, ids, metadata and record, no content."""
     return PaperWrite(pid, paper, content_hash(paper.title, paper.abstract), Extraction([], []), (), _NO_VECTORS,
@@ -131,11 +127,11 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
     """What storing these (record, id) pairs does, each record matched after the ones before it are written, as
     batches of one would be: the caller runs this inside a transaction it rolls back, `version` being the data
     version the batch writes. With `run` (an ingest of files, which may be a re-run): a record `unchanged` finds
-    applied already is left out, and so is one an earlier run applied whose ids and title now name two papers.
-    Raises InvalidInput for the first other record whose ids and title name two papers."""
+    applied already is left out. Raises InvalidInput for the first record whose ids and title name two papers."""
     plans: list[RecordPlan] = []
     before: dict[str, str] = {}  # paper -> its content hash before the batch ("" if new)
     last: dict[str, int] = {}  # paper -> the index of the batch's latest record that changed it
+    created: dict[str, str] = {}  # paper this batch would create -> the record that would
     for index, (paper, pid) in enumerate(records):
         digest = content_hash(paper.title, paper.abstract)
         if run is not None and (held := unchanged(conn, paper, pid, digest, run)) is not None:
@@ -143,18 +139,21 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
             continue
         try:
             found = existing(conn, paper, pid)
-        except InvalidInput:
-            held = applied(conn, paper) if run is not None else None
+        except InvalidInput as error:
+            held = _folded_before_upgrade(conn, paper, pid) if run is not None else None
             if held is None:
-                raise
-            # applied by an earlier run, and the papers have changed since (its work was retitled onto a title
-            # another paper holds, by a later record): a re-run that stopped here could never go past it
-            plans.append(RecordPlan(held, "unchanged", before.get(held, digest)))
+                upgraded = conn.execute("SELECT 1 FROM meta WHERE key = ?", (RECORDS_KEPT_SINCE,)).fetchone()
+                hint = " (an older paperkg wrote this store and read batches otherwise: ingest the files into a " \
+                    "new data directory to store them as this release reads them)" if upgraded else ""
+                raise InvalidInput(_name_batch_papers(error.detail, created) + hint) from error
+            plans.append(RecordPlan(held, "unchanged", before.get(held, "")))
             continue
         target = found.id if found else pid
         if target not in before:
             row = conn.execute("SELECT content_hash FROM papers WHERE id = ?", (target,)).fetchone()
             before[target] = str(row[0]) if row else ""
+            if not row:
+                created[target] = paper.origin or f"record {index + 1} of the batch"
         # its ids, metadata and title, as the real write leaves them: what the next records are matched against
         outcome = write_paper(conn, interim_write(target, paper), version, {}, rewrite=False)
         if outcome.status == "unchanged":
@@ -165,3 +164,27 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
         last[target] = index
         plans.append(RecordPlan(target, "write", before[target]))
     return plans
+
+
+def _name_batch_papers(detail: str, created: dict[str, str]) -> str:
+    """An error naming papers: one that only an earlier record of the failing batch would have created is stored
+    nowhere (the batch is not stored), so it is named by that record."""
+    for pid, origin in created.items():
+        detail = detail.replace(f"paper {pid!r}", f"paper {pid!r} (of {origin}, earlier in this batch)")
+    return detail
+
+
+def _folded_before_upgrade(conn: sqlite3.Connection, paper: PaperInput, pid: str) -> str | None:
+    """On a store an older release wrote: the paper that release folded this record into, unrecorded (a record
+    of its batch that a later one of the same work superseded), which a re-run now finds in conflict. The paper holds
+    every id the record gives and has not been written since the upgrade, and no record of this source is known."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (RECORDS_KEPT_SINCE,)).fetchone()
+    ids = identity.shared(paper, pid)
+    held = identity.match(conn, ids) if row and ids else None
+    if held is None or conn.execute("SELECT 1 FROM applied_records WHERE source = ? LIMIT 1",
+                                    (record_source(paper),)).fetchone():
+        return None
+    rev = conn.execute("SELECT rev FROM papers WHERE id = ?", (held,)).fetchone()
+    stored = set(conn.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (held,)))
+    return held if rev and rev[0] <= int(row[0]) and set(ids) <= stored else None
+

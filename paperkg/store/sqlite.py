@@ -61,6 +61,8 @@ class Store(StoreReads):
         if found < SCHEMA_VERSION and all(v in MIGRATIONS for v in range(found, SCHEMA_VERSION)):
             with self._write() as conn:
                 self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+                if found < 4:  # the papers written so far may hold records applied_records never saw
+                    self._set_meta(conn, matching.RECORDS_KEPT_SINCE, str(self.version))
 
     @property
     def files(self) -> tuple[Path, ...]:
