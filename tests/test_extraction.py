@@ -163,6 +163,7 @@ def outperforms(x: Extraction) -> dict[str, float | None]:
     ("FooNet attains 3.4 times the throughput of DeepSpeed-MoE.", {"DeepSpeed-MoE": 3.4}),
     ("The throughput of FooNet is 4.2x that of vLLM.", {"vLLM": 4.2}),
     ("The latency of FooNet is 3x lower than that of vLLM.", {"vLLM": 3.0}),
+    ("Standard attention in HyperLoom takes 3.3 times longer than FooNet.", {"HyperLoom": 3.3}),
     ("FooNet achieves a speedup of 3.1 over cuDNN on V100 GPUs.", {"cuDNN": 3.1}),
     ("FooNet lowers first-token latency from 120 ms to 30 ms compared with vLLM.", {"vLLM": 4.0}),
     ("FooNet cuts training time from 10 hours to 2.5 hours compared to Megatron-LM.", {"Megatron-LM": 4.0}),

@@ -34,9 +34,11 @@ _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?
 _TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM})\s*(?:[xX×]|times)\s+"
                        r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
 """'4.2x the throughput of X', '3.4 times that of X'."""
-_SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?)\s+(?:about\s+|roughly\s+|nearly\s+|around\s+)?"
-                      rf"(twice|{_NUM}\s*(?:x|×|times))\s+(?:as\s+)?(?:slow|slower|expensive|costly)\s+(?:as|than)\s+",
-                      re.I)
+_SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?|takes?|took|requires?|needs?|consumes?)\s+"
+                      r"(?:about\s+|roughly\s+|nearly\s+|around\s+)?"
+                      rf"(twice|{_NUM}\s*(?:x|×|times))\s+(?:as\s+)?(?:slow|slower|expensive|costly|longer|"
+                      r"more\s+(?:time|memory|energy))\s+(?:as|than)\s+", re.I)
+"""'X is twice as slow as Y', 'X takes 3.3 times longer than Y': X is the baseline."""
 _FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s+(?:about\s+|roughly\s+|nearly\s+|"
                       rf"around\s+|up\s+to\s+)?(twice|{_NUM}\s*(?:x|×|times))\s+as\s+(?:fast|quick|efficient|cheap)\s+as\s+",
                       re.I)
