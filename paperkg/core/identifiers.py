@@ -185,4 +185,3 @@ class LastRecords:
 
     def digests(self) -> frozenset[str]:
         return frozenset(self._last.values())
-

@@ -210,11 +210,11 @@ class IngestRun:
 class RecordPlan:
     """What storing one record of a batch does, the records read in order as batches of one would be: `id` is the
     paper it goes to; `action` is "write" (the batch's last record to change that paper), "superseded" (a later
-    record writes the paper too: this one leaves its ids and metadata) or "unchanged"; `stored_hash` is that
-    paper's content hash before the batch ("" for a new paper)."""
+    record writes the paper too: this one leaves its ids and metadata) or "unchanged"; `stored_hash`, for a write,
+    is that paper's content hash before the batch ("" for a new paper)."""
 
     id: str
-    action: str
+    action: Literal["write", "superseded", "unchanged"]
     stored_hash: str
 
 

@@ -135,7 +135,7 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
     for index, (paper, pid) in enumerate(records):
         digest = content_hash(paper.title, paper.abstract)
         if run is not None and (held := unchanged(conn, paper, pid, digest, run)) is not None:
-            plans.append(RecordPlan(held, "unchanged", before.get(held, digest)))
+            plans.append(RecordPlan(held, "unchanged", ""))
             continue
         try:
             found = existing(conn, paper, pid)
@@ -146,7 +146,7 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
                 hint = " (an older paperkg wrote this store and read batches otherwise: ingest the files into a " \
                     "new data directory to store them as this release reads them)" if upgraded else ""
                 raise InvalidInput(_name_batch_papers(error.detail, created) + hint) from error
-            plans.append(RecordPlan(held, "unchanged", before.get(held, "")))
+            plans.append(RecordPlan(held, "unchanged", ""))
             continue
         target = found.id if found else pid
         if target not in before:
@@ -157,7 +157,7 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
         # its ids, metadata and title, as the real write leaves them: what the next records are matched against
         outcome = write_paper(conn, interim_write(target, paper), version, {}, rewrite=False)
         if outcome.status == "unchanged":
-            plans.append(RecordPlan(target, "unchanged", before[target]))
+            plans.append(RecordPlan(target, "unchanged", ""))
             continue
         if target in last:
             plans[last[target]] = replace(plans[last[target]], action="superseded")
@@ -187,4 +187,3 @@ def _folded_before_upgrade(conn: sqlite3.Connection, paper: PaperInput, pid: str
     rev = conn.execute("SELECT rev FROM papers WHERE id = ?", (held,)).fetchone()
     stored = set(conn.execute("SELECT kind, value FROM paper_ids WHERE paper_id = ?", (held,)))
     return held if rev and rev[0] <= int(row[0]) and set(ids) <= stored else None
-
