@@ -124,66 +124,12 @@ def test_a_superseded_record_leaves_its_ids_and_is_not_embedded(tmp_path: Path) 
         assert kb.get_paper("W7").id == kb.get_paper("10.1000/j7").id == paper.id
 
 
-def test_a_rerun_goes_past_a_record_whose_first_title_another_paper_took(tmp_path: Path) -> None:
-    """An OpenAlex work given twice (a snapshot, then an update that retitles it), and a later record of another
-    work under the first title. A re-run matched the work's first record by its W-id to the work and by its title to
-    the other paper, and stopped there on every run after the first."""
-    records: list[dict[str, object]] = [_openalex("W104", "Graph neural networks", "a1 snapshot"),
-                                        _openalex("W104", "Editorial", "a2 update retitles it"),
-                                        {"title": "Graph neural networks", "abstract": "a3 another work",
-                                         "doi": "10.48550/arXiv.2301.00002"}]
-    files = [write_jsonl(tmp_path / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
-    for size in (1, 1000):
-        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
-            ingest_files(kb, files, IngestOptions(batch_size=size))
-            first = _stored(kb)
-            again = ingest_files(kb, files, IngestOptions(batch_size=size))
-            assert again.statuses == {"unchanged": 3} and _stored(kb) == first
-            assert [(title, abstract) for title, abstract, _ in first] == [
-                ("Editorial", "a2 update retitles it"), ("Graph neural networks", "a3 another work")]
 
-
-def test_a_rerun_of_a_source_that_gave_a_work_two_records_writes_nothing(tmp_path: Path) -> None:
-    """An OpenAlex snapshot and an update that gives the same W-id again: a re-run applied the first record again
-    (it is not its source's last), and then the second, on every run. Removing the update, or editing it, is
-    applied as a fresh ingest would."""
-    snapshot = write_jsonl(tmp_path / "snapshot.jsonl", [_openalex("W1", "Alpha", "a1 snapshot", "10.1000/p1"),
-                                                        _openalex("W2", "Beta", "b1 only once")])
-    update = write_jsonl(tmp_path / "update.jsonl", [_openalex("W1", "Alpha", "a2 updated", "10.1000/p1")])
-    for size in (1, 1000):
-        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
-            first = ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
-            version = kb.store.version
-            again = ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
-            assert again.statuses == {"unchanged": 3} and kb.store.version == version, (size, first.statuses)
-            assert kb.get_paper("W1").abstract == "a2 updated"
-            edited = write_jsonl(tmp_path / "edited.jsonl", [_openalex("W1", "Alpha", "a3 edited", "10.1000/p1")])
-            ingest_files(kb, [snapshot, edited], IngestOptions(batch_size=size))
-            assert kb.get_paper("W1").abstract == "a3 edited"
-            ingest_files(kb, [snapshot], IngestOptions(batch_size=size))  # the update file left out
-            assert kb.get_paper("W1").abstract == "a1 snapshot"
-
-
-def test_a_rerun_finds_a_record_matched_by_a_title_its_paper_has_left(tmp_path: Path) -> None:
-    """Our record o1 "Alpha", a BibTeX entry with nothing but that title (the same work), then o1 retitled "Beta".
-    Once o1's first record was skipped as applied, the BibTeX entry was matched by title again on the re-run, found
-    no paper titled "Alpha", and became a second paper."""
-    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "o1", "title": "Alpha", "abstract": "a1 ours"}])
-    bib = tmp_path / "b.bib"
-    bib.write_text("@article{k1,\n  title = {Alpha},\n  abstract = {b1 the BibTeX entry},\n  year = {2022}\n}\n",
-                   encoding="utf-8")
-    last = write_jsonl(tmp_path / "c.jsonl", [{"id": "o1", "title": "Beta", "abstract": "a2 retitled"}])
-    with KnowledgeBase.open(Settings(data=tmp_path / "data", model="hashing")) as kb:
-        ingest_files(kb, [first, bib, last], IngestOptions(batch_size=1))
-        stored = _stored(kb)
-        again = ingest_files(kb, [first, bib, last], IngestOptions(batch_size=1))
-        assert again.statuses == {"unchanged": 3} and _stored(kb) == stored
-        assert [(title, abstract) for title, abstract, _ in stored] == [("Beta", "a2 retitled")]
 
 
 def _files(tmp_path: Path, name: str, *records: dict[str, object]) -> list[Path]:
     """One file a record, in a directory of their own."""
-    (tmp_path / name).mkdir()
+    (tmp_path / name).mkdir(parents=True)
     return [write_jsonl(tmp_path / name / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
 
 
@@ -219,21 +165,24 @@ def test_an_error_names_a_paper_only_its_batch_would_have_created_by_its_record(
 
 
 def test_posting_the_same_batch_again_changes_nothing(settings: Settings) -> None:
-    """POST /papers reads its records as a file ingest does: posted again, they are all unchanged (a record whose
-    ids and title named two papers by then made the second POST fail)."""
+    """POST /papers reads its records as a file ingest does: posted again, records still their source's last are
+    unchanged (they were applied again in order, and the work went back and forth between them)."""
     from paperkg.api.app import create_app
 
-    body = {"papers": [{"title": "Graph networks", "abstract": "r0 first", "id": "o1",
+    body = {"papers": [{"title": "Graph networks", "abstract": "r0 our record", "id": "o1",
                         "doi": "10.48550/arXiv.2301.00001"},
-                       {"title": "Deep survey", "abstract": "r1 retitles it", "id": "o1"},
-                       {"title": "Graph networks", "abstract": "r2 another work"}]}
+                       {"title": "Graph networks (revised)", "abstract": "r1 the journal version",
+                        "doi": "10.48550/arXiv.2301.00001"},
+                       {"title": "Deep survey", "abstract": "r2 another work"}]}
     with KnowledgeBase.open(settings) as kb, TestClient(create_app(settings, kb)) as client:
         first = client.post("/papers", json=body)
         assert first.status_code == 200, first.text
         stored = _stored(kb)
+        version = kb.store.version
         again = client.post("/papers", json=body)
         assert again.status_code == 200, again.text
-        assert [p["status"] for p in again.json()["papers"]] == ["unchanged"] * 3 and _stored(kb) == stored
+        assert [p["status"] for p in again.json()["papers"]] == ["unchanged"] * 3
+        assert _stored(kb) == stored and kb.store.version == version
 
 
 def test_a_store_an_older_release_folded_re_runs_without_stopping(tmp_path: Path) -> None:
@@ -256,3 +205,58 @@ def test_a_store_an_older_release_folded_re_runs_without_stopping(tmp_path: Path
         for _ in range(2):
             again = ingest_files(kb, files, IngestOptions(batch_size=1000))
             assert again.statuses == {"unchanged": 3} and _stored(kb) == stored
+
+
+def test_a_rerun_of_a_source_that_gave_a_work_two_records_keeps_the_later(tmp_path: Path) -> None:
+    """An OpenAlex snapshot and an update that gives the same W-id again: a re-run applies both again, in order
+    (the first is not its source's last), and the work ends as the update left it; leaving the update out, or
+    editing it, is applied as a fresh ingest would."""
+    snapshot = write_jsonl(tmp_path / "snapshot.jsonl", [_openalex("W1", "Alpha", "a1 snapshot", "10.1000/p1"),
+                                                        _openalex("W2", "Beta", "b1 only once")])
+    update = write_jsonl(tmp_path / "update.jsonl", [_openalex("W1", "Alpha", "a2 updated", "10.1000/p1")])
+    for size in (1, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
+            stored = _stored(kb)
+            again = ingest_files(kb, [snapshot, update], IngestOptions(batch_size=size))
+            assert again.statuses["unchanged"] >= 1 and _stored(kb) == stored
+            assert kb.get_paper("W1").abstract == "a2 updated"
+            edited = write_jsonl(tmp_path / "edited.jsonl", [_openalex("W1", "Alpha", "a3 edited", "10.1000/p1")])
+            ingest_files(kb, [snapshot, edited], IngestOptions(batch_size=size))
+            assert kb.get_paper("W1").abstract == "a3 edited"
+            ingest_files(kb, [snapshot], IngestOptions(batch_size=size))  # the update file left out
+            assert kb.get_paper("W1").abstract == "a1 snapshot"
+
+
+def test_a_record_added_between_runs_is_never_merged_into_a_work_a_skipped_record_left(tmp_path: Path) -> None:
+    """Run 1: OpenAlex W1 "Title One", then W1 "Title Two". Run 2 puts another work, titled "Title Two" without
+    ids, between them. Skipping W1's first record (its source's last record is stored) left W1 titled "Title Two"
+    early, so the new record was written into W1 and overwritten: its abstract was stored nowhere. Read in order,
+    it is a paper of its own and W1's last record stops the run (its id names W1, its title the new paper)."""
+    first = _openalex("W1", "Title One", "r1 first", "10.1000/p1")
+    last = _openalex("W1", "Title Two", "f2 final", "10.1000/p1")
+    other: dict[str, object] = {"title": "Title Two", "abstract": "z another work"}
+    for size in (1, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, _files(tmp_path / f"run1-{size}", "in", first, last), IngestOptions(batch_size=size))
+            run2 = _files(tmp_path / f"run2-{size}", "in", first, other, last)
+            with pytest.raises(InvalidInput, match="shares an id with paper"):
+                ingest_files(kb, run2, IngestOptions(batch_size=size))
+            summary = ingest_files(kb, run2, IngestOptions(batch_size=size, skip_bad=True))
+            assert summary.statuses["rejected"] == 1
+            assert "z another work" in {abstract for _, abstract, _ in _stored(kb)}
+
+
+def test_a_title_only_record_moved_after_a_retitling_is_not_lost_on_a_rerun(tmp_path: Path) -> None:
+    """Run 1: arXiv X "Title T", a record "Title T" without ids (joins X), X retitled "Title T2". Run 2 moves the
+    title-only record to the end: read after the retitling it is a paper of its own, as in a fresh ingest."""
+    x = _arxiv_line("2301.00001", "Title T", "a1 arXiv")
+    x2 = _arxiv_line("2301.00001", "Title T2", "a2 arXiv revised")
+    r: dict[str, object] = {"title": "Title T", "abstract": "b title-only record"}
+    for size in (1, 1000):
+        with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
+            ingest_files(kb, _files(tmp_path / f"run1-{size}", "in", x, r, x2), IngestOptions(batch_size=size))
+            ingest_files(kb, _files(tmp_path / f"run2-{size}", "in", x, x2, r), IngestOptions(batch_size=size))
+            assert {(title, abstract) for title, abstract, _ in _stored(kb)} == {
+                ("Title T2", "a2 arXiv revised"), ("Title T", "b title-only record")}
+

@@ -43,7 +43,7 @@ def add_papers(kb: KB, body: schemas.PaperIn | schemas.PaperList | schemas.Paper
     papers = [PaperInput(p.title, p.abstract, None if p.id is None else str(p.id), p.year, p.url,
                          tuple(a if isinstance(a, str) else a.name for a in p.authors), origin=f"papers[{i}]",
                          venue=p.venue, categories=tuple(p.categories), doi=p.doi) for i, p in enumerate(items)]
-    return kb.add_papers(papers, run=kb.ingest_run(papers))  # as a file of these records: posting again changes nothing
+    return kb.add_papers(papers, run=kb.ingest_run())  # as a file of these records would be ingested
 
 
 @router.delete("/{paper_id:path}", response_model=schemas.Deleted, dependencies=[Writer], summary="Delete a paper")

@@ -169,19 +169,3 @@ def record_digest(paper: PaperInput) -> str:
     fields = [paper.title, paper.abstract, paper.id, paper.year, paper.url, list(paper.authors), paper.venue,
               list(paper.categories), paper.doi, [list(pair) for pair in paper.external_ids]]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:32]
-
-
-class LastRecords:
-    """The last record each source gives, read in order (`record_source`, `record_digest`): what an ingest run
-    leaves stored of a source that gives a work more than one record (`IngestRun.finals`)."""
-
-    def __init__(self, papers: Iterable[PaperInput] = ()) -> None:
-        self._last: dict[str, str] = {}
-        for paper in papers:
-            self.add(paper)
-
-    def add(self, paper: PaperInput) -> None:
-        self._last[record_source(paper)] = record_digest(paper)
-
-    def digests(self) -> frozenset[str]:
-        return frozenset(self._last.values())

@@ -198,12 +198,10 @@ class PaperMatch:
 
 @dataclass(frozen=True)
 class IngestRun:
-    """An ingest of files, which a re-run of the same files leaves as it is: `since` is the data version it started
-    from; `finals`, the digests (`record_digest`) of the last record each source gives in the files (the check pass
-    reads them all), or None where unknown."""
+    """An ingest of files, which a re-run of the same files leaves as it is as far as it can (`Store.unchanged`):
+    `since` is the data version it started from."""
 
     since: int | None
-    finals: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

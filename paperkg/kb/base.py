@@ -20,7 +20,6 @@ import numpy as np
 
 from paperkg.core.errors import InvalidInput, NotFound, ReadOnly
 from paperkg.core.files import WriterLock
-from paperkg.core.identifiers import LastRecords
 from paperkg.core.ids import content_hash
 from paperkg.core.lru import LRUCache
 from paperkg.core.records import IngestRun, PaperInput, PaperMatch
@@ -274,10 +273,10 @@ class KnowledgeBase(Reading):
             version, outcomes = self._store_writes(writes)
         return ingest_report(version, checked, plans, writes, outcomes, self.vocabulary)
 
-    def ingest_run(self, papers: Sequence[PaperInput]) -> IngestRun:
-        """An ingest of these records from the current version, as of a file holding them (`add_papers(run=)`):
-        storing them again changes nothing."""
-        return IngestRun(self.store.version, LastRecords(papers).digests())
+    def ingest_run(self) -> IngestRun:
+        """An ingest from the current version, as of a file (`add_papers(run=)`): a record stored before, still its
+        source's last, is left out."""
+        return IngestRun(self.store.version)
 
     def _store_writes(self, writes: list[PaperWrite]) -> tuple[int, list[WriteOutcome]]:
         """Store a prepared batch through the staged commit (caller holds the write mutex); the new version and

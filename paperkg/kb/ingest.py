@@ -1,11 +1,11 @@
 """Streaming ingest of source files: check every file in one streaming pass, then store in committed batches.
 
-Two streaming passes over the files; the first keeps only a short digest per source (of its last record). It
-parses and validates everything and counts it, so a bad record in any file stops the run before anything is stored
-(unless `skip_bad`), and the second knows its total for the progress bar. Parsing runs at tens of thousands of
-records a second, embedding at hundreds, so the extra pass costs a few percent. The second pass stores `batch_size`
-papers per transaction: an interrupted run keeps every committed batch and loses at most the one in flight, and a
-re-run finds the stored papers unchanged and skips them before extraction and embedding.
+Two passes over the files, both in constant memory. The first parses and validates everything and counts it, so a
+bad record in any file stops the run before anything is stored (unless `skip_bad`), and the second knows its total
+for the progress bar. Parsing runs at tens of thousands of records a second, embedding at hundreds, so the extra
+pass costs a few percent. The second pass stores `batch_size` papers per transaction: an interrupted run keeps every
+committed batch and loses at most the one in flight, and a re-run finds the stored papers unchanged and skips them
+before extraction and embedding.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from paperkg.core.errors import InvalidInput
-from paperkg.core.identifiers import LastRecords
 from paperkg.core.records import IngestRun, PaperInput
 from paperkg.core.results import IngestedPaper, IngestReport
 from paperkg.kb.prepare import Progress
@@ -63,7 +62,7 @@ class IngestSummary:
     @property
     def run(self) -> IngestRun:
         """The run, as the store's matching knows it."""
-        return IngestRun(self.started, self.tally.finals)
+        return IngestRun(self.started)
 
     def record(self, outcome: IngestedPaper, keep: int) -> None:
         self.statuses[outcome.status] += 1
@@ -85,19 +84,15 @@ CHECK_STEP = 10_000
 def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abstract: int,
           progress: Callable[[int], None] | None = None) -> Tally:
     """Parse and validate every file (streaming); InvalidInput at the first file with a bad record, unless
-    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages, and holds
-    the last record each source gives (`Tally.finals`); `progress` gets the number of records read every CHECK_STEP
-    records."""
+    `skip_bad`. The tally counts papers, records skipped by kind, and the first bad records' messages;
+    `progress` gets the number of records read every CHECK_STEP records."""
     total = Tally()
     seen = 0
-    last = LastRecords()
     for path in files:
         tally = Tally()
         for record in scan(path, options.fmt, options.selection, max_title, max_abstract):
             tally.add(record)
             total.add(record)
-            if isinstance(record, PaperInput):
-                last.add(record)
             seen += 1
             if progress and seen % CHECK_STEP == 0:
                 progress(CHECK_STEP)
@@ -107,7 +102,6 @@ def check(files: Sequence[Path], options: IngestOptions, max_title: int, max_abs
             raise InvalidInput(tally.bad[0] + more)
         if tally.papers == 0 and not tally.skipped:
             raise InvalidInput(f"{path}: no papers found")
-    total.finals = last.digests()
     return total
 
 

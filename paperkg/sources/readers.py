@@ -52,9 +52,6 @@ class Tally:
     papers: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     bad: list[str] = field(default_factory=list)
-    finals: frozenset[str] | None = None
-    """The digest (`record_digest`) of the last record each source gives, once an ingest's check pass has read
-    every file; a re-run leaves out an earlier record of a source whose last record is stored."""
 
     def add(self, record: Record) -> None:
         if isinstance(record, PaperInput):

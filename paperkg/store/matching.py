@@ -4,6 +4,7 @@ batch, read in order as batches of one would be. Functions over the connection t
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,6 +18,7 @@ from paperkg.core.records import Extraction, IngestRun, PaperInput, PaperMatch, 
 from paperkg.store import identity
 from paperkg.store.writes import PaperWrite, write_paper
 
+log = logging.getLogger(__name__)
 _NO_VECTORS = np.empty((0, 0), dtype=np.float32)
 RECORDS_KEPT_SINCE = "records_kept_since"
 """Meta key: the data version at which a store upgraded from before schema 4 began keeping every record applied
@@ -83,26 +85,17 @@ def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str
     from this record's source was this very record (a record of another source has overwritten it since: an ingest
     re-run applies neither again; an edited, or reverted, record is applied), else None. With `run` (an ingest
     run): a paper an earlier record of the run has written since it started is not left as it is by its source's
-    last record alone (the input's order decides what it holds); and a record applied before whose source's stored
-    last record is the one the files give last (`run.finals`) is left out: that one, later in the files, holds."""
+    last record alone (the input's order decides what it holds)."""
     source, record = record_source(paper), record_digest(paper)
-    # first: a paper this very record was written to (before matching, which may since have turned into a conflict,
-    # or found another paper: the paper was retitled by a later record of its work, and another now holds the title)
-    named = [identity.resolve(conn, pid), identity.match(conn, identity.shared(paper, pid)),
-             *(str(row[0]) for row in conn.execute("SELECT paper_id FROM applied_records WHERE source = ? AND "
-                                                   "digest = ?", (source, record)))]
+    # first: a paper this very record was last written to (before matching, which may since have turned into a
+    # conflict: the paper was retitled by a later record of its work, and another now holds this title)
+    named = [identity.resolve(conn, pid), identity.match(conn, identity.shared(paper, pid))]
     for held in dict.fromkeys(named):
         last = conn.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
                             "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
                             (held, source)).fetchone() if held else None
-        if not last:
-            continue
-        if last[0] == record and (run is None or run.since is None or last[1] <= run.since):
+        if last and last[0] == record and (run is None or run.since is None or last[1] <= run.since):
             return held
-        if last[0] != record and run is not None and run.finals is not None and last[0] in run.finals and \
-                conn.execute("SELECT 1 FROM applied_records WHERE paper_id = ? AND source = ? AND digest = ?",
-                             (held, source, record)).fetchone():
-            return held  # one source gave the work two records (an OpenAlex snapshot and an update): the later holds
     try:
         found = existing(conn, paper, pid)
     except InvalidInput:
@@ -146,6 +139,9 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
                 hint = " (an older paperkg wrote this store and read batches otherwise: ingest the files into a " \
                     "new data directory to store them as this release reads them)" if upgraded else ""
                 raise InvalidInput(_name_batch_papers(error.detail, created) + hint) from error
+            log.warning("%s: taken as folded into paper %r by the older paperkg that wrote this store, and left out "
+                        "(its ids are that paper's, its title another paper's); ingest into a new data directory to "
+                        "read it as this release does", paper.origin or "a record", held)
             plans.append(RecordPlan(held, "unchanged", ""))
             continue
         target = found.id if found else pid

@@ -11,7 +11,7 @@ from paperkg.core.errors import CorruptData
 SCHEMA_VERSION = 4
 MIGRATIONS = {1: "paper_ids and paper_meta tables (created empty: stored papers keep resolving by their id)",
               2: "paper_records table (created empty: a re-run applies each record once more, then skips it)",
-              3: "applied_records table (created empty: records applied before the upgrade are not known as applied)"}
+              3: "applied_records table (created empty: records applied before the upgrade are not known)"}
 """What each schema upgrade adds; the tables are created by schema.sql, so an upgrade only records the version."""
 SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 

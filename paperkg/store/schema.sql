@@ -90,8 +90,8 @@ CREATE TABLE IF NOT EXISTS paper_records (
     digest   TEXT NOT NULL,
     PRIMARY KEY (paper_id, source)
 ) WITHOUT ROWID;
--- Schema version 4: every record (record_digest) of each source a paper was written from, so that a re-run does not
--- stop at a record it applied before whose work has since been retitled onto a title another paper holds.
+-- Schema version 4: every record (record_digest) of each source a paper was written from. On a store upgraded from
+-- an older schema it tells the records written since apart from those an older release folded in unrecorded.
 CREATE TABLE IF NOT EXISTS applied_records (
     paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
     source   TEXT NOT NULL,
