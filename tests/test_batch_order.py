@@ -23,10 +23,16 @@ from tests.test_identity import _arxiv_line, _openalex, _stored
 Stored = list[tuple[str, str, list[tuple[str, str]]]]
 
 
+def _files(tmp_path: Path, name: str, *records: dict[str, object]) -> list[Path]:
+    """One file a record, in input order, in a directory of their own."""
+    (tmp_path / name).mkdir(parents=True, exist_ok=True)
+    return [write_jsonl(tmp_path / name / f"{n:03d}.jsonl", [record]) for n, record in enumerate(records)]
+
+
 def _ingest(tmp_path: Path, records: list[dict[str, object]], size: int) -> Stored | str:
     """What a store holds after ingesting `records` (one file each, in order) at this batch size, or the file of the
     record the ingest stopped at."""
-    files = [write_jsonl(tmp_path / f"{n:03d}.jsonl", [record]) for n, record in enumerate(records)]
+    files = _files(tmp_path, "in", *records)
     with KnowledgeBase.open(Settings(data=tmp_path / f"data{size}", model="hashing")) as kb:
         try:
             ingest_files(kb, files, IngestOptions(batch_size=size))
@@ -126,11 +132,6 @@ def test_a_superseded_record_leaves_its_ids_and_is_not_embedded(tmp_path: Path) 
 
 
 
-
-def _files(tmp_path: Path, name: str, *records: dict[str, object]) -> list[Path]:
-    """One file a record, in a directory of their own."""
-    (tmp_path / name).mkdir(parents=True)
-    return [write_jsonl(tmp_path / name / f"{n}.jsonl", [record]) for n, record in enumerate(records)]
 
 
 def test_a_reverted_record_that_now_conflicts_stops_the_run_instead_of_being_skipped(tmp_path: Path) -> None:

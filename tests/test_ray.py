@@ -28,8 +28,8 @@ from paperkg.embeddings.loading import resolve
 from paperkg.kb import KnowledgeBase
 from paperkg.kb.ingest import IngestOptions, ingest_files
 from paperkg.store import Store
-from tests.conftest import ROOT, SEED_FILE, write_jsonl
-from tests.test_batch_order import CASES
+from tests.conftest import ROOT, SEED_FILE
+from tests.test_batch_order import CASES, _files
 from tests.test_identity import _openalex
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -122,7 +122,7 @@ def test_records_of_one_work_are_read_in_order_as_in_one_process(ray_cluster: Ra
     records = [record for case in CASES.values() for record in case[0]]
     records += [_openalex("W104", "Sparse kernels", "s1 snapshot"), _openalex("W104", "Fused kernels", "s2 update"),
                 {"title": "Sparse kernels", "abstract": "s3 another work", "doi": "10.1000/s3"}]
-    files = [write_jsonl(tmp_path / f"{n:03d}.jsonl", [record]) for n, record in enumerate(records)]
+    files = _files(tmp_path, "in", *records)
     with KnowledgeBase.open(Settings(data=tmp_path / "single", model="hashing")) as kb:
         ingest_files(kb, files, IngestOptions(batch_size=1))
     result = _paperkg(ray_cluster, "ingest", *map(str, files), "--batch-size", "3", "--data", str(tmp_path / "ray"),

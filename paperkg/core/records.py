@@ -198,8 +198,8 @@ class PaperMatch:
 
 @dataclass(frozen=True)
 class IngestRun:
-    """An ingest of files, which a re-run of the same files leaves as it is as far as it can (`Store.unchanged`):
-    `since` is the data version it started from."""
+    """An ingest of files, which a re-run of the same files leaves as it is as far as it can
+    (`store.matching.applied`): `since` is the data version it started from."""
 
     since: int | None
 

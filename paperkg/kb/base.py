@@ -249,7 +249,7 @@ class KnowledgeBase(Reading):
         before it, as batches of one would be (`Store.plan`); the report says what happened to each. A record a
         later one of the batch writes over is "superseded": it leaves its ids and metadata, and is neither
         extracted nor embedded. `run` (an ingest of files, which may be a re-run) leaves out a record applied before
-        (`Store.unchanged`). `prepared`: extraction, passages and vectors computed elsewhere (the distributed
+        (`store.matching.applied`). `prepared`: extraction, passages and vectors computed elsewhere (the distributed
         ingest), by content hash; what it lacks is computed here."""
         self._require_writable()
         checked = [validate(p, self.settings.max_title_chars, self.settings.max_abstract_chars) for p in papers]

@@ -3,7 +3,6 @@ batch, read in order as batches of one would be. Functions over the connection t
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -79,13 +78,12 @@ def _other_work(conn: sqlite3.Connection, paper: PaperInput, pid: str, stored: s
     return other_work(identity.shared(paper, pid), ids) is not None
 
 
-def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str,
-              run: IngestRun | None = None) -> str | None:
-    """The id of the stored paper `paper` would leave untouched (same content and metadata), or whose last record
-    from this record's source was this very record (a record of another source has overwritten it since: an ingest
-    re-run applies neither again; an edited, or reverted, record is applied), else None. With `run` (an ingest
-    run): a paper an earlier record of the run has written since it started is not left as it is by its source's
-    last record alone (the input's order decides what it holds)."""
+def applied(conn: sqlite3.Connection, paper: PaperInput, pid: str, run: IngestRun) -> str | None:
+    """The id of the stored paper whose last record from this record's source was this very record, else None: a
+    record of another source may have overwritten it since, and an ingest re-run applies neither again (an edited,
+    or reverted, record is applied). A paper an earlier record of the run has written since it started is not left
+    as it is by its source's last record alone: the input's order decides what it holds. (A record that would leave
+    its paper as it is, same content and metadata, `plan` finds by writing it.)"""
     source, record = record_source(paper), record_digest(paper)
     # first: a paper this very record was last written to (before matching, which may since have turned into a
     # conflict: the paper was retitled by a later record of its work, and another now holds this title)
@@ -94,19 +92,9 @@ def unchanged(conn: sqlite3.Connection, paper: PaperInput, pid: str, digest: str
         last = conn.execute("SELECT paper_records.digest, papers.rev FROM paper_records JOIN papers ON "
                             "papers.id = paper_records.paper_id WHERE paper_id = ? AND source = ?",
                             (held, source)).fetchone() if held else None
-        if last and last[0] == record and (run is None or run.since is None or last[1] <= run.since):
+        if last and last[0] == record and (run.since is None or last[1] <= run.since):
             return held
-    try:
-        found = existing(conn, paper, pid)
-    except InvalidInput:
-        return None
-    if found is None or found.content_hash != digest:
-        return None
-    paper = identity.fill_missing(conn, found.id, paper)
-    row = conn.execute("SELECT year, url, authors FROM papers WHERE id = ?", (found.id,)).fetchone()
-    if (row[0], row[1], json.loads(row[2])) != (paper.year, paper.url, list(paper.authors)):
-        return None
-    return None if identity.changed(conn, found.id, paper) else found.id
+    return None
 
 
 def interim_write(pid: str, paper: PaperInput) -> PaperWrite:
@@ -119,15 +107,14 @@ def plan(conn: sqlite3.Connection, records: Sequence[tuple[PaperInput, str]], ve
          run: IngestRun | None) -> list[RecordPlan]:
     """What storing these (record, id) pairs does, each record matched after the ones before it are written, as
     batches of one would be: the caller runs this inside a transaction it rolls back, `version` being the data
-    version the batch writes. With `run` (an ingest of files, which may be a re-run): a record `unchanged` finds
+    version the batch writes. With `run` (an ingest of files, which may be a re-run): a record `applied` finds
     applied already is left out. Raises InvalidInput for the first record whose ids and title name two papers."""
     plans: list[RecordPlan] = []
     before: dict[str, str] = {}  # paper -> its content hash before the batch ("" if new)
     last: dict[str, int] = {}  # paper -> the index of the batch's latest record that changed it
     created: dict[str, str] = {}  # paper this batch would create -> the record that would
     for index, (paper, pid) in enumerate(records):
-        digest = content_hash(paper.title, paper.abstract)
-        if run is not None and (held := unchanged(conn, paper, pid, digest, run)) is not None:
+        if run is not None and (held := applied(conn, paper, pid, run)) is not None:
             plans.append(RecordPlan(held, "unchanged", ""))
             continue
         try:

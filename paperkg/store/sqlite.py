@@ -16,7 +16,7 @@ from paperkg.core.records import EntityInfo, IngestRun, PaperInput, PaperMatch, 
 from paperkg.store import identity, matching
 from paperkg.store.reads import StoreReads
 from paperkg.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, version_error
-from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, write_paper
+from paperkg.store.writes import PaperWrite, WriteOutcome, collect_orphans, content_status, write_paper
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,6 @@ class Store(StoreReads):
         """The stored paper this record updates (`matching.existing`)."""
         return matching.existing(self._db, paper, pid)
 
-    def unchanged(self, paper: PaperInput, pid: str, digest: str, run: IngestRun | None = None) -> str | None:
-        """The id of the stored paper this record would leave as it is, else None (`matching.unchanged`)."""
-        return matching.unchanged(self._db, paper, pid, digest, run)
-
     def plan(self, records: Sequence[tuple[PaperInput, str]], run: IngestRun | None = None) -> list[RecordPlan]:
         """What `write` of these (record, id) pairs in this order does to each (`matching.plan`; `run`: an ingest
         of files, which skips what it applied before): worked out on the stored papers in a transaction that is
@@ -275,11 +271,9 @@ def _status(item: PaperWrite, before: tuple[str, str] | None, changed: bool) -> 
     abstract before the batch)."""
     if not item.content:
         return "superseded"
-    if before is None:
-        return "created"
-    if not changed:
+    if before is not None and not changed:
         return "unchanged"
-    return "updated" if item.content_hash == before[0] or item.paper.abstract == before[1] else "replaced"
+    return content_status(before, item.content_hash, item.paper.abstract)
 
 
 class Pending:

@@ -40,6 +40,14 @@ class WriteOutcome:
     superseded (a later record of the batch wrote the paper)."""
 
 
+def content_status(before: tuple[str, str] | None, content_hash: str, abstract: str) -> str:
+    """A write's status against what its paper held (`before`: content hash and abstract, None if not stored):
+    created, updated (the same abstract) or replaced (another abstract)."""
+    if before is None:
+        return "created"
+    return "updated" if content_hash == before[0] or abstract == before[1] else "replaced"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -57,13 +65,12 @@ def write_paper(conn: sqlite3.Connection, item: PaperWrite, version: int, entiti
         norm = f"{norm} [{item.id}]"
     old = conn.execute("SELECT content_hash, abstract, year, url, authors FROM papers WHERE id = ?",
                        (item.id,)).fetchone()
-    status = "created"
+    status = content_status((old[0], old[1]) if old else None, item.content_hash, p.abstract)
     if old:
         same_meta = (old[2], old[3], json.loads(old[4])) == (p.year, p.url, list(p.authors)) and \
             not identity.changed(conn, item.id, p)
         if old[0] == item.content_hash and same_meta and not rewrite:
             return WriteOutcome(item.id, p.title, "unchanged")
-        status = "updated" if old[0] == item.content_hash or old[1] == p.abstract else "replaced"
         touched = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM mentions WHERE paper_id = ?",
                                               (item.id,))] if content else []
         for table in ("mentions", "relations", "passages", "aliases") if content else ():
