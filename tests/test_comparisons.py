@@ -114,3 +114,14 @@ def test_a_range_of_sizes_or_a_setting_is_no_factor() -> None:
                        "the memory of a network from 48 GB to 7 GB.") == {}
     assert outperforms("Foo: a system", "We present Foo. Foo is faster than vLLM with batch sizes from 8 to 64.") \
         == {"vLLM": None}
+
+
+def test_a_baseline_named_in_title_case_is_one_name() -> None:
+    # unseen title-case names, and one that ends in a known name ("Monte Carlo", "Transformer")
+    found = outperforms("FooSampler: Fast Posterior Sampling", "We present FooSampler, a sampler for Bayesian "
+                        "logistic models. FooSampler outperforms Hamiltonian Monte Carlo by 3x and Stochastic "
+                        "Gradient Langevin Dynamics by 2x.")
+    assert found == {"Hamiltonian Monte Carlo": 3.0, "Stochastic Gradient Langevin Dynamics": 2.0}
+    found = outperforms("FooNAS: Search Once", "We propose FooNAS, a search method for machine translation "
+                        "models. FooNAS is 1.8x faster than Evolved Transformer.")
+    assert found == {"Evolved Transformer": 1.8}

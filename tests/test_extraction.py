@@ -108,6 +108,17 @@ def test_proposed_names_from_title_and_cue_phrases(extractor: Extractor) -> None
     assert next(e for e in x.entities if e.name == "MarmotKV").type == "Technique"
 
 
+def test_an_eponym_before_a_generic_head_is_no_proposed_name(extractor: Extractor) -> None:
+    # "a Gibbs sampler", "a Bayesian model": the capitalised word describes the method; it does not name it
+    for abstract in ("We propose a Gibbs sampler for topic models and evaluate it on PubMed.",
+                     "We present a Bayesian model of user clicks, evaluated on the Yandex dataset."):
+        x = extractor.extract("Inference for click and topic models", abstract)
+        assert not [r for r in x.relations if r.predicate == "proposes"], abstract
+        assert not {"Gibbs", "Bayesian"} & {e.name for e in x.entities}
+    x = extractor.extract("T", "We propose MarmotKV, a cache compression method. MarmotKV models reduce memory.")
+    assert any(r.predicate == "proposes" and name_of(x, r.object) == "MarmotKV" for r in x.relations)
+
+
 def test_proposed_model_and_dataset_are_typed_from_apposition(extractor: Extractor) -> None:
     abstract = ("We introduce Pangolin-7B, a multilingual language model, and WombatBench, a benchmark of 5k "
                 "coding tasks. Pangolin-7B is trained on WombatBench.")

@@ -50,6 +50,7 @@ _BREAK = re.compile(r"[,;:]")
 _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
+_TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 
 
 @dataclass
@@ -273,6 +274,11 @@ class Baselines:
             low = w.group().lower().rstrip(".")
             if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
                 break
+            if taken and w.start() in mention_at and self._title_run(taken, text[w.start():mention_at[w.start()]]):
+                # "Hamiltonian Monte Carlo", "Evolved Transformer": a name in title case that ends in a known one
+                cursor = mention_at[w.start()]
+                taken += [m for m in words if w.start() <= m.start() < cursor]
+                break
             if taken and (w.start() in mention_at or re.fullmatch(r"[a-z]+ed", low)):
                 break
             taken.append(w)
@@ -318,6 +324,12 @@ class Baselines:
                 return Item(i_start, tail, "name", [phrase])  # "training from scratch"
         return Item(i_start, i_end, "name" if self.acceptable(phrase) else "generic")
 
+    @staticmethod
+    def _title_run(taken: list[re.Match[str]], mention: str) -> bool:
+        """Whether title-case words before a known mention in title case make one longer name with it."""
+        words = [w.group() for w in taken] + mention.split()
+        return len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words)
+
     def _class(self, text: str, start: int, end: int, full: str) -> Item:
         """"serving systems", "naive loading approaches": a class named by what it does; "other models" is not."""
         words = text[start:end].split()
@@ -342,6 +354,8 @@ class Baselines:
             return True  # "Rerender" in "than FlowVid, CoDeF, Rerender, and TokenFlow"
         if any(is_name_token(w) for w in words):
             return not all(w in self.lex.generic_acronyms for w in words if is_name_token(w))
+        if 2 <= len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words):
+            return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
         return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
 
     @staticmethod

@@ -30,6 +30,11 @@ _MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|a
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
                        r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
                        r"technique|strategy|paradigm|recipe|procedure)\b")
+_PLAIN_MODIFIES = re.compile(r"\s+(?:[a-z][a-z-]+\s+){0,2}(?:models?|samplers?|sampling|process(?:es)?|estimators?|"
+                             r"filters?|chains?|approximations?|inference|optimization|networks?|classifiers?|"
+                             r"regression|mixtures?|priors?|fields?|formulations?|treatment|view|perspective)\b")
+"""'a Gibbs sampler', 'a Bayesian model': a plain capitalised word before such a head is an eponym or adjective, not
+the name of what is proposed."""
 _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
                            r"(?:also\s+|further\s+|first\s+)?"
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
@@ -214,7 +219,8 @@ class Proposals:
                                               phrase_start is not None)
             if (is_name_token(core) or capital) and not self._generic(core):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
-                if _MODIFIES.match(text, name_end):
+                if _MODIFIES.match(text, name_end) or (not is_name_token(core) and name_end == w.end() and
+                                                       _PLAIN_MODIFIES.match(text, name_end)):
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
                 out.append(Proposal("abstract", w.start(), name_end, score, direct and content == 0))
                 after_name = True
