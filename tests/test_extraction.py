@@ -119,6 +119,14 @@ def test_an_eponym_before_a_generic_head_is_no_proposed_name(extractor: Extracto
     assert any(r.predicate == "proposes" and name_of(x, r.object) == "MarmotKV" for r in x.relations)
 
 
+def test_a_version_after_a_proposed_name_is_part_of_it(extractor: Extractor) -> None:
+    x = extractor.extract("Marmot v2: A Flexible Accelerator", "We present Marmot v2, an accelerator architecture "
+                          "for sparse networks. Marmot v2 runs MobileNet.")
+    proposed = {name_of(x, r.object) for r in x.relations if r.predicate == "proposes"}
+    assert proposed == {"Marmot v2"}
+    assert "v2" not in {e.name for e in x.entities}
+
+
 def test_proposed_model_and_dataset_are_typed_from_apposition(extractor: Extractor) -> None:
     abstract = ("We introduce Pangolin-7B, a multilingual language model, and WombatBench, a benchmark of 5k "
                 "coding tasks. Pangolin-7B is trained on WombatBench.")

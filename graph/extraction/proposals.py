@@ -15,6 +15,7 @@ from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
 _VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
+_NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
 _WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
@@ -352,7 +353,9 @@ class Proposals:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
         pos = end
         for w in _WORD.finditer(text, end, limit):
-            if w.start() - pos > 1 or not w.group()[:1].isupper() or w.group() in {",", ";"} or text[pos - 1] == ".":
+            version = _NAME_VERSION.fullmatch(w.group()) is not None  # "Eyeriss v2"
+            if w.start() - pos > 1 or not (w.group()[:1].isupper() or version) or w.group() in {",", ";"} or \
+                    text[pos - 1] == ".":
                 break
             if w.group().split("(")[0].strip() in self.lex.generic_acronyms:
                 break
