@@ -104,7 +104,7 @@ class Settings(BaseSettings):
                                  "after switching, for requests under way.")
     max_abstract_chars: int = Field(default=MAX_ABSTRACT_CHARS, ge=100)
     max_title_chars: int = Field(default=MAX_TITLE_CHARS, ge=10)
-    min_confidence: float = Field(default=0.4, ge=0.0, le=1.0, description="Entities and relations the extractor's "
+    min_confidence: float = Field(default=0.3, ge=0.0, le=1.0, description="Entities and relations the extractor's "
                                   "learned scorer rates below this are not stored, so the graph, search facets, "
                                   "SPARQL and exports leave them out (PAPERKG_MIN_CONFIDENCE; chosen on blind data, "
                                   "see README). Changing it re-extracts the stored papers on the next start.")
