@@ -148,8 +148,8 @@ def blind(sc: Any, vocabulary: Vocabulary, seeds: Path, rules_only: bool, dev: l
         swept = learned_extractor(vocabulary, seeds, cut)
         results = {name: scored(sc, gold, predict(swept, vocabulary, gold)) for name in BLIND_SETS
                    for gold in [read(HELDOUT / name)]}
-        print(f"  min {cut:.1f}  " + "\n           ".join(f"{name[11:-6]}: {totals(r)}"
-                                                       for name, r in results.items()))
+        print(f"  min {cut:.1f}  " + "\n           ".join(
+            f"{name.removeprefix('extraction_').removesuffix('.jsonl')}: {totals(r)}" for name, r in results.items()))
         ml = sum(results[name][group]["*"]["f1"] for name in BLIND_ML for group in ("entities", "relations"))
         other = sum(results[name]["entities"]["*"]["f1"] for name in BLIND_OTHERCS) / len(BLIND_OTHERCS)
         quality[cut] = ml / (2 * len(BLIND_ML)) + other / 2

@@ -31,11 +31,6 @@ _MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|a
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
                        r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
                        r"technique|strategy|paradigm|recipe|procedure)\b")
-_PLAIN_MODIFIES = re.compile(r"\s+(?:[a-z][a-z-]+\s+){0,2}(?:models?|samplers?|sampling|process(?:es)?|estimators?|"
-                             r"filters?|chains?|approximations?|inference|optimization|networks?|classifiers?|"
-                             r"regression|mixtures?|priors?|fields?|formulations?|treatment|view|perspective)\b")
-"""'a Gibbs sampler', 'a Bayesian model': a plain capitalised word before such a head is an eponym or adjective, not
-the name of what is proposed."""
 _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
                            r"(?:also\s+|further\s+|first\s+)?"
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
@@ -110,6 +105,10 @@ class Proposals:
         self.passive = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:proposed|introduced|presented|developed)\b")
         self.verbs = {w.lower() for w in (*lexicon.compare_verbs, *lexicon.usage_verbs, *lexicon.proposal_verbs)
                       if " " not in w} | {"is", "are", "was", "were", "achieves", "reduces", "improves", "enables"}
+        heads = alternation(sorted(lexicon.words("eponym_heads")))
+        self.eponym_heads = re.compile(rf"\s+(?:[a-z][a-z-]+\s+){{0,2}}(?:{heads})\b")
+        """'a Gibbs sampler', 'a Bayesian model': a plain capitalised word before such a head (lexicon.json
+        "eponym_heads") is an eponym or adjective, not the name of what is proposed."""
         self.naming = re.compile(rf"\b(?:{alternation(lexicon.naming_words)})\s*:?\s*", re.I)
         self.construct = re.compile(r"\bto\s+(?:construct|build|create|curate|collect|develop|release)\s+(?=our\b)")
         self.ours = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|technique|"
@@ -221,7 +220,7 @@ class Proposals:
             if (is_name_token(core) or capital) and not self._generic(core):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
                 if _MODIFIES.match(text, name_end) or (not is_name_token(core) and name_end == w.end() and
-                                                       _PLAIN_MODIFIES.match(text, name_end)):
+                                                       self.eponym_heads.match(text, name_end)):
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
                 out.append(Proposal("abstract", w.start(), name_end, score, direct and content == 0))
                 after_name = True
