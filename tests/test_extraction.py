@@ -119,6 +119,14 @@ def test_an_eponym_before_a_generic_head_is_no_proposed_name(extractor: Extracto
     assert any(r.predicate == "proposes" and name_of(x, r.object) == "MarmotKV" for r in x.relations)
 
 
+def test_a_venue_is_no_entity(extractor: Extractor) -> None:
+    # citation keys of theory papers, "[XYZ FOCS'20]": the venue of a cited paper, not a technique
+    x = extractor.extract("Faster Shortest Paths", "We give an algorithm for shortest paths with negative weights. "
+                          "The previous bounds are $O(m n)$ [ABC FOCS'20] and $O(m^{4/3})$ [XYZ FOCS'20]. Near-linear "
+                          "algorithms were known only for planar graphs [Doe and Roe STOC'01].")
+    assert not {"FOCS", "STOC"} & {e.name for e in x.entities}
+
+
 def test_a_version_after_a_proposed_name_is_part_of_it(extractor: Extractor) -> None:
     x = extractor.extract("Marmot v2: A Flexible Accelerator", "We present Marmot v2, an accelerator architecture "
                           "for sparse networks. Marmot v2 runs MobileNet.")
