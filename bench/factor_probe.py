@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from paperkg.core.settings import Settings  # noqa: E402
 from paperkg.graph.extraction import annotation, learned_extractor  # noqa: E402
 from paperkg.graph.vocabulary import Vocabulary  # noqa: E402
 
@@ -287,7 +288,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = ROOT / "seeds"
     vocabulary = Vocabulary.load(seeds)
-    extractor = learned_extractor(vocabulary, seeds, 0.4)
+    extractor = learned_extractor(vocabulary, seeds, Settings().min_confidence)
     for name, cases in (("first set (rules 2.4.8)", FIRST), ("second set (rules 2.4.9)", SECOND)):
         right = total = 0
         for title, abstract, want in cases:

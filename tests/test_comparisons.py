@@ -125,3 +125,11 @@ def test_a_baseline_named_in_title_case_is_one_name() -> None:
     found = outperforms("FooNAS: Search Once", "We propose FooNAS, a search method for machine translation "
                         "models. FooNAS is 1.8x faster than Evolved Transformer.")
     assert found == {"Evolved Transformer": 1.8}
+
+
+def test_a_generic_technique_is_a_baseline_when_a_factor_is_stated() -> None:
+    # a concept too generic to be a baseline on its own ("autoregressive decoding") is one with a stated factor
+    assert outperforms("FooSpec: Drafting", "We present FooSpec, which drafts tokens with extra heads. FooSpec is "
+                       "3.9x faster than autoregressive decoding.") == {"autoregressive decoding": 3.9}
+    assert outperforms("FooSpec: Drafting", "We present FooSpec, which drafts tokens with extra heads. FooSpec "
+                       "decodes faster than autoregressive decoding.") == {}

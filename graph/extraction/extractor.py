@@ -239,8 +239,8 @@ class Extractor:
                 obj = by_key.get(key)
                 if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
                     continue
-                if obj.weak and all(s.islower() for s in obj.surfaces):
-                    continue  # "attention", "fine-tuning": too generic to be a baseline
+                if obj.weak and all(s.islower() for s in obj.surfaces) and factor is None:
+                    continue  # "attention", "fine-tuning": too generic to be a baseline, unless a factor is stated
                 compared.setdefault(key, set()).add(index)
                 evidence = evidence_at(texts["abstract"], spans["abstract"], "abstract", claim.cue_start)
                 rel = ExtractedRelation(subject, "outperforms", key, evidence, claim.confidence, factor=factor,
