@@ -133,3 +133,11 @@ def test_a_generic_technique_is_a_baseline_when_a_factor_is_stated() -> None:
                        "3.9x faster than autoregressive decoding.") == {"autoregressive decoding": 3.9}
     assert outperforms("FooSpec: Drafting", "We present FooSpec, which drafts tokens with extra heads. FooSpec "
                        "decodes faster than autoregressive decoding.") == {}
+
+
+def test_a_factor_before_the_next_cue_is_not_the_first_baselines() -> None:
+    # the second comparison names no baseline the graph takes; its 3.9x is still not vLLM's
+    for abstract in ("We present FooSpec. FooSpec achieves speedups of up to 2.4x over vLLM and 3.9x over existing "
+                     "systems.", "We present FooSpec. FooSpec is 2.4x faster than vLLM and 3.9x faster than "
+                     "existing systems."):
+        assert outperforms("FooSpec: Serving", abstract) == {"vLLM": 2.4}

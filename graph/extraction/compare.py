@@ -31,6 +31,8 @@ _NEGATIVE = re.compile(r"\b(?:degradation|drop|loss|worse|slower|lags?|behind|in
                        r"matches|matching)\b", re.I)
 _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:time|cost|latency|"
                       r"memory|footprint|runtime)\s+of\s+", re.I)
+_CUE_FACTOR = re.compile(rf"{_NUM}\s*(?:[xX×]|times|-fold|fold)?\s*(?:[a-z-]+\s+){{0,3}}")
+"""A factor and at most three words before a comparison cue: '3.9x faster ', '2.1x higher throughput '."""
 _TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM})\s*(?:[xX×]|times)\s+"
                        r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
 """'4.2x the throughput of X', '3.4 times that of X'."""
@@ -144,6 +146,10 @@ class Comparisons:
             for index, (cue_start, cue_end, confidence, objects) in enumerate(found):
                 lo, hi = self._clause(text, ordered, s, e, cue_start, objects[-1][1])
                 local = before[index] if before else [f for f in factors if lo <= f[0] < hi]
+                after = next((c[0] for c in ordered if c[0] >= objects[-1][1]), None)
+                if after is not None:  # "2.4x over A and 3.9x over existing systems": 3.9x is the next cue's own
+                    local = [f for f in local if not (objects[-1][1] <= f[0] < after and
+                                                      _CUE_FACTOR.fullmatch(text, f[0], after))]
                 closed = text.find("respectively", objects[-1][1], hi)
                 if closed >= 0:  # "... by 61 and 6.8 perplexity, respectively, while delivering 2x ...": the list ends
                     local = [f for f in local if f[0] < closed]
