@@ -141,3 +141,9 @@ def test_a_factor_before_the_next_cue_is_not_the_first_baselines() -> None:
                      "systems.", "We present FooSpec. FooSpec is 2.4x faster than vLLM and 3.9x faster than "
                      "existing systems."):
         assert outperforms("FooSpec: Serving", abstract) == {"vLLM": 2.4}
+
+
+def test_a_quality_word_and_a_method_noun_name_a_baseline() -> None:
+    assert outperforms("FooSpec: Drafting", "We present FooSpec, which drafts tokens with extra heads. FooSpec "
+                       "achieves speedups of up to 2.4x over speculative decoding and 3.9x over vanilla decoding.") \
+        == {"speculative decoding": 2.4, "vanilla decoding": 3.9}

@@ -51,6 +51,7 @@ _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
 _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
+_QUALITY_BEFORE = re.compile(r"\b([A-Za-z-]+)\s+$")
 
 
 @dataclass
@@ -311,6 +312,10 @@ class Baselines:
             return Item(i_start, i_end, "generic")
         if i_start in mention_at:
             return Item(i_start, i_end, "name")
+        quality = _QUALITY_BEFORE.search(text, pos, i_start)
+        if " " not in phrase and low in self.lex.technique_heads and quality and \
+                quality.group(1).lower() in self.quality:
+            return Item(quality.start(1), i_end, "name")  # "vanilla decoding", "standard training": a named variant
         head = phrase.split()[-1].lower()
         if _BIT_WIDTH.match(phrase) and " " in phrase:
             return Item(i_start, i_end, "name")  # "16-bit baselines": the precision names the baseline
