@@ -51,7 +51,6 @@ _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
 _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
-_QUALITY_BEFORE = re.compile(r"\b([A-Za-z-]+)\s+$")
 
 
 @dataclass
@@ -230,12 +229,12 @@ class Baselines:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
             return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])
         if weak and text[stop:stop + 1] != "-":
-            quality = [w for w in text[pos:at].split() if w.lower() in self.quality]
-            first = text.index(quality[-1], pos, at) if quality else at
+            quality = self._quality_start(text, pos, at)
             if follow and after in self.weak_heads:  # "baseline FP8 attention", "FP16 implementations"
-                return Item(first, follow.end(), "name", [text[at:follow.end()], text[at:stop]])
-            if quality:
-                return Item(first, stop, "name")  # "standard attention"
+                return Item(at if quality is None else quality, follow.end(), "name",
+                            [text[at:follow.end()], text[at:stop]])
+            if quality is not None:
+                return Item(quality, stop, "name")  # "standard attention"
         if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and \
                 text[at:stop].islower():
             return Item(skip, stop, "name")  # "single-sequence speculative decoding": a variant of its own
@@ -275,7 +274,8 @@ class Baselines:
             low = w.group().lower().rstrip(".")
             if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
                 break
-            if taken and w.start() in mention_at and self._title_run(taken, text[w.start():mention_at[w.start()]]):
+            if taken and w.start() in mention_at and \
+                    _titled([m.group() for m in taken] + text[w.start():mention_at[w.start()]].split()):
                 # "Hamiltonian Monte Carlo", "Evolved Transformer": a name in title case that ends in a known one
                 cursor = mention_at[w.start()]
                 taken += [m for m in words if w.start() <= m.start() < cursor]
@@ -312,10 +312,9 @@ class Baselines:
             return Item(i_start, i_end, "generic")
         if i_start in mention_at:
             return Item(i_start, i_end, "name")
-        quality = _QUALITY_BEFORE.search(text, pos, i_start)
-        if " " not in phrase and low in self.lex.technique_heads and quality and \
-                quality.group(1).lower() in self.quality:
-            return Item(quality.start(1), i_end, "name")  # "vanilla decoding", "standard training": a named variant
+        quality = self._quality_start(text, pos, i_start)
+        if " " not in phrase and low in self.lex.technique_heads and quality is not None:
+            return Item(quality, i_end, "name")  # "vanilla decoding", "standard training": a named variant
         head = phrase.split()[-1].lower()
         if _BIT_WIDTH.match(phrase) and " " in phrase:
             return Item(i_start, i_end, "name")  # "16-bit baselines": the precision names the baseline
@@ -329,11 +328,10 @@ class Baselines:
                 return Item(i_start, tail, "name", [phrase])  # "training from scratch"
         return Item(i_start, i_end, "name" if self.acceptable(phrase) else "generic")
 
-    @staticmethod
-    def _title_run(taken: list[re.Match[str]], mention: str) -> bool:
-        """Whether title-case words before a known mention in title case make one longer name with it."""
-        words = [w.group() for w in taken] + mention.split()
-        return len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words)
+    def _quality_start(self, text: str, pos: int, at: int) -> int | None:
+        """Where the last quality word ("standard", "vanilla") before a baseline starts, in text[pos:at]."""
+        quality = [w for w in text[pos:at].split() if w.lower() in self.quality]
+        return text.index(quality[-1], pos, at) if quality else None
 
     def _class(self, text: str, start: int, end: int, full: str) -> Item:
         """"serving systems", "naive loading approaches": a class named by what it does; "other models" is not."""
@@ -359,7 +357,7 @@ class Baselines:
             return True  # "Rerender" in "than FlowVid, CoDeF, Rerender, and TokenFlow"
         if any(is_name_token(w) for w in words):
             return not all(w in self.lex.generic_acronyms for w in words if is_name_token(w))
-        if 2 <= len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words):
+        if len(words) >= 2 and _titled(words):
             return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
         return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
 
@@ -373,3 +371,8 @@ class Baselines:
         if not m:
             return None
         return s + m.start(1), s + m.end(1)
+
+
+def _titled(words: list[str]) -> bool:
+    """Up to four words in title case: one name ("Ray Serve", "Hamiltonian Monte Carlo")."""
+    return len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words)
