@@ -9,6 +9,9 @@ distractors are left out: each splices halves of two real abstracts, which makes
 Two judgment files: bench/related_judgments.json (18 techniques, judged after seeing paperkg's lists, tuned on) and
 bench/related_judgments_blind.json (8 techniques, judged blind from candidates pooled from five rankers: paperkg,
 its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
+Two more, judged in session 37 from pools of every candidate `related` could offer (alphabetical, no ranking):
+bench/related_judgments_new_a.json (10 techniques, tuned on) and bench/related_judgments_new_b.json (10, never tuned
+on; scored as totals). Since then bench/related_judgments_blind.json has been seen and tunes too.
 Both pools were later extended by every taxonomy relative of each judged technique that no seed paper names (the
 vocabulary relatives `related` may offer; 558 pairs), graded by a separate judge from an alphabetical list, with the
 criteria below and no ranking or score.
@@ -32,6 +35,7 @@ import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -71,10 +75,11 @@ def main() -> None:
         if kb.paper_count() != len(papers):
             kb.add_papers(papers)
         if args.set:
-            fields = {name: type(getattr(RelatedParams(), name))(value)
+            fields = {name: _value(getattr(RelatedParams(), name), value)
                       for name, value in (item.split("=", 1) for item in args.set)}
-            kb.queries.related_ranker = RelatedTechniques(replace(RelatedParams(), **fields),
-                                                          kb.queries.related_ranker.generic)
+            shipped = kb.queries.related_ranker
+            kb.queries.related_ranker = RelatedTechniques(replace(RelatedParams(), **fields), shipped.generic,
+                                                          shipped.model)
         if args.before:
             kb.queries.related_ranker = RelatedTechniques(RelatedParams(generic_penalty=1.0, require_evidence=False))
         scores: list[float] = []
@@ -101,6 +106,13 @@ def main() -> None:
               f"{statistics.mean(capped):.3f}")
         ceiling = statistics.mean(min(K, sum(1 for g in grades.values() if g > 0)) / K for grades in judged.values())
         print(f"the best P@10 the judged pool allows (every relevant technique judged, first): {ceiling:.3f}")
+
+
+def _value(default: Any, text: str) -> Any:
+    """A --set value typed as the field's default ("learned=false" is False, not a non-empty string)."""
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes", "on")
+    return type(default)(text)
 
 
 if __name__ == "__main__":

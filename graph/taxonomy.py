@@ -83,6 +83,7 @@ class Taxonomy:
         self._parents: dict[str, list[str]] = {}
         self._builds_on: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] | None = None
+        self._sizes: dict[str, int] = {}
         labels = {c.id: c.label.lower() for c in vocabulary.of_type("Technique")}
         labels.update({node: graph.name(node).lower() for node in techniques(graph)})
         self._heads: dict[str, list[str]] = {}  # a known name -> the techniques it names, longest names first
@@ -152,6 +153,13 @@ class Taxonomy:
     def descendants(self, node: str) -> list[str]:
         """Everything with `node` among its `ancestors` (the same depth limit)."""
         return transitive(node, self.children, self.params.ancestor_depth)
+
+    def subtree_size(self, node: str) -> int:
+        """How many techniques sit under `node` at any depth: a family of alternatives (LoRA's variants) is small
+        and flat, a field (diffusion models, pruning) large."""
+        if node not in self._sizes:
+            self._sizes[node] = len(self.descendants(node))
+        return self._sizes[node]
 
     def relatives(self, node: str) -> set[str]:
         """Every technique `link` can connect to `node` through the taxonomy alone: ancestors, descendants, the

@@ -95,7 +95,8 @@ def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> No
     with KnowledgeBase.open(seeded_settings, read_only=True) as kb:
         ranker = kb.queries.related_ranker
         shown = {t: kb.related(t, 30) for t in targets}
-        kb.queries.related_ranker = RelatedTechniques(RelatedParams(min_unlinked_share=0.0), ranker.generic)
+        kb.queries.related_ranker = RelatedTechniques(RelatedParams(min_unlinked_share=0.0), ranker.generic,
+                                                      ranker.model)
         unfiltered = {t: kb.related(t, 30) for t in targets}
         kb.queries.related_ranker = ranker
         graph = kb.graph
@@ -115,14 +116,17 @@ def test_a_hub_met_once_is_no_related_technique(seeded_settings: Settings) -> No
 
 
 def test_one_shared_paper_without_a_link_ranks_below_a_taxonomy_link(seeded_settings: Settings) -> None:
-    """A technique named beside the target in one paper, with no taxonomy link, is weak evidence: it is scored at
-    `unlinked_single` of its fused score, so a direct taxonomy relative (even one only the vocabulary knows) comes
-    first; the factor only reorders and removes, never adds."""
+    """A technique named beside the target in one paper, with no taxonomy link, is weak evidence: the fusion scores
+    it at `unlinked_single` of its fused score, so a direct taxonomy relative (even one only the vocabulary knows)
+    comes first; the factor only reorders and removes, never adds. The learned order agrees."""
     target = "sequence parallelism"
     with KnowledgeBase.open(seeded_settings, read_only=True) as kb:
         ranker = kb.queries.related_ranker
+        learned = kb.related(target, 30)
+        kb.queries.related_ranker = RelatedTechniques(RelatedParams(learned=False), ranker.generic)
         shown = kb.related(target, 30)
-        kb.queries.related_ranker = RelatedTechniques(RelatedParams(unlinked_single=1.0), ranker.generic)
+        kb.queries.related_ranker = RelatedTechniques(RelatedParams(unlinked_single=1.0, learned=False),
+                                                      ranker.generic)
         plain = kb.related(target, 30)
         kb.queries.related_ranker = ranker
 
@@ -135,8 +139,10 @@ def test_one_shared_paper_without_a_link_ranks_below_a_taxonomy_link(seeded_sett
     before = {r.name: r.score for r in plain}
     for r in shown:
         assert r.score == pytest.approx(before[r.name] * (factor if single(r) else 1.0), abs=2e-3), r.name
-    direct = [r.score for r in shown if r.why["taxonomy"] and r.why["taxonomy"]["relation"] in ("narrower", "broader")]
-    assert direct and min(direct) > max(r.score for r in shown if single(r))
+    for results in (shown, learned):
+        direct = [r.score for r in results
+                  if r.why["taxonomy"] and r.why["taxonomy"]["relation"] in ("narrower", "broader")]
+        assert direct and min(direct) > max(r.score for r in results if single(r))
 
 
 def test_vocabulary_relatives_fill_the_places_the_corpus_leaves(kb: KnowledgeBase, client: TestClient) -> None:
@@ -212,3 +218,23 @@ def test_associative_links_of_the_vocabulary_are_offered_and_explained(kb: Knowl
             assert link["path"] == [target, other]
         else:
             assert link["relation"] in {"broader", "narrower", "ancestor", "descendant"}, (target, other, link)
+
+
+def test_a_sibling_under_a_large_specific_parent_is_offered_before_a_one_paper_co_mention(kb: KnowledgeBase) -> None:
+    """GPTQ's parent, post-training quantization, has many children: each sibling link is diluted, yet another PTQ
+    method is a better neighbour than a technique one paper happens to name beside GPTQ. Vocabulary-only siblings
+    are offered (never under an umbrella), and a candidate backed by one paper and no link ranks after them."""
+    results = kb.related("GPTQ", 30)
+    siblings = [r for r in results if not r.why["in_corpus"] and r.why["taxonomy"]["relation"] == "sibling"]
+    assert {"AWQ", "SmoothQuant"} & {r.name for r in siblings} or len(siblings) >= 3, [r.name for r in results]
+    for r in siblings:
+        assert r.why["taxonomy"]["path"][1] == "technique/post-training-quantization", r.why["taxonomy"]
+        assert r.why["signals"]["taxonomy"] < 0.5  # below the old admission threshold: diluted, yet offered
+    single = [r.score for r in results if not r.why["taxonomy"] and r.why["shared_paper_count"] == 1]
+    assert all(score < min(r.score for r in siblings) for score in single)
+    strict = RelatedTechniques(RelatedParams(min_vocabulary_sibling=0.5), kb.queries.related_ranker.generic)
+    kb.queries.related_ranker, kept = strict, kb.queries.related_ranker
+    try:
+        assert not {r.name for r in siblings} & {r.name for r in kb.related("GPTQ", 30)}
+    finally:
+        kb.queries.related_ranker = kept

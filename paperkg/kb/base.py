@@ -37,6 +37,7 @@ from paperkg.graph.lookup import EntityIndex
 from paperkg.graph.network import KnowledgeGraph
 from paperkg.graph.rdf.aside import ExportAside
 from paperkg.graph.rdf.store import RDFGraph
+from paperkg.graph.related_model import RelatedModel
 from paperkg.graph.sparql.executor import SparqlExecutor
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import snapshots
@@ -107,7 +108,8 @@ class KnowledgeBase(Reading):
                                lambda: self.encoder, {k: v for k, v in device_classes.items() if not k.startswith("_")},
                                settings.base_iri, ontology,
                                generic_techniques=settings.seeds / "vocab" / "generic_techniques.txt",
-                               sentence_roles=settings.seeds / "vocab" / "sentence_roles.json")
+                               sentence_roles=settings.seeds / "vocab" / "sentence_roles.json",
+                               related_model=RelatedModel.load(settings.seeds / "scorer"))
         self.sparql_executor = SparqlExecutor.from_settings(self.rdf, settings, snapshot=self.snapshot_read)
         self.export_aside = ExportAside(self.rdf)
 

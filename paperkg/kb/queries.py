@@ -46,6 +46,7 @@ from paperkg.graph.rdf.ontology import ontology_document
 from paperkg.graph.rdf.serialize import RDF_EXPORTS
 from paperkg.graph.rdf.store import RDFGraph
 from paperkg.graph.related import RelatedTechniques
+from paperkg.graph.related_model import RelatedModel
 from paperkg.graph.sparql.formats import negotiate
 from paperkg.graph.taxonomy import load_generic
 from paperkg.graph.vocabulary import Vocabulary
@@ -90,7 +91,8 @@ class Queries:
                  extractor: Extractor, indexes: Indexes, rdf: RDFGraph, encoder: Callable[[], Encoder],
                  device_classes: dict[str, str], base_iri: str, ontology_path: Path,
                  params: QueryParams | None = None, generic_techniques: Path | None = None,
-                 sentence_roles: Path | None = None, aspect_params: AspectParams = DEFAULT_ASPECT) -> None:
+                 sentence_roles: Path | None = None, aspect_params: AspectParams = DEFAULT_ASPECT,
+                 related_model: RelatedModel | None = None) -> None:
         self.store = store
         self.graph = graph
         self.entities = entities
@@ -104,7 +106,7 @@ class Queries:
         self.ontology_path = ontology_path
         self.params = params or QueryParams()
         generic = load_generic(generic_techniques) if generic_techniques is not None else frozenset()
-        self.related_ranker = RelatedTechniques(generic=generic)
+        self.related_ranker = RelatedTechniques(generic=generic, model=related_model)
         self.cues = Cues.load(sentence_roles) if sentence_roles is not None else Cues(())
         self.aspect_params = aspect_params
         self._aspects: dict[str, tuple[dict[str, str], dict[str, dict[str, float]]]] = {}
