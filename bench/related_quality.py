@@ -9,9 +9,10 @@ distractors are left out: each splices halves of two real abstracts, which makes
 Two judgment files: bench/related_judgments.json (18 techniques, judged after seeing paperkg's lists, tuned on) and
 bench/related_judgments_blind.json (8 techniques, judged blind from candidates pooled from five rankers: paperkg,
 its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
-Two more, judged in session 37 from pools of every candidate `related` could offer (alphabetical, no ranking):
-bench/related_judgments_new_a.json (10 techniques, tuned on) and bench/related_judgments_new_b.json (10, never tuned
-on; scored as totals). Since then bench/related_judgments_blind.json has been seen and tunes too.
+Four more, judged in session 37 from pools of every candidate `related` could offer (alphabetical, no ranking):
+bench/related_judgments_new_a.json and _new_c.json (10 and 12 techniques, tuned on: bench/train_related.py trains on
+them) and _new_b.json and _new_d.json (10 and 12, never tuned on; scored as totals). Since then
+bench/related_judgments_blind.json has been seen and tunes too.
 Both pools were later extended by every taxonomy relative of each judged technique that no seed paper names (the
 vocabulary relatives `related` may offer; 558 pairs), graded by a separate judge from an alphabetical list, with the
 criteria below and no ranking or score.

@@ -9,8 +9,9 @@ learns the probability that a judge finds the candidate related. Reported: leave
 set's pool, ranked by the held-out model (the pool of a technique holds every candidate paperkg could offer, so
 this is the P@10 paperkg would reach with that order). `bench/related_quality.py` then scores the shipped lists.
 Tuning sets: bench/related_judgments.json (18, judged after seeing paperkg's lists), related_judgments_blind.json
-(8; its lists were seen in session 37, so it tunes now) and related_judgments_new_a.json (10). Never trained on:
-related_judgments_new_b.json (10, scored as totals by related_quality.py).
+(8; its lists were seen in session 37, so it tunes now), related_judgments_new_a.json (10) and
+related_judgments_new_c.json (12). Never trained on: related_judgments_new_b.json (10) and related_judgments_new_d.json
+(12), scored as totals by related_quality.py.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from paperkg.kb import KnowledgeBase  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
 
 SETS = {"old": "related_judgments.json", "blind 8 (seen)": "related_judgments_blind.json",
-        "new A": "related_judgments_new_a.json"}
+        "new A": "related_judgments_new_a.json", "new C": "related_judgments_new_c.json"}
 VERSION = "1"
 K = 10
 

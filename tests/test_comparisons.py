@@ -147,3 +147,12 @@ def test_a_quality_word_and_a_method_noun_name_a_baseline() -> None:
     assert outperforms("FooSpec: Drafting", "We present FooSpec, which drafts tokens with extra heads. FooSpec "
                        "achieves speedups of up to 2.4x over speculative decoding and 3.9x over vanilla decoding.") \
         == {"speculative decoding": 2.4, "vanilla decoding": 3.9}
+
+
+def test_a_relative_pronoun_is_no_baseline() -> None:
+    # "X is N times longer than Y" takes X as the baseline; here X is "which", a function word: no entity, no fact
+    x = EXTRACTOR.extract("FooSP: Long Sequences", "We introduce FooSP. FooSP scales sequence length up to 4096K "
+                          "using 128 A100 GPUs on 1B models, which is 8 times longer than existing SP methods.")
+    assert "which" not in {e.name.lower() for e in x.entities}
+    assert outperforms("FooStore: Faster Logs", "We present FooStore. HyperLoom is 3x slower than FooStore.") \
+        == {"HyperLoom": 3.0}

@@ -361,16 +361,19 @@ class Baselines:
             return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
         return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
 
-    @staticmethod
-    def before(text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
-        """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ...")."""
+    def before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
+        """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ..."); none when the
+        words there are function words ("..., which is 8 times longer than ...")."""
         for start, stop in mention_at.items():
             if s <= start and stop <= end and not text[stop:end].strip():
                 return start, stop
         m = re.search(r"([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*){0,3})\s*$", text[s:end])
         if not m:
             return None
-        return s + m.start(1), s + m.end(1)
+        words = [w for w in re.finditer(r"\S+", m.group(1)) if w.group().lower() not in self.stop]
+        if not words or words[-1].end() != len(m.group(1)):
+            return None
+        return s + m.start(1) + words[0].start(), s + m.end(1)
 
 
 def _titled(words: list[str]) -> bool:
