@@ -156,3 +156,9 @@ def test_a_relative_pronoun_is_no_baseline() -> None:
     assert "which" not in {e.name.lower() for e in x.entities}
     assert outperforms("FooStore: Faster Logs", "We present FooStore. HyperLoom is 3x slower than FooStore.") \
         == {"HyperLoom": 3.0}
+
+
+def test_a_workload_after_running_is_not_the_baseline() -> None:
+    # "than the original Lumina running MobileNet": MobileNet is what the baseline runs, Lumina the baseline
+    assert outperforms("An Accelerator for Mobile Devices", "We present Lumina v2, a DNN accelerator. Lumina v2 is "
+                       "12.6 times faster than the original Lumina running MobileNet.") == {"Lumina": 12.6}

@@ -84,6 +84,8 @@ def watched(browser: Any) -> Iterator[tuple[Any, Watch]]:
 
 
 def test_search_paper_graph_entity_sparql(url: str, watched: tuple[Any, Watch]) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only where chromium runs (see `browser`)
+
     page, _ = watched
     page.goto(url + "/")
     # the search box takes the focus on its own (autofocus); wait for it rather than race a loaded machine
@@ -113,8 +115,15 @@ def test_search_paper_graph_entity_sparql(url: str, watched: tuple[Any, Watch]) 
     node = page.evaluate("""() => {
         const n = window.paperkgGraph.nodes('[centre = 0][type != "Paper"]')[0], p = n.renderedPosition();
         return {x: p.x, y: p.y, href: n.data('href')}; }""")
-    page.mouse.click(box["x"] + node["x"], box["y"] + node["y"])
-    page.wait_for_url("**" + node["href"])
+    # About one first click in four on the canvas does not register as a tap under automation (the page stays; a
+    # second click opens the node). Seen on the commit before this test changed too; the cause is not found yet.
+    for attempt in range(3):
+        page.mouse.click(box["x"] + node["x"], box["y"] + node["y"])
+        try:
+            page.wait_for_url("**" + node["href"], timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            assert attempt < 2, f"a click on {node['href']} at {node} did not open its page"
     assert page.locator("h1").inner_text()
     assert page.locator("#papers-h").count() == 1
 
