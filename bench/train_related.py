@@ -45,20 +45,12 @@ def rows_of(kb: KnowledgeBase, judged: dict[str, dict[str, int]]) -> list[tuple[
     """(technique, candidate, features, relevant) for every judged pair paperkg could offer."""
     ids: dict[str, str] = {c.label: c.id for c in kb.vocabulary.of_type("Technique")}
     ids.update({node.name: node.id for node in kb.graph.nodes("Technique")})
-    dense = kb.queries.indexes.dense
-
-    def paper_vector(pid: str) -> np.ndarray | None:
-        if dense is None or pid not in dense:
-            return None
-        vectors = dense.vectors(pid)
-        return vectors.mean(axis=0) if len(vectors) else None
-
     ranker = kb.queries.related_ranker
     rows = []
     for technique, grades in judged.items():
         target = kb.related_with_subject(technique, 1)[0].id
         names = {ids[name]: name for name in grades if name in ids and ids[name] != target}
-        evidence = ranker.evidence(kb.graph, kb.vocabulary, target, sorted(names), paper_vector)
+        evidence = ranker.evidence(kb.graph, kb.vocabulary, target, sorted(names), kb.queries.paper_vector)
         for cand, found in evidence.items():
             if found.link_kind != "none" or found.shared:
                 rows.append((technique, names[cand], found.vector(), grades[names[cand]] > 0))

@@ -159,11 +159,7 @@ class RelatedTechniques:
         if version != self._version:
             self.invalidate()
             self._version = version
-        taxonomy = self._taxonomy
-        if taxonomy is None or taxonomy.graph is not graph or taxonomy.vocabulary is not vocabulary:
-            taxonomy = self._taxonomy = Taxonomy(graph, vocabulary, self.params.links, self.generic,
-                                                 lambda node: self._roles_of(graph, node))
-            self._lists.clear()
+        taxonomy = self._taxonomy_of(graph, vocabulary)
         found = self._lists.get((target, k, corpus_only))
         if found is None:
             if len(self._lists) >= CACHED_LISTS:
@@ -224,14 +220,22 @@ class RelatedTechniques:
                  paper_vector: PaperVector) -> dict[str, PairEvidence]:
         """The evidence `rank` weighs for each candidate (in the graph or the vocabulary) beside `target`, whether
         or not it would be shown: what bench/train_related.py learns the order from."""
-        taxonomy = Taxonomy(graph, vocabulary, self.params.links, self.generic,
-                            lambda node: self._roles_of(graph, node))
+        taxonomy = self._taxonomy_of(graph, vocabulary)
         side = self._target_side(graph, taxonomy, target, paper_vector)
         found = {}
         for cand in candidates:
             pair = self._pair(graph, taxonomy, side, cand)
             found[cand] = replace(pair.evidence, similarity=self._similarity(graph, side, cand, paper_vector))
         return found
+
+    def _taxonomy_of(self, graph: KnowledgeGraph, vocabulary: Vocabulary) -> Taxonomy:
+        """The taxonomy over this graph and vocabulary, built once (the cached lists go with a new one)."""
+        taxonomy = self._taxonomy
+        if taxonomy is None or taxonomy.graph is not graph or taxonomy.vocabulary is not vocabulary:
+            taxonomy = self._taxonomy = Taxonomy(graph, vocabulary, self.params.links, self.generic,
+                                                 lambda node: self._roles_of(graph, node))
+            self._lists.clear()
+        return taxonomy
 
     def _target_side(self, graph: KnowledgeGraph, taxonomy: Taxonomy, target: str,
                      paper_vector: PaperVector) -> _Target:

@@ -339,21 +339,22 @@ class Queries:
         return {eid: math.log(1.0 + total / max(1, len(self.graph.papers_citing(eid))))
                 for eid, _, _, _ in self.graph.paper_entities(pid)}
 
+    def paper_vector(self, pid: str) -> np.ndarray | None:
+        """The mean of a paper's passage vectors (what related techniques' contexts average), None if unembedded."""
+        dense = self.indexes.dense
+        if dense is None or pid not in dense:
+            return None
+        vectors = dense.vectors(pid)
+        return vectors.mean(axis=0) if len(vectors) else None
+
     def related(self, technique: str, k: int, corpus_only: bool = False) -> tuple[EntityRef, list[RelatedTechnique]]:
         target = self._technique(technique)
-        dense = self.indexes.dense
-
-        def paper_vector(pid: str) -> np.ndarray | None:
-            if dense is None or pid not in dense:
-                return None
-            vectors = dense.vectors(pid)
-            return vectors.mean(axis=0) if len(vectors) else None
 
         def titles(ids: list[str]) -> dict[str, str]:
             return {p.id: p.title for p in self.store.papers(ids)}
 
         results = self.related_ranker.rank(self.graph, self.vocabulary, target, k, self.store.version,
-                                           paper_vector, titles, corpus_only)
+                                           self.paper_vector, titles, corpus_only)
         concept = self.vocabulary.get(target)
         return EntityRef(target, self.graph.name(target, concept.label if concept else ""), "Technique"), results
 
