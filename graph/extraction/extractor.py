@@ -15,7 +15,7 @@ from paperkg.graph.extraction.gazetteer import Gazetteer
 from paperkg.graph.extraction.implicit import implicit_claims
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
-from paperkg.graph.extraction.names import clean, is_name_token, unseen_key
+from paperkg.graph.extraction.names import clean, is_name_token, names_something, unseen_key
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
@@ -52,7 +52,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.13"
+    rules_version = "2.4.14"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -132,6 +132,12 @@ class Extractor:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
             fld.cands = [c for c in fld.cands if self._whole(fld.text[c.start:c.end])]
+        nothing = {id(c) for fld in fields for c in fld.cands if c.source != "vocab" and c.type != "Hardware"
+                   and not names_something(fld.text[c.start:c.end], self.lex)}
+        # a long form that names nothing takes its acronym along: "MADCOW" of "Multi-site ... Working group"
+        defined = {c.key for fld in fields for c in fld.cands if id(c) in nothing and c.source == "long"}
+        for fld in fields:
+            fld.cands = [c for c in fld.cands if id(c) not in nothing and (c.key not in defined or c.source == "vocab")]
         chosen = {fld.name: resolve(fld) for fld in fields}
         entities = self.builder.build(fields, chosen)
         for entity in entities:
@@ -185,7 +191,8 @@ class Extractor:
                     by_key[key].extra_aliases.extend(self.compare.aliases.get(start, [])) if key in by_key else None
                 if key is None or mention_at.get(start) != end:
                     name = clean(text[start:end])
-                    if not name or name.lower() in self.lex.generic_names or len(name) > 60:
+                    if not name or name.lower() in self.lex.generic_names or len(name) > 60 or \
+                            not names_something(name, self.lex):
                         keys.append("")
                         continue
                     entity_type = self.lex.head_type(name) if not is_name_token(name.split()[0]) else None

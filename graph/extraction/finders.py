@@ -53,6 +53,8 @@ _DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-
                       r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
 _MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
 """'3D', '4K', '8B': a size or dimension, not a name."""
+_POSSESSIVE = ("'s", "\u2019s")
+"""A vocabulary name read with its possessive ("adapter's effectiveness") is the name without it."""
 _DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
 _NAME_THEN_LONG = re.compile(r"(?<![\w-])([A-Z][\w.+-]{1,30})\s*~?\s*\(\s*([A-Z][\w-]*(?:\s+[\w-]+){1,9})\s*\)")
 _CHAT_TAG = re.compile(r"-(?:Chat|chat|Instruct|instruct)")
@@ -102,7 +104,8 @@ class Finder:
             concept = self.vocabulary.get(hit.concept)
             if concept is None:
                 continue
-            cand = Cand(hit.start, hit.end, concept.type, concept.id, "vocab", 0.9, concept.id)
+            end = hit.end - 2 if text[hit.end - 2:hit.end] in _POSSESSIVE else hit.end
+            cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type == "Technique" and self._verb(text, hit.start, hit.end):
                 continue
             if concept.type == "Hardware":

@@ -127,6 +127,8 @@ class Mentions:
                 proposed[known.key] = max(proposed.get(known.key, 0.0), p.score)
                 fld.cands.append(Cand(p.start, p.end, known.type, known.key, "acronym", p.score, known.concept))
                 continue
+            if p.known_only:
+                continue
             if norm not in by_name or p.field == "abstract":
                 by_name[norm] = (p, name)
         for p, name in by_name.values():

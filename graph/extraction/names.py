@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from paperkg.core.ids import slug
+from paperkg.graph.extraction.lexicon import Lexicon
 
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta", "λ": "lambda",
          "μ": "mu", "π": "pi", "σ": "sigma", "Σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Ω": "omega"}
@@ -23,6 +24,8 @@ NAME_TOKEN = re.compile(
 _SHORT_UNIT = re.compile(r"^\d+(?:\.\d+)?(?:[KMBGTDkmbgtdxX]|GB|MB|TB|px|ms|fps|FPS|bit|bits|nm|Hz|kHz|GHz|W)?$|"
                          r"^\d+[KMBkmb]?[-/]\w*$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+]*(?:-[A-Za-z0-9][A-Za-z0-9.+]*)*#?")
+_PARTS = re.compile(r"[\s-]+")
+_ARTICLES = {"a", "an", "the"}
 
 
 @lru_cache(maxsize=8192)
@@ -145,3 +148,21 @@ def valid_acronym(short: str) -> bool:
     letters = re.sub(r"[^A-Za-z]", "", short)
     return 2 <= len(short) <= 15 and sum(c.isupper() for c in short) >= 1 and len(letters) >= 2 \
         and not short.islower() and " " not in short
+
+
+def names_something(name: str, lex: Lexicon) -> bool:
+    """Whether a name the vocabulary does not know can name an entity at all. Not: generic device words joined
+    ("GPU-CPU" of "asymmetric GPU-CPU pipelining"), a function word in capitals ("AND"), a lower-case phrase with an
+    article inside ("those employing a traditional generative phonological approach"; a name may hold one: "Needle
+    in a Video Haystack"), a vendor alone ("IBM" of "IBM Model 3"), an organisation ("Computing Research
+    Laboratory"), or a modifier whose noun was cut ("adaptive bottom-up" of "a novel adaptive bottom-up approach")."""
+    words = name.split()
+    if not words:
+        return False
+    last = words[-1].lower()
+    return not (all(part in lex.generic_acronyms for part in _PARTS.split(name) if part)
+                or (len(words) == 1 and last in lex.stop_words)
+                or (name.islower() and any(w in _ARTICLES for w in words[1:]))
+                or name in lex.vendors
+                or last in lex.words("organisation_heads")
+                or last in lex.words("dangling_modifiers"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token
 from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
@@ -93,6 +94,8 @@ class Proposal:
     score: float
     direct: bool
     """Named right after the verb (or in the title): vocabulary names count as proposed only then."""
+    known_only: bool = False
+    """A plain phrase that counts only where the vocabulary or another reading already has a name there."""
 
 
 class Proposals:
@@ -134,7 +137,7 @@ class Proposals:
         key = alnum_key(clean(name))
         in_abstract = key in haystack or (key.endswith("s") and key[:-1] in haystack)
         named = len(words) == 1 and (is_name_token(words[0]) or words[0][:1].isupper())
-        titled = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "with", "-"} for w in words)
+        titled = all(w[:1].isupper() or w.lower() in {"of", "and", "-"} for w in words)
         if not (in_abstract or named or (titled and self.lex.head_type(name) in {"Technique", "Dataset", "Model"})):
             return []
         return [Proposal("title", start, start + len(name),
@@ -147,6 +150,8 @@ class Proposals:
         found: list[Proposal] = []
         subject = bool(names)
         for sentence in spans:
+            found += [Proposal("abstract", n.start, n.end, PARAMS.we_propose, True, not n.named)
+                      for n in new_names(text, sentence.start, sentence.end, self._generic)]
             if not _ANY_CUE.search(text, sentence.start, sentence.end):
                 continue
             seen_trigger = False
