@@ -1020,3 +1020,17 @@ def test_a_name_may_hold_an_article() -> None:
     x = EXTRACTOR.extract("T", "We release the Needle in a Video Haystack (NIAVH) benchmark and evaluate FooNet "
                           "on Needle in a Video Haystack.")
     assert "Needle in a Video Haystack" in {e.name for e in x.entities}, x.entities
+
+
+@pytest.mark.parametrize("abstract", [
+    "Graphical models such as Bayesian Networks (BNs) are being increasingly applied to various computer vision "
+    "problems.",
+    "We used visual inspection and automatic speech recognition (ASR) to investigate an offset adaptation (OA) model "
+    "proposed by Zhang et al.",
+    "The features based on Markov random field (MRF) models are usually sensitive to the rotation of image textures.",
+])
+def test_a_described_kind_of_model_is_no_model(abstract: str) -> None:
+    """A long form without a name in it ("Markov random field (MRF) models") names a kind of model, not a trained
+    one (SciERC sentences, Luan et al. 2018)."""
+    models = {e.name for e in EXTRACTOR.extract("A paper", abstract).entities if e.type == "Model"}
+    assert models == set(), models
