@@ -1034,3 +1034,11 @@ def test_a_described_kind_of_model_is_no_model(abstract: str) -> None:
     one (SciERC sentences, Luan et al. 2018)."""
     models = {e.name for e in EXTRACTOR.extract("A paper", abstract).entities if e.type == "Model"}
     assert models == set(), models
+
+
+def test_device_words_modify_a_proposed_operation() -> None:
+    """"NEO proposes asymmetric GPU-CPU pipelining and load-aware scheduling": "GPU-CPU" is no name of its own but
+    part of the first operation, and both are the paper's."""
+    x = EXTRACTOR.extract("NEO: Saving GPU Memory Crisis with CPU Offloading", "To this end, NEO proposes asymmetric "
+                          "GPU-CPU pipelining and load-aware scheduling to balance GPU and CPU loads.")
+    assert {"asymmetric GPU-CPU pipelining", "load-aware scheduling"} <= proposed_names(x), proposed_names(x)

@@ -160,9 +160,14 @@ def names_something(name: str, lex: Lexicon) -> bool:
     if not words:
         return False
     last = words[-1].lower()
-    return not (all(part in lex.generic_acronyms for part in _PARTS.split(name) if part)
+    return not (only_devices(name, lex)
                 or (len(words) == 1 and last in lex.stop_words)
                 or (name.islower() and any(w in _ARTICLES for w in words[1:]))
                 or name in lex.vendors
                 or last in lex.words("organisation_heads")
                 or last in lex.words("dangling_modifiers"))
+
+
+def only_devices(text: str, lex: Lexicon) -> bool:
+    """Only generic device words ("GPU-CPU", "CPU-GPU-I/O"): they modify what follows, never name."""
+    return all(part in lex.generic_acronyms for part in _PARTS.split(text) if part)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
-from paperkg.graph.extraction.names import clean, is_name_token
+from paperkg.graph.extraction.names import clean, is_name_token, only_devices
 from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
 
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
@@ -222,7 +222,7 @@ class Proposals:
                 return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
             capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
                                               phrase_start is not None)
-            if (is_name_token(core) or capital) and not self._generic(core):
+            if (is_name_token(core) or capital) and not self._generic(core) and not only_devices(core, self.lex):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
                 if _MODIFIES.match(text, name_end) or (not is_name_token(core) and name_end == w.end() and
                                                        self.eponym_heads.match(text, name_end)):
@@ -299,7 +299,8 @@ class Proposals:
             words = part.split()
             if not 2 <= len(words) <= 4 or words[-1].lower() not in self.lex.strong_heads:
                 return []
-            if any(not _PLAIN.fullmatch(w) or w in _STOP or w in _FILLER or w in self.verbs for w in words):
+            if any(not (_PLAIN.fullmatch(w) or only_devices(w, self.lex)) or w in _STOP or w in _FILLER
+                   or w in self.verbs for w in words):
                 return []
             a = text.index(part, pos)
             out.append((a, a + len(part)))
