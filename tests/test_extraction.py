@@ -1042,3 +1042,18 @@ def test_device_words_modify_a_proposed_operation() -> None:
     x = EXTRACTOR.extract("NEO: Saving GPU Memory Crisis with CPU Offloading", "To this end, NEO proposes asymmetric "
                           "GPU-CPU pipelining and load-aware scheduling to balance GPU and CPU loads.")
     assert {"asymmetric GPU-CPU pipelining", "load-aware scheduling"} <= proposed_names(x), proposed_names(x)
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("FooNet is three times faster than HyperLoom.", {"HyperLoom": 3.0}),
+    ("FooNet delivers four times the throughput of HyperLoom.", {"HyperLoom": 4.0}),
+    ("FooNet is three times as fast as HyperLoom.", {"HyperLoom": 3.0}),
+    ("HyperLoom takes three times longer than FooNet.", {"HyperLoom": 3.0}),
+    ("FooNet achieves a ten-fold speedup over HyperLoom.", {"HyperLoom": 10.0}),
+    ("FooNet is threefold faster than HyperLoom.", {"HyperLoom": 3.0}),
+    # a count, not a factor (the dev gold's ReMax: "threefold advantages over PPO")
+    ("FooNet offers threefold advantages over HyperLoom.", {"HyperLoom": None}),
+    ("We run FooNet three times; it beats HyperLoom by 2x.", {"HyperLoom": 2.0}),
+])
+def test_factors_in_words(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected

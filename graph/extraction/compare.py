@@ -33,16 +33,17 @@ _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?
                       r"memory|footprint|runtime)\s+of\s+", re.I)
 _CUE_FACTOR = re.compile(rf"{_NUM}\s*(?:[xX×]|times|-fold|fold)?\s*(?:[a-z-]+\s+){{0,3}}")
 """A factor and at most three words before a comparison cue: '3.9x faster ', '2.1x higher throughput '."""
-_TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM})\s*(?:[xX×]|times)\s+"
+_TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM}\s*(?:[xX×]|times)|\b(?:{fx.NUMBER_WORD})\s+times)\s+"
                        r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
 """'4.2x the throughput of X', '3.4 times that of X'."""
 _SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?|takes?|took|requires?|needs?|consumes?)\s+"
                       r"(?:about\s+|roughly\s+|nearly\s+|around\s+)?"
-                      rf"(twice|{_NUM}\s*(?:x|×|times))\s+(?:as\s+)?(?:slow|slower|expensive|costly|longer|"
+                      rf"(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+(?:as\s+)?(?:slow|slower|expensive|costly|longer|"
                       r"more\s+(?:time|memory|energy))\s+(?:as|than)\s+", re.I)
 """'X is twice as slow as Y', 'X takes 3.3 times longer than Y': X is the baseline."""
 _FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s+(?:about\s+|roughly\s+|nearly\s+|"
-                      rf"around\s+|up\s+to\s+)?(twice|{_NUM}\s*(?:x|×|times))\s+as\s+(?:fast|quick|efficient|cheap)\s+as\s+",
+                      rf"around\s+|up\s+to\s+)?(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+as\s+"
+                      r"(?:fast|quick|efficient|cheap)\s+as\s+",
                       re.I)
 """'X is 2.5 times as fast as Y': Y is the baseline (the mirror of _SLOW_AS)."""
 _PARITY = re.compile(r"\b(?:(?:comparable|similar|equivalent|competitive|identical)\s+(?:[\w-]+\s+){0,2}?(?:to|with)|"
@@ -85,7 +86,8 @@ class Comparisons:
         self.lex = lexicon
         self.baselines = Baselines(lexicon)
         words = [*lexicon.compare_verbs, *lexicon.compare_preps, *sorted(lexicon.words("comparison_prefilter_words"))]
-        self.any_cue = re.compile(rf"\d\s*(?:x|×|X|times|\\?%|-fold|fold)|(?<![\w-])(?:{cased_alternation(words)})")
+        self.any_cue = re.compile(rf"\d\s*(?:x|×|X|times|\\?%|-fold|fold)|(?<![\w-])(?:{cased_alternation(words)})|"
+                                  rf"\b(?:{cased_alternation(list(fx.NUMBER_WORDS))})(?:\s+times|\s*-?\s*fold)")
         """A fast, case-sensitive filter for sentences that may hold a comparison (a superset of the cues)."""
         self.parity_hint = re.compile(cased_alternation(sorted(lexicon.words("parity_hints"))))
         """Words every `_PARITY` match contains: a fast filter before the slower case-insensitive pattern."""
@@ -119,7 +121,7 @@ class Comparisons:
             for m in _TIMES_OF.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects and not _FACTOR_BLOCK.match(text, m.end()):
-                    value = float(m.group(1).replace(",", ""))
+                    value = _times(m.group(1))
                     out.append(Claim(objects[:1], [value], sentence, m.start(), 0.7))
             if "/" in text[s:e]:
                 for m in _FRACTION.finditer(text, s, e):
@@ -280,8 +282,12 @@ class Comparisons:
 
 
 def _times(text: str) -> float | None:
-    """The factor of "twice" or "2.5 times" / "2.5x"."""
-    return 2.0 if text.lower() == "twice" else fx.first_number(text)
+    """The factor of "twice", "three times" or "2.5 times" / "2.5x"."""
+    low = text.lower()
+    if low == "twice":
+        return 2.0
+    word = low.rsplit(" times", 1)[0].strip()
+    return float(fx.NUMBER_WORDS[word]) if word in fx.NUMBER_WORDS else fx.first_number(text)
 
 
 def metric_of(text: str, lex: Lexicon, anchor: int | None = None) -> str | None:

@@ -32,6 +32,16 @@ FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*(ms|milliseconds?|s|sec|seconds?|min
 """'cuts latency from 120 ms to 30 ms': a time or size before and after, one unit (the factor is their ratio)."""
 PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                "hundred": 100, "a hundred": 100, "one hundred": 100, "thousand": 1000, "a thousand": 1000}
+NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+"""An alternation of the number words (longest first), for the comparison cues that also take them."""
+WORD_TIMES = re.compile(rf"\b({NUMBER_WORD})(?:\s*-?\s*fold|\s+times)\s+(?=(?:as\s|the\s|more\b|less\b|lower|"
+                        r"higher|faster|slower|smaller|larger|fewer|cheaper|better|speed|throughput|memory|energy|"
+                        r"increase|reduction|decrease|improvement|gain))", re.I)
+"""'three times faster', 'three times the throughput', 'a ten-fold speedup': a factor in words; a comparison must
+follow ('we run it three times', 'threefold advantages over PPO' count something else)."""
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
                      r"efficiency|cheaper|quicker|accelerat\w*)\b", re.I)
 _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precision|recall|win rate|absolute|"
@@ -86,6 +96,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             found.append((m.start(), round(1 + value / 100, 4)))
     for m in WORDS.finditer(text, s, e):
         found.append((m.start(), 2.0))
+    for m in WORD_TIMES.finditer(text, s, e):
+        found.append((m.start(), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
     return sorted(found)
 
 
