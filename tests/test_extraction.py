@@ -1057,3 +1057,18 @@ def test_device_words_modify_a_proposed_operation() -> None:
 ])
 def test_factors_in_words(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Experiments show that FooNet is superior to HyperLoom.", {"HyperLoom": None}),
+    ("FooNet shows clear superiority over HyperLoom.", {"HyperLoom": None}),
+    # a negated comparison is no win
+    ("FooNet does not outperform HyperLoom on small inputs.", {}),
+    ("FooNet is not faster than HyperLoom.", {}),
+    ("FooNet fails to beat HyperLoom.", {}),
+    ("FooNet is not superior to HyperLoom on small inputs.", {}),
+    # but "not only" is
+    ("FooNet is not only faster than HyperLoom but also smaller.", {"HyperLoom": None}),
+])
+def test_superiority_and_negated_comparisons(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected

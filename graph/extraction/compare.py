@@ -64,6 +64,9 @@ _SHARE_OF = re.compile(rf"\b(?:takes|requires|needs|uses|consumes|costs|incurs)\
                        rf"(?:about\s+|around\s+)?{_NUM}\s*\\?%\s+of\s+(?:the\s+)?(?=\S)")
 """'only takes 10.8% of Stable Diffusion v1.5's training time': a share of a named baseline's cost."""
 _HYPOTHETICAL = re.compile(r"\b(?:whether|if|in\s+which|when)\b[^,;.]{0,70}\b(?:can|could|may|might|would)\s+$")
+_NEGATED = re.compile(r"\b(?:not|never|cannot|fails?\s+to|failed\s+to|unable\s+to|\w+n't)\s+(?!only\b)"
+                      r"(?:[\w-]+\s+){0,2}$", re.I)
+"""'does not outperform X', 'is not faster than X', 'fails to beat X': no win ('not only faster than X' is one)."""
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -252,7 +255,8 @@ class Comparisons:
         cues: list[tuple[int, int, float]] = []
         positive = bool(_POSITIVE.search(text, s, e))
         for m in self.lex.compare_verb_re.finditer(text, s, e):
-            cues.append((m.start(), m.end(), 0.8))
+            if not _NEGATED.search(text, max(s, m.start() - 40), m.start()):
+                cues.append((m.start(), m.end(), 0.8))
         for m in _HALVING.finditer(text, s, e):
             cues.append((m.start(), m.end(), 0.7))
         for m in self.lex.compare_prep_re.finditer(text, s, e):
@@ -260,6 +264,8 @@ class Comparisons:
             before = text[max(s, m.start() - 300):m.start()]
             window = text[max(s, m.start() - 60):m.start()]
             if _NEGATIVE.search(window) and not has_factor:
+                continue
+            if _NEGATED.search(text, max(s, m.start() - 40), m.start()):
                 continue
             if word == "than":
                 if not (_COMPARATIVE.search(before) or re.search(rf"{fx.TIMES}\s*$", before)):
