@@ -1072,3 +1072,11 @@ def test_factors_in_words(sentence: str, expected: dict[str, float | None]) -> N
 ])
 def test_superiority_and_negated_comparisons(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
+
+
+def test_a_number_in_a_device_name_is_no_device_count() -> None:
+    """"RTX 3090 GPUs" was read as 3,090 GPUs; a count stated apart from the name still pools."""
+    x = EXTRACTOR.extract("FooNet: Fast", "FooNet runs on NVIDIA GeForce RTX 3090 GPUs.")
+    assert [r.count for r in x.relations if r.predicate == "runs-on"] == [None]
+    x = EXTRACTOR.extract("FooNet: Fast", "We train FooNet on an NVIDIA A100 cluster and scale it to 64 GPUs.")
+    assert [r.count for r in x.relations if r.predicate == "runs-on"] == [64]

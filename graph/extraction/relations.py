@@ -62,7 +62,8 @@ class PaperRelations:
                 if entity.key in only_compared and not stated:
                     continue  # a baseline device the paper did not run ("faster than the A100", "over a DGX H100")
                 if not stated and entity in hardware:  # "an A100" is 1 unless a pooled number names more
-                    pooled = self._pooled(texts["abstract"]) if pooled is None else pooled
+                    named = [(st, en) for h in hardware for f, st, en in h.mentions if f == "abstract"]
+                    pooled = self._pooled(texts["abstract"], named) if pooled is None else pooled
                     count = self._pooled_count(entity, [h for h in hardware if h.key not in only_compared],
                                                pooled) or count
                 rel = self._rel("runs-on", entity, texts, spans, confidence, cue=_RUN_CUE)
@@ -103,12 +104,13 @@ class PaperRelations:
         return all(f == "abstract" and (_NEGATION.search(texts[f], max(0, s - 70), s) or (
             entity.type == "Technique" and _TASKS.search(texts[f], max(0, s - 160), s))) for f, s, _ in entity.mentions)
 
-    def _pooled(self, abstract: str) -> list[tuple[str, int]]:
-        """Device counts stated without a device name ("scales to 4096 chips", "up to 64 GPUs"): (kind, count)."""
+    def _pooled(self, abstract: str, named: list[tuple[int, int]]) -> list[tuple[str, int]]:
+        """Device counts stated without a device name ("scales to 4096 chips", "up to 64 GPUs"): (kind, count).
+        A number inside a device's name (`named`: the mentions' spans) is none: "RTX 3090 GPUs"."""
         out = []
         for d in _POOL_WORD.finditer(abstract, 0, min(len(abstract), MAX_CHARS)):
             m = _POOL_NUMBER.search(abstract, max(0, d.start() - 14), d.start())
-            if m is None or _BLOCK_AFTER.match(abstract, d.end()):
+            if m is None or _BLOCK_AFTER.match(abstract, d.end()) or any(a <= m.start(1) < b for a, b in named):
                 continue
             number = self._number(m.group(1))
             if number and number > 1:
