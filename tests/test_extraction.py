@@ -1080,3 +1080,20 @@ def test_a_number_in_a_device_name_is_no_device_count() -> None:
     assert [r.count for r in x.relations if r.predicate == "runs-on"] == [None]
     x = EXTRACTOR.extract("FooNet: Fast", "We train FooNet on an NVIDIA A100 cluster and scale it to 64 GPUs.")
     assert [r.count for r in x.relations if r.predicate == "runs-on"] == [64]
+
+
+@pytest.mark.parametrize(("abstract", "named", "unused"), [
+    ("Unlike LoRA, FooNet updates all weights. FooNet is 2x faster than full fine-tuning.", {"LoRA"}, "LoRA"),
+    ("We propose FooNet, which replaces PagedAttention with contiguous virtual memory.", {"PagedAttention"},
+     "PagedAttention"),
+    ("FooNet does not require retraining, unlike QAT methods such as LLM-QAT.", set(), "LLM-QAT"),
+    ("Instead of speculative decoding, FooNet predicts several tokens with one head.", set(), "speculative decoding"),
+    ("FooNet requires no knowledge distillation.", set(), "knowledge distillation"),
+])
+def test_a_technique_set_against_or_done_without_is_not_used(abstract: str, named: set[str], unused: str) -> None:
+    """"Unlike X", "replaces X", "instead of X" (at a sentence's start too), "requires no X": no `uses`; what is set
+    against the paper's approach stays an entity (the guide annotates what is compared)."""
+    x = EXTRACTOR.extract("FooNet: Fast", abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert unused not in {names.get(r.object) for r in x.relations if r.predicate == "uses"}, x.relations
+    assert named <= set(names.values()), names

@@ -24,14 +24,16 @@ _GROUP_AFTER = re.compile(r"[\s-]+(?:pods?|clusters?|supercomputers?|slices?|nod
 _POOL_WORD = re.compile(r"(?<=\s)(GPUs|TPUs|NPUs|HPUs|IPUs|FPGAs|chips|accelerators|cards)\b")
 _POOL_NUMBER = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+|two|four|eight|sixteen)\s+$")
 _NEGATION_HINT = re.compile(r"without|w/o|instead|rather|need|free|obviat|forgo|task|application|workload|scenario|"
-                            r"use\s+case")
+                            r"use\s+case|unlike|replac|\bno\b", re.I)
 _KINDS = {"gpu": ("GPU",), "tpu": ("TPU",), "npu": ("NPU",), "hpu": ("ACCELERATOR", "HPU"), "ipu": ("ACCELERATOR",),
           "fpga": ("FPGA",), "chip": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"),
           "accelerator": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"), "card": ("GPU", "ACCELERATOR", "OTHER")}
 """Which kinds of device (the hardware table's `type`) a pooled count word can refer to."""
 _NEGATION = re.compile(r"\b(?:without|w/o|instead\s+of|rather\s+than|no\s+need\s+for|eliminat\w+\s+the\s+need\s+for|"
-                       r"free\s+of|obviat\w+|forgo\w*)\s+(?:(?!via\b|using\b|by\b|through\b|with\b|and\s+(?:achiev|"
-                       r"enabl|improv|reduc)\w*\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$")
+                       r"free\s+of|obviat\w+|forgo\w*|(?:requires?|needs?|involves?|uses?)\s+no)\s+(?:(?!via\b|using\b|by\b|through\b|with\b|and\s+(?:achiev|"
+                       r"enabl|improv|reduc)\w*\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
+_CONTRASTED = re.compile(r"\b(?:unlike|replac(?:es|ed|ing|e))\s+(?:[\w'’-]+,?\s+){0,6}$", re.I)
+"""'Unlike a mixture of experts, ...', 'replaces PagedAttention with ...': named, even compared, but not used."""
 _TASKS = re.compile(r"\b(?:tasks?|applications?|workloads?|scenarios?|use\s+cases)\s*,?\s*(?:such\s+as|including|like|"
                     r"e\.g\.,?|namely|:)\s+(?:(?!\b(?:using|via|through|by|with|based)\b)[^.;()])*$")
 _HOSTED = re.compile(r"\b(?:open[\s-]sourced?|released?|available|hosted|published|uploaded|shared|accessible)\b"
@@ -75,6 +77,9 @@ class PaperRelations:
                 if hints and self._negated(entity, texts):
                     entity.weak = entity.type == "Technique"  # a generic technique the paper does without: dropped
                     continue
+                if hints and all(f == "abstract" and _CONTRASTED.search(texts[f], max(0, st - 70), st)
+                                 for f, st, _ in entity.mentions):
+                    continue  # set against the paper's own approach, not used by it
                 if entity.type == "Software" and all(f == "abstract" and _HOSTED.search(texts[f], max(0, s - 90), s)
                                                      for f, s, _ in entity.mentions):
                     entity.weak = True  # "weights released on Hugging Face": where the artifacts live, not a tool
