@@ -1097,3 +1097,28 @@ def test_a_technique_set_against_or_done_without_is_not_used(abstract: str, name
     names = {e.key: e.name for e in x.entities}
     assert unused not in {names.get(r.object) for r in x.relations if r.predicate == "uses"}, x.relations
     assert named <= set(names.values()), names
+
+
+_SERVING = "Serving large language models is expensive. Existing systems waste memory on padding. "
+
+
+@pytest.mark.parametrize("sentences", [
+    "In this paper, a new serving engine called FooNet is proposed. FooNet is 2.3x faster than vLLM.",
+    "The proposed FooNet packs requests by length. The proposed FooNet is 2x faster than vLLM.",
+    "We present the FooNet framework, which packs requests. FooNet is 2x faster than vLLM.",
+    "We call our method FooNet. FooNet packs requests by length and is 2x faster than vLLM.",
+    "Here we report FooNet, which packs requests by length. FooNet is 2x faster than vLLM.",
+])
+def test_ways_a_paper_names_its_own_system(sentences: str) -> None:
+    """Passive naming after "In this paper", "The proposed X" with no "we" anywhere, "the X framework", "we call our
+    method X", "we report X": X is proposed, and its comparison is its own."""
+    x = EXTRACTOR.extract("Fast Serving of Large Models", _SERVING + sentences)
+    assert proposed_names(x) == {"FooNet"}, x.relations
+    assert [r.subject for r in x.relations if r.predicate == "outperforms"] == ["technique/foonet"], x.relations
+
+
+def test_naming_what_is_not_a_method_proposes_nothing() -> None:
+    """"We call these tokens Heavy Hitters (H2)": a name for tokens, not for the paper's method."""
+    x = EXTRACTOR.extract("H2O: Heavy-Hitter Oracle", "We find that a small portion of tokens contributes most of the "
+                          "value. We call these tokens Heavy Hitters (H2). We propose the Heavy Hitter Oracle (H2O).")
+    assert "Heavy Hitters" not in proposed_names(x), proposed_names(x)

@@ -22,7 +22,8 @@ from paperkg.graph.extraction.scorer import Scorer
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, balanced, runs, sentences
 from paperkg.graph.vocabulary import Vocabulary
 
-_SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere)\b")
+_SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere|"
+                   r"[Tt]he proposed)\b")
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
@@ -52,7 +53,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.21"
+    rules_version = "2.4.22"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.

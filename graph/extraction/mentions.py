@@ -13,6 +13,7 @@ from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import clean, is_name_token, tokens, unseen_key
 from paperkg.graph.extraction.proposals import Proposal, Proposals
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
+from paperkg.graph.extraction.title_names import title_proposals
 from paperkg.graph.vocabulary import Vocabulary
 
 
@@ -88,7 +89,7 @@ class Mentions:
     # -- proposals --------------------------------------------------------------------------------------------
     def proposed(self, fields: list[Field], spans: list[Sentence], long_forms: dict[int, int]) -> dict[str, float]:
         title, abstract = fields[0], fields[1]
-        found: list[Proposal] = self.proposals.title(title.text, abstract.text, abstract.norm)
+        found: list[Proposal] = title_proposals(title.text, abstract.text, self.lex, abstract.norm)
         names = tuple(clean(title.text[p.start:p.end]) for p in found)
         found += self.proposals.abstract(abstract.text, spans, long_forms, title.text, names)
         proposed: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""What a paper proposes: the name before the title's colon and the objects of "we propose/introduce/present ...".
+"""What a paper proposes in its abstract: the objects of "we propose/introduce/present ...", names it calls its own.
 
 Returns spans (field, start, end) of proposed names with a confidence; typing and keys happen in `entities`.
 """
@@ -11,21 +11,28 @@ from dataclasses import dataclass
 from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices
-from paperkg.graph.extraction.text import Sentence, alnum_key, find_all
+from paperkg.graph.extraction.text import Sentence
 
-_TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
-_PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
-_VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
 _NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
 _WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
-                     r"technique|algorithm|scheme|engine|library|architecture|design)s?\b")
-"""'Our algorithm, called AQLM, ...': the paper names its own method without a 'we'."""
+                     r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
+                     r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b")
+"""'Our algorithm, called AQLM, ...', 'In this paper, a new serving engine called FooNet is proposed': the paper
+names its own method without a 'we'."""
+_DEFINITE = re.compile(r"\b(?:the|our)\s+$")
+_THE_PROPOSED = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:newly\s+)?proposed\s+")
+"""'The proposed FooNet is 2x faster than ...': the paper's own, named without a verb of its own."""
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
                        r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
 _NAMED_AFTER = re.compile(r",\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)")
+_CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[\w-]+\s+){0,2}?(?:method|approach|"
+                            r"technique|system|framework|model|algorithm|scheme|architecture|engine|design|library|"
+                            r"tool|variant)s?\s+(?:as\s+)?", re.I)
+_NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
+"""'our method FooNet': a name right after the head, without a comma (a name token only)."""
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
 _MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|were|can|from|inspired|"
                        r"based|via|using|across|at|into|of|achieves|enables|outperforms|significantly)\b)"
@@ -46,9 +53,6 @@ _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "dec
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
                     "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
                     "search", "regularization", "modularization", "selection", "merging", "prompting"}
-_OPENERS = {"towards", "toward", "on", "a", "an", "the", "rethinking", "beyond", "when", "how", "what", "why", "is",
-            "are", "do", "does", "can", "looking", "train", "challenges", "bag", "revisiting", "understanding",
-            "learning", "scaling", "efficient", "fast", "improving", "exploring", "making", "accelerating"}
 _FILLER = {"a", "an", "the", "novel", "new", "simple", "efficient", "effective", "first", "our", "two", "three",
            "yet", "and", "highly", "fast", "lightweight", "general", "unified", "scalable", "generic", "powerful",
            "robust", "principled", "practical", "versatile", "flexible", "set", "of", "family", "series",
@@ -117,32 +121,6 @@ class Proposals:
         self.ours = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|technique|"
                                r"algorithm|stack|toolkit|suite|library|pipeline|platform)\s*,\s*")
 
-    def title(self, title: str, abstract: str, abstract_key: str | None = None) -> list[Proposal]:
-        m = _TITLE_NAME.match(title)
-        if not m:
-            return []
-        name = m.group(1)
-        start = m.start(1)
-        paren = _PAREN.search(name)
-        if paren:
-            name = name[:paren.start()]
-        stripped = _VERSION.sub("", name).strip()
-        if stripped != name and any(not re.match(r"\s+(?:Dataset|Benchmark)", abstract[e:e + 12], re.I)
-                                    for _, e in find_all(abstract, stripped, ignore_case=True)):
-            name = stripped
-        words = name.split()
-        if not words or len(words) > 6 or "," in name or (words[0].lower() in _OPENERS and len(words) > 1):
-            return []
-        haystack = abstract_key if abstract_key is not None else alnum_key(abstract)
-        key = alnum_key(clean(name))
-        in_abstract = key in haystack or (key.endswith("s") and key[:-1] in haystack)
-        named = len(words) == 1 and (is_name_token(words[0]) or words[0][:1].isupper())
-        titled = all(w[:1].isupper() or w.lower() in {"of", "and", "-"} for w in words)
-        if not (in_abstract or named or (titled and self.lex.head_type(name) in {"Technique", "Dataset", "Model"})):
-            return []
-        return [Proposal("title", start, start + len(name),
-                         PARAMS.title_named_in_abstract if in_abstract else PARAMS.title_only, True)]
-
     def abstract(self, text: str, spans: list[Sentence], acronyms: dict[int, int], title: str = "",
                  names: tuple[str, ...] = ()) -> list[Proposal]:
         """Proposed names in the abstract. `acronyms` maps long-form starts to their ends (from "LF (ACR)");
@@ -167,13 +145,19 @@ class Proposals:
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
+            for m in _THE_PROPOSED.finditer(text, sentence.start, sentence.end):
+                found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, limit=3)
+                             if p.direct)
             for m in self.passive.finditer(text, sentence.start, sentence.end):
                 found.extend(self._passive(text, sentence.start, m.start()))
             if seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end):
                 for m in self.naming.finditer(text, sentence.start, sentence.end):
                     if _EXISTING.search(text, max(sentence.start, m.start() - PARAMS.existing_window), m.start()):
                         continue  # "a recent method called Rectified Flow" is not the paper's
-                    found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.ours, limit=2))
+                    what = _CALLED_METHOD.match(text, m.end()) if m.group().lower().startswith(("we ", "which")) \
+                        else None  # "we call our method X", not "we call these tokens Heavy Hitters"
+                    found.extend(self._object(text, what.end() if what else m.end(), sentence.end, acronyms,
+                                              PARAMS.ours, limit=2))
             if seen_trigger or (found and found[-1].start >= sentence.start) or (subject is not None and \
                     any(n in text[sentence.start:sentence.end] for n in names)):
                 found.extend(self._enumeration(text, sentence, seen_trigger))
@@ -226,6 +210,8 @@ class Proposals:
                 name_end = self._extend_name(text, w.start(), w.end(), end)
                 if _MODIFIES.match(text, name_end) or (not is_name_token(core) and name_end == w.end() and
                                                        self.eponym_heads.match(text, name_end)):
+                    if is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start()):
+                        out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
                 out.append(Proposal("abstract", w.start(), name_end, score, direct and content == 0))
                 after_name = True
@@ -246,10 +232,10 @@ class Proposals:
             content += 1
             if low.rstrip(",") in {"technique", "techniques", "strategy", "strategies", "mechanism", "method",
                                    "scheme", "algorithm", "approach"}:
-                named = _NAMED_AFTER.match(text, w.end(), end)
+                named = _NAMED_AFTER.match(text, w.end(), end) or _NAME_AFTER.match(text, w.end(), end)
                 head = named.group(1) if named else ""
-                if named and head and (is_name_token(head.split()[0]) or
-                             (head[:1].isupper() and not self._generic(head.split()[0]))):
+                if named and head and (is_name_token(head.split()[0]) or (named.re is _NAMED_AFTER and
+                             head[:1].isupper() and not self._generic(head.split()[0]))):
                     name_end = self._extend_name(text, named.start(1), named.end(1), end)
                     return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]  # "an approach, X"
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
