@@ -1122,3 +1122,13 @@ def test_naming_what_is_not_a_method_proposes_nothing() -> None:
     x = EXTRACTOR.extract("H2O: Heavy-Hitter Oracle", "We find that a small portion of tokens contributes most of the "
                           "value. We call these tokens Heavy Hitters (H2). We propose the Heavy Hitter Oracle (H2O).")
     assert "Heavy Hitters" not in proposed_names(x), proposed_names(x)
+
+
+def test_a_multiple_of_a_baseline_device_named_by_two_words() -> None:
+    """"1.5x the energy efficiency of an NVIDIA A100 GPU": the A100 is beaten, not run on."""
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet. FooNet on an Alveo U280 achieves 1.5x the energy "
+                          "efficiency of an NVIDIA A100 GPU.")
+    names = {e.key: e.name for e in x.entities}
+    assert {(r.predicate, names[r.object]) for r in x.relations if r.predicate in ("runs-on", "outperforms")} == {
+        ("runs-on", "Xilinx Alveo U280"), ("outperforms", "NVIDIA A100")}
+    assert claims_of("FooNet delivers 1.5x the energy efficiency of HyperLoom.") == {"HyperLoom": 1.5}

@@ -34,8 +34,8 @@ _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?
 _CUE_FACTOR = re.compile(rf"{_NUM}\s*(?:[xX×]|times|-fold|fold)?\s*(?:[a-z-]+\s+){{0,3}}")
 """A factor and at most three words before a comparison cue: '3.9x faster ', '2.1x higher throughput '."""
 _TIMES_OF = re.compile(rf"(?<![\d.,])({_NUM}\s*(?:[xX×]|times)|\b(?:{fx.NUMBER_WORD})\s+times)\s+"
-                       r"(?:the\s+\w+\s+of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
-"""'4.2x the throughput of X', '3.4 times that of X'."""
+                       r"(?:the\s+(?:[\w-]+\s+){1,3}?of\s+(?:that\s+of\s+)?|of\s+(?:that\s+of\s+)?|that\s+of\s+)(?=\S)")
+"""'4.2x the throughput of X', '1.5x the energy efficiency of X', '3.4 times that of X'."""
 _SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?|takes?|took|requires?|needs?|consumes?)\s+"
                       r"(?:about\s+|roughly\s+|nearly\s+|around\s+)?"
                       rf"(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+(?:as\s+)?(?:slow|slower|expensive|costly|longer|"
