@@ -1132,3 +1132,8 @@ def test_a_multiple_of_a_baseline_device_named_by_two_words() -> None:
     assert {(r.predicate, names[r.object]) for r in x.relations if r.predicate in ("runs-on", "outperforms")} == {
         ("runs-on", "Xilinx Alveo U280"), ("outperforms", "NVIDIA A100")}
     assert claims_of("FooNet delivers 1.5x the energy efficiency of HyperLoom.") == {"HyperLoom": 1.5}
+
+
+def test_a_second_finding_is_no_second_baseline() -> None:
+    """"outperforms HyperLoom by 2.1x and reduces memory by 3x" had a baseline "reduces memory"."""
+    assert set(claims_of("FooNet outperforms HyperLoom by 2.1x and reduces memory by 3x.")) == {"HyperLoom"}
