@@ -1137,3 +1137,25 @@ def test_a_multiple_of_a_baseline_device_named_by_two_words() -> None:
 def test_a_second_finding_is_no_second_baseline() -> None:
     """"outperforms HyperLoom by 2.1x and reduces memory by 3x" had a baseline "reduces memory"."""
     assert set(claims_of("FooNet outperforms HyperLoom by 2.1x and reduces memory by 3x.")) == {"HyperLoom"}
+
+
+_NO_WE = ("Serving large language models is costly because requests vary in length. FooServe schedules requests by "
+          "predicted length and batches them adaptively. On an NVIDIA A100, FooServe is 2.1x faster than vLLM.")
+
+
+@pytest.mark.parametrize("title", ["Taming Tail Latency in LLM Serving with FooServe",
+                                   "FooServe — Fast LLM Serving via Length Prediction",
+                                   "Efficient LLM Serving via FooServe", "FooServe"])
+def test_a_title_names_its_system_without_a_colon(title: str) -> None:
+    """A system named at the title's end, before a dash, or as the whole title, and named again in an abstract that
+    never says "we": proposed, and its comparison kept (the abstract was all scene-setting before)."""
+    x = EXTRACTOR.extract(title, _NO_WE)
+    assert proposed_names(x) == {"FooServe"}, x.relations
+    assert [(r.subject, r.factor) for r in x.relations if r.predicate == "outperforms"] == [("technique/fooserve", 2.1)]
+
+
+def test_a_title_ending_on_a_known_technique_does_not_propose_it() -> None:
+    x = EXTRACTOR.extract("Fine-Tuning Large Models with LoRA", "We study how to fine-tune LLaMA-7B cheaply. We apply "
+                          "LoRA to all attention layers and find it matches full fine-tuning.")
+    assert "LoRA" not in proposed_names(x)
+    assert "LoRA" in {e.name for e in x.entities}

@@ -1,5 +1,7 @@
-"""The name a title gives before its colon ("PowerInfer: Fast Large Language Model Serving ..."): the paper's own
-when the abstract names it again, or when it is one name-like word or a titled technique, model or dataset name."""
+"""The name a title gives its system: before its colon or dash ("PowerInfer: Fast Large Language Model Serving ...",
+"FooServe — Fast ..."), the paper's own when the abstract names it again, or when it is one name-like word or a
+titled technique, model or dataset name; at its end ("... LLM Inference with Sarathi-Serve") or as the whole title
+("Mamba"), a name-like word the abstract names again."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from paperkg.graph.extraction.names import clean, is_name_token
 from paperkg.graph.extraction.proposals import PARAMS, Proposal
 from paperkg.graph.extraction.text import alnum_key, find_all
 
-_TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*:\s+\S")
+_TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*(?::|\s[—–-])\s+\S")
+_TITLE_TAIL = re.compile(r"\s(?:with|via|using|through|by)\s+((?:The\s+)?[A-Z][\w.+-]*)\s*$")
+"""'... in LLM Inference with Sarathi-Serve', '... via FooServe': the system the title ends on."""
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
 _VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
 _OPENERS = {"towards", "toward", "on", "a", "an", "the", "rethinking", "beyond", "when", "how", "what", "why", "is",
@@ -22,7 +26,7 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
     """The title's proposed name, if any; `abstract_key` is the abstract's alnum_key when already computed."""
     m = _TITLE_NAME.match(title)
     if not m:
-        return []
+        return _named_system(title, abstract, abstract_key)
     name = m.group(1)
     start = m.start(1)
     paren = _PAREN.search(name)
@@ -44,3 +48,20 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
         return []
     return [Proposal("title", start, start + len(name),
                      PARAMS.title_named_in_abstract if in_abstract else PARAMS.title_only, True)]
+
+
+def _named_system(title: str, abstract: str, abstract_key: str | None) -> list[Proposal]:
+    """A title without a colon that ends on a name ("... with Sarathi-Serve") or is one ("Mamba"), when the abstract
+    names it again and the vocabulary does not know it."""
+    tail = _TITLE_TAIL.search(title)
+    whole = re.fullmatch(r"\s*([\w.+-]+)\s*", title)
+    found = tail or whole
+    if found is None:
+        return []
+    name = re.sub(r"^The\s+", "", found.group(1))
+    start = found.end(1) - len(name)
+    haystack = abstract_key if abstract_key is not None else alnum_key(abstract)
+    if not is_name_token(name) or alnum_key(clean(name)) not in haystack:
+        return []
+    # not direct: a vocabulary name stays what it is ("Fine-Tuning LLaMA with LoRA" uses LoRA)
+    return [Proposal("title", start, start + len(name), PARAMS.title_named_in_abstract, False)]
