@@ -1159,3 +1159,18 @@ def test_a_title_ending_on_a_known_technique_does_not_propose_it() -> None:
                           "LoRA to all attention layers and find it matches full fine-tuning.")
     assert "LoRA" not in proposed_names(x)
     assert "LoRA" in {e.name for e in x.entities}
+
+
+@pytest.mark.parametrize(("abstract", "used"), [
+    ("We propose FooNet. Without retraining, FooNet uses LoRA adapters to adapt LLaMA-7B.", "LoRA"),
+    ("We propose FooNet. Without any retraining, it applies knowledge distillation to shrink BERT.",
+     "knowledge distillation"),
+])
+def test_done_without_stops_at_a_clause_of_its_own(abstract: str, used: str) -> None:
+    """"Without retraining, FooNet uses LoRA": what follows the clause is used (the negation read past the comma)."""
+    x = EXTRACTOR.extract("FooNet: Fast", abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert used in {names.get(r.object) for r in x.relations if r.predicate == "uses"}, x.relations
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet, which trains without model parallelism, "
+                          "checkpointing, or offloading.")
+    assert [r.predicate for r in x.relations] == ["proposes"], x.relations

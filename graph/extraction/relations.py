@@ -30,8 +30,12 @@ _KINDS = {"gpu": ("GPU",), "tpu": ("TPU",), "npu": ("NPU",), "hpu": ("ACCELERATO
           "accelerator": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"), "card": ("GPU", "ACCELERATOR", "OTHER")}
 """Which kinds of device (the hardware table's `type`) a pooled count word can refer to."""
 _NEGATION = re.compile(r"\b(?:without|w/o|instead\s+of|rather\s+than|no\s+need\s+for|eliminat\w+\s+the\s+need\s+for|"
-                       r"free\s+of|obviat\w+|forgo\w*|(?:requires?|needs?|involves?|uses?)\s+no)\s+(?:(?!via\b|using\b|by\b|through\b|with\b|and\s+(?:achiev|"
-                       r"enabl|improv|reduc)\w*\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
+                       r"free\s+of|obviat\w+|forgo\w*|(?:requires?|needs?|involves?|uses?)\s+no)\s+"
+                       r"(?:(?!via\b|using\b|by\b|through\b|with\b|and\s+(?:achiev|enabl|improv|reduc)\w*\b|"
+                       r"(?:we|it|they|is|are|can|uses|applies|employs|adopts|leverages|combines|integrates|relies|"
+                       r"builds)\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
+"""Done without: "without model parallel, checkpointing, or offloading"; not past a clause of its own ("Without
+retraining, FooNet uses LoRA")."""
 _CONTRASTED = re.compile(r"\b(?:unlike|replac(?:es|ed|ing|e))\s+(?:[\w'’-]+,?\s+){0,6}$", re.I)
 """'Unlike a mixture of experts, ...', 'replaces PagedAttention with ...': named, even compared, but not used."""
 _TASKS = re.compile(r"\b(?:tasks?|applications?|workloads?|scenarios?|use\s+cases)\s*,?\s*(?:such\s+as|including|like|"
