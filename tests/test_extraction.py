@@ -1174,3 +1174,10 @@ def test_done_without_stops_at_a_clause_of_its_own(abstract: str, used: str) -> 
     x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet, which trains without model parallelism, "
                           "checkpointing, or offloading.")
     assert [r.predicate for r in x.relations] == ["proposes"], x.relations
+
+
+def test_a_device_set_against_the_paper_is_not_run_on() -> None:
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet. Unlike systems that require an NVIDIA H100, FooNet "
+                          "runs on a single RTX 4090.")
+    names = {e.key: e.name for e in x.entities}
+    assert [names[r.object] for r in x.relations if r.predicate == "runs-on"] == ["NVIDIA GeForce RTX 4090"]

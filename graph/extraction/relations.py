@@ -64,6 +64,8 @@ class PaperRelations:
             if entity.proposed and entity.type != "Hardware":  # a paper presenting its own chip runs on it
                 out.append(self._rel("proposes", entity, texts, spans, min(0.99, entity.proposed)))
             if entity.type == "Hardware":
+                if hints and self._contrasted(entity, texts):
+                    continue  # "Unlike systems that require an NVIDIA H100, ...": not run on
                 count, confidence, stated = self._count(entity, texts["abstract"])
                 if entity.key in only_compared and not stated:
                     continue  # a baseline device the paper did not run ("faster than the A100", "over a DGX H100")
@@ -81,8 +83,7 @@ class PaperRelations:
                 if hints and self._negated(entity, texts):
                     entity.weak = entity.type == "Technique"  # a generic technique the paper does without: dropped
                     continue
-                if hints and all(f == "abstract" and _CONTRASTED.search(texts[f], max(0, st - 70), st)
-                                 for f, st, _ in entity.mentions):
+                if hints and self._contrasted(entity, texts):
                     continue  # set against the paper's own approach, not used by it
                 if entity.type == "Software" and all(f == "abstract" and _HOSTED.search(texts[f], max(0, s - 90), s)
                                                      for f, s, _ in entity.mentions):
@@ -112,6 +113,12 @@ class PaperRelations:
         as one of the tasks it is evaluated on ("on tasks including agent control, JSON decoding, ...")."""
         return all(f == "abstract" and (_NEGATION.search(texts[f], max(0, s - 70), s) or (
             entity.type == "Technique" and _TASKS.search(texts[f], max(0, s - 160), s))) for f, s, _ in entity.mentions)
+
+    @staticmethod
+    def _contrasted(entity: Entity, texts: dict[str, str]) -> bool:
+        """Named only as what the paper sets its approach against ("Unlike X, ...", "replaces X with ...")."""
+        return all(f == "abstract" and _CONTRASTED.search(texts[f], max(0, st - 70), st)
+                   for f, st, _ in entity.mentions)
 
     def _pooled(self, abstract: str, named: list[tuple[int, int]]) -> list[tuple[str, int]]:
         """Device counts stated without a device name ("scales to 4096 chips", "up to 64 GPUs"): (kind, count).
