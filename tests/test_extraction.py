@@ -1181,3 +1181,11 @@ def test_a_device_set_against_the_paper_is_not_run_on() -> None:
                           "runs on a single RTX 4090.")
     names = {e.key: e.name for e in x.entities}
     assert [names[r.object] for r in x.relations if r.predicate == "runs-on"] == ["NVIDIA GeForce RTX 4090"]
+
+
+def test_a_latex_device_count_is_no_factor() -> None:
+    """"$\\mathbf{2.1\\times}$ faster than vLLM on $8\\times$A100 GPUs": the factor is 2.1, and 8 counts the A100s."""
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet. FooNet is $\\mathbf{2.1\\times}$ faster than vLLM on "
+                          "$8\\times$A100 GPUs.")
+    assert outperforms(x) == {"vLLM": 2.1}
+    assert [r.count for r in x.relations if r.predicate == "runs-on"] == [8]

@@ -49,7 +49,8 @@ _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precis
                        r"of the (?:weights|parameters))\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
 """'at a high sparsity level of 70%': a setting, not an improvement."""
-_DEVICES_AFTER = re.compile(r"\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\s*(?:GPUs?|nodes?|devices?)\b")
+_DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\$?\s*(?:GPUs?|nodes?|devices?)\b")
+"""After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:lower|less|fewer|reduction|smaller|of\b|the\b)", re.I)
 _SHARE_BEFORE = re.compile(r"\b(?:only|merely|just|mere)\s+$", re.I)
