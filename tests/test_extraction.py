@@ -1189,3 +1189,15 @@ def test_a_latex_device_count_is_no_factor() -> None:
                           "$8\\times$A100 GPUs.")
     assert outperforms(x) == {"vLLM": 2.1}
     assert [r.count for r in x.relations if r.predicate == "runs-on"] == [8]
+
+
+@pytest.mark.parametrize("abstract", [
+    "Based on a corpus annotation project, this paper reports the discursive usage of 6 Chinese punctuation marks "
+    "in news commentary texts.",
+    "We present the first unsupervised Arabic stemmer, which reports 87.5% agreement with a proprietary stemmer.",
+])
+def test_a_language_is_no_name(abstract: str) -> None:
+    """"reports the discursive usage of 6 Chinese punctuation marks" proposed "Chinese" (SciERC; the issue saw
+    "Arabic" as a technique)."""
+    x = EXTRACTOR.extract("Discourse markers", abstract)
+    assert not {"Chinese", "Arabic"} & {e.name for e in x.entities}, x.entities

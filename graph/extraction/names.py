@@ -152,16 +152,17 @@ def valid_acronym(short: str) -> bool:
 
 def names_something(name: str, lex: Lexicon) -> bool:
     """Whether a name the vocabulary does not know can name an entity at all. Not: generic device words joined
-    ("GPU-CPU" of "asymmetric GPU-CPU pipelining"), a function word in capitals ("AND"), a lower-case phrase with an
-    article inside ("those employing a traditional generative phonological approach"; a name may hold one: "Needle
-    in a Video Haystack"), a vendor alone ("IBM" of "IBM Model 3"), an organisation ("Computing Research
-    Laboratory"), or a modifier whose noun was cut ("adaptive bottom-up" of "a novel adaptive bottom-up approach")."""
+    ("GPU-CPU" of "asymmetric GPU-CPU pipelining"), a function word in capitals ("AND"), a lower-case phrase
+    with an article inside ("those employing a traditional generative phonological approach"; a name may hold
+    one: "Needle in a Video Haystack"), a language alone ("Arabic"), a vendor alone ("IBM" of "IBM Model 3"), an
+    organisation ("Computing Research Laboratory"), or a modifier whose noun was cut ("adaptive bottom-up" of "a
+    novel adaptive bottom-up approach")."""
     words = name.split()
     if not words:
         return False
     last = words[-1].lower()
     return not (only_devices(name, lex)
-                or (len(words) == 1 and last in lex.stop_words)
+                or (len(words) == 1 and (last in lex.stop_words or last in lex.words("languages")))
                 or (name.islower() and any(w in _ARTICLES for w in words[1:]))
                 or name in lex.vendors
                 or last in lex.words("organisation_heads")

@@ -251,7 +251,7 @@ class Proposals:
         parts = word.split("-")
         generic_head = parts[0] in self.lex.generic_acronyms and all(p.islower() for p in parts[1:])
         return word in self.lex.generic_acronyms or generic_head or self.lex.is_modifier(word) or \
-            word.lower() in self.lex.generic_names
+            word.lower() in self.lex.generic_names or word.lower() in self.lex.words("languages")
 
     def _titled_np(self, text: str, start: int | None, end: int, title: str) -> tuple[int, int] | None:
         """A lower-case phrase the title also names ("parallel prompt decoding")."""
