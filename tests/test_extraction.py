@@ -1201,3 +1201,15 @@ def test_a_language_is_no_name(abstract: str) -> None:
     "Arabic" as a technique)."""
     x = EXTRACTOR.extract("Discourse markers", abstract)
     assert not {"Chinese", "Arabic"} & {e.name for e in x.entities}, x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Our parser achieves state-of-the-art scores, outperforming UDPipe 2.0 and Stanza.",
+     {"UDPipe": None, "Stanza": None}),
+    ("FooNet outperforms HyperLoom v2 and BarNet.", {"HyperLoom": None, "BarNet": None}),
+    ("FooNet is 3x faster than Rerender 2.0 and Tokenflow.", {"Rerender": 3.0, "Tokenflow": 3.0}),
+    # a number after the name that is an amount, not a version
+    ("FooNet outperforms HyperLoom 2.5 times.", {"HyperLoom": 2.5}),
+])
+def test_a_version_after_a_baseline_does_not_end_the_list(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected

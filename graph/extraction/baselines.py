@@ -36,6 +36,9 @@ _DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|hig
 _CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
 _QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*,)")
 """'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
+_VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
+_AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
+"""After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
 _ITEM_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
 _POSSESSIVE = re.compile(r"'s\b|’s\b")
 _WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
@@ -153,6 +156,9 @@ class Baselines:
             head_word = _DEVICE_HEAD.match(text, i_end, end)
             if head_word:
                 i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
+            version = _VERSION_AFTER.match(text, i_end, end)
+            if version and not _AMOUNT_AFTER.match(text, version.end()):
+                i_end = version.end()  # "UDPipe 2.0 and Stanza": the list goes on after the version
             by = _BY_AMOUNT.match(text, i_end, end) or _PAREN_AMOUNT.match(text, i_end, end)
             if by:
                 i_end = by.end()
