@@ -1,7 +1,7 @@
 """The name a title gives its system: before its colon or dash ("PowerInfer: Fast Large Language Model Serving ...",
 "FooServe — Fast ..."), the paper's own when the abstract names it again, or when it is one name-like word or a
 titled technique, model or dataset name; at its end ("... LLM Inference with Sarathi-Serve") or as the whole title
-("Mamba"), a name-like word the abstract names again."""
+("GShard"), a name-like word the abstract names again."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
 
 
 def _named_system(title: str, abstract: str, abstract_key: str | None) -> list[Proposal]:
-    """A title without a colon that ends on a name ("... with Sarathi-Serve") or is one ("Mamba"), when the abstract
+    """A title without a colon that ends on a name ("... with Sarathi-Serve") or is one ("GShard"), when the abstract
     names it again and the vocabulary does not know it."""
     tail = _TITLE_TAIL.search(title)
     whole = re.fullmatch(r"\s*([\w.+-]+)\s*", title)
