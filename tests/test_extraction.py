@@ -1213,3 +1213,15 @@ def test_a_language_is_no_name(abstract: str) -> None:
 ])
 def test_a_version_after_a_baseline_does_not_end_the_list(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
+
+
+def test_a_contrast_stops_at_a_clause_of_its_own() -> None:
+    """"In contrast to all recent developments that rely on ... continuous optimization methods": not used; but in
+    "Unlike prior work, we use LoRA" the paper does use LoRA."""
+    x = EXTRACTOR.extract("Shortest paths", "We present a randomized algorithm for shortest paths. In contrast to all "
+                          "recent developments that rely on sophisticated continuous optimization methods, our "
+                          "algorithm is simple.")
+    assert not [r for r in x.relations if r.predicate == "uses"], x.relations
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet. Unlike prior work, we use LoRA to adapt LLaMA-7B.")
+    names = {e.key: e.name for e in x.entities}
+    assert "LoRA" in {names[r.object] for r in x.relations if r.predicate == "uses"}, x.relations

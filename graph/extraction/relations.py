@@ -24,7 +24,7 @@ _GROUP_AFTER = re.compile(r"[\s-]+(?:pods?|clusters?|supercomputers?|slices?|nod
 _POOL_WORD = re.compile(r"(?<=\s)(GPUs|TPUs|NPUs|HPUs|IPUs|FPGAs|chips|accelerators|cards)\b")
 _POOL_NUMBER = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+|two|four|eight|sixteen)\s+$")
 _NEGATION_HINT = re.compile(r"without|w/o|instead|rather|need|free|obviat|forgo|task|application|workload|scenario|"
-                            r"use\s+case|unlike|replac|\bno\b", re.I)
+                            r"use\s+case|unlike|replac|contrast|opposed|\bno\b", re.I)
 _KINDS = {"gpu": ("GPU",), "tpu": ("TPU",), "npu": ("NPU",), "hpu": ("ACCELERATOR", "HPU"), "ipu": ("ACCELERATOR",),
           "fpga": ("FPGA",), "chip": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"),
           "accelerator": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"), "card": ("GPU", "ACCELERATOR", "OTHER")}
@@ -36,8 +36,11 @@ _NEGATION = re.compile(r"\b(?:without|w/o|instead\s+of|rather\s+than|no\s+need\s
                        r"builds)\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
 """Done without: "without model parallel, checkpointing, or offloading"; not past a clause of its own ("Without
 retraining, FooNet uses LoRA")."""
-_CONTRASTED = re.compile(r"\b(?:unlike|replac(?:es|ed|ing|e))\s+(?:[\w'’-]+,?\s+){0,6}$", re.I)
-"""'Unlike a mixture of experts, ...', 'replaces PagedAttention with ...': named, even compared, but not used."""
+_CONTRASTED = re.compile(r"\b(?:unlike|replac(?:es|ed|ing|e)|in\s+contrast\s+to|as\s+opposed\s+to)\s+"
+                         r"(?:(?!(?:we|it|they|our|is|are|can|uses?|applies|employs|adopts|leverages|combines|"
+                         r"integrates|relies|builds)\b)[\w'’-]+,?\s+){0,8}$", re.I)
+"""'Unlike a mixture of experts, ...', 'replaces PagedAttention with ...', 'In contrast to ... developments that rely
+on continuous optimization methods': named, even compared, but not used."""
 _TASKS = re.compile(r"\b(?:tasks?|applications?|workloads?|scenarios?|use\s+cases)\s*,?\s*(?:such\s+as|including|like|"
                     r"e\.g\.,?|namely|:)\s+(?:(?!\b(?:using|via|through|by|with|based)\b)[^.;()])*$")
 _HOSTED = re.compile(r"\b(?:open[\s-]sourced?|released?|available|hosted|published|uploaded|shared|accessible)\b"
@@ -117,7 +120,7 @@ class PaperRelations:
     @staticmethod
     def _contrasted(entity: Entity, texts: dict[str, str]) -> bool:
         """Named only as what the paper sets its approach against ("Unlike X, ...", "replaces X with ...")."""
-        return all(f == "abstract" and _CONTRASTED.search(texts[f], max(0, st - 70), st)
+        return all(f == "abstract" and _CONTRASTED.search(texts[f], max(0, st - 90), st)
                    for f, st, _ in entity.mentions)
 
     def _pooled(self, abstract: str, named: list[tuple[int, int]]) -> list[tuple[str, int]]:
