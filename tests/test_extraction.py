@@ -1225,3 +1225,14 @@ def test_a_contrast_stops_at_a_clause_of_its_own() -> None:
     x = EXTRACTOR.extract("FooNet: Fast", "We propose FooNet. Unlike prior work, we use LoRA to adapt LLaMA-7B.")
     names = {e.key: e.name for e in x.entities}
     assert "LoRA" in {names[r.object] for r in x.relations if r.predicate == "uses"}, x.relations
+
+
+def test_our_fine_tuned_model_is_the_papers_own() -> None:
+    """"both proprietary models and our fine-tuned model SWE-Llama can resolve only the simplest issues" (SWE-bench,
+    where the paper proposes its benchmark first)."""
+    x = EXTRACTOR.extract("SWE-bench: Can Language Models Resolve Real-world GitHub Issues?", "To this end, we "
+                          "introduce SWE-bench, an evaluation framework consisting of 2,294 software engineering "
+                          "problems drawn from real GitHub issues. Our evaluations show that both state-of-the-art "
+                          "proprietary models and our fine-tuned model SWE-Llama can resolve only the simplest "
+                          "issues. The best-performing model, Claude 2, is able to solve a mere 1.96% of the issues.")
+    assert "SWE-Llama" in proposed_names(x), x.relations

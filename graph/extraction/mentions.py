@@ -281,7 +281,9 @@ URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|
 _NUMBERED = re.compile(r"-(?:v|V)?\d{1,2}")
 _VARIANT_TAIL = re.compile(r"[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|v\d[\d.]*)")
 _DIGIT = re.compile(r"\d")
-_OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+)?$")
+_OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+|fine-tuned\s+|trained\s+)?"
+                  r"(?:(?:models?|methods?|systems?|approach|framework)\s+)?$")
+"""'our SceneTilling', 'our fine-tuned model SWE-Llama': the paper's own."""
 _RESULT = re.compile(r"(?:\s+\w+){0,3}?\s+(?:achieves|outperforms|delivers|boosts|improves|reduces|enables|can|is able|"
                      r"attains|accelerates|surpasses|yields|obtains|significantly|consistently)\b")
 
