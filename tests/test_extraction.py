@@ -1236,3 +1236,15 @@ def test_our_fine_tuned_model_is_the_papers_own() -> None:
                           "proprietary models and our fine-tuned model SWE-Llama can resolve only the simplest "
                           "issues. The best-performing model, Claude 2, is able to solve a mere 1.96% of the issues.")
     assert "SWE-Llama" in proposed_names(x), x.relations
+
+
+@pytest.mark.parametrize(("abstract", "absent"), [
+    ("We propose FooNet. FooNet's pruning-friendly interaction mechanism enables vector indexes.", "pruning"),
+    ("FooNet uses a distillation-free recipe to shrink BERT.", "distillation"),
+])
+def test_a_technique_named_as_what_is_not_done_is_no_entity(abstract: str, absent: str) -> None:
+    """"pruning-friendly" (ColBERT's abstract), "distillation-free": the technique is not what the paper does;
+    "quantization-aware" and "LoRA-based" still name what it builds on."""
+    assert absent not in {e.name for e in EXTRACTOR.extract("FooNet: Fast", abstract).entities}
+    x = EXTRACTOR.extract("FooNet: Fast", "We propose a LoRA-based, quantization-aware design for FooNet.")
+    assert {"LoRA", "quantization"} <= {e.name for e in x.entities}, x.entities

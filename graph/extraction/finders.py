@@ -53,6 +53,8 @@ _DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-
                       r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
 _MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
 """'3D', '4K', '8B': a size or dimension, not a name."""
+_WITHOUT_SUFFIX = re.compile(r"-(?:free|agnostic|friendly|independent)\b")
+"""'distillation-free', 'pruning-friendly': a modifier that says the technique is not what the paper does."""
 _POSSESSIVE = ("'s", "\u2019s")
 """A vocabulary name read with its possessive ("adapter's effectiveness") is the name without it."""
 _DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
@@ -106,7 +108,8 @@ class Finder:
                 continue
             end = hit.end - 2 if text[hit.end - 2:hit.end] in _POSSESSIVE else hit.end
             cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
-            if concept.type == "Technique" and self._verb(text, hit.start, hit.end):
+            if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
+                                                or _WITHOUT_SUFFIX.match(text, hit.end)):
                 continue
             if concept.type == "Hardware":
                 self._widen_hardware(text, cand)
