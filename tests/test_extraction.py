@@ -56,6 +56,10 @@ def name_of(x: Extraction, key: str) -> str:
     return entity.name
 
 
+def proposed_names(x: Extraction) -> set[str]:
+    return {name_of(x, r.object) for r in x.relations if r.predicate == "proposes"}
+
+
 # -- canonical entities ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("surface", ["A100", "NVIDIA A100 GPU", "A100-SXM4-80GB", "40GB A100 GPUs",
@@ -103,7 +107,7 @@ def test_proposed_names_from_title_and_cue_phrases(extractor: Extractor) -> None
     abstract = ("We propose MarmotKV, a cache compression method for long prompts. We further introduce a scheduler "
                 "called BadgerSched and a kernel library dubbed OtterOps. MarmotKV reduces memory by 4x.")
     x = extractor.extract("MarmotKV: Compressing Caches", abstract)
-    proposed = {name_of(x, r.object) for r in x.relations if r.predicate == "proposes"}
+    proposed = proposed_names(x)
     assert {"MarmotKV", "BadgerSched", "OtterOps"} <= proposed
     assert next(e for e in x.entities if e.name == "MarmotKV").type == "Technique"
 
@@ -130,7 +134,7 @@ def test_a_venue_is_no_entity(extractor: Extractor) -> None:
 def test_a_version_after_a_proposed_name_is_part_of_it(extractor: Extractor) -> None:
     x = extractor.extract("Marmot v2: A Flexible Accelerator", "We present Marmot v2, an accelerator architecture "
                           "for sparse networks. Marmot v2 runs MobileNet.")
-    proposed = {name_of(x, r.object) for r in x.relations if r.predicate == "proposes"}
+    proposed = proposed_names(x)
     assert proposed == {"Marmot v2"}
     assert "v2" not in {e.name for e in x.entities}
 
@@ -333,7 +337,7 @@ def test_generic_techniques_named_as_used() -> None:
 def test_unnamed_method_phrase_the_paper_introduces_is_proposed() -> None:
     abstract = "We propose a layer-wise expert prefetching for MoE inference on consumer GPUs."
     x = EXTRACTOR.extract("Serving MoE on a budget", abstract)
-    proposed = {x.entity(r.object).name for r in x.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    proposed = proposed_names(x)
     assert proposed == {"layer-wise expert prefetching"}
 
 
@@ -350,11 +354,11 @@ def test_known_technique_the_title_names_and_the_paper_proposes_is_proposed() ->
 def test_listed_contributions_and_components_of_the_proposed_system() -> None:
     x = EXTRACTOR.extract("Serving MoE on a budget", "We propose two key techniques, namely speculative expert "
                           "prefetching and elastic shard placement. Prior work uses greedy placement.")
-    proposed = {x.entity(r.object).name for r in x.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    proposed = proposed_names(x)
     assert proposed == {"speculative expert prefetching", "elastic shard placement"}
     y = EXTRACTOR.extract("TensorSlicer: Overlap Everything", "We introduce TensorSlicer, which relies on "
                           "fine-grained tensor slicing and overlapped communication scheduling.")
-    parts = {y.entity(r.object).name for r in y.relations if r.predicate == "proposes"}  # type: ignore[union-attr]
+    parts = proposed_names(y)
     assert {"TensorSlicer", "fine-grained tensor slicing", "overlapped communication scheduling"} <= parts
 
 
@@ -953,11 +957,6 @@ def test_names_with_letters_outside_ascii_are_their_own_entities(extractor: Extr
         [proposed] = [r.object for r in out.relations if r.predicate == "proposes"]
         entity = next(e for e in out.entities if e.key == proposed)
         assert entity.name == name and proposed not in ("technique/lora", "technique/flash"), (name, proposed)
-
-
-def proposed_names(x: Extraction) -> set[str]:
-    names = {e.key: e.name for e in x.entities}
-    return {names[r.object] for r in x.relations if r.predicate == "proposes"}
 
 
 def test_a_name_an_apposition_calls_new_is_proposed_whatever_the_verb() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import is_name_token
-from paperkg.graph.extraction.text import NUMBER
+from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
 
 _SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
@@ -40,7 +40,6 @@ _VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])"
 _AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
 """After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
 _ITEM_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
-_POSSESSIVE = re.compile(r"'s\b|’s\b")
 _WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
 _LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of)\s+(?=\S)", re.I)
 """'2x faster than with vLLM', '3x lower than that of vLLM': the words before a baseline."""
@@ -295,7 +294,7 @@ class Baselines:
         i_start, i_end = taken[0].start(), taken[-1].end()
         while i_end > i_start and text[i_end - 1] == ".":
             i_end -= 1
-        possessive = _POSSESSIVE.search(text, i_start, i_end)
+        possessive = POSSESSIVE.search(text, i_start, i_end)
         if possessive:
             i_end = possessive.start()
         full = text[pos:i_end]

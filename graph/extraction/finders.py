@@ -20,7 +20,7 @@ from paperkg.graph.extraction.names import (
     unseen_key,
     valid_acronym,
 )
-from paperkg.graph.extraction.text import MAX_CHARS, Runs, find_all, runs
+from paperkg.graph.extraction.text import MAX_CHARS, POSSESSIVE, Runs, find_all, runs
 from paperkg.graph.vocabulary import Vocabulary
 
 
@@ -55,8 +55,6 @@ _MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
 """'3D', '4K', '8B': a size or dimension, not a name."""
 _WITHOUT_SUFFIX = re.compile(r"-(?:free|agnostic|friendly|independent)\b")
 """'distillation-free', 'pruning-friendly': a modifier that says the technique is not what the paper does."""
-_POSSESSIVE = ("'s", "\u2019s")
-"""A vocabulary name read with its possessive ("adapter's effectiveness") is the name without it."""
 _DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
 _NAME_THEN_LONG = re.compile(r"(?<![\w-])([A-Z][\w.+-]{1,30})\s*~?\s*\(\s*([A-Z][\w-]*(?:\s+[\w-]+){1,9})\s*\)")
 _CHAT_TAG = re.compile(r"-(?:Chat|chat|Instruct|instruct)")
@@ -106,7 +104,8 @@ class Finder:
             concept = self.vocabulary.get(hit.concept)
             if concept is None:
                 continue
-            end = hit.end - 2 if text[hit.end - 2:hit.end] in _POSSESSIVE else hit.end
+            # a name read with its possessive ("adapter's effectiveness") is the name without it
+            end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
                                                 or _WITHOUT_SUFFIX.match(text, hit.end)):

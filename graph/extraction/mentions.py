@@ -45,7 +45,7 @@ class Mentions:
                     titled = sum(w[:1].isupper() for w in re.split(r"[\s-]+", long_text)) >= 2
                     words = long_text.split()
                     specific = len(words) >= 3 and any("-" in w or is_name_token(w) for w in words)
-                    if entity_type == "Model" and not any(is_name_token(w) or _DIGIT.search(w) for w in words):
+                    if entity_type == "Model" and not any(is_name_token(w) or _DIGITS.search(w) for w in words):
                         entity_type = "Technique"  # "word sense disambiguation (WSD) models": a kind, no trained model
                     if entity_type == "Technique" and last in self.lex.metric_words:
                         for other in fields:  # "Token-to-Token Latency (TTL)" names a measure
@@ -280,7 +280,6 @@ class Mentions:
 URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|org|io|ai|net|edu)\b(?:/\S{0,300})?")
 _NUMBERED = re.compile(r"-(?:v|V)?\d{1,2}")
 _VARIANT_TAIL = re.compile(r"[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|v\d[\d.]*)")
-_DIGIT = re.compile(r"\d")
 _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+|fine-tuned\s+|trained\s+)?"
                   r"(?:(?:models?|methods?|systems?|approach|framework)\s+)?$")
 """'our SceneTilling', 'our fine-tuned model SWE-Llama': the paper's own."""

@@ -29,16 +29,16 @@ _KINDS = {"gpu": ("GPU",), "tpu": ("TPU",), "npu": ("NPU",), "hpu": ("ACCELERATO
           "fpga": ("FPGA",), "chip": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"),
           "accelerator": ("TPU", "NPU", "ACCELERATOR", "OTHER", "FPGA"), "card": ("GPU", "ACCELERATOR", "OTHER")}
 """Which kinds of device (the hardware table's `type`) a pooled count word can refer to."""
+_CLAUSE_WORDS = "we|it|they|is|are|can|uses|applies|employs|adopts|leverages|combines|integrates|relies|builds"
+"""Words that start a clause of its own: a "without ..." or "unlike ..." phrase does not reach past them."""
 _NEGATION = re.compile(r"\b(?:without|w/o|instead\s+of|rather\s+than|no\s+need\s+for|eliminat\w+\s+the\s+need\s+for|"
                        r"free\s+of|obviat\w+|forgo\w*|(?:requires?|needs?|involves?|uses?)\s+no)\s+"
                        r"(?:(?!via\b|using\b|by\b|through\b|with\b|and\s+(?:achiev|enabl|improv|reduc)\w*\b|"
-                       r"(?:we|it|they|is|are|can|uses|applies|employs|adopts|leverages|combines|integrates|relies|"
-                       r"builds)\b)[\w'’-]+,?\s+){0,6}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
+                       rf"(?:{_CLAUSE_WORDS})\b)[\w'’-]+,?\s+){{0,6}}(?:or\s+|and\s+|any\s+|the\s+)?$", re.I)
 """Done without: "without model parallel, checkpointing, or offloading"; not past a clause of its own ("Without
 retraining, FooNet uses LoRA")."""
 _CONTRASTED = re.compile(r"\b(?:unlike|replac(?:es|ed|ing|e)|in\s+contrast\s+to|as\s+opposed\s+to)\s+"
-                         r"(?:(?!(?:we|it|they|our|is|are|can|uses?|applies|employs|adopts|leverages|combines|"
-                         r"integrates|relies|builds)\b)[\w'’-]+,?\s+){0,8}$", re.I)
+                         rf"(?:(?!(?:{_CLAUSE_WORDS}|our|use)\b)[\w'’-]+,?\s+){{0,8}}$", re.I)
 """'Unlike a mixture of experts, ...', 'replaces PagedAttention with ...', 'In contrast to ... developments that rely
 on continuous optimization methods': named, even compared, but not used."""
 _TASKS = re.compile(r"\b(?:tasks?|applications?|workloads?|scenarios?|use\s+cases)\s*,?\s*(?:such\s+as|including|like|"

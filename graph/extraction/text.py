@@ -20,6 +20,8 @@ _RUN = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|[^\W_]+"
 _RUN_TIMES = re.compile(r"\d+(?=(?:times|x)[A-Z])|(?<=\d)(?:times|x)(?=[A-Z])|(?<=\d)times(?=\s*\d)|"
                         r"[^\W_]*?\d(?=times\s*\d)|[^\W_]+")
 """Alphanumeric runs; a rendered multiplication sign is cut off ("2.31times", "MobileNetV2times 1.4")."""
+POSSESSIVE = re.compile(r"'s\b|’s\b")
+"""A possessive ending: "adapter's effectiveness", "Stable Diffusion v1.5's training time"."""
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = re.compile(NUMBER)
 
