@@ -16,7 +16,7 @@ from paperkg.core.ids import alias_norm, slug
 from paperkg.core.records import ENTITY_TYPES, PAPER, PREDICATES, Extraction
 from paperkg.graph.extraction import Extractor, annotation
 from paperkg.graph.extraction.gazetteer import Gazetteer
-from paperkg.graph.extraction.text import runs
+from paperkg.graph.extraction.text import blank_citations, runs
 from paperkg.graph.vocabulary import TECHNIQUE_NS, Vocabulary
 from paperkg.sources import read_papers
 
@@ -1247,3 +1247,49 @@ def test_a_technique_named_as_what_is_not_done_is_no_entity(abstract: str, absen
     assert absent not in {e.name for e in EXTRACTOR.extract("FooNet: Fast", abstract).entities}
     x = EXTRACTOR.extract("FooNet: Fast", "We propose a LoRA-based, quantization-aware design for FooNet.")
     assert {"LoRA", "quantization"} <= {e.name for e in x.entities}, x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("FooNet outperforms vLLM [12], Orca [35] and TGI [7] by up to 2.4x in throughput.",
+     {"vLLM": 2.4, "Orca": 2.4, "TGI": 2.4}),
+    ("FooNet outperforms GPTQ (Frantar et al., 2022) and AWQ (Lin et al., 2023) on LLaMA-7B.",
+     {"GPTQ": None, "AWQ": None}),
+    ("Compared with H2O [45] and StreamingLLM [40], FooNet achieves 3.1x lower memory.",
+     {"H2O": 3.1, "StreamingLLM": 3.1}),
+    ("FooNet achieves 1.5x speedup over Megatron-LM [1, 2] and DeepSpeed~\\cite{rasley2020deepspeed}.",
+     {"Megatron-LM": 1.5, "DeepSpeed": 1.5}),
+])
+def test_citation_markers_do_not_end_a_list_of_baselines(sentence: str, expected: dict[str, float | None]) -> None:
+    """Real abstracts cite inside the sentence ("vLLM [12], Orca [35] and TGI [7]"); every baseline still counts,
+    and the evidence quotes the sentence with its markers."""
+    assert claims_of(sentence) == expected
+    x = EXTRACTOR.extract("FooNet: Fast Serving", sentence)
+    assert all(r.evidence.sentence == sentence for r in x.relations if r.predicate == "outperforms")
+
+
+def test_blanking_citations_keeps_every_offset() -> None:
+    text = "vLLM [12], GPTQ (Frantar et al., 2022), \\cite{x} and the range [0, 1] (2023)"
+    blank = blank_citations(text)
+    assert len(blank) == len(text)
+    assert blank.split() == ["vLLM", ",", "GPTQ", ",", "and", "the", "range", "[0,", "1]", "(2023)"]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a name after its kind
+    ("FooNet reduces job completion time by 1.7x compared to the state-of-the-art scheduler Tiresias.",
+     {"Tiresias": 1.7}),
+    ("FooNet is 1.7x faster than the popular system Tiresias.", {"Tiresias": 1.7}),
+    # the state of the art, unhyphenated, in apposition
+    ("FooNet surpasses the prior state of the art, FlashAttention-2, by 1.9x.", {"FlashAttention-2": 1.9}),
+    # a baseline's own factor after a comma
+    ("FooNet outperforms the strongest baseline, SpecInfer, by 1.5x in throughput, and Medusa by 2.0x.",
+     {"SpecInfer": 1.5, "Medusa": 2.0}),
+    # a rate before and after
+    ("FooNet improves decoding throughput from 30 to 90 tokens/s compared with llama.cpp.", {"llama.cpp": 3.0}),
+])
+def test_comparisons_read_in_real_abstracts(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_the_state_of_the_art_alone_is_no_baseline() -> None:
+    assert claims_of("FooNet outperforms the state of the art by 1.9x.") == {}

@@ -21,7 +21,7 @@ _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
 _PAREN_AMOUNT = re.compile(r"\s*\(\s*(?:by\s+)?(?:up\s+to\s+|about\s+|~|\+)?[\d.,]+\s*(?:\\?%|x|×|times)?[^()]{0,40}\)")
 """A baseline's own factor in parentheses: "outperforms A (2.5x) and B (3.1x faster)"."""
-_BY_AMOUNT = re.compile(r"\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
+_BY_AMOUNT = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
                         r"(?:\s+(?:on\s+average|in\s+\w+))?")
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
@@ -49,6 +49,7 @@ _METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accur
 _QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+")
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
+_STATE_OF_ART = re.compile(r"state of the art\b", re.I)
 _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
@@ -92,6 +93,8 @@ class Baselines:
         self.weak_heads = lexicon.words("weak_baseline_heads")
         self.blockers = lexicon.words("qualifier_blockers")
         self.sota_heads = lexicon.words("state_of_the_art_heads")
+        self.naming_heads = lexicon.words("naming_heads")
+        """Nouns a name may follow as its kind: "the state-of-the-art scheduler Tiresias"."""
         self.devices: dict[int, str] = {}
         """Starts of baselines that are a bare kind of device ("the GPU"), with the kind (resolved by the caller)."""
         self.kinds: dict[int, str] = {}
@@ -191,6 +194,9 @@ class Baselines:
         det = self.lex.determiner_prefix.match(text[pos:end])
         skip = pos + det.end() if det else pos
         words = [w for w in words if w.start() >= skip]
+        art = _STATE_OF_ART.match(text, skip, end)
+        if art:
+            return Item(skip, art.end(), "generic")  # "the prior state of the art, FlashAttention-2, by 1.9x"
         for w in words[:4]:
             at = w.start()
             if _BREAK.search(text, skip, at):
@@ -279,6 +285,10 @@ class Baselines:
             low = w.group().lower().rstrip(".")
             if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
                 break
+            if taken and taken[-1].group().lower() in self.naming_heads and (
+                    w.start() in mention_at or self._named(w.group().rstrip("."))):
+                stop = mention_at.get(w.start(), w.start() + len(w.group().rstrip(".")))
+                return Item(w.start(), stop, "name")  # "the state-of-the-art scheduler Tiresias"
             if taken and w.start() in mention_at and \
                     _titled([m.group() for m in taken] + text[w.start():mention_at[w.start()]].split()):
                 # "Hamiltonian Monte Carlo", "Evolved Transformer": a name in title case that ends in a known one
@@ -349,6 +359,11 @@ class Baselines:
             return Item(start, end, "generic")
         core = " ".join(words[:-1])
         return Item(start, end, "class", [full.strip(), core])
+
+    def _named(self, word: str) -> bool:
+        """A word that names: capitalised or name-shaped, not a function word, a generic acronym or a device."""
+        return bool(re.fullmatch(r"[A-Z][\w.+-]*[a-zA-Z0-9]", word)) and word.lower() not in self.stop and \
+            word not in self.lex.generic_acronyms and _DEVICE_ONLY.fullmatch(word) is None and self.acceptable(word)
 
     def acceptable(self, phrase: str) -> bool:
         """An unseen baseline: a name, or a specific noun phrase with a method-like head ("decode-only batch")."""

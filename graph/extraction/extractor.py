@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from paperkg.core.records import PAPER, ExtractedEntity, ExtractedRelation, Extraction, Mention
+from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.graph.extraction.candidates import vocabulary_tags
 from paperkg.graph.extraction.claim_objects import sibling_types, state_of_the_art
 from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
@@ -19,7 +19,7 @@ from paperkg.graph.extraction.names import clean, is_name_token, names_something
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
-from paperkg.graph.extraction.text import MAX_CHARS, Sentence, balanced, runs, sentences
+from paperkg.graph.extraction.text import MAX_CHARS, Sentence, balanced, blank_citations, runs, sentences
 from paperkg.graph.vocabulary import Vocabulary
 
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere|"
@@ -53,7 +53,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.33"
+    rules_version = "2.4.34"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -93,7 +93,17 @@ class Extractor:
         return self._version
 
     def extract(self, title: str, abstract: str) -> Extraction:
-        title, abstract = title or "", abstract or ""
+        raw = abstract or ""
+        abstract = blank_citations(raw)  # "vLLM [12], Orca [35] and TGI": markers end no list, name nothing
+        result = self._extract(title or "", abstract)
+        if abstract != raw:  # facts quote the sentence as written, markers included
+            for rel in result.relations:
+                ev = rel.evidence
+                if ev.field == "abstract":
+                    rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)
+        return result
+
+    def _extract(self, title: str, abstract: str) -> Extraction:
         fields = [Field("title", title), Field("abstract", abstract)]
         texts = {"title": title, "abstract": abstract}
         spans = {"title": sentences(title), "abstract": sentences(abstract)}

@@ -26,10 +26,12 @@ FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|ne
 SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|over\s+)?({_NUM})"
                         rf"(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
 """'a speedup of 3.1 over X': a speedup is a factor even without its sign."""
-FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*(ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B)?\s+"
-                     rf"(?:down\s+|up\s+)?to\s+(?:only\s+|just\s+)?({_NUM})\s*(ms|milliseconds?|s|sec|seconds?|"
-                     r"minutes?|min|hours?|h|days?|[KMGT]i?B)(?![\w/])")
-"""'cuts latency from 120 ms to 30 ms': a time or size before and after, one unit (the factor is their ratio)."""
+_UNIT = (r"(?:tokens?|tok|requests?|reqs?|queries|images?|samples?|sequences?|frames?)\s*"
+         r"(?:/\s*s(?:ec)?\b|per\s+second)|QPS|RPS|FPS|[KMGT]?B/s|ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B")
+FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*({_UNIT})?\s+(?:down\s+|up\s+)?to\s+(?:only\s+|just\s+)?({_NUM})\s*"
+                     rf"({_UNIT})(?![\w/])")
+"""'cuts latency from 120 ms to 30 ms', 'from 30 to 90 tokens/s': a time, size or rate before and after, one unit
+(the factor is their ratio)."""
 PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

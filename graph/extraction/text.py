@@ -58,6 +58,23 @@ def runs(text: str, limit: int = MAX_CHARS) -> Runs:
     return Runs(norm, starts, [m.start() for m in matches], frozenset(ends))
 
 
+_AUTHOR = r"[A-Z][\w'’-]+(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w'’-]+))?,?\s+(?:19|20)\d{2}[a-z]?"
+CITATION = re.compile(
+    r"\[\s*(?!0\b)\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\s*\]"  # [12], [1, 2], [3-5]
+    r"|\((?:e\.g\.,?\s+|see\s+|cf\.\s+)?" + _AUTHOR + r"(?:\s*[;,]\s*" + _AUTHOR + r")*\)"  # (Sun et al., 2023)
+    r"|\[" + _AUTHOR + r"(?:\s*[;,]\s*" + _AUTHOR + r")*\]"  # [Dao et al., 2022]
+    r"|~?\\cite[pt]?\*?(?:\[[^\]]{0,40}\])*\{[^{}]{0,200}\}")  # \cite{dao2022}
+"""A citation marker inside a sentence: it names no entity and must not end a list of baselines."""
+_CITING = re.compile(r"\[|\\cite|\b(?:19|20)\d{2}[a-z]?\)")
+
+
+def blank_citations(text: str) -> str:
+    """`text` with every citation marker written as spaces of its length, so every offset stays the same."""
+    if not _CITING.search(text):
+        return text
+    return CITATION.sub(lambda m: " " * len(m.group()), text)
+
+
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
