@@ -1293,3 +1293,38 @@ def test_comparisons_read_in_real_abstracts(sentence: str, expected: dict[str, f
 
 def test_the_state_of_the_art_alone_is_no_baseline() -> None:
     assert claims_of("FooNet outperforms the state of the art by 1.9x.") == {}
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # an appositive description is no second baseline
+    ("FooNet achieves 2.00x and 1.40x improvements in TTFT and throughput, respectively, compared to HeadKV, the "
+     "state-of-the-art KV cache compression method.", {"HeadKV": 2.0}),
+    # a range of percentages on a throughput metric; a share "of the theoretical maximum" is no gain
+    ("FooNet surpasses the latest counterpart, FlexAttention, by 12.1% to 60.7% in terms of kernel TFLOPs/s, "
+     "achieving 37.8% to 62.3% of the theoretical maximum FLOPs/s.", {"FlexAttention": 1.607}),
+    # an amount right before "over": a win, without a factor on a quality metric
+    ("We show that FooNet reduces per-layer pruning error by up to 60% over Wanda.", {"Wanda": None}),
+    # an enumeration of this claim's own results
+    ("Compared to FlashAttention-2, FooNet achieves (i) up to 3.5x lower latency and (ii) 1.25x training speedup.",
+     {"FlashAttention-2": 3.5}),
+])
+def test_comparisons_read_in_real_abstracts_second_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_names_inside_compounds_and_clauses() -> None:
+    """From real abstracts (FastKV, HashAttention, SparseSwaps): "(GQA)-aware KV cache compression" proposes no
+    GQA and no "aware KV cache compression"; "Trained on generic data, HashAttention" is no dataset; "at 32times
+    sparsity" names nothing; "per-layer pruning error" names no "layer pruning"."""
+    x = EXTRACTOR.extract("FastKV: KV Cache Compression", "We introduce FastKV, a KV cache compression method. "
+                          "Additionally, FastKV incorporates grouped-query attention (GQA)-aware KV cache compression "
+                          "to exploit the advantages of GQA.")
+    assert proposed_names(x) == {"FastKV"}, x.relations
+    assert not any(e.name.startswith("aware") for e in x.entities), x.entities
+    x = EXTRACTOR.extract("HashAttention: Semantic Sparsity", "This paper introduces HashAttention. Trained on "
+                          "generic data, HashAttention reduces tokens used by up to 16times. On A100 GPU, at 32times "
+                          "sparsity, HashAttention reduces attention latency by up to 4.3times.")
+    types = {e.name: e.type for e in x.entities}
+    assert types.get("HashAttention") == "Technique" and not any("32" in n for n in types), types
+    x = EXTRACTOR.extract("FooNet", "We show that FooNet reduces per-layer pruning error by up to 60% over Wanda.")
+    assert "layer pruning" not in {e.name for e in x.entities}, x.entities

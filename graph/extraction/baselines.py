@@ -26,6 +26,7 @@ _BY_AMOUNT = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
+_DESCRIBED_THE = re.compile(r"\s*,\s*the\s+([^,;.()]{1,80}?)(?=\s*[,;.)]|$)")
 _RESUME = re.compile(r"\s+(?:across|on|in|for|at|under|over)\s+[^,;.()]{1,60}?,\s*(?:and\s+|or\s+)?(?=\S)")
 _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significantly)\s+)?(?:is|are|was|were|has|have|"
                           r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
@@ -165,6 +166,9 @@ class Baselines:
             if by:
                 i_end = by.end()
             described = _DESCRIBED.match(text, i_end, end) if not generic else None
+            the = _DESCRIBED_THE.match(text, i_end, end) if not generic and not described else None
+            if the and the.group(1).split()[-1].lower() in self.naming_heads:
+                described = the  # "HeadKV, the state-of-the-art KV cache compression method"
             if described:
                 i_end = described.end()  # "CMT, a recent hybrid architecture, ...": a description, not a baseline
             sep = _ITEM_SEP.match(text, i_end, end)

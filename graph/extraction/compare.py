@@ -67,6 +67,9 @@ _HYPOTHETICAL = re.compile(r"\b(?:whether|if|in\s+which|when)\b[^,;.]{0,70}\b(?:
 _NEGATED = re.compile(r"\b(?:not|never|cannot|fails?\s+to|failed\s+to|unable\s+to|\w+n't)\s+(?!only\b)"
                       r"(?:[\w-]+\s+){0,2}$", re.I)
 """'does not outperform X', 'is not faster than X', 'fails to beat X': no win ('not only faster than X' is one)."""
+_BY_AMOUNT_END = re.compile(r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?[\d.,]+\s*"
+                            r"(?:\\?%|x|×|times|points?|pp)?\s*$")
+"""'reduces pruning error by up to 60% over Wanda': an amount stated right before "over" is a win over it."""
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -232,6 +235,8 @@ class Comparisons:
             if lo + m.end() <= start:
                 lo = lo + m.end()
             elif lo + m.start() >= end:
+                if m.group() != ";" and not re.search(r"\d", text[end:lo + m.start()]):
+                    continue  # "Compared to X, FooNet achieves (i) up to 3.5x ...": the list holds this claim's results
                 hi = lo + m.start()
                 break
         return lo, hi
@@ -275,7 +280,7 @@ class Comparisons:
                 if _SIZE_THAN.search(before) and not has_factor:
                     continue  # "(e.g., larger than GPT-3)": a size, not a win
             elif word in {"over", "against", "vs", "vs."}:
-                if not (has_factor or _COMPARATIVE.search(before)):
+                if not (has_factor or _COMPARATIVE.search(before) or _BY_AMOUNT_END.search(before)):
                     continue
                 after = re.match(r"\s*(?:\d|time|the course|multiple|(a |an ))", text[m.end():e])
                 named = after and after.group(1) and mention_at and m.end() + after.end() in mention_at

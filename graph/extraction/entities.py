@@ -133,6 +133,8 @@ class Typer:
         phrase = before[:m.start()] if m else before
         phrase = re.split(r"[,;:.()]", phrase)[-1] if m else phrase
         phrase = re.sub(r"\s+(?:is|are|was|were)\s*$", "", phrase)  # "the student models are named X"
+        if m and m.group().strip() == "," and _PARTICIPLE_LEAD.match(phrase):
+            return None  # "Trained on generic data, HashAttention reduces ...": a clause before the name, no kind
         if m or re.search(r"[a-z]\s+$", before):
             found = self.lex.head_type(phrase)
             if found in ("Model", "Dataset", "Software") or (technique and m and found == "Technique"):
@@ -142,6 +144,7 @@ class Typer:
 
 _INTRO_BEFORE = re.compile(r"\s*(?:,\s*)?(?:\bcalled|\bnamed|\bdubbed|\btermed|\bnamely|\blike|\bsuch as|\bincluding|"
                            r"\(named|\(called|\bas|,)\s*$")
+_PARTICIPLE_LEAD = re.compile(r"\s*[A-Za-z]+(?:ed|ing)\s")
 _PARENS = re.compile(r"\s*\([^()]{0,60}\)")
 _TRAINED = re.compile(r",?\s*(?:which|that)\s+(?:is|was|are|were)\s+(?:\w+\s+)?(?:fine-?tuned|trained|pre-?trained)\b")
 _PARTICIPLE_TAIL = re.compile(r"(?:\s+[a-z]+(?:ed|ing))+\s*$")

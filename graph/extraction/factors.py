@@ -45,7 +45,7 @@ WORD_TIMES = re.compile(rf"\b({NUMBER_WORD})(?:\s*-?\s*fold|\s+times)\s+(?=(?:as
 """'three times faster', 'three times the throughput', 'a ten-fold speedup': a factor in words; a comparison must
 follow ('we run it three times', 'threefold advantages over PPO' count something else)."""
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
-                     r"efficiency|cheaper|quicker|accelerat\w*)\b", re.I)
+                     r"efficiency|cheaper|quicker|accelerat\w*)\b|\b(?:T?FLOPs?/s|[TG]?FLOPS|tokens?/s)(?![\w/])", re.I)
 _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precision|recall|win rate|absolute|"
                        r"perplexity|ppl|error|quality|utilization|of the performance|performance of|sparsity|sparse|"
                        r"of the (?:weights|parameters))\b", re.I)
@@ -54,7 +54,8 @@ _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio
 _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\$?\s*(?:GPUs?|nodes?|devices?)\b")
 """After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
-_LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:lower|less|fewer|reduction|smaller|of\b|the\b)", re.I)
+_LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:to\s+[\d.]+\s*\\?%\s*)?(?:lower|less|fewer|reduction|smaller|of\b|the\b)",
+                         re.I)
 _SHARE_BEFORE = re.compile(r"\b(?:only|merely|just|mere)\s+$", re.I)
 _LIST_BETWEEN = re.compile(r"^(?:\s*(?:,|and|,\s*and|/|or)\s*(?:up to\s+|about\s+)?)$")
 

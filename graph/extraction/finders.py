@@ -70,6 +70,8 @@ _ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
 """'data and |model parallelism', 'data- and |model-parallel training': a conjunct sharing the next word's head."""
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
+_COMPOUND_BEFORE = re.compile(r"(?<![\w-])[a-z]+-$")
+"""'per-layer pruning': a name that starts inside a hyphenated word is not named ("layer pruning")."""
 
 
 class Finder:
@@ -108,7 +110,8 @@ class Finder:
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
-                                                or _WITHOUT_SUFFIX.match(text, hit.end)):
+                                                or _WITHOUT_SUFFIX.match(text, hit.end)
+                                                or _COMPOUND_BEFORE.search(text, max(0, hit.start - 20), hit.start)):
                 continue
             if concept.type == "Hardware":
                 self._widen_hardware(text, cand)

@@ -149,6 +149,9 @@ def valid_acronym(short: str) -> bool:
     return 2 <= len(short) <= 15 and sum(c.isupper() for c in short) >= 1 and len(letters) >= 2 \
         and not short.islower() and " " not in short
 
+_AMOUNT_LEAD = re.compile(r"\d[\d.,]*\s*(?:times|x|×|%|\\%)(?=\s|$)")
+"""An amount at the start of a phrase: "32times sparsity" ("at 32times sparsity", the rendered sign)."""
+
 
 def names_something(name: str, lex: Lexicon) -> bool:
     """Whether a name the vocabulary does not know can name an entity at all. Not: generic device words joined
@@ -157,7 +160,7 @@ def names_something(name: str, lex: Lexicon) -> bool:
     one: "Needle in a Video Haystack"), a language alone ("Arabic"), a vendor alone ("IBM" of "IBM Model 3"), an
     organisation ("Computing Research Laboratory"), or a modifier whose noun was cut ("adaptive bottom-up" of "a
     novel adaptive bottom-up approach")."""
-    words = name.split()
+    words = name.split()  # nor an amount ("32times sparsity")
     if not words:
         return False
     last = words[-1].lower()
@@ -166,7 +169,8 @@ def names_something(name: str, lex: Lexicon) -> bool:
                 or (name.islower() and any(w in _ARTICLES for w in words[1:]))
                 or name in lex.vendors
                 or last in lex.words("organisation_heads")
-                or last in lex.words("dangling_modifiers"))
+                or last in lex.words("dangling_modifiers")
+                or _AMOUNT_LEAD.match(name) is not None)
 
 
 def only_devices(text: str, lex: Lexicon) -> bool:

@@ -133,7 +133,10 @@ class Phrases:
 
     def _cand(self, text: str, start: int, end: int, taken: SpanIndex,
               inner: dict[tuple[int, int], Cand]) -> Cand | None:
-        """A candidate unless it cuts through, or only repeats, a name found otherwise."""
+        """A candidate unless it cuts through, or only repeats, a name found otherwise, or starts inside a
+        hyphenated word ("aware KV cache compression" of "(GQA)-aware KV cache compression")."""
+        if start and text[start - 1] == "-":
+            return None
         aliases = []
         for s, e in taken.overlapping(start, end):
             other = inner.get((s, e))

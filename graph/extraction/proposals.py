@@ -49,6 +49,7 @@ _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubb
                       r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
                       r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
+_MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
                     "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
@@ -177,6 +178,8 @@ class Proposals:
                 break
             limit -= 1
             if w.start() in acronyms:
+                if _MODIFIER_AFTER.match(text, acronyms[w.start()]):
+                    break  # "grouped-query attention (GQA)-aware KV cache compression": it modifies the object
                 out.append(Proposal("abstract", w.start(), acronyms[w.start()], score, direct and content == 0))
                 after_name = True
                 continue
