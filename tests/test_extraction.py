@@ -1328,3 +1328,32 @@ def test_names_inside_compounds_and_clauses() -> None:
     assert types.get("HashAttention") == "Technique" and not any("32" in n for n in types), types
     x = EXTRACTOR.extract("FooNet", "We show that FooNet reduces per-layer pruning error by up to 60% over Wanda.")
     assert "layer pruning" not in {e.name for e in x.entities}, x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a name with its method's head noun does not end the list
+    ("FooNet improves decoding throughput by 1.31x and 2.71x compared to Medusa decoding and autoregressive "
+     "decoding, respectively.", {"Medusa": 1.31, "autoregressive decoding": 2.71}),
+    # the factor in the baseline's own clause, not the larger one against another before the comma
+    ("FooNet achieves a speedup ratio up to 6.5x, with about 1.4x improvement over EAGLE-2.", {"EAGLE-2": 1.4}),
+])
+def test_comparisons_read_in_real_abstracts_third_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_the_claim_is_about_the_name_nearest_its_cue() -> None:
+    """Hydra's abstract: "propose a carefully-tuned Hydra head recipe, which we call Hydra++, that improves
+    decoding throughput by 1.31x ... compared to Medusa decoding": Hydra++ beats Medusa, not Hydra."""
+    x = EXTRACTOR.extract("Hydra: Sequentially-Dependent Draft Heads", "We propose Hydra heads. We further propose "
+                          "a carefully-tuned Hydra head recipe, which we call Hydra++, that improves decoding "
+                          "throughput by 1.31x compared to Medusa decoding.")
+    wins = {(name_of(x, r.subject), name_of(x, r.object)) for r in x.relations if r.predicate == "outperforms"}
+    assert wins == {("Hydra++", "Medusa")}, x.relations
+
+
+@pytest.mark.parametrize("title", ["Zero Bubble Pipeline Parallelism", "Mask R-CNN"])
+def test_a_title_that_is_a_methods_name_proposes_it(title: str) -> None:
+    """Every annotated paper whose whole title is a vocabulary name proposes it (Consistency Models, Mixed
+    Precision Training, Adversarial Diffusion Distillation, ...); a title of one word is left alone."""
+    x = EXTRACTOR.extract(title, "In this work, we introduce a method that outperforms the strong baselines.")
+    assert proposed_names(x) == {title}, x.relations

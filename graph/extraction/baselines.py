@@ -239,6 +239,9 @@ class Baselines:
                 return self._class(text, skip, follow.end(), phrase)
             # "pruning and distillation methods", "state-of-the-art offloading systems": the technique itself
             return Item(at, stop, "class", [phrase, text[at:follow.end()]], follow.end())
+        if follow and not weak and not text[at:stop].islower() and after in self.lex.technique_heads and \
+                _ITEM_SEP.match(text, follow.end(), end):
+            return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
         longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() else None
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself

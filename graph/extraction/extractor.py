@@ -53,7 +53,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.35"
+    rules_version = "2.4.36"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -382,6 +382,8 @@ class Extractor:
                       and any(st < opening for st in where[e.key][index])]
             if models:
                 return models[0].key
+        if len(before) > 1:  # "... a recipe, which we call Hydra++, that improves ...": the name nearest the cue
+            return max(before, key=lambda e: max(st for st in where[e.key][index] if st < claim.cue_start)).key
         return (before or inside or proposed)[0].key
 
     def _entity(self, entity: Entity, texts: dict[str, str]) -> ExtractedEntity:

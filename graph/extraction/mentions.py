@@ -11,7 +11,7 @@ from paperkg.graph.extraction.entities import Entity, Field, Typer, camel_names
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import clean, is_name_token, tokens, unseen_key
-from paperkg.graph.extraction.proposals import Proposal, Proposals
+from paperkg.graph.extraction.proposals import PARAMS, Proposal, Proposals
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
 from paperkg.graph.extraction.title_names import title_proposals
 from paperkg.graph.vocabulary import Vocabulary
@@ -150,6 +150,11 @@ class Mentions:
                     fld.cands.append(Cand(s, e, entity_type, key, "proposed", p.score))
                 if fld is (title if p.field == "title" else abstract):
                     fld.cands.append(Cand(p.start, p.end, entity_type, key, "proposed", p.score))
+        whole = title.text.strip()
+        for c in title.cands:  # "Zero Bubble Pipeline Parallelism", "Mask R-CNN": a title that is a method's name
+            if c.source == "vocab" and c.type in ("Technique", "Model") and title.text[c.start:c.end] == whole \
+                    and len(whole.split()) >= 2 and c.key not in proposed:
+                proposed[c.key] = PARAMS.title_only
         return proposed
 
     def more_proposals(self, entities: list[Entity], texts: dict[str, str]) -> list[Entity]:
