@@ -1357,3 +1357,28 @@ def test_a_title_that_is_a_methods_name_proposes_it(title: str) -> None:
     Precision Training, Adversarial Diffusion Distillation, ...); a title of one word is left alone."""
     x = EXTRACTOR.extract(title, "In this work, we introduce a method that outperforms the strong baselines.")
     assert proposed_names(x) == {title}, x.relations
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a name after its kind in the plural
+    ("FooNet achieves speedups of up to 235.3x, 10.1x and 6.8x over CPUs and prior-art Transformer accelerators "
+     "SpAtten and Sanger, respectively.", {"SpAtten": 10.1, "Sanger": 6.8}),
+    # a vendor's possessive before the baseline
+    ("FooNet achieves an average of 1.84x speedup (up to 2.73x) over the state-of-the-art Google's XLA solution.",
+     {"XLA": 2.73}),
+    # each comparison keeps its own trailing amounts
+    ("FooNet outperforms DeepSpeed by 1.70x on average and up to 2.10x, and outperforms FasterMoE by 1.30x on "
+     "average and up to 1.45x.", {"DeepSpeed": 2.1, "FasterMoE": 1.45}),
+])
+def test_comparisons_read_in_real_abstracts_fourth_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_a_clause_before_the_comma_is_no_list() -> None:
+    """PiSSA's abstract: "Fine-tuning LLaMA-3-70B on GSM8K, QPiSSA attains ...": QPiSSA is no dataset."""
+    x = EXTRACTOR.extract("PiSSA: Principal Singular Values Adaptation", "We propose PiSSA. Compared to QLoRA, QPiSSA "
+                          "(PiSSA with 4-bit quantization) exhibits smaller quantization errors. Fine-tuning "
+                          "LLaMA-3-70B on GSM8K, QPiSSA attains an accuracy of 86.05%, exceeding QLoRA at 81.73%.")
+    assert {e.name: e.type for e in x.entities}.get("QPiSSA") == "Technique", x.entities
+    x = EXTRACTOR.extract("Foo", "We compare against Pythia, OpenLLaMA and FooLM-7B, FooBar.")
+    assert {e.name: e.type for e in x.entities}.get("FooBar") == "Model", x.entities

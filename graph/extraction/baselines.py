@@ -203,6 +203,11 @@ class Baselines:
             return Item(skip, art.end(), "generic")  # "the prior state of the art, FlashAttention-2, by 1.9x"
         for w in words[:4]:
             at = w.start()
+            if at < skip:
+                continue
+            if w.group() in self.lex.vendors and POSSESSIVE.match(text, w.end()):
+                skip = w.end() + 3 if text[w.end() + 2:w.end() + 3] == " " else w.end() + 2
+                continue  # "the state-of-the-art Google's XLA solution": the vendor owns the baseline
             if _BREAK.search(text, skip, at):
                 break  # "the state-of-the-art system, FooNet ...": the phrase ended at the comma
             if at in mention_at:
@@ -226,6 +231,10 @@ class Baselines:
         follow = _NEXT_WORD.match(text, stop, end)
         after = follow.group(1).lower() if follow else ""
         weak = at in self.weak
+        named = _NEXT_WORD.match(text, follow.end(), end) if follow and after in self.naming_heads else None
+        if named and (named.start(1) in mention_at or self._named(named.group(1).rstrip("."))):
+            at = named.start(1)  # "prior-art Transformer accelerators SpAtten and Sanger": the name is the item
+            return Item(at, mention_at.get(at, at + len(named.group(1).rstrip("."))), "name")
         last = text[at:stop].split()[-1].lower()
         plural = after if after in self.model_classes else last if last in self.model_classes else ""
         if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()) and \

@@ -71,6 +71,7 @@ _NEGATED = re.compile(r"\b(?:not|never|cannot|fails?\s+to|failed\s+to|unable\s+t
 _BY_AMOUNT_END = re.compile(r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?[\d.,]+\s*"
                             r"(?:\\?%|x|×|times|points?|pp)?\s*$")
 """'reduces pruning error by up to 60% over Wanda': an amount stated right before "over" is a win over it."""
+_TRAILING_BY = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?\d")
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -155,6 +156,10 @@ class Comparisons:
             for index, (cue_start, cue_end, confidence, objects) in enumerate(found):
                 lo, hi = self._clause(text, ordered, s, e, cue_start, objects[-1][1])
                 local = before[index] if before else [f for f in factors if lo <= f[0] < hi]
+                tail = found[index - 1][3][-1][1] if index else -1
+                if index and tail < cue_start and _TRAILING_BY.match(text, tail):
+                    # "outperforms A by 1.7x and up to 2.1x, and outperforms B by 1.3x": A's amounts are A's
+                    local = [f for f in local if not tail <= f[0] < cue_start]
                 after = next((c[0] for c in ordered if c[0] >= objects[-1][1]), None)
                 if after is not None:  # "2.4x over A and 3.9x over existing systems": 3.9x is the next cue's own
                     local = [f for f in local if not (objects[-1][1] <= f[0] < after and

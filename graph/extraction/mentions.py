@@ -303,6 +303,8 @@ def _near(a: list[str], b: list[str]) -> bool:
 _DIGITS = re.compile(r"\d+")
 _LIST_BEFORE = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)(?:[\w-]+-based\s+)?$")
 _LIST_AFTER = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)(?:[\w-]+-based\s+)?")
+_OPENER = re.compile(r"\s*(?:[A-Za-z-]+(?:ed|ing)|On|In|For|With|At|Across|Under|After|Compared)\s")
+"""How a clause before the subject opens ("Trained on ...,", "On GSM8K,"): a comma after it lists nothing."""
 _SIBLING_TYPES = ("Model", "Software", "Hardware", "Dataset")
 
 
@@ -319,6 +321,9 @@ def _sibling_type(text: str, start: int, end: int, ends: dict[int, EntityType],
     MLC-LLM", "Pythia, OpenLLaMA")."""
     before = _LIST_BEFORE.search(text, max(0, start - 40), start)
     if before and before.start() in ends:
+        clause = max(text.rfind(c, 0, before.start()) for c in ".;:") + 1
+        if before.group().startswith(",") and _OPENER.match(text, clause, before.start()):
+            return None  # "Fine-tuning LLaMA-3-70B on GSM8K, QPiSSA attains ...": a clause ends at the comma
         return ends[before.start()]
     after = _LIST_AFTER.match(text, end, end + 40)
     if after and after.end() in starts:
