@@ -26,6 +26,8 @@ _BY_AMOUNT = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
+_COLON = re.compile(r"\s*:\s*(?=[A-Z])")
+"""'over other mobile-side LLM inference engines: MLC and MNN': the class's members follow the colon."""
 _DESCRIBED_THE = re.compile(r"\s*,\s*the\s+([^,;.()]{1,80}?)(?=\s*[,;.)]|$)")
 _RESUME = re.compile(r"\s+(?:across|on|in|for|at|under|over)\s+[^,;.()]{1,60}?,\s*(?:and\s+|or\s+)?(?=\S)")
 _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significantly)\s+)?(?:is|are|was|were|has|have|"
@@ -128,7 +130,7 @@ class Baselines:
             appos = _APPOS.match(rest)
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
-            intro = self.lex.intro_re.match(rest)
+            intro = self.lex.intro_re.match(rest) or (_COLON.match(rest) if item.kind != "name" else None)
             if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
             named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"
@@ -250,6 +252,8 @@ class Baselines:
             return Item(at, stop, "class", [phrase, text[at:follow.end()]], follow.end())
         if follow and not weak and not text[at:stop].islower() and after in self.lex.technique_heads and \
                 _ITEM_SEP.match(text, follow.end(), end):
+            if follow.group(1)[:1].isupper():
+                return Item(at, follow.end(), "name")  # "Llama.cpp, Mixtral Offloading, and BrainStorm": a name
             return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
         longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() else None
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:

@@ -129,8 +129,8 @@ class Comparisons:
             for m in _TIMES_OF.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects and not _FACTOR_BLOCK.match(text, m.end()):
-                    value = _times(m.group(1))
-                    out.append(Claim(objects[:1], [value], sentence, m.start(), 0.7))
+                    value = _times(m.group(1))  # "1.14-3.0x the throughput of vLLM and TensorRT-LLM": both
+                    out.append(Claim(objects, [value] * len(objects), sentence, m.start(), 0.7))
             if "/" in text[s:e]:
                 for m in _FRACTION.finditer(text, s, e):
                     objects = objects_at(text, m.end(), e, mention_at)

@@ -70,6 +70,7 @@ _ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
 """'data and |model parallelism', 'data- and |model-parallel training': a conjunct sharing the next word's head."""
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
+_DASH = re.compile(r"--|—")
 _COMPOUND_BEFORE = re.compile(r"(?<![\w-])[a-z]+-$")
 """'per-layer pruning': a name that starts inside a hyphenated word is not named ("layer pruning")."""
 
@@ -108,6 +109,8 @@ class Finder:
                 continue
             # a name read with its possessive ("adapter's effectiveness") is the name without it
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
+            if _DASH.search(text, hit.start, end):
+                continue  # "GLUE score---matching models": a dash between two words joins no name
             cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
                                                 or _WITHOUT_SUFFIX.match(text, hit.end)
