@@ -1408,3 +1408,21 @@ def test_a_dash_between_words_joins_no_name() -> None:
     x = EXTRACTOR.extract("FooNet", "FooNet attains 3.3 points higher GLUE score---matching models with twice the "
                           "parameter count. FooNet achieves speedups up to 1.68times on Spec-Bench.")
     assert {e.name for e in x.entities} <= {"FooNet", "GLUE", "Spec-Bench"}, x.entities
+
+
+def test_levels_reached_are_no_gains() -> None:
+    """MiCS's abstract: "with 99.4% weak-scaling efficiency", "over 54.5% theoretical computation power of each
+    GPU": levels, not improvement factors."""
+    x = EXTRACTOR.extract("MiCS: Near-linear Scaling", "MiCS achieves near-linear scaling efficiency, which is up to "
+                          "1.27times that of DeepSpeed. MiCS trains a model on 512 GPUs with 99.4% weak-scaling "
+                          "efficiency and saturates over 54.5% theoretical computation power of each GPU.")
+    assert {r.factor for r in x.relations if r.predicate == "outperforms"} == {1.27}, x.relations
+
+
+def test_the_resulting_model_termed_x_is_the_papers_own() -> None:
+    """MobileSAM's abstract: "the resulting lightweight SAM is termed MobileSAM"; and "mIoUs" names a metric."""
+    x = EXTRACTOR.extract("Faster Segment Anything: Towards Lightweight SAM", "We propose decoupled distillation. "
+                          "The training can be completed on a single GPU, and the resulting lightweight SAM is termed "
+                          "MobileSAM. MobileSAM is 4 times faster than FastSAM while enhancing the mIoUs on COCO.")
+    assert "MobileSAM" in proposed_names(x), x.relations
+    assert "mIoUs" not in {e.name for e in x.entities}, x.entities

@@ -51,6 +51,9 @@ _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precis
                        r"of the (?:weights|parameters))\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
 """'at a high sparsity level of 70%': a setting, not an improvement."""
+_LEVEL_AFTER = re.compile(r"\s+(?:(?:(?:weak|strong|linear|parallel)[\s-])?scaling\s+efficiency|"
+                          r"(?:of\s+)?(?:the\s+)?(?:theoretical|peak)\s)", re.I)
+"""'with 99.4% weak-scaling efficiency', '54.5% theoretical computation power': a level reached."""
 _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\$?\s*(?:GPUs?|nodes?|devices?)\b")
 """After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
@@ -91,6 +94,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)) or \
                 _LEVEL_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue
+        if _LEVEL_AFTER.match(text, m.end()):
+            continue  # "with 99.4% weak-scaling efficiency": a level reached, not a gain
         if _LESS_AFTER.match(text, m.end(), m.end() + 12):
             continue  # "30% less memory" is a reduction, not a speedup factor
         if _SHARE_BEFORE.search(text, max(s, m.start() - 12), m.start()):

@@ -19,7 +19,8 @@ _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
-                     r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b")
+                     r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b|"
+                     r"\b[Tt]he\s+resulting\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+(?:termed|called|named|dubbed)\b")
 """'Our algorithm, called AQLM, ...', 'In this paper, a new serving engine called FooNet is proposed': the paper
 names its own method without a 'we'."""
 _DEFINITE = re.compile(r"\b(?:the|our)\s+$")
