@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
 from paperkg.graph.extraction.lexicon import Lexicon
-from paperkg.graph.extraction.names import is_name_token
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
 
-_SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
@@ -34,8 +33,6 @@ _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significant
                           r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
                           r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
                           r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
-_DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high-end|commodity|modern|same|"
-                          r"server-class|desktop|general-purpose)\s+)*(GPU|CPU|FPGA|TPU|NPU)s?", re.I)
 _CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
 _QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*,)")
 """'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
@@ -56,7 +53,6 @@ _STATE_OF_ART = re.compile(r"state of the art\b", re.I)
 _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
-_TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 
 
 @dataclass
@@ -88,6 +84,7 @@ class Baselines:
         """Starts of mentions of concepts too generic to be a baseline alone ("attention", "FP8")."""
         self.determiners = {d.lower() for d in lexicon.determiners}
         self.baseline_heads = lexicon.words("baseline_heads")
+        self.shapes = NameShapes(lexicon)
         self.class_heads = lexicon.words("class_heads")
         """Head nouns of a class of baselines ("offloading systems"): named by the words before them, if any."""
         self.model_classes = lexicon.words("model_class_heads")
@@ -234,7 +231,7 @@ class Baselines:
         after = follow.group(1).lower() if follow else ""
         weak = at in self.weak
         named = _NEXT_WORD.match(text, follow.end(), end) if follow and after in self.naming_heads else None
-        if named and (named.start(1) in mention_at or self._named(named.group(1).rstrip("."))):
+        if named and (named.start(1) in mention_at or self.shapes.named(named.group(1).rstrip("."))):
             at = named.start(1)  # "prior-art Transformer accelerators SpAtten and Sanger": the name is the item
             return Item(at, mention_at.get(at, at + len(named.group(1).rstrip("."))), "name")
         last = text[at:stop].split()[-1].lower()
@@ -306,11 +303,11 @@ class Baselines:
             if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
                 break
             if taken and taken[-1].group().lower() in self.naming_heads and (
-                    w.start() in mention_at or self._named(w.group().rstrip("."))):
+                    w.start() in mention_at or self.shapes.named(w.group().rstrip("."))):
                 stop = mention_at.get(w.start(), w.start() + len(w.group().rstrip(".")))
                 return Item(w.start(), stop, "name")  # "the state-of-the-art scheduler Tiresias"
             if taken and w.start() in mention_at and \
-                    _titled([m.group() for m in taken] + text[w.start():mention_at[w.start()]].split()):
+                    titled([m.group() for m in taken] + text[w.start():mention_at[w.start()]].split()):
                 # "Hamiltonian Monte Carlo", "Evolved Transformer": a name in title case that ends in a known one
                 cursor = mention_at[w.start()]
                 taken += [m for m in words if w.start() <= m.start() < cursor]
@@ -332,14 +329,14 @@ class Baselines:
         if det:
             i_start += det.end()
         phrase = text[i_start:i_end]
-        size = _SIZE_WORD.match(phrase)
+        size = SIZE_WORD.match(phrase)
         if size and len(phrase.split()) > 1:
             i_start += size.end() + 1
             phrase = text[i_start:i_end]
         low = phrase.lower()
         if _SOTA.search(full) and low in self.sota_heads:
             return Item(i_start, i_end, "sota")  # "the state-of-the-art system": the one the abstract calls so
-        device = _DEVICE_ONLY.fullmatch(full.strip())
+        device = DEVICE_ONLY.fullmatch(full.strip())
         if device:
             self.devices[i_start] = device.group(1).upper()
             return Item(i_start, i_end, "device")  # "its contemporary GPU": the one GPU the abstract names
@@ -361,7 +358,7 @@ class Baselines:
             tail = self._qualifier(text, i_end, end, mention_at, names=True)
             if tail:
                 return Item(i_start, tail, "name", [phrase])  # "training from scratch"
-        return Item(i_start, i_end, "name" if self.acceptable(phrase) else "generic")
+        return Item(i_start, i_end, "name" if self.shapes.acceptable(phrase) else "generic")
 
     def _quality_start(self, text: str, pos: int, at: int) -> int | None:
         """Where the last quality word ("standard", "vanilla") before a baseline starts, in text[pos:at]."""
@@ -380,27 +377,6 @@ class Baselines:
         core = " ".join(words[:-1])
         return Item(start, end, "class", [full.strip(), core])
 
-    def _named(self, word: str) -> bool:
-        """A word that names: capitalised or name-shaped, not a function word, a generic acronym or a device."""
-        return bool(re.fullmatch(r"[A-Z][\w.+-]*[a-zA-Z0-9]", word)) and word.lower() not in self.stop and \
-            word not in self.lex.generic_acronyms and _DEVICE_ONLY.fullmatch(word) is None and self.acceptable(word)
-
-    def acceptable(self, phrase: str) -> bool:
-        """An unseen baseline: a name, or a specific noun phrase with a method-like head ("decode-only batch")."""
-        words = phrase.split()
-        if _SIZE_WORD.match(phrase):
-            return False
-        head = words[-1].lower()
-        if head in self.class_heads:
-            return False
-        if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]{2,}[\w-]*", words[0]) and words[0].lower() not in self.stop:
-            return True  # "Rerender" in "than FlowVid, CoDeF, Rerender, and TokenFlow"
-        if any(is_name_token(w) for w in words):
-            return not all(w in self.lex.generic_acronyms for w in words if is_name_token(w))
-        if len(words) >= 2 and _titled(words):
-            return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
-        return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
-
     def before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
         """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ..."); none when the
         words there are function words ("..., which is 8 times longer than ...")."""
@@ -415,7 +391,3 @@ class Baselines:
             return None
         return s + m.start(1) + words[0].start(), s + m.end(1)
 
-
-def _titled(words: list[str]) -> bool:
-    """Up to four words in title case: one name ("Ray Serve", "Hamiltonian Monte Carlo")."""
-    return len(words) <= 4 and all(_TITLE_WORD.fullmatch(w) for w in words)
