@@ -232,3 +232,12 @@ def test_home_ground_takes_back_only_vocabulary_phrases_the_rules_dropped(vocabu
         added = [(e.key, e.type) for e in scorer.apply(rules, title, abstract, known).entities
                  if e.attrs.get("source") == "scorer"]
         assert added == expected
+
+
+def test_a_short_abstract_of_new_models_keeps_its_facts(vocabulary: Vocabulary) -> None:
+    """Two sentences naming only a new model family and a sized member of a known family ("LLaMA-13B") read as
+    unfamiliar text and lost every entity; a sized model of a known family now counts as known."""
+    extractor = learned_extractor(vocabulary, SEEDS, Settings().min_confidence)
+    x = extractor.extract("FooLM: Open Models", "We train FooLM-7B and FooLM-13B, two decoder-only language models. "
+                          "FooLM-13B outperforms LLaMA-13B on most benchmarks.")
+    assert {e.name for e in x.entities} >= {"LLaMA-13B"} and any(r.predicate == "outperforms" for r in x.relations)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperkg.core.records import PAPER, Extraction
+from paperkg.core.records import PAPER, ExtractedEntity, Extraction
 from paperkg.core.text import MAX_CHARS, sentences
 from paperkg.graph.vocabulary import Vocabulary
 
@@ -223,9 +223,14 @@ def doc_features(extraction: Extraction, known: set[str]) -> list[str]:
     """How familiar the paper's field is to the rules: how many entities they read, how many of them the
     vocabulary knows. Phrases in a paper full of known names are rarely missed entities; in an unfamiliar one they
     often are."""
-    found = sum(e.key in known for e in extraction.entities)
+    found = sum(is_known(e, known) for e in extraction.entities)
     return [f"doc_known={min(found, 4)}", f"doc_rules={min(len(extraction.entities) // 3, 4)}",
             f"fam={min(found, 2)}"]
+
+
+def is_known(entity: ExtractedEntity, known: set[str]) -> bool:
+    """The vocabulary knows the entity, or the family of a sized model ("LLaMA-13B" of LLaMA)."""
+    return entity.key in known or entity.attrs.get("family") in known
 
 
 def familiar(features: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.core.text import sentence_at, sentences
-from paperkg.graph.extraction.candidates import Candidate, Candidates, doc_features, tokenize
+from paperkg.graph.extraction.candidates import Candidate, Candidates, doc_features, is_known, tokenize
 from paperkg.graph.extraction.names import unseen_key
 
 MODEL_FILE = "extraction_scorer.npz"
@@ -130,7 +130,7 @@ class Scorer:
               min_confidence: float = 0.0) -> Extraction:
         texts = {"title": title, "abstract": abstract}
         toks = {f: tokenize(t) for f, t in texts.items()}
-        home = sum(e.key in known for e in extraction.entities) >= self.params.familiar
+        home = sum(is_known(e, known) for e in extraction.entities) >= self.params.familiar
         keep_at = min_confidence if home else max(self.params.keep, min_confidence)
         rule = self.candidates.from_rules(extraction, texts, toks, known)
         confidence: dict[str, float] = {}
