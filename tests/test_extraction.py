@@ -1426,3 +1426,38 @@ def test_the_resulting_model_termed_x_is_the_papers_own() -> None:
                           "MobileSAM. MobileSAM is 4 times faster than FastSAM while enhancing the mIoUs on COCO.")
     assert "MobileSAM" in proposed_names(x), x.relations
     assert "mIoUs" not in {e.name for e in x.entities}, x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # numbers sharing the sign of the last, with "respectively"
+    ("Compared with the state-of-the art GNN systems, DGL and PyG, FooNet achieves up to 2 and 8 times less memory "
+     "consumption, and 14 and 3 times faster execution, respectively.", {"DGL": 14.0, "PyG": 8.0}),
+    # the examples of a class in parentheses or after "such as"
+    ("FooNet converges up to 3.8x faster than previous proposals for synchronous FL (e.g., FedAvgM), and up to 2.5x "
+     "faster than previous proposals for asynchronous FL (e.g., FedAsync).", {"FedAvgM": 3.8, "FedAsync": 2.5}),
+    ("FooNet outperforms recent proposals for fault-tolerant training such as Oobleck and Bamboo by up to 1.46x and "
+     "1.64x, respectively.", {"Oobleck": 1.46, "Bamboo": 1.64}),
+    ("FooNet outperforms SotA libraries (DASP, cuSPARSE, and Magicube) by up to 125x.",
+     {"DASP": 125.0, "cuSPARSE": 125.0, "Magicube": 125.0}),
+    # levels "from A% to B%" are no factor; mIoU is accuracy-like
+    ("FooNet surpasses ResNet by 7.7% mIoU (from 38.8% to 46.5%) on ADE20K under similar latency.", {"ResNet": None}),
+    # the same quality "as" a baseline, and faster
+    ("FooNet obtains similar performance on ImageNet as MobileFormer while being 38x faster.", {"MobileFormer": 38.0}),
+])
+def test_comparisons_read_in_real_abstracts_sixth_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_names_read_in_real_abstracts_sixth_round() -> None:
+    """A verb in a title is no library ("... Mechanism to Accelerate Tensor Program Tuning" named HuggingFace
+    Accelerate); "we propose Quantization-Aware Scaling" proposed "Scaling"; FastSpeech was an alias of FastSpeech 2,
+    so "FastSpeech 2 achieves a 3x training speed-up over FastSpeech" beat itself."""
+    x = EXTRACTOR.extract("Pruner: A Draft-then-Verify Exploration Mechanism to Accelerate Tensor Program Tuning",
+                          "We propose Pruner. Pruner achieves 2.6x speedup compared to Ansor.")
+    assert "Accelerate" not in {e.name for e in x.entities}, x.entities
+    x = EXTRACTOR.extract("On-Device Training Under 256KB Memory", "To cope with the optimization difficulty, we "
+                          "propose Quantization-Aware Scaling to calibrate the gradient scales.")
+    assert proposed_names(x) == {"Quantization-Aware Scaling"}, x.relations
+    x = EXTRACTOR.extract("FastSpeech 2: Fast and High-Quality End-to-End Text to Speech", "We propose FastSpeech 2. "
+                          "FastSpeech 2 achieves a 3x training speed-up over FastSpeech.")
+    assert {name_of(x, r.object): r.factor for r in x.relations if r.predicate == "outperforms"} == {"FastSpeech": 3.0}

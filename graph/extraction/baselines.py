@@ -25,6 +25,9 @@ _BY_AMOUNT = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
+_EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
+_PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*,)")
+"""'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
 _COLON = re.compile(r"\s*:\s*(?=[A-Z])")
 """'over other mobile-side LLM inference engines: MLC and MNN': the class's members follow the colon."""
 _DESCRIBED_THE = re.compile(r"\s*,\s*the\s+([^,;.()]{1,80}?)(?=\s*[,;.)]|$)")
@@ -34,7 +37,8 @@ _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significant
                           r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
                           r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
 _CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
-_QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*,)")
+_QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
+                        r"(?=\s*(?:,|\(\s*(?:e\.g\.|eg\.|such\s+as)|such\s+as\b))")
 """'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
 _VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
 _AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
@@ -115,6 +119,10 @@ class Baselines:
             if item is None:
                 break
             i_start, i_end = item.start, item.last
+            examples = _EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
+            if examples and not items:
+                pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
+                continue
             space = text.find(" ", i_start, i_end)
             if items and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
                 break  # "Compared to X, Helix reduces TTL ...": the next clause, not a baseline
@@ -127,7 +135,8 @@ class Baselines:
             appos = _APPOS.match(rest)
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
-            intro = self.lex.intro_re.match(rest) or (_COLON.match(rest) if item.kind != "name" else None)
+            intro = self.lex.intro_re.match(rest) or (
+                (_COLON.match(rest) or _PAREN_LIST.match(rest)) if item.kind != "name" else None)
             if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
             named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"

@@ -48,6 +48,7 @@ _FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s
                       re.I)
 """'X is 2.5 times as fast as Y': Y is the baseline (the mirror of _SLOW_AS)."""
 _PARITY = re.compile(r"\b(?:(?:comparable|similar|equivalent|competitive|identical)\s+(?:[\w-]+\s+){0,2}?(?:to|with)|"
+                     r"(?:similar|same|comparable)\s+(?:[\w-]+\s+){1,3}?as|"
                      r"on\s+par\s+with|(?:matches|matching|match|approximating|approximates|rivals|rivaling|retains|"
                      r"retaining|achieves|preserves|preserving|maintains|maintaining)\s+(?:over\s+|up\s+to\s+|more\s+than\s+)?"
                      r"(?:[\d.]+\s*\\?%\s+(?:of\s+)?)?(?:the\s+)?(?:[\w-]+\s+)?(?:accuracy|performance|quality|"

@@ -20,6 +20,8 @@ TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\s*(?:x|X|times|-fold|fold
 "times", LaTeX, "-fold"; not "2×3" or "2×.5"."""
 FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |nearly |almost |roughly )?"
                     rf"({_NUM}){TIMES}?(?:\s*(?:-|–|~|to)\s*({_NUM}))?{TIMES}(?!\s*\d)")
+SHARED_SIGN = re.compile(rf"(?<![\w.$])({_NUM})(?=(?:\s*,\s*{_NUM})*\s*,?\s*(?:and|or)\s+{_NUM}{TIMES})")
+"""'up to 2 and 8 times less memory', '2, 3 and 4x': the numbers before the last share its sign."""
 FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|~\s*)?({_NUM})"
                        rf"(?![\d.,]*\s*\\?%)")
 """'by a factor of 2.5'."""
@@ -45,12 +47,14 @@ WORD_TIMES = re.compile(rf"\b({NUMBER_WORD})(?:\s*-?\s*fold|\s+times)\s+(?=(?:as
 """'three times faster', 'three times the throughput', 'a ten-fold speedup': a factor in words; a comparison must
 follow ('we run it three times', 'threefold advantages over PPO' count something else)."""
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
-                     r"efficiency|cheaper|quicker|accelerat\w*)\b|\b(?:T?FLOPs?/s|[TG]?FLOPS|tokens?/s)(?![\w/])", re.I)
-_ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|precision|recall|win rate|absolute|"
+                     r"efficiency|cheaper|quicker|accelerat\w*)\b|\b(?:T?FLOPs?/s|tokens?/s)(?![\w/])", re.I)
+_ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|mIoU|precision|recall|win rate|absolute|"
                        r"perplexity|ppl|error|quality|utilization|of the performance|performance of|sparsity|sparse|"
                        r"of the (?:weights|parameters))\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
 """'at a high sparsity level of 70%': a setting, not an improvement."""
+_RANGE_TO = re.compile(r"\s+to\s+[\d.]+\s*\\?%")
+_RANGE_FROM = re.compile(r"\bfrom\s+[\d.]+\s*\\?%\s+to\s+$")
 _LEVEL_AFTER = re.compile(r"\s+(?:(?:(?:weak|strong|linear|parallel)[\s-])?scaling\s+efficiency|"
                           r"(?:of\s+)?(?:the\s+)?(?:theoretical|peak)\s)", re.I)
 """'with 99.4% weak-scaling efficiency', '54.5% theoretical computation power': a level reached."""
@@ -81,7 +85,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if value <= 1.0 or value > 100_000:
             continue
         found.append((m.start(), value))
-    for m in (*FACTOR_OF.finditer(text, s, e), *SPEEDUP_OF.finditer(text, s, e)):
+    for m in (*FACTOR_OF.finditer(text, s, e), *SPEEDUP_OF.finditer(text, s, e), *SHARED_SIGN.finditer(text, s, e)):
         value = float(m.group(1).replace(",", ""))
         if 1.0 < value <= 100_000:
             found.append((m.start(1), value))
@@ -94,8 +98,9 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if not speedy or _ACCURACY.search(text, m.start(), min(e, m.end() + 40)) or \
                 _LEVEL_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue
-        if _LEVEL_AFTER.match(text, m.end()):
-            continue  # "with 99.4% weak-scaling efficiency": a level reached, not a gain
+        if _LEVEL_AFTER.match(text, m.end()) or _RANGE_FROM.search(text, max(s, m.start() - 24), m.start()) or (
+                _RANGE_TO.match(text, m.end()) and text[max(s, m.start() - 5):m.start()].rstrip().endswith("from")):
+            continue  # "with 99.4% weak-scaling efficiency", "(from 38.8% to 46.5%)": levels, not a gain
         if _LESS_AFTER.match(text, m.end(), m.end() + 12):
             continue  # "30% less memory" is a reduction, not a speedup factor
         if _SHARE_BEFORE.search(text, max(s, m.start() - 12), m.start()):
@@ -107,7 +112,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         found.append((m.start(), 2.0))
     for m in WORD_TIMES.finditer(text, s, e):
         found.append((m.start(), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
-    return sorted(found)
+    return sorted(set(found))
 
 
 def assign(text: str, sentence: Sentence, factors: list[tuple[int, float]], objects: list[tuple[int, int]],

@@ -71,6 +71,9 @@ _ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 _DASH = re.compile(r"--|—")
+_TITLED_VERB = re.compile(r"[A-Z][a-z]+")
+_INFINITIVE = re.compile(r"(?<![Cc]ompared )(?<![Ss]imilar )(?<![Rr]elative )(?<![Aa]pplied )(?<![Dd]ue )"
+                         r"(?<![Cc]lose )(?<![Cc]omparable )(?<![Ee]quivalent )\bto\s+$")
 _COMPOUND_BEFORE = re.compile(r"(?<![\w-])[a-z]+-$")
 """'per-layer pruning': a name that starts inside a hyphenated word is not named ("layer pruning")."""
 
@@ -112,6 +115,9 @@ class Finder:
             if _DASH.search(text, hit.start, end):
                 continue  # "GLUE score---matching models": a dash between two words joins no name
             cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
+            if concept.type in ("Technique", "Software") and _TITLED_VERB.fullmatch(text, hit.start, hit.end) and \
+                    _INFINITIVE.search(text, max(0, hit.start - 20), hit.start):
+                continue  # "... Mechanism to Accelerate Tensor Program Tuning": a verb in a title, not the library
             if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
                                                 or _WITHOUT_SUFFIX.match(text, hit.end)
                                                 or _COMPOUND_BEFORE.search(text, max(0, hit.start - 20), hit.start)):

@@ -217,7 +217,10 @@ class Proposals:
                     if is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start()):
                         out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
-                out.append(Proposal("abstract", w.start(), name_end, score, direct and content == 0))
+                lead = text[phrase_start:w.start()].split() if phrase_start is not None else []
+                titled = bool(lead) and all(x[:1].isupper() for x in lead)  # "Quantization-Aware Scaling"
+                out.append(Proposal("abstract", phrase_start if titled else w.start(), name_end, score,  # type: ignore[arg-type]
+                                    direct and (content == 0 or titled)))
                 after_name = True
                 continue
             if after_name:
