@@ -1461,3 +1461,12 @@ def test_names_read_in_real_abstracts_sixth_round() -> None:
     x = EXTRACTOR.extract("FastSpeech 2: Fast and High-Quality End-to-End Text to Speech", "We propose FastSpeech 2. "
                           "FastSpeech 2 achieves a 3x training speed-up over FastSpeech.")
     assert {name_of(x, r.object): r.factor for r in x.relations if r.predicate == "outperforms"} == {"FastSpeech": 3.0}
+
+
+def test_open_source_is_no_part_of_a_baseline() -> None:
+    """BytePS's abstract: "outperforms the state-of-the-art open source all-reduce and PS" named "source all-reduce"."""
+    x = EXTRACTOR.extract("BytePS", "However, existing distributed DNN training architectures, all-reduce and "
+                          "Parameter Server (PS), cannot fully utilize such heterogeneous resources. In this paper, we "
+                          "present a new distributed DNN training architecture called BytePS. BytePS outperforms the "
+                          "state-of-the-art open source all-reduce and PS by up to 84% and 245%, respectively.")
+    assert not any(e.name.startswith("source") for e in x.entities), x.entities
