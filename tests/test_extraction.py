@@ -1470,3 +1470,42 @@ def test_open_source_is_no_part_of_a_baseline() -> None:
                           "present a new distributed DNN training architecture called BytePS. BytePS outperforms the "
                           "state-of-the-art open source all-reduce and PS by up to 84% and 245%, respectively.")
     assert not any(e.name.startswith("source") for e in x.entities), x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a percentage spelt out
+    ("FooNet achieves up to an 81 percent additional speedup over speculative decoding.",
+     {"speculative decoding": 1.81}),
+    # "cuts" is a gain
+    ("Compared to original MNN, FooNet cuts down energy use by 23%.", {"MNN": None}),
+    # determiners a baseline may carry
+    ("FooNet yields a 1.56 times improvement in training throughput compared to newly proposed systems like MiCS and "
+     "ZeRO++.", {"MiCS": 1.56, "ZeRO++": 1.56}),
+    ("FooNet shows 68.67% throughput improvement compared to the most widely adopted FSDP2 eager framework.",
+     {"FSDP2 eager framework": 1.6867}),
+    # the name after a mention, a few words and its kind
+    ("FooNet achieves up to 1.88x speedup in end-to-end training over the state-of-the-art MoE model training system "
+     "FasterMoE.", {"FasterMoE": 1.88}),
+    ("FooNet outperforms state-of-the-art compiler, TVM equipped with scheduler AutoTVM, by up to 1.48x.",
+     {"TVM": 1.48}),
+    # a vocabulary name with its vendor, continued by a hyphen, is the longer name
+    ("Compared to NVIDIA TensorRT-LLM, FooNet delivers 1.12-1.63x performance gains.", {"TensorRT-LLM": 1.63}),
+])
+def test_comparisons_read_in_real_abstracts_seventh_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_names_read_in_real_abstracts_seventh_round() -> None:
+    """"applying a dynamic tree attention algorithm over beam search results" beat beam search (a "gains" 200
+    characters before); "bitnet.cpp" is a name like "llama.cpp"; "[CLS] token" and "S$" of "S$^{2}$FT" name
+    nothing."""
+    x = EXTRACTOR.extract("Recurrent Drafter", "We present ReDrafter. The performance gains are driven by three key "
+                          "aspects: (1) leveraging a recurrent neural network as the draft model, (2) applying a "
+                          "dynamic tree attention algorithm over beam search results to eliminate duplicated prefixes.")
+    assert not [r for r in x.relations if r.predicate == "outperforms"], x.relations
+    x = EXTRACTOR.extract("1-bit AI Infra", "In this work, we introduce bitnet.cpp, a tailored software stack. "
+                          "Experiments show that bitnet.cpp achieves significant speedups over llama.cpp.")
+    assert proposed_names(x) == {"bitnet.cpp"}, x.relations
+    x = EXTRACTOR.extract("S$^{2}$FT: Efficient Fine-tuning", "We propose S$^{2}$FT. FooNet uses attentions between "
+                          "the [CLS] token and image tokens. S$^{2}$FT saves training memory up to 3times.")
+    assert not {e.name for e in x.entities} & {"S", "CLS"}, x.entities

@@ -15,6 +15,7 @@ DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high
 _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w.+-]*[a-zA-Z0-9]")
 _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")
+_WORDS_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)")
 
 
 def titled(words: list[str]) -> bool:
@@ -30,6 +31,8 @@ class NameShapes:
         self.stop = lexicon.stop_words
         self.class_heads = lexicon.words("class_heads")
         self.baseline_heads = lexicon.words("baseline_heads")
+        self.naming_heads = lexicon.words("naming_heads")
+        """Nouns a name may follow as its kind: "the state-of-the-art scheduler Tiresias"."""
 
     def named(self, word: str) -> bool:
         """A word that names: capitalised or name-shaped, not a function word, a generic acronym or a device."""
@@ -51,3 +54,19 @@ class NameShapes:
         if len(words) >= 2 and titled(words):
             return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
         return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
+
+    def name_after_kind(self, text: str, pos: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
+        """The name after up to three lower-case words that end in its kind ("model training system FasterMoE")."""
+        words: list[re.Match[str]] = []
+        for w in _WORDS_AFTER.finditer(text, pos, min(end, pos + 80)):
+            if w.start() != (words[-1].end() if words else pos) or len(words) > 3:
+                break  # only the words right after, no comma between
+            words.append(w)
+        for i, w in enumerate(words[:3]):
+            if not w.group(1).islower() or w.group(1) in self.stop:
+                return None  # "TVM equipped with scheduler AutoTVM": TVM is the baseline
+            if w.group(1) in self.naming_heads and i + 1 < len(words):
+                at, word = words[i + 1].start(1), words[i + 1].group(1).rstrip(".")
+                if at in mention_at or self.named(word):
+                    return at, mention_at.get(at, at + len(word))
+        return None

@@ -97,8 +97,6 @@ class Baselines:
         self.weak_heads = lexicon.words("weak_baseline_heads")
         self.blockers = lexicon.words("qualifier_blockers")
         self.sota_heads = lexicon.words("state_of_the_art_heads")
-        self.naming_heads = lexicon.words("naming_heads")
-        """Nouns a name may follow as its kind: "the state-of-the-art scheduler Tiresias"."""
         self.devices: dict[int, str] = {}
         """Starts of baselines that are a bare kind of device ("the GPU"), with the kind (resolved by the caller)."""
         self.kinds: dict[int, str] = {}
@@ -175,7 +173,7 @@ class Baselines:
                 i_end = by.end()
             described = _DESCRIBED.match(text, i_end, end) if not generic else None
             the = _DESCRIBED_THE.match(text, i_end, end) if not generic and not described else None
-            if the and the.group(1).split()[-1].lower() in self.naming_heads:
+            if the and the.group(1).split()[-1].lower() in self.shapes.naming_heads:
                 described = the  # "HeadKV, the state-of-the-art KV cache compression method"
             if described:
                 i_end = described.end()  # "CMT, a recent hybrid architecture, ...": a description, not a baseline
@@ -239,10 +237,9 @@ class Baselines:
         follow = _NEXT_WORD.match(text, stop, end)
         after = follow.group(1).lower() if follow else ""
         weak = at in self.weak
-        named = _NEXT_WORD.match(text, follow.end(), end) if follow and after in self.naming_heads else None
-        if named and (named.start(1) in mention_at or self.shapes.named(named.group(1).rstrip("."))):
-            at = named.start(1)  # "prior-art Transformer accelerators SpAtten and Sanger": the name is the item
-            return Item(at, mention_at.get(at, at + len(named.group(1).rstrip("."))), "name")
+        named = self.shapes.name_after_kind(text, stop, end, mention_at)
+        if named is not None:  # "Transformer accelerators SpAtten and Sanger", "MoE model training system FasterMoE"
+            return Item(*named, "name")
         last = text[at:stop].split()[-1].lower()
         plural = after if after in self.model_classes else last if last in self.model_classes else ""
         if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()) and \
@@ -311,7 +308,7 @@ class Baselines:
             low = w.group().lower().rstrip(".")
             if low in self.stop or re.fullmatch(rf"{NUMBER}[x%]?", low) or len(taken) >= 6:
                 break
-            if taken and taken[-1].group().lower() in self.naming_heads and (
+            if taken and taken[-1].group().lower() in self.shapes.naming_heads and (
                     w.start() in mention_at or self.shapes.named(w.group().rstrip("."))):
                 stop = mention_at.get(w.start(), w.start() + len(w.group().rstrip(".")))
                 return Item(w.start(), stop, "name")  # "the state-of-the-art scheduler Tiresias"

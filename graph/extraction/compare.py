@@ -25,6 +25,7 @@ _COMPARATIVE = re.compile(r"\b(?:faster|slower|higher|lower|better|more|less|few
                           r"superior|superiority|speed-?ups?|improv\w*|gains?|reductions?|accelerat\w+|advantages?|"
                           r"boosts?|increases?)\b", re.I)
 _POSITIVE = re.compile(r"\b(?:faster|better|higher|lower|less|fewer|more|outperform\w*|surpass\w*|improv\w*|reduc\w*|"
+                       r"cuts?|cutting|slash\w*|"
                        r"sav\w+|speed-?ups?|accelerat\w+|superior|superiority|exceed\w*|gains?|cheaper|smaller|beats?|"
                        r"merely|only|halv\w+|doubl\w+|twice|optimal|dominant|advantages?)\b", re.I)
 _NEGATIVE = re.compile(r"\b(?:degradation|drop|loss|worse|slower|lags?|behind|inferior|comparable|similar|on par|"
@@ -289,7 +290,9 @@ class Comparisons:
                 if _SIZE_THAN.search(before) and not has_factor:
                     continue  # "(e.g., larger than GPT-3)": a size, not a win
             elif word in {"over", "against", "vs", "vs."}:
-                if not (has_factor or _COMPARATIVE.search(before) or _BY_AMOUNT_END.search(before)):
+                # without a factor the comparative must be near: "gains ... applying an algorithm over beam search
+                # results" compares nothing
+                if not (has_factor or _COMPARATIVE.search(window) or _BY_AMOUNT_END.search(before)):
                     continue
                 after = re.match(r"\s*(?:\d|time|the course|multiple|(a |an ))", text[m.end():e])
                 named = after and after.group(1) and mention_at and m.end() + after.end() in mention_at

@@ -34,7 +34,7 @@ FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*({_UNIT})?\s+(?:down\s+|up\s+)?to\s+
                      rf"({_UNIT})(?![\w/])")
 """'cuts latency from 120 ms to 30 ms', 'from 30 to 90 tokens/s': a time, size or rate before and after, one unit
 (the factor is their ratio)."""
-PERCENT = re.compile(rf"(?<![\w.])({_NUM})\s*\\?%")
+PERCENT = re.compile(rf"(?<![\w.])({_NUM})(?:\s*\\?%|\s+percent\b)")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                 "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,

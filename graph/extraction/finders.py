@@ -21,7 +21,7 @@ from paperkg.graph.extraction.names import (
     valid_acronym,
 )
 from paperkg.graph.extraction.text import MAX_CHARS, POSSESSIVE, Runs, find_all, runs
-from paperkg.graph.vocabulary import Vocabulary
+from paperkg.graph.vocabulary import Concept, Vocabulary
 
 
 @dataclass
@@ -71,6 +71,8 @@ _ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 _DASH = re.compile(r"--|—")
+_HYPHEN_ON = re.compile(r"-[A-Za-z0-9]")
+_TOKEN_ON = re.compile(r"[\w+]+(?:[.-][\w+]+)*(?:-[\w+]+)")
 _TITLED_VERB = re.compile(r"[A-Z][a-z]+")
 _INFINITIVE = re.compile(r"(?<![Cc]ompared )(?<![Ss]imilar )(?<![Rr]elative )(?<![Aa]pplied )(?<![Dd]ue )"
                          r"(?<![Cc]lose )(?<![Cc]omparable )(?<![Ee]quivalent )\bto\s+$")
@@ -114,7 +116,13 @@ class Finder:
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             if _DASH.search(text, hit.start, end):
                 continue  # "GLUE score---matching models": a dash between two words joins no name
-            cand = Cand(hit.start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
+            if text[end:end + 1] == "+" and not concept.label.endswith("+"):
+                continue  # "ZeRO++" is another system than ZeRO (the gazetteer reads letters and digits only)
+            if concept.type == "Software" and _HYPHEN_ON.match(text, end):
+                concept, start, end = self._continued(text, hit.start, end, concept)
+            else:
+                start = hit.start
+            cand = Cand(start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type in ("Technique", "Software") and _TITLED_VERB.fullmatch(text, hit.start, hit.end) and \
                     _INFINITIVE.search(text, max(0, hit.start - 20), hit.start):
                 continue  # "... Mechanism to Accelerate Tensor Program Tuning": a verb in a title, not the library
@@ -145,6 +153,20 @@ class Finder:
         if concept is not None and concept.type == "Technique" and concept.id != cand.concept:
             self.extra.append(Cand(m.start(1), m.end(1), "Technique", concept.id, "vocab", 0.85, concept.id,
                                    aliases=[name], attrs={"long": name}))
+
+    def _continued(self, text: str, start: int, end: int, concept: Concept) -> tuple[Concept, int, int]:
+        """"NVIDIA TensorRT-LLM" read as the alias "NVIDIA TensorRT": the name from the second word on, with its
+        hyphenated continuation, when the vocabulary knows that name."""
+        space = text.find(" ", start, end)
+        if space < 0:
+            return concept, start, end
+        token = _TOKEN_ON.match(text, space + 1)
+        sub = text[space + 1:token.end()] if token else ""
+        hits = [h for h in self.gazetteer.find(sub, runs(sub)) if (h.start, h.end) == (0, len(sub))] if sub else []
+        other = self.vocabulary.get(hits[0].concept) if hits else None
+        if other is None or other.type != concept.type:
+            return concept, start, end
+        return other, space + 1, token.end()  # type: ignore[union-attr]
 
     @staticmethod
     def _verb(text: str, start: int, end: int) -> bool:

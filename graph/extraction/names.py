@@ -20,7 +20,8 @@ _VENDOR = re.compile(r"^(?:nvidia|amd xilinx|amd|intel habana|intel|google|xilin
 
 # A token that is clearly a name: CamelCase, internal capitals, letters mixed with digits, or all capitals.
 NAME_TOKEN = re.compile(
-    r"^(?:[A-Za-z][a-z]*[A-Z][\w.+]*|[A-Z][A-Z0-9]+[a-z]*[\w.+]*|[A-Za-z]+\d[\w.+]*|\d+[A-Za-z]*[A-Z][\w.+]*)#?$")
+    r"^(?:[A-Za-z][a-z]*[A-Z][\w.+]*|[A-Z][A-Z0-9]+[a-z]*[\w.+]*|[A-Za-z]+\d[\w.+]*|\d+[A-Za-z]*[A-Z][\w.+]*|"
+    r"[a-z][a-z0-9_]*\.(?:cpp|js|rs|jl))#?$")  # "bitnet.cpp", like "llama.cpp"
 _SHORT_UNIT = re.compile(r"^\d+(?:\.\d+)?(?:[KMBGTDkmbgtdxX]|GB|MB|TB|px|ms|fps|FPS|bit|bits|nm|Hz|kHz|GHz|W)?$|"
                          r"^\d+[KMBkmb]?[-/]\w*$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+]*(?:-[A-Za-z0-9][A-Za-z0-9.+]*)*#?")
@@ -170,7 +171,8 @@ def names_something(name: str, lex: Lexicon) -> bool:
                 or name in lex.vendors
                 or last in lex.words("organisation_heads")
                 or last in lex.words("dangling_modifiers")
-                or _AMOUNT_LEAD.match(name) is not None)
+                or _AMOUNT_LEAD.match(name) is not None
+                or sum(ch.isalnum() for ch in name) < 2)  # "S$" of "S$^{2}$FT"
 
 
 def only_devices(text: str, lex: Lexicon) -> bool:

@@ -120,7 +120,8 @@ class SpanIndex:
 
 def find_all(text: str, name: str, ignore_case: bool = False, plural: bool = False,
              limit: int = MAX_CHARS) -> list[tuple[int, int]]:
-    """Whole-word occurrences of `name` (not inside a longer word or hyphenated compound), without regexes."""
+    """Whole-word occurrences of `name` (not inside a longer word, a hyphenated compound or "ZeRO++"), without
+    regexes."""
     if not name:
         return []
     hay = text[:limit].lower() if ignore_case else text[:limit]
@@ -134,7 +135,7 @@ def find_all(text: str, name: str, ignore_case: bool = False, plural: bool = Fal
         before = hay[pos - 1] if pos else " "
         after = hay[end] if end < len(hay) else " "
         decimal = after == "." and end + 1 < len(hay) and hay[end + 1].isdigit()
-        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_") and not decimal:
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_+") and not decimal:
             out.append((pos, end))
         pos = hay.find(needle, pos + 1)
     return out
