@@ -28,6 +28,7 @@ _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
 _EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
 _PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*,)")
 """'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
+_OF_OWNER = re.compile(r"\s+(?:of|in|from)\s+")
 _COLON = re.compile(r"\s*:\s*(?=[A-Z])")
 """'over other mobile-side LLM inference engines: MLC and MNN': the class's members follow the colon."""
 _DESCRIBED_THE = re.compile(r"\s*,\s*the\s+([^,;.()]{1,80}?)(?=\s*[,;.)]|$)")
@@ -43,7 +44,7 @@ _QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+
 _VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
 _AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
 """After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
-_ITEM_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
+_ITEM_SEP = re.compile(r"\s*(?:,?\s+as\s+well\s+as\s+|,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
 _WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
 _LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of)\s+(?=\S)", re.I)
 """'2x faster than with vLLM', '3x lower than that of vLLM': the words before a baseline."""
@@ -112,6 +113,7 @@ class Baselines:
         lead = _LEAD.match(text, pos, end) or _METRIC_OF.match(text, pos, end)
         if lead:
             pos = lead.end()  # "surpassing the speed of X by 37%": X is the baseline
+        appositive = False
         for _ in range(12):
             item = self._item(text, pos, end, mention_at)
             if item is None:
@@ -122,10 +124,14 @@ class Baselines:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
             space = text.find(" ", i_start, i_end)
-            if items and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
+            if (items or appositive) and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
                 break  # "Compared to X, Helix reduces TTL ...": the next clause, not a baseline
             words = text[i_start:i_end].split()
             head = words[-1].lower() if words else ""
+            owner = _OF_OWNER.match(text, i_end, end) if item.kind != "name" and not items else None
+            if owner and owner.end() in mention_at:
+                pos = owner.end()  # "over existing kernels of AutoAWQ": the system they belong to
+                continue
             qualified = _QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
             if qualified and self.lex.intro_re.match(text[qualified.end():end]):
                 i_end = qualified.end()  # "open-source models of equivalent sizes, such as X and Y"
@@ -148,6 +154,7 @@ class Baselines:
                 intro = intro or appos
                 if intro and not items:
                     pos = i_end + intro.end()
+                    appositive = intro is appos  # "compared to the baseline design, Spatial-STAR achieves ..."
                     continue
                 by = _BY_AMOUNT.match(text, i_end, end)
                 if by and _ITEM_SEP.match(text, by.end(), end):

@@ -46,6 +46,7 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
                              r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
 """Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
+_OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:method|approach|system|framework|model|technique|algorithm|design|engine)\b")
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -53,7 +54,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.42"
+    rules_version = "2.4.43"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -375,6 +376,8 @@ class Extractor:
             if after:
                 return after[0].key
         before = [e for e in inside if any(st < claim.cue_start for st in where[e.key][index])]
+        if not before and _OUR_WORK.search(claim.sentence.text, 0, claim.cue_start - claim.sentence.start):
+            return proposed[0].key  # "on LLaMA-2 70B, our method is almost 20 times more compact than LoRA"
         if not before:
             s = claim.sentence
             opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)

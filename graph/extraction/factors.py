@@ -53,13 +53,16 @@ _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|mIoU|p
                        r"of the (?:weights|parameters))\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
 """'at a high sparsity level of 70%': a setting, not an improvement."""
+_LEVELS_FROM = re.compile(r"(?<!by )\bfrom\s+$")
 _RANGE_TO = re.compile(r"\s+to\s+[\d.]+\s*\\?%")
-_RANGE_FROM = re.compile(r"\bfrom\s+[\d.]+\s*\\?%\s+to\s+$")
+_RANGE_FROM = re.compile(r"(?<!by )\bfrom\s+[\d.]+\s*\\?%\s+to\s+$")
 _LEVEL_AFTER = re.compile(r"\s+(?:(?:(?:weak|strong|linear|parallel)[\s-])?scaling\s+efficiency|"
                           r"(?:of\s+)?(?:the\s+)?(?:theoretical|peak)\s)", re.I)
 """'with 99.4% weak-scaling efficiency', '54.5% theoretical computation power': a level reached."""
 _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\$?\s*(?:GPUs?|nodes?|devices?)\b")
 """After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
+_MODEL_NUMBER = re.compile(r"\d{3,5}X")
+_BRAND_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s+$")
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:to\s+[\d.]+\s*\\?%\s*)?(?:lower|less|fewer|reduction|smaller|of\b|the\b)",
                          re.I)
@@ -80,6 +83,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             continue  # "4times RTX-3090 GPUs" is a device count
         if _DIMENSION_BEFORE.search(text, max(s, m.start() - 8), m.start()):
             continue  # "512 x 512"
+        if _MODEL_NUMBER.fullmatch(m.group()) and _BRAND_BEFORE.search(text, max(s, m.start() - 30), m.start()):
+            continue  # "AMD Ryzen Threadripper 3970X CPU": a model number, not a factor
         values = [float(g.replace(",", "")) for g in m.groups() if g]
         value = max(values)
         if value <= 1.0 or value > 100_000:
@@ -99,7 +104,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
                 _LEVEL_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue
         if _LEVEL_AFTER.match(text, m.end()) or _RANGE_FROM.search(text, max(s, m.start() - 24), m.start()) or (
-                _RANGE_TO.match(text, m.end()) and text[max(s, m.start() - 5):m.start()].rstrip().endswith("from")):
+                _RANGE_TO.match(text, m.end()) and _LEVELS_FROM.search(text, max(s, m.start() - 12), m.start())):
             continue  # "with 99.4% weak-scaling efficiency", "(from 38.8% to 46.5%)": levels, not a gain
         if _LESS_AFTER.match(text, m.end(), m.end() + 12):
             continue  # "30% less memory" is a reduction, not a speedup factor
@@ -125,26 +130,27 @@ def assign(text: str, sentence: Sentence, factors: list[tuple[int, float]], obje
     after_objects = [f for f in factors if f[0] > objects[-1][1]]
     before_cue = [f for f in factors if f[0] < cue_start]
     n = len(objects)
-    if n > 1 and len(after_objects) == n and (respectively or _listed(text, after_objects)):
+    if n > 1 and len(after_objects) == n and (respectively or listed(text, after_objects)):
         return [v for _, v in after_objects]
-    if n > 1 and respectively and len(after_objects) > n and len(after_objects) % n == 0:
+    if n > 1 and len(after_objects) > n and len(after_objects) % n == 0:
         groups = [after_objects[i:i + n] for i in range(0, len(after_objects), n)]
-        return [max(g[i][1] for g in groups) for i in range(n)]  # "by 1.5x and 2.7x in latency and 2x and 4x in ..."
+        if respectively or all(listed(text, g) for g in groups):  # "by 1.86x and 1.37x on one GPU, and 1.96x and ..."
+            return [max(g[i][1] for g in groups) for i in range(n)]  # "by 1.5x and 2.7x in latency and 2x and 4x"
     if n > 1 and respectively and len(before_cue) >= n:
-        listed = before_cue[len(before_cue) % n:]  # the last lists before the cue, one value per baseline each
-        groups = [listed[i:i + n] for i in range(0, len(listed), n)]
+        last_lists = before_cue[len(before_cue) % n:]  # the last lists before the cue, one value per baseline each
+        groups = [last_lists[i:i + n] for i in range(0, len(last_lists), n)]
         return [max(g[i][1] for g in groups) for i in range(n)]  # "1.6x, 3x speedup and 1.4x, 3.2x energy savings"
     if n > 1:
         between = [[f for f in factors if objects[i][1] <= f[0] < (objects[i + 1][0] if i + 1 < n else sentence.end)]
                    for i in range(n)]
         if all(len(b) == 1 for b in between):
             return [b[0][1] for b in between]  # "outperforms A by 2x and B by 3x"
-    if n > 1 and len(before_cue) >= n and len(before_cue) == len(factors) and _listed(text, before_cue[-n:]):
+    if n > 1 and len(before_cue) >= n and len(before_cue) == len(factors) and listed(text, before_cue[-n:]):
         return [v for _, v in before_cue[-n:]]  # "a 1.2x memory reduction, 6.6-8.2x and 1.7-1.9x over A and B"
     return [max(v for _, v in factors)] * n
 
 
-def _listed(text: str, factors: list[tuple[int, float]]) -> bool:
+def listed(text: str, factors: list[tuple[int, float]]) -> bool:
     """Whether the factors form one list ("29x, 29x, and 3x", "6.6-8.2x and 1.7-1.9x"): only separators between
     consecutive numbers."""
     for (a, _), (b, _) in pairwise(factors):

@@ -68,7 +68,9 @@ _OBJECT_AFTER = re.compile(r"\s+(?:the|a|an|its|their|these|those|this|them|it|s
 _SUBJECT_BEFORE = re.compile(r"\b(?:[a-z]+ly|to|can|could|will|would|may|must|should|that|which|we|they|it)\s+$")
 _ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
 """'data and |model parallelism', 'data- and |model-parallel training': a conjunct sharing the next word's head."""
-_HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?)(?![\w]))+")
+_HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?|"
+                      r"(?<=[a-z] )\d{3,5}[A-Z]{0,2})(?![\w]))+")
+"""After a device name: form factor, memory, or a model number ("Threadripper 3970X", "Xeon 5220")."""
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 _DASH = re.compile(r"--|—")
 _HYPHEN_ON = re.compile(r"-[A-Za-z0-9]")

@@ -33,11 +33,11 @@ _ARTICLES = {"a", "an", "the"}
 def clean(name: str) -> str:
     """Greek letters and LaTeX spelled out, `$`, braces and backslashes dropped, spaces collapsed."""
     if name.isascii() and not _NOISE.search(name):
-        return " ".join(name.split()).strip(" -,;:")
+        return " ".join(name.split()).strip(" -,;:~")
     text = _LATEX_GREEK.sub(lambda m: m.group(1).lower(), name)
     text = "".join(GREEK.get(ch, ch) for ch in text)
     text = _NOISE.sub("", text)
-    return " ".join(text.split()).strip(" -,;:")
+    return " ".join(text.split()).strip(" -,;:~")
 
 
 @lru_cache(maxsize=8192)
