@@ -1543,3 +1543,36 @@ def test_our_method_is_the_subject_and_a_tilde_is_no_part_of_a_name() -> None:
     assert {(name_of(x, r.subject), r.factor) for r in x.relations if r.predicate == "outperforms"} == {("NOLA", 20.0)}
     x = EXTRACTOR.extract("DistillSpec", "Speculative decoding~(SD) accelerates large language model inference.")
     assert not any(e.name.endswith("~") for e in x.entities), x.entities
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # "N times longer than" is a win; "takes N times longer than" is not
+    ("FooNet enables training sequences 32 times longer than vanilla Transformers.", {"Transformers": 32.0}),
+    ("FooNet takes 3.3 times longer than BarNet to train.", {}),
+    # a class after a name, then its members
+    ("FooNet outperforms the state-of-the-art GNN computing frameworks, such as Deep Graph Library (3.02times faster "
+     "on average) and NeuGraph (up to 4.10times faster).", {"Deep Graph Library": 3.02, "NeuGraph": 4.1}),
+    # an enumeration the cue is inside of ends the claim
+    ("FooNet achieves strong empirical results across a diverse range of established benchmarks, including (i) 91\\% "
+     "accuracy on sequential CIFAR-10 with no data augmentation or auxiliary losses, on par with a larger 2-D ResNet, "
+     "(ii) substantially closing the gap to Transformers on image and language modeling tasks, while performing "
+     "generation 60times faster (iii) SoTA on every task from the Long Range Arena benchmark.", {}),
+    # "$4.6$ folds"
+    ("Comparing with a strong baseline augmented memory transformer (AM-TRF), FooNet gets $4.6$ folds training "
+     "speedup.", {"augmented memory transformer": 4.6}),
+    # a name after its kind: "detector"
+    ("FooNet outperforms the transformer-based detector SWIN-L by 509% in speed.", {"SWIN-L": 6.09}),
+])
+def test_comparisons_read_in_real_abstracts_ninth_round(sentence: str, expected: dict[str, float | None]) -> None:
+    assert claims_of(sentence) == expected
+
+
+def test_phrases_that_name_nothing_ninth_round() -> None:
+    """"a lower cost than that of a 7B-parameter model" named "parameter model"; "Fast LLM Inference" in a title
+    named the FastLLM library."""
+    x = EXTRACTOR.extract("FastV", "We propose FastV. It can compress the FLOPs of a 13B-parameter model to achieve "
+                          "a lower cost than that of a 7B-parameter model.")
+    assert "parameter model" not in {e.name for e in x.entities}, x.entities
+    x = EXTRACTOR.extract("Speculative Streaming: Fast LLM Inference without Auxiliary Models", "We propose "
+                          "Speculative Streaming, a single-model speculative decoding method.")
+    assert "FastLLM" not in {e.name for e in x.entities} and "Fast LLM" not in {e.name for e in x.entities}

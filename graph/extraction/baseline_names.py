@@ -1,4 +1,5 @@
-"""Whether an unseen phrase after a comparison cue can name a baseline: the shape of a name."""
+"""The shape of a baseline name: whether an unseen phrase after a comparison cue can name one, the name after
+its kind ("the scheduler Tiresias"), the noun phrase before a cue."""
 
 from __future__ import annotations
 
@@ -70,3 +71,18 @@ class NameShapes:
                 if at in mention_at or self.named(word):
                     return at, mention_at.get(at, at + len(word))
         return None
+
+    def phrase_before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
+        """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ..."); none when the
+        words there are function words ("..., which is 8 times longer than ...")."""
+        for start, stop in mention_at.items():
+            if s <= start and stop <= end and not text[stop:end].strip():
+                return start, stop
+        m = re.search(r"([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*){0,3})\s*$", text[s:end])
+        if not m:
+            return None
+        words = [w for w in re.finditer(r"\S+", m.group(1)) if w.group().lower() not in self.stop]
+        if not words or words[-1].end() != len(m.group(1)):
+            return None
+        return s + m.start(1) + words[0].start(), s + m.end(1)
+

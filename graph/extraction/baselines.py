@@ -123,6 +123,12 @@ class Baselines:
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
+            kind = _CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
+            members = self.lex.intro_re.match(text[kind.end():end]) if kind and \
+                kind.group(1).lower() in self.class_heads else None
+            if kind and members:
+                pos = kind.end() + members.end()  # "GNN computing frameworks, such as Deep Graph Library"
+                continue
             space = text.find(" ", i_start, i_end)
             if (items or appositive) and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
                 break  # "Compared to X, Helix reduces TTL ...": the next clause, not a baseline
@@ -265,7 +271,7 @@ class Baselines:
             if follow.group(1)[:1].isupper():
                 return Item(at, follow.end(), "name")  # "Llama.cpp, Mixtral Offloading, and BrainStorm": a name
             return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
-        longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() else None
+        longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
             return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])
@@ -343,6 +349,8 @@ class Baselines:
             i_start += det.end()
         phrase = text[i_start:i_end]
         size = SIZE_WORD.match(phrase)
+        if size and phrase[size.end():size.end() + 1] == "-":
+            return Item(i_start, i_end, "generic")  # "a 7B-parameter model": a size, no name
         if size and len(phrase.split()) > 1:
             i_start += size.end() + 1
             phrase = text[i_start:i_end]
@@ -389,18 +397,3 @@ class Baselines:
             return Item(start, end, "generic")
         core = " ".join(words[:-1])
         return Item(start, end, "class", [full.strip(), core])
-
-    def before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
-        """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ..."); none when the
-        words there are function words ("..., which is 8 times longer than ...")."""
-        for start, stop in mention_at.items():
-            if s <= start and stop <= end and not text[stop:end].strip():
-                return start, stop
-        m = re.search(r"([A-Za-z][\w.+-]*(?:\s+[A-Za-z][\w.+-]*){0,3})\s*$", text[s:end])
-        if not m:
-            return None
-        words = [w for w in re.finditer(r"\S+", m.group(1)) if w.group().lower() not in self.stop]
-        if not words or words[-1].end() != len(m.group(1)):
-            return None
-        return s + m.start(1) + words[0].start(), s + m.end(1)
-

@@ -77,6 +77,9 @@ _TRAILING_BY = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?
 _BY_BEFORE = re.compile(r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?$")
 _OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag\w*|summ\w*|distribut\w*|"
                                 r"generaliz\w*|aggregat\w*)\s+$", re.I)
+_TIMES_LONGER = re.compile(rf"{_NUM}{fx.TIMES}\s+longer\s*$")
+"""'training sequences 32 times longer than vanilla Transformers': a win when a factor says how much."""
+_TAKES_LONGER = re.compile(r"\b(?:takes?|took|requires?|needs?|runs?|lasts?)\b[^;]{0,30}\blonger\s*$", re.I)
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -122,7 +125,7 @@ class Comparisons:
             cues = self._cues(text, s, e, bool(factors), mention_at)
             slow = _SLOW_AS.search(text, s, e)
             if slow:
-                obj = self.baselines.before(text, s, slow.start(), mention_at)
+                obj = self.baselines.shapes.phrase_before(text, s, slow.start(), mention_at)
                 if obj:
                     value = _times(slow.group(1))
                     out.append(Claim([obj], [value], sentence, slow.start(), 0.8, subject_hint=slow.end()))
@@ -250,12 +253,15 @@ class Comparisons:
         """The stretch around text[start:end] that no other comparison cue and no ";" or "(2)" interrupts."""
         lo = max([c[1] for c in cues if c[1] <= start] + [s])
         hi = min([c[0] for c in cues if c[0] >= end] + [e])
+        enumerated = False
         for m in re.finditer(r";|\(\w{1,3}\)", text[lo:hi]):
             if lo + m.end() <= start:
+                enumerated = enumerated or m.group() != ";"
                 lo = lo + m.end()
             elif lo + m.start() >= end:
-                if m.group() != ";" and not re.search(r"\d", text[end:lo + m.start()]):
+                if m.group() != ";" and not enumerated and not re.search(r"\d", text[end:lo + m.start()]):
                     continue  # "Compared to X, FooNet achieves (i) up to 3.5x ...": the list holds this claim's results
+                    # (but "(i) ... on par with ResNet, (ii) ... 60x faster": the cue is inside an item)
                 hi = lo + m.start()
                 break
         return lo, hi
@@ -292,12 +298,15 @@ class Comparisons:
             if _NEGATED.search(text, max(s, m.start() - 40), m.start()):
                 continue
             if word == "than":
-                if not (_COMPARATIVE.search(before) or re.search(rf"{fx.TIMES}\s*$", before)):
+                if not (_COMPARATIVE.search(before) or re.search(rf"{fx.TIMES}\s*$", before) or
+                        _TIMES_LONGER.search(before)):
                     continue
                 if re.search(r"\b(?:more|less|fewer)\s*$", before, re.I) and re.match(r"\s*\d", text[m.end():e]):
                     continue
                 if _SIZE_THAN.search(before) and not has_factor:
                     continue  # "(e.g., larger than GPT-3)": a size, not a win
+                if _TAKES_LONGER.search(before):
+                    continue  # "takes 3.3 times longer than X": slower (read by _SLOW_AS when X is the baseline)
             elif word == "over" and _OVER_NOT_COMPARED.search(window):
                 continue  # "a grid search over hybrid parallelism hyperparameters": not a comparison
             elif word in {"over", "against", "vs", "vs."}:

@@ -15,7 +15,7 @@ from itertools import pairwise
 from paperkg.graph.extraction.text import NUMBER, Sentence
 
 _NUM = rf"(?:{NUMBER})"
-TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\s*(?:x|X|times|-fold|fold)(?![A-Za-z0-9]))"
+TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\$?\s*(?:x|X|times|-folds?|folds?)(?![A-Za-z0-9]))"
 """A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster", or ending the sentence, "by 2.5×."),
 "times", LaTeX, "-fold"; not "2×3" or "2×.5"."""
 FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |nearly |almost |roughly )?"

@@ -105,6 +105,8 @@ class Finder:
         self.vendors_before = re.compile(rf"(?<![\w-])({vendors})((?:\s*,\s*(?:{vendors}))*(?:\s*,?\s+(?:and|or|&)\s+"
                                          rf"(?:{vendors}))?)\s+$")
         self.vendor_word = re.compile(vendors)
+        self.spaced_openers = lexicon.words("spaced_name_openers")
+        """First words of a phrase the gazetteer (which reads no spaces) would take for a one-word name."""
 
     # -- vocabulary hits, widened ------------------------------------------------------------------
     def vocab(self, text: str, runs: Runs) -> list[Cand]:
@@ -118,6 +120,9 @@ class Finder:
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             if _DASH.search(text, hit.start, end):
                 continue  # "GLUE score---matching models": a dash between two words joins no name
+            if " " in text[hit.start:end] and text[hit.start:end].split()[0].lower() in self.spaced_openers and \
+                    not any(" " in n for n in (concept.label, *concept.aliases)):
+                continue  # "Fast LLM Inference", "Faster Transformers": a phrase, not FastLLM or FasterTransformer
             if text[end:end + 1] == "+" and not concept.label.endswith("+"):
                 continue  # "ZeRO++" is another system than ZeRO (the gazetteer reads letters and digits only)
             if concept.type == "Software" and _HYPHEN_ON.match(text, end):
