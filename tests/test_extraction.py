@@ -1576,3 +1576,19 @@ def test_phrases_that_name_nothing_ninth_round() -> None:
     x = EXTRACTOR.extract("Speculative Streaming: Fast LLM Inference without Auxiliary Models", "We propose "
                           "Speculative Streaming, a single-model speculative decoding method.")
     assert "FastLLM" not in {e.name for e in x.entities} and "Fast LLM" not in {e.name for e in x.entities}
+
+
+def test_names_read_in_real_abstracts_tenth_round() -> None:
+    """"(TFLite and Qualcomm SNPE)": a class's members in parentheses, joined by "and"; "The proposed model, named
+    Fast Conformer(FC), is 2.8x faster than the original Conformer": the named model beats it; "For non-causal
+    BERT-style modeling, M2 matches BERT-base": a model named as a modifier is no subject."""
+    assert claims_of("FooNet outperforms two state-of-the-art end-to-end DNN execution frameworks (TFLite and "
+                     "Qualcomm SNPE) by up to 6.0x speedup.") == {"TFLite": 6.0, "Qualcomm SNPE": 6.0}
+    x = EXTRACTOR.extract("Fast Conformer with Linearly Scalable Attention", "The proposed model, named Fast "
+                          "Conformer(FC), is 2.8x faster than the original Conformer.")
+    assert {(name_of(x, r.subject), name_of(x, r.object)) for r in x.relations if r.predicate == "outperforms"} == {
+        ("Fast Conformer", "Conformer")}, x.relations
+    x = EXTRACTOR.extract("Monarch Mixer: A Simple Sub-Quadratic GEMM-Based Architecture", "We propose Monarch Mixer "
+                          "(M2). For non-causal BERT-style modeling, M2 matches BERT-base in downstream GLUE quality "
+                          "with up to 27% fewer parameters, and achieves up to 9.1times higher throughput.")
+    assert all(name_of(x, r.subject) != "BERT" for r in x.relations if r.predicate == "outperforms"), x.relations

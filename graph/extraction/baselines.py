@@ -26,7 +26,7 @@ _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|c
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
 _EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
-_PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*,)")
+_PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
 """'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
 _OF_OWNER = re.compile(r"\s+(?:of|in|from)\s+")
 _COLON = re.compile(r"\s*:\s*(?=[A-Z])")

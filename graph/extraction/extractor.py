@@ -46,6 +46,7 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
                              r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
 """Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
+_MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
 _OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:method|approach|system|framework|model|technique|algorithm|design|engine)\b")
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
@@ -54,7 +55,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.44"
+    rules_version = "2.4.45"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -97,11 +98,9 @@ class Extractor:
         raw = abstract or ""
         abstract = blank_citations(raw)  # "vLLM [12], Orca [35] and TGI": markers end no list, name nothing
         result = self._extract(title or "", abstract)
-        if abstract != raw:  # facts quote the sentence as written, markers included
-            for rel in result.relations:
-                ev = rel.evidence
-                if ev.field == "abstract":
-                    rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)
+        for rel in result.relations if abstract != raw else []:  # facts quote the sentence as written, markers too
+            if (ev := rel.evidence).field == "abstract":
+                rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)
         return result
 
     def _extract(self, title: str, abstract: str) -> Extraction:
@@ -381,8 +380,9 @@ class Extractor:
         if not before:
             s = claim.sentence
             opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)
-            models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key]
-                      and any(st < opening for st in where[e.key][index])]
+            models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key] and any(
+                f == "abstract" and s.start <= st < opening and not _MODIFIER.match(s.text, en - s.start)
+                for f, st, en in e.mentions)]
             if models:
                 return models[0].key
         if len(before) > 1:  # "... a recipe, which we call Hydra++, that improves ...": the name nearest the cue

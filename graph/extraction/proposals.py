@@ -20,7 +20,8 @@ _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
                      r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b|"
-                     r"\b[Tt]he\s+resulting\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+(?:termed|called|named|dubbed)\b")
+                     r"\b[Tt]he\s+resulting\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+(?:termed|called|named|dubbed)\b|"
+                     r"\b[Tt]he\s+proposed\s+[\w-]+\s*,\s*(?:termed|called|named|dubbed)\b")
 """'Our algorithm, called AQLM, ...', 'In this paper, a new serving engine called FooNet is proposed': the paper
 names its own method without a 'we'."""
 _DEFINITE = re.compile(r"\b(?:the|our)\s+$")
@@ -49,8 +50,7 @@ _LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,
 _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
                       r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
                       r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
-_PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
-_MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
+_PLAIN, _MODIFIER_AFTER = re.compile(r"[a-z0-9][a-z0-9-]*"), re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
                     "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
@@ -218,9 +218,9 @@ class Proposals:
                         out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
                 lead = text[phrase_start:w.start()].split() if phrase_start is not None else []
-                titled = bool(lead) and all(x[:1].isupper() for x in lead)  # "Quantization-Aware Scaling"
-                out.append(Proposal("abstract", phrase_start if titled else w.start(), name_end, score,  # type: ignore[arg-type]
-                                    direct and (content == 0 or titled)))
+                at = phrase_start if lead and all(x[:1].isupper() for x in lead) else None  # "Quantization-Aware X"
+                out.append(Proposal("abstract", w.start() if at is None else at, name_end, score,
+                                    direct and (content == 0 or at is not None)))
                 after_name = True
                 continue
             if after_name:
