@@ -1290,7 +1290,8 @@ def test_blanking_citations_keeps_every_offset() -> None:
     # a rate before and after
     ("FooNet improves decoding throughput from 30 to 90 tokens/s compared with llama.cpp.", {"llama.cpp": 3.0}),
 ])
-def test_comparisons_read_in_real_abstracts(sentence: str, expected: dict[str, float | None]) -> None:
+def test_baselines_after_their_kind_and_rates_before_and_after(sentence: str,
+                                                               expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1311,7 +1312,8 @@ def test_the_state_of_the_art_alone_is_no_baseline() -> None:
     ("Compared to FlashAttention-2, FooNet achieves (i) up to 3.5x lower latency and (ii) 1.25x training speedup.",
      {"FlashAttention-2": 3.5}),
 ])
-def test_comparisons_read_in_real_abstracts_second_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_appositions_throughput_percentages_and_enumerated_results(sentence: str,
+                                                                   expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1340,7 +1342,8 @@ def test_names_inside_compounds_and_clauses() -> None:
     # the factor in the baseline's own clause, not the larger one against another before the comma
     ("FooNet achieves a speedup ratio up to 6.5x, with about 1.4x improvement over EAGLE-2.", {"EAGLE-2": 1.4}),
 ])
-def test_comparisons_read_in_real_abstracts_third_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_method_heads_in_lists_and_factors_in_their_own_clause(sentence: str,
+                                                               expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1373,7 +1376,7 @@ def test_a_title_that_is_a_methods_name_proposes_it(title: str) -> None:
     ("FooNet outperforms DeepSpeed by 1.70x on average and up to 2.10x, and outperforms FasterMoE by 1.30x on "
      "average and up to 1.45x.", {"DeepSpeed": 2.1, "FasterMoE": 1.45}),
 ])
-def test_comparisons_read_in_real_abstracts_fourth_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_plural_kinds_vendor_possessives_and_trailing_amounts(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1398,7 +1401,8 @@ def test_a_clause_before_the_comma_is_no_list() -> None:
      "FooNet provides 2-20X improvements.",
      {"DeepSpeed-Inference": 20.0, "Llama.cpp": 20.0, "Mixtral Offloading": 20.0, "BrainStorm": 20.0}),
 ])
-def test_comparisons_read_in_real_abstracts_fifth_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_lists_after_throughput_of_colons_and_capitalised_heads(sentence: str,
+                                                                expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1444,11 +1448,11 @@ def test_the_resulting_model_termed_x_is_the_papers_own() -> None:
     # the same quality "as" a baseline, and faster
     ("FooNet obtains similar performance on ImageNet as MobileFormer while being 38x faster.", {"MobileFormer": 38.0}),
 ])
-def test_comparisons_read_in_real_abstracts_sixth_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_shared_signs_class_examples_levels_and_similar_as(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
-def test_names_read_in_real_abstracts_sixth_round() -> None:
+def test_title_verbs_titled_proposals_and_successor_models() -> None:
     """A verb in a title is no library ("... Mechanism to Accelerate Tensor Program Tuning" named HuggingFace
     Accelerate); "we propose Quantization-Aware Scaling" proposed "Scaling"; FastSpeech was an alias of FastSpeech 2,
     so "FastSpeech 2 achieves a 3x training speed-up over FastSpeech" beat itself."""
@@ -1491,11 +1495,12 @@ def test_open_source_is_no_part_of_a_baseline() -> None:
     # a vocabulary name with its vendor, continued by a hyphen, is the longer name
     ("Compared to NVIDIA TensorRT-LLM, FooNet delivers 1.12-1.63x performance gains.", {"TensorRT-LLM": 1.63}),
 ])
-def test_comparisons_read_in_real_abstracts_seventh_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_percent_words_determiners_and_vendor_hyphenated_names(sentence: str,
+                                                               expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
-def test_names_read_in_real_abstracts_seventh_round() -> None:
+def test_over_needs_a_near_comparative_and_names_of_code() -> None:
     """"applying a dynamic tree attention algorithm over beam search results" beat beam search (a "gains" 200
     characters before); "bitnet.cpp" is a name like "llama.cpp"; "[CLS] token" and "S$" of "S$^{2}$FT" name
     nothing."""
@@ -1531,7 +1536,8 @@ def test_names_read_in_real_abstracts_seventh_round() -> None:
      "the 1F1B baseline.", {"1F1B": 1.16}),
     ("Compared to the baseline design, Spatial-STAR achieves a 20.1times throughput improvement.", {}),
 ])
-def test_comparisons_read_in_real_abstracts_eighth_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_earlier_verbs_amounts_model_numbers_and_grouped_factors(sentence: str,
+                                                                 expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
@@ -1563,11 +1569,11 @@ def test_our_method_is_the_subject_and_a_tilde_is_no_part_of_a_name() -> None:
     # a name after its kind: "detector"
     ("FooNet outperforms the transformer-based detector SWIN-L by 509% in speed.", {"SWIN-L": 6.09}),
 ])
-def test_comparisons_read_in_real_abstracts_ninth_round(sentence: str, expected: dict[str, float | None]) -> None:
+def test_longer_than_class_members_enumerated_cues_and_folds(sentence: str, expected: dict[str, float | None]) -> None:
     assert claims_of(sentence) == expected
 
 
-def test_phrases_that_name_nothing_ninth_round() -> None:
+def test_size_compounds_and_spaced_library_names_name_nothing() -> None:
     """"a lower cost than that of a 7B-parameter model" named "parameter model"; "Fast LLM Inference" in a title
     named the FastLLM library."""
     x = EXTRACTOR.extract("FastV", "We propose FastV. It can compress the FLOPs of a 13B-parameter model to achieve "
@@ -1578,7 +1584,7 @@ def test_phrases_that_name_nothing_ninth_round() -> None:
     assert "FastLLM" not in {e.name for e in x.entities} and "Fast LLM" not in {e.name for e in x.entities}
 
 
-def test_names_read_in_real_abstracts_tenth_round() -> None:
+def test_parenthesised_members_named_models_and_modifier_subjects() -> None:
     """"(TFLite and Qualcomm SNPE)": a class's members in parentheses, joined by "and"; "The proposed model, named
     Fast Conformer(FC), is 2.8x faster than the original Conformer": the named model beats it; "For non-causal
     BERT-style modeling, M2 matches BERT-base": a model named as a modifier is no subject."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
+from paperkg.graph.extraction.factors import AMOUNT, BY
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
 
@@ -20,8 +21,7 @@ _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
 _PAREN_AMOUNT = re.compile(r"\s*\(\s*(?:by\s+)?(?:up\s+to\s+|about\s+|~|\+)?[\d.,]+\s*(?:\\?%|x|×|times)?[^()]{0,40}\)")
 """A baseline's own factor in parentheses: "outperforms A (2.5x) and B (3.1x faster)"."""
-_BY_AMOUNT = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|over\s+)?[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
-                        r"(?:\s+(?:on\s+average|in\s+\w+))?")
+_BY_AMOUNT = re.compile(rf",?\s+{BY}{AMOUNT}(?:\s+(?:on\s+average|in\s+\w+))?")
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")

@@ -70,11 +70,10 @@ _HYPOTHETICAL = re.compile(r"\b(?:whether|if|in\s+which|when)\b[^,;.]{0,70}\b(?:
 _NEGATED = re.compile(r"\b(?:not|never|cannot|fails?\s+to|failed\s+to|unable\s+to|\w+n't)\s+(?!only\b)"
                       r"(?:[\w-]+\s+){0,2}$", re.I)
 """'does not outperform X', 'is not faster than X', 'fails to beat X': no win ('not only faster than X' is one)."""
-_BY_AMOUNT_END = re.compile(r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?[\d.,]+\s*"
-                            r"(?:\\?%|x|×|times|points?|pp)?\s*$")
+_BY_AMOUNT_END = re.compile(rf"{fx.BY}{fx.AMOUNT}\s*$")
 """'reduces pruning error by up to 60% over Wanda': an amount stated right before "over" is a win over it."""
-_TRAILING_BY = re.compile(r",?\s+by\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?\d")
-_BY_BEFORE = re.compile(r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?$")
+_TRAILING_BY = re.compile(rf",?\s+{fx.BY}\d")
+_BY_BEFORE = re.compile(rf"{fx.BY}$")
 _OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag\w*|summ\w*|distribut\w*|"
                                 r"generaliz\w*|aggregat\w*)\s+$", re.I)
 _TIMES_LONGER = re.compile(rf"{_NUM}{fx.TIMES}\s+longer\s*$")

@@ -15,6 +15,10 @@ from itertools import pairwise
 from paperkg.graph.extraction.text import NUMBER, Sentence
 
 _NUM = rf"(?:{NUMBER})"
+BY = r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?"
+"""'by up to ': what introduces the amount a result is better by."""
+AMOUNT = r"[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
+"""'2.1x', '37%', '4 points': an amount after "by"."""
 TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\$?\s*(?:x|X|times|-folds?|folds?)(?![A-Za-z0-9]))"
 """A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster", or ending the sentence, "by 2.5×."),
 "times", LaTeX, "-fold"; not "2×3" or "2×.5"."""
@@ -29,7 +33,8 @@ SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?\s+of\s+(?:up\s+to\s+|about\s+|around
                         rf"(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
 """'a speedup of 3.1 over X': a speedup is a factor even without its sign."""
 _UNIT = (r"(?:tokens?|tok|requests?|reqs?|queries|images?|samples?|sequences?|frames?)\s*"
-         r"(?:/\s*s(?:ec)?\b|per\s+second)|QPS|RPS|FPS|[KMGT]?B/s|ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B")
+         r"(?:/\s*s(?:ec)?\b|per\s+second)|QPS|RPS|FPS|[KMGT]?B/s|"
+         r"ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B")
 FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*({_UNIT})?\s+(?:down\s+|up\s+)?to\s+(?:only\s+|just\s+)?({_NUM})\s*"
                      rf"({_UNIT})(?![\w/])")
 """'cuts latency from 120 ms to 30 ms', 'from 30 to 90 tokens/s': a time, size or rate before and after, one unit
