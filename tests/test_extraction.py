@@ -1598,3 +1598,20 @@ def test_parenthesised_members_named_models_and_modifier_subjects() -> None:
                           "(M2). For non-causal BERT-style modeling, M2 matches BERT-base in downstream GLUE quality "
                           "with up to 27% fewer parameters, and achieves up to 9.1times higher throughput.")
     assert all(name_of(x, r.subject) != "BERT" for r in x.relations if r.predicate == "outperforms"), x.relations
+
+
+def test_lists_of_results_members_in_parentheses_and_subordinate_clauses() -> None:
+    """From a sixth batch of real abstracts: "up to 2.2x higher throughput, and 1.5x lower latency than vLLM" is one
+    list of results (no clause of its own after the comma); "the state-of-the-art MoE training systems (DeepSpeed-MoE
+    and Tutel)"; "GPU-only schedulers like vLLM"; "When finetuned on a calibration dataset, LQ-LoRA ..." types no
+    dataset."""
+    assert claims_of("FooNet achieves up to 2.2x higher throughput, and 1.5x lower latency than vLLM.") == {
+        "vLLM": 2.2}
+    assert claims_of("FooNet outperforms the state-of-the-art MoE training systems (DeepSpeed-MoE and Tutel) by "
+                     "1.18times-1.22times on 1458 MoE layers.") == {"DeepSpeed-MoE": 1.22, "Tutel": 1.22}
+    assert claims_of("Compared to GPU-only schedulers like vLLM, FooNet improves throughput by 84% - 96% on T4.") == {
+        "vLLM": 1.96}
+    x = EXTRACTOR.extract("LQ-LoRA: Low-rank plus Quantized Matrix Decomposition", "We propose LQ-LoRA. When "
+                          "finetuned on a language modeling calibration dataset, LQ-LoRA can also be used for model "
+                          "compression.")
+    assert {e.name: e.type for e in x.entities}.get("LQ-LoRA") == "Technique", x.entities

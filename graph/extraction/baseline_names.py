@@ -51,10 +51,15 @@ class NameShapes:
         if len(words) == 1 and _PLAIN_NAME.fullmatch(words[0]) and words[0].lower() not in self.stop:
             return True  # "Rerender" in "than FlowVid, CoDeF, Rerender, and TokenFlow"
         if any(is_name_token(w) for w in words):
-            return not all(w in self.lex.generic_acronyms for w in words if is_name_token(w))
+            return not all(self._generic(w) for w in words if is_name_token(w))
         if len(words) >= 2 and titled(words):
             return True  # "Ray Serve", "Text Generation Inference", "Hamiltonian Monte Carlo": a name in title case
         return len(words) >= 2 and (head in self.lex.technique_heads or head in self.baseline_heads)
+
+    def _generic(self, word: str) -> bool:
+        """A generic acronym, alone or "-only" ("GPU-only schedulers"; "FPGA-based accelerators" still name a kind)."""
+        head, _, rest = word.partition("-")
+        return word in self.lex.generic_acronyms or (head in self.lex.generic_acronyms and rest == "only")
 
     def name_after_kind(self, text: str, pos: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
         """The name after up to three lower-case words that end in its kind ("model training system FasterMoE")."""

@@ -124,8 +124,8 @@ class Baselines:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
             kind = _CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
-            members = self.lex.intro_re.match(text[kind.end():end]) if kind and \
-                kind.group(1).lower() in self.class_heads else None
+            members = (self.lex.intro_re.match(text[kind.end():end]) or _PAREN_LIST.match(text[kind.end():end])) \
+                if kind and kind.group(1).lower() in self.class_heads else None
             if kind and members:
                 pos = kind.end() + members.end()  # "GNN computing frameworks, such as Deep Graph Library"
                 continue

@@ -79,6 +79,9 @@ _OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag
 _TIMES_LONGER = re.compile(rf"{_NUM}{fx.TIMES}\s+longer\s*$")
 """'training sequences 32 times longer than vanilla Transformers': a win when a factor says how much."""
 _TAKES_LONGER = re.compile(r"\b(?:takes?|took|requires?|needs?|runs?|lasts?)\b[^;]{0,30}\blonger\s*$", re.I)
+_CLAUSE_LEAD = re.compile(r"\s*(?:and\s+)?(?:with|while|achieving|yielding|delivering|providing|leading|"
+                          r"resulting|reaching|attaining|which)\b")
+"""After the comma, what opens a clause of its own ("..., with about 1.4x improvement over EAGLE-2")."""
 _COMMA = re.compile(r",\s+|;\s*")
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -335,6 +338,8 @@ def _own_clause(text: str, factors: list[tuple[int, float]], cue_start: int) -> 
     previous = [f for f in factors if f[0] < attached[-1][0]]
     if previous and fx.listed(text, [previous[-1], attached[-1]]):
         return factors  # "4.64X, 22.7X, 2.39X, and 1.47X speedup compared to A, B, C and D": one list
+    if not _CLAUSE_LEAD.match(text, comma + 1, attached[-1][0]):
+        return factors  # "2.2x higher throughput, 20x lower TTFT, and 2.5x lower TBT than vLLM": one list of results
     return [f for f in factors if f[0] > comma]
 
 

@@ -144,7 +144,9 @@ class Typer:
 
 _INTRO_BEFORE = re.compile(r"\s*(?:,\s*)?(?:\bcalled|\bnamed|\bdubbed|\btermed|\bnamely|\blike|\bsuch as|\bincluding|"
                            r"\(named|\(called|\bas|,)\s*$")
-_PARTICIPLE_LEAD = re.compile(r"\s*[A-Za-z-]+(?:ed|ing)\s")
+_PARTICIPLE_LEAD = re.compile(r"\s*(?:(?:[Ww]hen|[Ww]hile|[Ii]f|[Aa]fter|[Oo]nce|[Bb]efore|[Aa]lthough|[Ss]ince)\s|"
+                              r"[A-Za-z-]+(?:ed|ing)\s)")
+"""How a clause before the subject opens: "Trained on ...", "When finetuned on a ... dataset, X ..."."""
 _PARENS = re.compile(r"\s*\([^()]{0,60}\)")
 _TRAINED = re.compile(r",?\s*(?:which|that)\s+(?:is|was|are|were)\s+(?:\w+\s+)?(?:fine-?tuned|trained|pre-?trained)\b")
 _PARTICIPLE_TAIL = re.compile(r"(?:\s+[a-z]+(?:ed|ing))+\s*$")
