@@ -339,7 +339,7 @@ def _own_clause(text: str, factors: list[tuple[int, float]], cue_start: int) -> 
     if previous and fx.listed(text, [previous[-1], attached[-1]]):
         return factors  # "4.64X, 22.7X, 2.39X, and 1.47X speedup compared to A, B, C and D": one list
     if not _CLAUSE_LEAD.match(text, comma + 1, attached[-1][0]):
-        return factors  # "2.2x higher throughput, 20x lower TTFT, and 2.5x lower TBT than vLLM": one list of results
+        return factors  # "up to 2.2x higher throughput, and 1.5x lower latency than vLLM": one list of results
     return [f for f in factors if f[0] > comma]
 
 
