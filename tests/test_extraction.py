@@ -362,6 +362,79 @@ def test_listed_contributions_and_components_of_the_proposed_system() -> None:
     assert {"TensorSlicer", "fine-grained tensor slicing", "overlapped communication scheduling"} <= parts
 
 
+@pytest.mark.parametrize(("title", "abstract", "component"), [
+    ("DistriFusion: Distributed Parallel Inference", "We propose DistriFusion. To overcome this dilemma, we observe "
+     "the high similarity between adjacent diffusion steps and propose displaced patch parallelism, which reuses "
+     "feature maps.", "displaced patch parallelism"),  # a second verb sharing the first one's "we"
+    ("MoE-Lightning: High-Throughput MoE Inference", "MoE-Lightning introduces a novel CPU-GPU-I/O pipelining "
+     "schedule, CGOPipe, with paged weights to achieve high resource utilization.", "CGOPipe"),  # "I/O" is one word
+    ("LeViT: a Vision Transformer for Faster Inference", "We also introduce the attention bias, a new way to integrate "
+     "positional information in vision transformers.", "attention bias"),  # "X, a new way to ..."
+    ("Serving DNNs like Clockwork", "We evaluate our implementation, Clockwork, using production trace workloads.",
+     "Clockwork"),
+    ("Sheared LLaMA: Accelerating Pre-training", "Our approach employs two key techniques: (1) targeted structured "
+     "pruning, which prunes a larger model to a target shape, and (2) a data schedule.", "targeted structured pruning"),
+    ("Once-for-All: Train One Network", "To train OFA networks, we also propose a novel progressive shrinking "
+     "algorithm, a generalized pruning method.", "progressive shrinking"),
+    ("Hungry Hungry Hippos: Towards Language Modeling", "To understand the impact on language modeling, we propose a "
+     "new SSM layer, H3, that is explicitly designed for these abilities.", "H3"),  # a name after "SSM layer"
+    ("FBNetV2: Differentiable Neural Architecture Search", "To address this bottleneck, we propose a memory and "
+     "computationally efficient DNAS variant: DMaskingNAS. This algorithm expands the search space.", "DMaskingNAS"),
+    ("Dynamic Sparse Training with Structured Sparsity", "In this work, we propose a sparse-to-sparse DST method, "
+     "Structured RigL (SRigL), to learn a variant of fine-grained structured N:M sparsity.", "Structured RigL"),
+    ("Block Pruning For Faster Transformers", "We introduce a block pruning approach targeting both small and fast "
+     "models. Our approach integrates this structure into the movement pruning paradigm.", "block pruning"),
+])
+def test_components_a_paper_introduces_in_other_words(title: str, abstract: str, component: str) -> None:
+    assert component.lower() in {n.lower() for n in proposed_names(EXTRACTOR.extract(title, abstract))}
+
+
+@pytest.mark.parametrize("abstract", [
+    "We observe that existing systems are slow and propose nothing new.",
+    "Then we propose a novel data mining method to discover the optimal pattern.",
+    "We present a novel weakly supervised algorithm that can detect behaviours.",
+    "Herein we present an implementation of this new approach and show example segmentations.",
+])
+def test_no_component_from_a_generic_or_unnamed_object(abstract: str) -> None:
+    assert not proposed_names(EXTRACTOR.extract("A study of things", abstract))
+
+
+def test_members_of_a_listed_class_stay_a_list() -> None:
+    x = EXTRACTOR.extract("AMSP: Reducing Communication Overhead of ZeRO", "We propose AMSP. AMSP incorporates three "
+                          "flexible sharding strategies: Full-Replica, Full-Sharding, and Partial-Sharding.")
+    assert {"Full-Replica", "Full-Sharding", "Partial-Sharding"} <= proposed_names(x)
+
+
+def test_a_proposed_technique_is_not_folded_into_a_sibling_of_its_family() -> None:
+    """"block pruning" (proposed) and "movement pruning" (built on) share the head "pruning" but stay two."""
+    x = EXTRACTOR.extract("Block Pruning For Faster Transformers", "We introduce a block pruning approach targeting "
+                          "both small and fast models. Our approach integrates this structure into the movement "
+                          "pruning paradigm for fine-tuning.")
+    assert proposed_names(x) == {"Block Pruning"}
+    assert "technique/movement-pruning" in rels(x, "uses")
+
+
+def test_a_versioned_title_name_the_abstract_repeats_keeps_its_version() -> None:
+    """"Eyeriss v2: ..." proposes Eyeriss v2, which beats the original Eyeriss."""
+    x = EXTRACTOR.extract("Eyeriss v2: A Flexible Accelerator for Emerging Deep Neural Networks",
+                          "In this paper, we present Eyeriss v2, a DNN accelerator architecture. Eyeriss v2 achieves "
+                          "1470.6 inferences/s, which is 12.6times faster than the original Eyeriss running MobileNet.")
+    wins = {(name_of(x, r.subject), name_of(x, r.object), r.factor) for r in x.relations
+            if r.predicate == "outperforms"}
+    assert wins == {("Eyeriss v2", "Eyeriss", 12.6)}
+
+
+def test_a_titled_system_named_again_as_ours_stays_the_main_proposal() -> None:
+    """The title's name keeps its title confidence when "our mobile inference system, Transformer-Lite" names it
+    again, so "our system attains 10x" is about it, not about a component named with "termed"."""
+    x = EXTRACTOR.extract("Transformer-Lite: High-efficiency Deployment of LLMs on Mobile Phone GPUs",
+                          "We propose (c) an FP4 quantization method termed M0E4 to reduce dequantization overhead. "
+                          "We implement these methods in our mobile inference system, Transformer-Lite. Compared "
+                          "with GPU-based MLC-LLM, our system attains over 10x speedup for the prefill speed.")
+    wins = {(name_of(x, r.subject), name_of(x, r.object)) for r in x.relations if r.predicate == "outperforms"}
+    assert wins == {("Transformer-Lite", "MLC-LLM")}
+
+
 def test_a_system_proposed_by_its_own_paper_is_a_technique() -> None:
     x = EXTRACTOR.extract("Efficient Memory Management for LLM Serving", "We present vLLM, a high-throughput "
                           "serving system built on PagedAttention. vLLM is 2x faster than HyperLoom.")

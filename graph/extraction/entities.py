@@ -165,7 +165,9 @@ class Builder:
         self.lex = lexicon
         self.redirect: dict[str, str] = {}
 
-    def build(self, fields: list[Field], chosen: dict[str, list[Cand]]) -> list[Entity]:
+    def build(self, fields: list[Field], chosen: dict[str, list[Cand]],
+              proposed: dict[str, float] | None = None) -> list[Entity]:
+        """`proposed`: keys the paper proposes, which no merge folds into another technique."""
         entities: dict[str, Entity] = {}
         self.redirect = {}
         for fld in fields:
@@ -182,6 +184,8 @@ class Builder:
                     entity.proposed = max(entity.proposed, cand.score)
                 if cand.concept and cand.concept in self.lex.weak:
                     entity.weak = True
+        for key, entity in entities.items():
+            entity.proposed = max(entity.proposed, (proposed or {}).get(key, 0.0))
         self._merge_taxonomy(entities)
         self._merge_heads(entities)
         self._merge_sized(entities)

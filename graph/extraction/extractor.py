@@ -55,7 +55,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.46"
+    rules_version = "2.4.47"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -150,7 +150,7 @@ class Extractor:
         for fld in fields:
             fld.cands = [c for c in fld.cands if id(c) not in nothing and (c.key not in defined or c.source == "vocab")]
         chosen = {fld.name: resolve(fld) for fld in fields}
-        entities = self.builder.build(fields, chosen)
+        entities = self.builder.build(fields, chosen, proposed)
         for entity in entities:
             score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
             entity.proposed = max(entity.proposed, score)

@@ -94,6 +94,7 @@ class Mentions:
         found += self.proposals.abstract(abstract.text, spans, long_forms, title.text, names)
         proposed: dict[str, float] = {}
         by_name: dict[str, tuple[Proposal, str]] = {}
+        best: dict[str, float] = {}
         defined = {clean(f.text[c.start:c.end]).lower(): c for f in fields for c in f.cands
                    if c.source in ("long", "acronym")}
         ordered = {f.name: sorted(f.cands, key=lambda c: c.start) for f in fields}
@@ -132,9 +133,10 @@ class Mentions:
                 continue
             if p.known_only:
                 continue
+            best[norm] = max(best.get(norm, 0.0), p.score)  # the title's 0.95 outlasts "our engine, X" (0.8)
             if norm not in by_name or p.field == "abstract":
                 by_name[norm] = (p, name)
-        for p, name in by_name.values():
+        for norm, (p, name) in by_name.items():
             found_type = None
             for m in _occurrences(abstract.text, name) + ([(p.start, p.end)] if p.field == "abstract" else []):
                 found_type = self.typer.context(abstract.text, m[0], m[1], technique=True)
@@ -144,12 +146,13 @@ class Mentions:
                 found_type = self.typer.title_description(title.text)
             entity_type = found_type or self.typer.shape(name) or "Technique"
             key = unseen_key(entity_type, name)
-            proposed[key] = max(proposed.get(key, 0.0), p.score)
+            score = best[norm]
+            proposed[key] = max(proposed.get(key, 0.0), score)
             for fld in fields:
                 for s, e in _occurrences(fld.text, name):
-                    fld.cands.append(Cand(s, e, entity_type, key, "proposed", p.score))
+                    fld.cands.append(Cand(s, e, entity_type, key, "proposed", score))
                 if fld is (title if p.field == "title" else abstract):
-                    fld.cands.append(Cand(p.start, p.end, entity_type, key, "proposed", p.score))
+                    fld.cands.append(Cand(p.start, p.end, entity_type, key, "proposed", score))
         whole = title.text.strip()
         for c in title.cands:  # "Zero Bubble Pipeline Parallelism", "Mask R-CNN": a title that is a method's name
             if c.source == "vocab" and c.type in ("Technique", "Model") and title.text[c.start:c.end] == whole \

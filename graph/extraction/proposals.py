@@ -12,11 +12,10 @@ from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices
 from paperkg.graph.extraction.text import Sentence
+from paperkg.graph.extraction.unnamed_phrases import FILLER, STOP, UnnamedPhrases
 
 _NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
-_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|:(?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
-_ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;.()]{2,70}?)(?=\s*(?:,|:|;|\bthat\b|"
-                   r"\bwhich\b|\bwhere\b|\bto\b|\.))")
+_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
                      r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b|"
@@ -24,12 +23,20 @@ _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|
                      r"\b[Tt]he\s+proposed\s+[\w-]+\s*,\s*(?:termed|called|named|dubbed)\b")
 """'Our algorithm, called AQLM, ...', 'In this paper, a new serving engine called FooNet is proposed': the paper
 names its own method without a 'we'."""
+_NOVEL_APPOSITION = re.compile(r"\s*an?\s+(?:[\w-]+\s+)?(?:new|novel)\b")
+"""', a new way to ...', ', a novel technique that ...': the phrase before it is the paper's own."""
+_OURS_HAS = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+)?(?:method|approach|system|framework|design|solution)\s+"
+                       r"(?:employs|uses|consists\s+of|comprises|involves|features|has)\b")
+"""'Our approach employs two key techniques: (1) ..., and (2) ...': the items are the paper's contributions."""
+_CLOSED = {"which", "that", "we", "it", "its", "this", "these", "the", "a", "an", "our"}
 _DEFINITE = re.compile(r"\b(?:the|our)\s+$")
 _THE_PROPOSED = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:newly\s+)?proposed\s+")
 """'The proposed FooNet is 2x faster than ...': the paper's own, named without a verb of its own."""
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
                        r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
 _NAMED_AFTER = re.compile(r",\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)")
+_APPOSED = re.compile(r"[,:]\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)(?=[\s,.;(]|$)")
+"""'a new SSM layer, H3, that ...', 'an efficient DNAS variant: DMaskingNAS.': the name of an unnamed-looking head."""
 _CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[\w-]+\s+){0,2}?(?:method|approach|"
                             r"technique|system|framework|model|algorithm|scheme|architecture|engine|design|library|"
                             r"tool|variant)s?\s+(?:as\s+)?", re.I)
@@ -40,29 +47,15 @@ _MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|a
                        r"based|via|using|across|at|into|of|achieves|enables|outperforms|significantly)\b)"
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
                        r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
-                       r"technique|strategy|paradigm|recipe|procedure)\b")
+                       r"technique|strategy|paradigm|recipe|procedure|variant)\b")
 _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
                            r"(?:also\s+|further\s+|first\s+)?"
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
                            r"includes|adds|incorporates)\b")
-_LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,;.()]{2,60}?)"
-                        r"(?=\s*(?:,|;|\band\b|\.|$|\bwhere\b|\bwhich\b|\(|\bthat\b))")
 _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
                       r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
                       r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
-_PLAIN, _MODIFIER_AFTER = re.compile(r"[a-z0-9][a-z0-9-]*"), re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
-_OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
-                    "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
-                    "sparsification", "normalization", "parallelism", "batching", "augmentation", "optimization",
-                    "search", "regularization", "modularization", "selection", "merging", "prompting"}
-_FILLER = {"a", "an", "the", "novel", "new", "simple", "efficient", "effective", "first", "our", "two", "three",
-           "yet", "and", "highly", "fast", "lightweight", "general", "unified", "scalable", "generic", "powerful",
-           "robust", "principled", "practical", "versatile", "flexible", "set", "of", "family", "series",
-           "universal", "innovative", "surprisingly", "very", "open-source", "open-sourced", "fine-tuned", "also"}
-_STOP = {"that", "which", "to", "for", "by", "in", "on", "with", "from", "where", "whose", "inspired", "based",
-         "using", "via", "under", "as", "at", "into", "across", "while", "because", "so", "whereby", "such"}
-
-
+_MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
 @dataclass(frozen=True)
 class ProposalParams:
     """Confidence of a proposal by where it was read, and how far back an 'existing' cue may stand."""
@@ -111,9 +104,15 @@ class Proposals:
         subject = r"(?:\b[Ww]e|\b[Tt]his (?:paper|work|report|study|article|note)|\b[Oo]ur (?:work|paper)|\bI)"
         self.trigger = re.compile(rf"{subject}\s+(?:(?:\w+ly|also|further|then|first|additionally|hence|now|"
                                   rf"therefore|thus|here|finally|next|subsequently)\s+)*(?:{verbs})\b(?!\s+to\b)")
+        base = alternation(sorted(w for w in lexicon.proposal_verbs if w + "s" in lexicon.proposal_verbs))
+        self.coordinated = re.compile(rf"\b[Ww]e\s+(?:(?!\b(?:that|which|while|when|where|whether|if|because|but|"
+                                      rf"and)\b)[^.;:()?!]){{1,100}}?\s(?:,\s*)?and\s+(?:(?:\w+ly|also|further|then|"
+                                      rf"thus|hence|therefore)\s+)*(?:{base})\b(?!\s+to\b)")
+        """'we observe X and propose Y': a proposal verb sharing its 'we' with an earlier verb (base form only)."""
         self.passive = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:proposed|introduced|presented|developed)\b")
         self.verbs = {w.lower() for w in (*lexicon.compare_verbs, *lexicon.usage_verbs, *lexicon.proposal_verbs)
                       if " " not in w} | {"is", "are", "was", "were", "achieves", "reduces", "improves", "enables"}
+        self.phrases = UnnamedPhrases(lexicon, self.verbs)
         heads = alternation(sorted(lexicon.words("eponym_heads")))
         self.eponym_heads = re.compile(rf"\s+(?:[a-z][a-z-]+\s+){{0,2}}(?:{heads})\b")
         """'a Gibbs sampler', 'a Bayesian model': a plain capitalised word before such a head (lexicon.json
@@ -121,7 +120,8 @@ class Proposals:
         self.naming = re.compile(rf"\b(?:{alternation(lexicon.naming_words)})\s*:?\s*", re.I)
         self.construct = re.compile(r"\bto\s+(?:construct|build|create|curate|collect|develop|release)\s+(?=our\b)")
         self.ours = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|technique|"
-                               r"algorithm|stack|toolkit|suite|library|pipeline|platform)\s*,\s*")
+                               r"algorithm|stack|toolkit|suite|library|pipeline|platform|implementation|prototype|"
+                               r"engine|compiler|tool)\s*,\s*")
 
     def abstract(self, text: str, spans: list[Sentence], acronyms: dict[int, int], title: str = "",
                  names: tuple[str, ...] = ()) -> list[Proposal]:
@@ -131,12 +131,13 @@ class Proposals:
         subject = bool(names)
         for sentence in spans:
             found += [Proposal("abstract", n.start, n.end, PARAMS.we_propose, True, not n.named)
-                      for n in new_names(text, sentence.start, sentence.end, self._generic)]
+                      for n in new_names(text, sentence.start, sentence.end, self.phrases.generic)]
             if not _ANY_CUE.search(text, sentence.start, sentence.end):
                 continue
             seen_trigger = False
             triggers = list(self.trigger.finditer(text, sentence.start, sentence.end))
             triggers += list(self.construct.finditer(text, sentence.start, sentence.end))
+            triggers += list(self.coordinated.finditer(text, sentence.start, sentence.end))
             triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
             if subject:
                 triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
@@ -151,7 +152,8 @@ class Proposals:
                 found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, limit=3)
                              if p.direct)
             for m in self.passive.finditer(text, sentence.start, sentence.end):
-                found.extend(self._passive(text, sentence.start, m.start()))
+                found.extend(Proposal("abstract", a, b, PARAMS.operation, False)
+                             for a, b in self.phrases.passive(text, sentence.start, m.start()))
             if seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end):
                 for m in self.naming.finditer(text, sentence.start, sentence.end):
                     if _EXISTING.search(text, max(sentence.start, m.start() - PARAMS.existing_window), m.start()):
@@ -160,9 +162,11 @@ class Proposals:
                         else None  # "we call our method X", not "we call these tokens Heavy Hitters"
                     found.extend(self._object(text, what.end() if what else m.end(), sentence.end, acronyms,
                                               PARAMS.ours, limit=2))
-            if seen_trigger or (found and found[-1].start >= sentence.start) or (subject is not None and \
+            ours_has = _OURS_HAS.search(text, sentence.start, sentence.end) is not None
+            if seen_trigger or ours_has or (found and found[-1].start >= sentence.start) or (subject is not None and \
                     any(n in text[sentence.start:sentence.end] for n in names)):
-                found.extend(self._enumeration(text, sentence, seen_trigger))
+                found.extend(Proposal("abstract", a, b, PARAMS.operation, False)
+                             for a, b in self.phrases.enumeration(text, sentence, seen_trigger or ours_has))
         return found
 
     def _object(self, text: str, start: int, end: int, acronyms: dict[int, int], score: float,
@@ -171,6 +175,7 @@ class Proposals:
         content = 0
         after_name = False
         phrase_start: int | None = None
+        novel = False
         for w in _WORD.finditer(text, start, end):
             word = w.group()
             core = word.split("(")[0].strip().rstrip(".")
@@ -187,33 +192,42 @@ class Proposals:
             if out and w.start() < out[-1].end:
                 continue
             if word in {",", ".", ";"} and content and direct and not out:
-                np = self._titled_np(text, phrase_start, w.start(), title)
+                np = self.phrases.titled(text, phrase_start, w.start(), title)
                 if np:  # "we present speculative sampling, an algorithm ...", the title's name: the paper's own
                     return [Proposal("abstract", *np, score, True)]
+                apposed = _NOVEL_APPOSITION.match(text, w.end()) is not None
+                np = self.phrases.novel(text, phrase_start, w.start()) if apposed else None
+                if np:  # "the attention bias, a new way to ...": the paper's own, unless the vocabulary knows it
+                    return [Proposal("abstract", *np, score, False)]
             if word in {",", "and"} or low == "and":
                 if after_name:
                     continue
                 if word == "," and content and self._apposition(text, w.end(), end):
                     continue
             if word in {";", ":"} and not out:
-                items = self._list(text, w.end(), end, named_only=True)
+                items = self.phrases.listed(text, w.end(), end, named_only=True)
                 if items:
                     return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
                 continue
             if word in {".", ";", ")", '"', ":"}:
                 if not after_name:
-                    nps = self._operations(text, phrase_start, w.start())
+                    nps = self.phrases.operations(text, phrase_start, w.start())
                     out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in nps]
                 break
             if low == "including" and not out:
-                items = self._list(text, w.end(), end)
+                items = self.phrases.listed(text, w.end(), end)
                 return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
             capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
                                               phrase_start is not None)
-            if (is_name_token(core) or capital) and not self._generic(core) and not only_devices(core, self.lex):
+            if (is_name_token(core) or capital) and not self.phrases.generic(core) and not only_devices(core, self.lex):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
-                if _MODIFIES.match(text, name_end) or (not is_name_token(core) and name_end == w.end() and
-                                                       self.eponym_heads.match(text, name_end)):
+                modifies = _MODIFIES.match(text, name_end)
+                if modifies or (not is_name_token(core) and name_end == w.end() and
+                                self.eponym_heads.match(text, name_end)):
+                    named = _APPOSED.match(text, modifies.end(), end) if modifies else None
+                    if named and named.group(1).lower() not in _CLOSED and not self.phrases.generic(named.group(1)):
+                        name_end = self._extend_name(text, named.start(1), named.end(1), end)  # "a new SSM layer, H3"
+                        return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]
                     if is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start()):
                         out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
@@ -225,13 +239,14 @@ class Proposals:
                 continue
             if after_name:
                 break
-            if low in _FILLER or word == "(":
+            if low in FILLER or word == "(":
+                novel = novel or low in {"novel", "new"}
                 continue
-            if low in _STOP:
-                np = self._titled_np(text, phrase_start, w.start(), title)
+            if low in STOP:
+                np = self.phrases.titled(text, phrase_start, w.start(), title)
                 if np and direct and not out:  # the verb's own object, named by the title too: the paper's
                     return [Proposal("abstract", *np, score, True)]
-                nps = [np] if np else self._operations(text, phrase_start, w.start())
+                nps = [np] if np else self.phrases.operations(text, phrase_start, w.start())
                 out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in nps]
                 break
             if phrase_start is None:
@@ -242,35 +257,20 @@ class Proposals:
                 named = _NAMED_AFTER.match(text, w.end(), end) or _NAME_AFTER.match(text, w.end(), end)
                 head = named.group(1) if named else ""
                 if named and head and (is_name_token(head.split()[0]) or (named.re is _NAMED_AFTER and
-                             head[:1].isupper() and not self._generic(head.split()[0]))):
+                             head[:1].isupper() and not self.phrases.generic(head.split()[0]))):
                     name_end = self._extend_name(text, named.start(1), named.end(1), end)
                     return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]  # "an approach, X"
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
-                    items = self._list(text, w.end() + nxt.end(), end)
+                    items = self.phrases.listed(text, w.end() + nxt.end(), end)
                     return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
-                for a, b in self._np(text, phrase_start, w.start(), plural=low.endswith("s")):
-                    out.append(Proposal("abstract", a, b, score - PARAMS.noun_phrase, False))
+                titled = self.phrases.titled(text, phrase_start, w.start(), title) if direct and not out else None
+                if titled:  # "we introduce a block pruning approach" under "Block Pruning For Faster Transformers"
+                    return [Proposal("abstract", *titled, score, True)]
+                before = self.phrases.before_head(text, phrase_start, w.start(), plural=low.endswith("s"), novel=novel)
+                out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in before]
                 break
         return out
-
-    def _generic(self, word: str) -> bool:
-        parts = word.split("-")
-        generic_head = parts[0] in self.lex.generic_acronyms and all(p.islower() for p in parts[1:])
-        return word in self.lex.generic_acronyms or generic_head or self.lex.is_modifier(word) or \
-            word.lower() in self.lex.generic_names or word.lower() in self.lex.words("languages")
-
-    def _titled_np(self, text: str, start: int | None, end: int, title: str) -> tuple[int, int] | None:
-        """A lower-case phrase the title also names ("parallel prompt decoding")."""
-        if start is None:
-            return None
-        phrase = text[start:end].strip(" ,")
-        words = phrase.split()
-        if len(words) < 2 or words[-1].lower() not in self.lex.technique_heads:
-            return None
-        if phrase.lower() not in title.lower():
-            return None
-        return start, start + len(phrase)
 
     @staticmethod
     def _named_before(text: str, names: tuple[str, ...], start: int) -> bool:
@@ -278,74 +278,6 @@ class Proposals:
         before = text[max(0, start - 400):start].rstrip()
         previous = re.split(r"[.!?]\s+", before)[-1]
         return any(len(n) >= 3 and n in previous for n in names)
-
-    def _operations(self, text: str, start: int | None, end: int) -> list[tuple[int, int]]:
-        """Lower-case operation phrases right after the verb ("we introduce progressive quantization that ...",
-        "it introduces segmented neuron caching and block-wise prefetching, which ..."): every coordinated
-        part must be 2-4 plain words ending in an operation head (quantization, caching, pipelining, ...)."""
-        if start is None:
-            return []
-        phrase = text[start:end].rstrip(" ,")
-        out: list[tuple[int, int]] = []
-        pos = start
-        for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", phrase):
-            words = part.split()
-            if not 2 <= len(words) <= 4 or words[-1].lower() not in self.lex.strong_heads:
-                return []
-            if any(not (_PLAIN.fullmatch(w) or only_devices(w, self.lex)) or w in _STOP or w in _FILLER
-                   or w in self.verbs for w in words):
-                return []
-            a = text.index(part, pos)
-            out.append((a, a + len(part)))
-            pos = a + len(part)
-        return out
-
-    def _list(self, text: str, start: int, end: int, named_only: bool = False) -> list[tuple[int, int]]:
-        """Items of "including X, Y, and Z" / ": X, Y and Z" that look like names or method phrases."""
-        if re.match(r"\s*\((?:i|1|a)\)", text[start:end]):
-            return []  # an enumeration: see _enumeration
-        items = []
-        for m in _LIST_ITEM.finditer(text[start:end]):
-            phrase = m.group(1).strip()
-            det = re.match(r"(?:an?|the|our)\s+", phrase, re.I)
-            offset = start + m.start(1) + (det.end() if det else 0)
-            phrase = phrase[det.end():] if det else phrase
-            words = phrase.split()
-            if not words or len(words) > 6 or any(w.lower() in _STOP for w in words):
-                break
-            named = any(is_name_token(w) or w[:1].isupper() for w in words)
-            if not (named or (not named_only and len(words) >= 2 and words[-1].islower())):
-                break
-            items.append((offset, offset + len(phrase)))
-        return items
-
-    def _enumeration(self, text: str, sentence: Sentence, contributions: bool = False) -> list[Proposal]:
-        """Items "(a) X, (b) Y" of a sentence; after "we propose"/"FooNet introduces" (`contributions`) a plain
-        operation phrase ("(b) double quantization to ...") counts too."""
-        out = []
-        for m in _ENUM.finditer(text, sentence.start, sentence.end):
-            phrase = m.group(1).strip()
-            det = re.match(r"(?:an?|the|our)\s+", phrase, re.I)
-            offset = m.start(1) + (det.end() if det else 0)
-            phrase = phrase[det.end():] if det else phrase
-            words = phrase.split()
-            if any(w in self.verbs for w in words):
-                continue  # "(1) FooNet outperforms X": a finding, not a contribution
-            if len(words) == 1 and (is_name_token(words[0]) or re.fullmatch(r"[A-Z][\w]*-[A-Z][\w-]*", words[0])) \
-                    and not self._generic(words[0]):
-                out.append(Proposal("abstract", offset, offset + len(phrase), PARAMS.operation, False))
-                continue
-            named = any(is_name_token(w) for w in words) and not any(self._generic(w) for w in words)
-            head = words[-1].lower()
-            if not 2 <= len(words) <= 6 or (head.rstrip("s") not in _OPERATION_HEADS and head not in
-                                             self.lex.method_heads and not named):
-                continue
-            titled = sum(w[:1].isupper() for w in words) >= len(words) - 1
-            plain = contributions and len(words) <= 4 and head in self.lex.strong_heads and \
-                all(_PLAIN.fullmatch(w) and w not in _STOP for w in words)
-            if plain or titled or named or any("-" in w for w in words) or head in {"strategy", "mechanism"}:
-                out.append(Proposal("abstract", offset, offset + len(phrase), PARAMS.operation, False))
-        return out
 
     def _extend_name(self, text: str, start: int, end: int, limit: int) -> int:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
@@ -367,36 +299,3 @@ class Proposals:
         nxt = re.match(r"\s*([A-Za-z][\w.+-]*)", text[start:end])
         return bool(nxt and is_name_token(nxt.group(1)))
 
-    def _np(self, text: str, start: int, head_start: int, plural: bool = False) -> list[tuple[int, int]]:
-        phrase = text[start:head_start].rstrip(" ,")
-        if plural and " and " in phrase:
-            out = []
-            for m in re.finditer(r"[^,]+?(?=\s*(?:,|\band\b|$))", phrase):
-                part = re.sub(r"^\s*(?:and\s+)?", "", m.group())
-                if len(part.split()) >= 2 and all(re.match(r"^[a-z0-9][\w-]*$", w) for w in part.split()):
-                    a = start + m.start() + (len(m.group()) - len(m.group().lstrip()))
-                    a = start + phrase.index(part, a - start)
-                    out.append((a, a + len(part)))
-            return out
-        words = phrase.split()
-        if len(words) < 2 or not any("-" in w for w in words):
-            return []
-        if any(w.lower() in _STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
-            return []
-        return [(start, start + len(phrase))]
-
-    def _passive(self, text: str, sentence_start: int, verb_start: int) -> list[Proposal]:
-        before = text[sentence_start:verb_start].rstrip()
-        m = re.search(r"(?:^|\b(?:a|an|the|our)\s+)((?:[a-z][\w-]*\s+){1,4}?[a-z][\w-]*)"
-                      r"(?:\s+(?:with|for|of)\s+(?:[a-z][\w-]*\s*){1,3})?$", before)
-        if not m:
-            return []
-        words = m.group(1).split()
-        if len(words) < 2 or not any("-" in w for w in words):
-            return []
-        start = sentence_start + m.start(1)
-        head = words[-1].lower()
-        end = start + len(m.group(1))
-        if head in {"mechanism", "method", "technique", "scheme", "module", "strategy"}:
-            end = start + len(" ".join(m.group(1).split()[:-1]))
-        return [Proposal("abstract", start, end, PARAMS.operation, False)]

@@ -33,8 +33,9 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
     if paren:
         name = name[:paren.start()]
     stripped = _VERSION.sub("", name).strip()
-    if stripped != name and any(not re.match(r"\s+(?:Dataset|Benchmark)", abstract[e:e + 12], re.I)
-                                for _, e in find_all(abstract, stripped, ignore_case=True)):
+    versioned = bool(find_all(abstract, name, ignore_case=True))  # "Eyeriss v2 is 12.6x faster than Eyeriss"
+    if stripped != name and not versioned and any(not re.match(r"\s+(?:Dataset|Benchmark)", abstract[e:e + 12], re.I)
+                                                  for _, e in find_all(abstract, stripped, ignore_case=True)):
         name = stripped
     words = name.split()
     if not words or len(words) > 6 or "," in name or (words[0].lower() in _OPENERS and len(words) > 1):
