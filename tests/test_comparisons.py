@@ -162,3 +162,14 @@ def test_a_workload_after_running_is_not_the_baseline() -> None:
     # "than the original Lumina running MobileNet": MobileNet is what the baseline runs, Lumina the baseline
     assert outperforms("An Accelerator for Mobile Devices", "We present Lumina v2, a DNN accelerator. Lumina v2 is "
                        "12.6 times faster than the original Lumina running MobileNet.") == {"Lumina": 12.6}
+
+
+def test_our_modified_model_speaks_for_the_proposal_and_a_sized_baseline_is_read() -> None:
+    """"our finetuned 770M T5 model outperforms the few-shot prompted 540B PaLM model": the paper's own method beats
+    PaLM (a size between the modifiers and the name does not end the baseline)."""
+    x = EXTRACTOR.extract("Distilling Step-by-Step!", "We introduce Distilling step-by-step, a new mechanism. Our "
+                          "finetuned 770M T5 model outperforms the few-shot prompted 540B PaLM model using only 80% of "
+                          "available data.")
+    names = {e.key: e.name for e in x.entities}
+    wins = {(names[r.subject], names[r.object]) for r in x.relations if r.predicate == "outperforms"}
+    assert wins == {("Distilling Step-by-Step", "PaLM")}

@@ -238,6 +238,8 @@ class Baselines:
             if self.lex.is_modifier(low) and w.end() + 1 in mention_at and text[w.end() + 1:w.end() + 2].isupper():
                 skip = w.end() + 1  # "CPU-based FastLLM": the name is the baseline
                 continue
+            if SIZE_WORD.match(w.group()):
+                continue  # "the few-shot prompted 540B PaLM model"
             if low in self.stop or not re.fullmatch(r"[a-z][\w-]*", w.group()):
                 break
         return self._phrase(text, pos, skip, end, words, mention_at)

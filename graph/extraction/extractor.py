@@ -47,7 +47,8 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
                              r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
 """Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
 _MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
-_OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:method|approach|system|framework|model|technique|algorithm|design|engine)\b")
+_OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system|framework|model|technique|"
+                       r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -55,7 +56,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.47"
+    rules_version = "2.4.48"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
