@@ -56,6 +56,8 @@ _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubb
                       r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
                       r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
 _MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
+
+
 @dataclass(frozen=True)
 class ProposalParams:
     """Confidence of a proposal by where it was read, and how far back an 'existing' cue may stand."""
