@@ -173,3 +173,13 @@ def test_our_modified_model_speaks_for_the_proposal_and_a_sized_baseline_is_read
     names = {e.key: e.name for e in x.entities}
     wins = {(names[r.subject], names[r.object]) for r in x.relations if r.predicate == "outperforms"}
     assert wins == {("Distilling Step-by-Step", "PaLM")}
+
+
+def test_a_factor_after_while_and_another_subject_is_that_subject_s() -> None:
+    x = EXTRACTOR.extract("Griffin: Mixing Gated Linear Recurrences", "We propose Hawk, an RNN with gated linear "
+                          "recurrences, and Griffin, a hybrid model. Hawk exceeds the reported performance of Mamba on "
+                          "downstream tasks, while Griffin matches the performance of Llama-2 despite being trained on "
+                          "over 6 times fewer tokens.")
+    names = {e.key: e.name for e in x.entities}
+    wins = {(names[r.subject], names[r.object]): r.factor for r in x.relations if r.predicate == "outperforms"}
+    assert wins[("Hawk", "Mamba")] is None and wins[("Griffin", "Llama-2")] == 6.0

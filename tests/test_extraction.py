@@ -399,6 +399,41 @@ def test_no_component_from_a_generic_or_unnamed_object(abstract: str) -> None:
     assert not proposed_names(EXTRACTOR.extract("A study of things", abstract))
 
 
+def test_the_proposed_or_improved_kind_names_the_paper_s_model() -> None:
+    x = EXTRACTOR.extract("Rethinking Vision Transformers for MobileNet Size and Speed", "We propose a novel supernet "
+                          "with low latency. The proposed models, EfficientFormerV2, achieve 3.5% higher top-1 "
+                          "accuracy than MobileNetV2 and EfficientFormer on ImageNet-1K.")
+    assert proposed_names(x) == {"EfficientFormerV2"}  # its own concept, not an alias of EfficientFormer
+    assert {"model/mobilenetv2", "model/efficientformer"} <= set(rels(x, "outperforms"))
+    y = EXTRACTOR.extract("Separable Self-attention for Mobile Vision Transformers", "This paper introduces a "
+                          "separable self-attention method. The improved model, MobileViTv2, is state-of-the-art.")
+    assert "MobileViTv2" in proposed_names(y)
+
+
+def test_a_method_s_core_techniques_and_a_description_before_its_name() -> None:
+    x = EXTRACTOR.extract("TinyCLIP: CLIP Distillation via Affinity Mimicking and Weight Inheritance", "In this paper, "
+                          "we propose a novel cross-modal distillation method, called TinyCLIP, for language-image "
+                          "models. The method introduces two core techniques: affinity mimicking and weight "
+                          "inheritance.")
+    assert {n.lower() for n in proposed_names(x)} == {"tinyclip", "affinity mimicking", "weight inheritance"}
+
+
+@pytest.mark.parametrize(("title", "abstract", "unwanted"), [
+    ("LightSpeech: Lightweight and Fast Text to Speech with Neural Architecture Search", "We propose LightSpeech.",
+     "technique/fasttext-embeddings"),
+    ("Block Pruning For Faster Transformers", "We introduce a block pruning approach.", "software/fastertransformer"),
+])
+def test_a_spaced_title_phrase_is_no_one_word_name(title: str, abstract: str, unwanted: str) -> None:
+    assert unwanted not in {e.key for e in EXTRACTOR.extract(title, abstract).entities}
+
+
+def test_a_dash_between_letters_joins_a_word() -> None:
+    x = EXTRACTOR.extract("QuaRTZ: Post-Training Quantization", "QuaRTZ applies 8-bit min\u2013max quantization for "
+                          "outlier handling.")
+    names = {e.name for e in x.entities}
+    assert "max quantization" not in names and any("min-max quantization" in n for n in names)
+
+
 def test_members_of_a_listed_class_stay_a_list() -> None:
     x = EXTRACTOR.extract("AMSP: Reducing Communication Overhead of ZeRO", "We propose AMSP. AMSP incorporates three "
                           "flexible sharding strategies: Full-Replica, Full-Sharding, and Partial-Sharding.")

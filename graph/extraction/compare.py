@@ -76,6 +76,8 @@ _TRAILING_BY = re.compile(rf",?\s+{fx.BY}\d")
 _BY_BEFORE = re.compile(rf"{fx.BY}$")
 _OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag\w*|summ\w*|distribut\w*|"
                                 r"generaliz\w*|aggregat\w*)\s+$", re.I)
+_NEW_SUBJECT = re.compile(r",?\s+(?:while|whereas|but)\s+(?=[A-Z])")
+"""'Hawk exceeds Mamba, while Griffin matches Llama-2 on 6 times fewer tokens': another subject's clause."""
 _TIMES_LONGER = re.compile(rf"{_NUM}{fx.TIMES}\s+longer\s*$")
 """'training sequences 32 times longer than vanilla Transformers': a win when a factor says how much."""
 _TAKES_LONGER = re.compile(r"\b(?:takes?|took|requires?|needs?|runs?|lasts?)\b[^;]{0,30}\blonger\s*$", re.I)
@@ -266,7 +268,8 @@ class Comparisons:
                     # (but "(i) ... on par with ResNet, (ii) ... 60x faster": the cue is inside an item)
                 hi = lo + m.start()
                 break
-        return lo, hi
+        turn = _NEW_SUBJECT.search(text, end, hi)
+        return lo, turn.start() if turn else hi
 
     def _built_on(self, text: str, sentence: Sentence, factors: list[tuple[int, float]],
                   mention_at: dict[int, int]) -> list[Claim]:

@@ -120,9 +120,10 @@ class Finder:
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             if _DASH.search(text, hit.start, end):
                 continue  # "GLUE score---matching models": a dash between two words joins no name
-            if " " in text[hit.start:end] and text[hit.start:end].split()[0].lower() in self.spaced_openers and \
-                    not any(" " in n for n in (concept.label, *concept.aliases)):
-                continue  # "Fast LLM Inference", "Faster Transformers": a phrase, not FastLLM or FasterTransformer
+            said = text[hit.start:end]
+            if " " in said and said.split()[0].lower() in self.spaced_openers and \
+                    not any(n.lower() == said.lower() for n in (concept.label, *concept.aliases)):
+                continue  # "Fast LLM Inference", "Faster Transformers", "Fast Text to Speech": a phrase, not a name
             if text[end:end + 1] == "+" and not concept.label.endswith("+"):
                 continue  # "ZeRO++" is another system than ZeRO (the gazetteer reads letters and digits only)
             if concept.type == "Software" and _HYPHEN_ON.match(text, end):

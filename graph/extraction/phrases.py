@@ -40,6 +40,8 @@ _DOING = {"performs", "applies", "uses", "adopts", "employs", "leverages", "util
           "conducts", "combines", "integrates", "introduces", "adds"}
 _SUBJECT = re.compile(r"(?<![\w-])(?:[Ww]e|[Tt]hey|[Ii]t)\s+$")
 """A subject pronoun right before a word: that word is a verb, never a modifier of a method head."""
+_NAME_NEXT = re.compile(r",?\s+(?:(?:called|named|dubbed|termed|coined)\s+|,\s*)(?:as\s+)?[A-Z][\w.+-]*[A-Z0-9]")
+"""'a novel cross-modal distillation method, called TinyCLIP': the phrase describes the name that follows."""
 _JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:the\s+|a\s+|an\s+)?")
 
 
@@ -80,6 +82,7 @@ class Phrases:
         cues += [(m, True) for m in self.ours.finditer(text, first, limit) if not (
             m.group().startswith(("a ", "an ")) and text[max(0, m.start() - 3):m.start()].rstrip().endswith(","))]
         # "SliceGPT, a new post-training sparsification scheme": a description of the name, not a contribution
+        proposed = {n.lower() for n in names or []}
         names = [n for n in names or [] if len(n) >= 3][:5]
         if names:
             subject = re.compile(rf"(?<![\w-])(?:{alternation(names)})(?:,?\s+(?:which|that))?\s+"
@@ -96,6 +99,9 @@ class Phrases:
                     break
                 start, end = span
                 cand = self._cand(text, start, end, taken, inner)
+                if cand is not None and (any(a.lower() in proposed for a in cand.aliases) or
+                                         (ours and _NAME_NEXT.match(text, end, limit))):
+                    cand = None  # "a block pruning approach" (proposed already), "a novel X method, called TinyCLIP"
                 if cand is not None:
                     out.append(cand)
                     taken.add(start, end)

@@ -25,6 +25,9 @@ _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|
 names its own method without a 'we'."""
 _NOVEL_APPOSITION = re.compile(r"\s*an?\s+(?:[\w-]+\s+)?(?:new|novel)\b")
 """', a new way to ...', ', a novel technique that ...': the phrase before it is the paper's own."""
+_METHOD_VERB = re.compile(r"\b(?:[Tt]he|[Oo]ur|[Tt]his)\s+(?:proposed\s+)?(?:method|approach|system|framework|"
+                          r"technique|algorithm)\s+(?:also\s+|further\s+)?(?:introduces|proposes|presents)\b")
+"""'The method introduces two core techniques: affinity mimicking and weight inheritance.'"""
 _OURS_HAS = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+)?(?:method|approach|system|framework|design|solution)\s+"
                        r"(?:employs|uses|consists\s+of|comprises|involves|features|has)\b")
 """'Our approach employs two key techniques: (1) ..., and (2) ...': the items are the paper's contributions."""
@@ -32,6 +35,11 @@ _CLOSED = {"which", "that", "we", "it", "its", "this", "these", "the", "a", "an"
 _DEFINITE = re.compile(r"\b(?:the|our)\s+$")
 _THE_PROPOSED = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:newly\s+)?proposed\s+")
 """'The proposed FooNet is 2x faster than ...': the paper's own, named without a verb of its own."""
+_KIND_NAMED = re.compile(r"(?:[\w-]+\s+){0,2}?(?:model|method|approach|system|framework|architecture|network|"
+                         r"algorithm|technique|scheme|engine|library|accelerator)s?\s*,\s+(?:(?:called|named|dubbed|"
+                         r"termed)\s+)?([A-Z][\w.+-]*)")
+"""After "the proposed": 'models, EfficientFormerV2, ...' names them."""
+_THE_NEW = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:improved|resulting|new|final)\s+")
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
                        r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
 _NAMED_AFTER = re.compile(r",\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)")
@@ -53,8 +61,8 @@ _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|w
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
                            r"includes|adds|incorporates)\b")
 _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
-                      r"introduces|proposes|presents|designs|develops|devises|features|comprises|contains|includes|"
-                      r"adds|incorporates)\b|\((?:i|1|a)\)", re.I)
+                      r"proposed|improved|resulting|introduces|proposes|presents|designs|develops|devises|features|"
+                      r"comprises|contains|includes|adds|incorporates)\b|\((?:i|1|a)\)", re.I)
 _MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
 
 
@@ -140,6 +148,7 @@ class Proposals:
             triggers = list(self.trigger.finditer(text, sentence.start, sentence.end))
             triggers += list(self.construct.finditer(text, sentence.start, sentence.end))
             triggers += list(self.coordinated.finditer(text, sentence.start, sentence.end))
+            triggers += list(_METHOD_VERB.finditer(text, sentence.start, sentence.end))
             triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
             if subject:
                 triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
@@ -150,7 +159,17 @@ class Proposals:
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
+            for m in _THE_NEW.finditer(text, sentence.start, sentence.end):
+                kind = _KIND_NAMED.match(text, m.end(), sentence.end)  # "The improved model, MobileViTv2, is ..."
+                if kind and kind.group(1).lower() not in _CLOSED and not self.phrases.generic(kind.group(1)):
+                    name_end = self._extend_name(text, kind.start(1), kind.end(1), sentence.end)
+                    found.append(Proposal("abstract", kind.start(1), name_end, PARAMS.we_propose, True))
             for m in _THE_PROPOSED.finditer(text, sentence.start, sentence.end):
+                kind = _KIND_NAMED.match(text, m.end(), sentence.end)
+                if kind and kind.group(1).lower() not in _CLOSED and not self.phrases.generic(kind.group(1)):
+                    name_end = self._extend_name(text, kind.start(1), kind.end(1), sentence.end)
+                    found.append(Proposal("abstract", kind.start(1), name_end, PARAMS.we_propose, True))
+                    continue  # "The proposed models, EfficientFormerV2, achieve ..."
                 found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, limit=3)
                              if p.direct)
             for m in self.passive.finditer(text, sentence.start, sentence.end):

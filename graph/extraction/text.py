@@ -75,6 +75,15 @@ def blank_citations(text: str) -> str:
     return CITATION.sub(lambda m: " " * len(m.group()), text)
 
 
+_WORD_DASH = re.compile(r"(?<=[^\W\d_])[\u2010\u2011\u2013](?=[^\W\d_])")
+
+
+def join_dashes(text: str) -> str:
+    """`text` with a dash between two letters written as a hyphen ("min–max quantization" is one word, as
+    "min-max"); every offset stays the same."""
+    return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
+
+
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
