@@ -183,3 +183,21 @@ def test_a_factor_after_while_and_another_subject_is_that_subject_s() -> None:
     names = {e.key: e.name for e in x.entities}
     wins = {(names[r.subject], names[r.object]): r.factor for r in x.relations if r.predicate == "outperforms"}
     assert wins[("Hawk", "Mamba")] is None and wins[("Griffin", "Llama-2")] == 6.0
+
+
+def test_methods_applied_to_a_model_are_a_class_not_the_model() -> None:
+    """"the other BERT quantization methods" is no win over BERT; "BERT-base distillation and pruning techniques,
+    such as CoFi, MiniLM, and TinyBERT" names its members."""
+    assert outperforms("TernaryBERT: Distillation-aware Ultra-low Bit BERT", "We propose TernaryBERT. TernaryBERT "
+                       "outperforms the other BERT quantization methods, and even achieves comparable performance as "
+                       "the full-precision model while being 14.9x smaller.") == {"full-precision model": 14.9}
+    assert set(outperforms("ZipLM: Inference-Aware Structured Pruning", "We propose ZipLM. ZipLM outperforms all prior "
+                           "BERT-base distillation and pruning techniques, such as CoFi, MiniLM, and TinyBERT.")) == \
+        {"CoFi", "MiniLM", "TinyBERT"}
+
+
+def test_with_respect_to_ends_a_baseline() -> None:
+    found = outperforms("Lightweight TTS", "We propose a lightweight model. A smaller version of the model "
+                        "significantly outperformed a lightweight baseline model with respect to both naturalness and "
+                        "inference speed.")
+    assert not any("respect" in name for name in found)

@@ -434,6 +434,31 @@ def test_a_dash_between_letters_joins_a_word() -> None:
     assert "max quantization" not in names and any("min-max quantization" in n for n in names)
 
 
+@pytest.mark.parametrize(("title", "abstract", "wanted", "unwanted"), [
+    ("MicroNet: Image Recognition with Extremely Low FLOPs", "Firstly, we propose Micro-Factorized convolution to "
+     "factorize pointwise convolutions (e.g. 6 MFLOPs on ImageNet).", {"Micro-Factorized convolution"}, {"MFLOPs"}),
+    ("Global Vision Transformer Pruning", "This work prunes ViTs. Pruning the DeiT-Base model leads to a new "
+     "architecture family called NViT, with a novel parameter redistribution.", {"NViT"}, set()),
+    ("Searching for MobileNetV3", "We present the next generation of MobileNets based on complementary search "
+     "techniques.", set(), {"next generation"}),
+    ("Binary Quantization For LLMs", "We propose a novel objective for binary quantization. Our quantized LLaMA 3.2 "
+     "3B model attains a perplexity of 8.23 and surpasses the previous SOTA BiLLM.", set(), {"LLaMA 3.2 3B"}),
+])
+def test_what_a_paper_proposes_and_what_it_does_not(title: str, abstract: str, wanted: set[str],
+                                                    unwanted: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    assert wanted <= proposed_names(x) and not unwanted & (proposed_names(x) | {e.name for e in x.entities
+                                                                                if e.type == "Technique"})
+
+
+def test_latex_commands_name_nothing_and_greek_letters_stay() -> None:
+    x = EXTRACTOR.extract("Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention", "We reduce "
+                          "the complexity from $\\bigO{N^2}$ to $\\bigO{N}$. Our \\textit{Linear Transformers} are up "
+                          "to 4000x faster than vanilla Transformers. PIXART-\\alpha is fast.")
+    names = {e.name for e in x.entities}
+    assert "bigO" not in names and "textit" not in names and not any(n == "PIXART" for n in names)
+
+
 def test_members_of_a_listed_class_stay_a_list() -> None:
     x = EXTRACTOR.extract("AMSP: Reducing Communication Overhead of ZeRO", "We propose AMSP. AMSP incorporates three "
                           "flexible sharding strategies: Full-Replica, Full-Sharding, and Partial-Sharding.")

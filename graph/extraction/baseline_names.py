@@ -13,6 +13,17 @@ SIZE_WORD = re.compile(r"^\d+(?:\.\d+)?\s?[KMBkmb]\b")
 DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high-end|commodity|modern|same|"
                          r"server-class|desktop|general-purpose)\s+)*(GPU|CPU|FPGA|TPU|NPU)s?", re.I)
 """A bare kind of device ("its contemporary GPU")."""
+APPLIED_CLASS = re.compile(r"\s+([a-z][\w-]*)(?:\s+(?:and|or)\s+[a-z][\w-]*)?\s+([a-z]+)\b")
+"""'BERT quantization methods', 'BERT-base distillation and pruning techniques': methods applied to a model."""
+EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
+PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
+"""'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
+COLON = re.compile(r"\s*:\s*(?=[A-Z])")
+"""'over other mobile-side LLM inference engines: MLC and MNN': the class's members follow the colon."""
+CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
+QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
+                        r"(?=\s*(?:,|\(\s*(?:e\.g\.|eg\.|such\s+as)|such\s+as\b))")
+"""'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
 _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w.+-]*[a-zA-Z0-9]")
 _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")

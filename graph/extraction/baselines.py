@@ -11,7 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
+from paperkg.graph.extraction.baseline_names import (
+    APPLIED_CLASS,
+    CLASS_AFTER,
+    COLON,
+    DEVICE_ONLY,
+    EXAMPLES,
+    PAREN_LIST,
+    QUALIFIED,
+    SIZE_WORD,
+    NameShapes,
+    titled,
+)
 from paperkg.graph.extraction.factors import AMOUNT, BY
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
@@ -25,22 +36,13 @@ _BY_AMOUNT = re.compile(rf",?\s+{BY}{AMOUNT}(?:\s+(?:on\s+average|in\s+\w+))?")
 _DEVICE_HEAD = re.compile(r"\s+(?:GPUs?|CPUs?|FPGAs?|TPUs?|NPUs?|accelerators?|chips?|processors?|cards?|library|"
                           r"framework|engine|implementation|kernels?)(?=\s*(?:,|;|\)|\.|$|\band\b|\bor\b))")
 _DESCRIBED = re.compile(r"\s*,\s*(?:a|an)\s+[^,;.()]{1,80}?(?=\s*[,;.)]|$)")
-_EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
-_PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
-"""'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
 _OF_OWNER = re.compile(r"\s+(?:of|in|from)\s+")
-_COLON = re.compile(r"\s*:\s*(?=[A-Z])")
-"""'over other mobile-side LLM inference engines: MLC and MNN': the class's members follow the colon."""
 _DESCRIBED_THE = re.compile(r"\s*,\s*the\s+([^,;.()]{1,80}?)(?=\s*[,;.)]|$)")
 _RESUME = re.compile(r"\s+(?:across|on|in|for|at|under|over)\s+[^,;.()]{1,60}?,\s*(?:and\s+|or\s+)?(?=\S)")
 _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significantly)\s+)?(?:is|are|was|were|has|have|"
                           r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
                           r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
                           r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
-_CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
-_QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
-                        r"(?=\s*(?:,|\(\s*(?:e\.g\.|eg\.|such\s+as)|such\s+as\b))")
-"""'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
 _VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
 _AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
 """After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
@@ -51,7 +53,7 @@ _LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of)\
 _METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
                         r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
                         re.I)
-_QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+")
+_QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regards)\s+to\b)")
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
 _STATE_OF_ART = re.compile(r"state of the art\b", re.I)
@@ -119,12 +121,12 @@ class Baselines:
             if item is None:
                 break
             i_start, i_end = item.start, item.last
-            examples = _EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
+            examples = EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
-            kind = _CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
-            members = (self.lex.intro_re.match(text[kind.end():end]) or _PAREN_LIST.match(text[kind.end():end])) \
+            kind = CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
+            members = (self.lex.intro_re.match(text[kind.end():end]) or PAREN_LIST.match(text[kind.end():end])) \
                 if kind and kind.group(1).lower() in self.class_heads else None
             if kind and members:
                 pos = kind.end() + members.end()  # "GNN computing frameworks, such as Deep Graph Library"
@@ -138,7 +140,7 @@ class Baselines:
             if owner and owner.end() in mention_at:
                 pos = owner.end()  # "over existing kernels of AutoAWQ": the system they belong to
                 continue
-            qualified = _QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
+            qualified = QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
             if qualified and self.lex.intro_re.match(text[qualified.end():end]):
                 i_end = qualified.end()  # "open-source models of equivalent sizes, such as X and Y"
             rest = text[i_end:end]
@@ -146,7 +148,7 @@ class Baselines:
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
             intro = self.lex.intro_re.match(rest) or (
-                (_COLON.match(rest) or _PAREN_LIST.match(rest)) if item.kind != "name" else None)
+                (COLON.match(rest) or PAREN_LIST.match(rest)) if item.kind != "name" else None)
             if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
             named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"
@@ -262,6 +264,10 @@ class Baselines:
             return Item(skip, follow.end() if follow and after == plural else stop, "generic")  # "other GPT models"
         if plural.endswith("s") and after == plural and follow:
             return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
+        applied = APPLIED_CLASS.match(text, stop, end) if self.kinds.get(at) == "Model" else None
+        if applied and applied.group(1).lower() in self.lex.method_heads and \
+                applied.group(2).lower() in self.class_heads:
+            return Item(skip, applied.end(), "generic")  # "the other BERT quantization methods": not BERT itself
         if follow and after in self.class_heads and after not in self.model_classes:
             phrase = text[pos:follow.end()].strip()
             if weak:  # "conventional parallelism approaches": a class of its own; "LLM serving systems": generic
@@ -273,7 +279,7 @@ class Baselines:
             if follow.group(1)[:1].isupper():
                 return Item(at, follow.end(), "name")  # "Llama.cpp, Mixtral Offloading, and BrainStorm": a name
             return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
-        longer = _CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
+        longer = CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
             return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])

@@ -19,7 +19,16 @@ from paperkg.graph.extraction.names import clean, is_name_token, names_something
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
-from paperkg.graph.extraction.text import MAX_CHARS, Sentence, balanced, blank_citations, join_dashes, runs, sentences
+from paperkg.graph.extraction.text import (
+    MAX_CHARS,
+    Sentence,
+    balanced,
+    blank_citations,
+    blank_latex,
+    join_dashes,
+    runs,
+    sentences,
+)
 from paperkg.graph.vocabulary import Vocabulary
 
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere|"
@@ -56,7 +65,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.49"
+    rules_version = "2.4.50"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -97,8 +106,8 @@ class Extractor:
 
     def extract(self, title: str, abstract: str) -> Extraction:
         raw = abstract or ""
-        abstract = join_dashes(blank_citations(raw))  # "vLLM [12], Orca [35] and TGI": markers end no list
-        result = self._extract(join_dashes(title or ""), abstract)
+        abstract = blank_latex(join_dashes(blank_citations(raw)))  # "vLLM [12], Orca [35] and TGI": no list end
+        result = self._extract(blank_latex(join_dashes(title or "")), abstract)
         for rel in result.relations if abstract != raw else []:  # facts quote the sentence as written, markers too
             if (ev := rel.evidence).field == "abstract":
                 rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)

@@ -49,8 +49,10 @@ _VARIANT = re.compile(r"(?:[- ](?:Ti|S|B|L|H|G|g|XL|XXL|T|Tiny|Small|Base|Large|
                       r"|/\d+)(?![\w/])")
 _SIZED = re.compile(r"(?<![\w.-])([A-Z][A-Za-z0-9.]{0,30}[a-zA-Z0-9](?:-[A-Z][A-Za-z0-9.]{0,30})?)"
                     r"((?:[-_](?:\d+(?:\.\d+)?[BMK])|\s\d+(?:\.\d+)?B)(?:-\d+(?:\.\d+)?[BMK]){0,3})(?![\w/])")
-_DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}\s){0,3}[A-Z0-9][\w.+-]{0,30}[\w+])(?:\s\([\w.-]{1,20}\))?"
-                      r"\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
+_DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}(?<!\.)\s){0,3}[A-Z0-9][\w.+-]{0,30}[\w+])"
+                      r"(?:\s\([\w.-]{1,20}\))?\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
+_DATASET_LEADS = {"the", "a", "an", "our", "this", "on", "in", "for", "across", "with", "from", "both", "all"}
+"""Words that open a sentence before a dataset's name ("On T2I benchmarks, ...")."""
 _MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
 """'3D', '4K', '8B': a size or dimension, not a name."""
 _WITHOUT_SUFFIX = re.compile(r"-(?:free|agnostic|friendly|independent)\b")
@@ -354,7 +356,7 @@ class Finder:
         for m in _DATASET.finditer(text, 0, min(len(text), MAX_CHARS)):
             name = m.group(1)
             words = name.split()
-            while words and not is_name_token(words[0]) and words[0].lower() in {"the", "a", "an", "our", "this"}:
+            while words and not is_name_token(words[0]) and words[0].lower() in _DATASET_LEADS:
                 words = words[1:]
             if not words:
                 continue

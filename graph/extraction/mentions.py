@@ -176,8 +176,9 @@ class Mentions:
                 owner.mentions += entity.mentions
                 owner.surfaces += entity.surfaces
                 entities.remove(entity)
-            elif any(_OUR.search(texts[f], max(0, s - 24), s) for f, s, _ in entity.mentions):
-                entity.proposed = 0.8
+            elif not entity.attrs.get("family") and any(_OUR.search(texts[f], max(0, s - 24), s)
+                                                         for f, s, _ in entity.mentions):
+                entity.proposed = 0.8  # "our SceneTilling algorithm"; not "our quantized LLaMA 3.2 3B model"
             elif any(len(n) >= 4 and n in s and n != s and (is_name_token(s) or re.fullmatch(re.escape(n) + r"-\d+", s))
                      for n in names for s in surfaces):
                 entity.proposed = 0.75
@@ -192,6 +193,7 @@ class Mentions:
             merged.append(entity)
         if not any(e.proposed for e in merged):
             results = [e for e in merged if not e.concept and e.type in ("Technique", "Model") and
+                       not e.attrs.get("family") and  # "our quantized LLaMA 3.2 3B model" is no new model
                        any(f == "abstract" and _RESULT.match(texts[f], en) for f, _, en in e.mentions)]
             results.sort(key=lambda e: -len(e.mentions))
             if results and (len(results[0].mentions) >= 2 or len(results) == 1):

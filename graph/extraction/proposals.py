@@ -28,6 +28,10 @@ _NOVEL_APPOSITION = re.compile(r"\s*an?\s+(?:[\w-]+\s+)?(?:new|novel)\b")
 _METHOD_VERB = re.compile(r"\b(?:[Tt]he|[Oo]ur|[Tt]his)\s+(?:proposed\s+)?(?:method|approach|system|framework|"
                           r"technique|algorithm)\s+(?:also\s+|further\s+)?(?:introduces|proposes|presents)\b")
 """'The method introduces two core techniques: affinity mimicking and weight inheritance.'"""
+_TITLED_COMPOUND = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+")
+_HEAD_AFTER = re.compile(r"\s+([a-z]+)\b")
+_A_NEW = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+)?(?:new|novel)\s+(?:[\w-]+\s+){0,3}$", re.I)
+"""'leads to a new architecture family called NViT': the paper names what it made."""
 _OURS_HAS = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+)?(?:method|approach|system|framework|design|solution)\s+"
                        r"(?:employs|uses|consists\s+of|comprises|involves|features|has)\b")
 """'Our approach employs two key techniques: (1) ..., and (2) ...': the items are the paper's contributions."""
@@ -175,14 +179,17 @@ class Proposals:
             for m in self.passive.finditer(text, sentence.start, sentence.end):
                 found.extend(Proposal("abstract", a, b, PARAMS.operation, False)
                              for a, b in self.phrases.passive(text, sentence.start, m.start()))
-            if seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end):
-                for m in self.naming.finditer(text, sentence.start, sentence.end):
-                    if _EXISTING.search(text, max(sentence.start, m.start() - PARAMS.existing_window), m.start()):
-                        continue  # "a recent method called Rectified Flow" is not the paper's
-                    what = _CALLED_METHOD.match(text, m.end()) if m.group().lower().startswith(("we ", "which")) \
-                        else None  # "we call our method X", not "we call these tokens Heavy Hitters"
-                    found.extend(self._object(text, what.end() if what else m.end(), sentence.end, acronyms,
-                                              PARAMS.ours, limit=2))
+            ours = seen_trigger or _WE_OUR.search(text, sentence.start, sentence.end) is not None
+            for m in self.naming.finditer(text, sentence.start, sentence.end):
+                window = max(sentence.start, m.start() - PARAMS.existing_window)
+                if not ours and not _A_NEW.search(text, window, m.start()):
+                    continue  # named by the paper: "we", "our", or "a new family called NViT"
+                if _EXISTING.search(text, window, m.start()):
+                    continue  # "a recent method called Rectified Flow" is not the paper's
+                what = _CALLED_METHOD.match(text, m.end()) if m.group().lower().startswith(("we ", "which")) \
+                    else None  # "we call our method X", not "we call these tokens Heavy Hitters"
+                found.extend(self._object(text, what.end() if what else m.end(), sentence.end, acronyms,
+                                          PARAMS.ours, limit=2))
             ours_has = _OURS_HAS.search(text, sentence.start, sentence.end) is not None
             if seen_trigger or ours_has or (found and found[-1].start >= sentence.start) or (subject is not None and \
                     any(n in text[sentence.start:sentence.end] for n in names)):
@@ -196,7 +203,7 @@ class Proposals:
         content = 0
         after_name = False
         phrase_start: int | None = None
-        novel = False
+        novel = article = False
         for w in _WORD.finditer(text, start, end):
             word = w.group()
             core = word.split("(")[0].strip().rstrip(".")
@@ -252,6 +259,9 @@ class Proposals:
                     if is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start()):
                         out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
+                trailing = _HEAD_AFTER.match(text, name_end, end) if _TITLED_COMPOUND.fullmatch(core) else None
+                if trailing and trailing.group(1).lower() in self.lex.method_heads and not article:
+                    name_end = trailing.end()  # "we propose Micro-Factorized convolution": the head is of the name
                 lead = text[phrase_start:w.start()].split() if phrase_start is not None else []
                 at = phrase_start if lead and all(x[:1].isupper() for x in lead) else None  # "Quantization-Aware X"
                 out.append(Proposal("abstract", w.start() if at is None else at, name_end, score,
@@ -262,6 +272,7 @@ class Proposals:
                 break
             if low in FILLER or word == "(":
                 novel = novel or low in {"novel", "new"}
+                article = article or low in {"a", "an", "the"}
                 continue
             if low in STOP:
                 np = self.phrases.titled(text, phrase_start, w.start(), title)

@@ -84,6 +84,17 @@ def join_dashes(text: str) -> str:
     return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
 
 
+_GREEK = ("alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|"
+          "psi|omega")
+_LATEX_COMMAND = re.compile(rf"\\(?!(?:times|{_GREEK}|{_GREEK.title()})\b)[A-Za-z]+\*?")
+
+
+def blank_latex(text: str) -> str:
+    """`text` with every LaTeX command but `\\times` and Greek letters (names: "PixArt-\\alpha") written as spaces
+    ("\\textit{Linear Transformers}", "$\\bigO{N^2}$": no "textit" or "bigO" names); every offset stays the same."""
+    return _LATEX_COMMAND.sub(lambda m: " " * len(m.group()), text) if "\\" in text else text
+
+
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
