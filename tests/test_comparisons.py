@@ -201,3 +201,26 @@ def test_with_respect_to_ends_a_baseline() -> None:
                         "significantly outperformed a lightweight baseline model with respect to both naturalness and "
                         "inference speed.")
     assert not any("respect" in name for name in found)
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("NeutronTP", "We propose a distributed GNN training system NeutronTP. NeutronTP achieves 1.29-8.72 speedup over "
+     "DistDGL.", {"DistDGL": 8.72}),  # a speedup without its sign
+    ("AdaPtis", "We propose AdaPtis. AdaPtis achieves an average speedup of 1.42 (up to 2.14) over Megatron-LM.",
+     {"Megatron-LM": 2.14}),
+    ("Mist", "We propose Mist. Mist achieves an average of 1.28 (up to 1.73) and 1.27 (up to 2.04) speedup compared "
+     "to the manual system Megatron-LM and the automatic system Aceso, respectively.", {"Megatron-LM": 1.73,
+                                                                                       "Aceso": 2.04}),
+    ("Dorylus", "This paper presents Dorylus. Dorylus is up to 3.8\u2715 faster and 10.7\u2715 cheaper than DGL.",
+     {"DGL": 10.7}),  # the multiplication X sign
+    ("TimelyFL", "We propose TimelyFL. In comparison with the state-of-the-art (i.e., FedBuff), TimelyFL harvests "
+     "1.28x - 2.89x more efficiency on convergence rate.", {"FedBuff": 2.89}),
+    ("Ginex", "We propose Ginex. Ginex achieves up to 2.67x higher training throughput than the SSD-extended PyTorch "
+     "Geometric.", {"PyTorch Geometric": 2.67}),
+    ("ADAPTOR", "This paper introduces ADAPTOR. Our design is 1.2x and 2.87x more power efficient than the NVIDIA K80 "
+     "GPU and the i7-8700K CPU respectively.", {"NVIDIA K80": 1.2, "i7-8700K": 2.87}),
+    ("I-GCN", "We propose a novel hardware accelerator, called I-GCN. I-GCN leads to speedups over the prior art GCN "
+     "accelerators of 5.7x on average.", {"GCN accelerators": 5.7}),  # accelerators for GCNs, not GCN itself
+])
+def test_factors_and_baselines_of_systems_papers(title: str, abstract: str, expected: dict[str, float]) -> None:
+    assert outperforms(title, abstract) == expected

@@ -451,6 +451,22 @@ def test_what_a_paper_proposes_and_what_it_does_not(title: str, abstract: str, w
                                                                                 if e.type == "Technique"})
 
 
+@pytest.mark.parametrize(("title", "abstract", "proposed", "absent"), [
+    ("PyramidFL: A Fine-grained Client Selection Framework", "In this paper, we propose PyramidFL1 to speed up the "
+     "FL training. PyramidFL improves the final model accuracy.", {"PyramidFL"}, {"PyramidFL1"}),  # a footnote
+    ("QGTC: Accelerating Quantized Graph Neural Networks via GPU Tensor Core", "To this end, we propose the first "
+     "Tensor Core (TC) based computing framework, QGTC, to support any-bitwidth computation.", {"QGTC"}, set()),
+    ("LUT-LLM: Efficient Large Language Model Inference on FPGAs", "We present LUT-LLM, the first FPGA accelerator "
+     "enabling 1B+ LLM inference via vector-quantized memory operations.", {"LUT-LLM"}, {"1B+"}),
+    ("FTRANS: Energy-Efficient Acceleration of Transformers using FPGA", 'In NLP, the "Transformer" architecture was '
+     "proposed as the first transduction model. We propose a framework, Ftrans.", {"FTRANS"},
+     {'Transformer" architecture'}),
+])
+def test_names_of_systems_papers(title: str, abstract: str, proposed: set[str], absent: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    assert proposed_names(x) == proposed and not absent & {e.name for e in x.entities}
+
+
 def test_latex_commands_name_nothing_and_greek_letters_stay() -> None:
     x = EXTRACTOR.extract("Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention", "We reduce "
                           "the complexity from $\\bigO{N^2}$ to $\\bigO{N}$. Our \\textit{Linear Transformers} are up "

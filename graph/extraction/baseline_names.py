@@ -15,7 +15,7 @@ DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high
 """A bare kind of device ("its contemporary GPU")."""
 APPLIED_CLASS = re.compile(r"\s+([a-z][\w-]*)(?:\s+(?:and|or)\s+[a-z][\w-]*)?\s+([a-z]+)\b")
 """'BERT quantization methods', 'BERT-base distillation and pruning techniques': methods applied to a model."""
-EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
+EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|i\.e\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
 PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
 """'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
 COLON = re.compile(r"\s*:\s*(?=[A-Z])")

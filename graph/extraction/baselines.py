@@ -11,18 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from paperkg.graph.extraction.baseline_names import (
-    APPLIED_CLASS,
-    CLASS_AFTER,
-    COLON,
-    DEVICE_ONLY,
-    EXAMPLES,
-    PAREN_LIST,
-    QUALIFIED,
-    SIZE_WORD,
-    NameShapes,
-    titled,
-)
+from paperkg.graph.extraction import baseline_names
+from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
 from paperkg.graph.extraction.factors import AMOUNT, BY
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
@@ -57,6 +47,8 @@ _QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regard
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
 _STATE_OF_ART = re.compile(r"state of the art\b", re.I)
+_OF_ART_ALONE = re.compile(r"(?<=state-of-the-art )(?=\(|,)|(?<=SOTA )(?=\(|,)")
+"""'with the state-of-the-art (i.e., FedBuff)': the adjective used as a noun, whose example follows."""
 _SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
 _BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
@@ -121,12 +113,13 @@ class Baselines:
             if item is None:
                 break
             i_start, i_end = item.start, item.last
-            examples = EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
+            examples = baseline_names.EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
-            kind = CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
-            members = (self.lex.intro_re.match(text[kind.end():end]) or PAREN_LIST.match(text[kind.end():end])) \
+            kind = baseline_names.CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
+            after_kind = text[kind.end():end] if kind else ""
+            members = (self.lex.intro_re.match(after_kind) or baseline_names.PAREN_LIST.match(after_kind)) \
                 if kind and kind.group(1).lower() in self.class_heads else None
             if kind and members:
                 pos = kind.end() + members.end()  # "GNN computing frameworks, such as Deep Graph Library"
@@ -140,15 +133,16 @@ class Baselines:
             if owner and owner.end() in mention_at:
                 pos = owner.end()  # "over existing kernels of AutoAWQ": the system they belong to
                 continue
-            qualified = QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
+            qualified = baseline_names.QUALIFIED.match(text, i_end, end) if item.kind != "name" else None
             if qualified and self.lex.intro_re.match(text[qualified.end():end]):
                 i_end = qualified.end()  # "open-source models of equivalent sizes, such as X and Y"
             rest = text[i_end:end]
             appos = _APPOS.match(rest)
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
-            intro = self.lex.intro_re.match(rest) or (
-                (COLON.match(rest) or PAREN_LIST.match(rest)) if item.kind != "name" else None)
+            intro = self.lex.intro_re.match(rest) or ((baseline_names.COLON.match(rest) or
+                                                       baseline_names.PAREN_LIST.match(rest))
+                                                      if item.kind != "name" else None)
             if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
             named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"
@@ -219,7 +213,7 @@ class Baselines:
         det = self.lex.determiner_prefix.match(text[pos:end])
         skip = pos + det.end() if det else pos
         words = [w for w in words if w.start() >= skip]
-        art = _STATE_OF_ART.match(text, skip, end)
+        art = _STATE_OF_ART.match(text, skip, end) or _OF_ART_ALONE.match(text, skip, end)
         if art:
             return Item(skip, art.end(), "generic")  # "the prior state of the art, FlashAttention-2, by 1.9x"
         for w in words[:4]:
@@ -264,7 +258,9 @@ class Baselines:
             return Item(skip, follow.end() if follow and after == plural else stop, "generic")  # "other GPT models"
         if plural.endswith("s") and after == plural and follow:
             return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
-        applied = APPLIED_CLASS.match(text, stop, end) if self.kinds.get(at) == "Model" else None
+        if after == "accelerators" and self.kinds.get(at) == "Technique":
+            return Item(at, follow.end(), "name")  # type: ignore[union-attr]  # "GCN accelerators": devices, not GCN
+        applied = baseline_names.APPLIED_CLASS.match(text, stop, end) if self.kinds.get(at) == "Model" else None
         if applied and applied.group(1).lower() in self.lex.method_heads and \
                 applied.group(2).lower() in self.class_heads:
             return Item(skip, applied.end(), "generic")  # "the other BERT quantization methods": not BERT itself
@@ -279,7 +275,7 @@ class Baselines:
             if follow.group(1)[:1].isupper():
                 return Item(at, follow.end(), "name")  # "Llama.cpp, Mixtral Offloading, and BrainStorm": a name
             return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
-        longer = CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
+        longer = baseline_names.CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
             return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])

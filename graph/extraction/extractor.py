@@ -15,7 +15,7 @@ from paperkg.graph.extraction.gazetteer import Gazetteer
 from paperkg.graph.extraction.implicit import implicit_claims
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
-from paperkg.graph.extraction.names import clean, is_name_token, names_something, unseen_key
+from paperkg.graph.extraction.names import clean, is_name_token, names_something, only_devices, unseen_key
 from paperkg.graph.extraction.phrases import Phrases
 from paperkg.graph.extraction.relations import PaperRelations, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
@@ -29,6 +29,7 @@ from paperkg.graph.extraction.text import (
     runs,
     sentences,
 )
+from paperkg.graph.extraction.title_names import title_parts
 from paperkg.graph.vocabulary import Vocabulary
 
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere|"
@@ -65,7 +66,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.50"
+    rules_version = "2.4.51"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -153,8 +154,10 @@ class Extractor:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
             fld.cands = [c for c in fld.cands if self._whole(fld.text[c.start:c.end])]
+        titled = {c.key for c in fields[0].cands if c.source == "proposed"}  # "LUT-LLM: ...": generic words, a name
         nothing = {id(c) for fld in fields for c in fld.cands if c.source != "vocab" and c.type != "Hardware"
-                   and not names_something(fld.text[c.start:c.end], self.lex)}
+                   and not names_something(fld.text[c.start:c.end], self.lex)
+                   and not (c.key in titled and only_devices(fld.text[c.start:c.end], self.lex))}
         # a long form that names nothing takes its acronym along: "MADCOW" of "Multi-site ... Working group"
         defined = {c.key for fld in fields for c in fld.cands if id(c) in nothing and c.source == "long"}
         for fld in fields:
@@ -165,7 +168,7 @@ class Extractor:
             score = max((proposed.get(k, 0.0) for k in entity_keys(entity)), default=0.0)
             entity.proposed = max(entity.proposed, score)
         entities = self.mentions.more_proposals(entities, texts)
-        entities = self._title_parts(entities, title)
+        entities = title_parts(entities, title)
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
         result = self._assemble(entities, claims, texts, spans, background)
@@ -323,23 +326,6 @@ class Extractor:
             entity.type = "Technique"  # "Llumnix, an LLM serving system": the paper's own system
             if not entity.concept:
                 entity.key = unseen_key("Technique", clean(entity.surfaces[0]))
-
-    @staticmethod
-    def _title_parts(entities: list[Entity], title: str) -> list[Entity]:
-        """A name only in the title, inside a longer name the abstract gives ("Pruning" of "Structural Pruning"
-        when the abstract adopts "structural pruning"), is part of that name, not a technique of its own."""
-        low = title.lower()
-        out = []
-        for entity in entities:
-            spans = [(s, e) for f, s, e in entity.mentions if f == "title"]
-            if entity.proposed or not spans or len(spans) != len(entity.mentions):
-                out.append(entity)
-                continue
-            longer = {x.lower() for other in entities if other is not entity for x in other.surfaces}
-            if not all(any(len(x) > e - s and 0 <= (i := low.find(x, max(0, e - len(x)), s + len(x))) <= s
-                           and e <= i + len(x) for x in longer) for s, e in spans):
-                out.append(entity)
-        return out
 
     @staticmethod
     def _background(spans: list[Sentence], names: list[str]) -> set[int]:

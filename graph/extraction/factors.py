@@ -32,6 +32,11 @@ FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|ne
 SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|over\s+)?({_NUM})"
                         rf"(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
 """'a speedup of 3.1 over X': a speedup is a factor even without its sign."""
+BARE_SPEEDUP = re.compile(rf"(?<![\d.,\w])(?:({_NUM})\s*[-–~]\s*)?({_NUM})\s+speed-?ups?\b|"
+                          rf"\b[Ss]peed-?ups?\s+of\s+{_NUM}\s*\(\s*up\s+to\s+({_NUM})\s*\)|"
+                          rf"(?<![\d.,\w]){_NUM}\s*\(\s*up\s+to\s+({_NUM})\s*\)(?=(?:[^.;]|\.\d)*\bspeed-?ups?\b)")
+"""'1.29-8.72 speedup over X', 'an average speedup of 1.42 (up to 2.14)', '1.28 (up to 1.73) and 1.27 (up to
+2.04) speedup': numbers a speedup names without a sign."""
 _UNIT = (r"(?:tokens?|tok|requests?|reqs?|queries|images?|samples?|sequences?|frames?)\s*"
          r"(?:/\s*s(?:ec)?\b|per\s+second)|QPS|RPS|FPS|[KMGT]?B/s|"
          r"ms|milliseconds?|s|sec|seconds?|minutes?|min|hours?|h|days?|[KMGT]i?B")
@@ -99,6 +104,10 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         value = float(m.group(1).replace(",", ""))
         if 1.0 < value <= 100_000:
             found.append((m.start(1), value))
+    for m in BARE_SPEEDUP.finditer(text, s, e):
+        value = max(float(g.replace(",", "")) for g in m.groups() if g)
+        if 1.0 < value <= 100_000 and not any(m.start() <= at < m.end() and v == value for at, v in found):
+            found.append((m.start(), value))
     for m in FROM_TO.finditer(text, s, e):
         before, after = float(m.group(1).replace(",", "")), float(m.group(3).replace(",", ""))
         if (m.group(2) in (None, m.group(4))) and before > 0 and after > 0 and before != after:

@@ -74,7 +74,7 @@ _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)
                       r"(?<=[a-z] )\d{3,5}[A-Z]{0,2})(?![\w]))+")
 """After a device name: form factor, memory, or a model number ("Threadripper 3970X", "Xeon 5220")."""
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
-_DASH = re.compile(r"--|—")
+_DASH = re.compile(r"--|—|[\w)]\s*[\"“”]\s*\w")
 _HYPHEN_ON = re.compile(r"-[A-Za-z0-9]")
 _TOKEN_ON = re.compile(r"[\w+]+(?:[.-][\w+]+)*(?:-[\w+]+)")
 _TITLED_VERB = re.compile(r"[A-Z][a-z]+")
@@ -121,7 +121,7 @@ class Finder:
             # a name read with its possessive ("adapter's effectiveness") is the name without it
             end = hit.end - 2 if POSSESSIVE.fullmatch(text, max(0, hit.end - 2), hit.end) else hit.end
             if _DASH.search(text, hit.start, end):
-                continue  # "GLUE score---matching models": a dash between two words joins no name
+                continue  # "GLUE score---matching", 'the "Transformer" architecture': a dash or quote parts words
             said = text[hit.start:end]
             if " " in said and said.split()[0].lower() in self.spaced_openers and \
                     not any(n.lower() == said.lower() for n in (concept.label, *concept.aliases)):

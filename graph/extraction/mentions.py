@@ -131,8 +131,8 @@ class Mentions:
                 proposed[known.key] = max(proposed.get(known.key, 0.0), p.score)
                 fld.cands.append(Cand(p.start, p.end, known.type, known.key, "acronym", p.score, known.concept))
                 continue
-            if p.known_only:
-                continue
+            if p.known_only or (name[-1:].isdigit() and name[-2:-1].isalpha() and name[:-1] in names):
+                continue  # "we propose PyramidFL1 to ...": the title's PyramidFL with a footnote mark
             best[norm] = max(best.get(norm, 0.0), p.score)  # the title's 0.95 outlasts "our engine, X" (0.8)
             if norm not in by_name or p.field == "abstract":
                 by_name[norm] = (p, name)
@@ -174,8 +174,8 @@ class Mentions:
                           if s.startswith(n) and _VARIANT_TAIL.fullmatch(s[len(n):])), None)
             if owner is not None:
                 owner.mentions += entity.mentions
-                owner.surfaces += entity.surfaces
-                entities.remove(entity)
+                owner.surfaces += [s for s in entity.surfaces if not s[-1:].isdigit() or not s[-2:-1].isalpha()]
+                entities.remove(entity)  # "PyramidFL1" (a footnote mark) names PyramidFL, but is no name of it
             elif not entity.attrs.get("family") and any(_OUR.search(texts[f], max(0, s - 24), s)
                                                          for f, s, _ in entity.mentions):
                 entity.proposed = 0.8  # "our SceneTilling algorithm"; not "our quantized LLaMA 3.2 3B model"
@@ -249,7 +249,8 @@ class Mentions:
             found = [self._unmodified(fld.text, s, e) for s, e in camel_names(fld.text, min(len(fld.text), MAX_CHARS),
                                                                                 self.lex)
                      if fld.text[s:e].rstrip("s") not in fld.measures]
-            found += [(s, s + len(word)) for s, word in named[fld.name] if counts[word] >= 2
+            found += [(s, s + len(word)) for s, word in named[fld.name]
+                      if (counts[word] >= 2 or self._example(fld.text, s))
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
                       and word.rstrip("s") not in fld.measures]
             for s, e in found:
@@ -272,6 +273,11 @@ class Mentions:
             for fld, s, e in where:
                 fld.cands.append(Cand(s, e, entity_type, key, "name", 0.5, attrs=dict(attrs)))
 
+    def _example(self, text: str, start: int) -> bool:
+        """The name at `start` is an example of a class of models, methods or systems ("works such as IMPALA")."""
+        m = _EXAMPLE_BEFORE.search(text, max(0, start - 90), start)
+        return m is not None and m.group(1) in self.lex.words("class_heads")
+
     def _unmodified(self, text: str, start: int, end: int) -> tuple[int, int]:
         """"AlexNet-level accuracy", "BERT-style models": the name without its modifier suffix."""
         word = text[start:end]
@@ -288,8 +294,13 @@ class Mentions:
 
 
 URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|org|io|ai|net|edu)\b(?:/\S{0,300})?")
+_EXAMPLE_BEFORE = re.compile(r"\b([a-z]+s)\s+(?:\(\s*)?(?:such\s+as|e\.g\.,?|including)\s+"
+                             r"(?:[\w.+-]+(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+))*$")
+"""'compact models such as Mixer-TTS', 'baselines (e.g., FooNet, BarNet)': a name given as an example counts once."""
 _NUMBERED = re.compile(r"-(?:v|V)?\d{1,2}")
-_VARIANT_TAIL = re.compile(r"[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|v\d[\d.]*)")
+_VARIANT_TAIL = re.compile(r"[1-9]|[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|"
+                           r"v\d[\d.]*)")
+"""What a size, a variant or a footnote mark ("PyramidFL1") adds to a proposed name."""
 _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+|fine-tuned\s+|trained\s+)?"
                   r"(?:(?:models?|methods?|systems?|approach|framework)\s+)?$")
 """'our SceneTilling', 'our fine-tuned model SWE-Llama': the paper's own."""

@@ -150,8 +150,9 @@ def valid_acronym(short: str) -> bool:
     return 2 <= len(short) <= 15 and sum(c.isupper() for c in short) >= 1 and len(letters) >= 2 \
         and not short.islower() and " " not in short
 
-_AMOUNT_LEAD = re.compile(r"\d[\d.,]*\s*(?:times|x|×|%|\\%)(?=\s|$)")
-"""An amount at the start of a phrase: "32times sparsity" ("at 32times sparsity", the rendered sign)."""
+_AMOUNT_LEAD = re.compile(r"\d[\d.,]*\s*(?:times|x|×|%|\\%)(?=\s|$)|\d[\d.]*[KMBT]\+$")
+"""An amount at the start of a phrase: "32times sparsity" ("at 32times sparsity", the rendered sign); a size with a
+plus ("1B+ LLM inference"; "13B" of "OPT-6.7B and 13B" is a model)."""
 
 
 def names_something(name: str, lex: Lexicon) -> bool:

@@ -55,8 +55,9 @@ _CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[
 _NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
 """'our method FooNet': a name right after the head, without a comma (a name token only)."""
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
-_MODIFIES = re.compile(r"\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|were|can|from|inspired|"
-                       r"based|via|using|across|at|into|of|achieves|enables|outperforms|significantly)\b)"
+_MODIFIES = re.compile(r"(?:\s*\([A-Z][\w-]{0,10}\))?\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|"
+                       r"were|can|from|inspired|based\s+on|via|using|across|at|into|of|achieves|enables|outperforms|"
+                       r"significantly)\b)"
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
                        r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
                        r"technique|strategy|paradigm|recipe|procedure|variant)\b")
@@ -214,6 +215,15 @@ class Proposals:
             if w.start() in acronyms:
                 if _MODIFIER_AFTER.match(text, acronyms[w.start()]):
                     break  # "grouped-query attention (GQA)-aware KV cache compression": it modifies the object
+                modifies = _MODIFIES.match(text, acronyms[w.start()])
+                if modifies and len(modifies.group().split(")")[-1].split()) >= 2:
+                    # "the first Tensor Core (TC) based computing framework, QGTC": it modifies what is named after
+                    # its head; "a mobile neural architecture search (MNAS) approach" is its own name
+                    named = _APPOSED.match(text, modifies.end(), end)
+                    if named and named.group(1).lower() not in _CLOSED and not self.phrases.generic(named.group(1)):
+                        name_end = self._extend_name(text, named.start(1), named.end(1), end)
+                        return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]
+                    break
                 out.append(Proposal("abstract", w.start(), acronyms[w.start()], score, direct and content == 0))
                 after_name = True
                 continue

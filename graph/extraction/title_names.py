@@ -1,12 +1,14 @@
 """The name a title gives its system: before its colon or dash ("PowerInfer: Fast Large Language Model Serving ...",
 "FooServe — Fast ..."), the paper's own when the abstract names it again, or when it is one name-like word or a
 titled technique, model or dataset name; at its end ("... LLM Inference with Sarathi-Serve") or as the whole title
-("GShard"), a name-like word the abstract names again."""
+("GShard"), a name-like word the abstract names again. And the parts of a title that are only part of a longer name
+the abstract gives."""
 
 from __future__ import annotations
 
 import re
 
+from paperkg.graph.extraction.entities import Entity
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import clean, is_name_token
 from paperkg.graph.extraction.proposals import PARAMS, Proposal
@@ -66,3 +68,20 @@ def _named_system(title: str, abstract: str, abstract_key: str | None) -> list[P
         return []
     # not direct: a vocabulary name stays what it is ("Fine-Tuning LLaMA with LoRA" uses LoRA)
     return [Proposal("title", start, start + len(name), PARAMS.title_named_in_abstract, False)]
+
+
+def title_parts(entities: list[Entity], title: str) -> list[Entity]:
+    """A name only in the title, inside a longer name the abstract gives ("Pruning" of "Structural Pruning"
+    when the abstract adopts "structural pruning"), is part of that name, not a technique of its own."""
+    low = title.lower()
+    out = []
+    for entity in entities:
+        spans = [(s, e) for f, s, e in entity.mentions if f == "title"]
+        if entity.proposed or not spans or len(spans) != len(entity.mentions):
+            out.append(entity)
+            continue
+        longer = {x.lower() for other in entities if other is not entity for x in other.surfaces}
+        if not all(any(len(x) > e - s and 0 <= (i := low.find(x, max(0, e - len(x)), s + len(x))) <= s
+                       and e <= i + len(x) for x in longer) for s, e in spans):
+            out.append(entity)
+    return out
