@@ -458,6 +458,10 @@ def test_what_a_paper_proposes_and_what_it_does_not(title: str, abstract: str, w
      "Tensor Core (TC) based computing framework, QGTC, to support any-bitwidth computation.", {"QGTC"}, set()),
     ("LUT-LLM: Efficient Large Language Model Inference on FPGAs", "We present LUT-LLM, the first FPGA accelerator "
      "enabling 1B+ LLM inference via vector-quantized memory operations.", {"LUT-LLM"}, {"1B+"}),
+    ("A Generic Communication Scheduler for Distributed DNN Training", "We present ByteScheduler, a generic "
+     "communication scheduler. We introduce a unified abstraction and a Dependency Proxy mechanism to enable "
+     "scheduling. We further introduce a Bayesian Optimization approach to auto-tune the partition size.",
+     {"ByteScheduler", "Dependency Proxy"}, set()),  # a titled name before its head; a known one stays used
     ("FTRANS: Energy-Efficient Acceleration of Transformers using FPGA", 'In NLP, the "Transformer" architecture was '
      "proposed as the first transduction model. We propose a framework, Ftrans.", {"FTRANS"},
      {'Transformer" architecture'}),

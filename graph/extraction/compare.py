@@ -76,6 +76,9 @@ _TRAILING_BY = re.compile(rf",?\s+{fx.BY}\d")
 _BY_BEFORE = re.compile(rf"{fx.BY}$")
 _OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag\w*|summ\w*|distribut\w*|"
                                 r"generaliz\w*|aggregat\w*)\s+$", re.I)
+_FURTHER = re.compile(r"\b(?:further|additional|another)\s+(?:up\s+to\s+)?$")
+"""'3x over X ... and a further 8x parallel speedup with 16 GPUs': a gain of its own after the baseline's."""
+_LOWER_WORDS = re.compile(r"(?:[a-z][\w-]*\s+){0,2}")
 _NEW_SUBJECT = re.compile(r",?\s+(?:while|whereas|but)\s+(?=[A-Z])")
 """'Hawk exceeds Mamba, while Griffin matches Llama-2 on 6 times fewer tokens': another subject's clause."""
 _TIMES_LONGER = re.compile(rf"{_NUM}{fx.TIMES}\s+longer\s*$")
@@ -184,6 +187,8 @@ class Comparisons:
                                                       _CUE_FACTOR.fullmatch(text, f[0], after))]
                 if "respectively" not in sentence.text:
                     local = _own_clause(text, local, cue_start)
+                    local = [f for f in local if not (f[0] > objects[-1][1] and
+                                                      _FURTHER.search(text, max(s, f[0] - 24), f[0]))]
                 closed = text.find("respectively", objects[-1][1], hi)
                 if closed >= 0:  # "... by 61 and 6.8 perplexity, respectively, while delivering 2x ...": the list ends
                     local = [f for f in local if f[0] < closed]
@@ -320,9 +325,10 @@ class Comparisons:
                 if not (has_factor or _COMPARATIVE.search(window) or _BY_AMOUNT_END.search(before)):
                     continue
                 after = re.match(r"\s*(?:\d|time|the course|multiple|(a |an ))", text[m.end():e])
-                named = after and after.group(1) and mention_at and m.end() + after.end() in mention_at
+                lead = _LOWER_WORDS.match(text, m.end() + after.end()) if after and after.group(1) else None
+                named = lead and mention_at and lead.end() in mention_at
                 if word == "over" and after and not named:
-                    continue  # "over time", "over a week"; but "3.7x over a DGX H100"
+                    continue  # "over time", "over a week"; but "3.7x over a (standard) DGX H100"
             elif not (has_factor or positive):
                 continue
             cues.append((m.start(), m.end(), 0.75 if word == "than" else 0.65))

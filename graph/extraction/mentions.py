@@ -250,7 +250,7 @@ class Mentions:
                                                                                 self.lex)
                      if fld.text[s:e].rstrip("s") not in fld.measures]
             found += [(s, s + len(word)) for s, word in named[fld.name]
-                      if (counts[word] >= 2 or self._example(fld.text, s))
+                      if (counts[word] >= 2 or self._example(fld.text, s) or _OUR.search(fld.text, max(0, s - 30), s))
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
                       and word.rstrip("s") not in fld.measures]
             for s, e in found:

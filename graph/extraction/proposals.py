@@ -28,6 +28,7 @@ _NOVEL_APPOSITION = re.compile(r"\s*an?\s+(?:[\w-]+\s+)?(?:new|novel)\b")
 _METHOD_VERB = re.compile(r"\b(?:[Tt]he|[Oo]ur|[Tt]his)\s+(?:proposed\s+)?(?:method|approach|system|framework|"
                           r"technique|algorithm)\s+(?:also\s+|further\s+)?(?:introduces|proposes|presents)\b")
 """'The method introduces two core techniques: affinity mimicking and weight inheritance.'"""
+_TITLED_WORD = re.compile(r"[A-Z][a-z]{2,}")
 _TITLED_COMPOUND = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+")
 _HEAD_AFTER = re.compile(r"\s+([a-z]+)\b")
 _A_NEW = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+)?(?:new|novel)\s+(?:[\w-]+\s+){0,3}$", re.I)
@@ -266,8 +267,11 @@ class Proposals:
                     if named and named.group(1).lower() not in _CLOSED and not self.phrases.generic(named.group(1)):
                         name_end = self._extend_name(text, named.start(1), named.end(1), end)  # "a new SSM layer, H3"
                         return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]
-                    if is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start()):
-                        out.append(Proposal("abstract", w.start(), name_end, score, False))  # "the FooNet framework"
+                    words = text[w.start():name_end].split()
+                    if (is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start())) or \
+                            (len(words) >= 2 and all(_TITLED_WORD.fullmatch(x) for x in words)):
+                        # "the FooNet framework", "a Dependency Proxy mechanism": a name of what the head is
+                        out.append(Proposal("abstract", w.start(), name_end, score, False))
                     break  # "a flexible CUDA memory manager": the name only modifies an unnamed object
                 trailing = _HEAD_AFTER.match(text, name_end, end) if _TITLED_COMPOUND.fullmatch(core) else None
                 if trailing and trailing.group(1).lower() in self.lex.method_heads and not article:
