@@ -462,6 +462,14 @@ def test_what_a_paper_proposes_and_what_it_does_not(title: str, abstract: str, w
      "communication scheduler. We introduce a unified abstraction and a Dependency Proxy mechanism to enable "
      "scheduling. We further introduce a Bayesian Optimization approach to auto-tune the partition size.",
      {"ByteScheduler", "Dependency Proxy"}, set()),  # a titled name before its head; a known one stays used
+    ("VB-LoRA: Extreme Parameter Efficient Fine-Tuning with Vector Banks", 'We propose VB-LoRA. To reduce stored '
+     'parameters, we introduce a "divide-and-share" paradigm that shares parameters globally.', {"VB-LoRA",
+                                                                                                 "divide-and-share"},
+     set()),  # quotes name it
+    ("CoMoSpeech: One-Step Speech Synthesis", 'In this paper, we propose a "Co"nsistency "Mo"del-based "Speech" '
+     "synthesis method, CoMoSpeech, which achieves one-step synthesis.", {"CoMoSpeech"}, {"Co"}),
+    ("TesseraQ: Ultra Low-Bit LLM Post-Training Quantization", "We propose TesseraQ. To optimize the rounding, we "
+     "introduce progressive adaptive rounding.", {"TesseraQ", "progressive adaptive rounding"}, set()),
     ("FTRANS: Energy-Efficient Acceleration of Transformers using FPGA", 'In NLP, the "Transformer" architecture was '
      "proposed as the first transduction model. We propose a framework, Ftrans.", {"FTRANS"},
      {'Transformer" architecture'}),

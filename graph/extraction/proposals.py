@@ -28,6 +28,8 @@ _NOVEL_APPOSITION = re.compile(r"\s*an?\s+(?:[\w-]+\s+)?(?:new|novel)\b")
 _METHOD_VERB = re.compile(r"\b(?:[Tt]he|[Oo]ur|[Tt]his)\s+(?:proposed\s+)?(?:method|approach|system|framework|"
                           r"technique|algorithm)\s+(?:also\s+|further\s+)?(?:introduces|proposes|presents)\b")
 """'The method introduces two core techniques: affinity mimicking and weight inheritance.'"""
+_QUOTED = re.compile(r'"([A-Za-z][\w-]{2,}(?:\s[\w-]+){0,3})"(?![\w-])')
+"""'a "divide-and-share" paradigm', not 'a "Co"nsistency "Mo"del-based' (letters of a word)."""
 _TITLED_WORD = re.compile(r"[A-Z][a-z]{2,}")
 _TITLED_COMPOUND = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+")
 _HEAD_AFTER = re.compile(r"\s+([a-z]+)\b")
@@ -248,6 +250,9 @@ class Proposals:
                 if items:
                     return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
                 continue
+            quoted = _QUOTED.match(text, w.start(), end) if word == '"' and not content and not out else None
+            if quoted:  # 'we introduce a "divide-and-share" paradigm': the quotes name it
+                return [Proposal("abstract", quoted.start(1), quoted.end(1), score, False)]
             if word in {".", ";", ")", '"', ":"}:
                 if not after_name:
                     nps = self.phrases.operations(text, phrase_start, w.start())
