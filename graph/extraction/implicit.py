@@ -57,11 +57,22 @@ def source_of(subject: Entity, entities: list[Entity]) -> Entity | None:
             base = surface.strip()
             if len(base) < 3 or not base[0].isupper() or not _ONE_WORD.match(base):
                 continue
-            part = re.compile(rf"(?:^|[\s-]){re.escape(base)}(?:$|[\s-]|\+)")
-            if any(len(own) > len(base) and part.search(own) for own in subject.surfaces) and \
+            if any(len(own) > len(base) and _part_of(base, own) for own in subject.surfaces) and \
                     (best is None or len(base) > best[0]):
                 best = (len(base), entity)
     return best[1] if best else None
+
+
+def _part_of(base: str, name: str) -> bool:
+    """`base` is a whole part of `name`, between its ends, spaces or hyphens ("ZeRO" of "ZeRO++", not of "ZeROs")."""
+    at = name.find(base)
+    while at >= 0:
+        end = at + len(base)
+        if (at == 0 or name[at - 1].isspace() or name[at - 1] == "-") and \
+                (end == len(name) or name[end].isspace() or name[end] in "-+"):
+            return True
+        at = name.find(base, at + 1)
+    return False
 
 
 def implicit_claims(claims: list[tuple[Claim, list[str]]], entities: list[Entity], defaults: set[str],

@@ -42,6 +42,10 @@ _SUBJECT = re.compile(r"(?<![\w-])(?:[Ww]e|[Tt]hey|[Ii]t)\s+$")
 """A subject pronoun right before a word: that word is a verb, never a modifier of a method head."""
 _NAME_NEXT = re.compile(r",?\s+(?:(?:called|named|dubbed|termed|coined)\s+|,\s*)(?:as\s+)?[A-Z][\w.+-]*[A-Z0-9]")
 """'a novel cross-modal distillation method, called TinyCLIP': the phrase describes the name that follows."""
+_NAMED_SUBJECT = re.compile(r"(?:,?\s+(?:which|that))?\s+(?:also\s+|further\s+)?(?:employs|introduces|proposes|"
+                            r"features|incorporates|adopts|uses|leverages|designs|develops|comprises|contains|includes|"
+                            r"consists of|relies on|utilizes|exploits)\s+(?:(?:a|an|the)\s+)?")
+"""What follows a proposed name used as a subject ("FooNet, which also employs a ...")."""
 _JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:the\s+|a\s+|an\s+)?")
 
 
@@ -84,11 +88,13 @@ class Phrases:
         # "SliceGPT, a new post-training sparsification scheme": a description of the name, not a contribution
         proposed = {n.lower() for n in names or []}
         names = [n for n in names or [] if len(n) >= 3][:5]
-        if names:
-            subject = re.compile(rf"(?<![\w-])(?:{alternation(names)})(?:,?\s+(?:which|that))?\s+"
-                                 r"(?:also\s+|further\s+)?(?:employs|introduces|proposes|features|incorporates|adopts|uses|leverages|designs|develops|comprises|"
-                                 r"contains|includes|consists of|relies on|utilizes|exploits)\s+(?:(?:a|an|the)\s+)?")
-            cues += [(m, True) for m in subject.finditer(text, first, limit)]
+        for name in names:  # "SARATHI employs decode-maximal batching": found by str.find, no regex per paper
+            at = text.find(name, first, limit)
+            while at >= 0:
+                tail = _NAMED_SUBJECT.match(text, at + len(name), limit)
+                if tail and not (at and (text[at - 1].isalnum() or text[at - 1] in "_-")):
+                    cues.append((tail, True))
+                at = text.find(name, at + 1, limit)
         for m, ours in sorted(cues, key=lambda c: (c[0].end(), not c[1])):
             pos = m.end()
             lead = _LIST_LEAD.match(text, pos, limit) if ours else None
