@@ -236,3 +236,25 @@ def test_our_system_name_over_a_standard_implementation_and_a_further_gain() -> 
     names = {e.key: e.name for e in x.entities}
     wins = {(names[r.subject], names[r.object]): r.factor for r in x.relations if r.predicate == "outperforms"}
     assert wins == {("SALIENT", "PyTorch-Geometric"): 3.0}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("Masked Diffusion Transformer is a Strong Image Synthesizer", "We propose a Masked Diffusion Transformer (MDT). "
+     "MDT has about 3x faster learning speed than the previous SoTA DiT.", {"DiT": 3.0}),  # DiT is no part of MDT
+    ("Mastering Atari Games with Limited Data", "We propose an algorithm built on MuZero, which we name EfficientZero. "
+     "EfficientZero's performance is also close to DQN's performance at 200 million frames while we consume 500 "
+     "times less data.", {"DQN": 500.0}),  # "close to" is parity; the gain is the win
+    ("DiskANN: Fast Accurate Billion-point Nearest Neighbor Search", "We present a system called DiskANN. DiskANN "
+     "can serve 5 \u2212 10x more points per node compared to graph-based methods such as HNSW and NSG.",
+     {"HNSW": 10.0, "NSG": 10.0}),  # the minus sign of a range
+])
+def test_baselines_outside_llms(title: str, abstract: str, expected: dict[str, float]) -> None:
+    found = outperforms(title, abstract)
+    assert {k: v for k, v in found.items() if k in expected or not expected} == expected, found
+
+
+def test_a_short_metric_acronym_is_no_prefix() -> None:
+    """"fidelity" is no FID: the size reduction is the metric."""
+    x = EXTRACTOR.extract("HAC++: Towards 100X Compression of 3D Gaussian Splatting", "We propose HAC++. HAC++ "
+                          "achieves a size reduction of over 100X compared to vanilla 3DGS, while improving fidelity.")
+    assert [r.metric for r in x.relations if r.predicate == "outperforms"] != ["FID"]

@@ -48,7 +48,8 @@ _FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s
                       r"(?:fast|quick|efficient|cheap)\s+as\s+",
                       re.I)
 """'X is 2.5 times as fast as Y': Y is the baseline (the mirror of _SLOW_AS)."""
-_PARITY = re.compile(r"\b(?:(?:comparable|similar|equivalent|competitive|identical)\s+(?:[\w-]+\s+){0,2}?(?:to|with)|"
+_PARITY = re.compile(r"\b(?:(?:comparable|similar|equivalent|competitive|identical|close)\s+(?:[\w-]+\s+){0,2}?"
+                     r"(?:to|with)|"
                      r"(?:similar|same|comparable)\s+(?:[\w-]+\s+){1,3}?as|"
                      r"on\s+par\s+with|(?:matches|matching|match|approximating|approximates|rivals|rivaling|retains|"
                      r"retaining|achieves|preserves|preserving|maintains|maintaining)\s+(?:over\s+|up\s+to\s+|more\s+than\s+)?"

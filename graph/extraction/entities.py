@@ -198,8 +198,9 @@ class Builder:
         for key in keys:
             entity = entities.get(key)
             concept = self.vocabulary.get(key)
-            if entity is None or entity.proposed or concept is None or is_name_token(concept.label):
-                continue  # "FlashAttention" beside "FlashAttention-3" is the earlier method, not a broader term
+            if entity is None or entity.proposed or concept is None or is_name_token(concept.label) or \
+                    any(is_name_token(clean(s)) and not clean(s).isupper() for s in entity.surfaces):
+                continue  # "FlashAttention" beside "FlashAttention-3", "DiT" beside "MDT": an earlier method
             narrower = [k for k in keys if k != key and k in entities and key in self.vocabulary.ancestors(k)
                         and self._contains(k, key)]
             if len(narrower) == 1:

@@ -112,7 +112,7 @@ class Lexicon:
         self.compare_prep_re = re.compile(rf"(?<![\w-])(?:{cased_alternation(self.compare_preps)})(?![\w-])")
         self.intro_re = re.compile(rf"^\s*,?\s*\(?(?:{alternation(self.list_introducers)})\s*:?\s*", re.IGNORECASE)
         self.masked_re = re.compile(rf"(?<![\w-])(?:{alternation(self.masked_phrases)})(?![\w-])", re.IGNORECASE)
-        self.metric_res = [(metric, re.compile(rf"(?<![a-z])(?:{alternation(words)})"))
+        self.metric_res = [(metric, re.compile(rf"(?<![a-z])(?:{_metric_words(words)})"))
                            for metric, words in self.metrics.items()]
         # "... 11x faster while retaining model accuracy": a metric named as kept is not the one compared
         self.kept_metric_re = re.compile(rf"(?<![a-z])(?:{alternation(self.kept_metric_cues)})[^.;,]{{0,30}}$")
@@ -140,3 +140,12 @@ class Lexicon:
                     if head in self.type_heads.get(entity_type, set()):
                         return entity_type
         return None
+
+
+def _metric_words(words: list[str]) -> str:
+    """Metric words as a pattern: stems match their inflections ("latenc", "throughput"), short acronyms only
+    themselves ("fid" is not "fidelity", "ppl" not "people")."""
+    acronyms = [w for w in words if len(w) <= 4 and w.isalnum() and w not in {"cost", "watt", "time"}]
+    stems = [w for w in words if w not in acronyms]
+    parts = ([alternation(stems)] if stems else []) + ([rf"(?:{alternation(acronyms)})(?![a-z])"] if acronyms else [])
+    return "|".join(parts)
