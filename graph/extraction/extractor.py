@@ -25,9 +25,9 @@ from paperkg.graph.extraction.text import (
     balanced,
     blank_citations,
     blank_latex,
-    join_dashes,
     runs,
     sentences,
+    unify_signs,
 )
 from paperkg.graph.extraction.title_names import title_parts
 from paperkg.graph.vocabulary import Vocabulary
@@ -107,8 +107,8 @@ class Extractor:
 
     def extract(self, title: str, abstract: str) -> Extraction:
         raw = abstract or ""
-        abstract = blank_latex(join_dashes(blank_citations(raw)))  # "vLLM [12], Orca [35] and TGI": no list end
-        result = self._extract(blank_latex(join_dashes(title or "")), abstract)
+        abstract = blank_latex(unify_signs(blank_citations(raw)))  # "vLLM [12], Orca [35] and TGI": no list end
+        result = self._extract(blank_latex(unify_signs(title or "")), abstract)
         for rel in result.relations if abstract != raw else []:  # facts quote the sentence as written, markers too
             if (ev := rel.evidence).field == "abstract":
                 rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)

@@ -131,7 +131,7 @@ class Mentions:
                 proposed[known.key] = max(proposed.get(known.key, 0.0), p.score)
                 fld.cands.append(Cand(p.start, p.end, known.type, known.key, "acronym", p.score, known.concept))
                 continue
-            if p.known_only or (name[-1:].isdigit() and name[-2:-1].isalpha() and name[:-1] in names):
+            if p.known_only or any(_footnoted(name, base) for base in names):
                 continue  # "we propose PyramidFL1 to ...": the title's PyramidFL with a footnote mark
             best[norm] = max(best.get(norm, 0.0), p.score)  # the title's 0.95 outlasts "our engine, X" (0.8)
             if norm not in by_name or p.field == "abstract":
@@ -174,7 +174,8 @@ class Mentions:
                           if s.startswith(n) and _VARIANT_TAIL.fullmatch(s[len(n):])), None)
             if owner is not None:
                 owner.mentions += entity.mentions
-                owner.surfaces += [s for s in entity.surfaces if not s[-1:].isdigit() or not s[-2:-1].isalpha()]
+                owner.surfaces += [s for s in entity.surfaces if not any(_footnoted(clean(s), clean(o))
+                                                                          for o in owner.surfaces)]
                 entities.remove(entity)  # "PyramidFL1" (a footnote mark) names PyramidFL, but is no name of it
             elif not entity.attrs.get("family") and any(_OUR.search(texts[f], max(0, s - 24), s)
                                                          for f, s, _ in entity.mentions):
@@ -291,6 +292,11 @@ class Mentions:
         return word in self.lex.generic_acronyms or word.lower() in self.lex.generic_names or \
             any(p in self.lex.generic_acronyms for p in word.split("-")) or self.lex.is_modifier(word) or \
             bool(re.fullmatch(r"[A-Z]\d+|\d+[A-Za-z]?|[A-Z]{1,2}|v\d[\d.]*|FP\d+|INT\d+|BF16|TF32|W\d+A\d+", word))
+
+
+def _footnoted(name: str, base: str) -> bool:
+    """`name` is `base` with a footnote mark ("PyramidFL1" of "PyramidFL")."""
+    return len(name) == len(base) + 1 and name.startswith(base) and name[-1] in "123456789" and base[-1:].isalpha()
 
 
 URL = re.compile(r"(?:https?://|www\.)\S{1,300}|(?<![\w.-])[\w.-]{1,60}\.(?:com|org|io|ai|net|edu)\b(?:/\S{0,300})?")

@@ -76,15 +76,15 @@ def blank_citations(text: str) -> str:
 
 
 _WORD_DASH = re.compile(r"(?<=[^\W\d_])[\u2010\u2011\u2013](?=[^\W\d_])")
-_TIMES_SIGNS = str.maketrans({"\u2715": "\u00d7", "\u2716": "\u00d7", "\u2212": "-"})
+_SIGNS = str.maketrans({"\u2715": "\u00d7", "\u2716": "\u00d7", "\u2212": "-"})
 
 
-def join_dashes(text: str) -> str:
-    """`text` with a dash between two letters written as a hyphen ("min–max quantization" is one word, as
-    "min-max"), the multiplication X signs ✕ and ✖ as × ("3.8✕ faster") and the minus sign as a hyphen ("5 − 10x");
-    every offset stays the same."""
+def unify_signs(text: str) -> str:
+    """`text` with its dashes and signs written one way: a dash between two letters as a hyphen ("min–max
+    quantization" is one word, as "min-max"), the multiplication X signs ✕ and ✖ as × ("3.8✕ faster") and the minus
+    sign as a hyphen ("5 − 10x"); every offset stays the same."""
     if "\u2715" in text or "\u2716" in text or "\u2212" in text:
-        text = text.translate(_TIMES_SIGNS)
+        text = text.translate(_SIGNS)
     return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
 
 
