@@ -258,3 +258,30 @@ def test_a_short_metric_acronym_is_no_prefix() -> None:
     x = EXTRACTOR.extract("HAC++: Towards 100X Compression of 3D Gaussian Splatting", "We propose HAC++. HAC++ "
                           "achieves a size reduction of over 100X compared to vanilla 3DGS, while improving fidelity.")
     assert [r.metric for r in x.relations if r.predicate == "outperforms"] != ["FID"]
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("OPT-Tree: Speculative Decoding with Adaptive Draft Tree Structure", "We propose OPT-Tree. OPT-Tree achieves a "
+     "speed-up ratio of up to 3.2 compared with autoregressive decoding. It can generate more than ten tokens in a "
+     "single step.", {"autoregressive decoding": 3.2}),  # "more than ten tokens" compares nothing
+    ("BASE-Q: Rotational Quantization", "We introduce BASE-Q. BASE-Q narrows the accuracy gap to full-precision models "
+     "by 50.5%, 42.9%, and 29.2% compared to QuaRot, SpinQuant, and OSTQuant, respectively.",
+     {"QuaRot": None, "SpinQuant": None, "OSTQuant": None}),  # narrowing a gap is a win; accuracy gives no factor
+    ("Accelerating Mixture-of-Experts Training", "We introduce SwiftMoE, an adaptive MoE training system. Compared to "
+     "state-of-the-art MoE training systems, DeepSpeed and FlexMoE, SwiftMoE achieves a 30.5% and 25.9% faster "
+     "time-to-convergence, respectively.", {"DeepSpeed": 1.305, "FlexMoE": 1.259}),
+    ("HAP: Hybrid Adaptive Parallelism", "We propose HAP (Hybrid Adaptive Parallelism), a novel method. Compared to "
+     "the TP-based inference, HAP-based inference achieves speedups of 1.68, 1.77, and 1.57 on A100, A6000, and V100 "
+     "GPU platforms, respectively.", {"TP-based inference": 1.68}),  # the clause after the comma is no baseline
+])
+def test_llm_systems_comparisons(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+def test_our_quantized_known_model_speaks_for_the_method() -> None:
+    x = EXTRACTOR.extract("ELUTQ: Optimizing Quantization Accuracy under LUT-Based Computation", "We propose ELUTQ, "
+                          "an efficient quantization framework. Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ "
+                          "on RTX 3090.")
+    names = {e.key: e.name for e in x.entities}
+    assert {(names[r.subject], names[r.object]) for r in x.relations if r.predicate == "outperforms"} == \
+        {("ELUTQ", "AWQ")}

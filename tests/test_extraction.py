@@ -422,6 +422,8 @@ def test_a_method_s_core_techniques_and_a_description_before_its_name() -> None:
     ("LightSpeech: Lightweight and Fast Text to Speech with Neural Architecture Search", "We propose LightSpeech.",
      "technique/fasttext-embeddings"),
     ("Block Pruning For Faster Transformers", "We introduce a block pruning approach.", "software/fastertransformer"),
+    ("Block Verification Accelerates Speculative Decoding", "We propose Block Verification, a simple draft "
+     "verification algorithm.", "software/accelerate"),  # a verb in a title, not the library
 ])
 def test_a_spaced_title_phrase_is_no_one_word_name(title: str, abstract: str, unwanted: str) -> None:
     assert unwanted not in {e.key for e in EXTRACTOR.extract(title, abstract).entities}

@@ -14,7 +14,8 @@ DEVICE_ONLY = re.compile(r"(?:(?:its|their|the|a|an|contemporary|comparable|high
                          r"server-class|desktop|general-purpose)\s+)*(GPU|CPU|FPGA|TPU|NPU)s?", re.I)
 """A bare kind of device ("its contemporary GPU")."""
 APPLIED_CLASS = re.compile(r"\s+([a-z][\w-]*)(?:\s+(?:and|or)\s+[a-z][\w-]*)?\s+([a-z]+)\b")
-"""'BERT quantization methods', 'BERT-base distillation and pruning techniques': methods applied to a model."""
+"""'BERT quantization methods', 'BERT-base distillation and pruning techniques' (methods applied to a model), 'MoE
+training systems' (systems for a technique): a class, not the model or technique named in it."""
 EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|i\.e\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
 PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
 """'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
@@ -24,6 +25,15 @@ CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
 QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
                         r"(?=\s*(?:,|\(\s*(?:e\.g\.|eg\.|such\s+as)|such\s+as\b))")
 """'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
+QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regards)\s+to\b)")
+"""'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
+SYSTEM_CLASSES = {"systems", "frameworks", "engines", "libraries"}
+"""Class heads of systems: "MoE training systems, DeepSpeed and FlexMoE" names systems, not MoE."""
+STATE_OF_ART = re.compile(r"state of the art\b", re.I)
+OF_ART_ALONE = re.compile(r"(?<=state-of-the-art )(?=\(|,)|(?<=SOTA )(?=\(|,)")
+"""'with the state-of-the-art (i.e., FedBuff)': the adjective used as a noun, whose example follows."""
+SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
+BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w.+-]*[a-zA-Z0-9]")
 _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")

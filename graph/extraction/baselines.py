@@ -43,14 +43,7 @@ _LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of)\
 _METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
                         r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
                         re.I)
-_QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regards)\s+to\b)")
-"""'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 _BREAK = re.compile(r"[,;:]")
-_STATE_OF_ART = re.compile(r"state of the art\b", re.I)
-_OF_ART_ALONE = re.compile(r"(?<=state-of-the-art )(?=\(|,)|(?<=SOTA )(?=\(|,)")
-"""'with the state-of-the-art (i.e., FedBuff)': the adjective used as a noun, whose example follows."""
-_SOTA = re.compile(r"\b(?:state-of-the-art|state of the art|SOTA|best-performing|leading)\b", re.I)
-_BIT_WIDTH = re.compile(r"\d{1,2}-bit\s")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
 
 
@@ -75,6 +68,7 @@ class Baselines:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
         self.stop = lexicon.stop_words
+        self.result_verbs = lexicon.words("result_verbs")
         self.techniques: set[int] = set()
         """Starts of known technique mentions."""
         self.specific: set[int] = set()
@@ -125,8 +119,9 @@ class Baselines:
                 pos = kind.end() + members.end()  # "GNN computing frameworks, such as Deep Graph Library"
                 continue
             space = text.find(" ", i_start, i_end)
-            if (items or appositive) and space > 0 and _CLAUSE_VERB.match(text, space, i_end):
-                break  # "Compared to X, Helix reduces TTL ...": the next clause, not a baseline
+            if (items or appositive) and ((space > 0 and _CLAUSE_VERB.match(text, space, i_end)) or
+                                          _CLAUSE_VERB.match(text, i_end, end)):
+                break  # "Compared to X, Helix reduces TTL ...", "..., HAP-based inference achieves": the next clause
             words = text[i_start:i_end].split()
             head = words[-1].lower() if words else ""
             owner = _OF_OWNER.match(text, i_end, end) if item.kind != "name" and not items else None
@@ -213,7 +208,7 @@ class Baselines:
         det = self.lex.determiner_prefix.match(text[pos:end])
         skip = pos + det.end() if det else pos
         words = [w for w in words if w.start() >= skip]
-        art = _STATE_OF_ART.match(text, skip, end) or _OF_ART_ALONE.match(text, skip, end)
+        art = baseline_names.STATE_OF_ART.match(text, skip, end) or baseline_names.OF_ART_ALONE.match(text, skip, end)
         if art:
             return Item(skip, art.end(), "generic")  # "the prior state of the art, FlashAttention-2, by 1.9x"
         for w in words[:4]:
@@ -260,10 +255,12 @@ class Baselines:
             return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
         if after == "accelerators" and self.kinds.get(at) == "Technique":
             return Item(at, follow.end(), "name")  # type: ignore[union-attr]  # "GCN accelerators": devices, not GCN
-        applied = baseline_names.APPLIED_CLASS.match(text, stop, end) if self.kinds.get(at) == "Model" else None
-        if applied and applied.group(1).lower() in self.lex.method_heads and \
-                applied.group(2).lower() in self.class_heads:
-            return Item(skip, applied.end(), "generic")  # "the other BERT quantization methods": not BERT itself
+        kind = self.kinds.get(at)  # "the other BERT quantization methods", "MoE training systems, DeepSpeed and ..."
+        applied = baseline_names.APPLIED_CLASS.match(text, stop, end) if kind in ("Model", "Technique") else None
+        fits = applied and (applied.group(1).lower() in self.lex.method_heads if kind == "Model"
+                            else applied.group(2).lower() in baseline_names.SYSTEM_CLASSES)
+        if applied and fits and applied.group(2).lower() in self.class_heads:
+            return Item(skip, applied.end(), "generic")  # a class of methods applied to the model, of systems for MoE
         if follow and after in self.class_heads and after not in self.model_classes:
             phrase = text[pos:follow.end()].strip()
             if weak:  # "conventional parallelism approaches": a class of its own; "LLM serving systems": generic
@@ -286,8 +283,7 @@ class Baselines:
                             [text[at:follow.end()], text[at:stop]])
             if quality is not None:
                 return Item(quality, stop, "name")  # "standard attention"
-        if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and \
-                text[at:stop].islower():
+        if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and text[at:stop].islower():
             return Item(skip, stop, "name")  # "single-sequence speculative decoding": a variant of its own
         if weak:
             tail = self._qualifier(text, stop, end, mention_at)
@@ -298,7 +294,7 @@ class Baselines:
     def _qualifier(self, text: str, stop: int, end: int, mention_at: dict[int, int],
                    names: bool = False) -> int | None:
         """End of "with backpropagation" / "from scratch" after a method phrase: 1-3 plain words, then a break."""
-        m = _QUALIFIER.match(text, stop, end)
+        m = baseline_names.QUALIFIER.match(text, stop, end)
         if not m:
             return None
         last, count = None, 0
@@ -335,11 +331,11 @@ class Baselines:
                 cursor = mention_at[w.start()]
                 taken += [m for m in words if w.start() <= m.start() < cursor]
                 break
-            if taken and (w.start() in mention_at or re.fullmatch(r"[a-z]+ed", low)):
-                break
+            if taken and (w.start() in mention_at or re.fullmatch(r"[a-z]+ed", low) or low in self.result_verbs):
+                break  # "Compared to the TP-based inference, HAP-based inference achieves ...": a clause, not a name
             taken.append(w)
             cursor = w.end()
-        if not taken or taken[0].group().lower() in self.lex.words("result_verbs"):
+        if not taken or taken[0].group().lower() in self.result_verbs:
             return None  # "outperforms A by 2.1x and reduces memory by 3x": a second finding, not a second baseline
         i_start, i_end = taken[0].start(), taken[-1].end()
         while i_end > i_start and text[i_end - 1] == ".":
@@ -359,7 +355,7 @@ class Baselines:
             i_start += size.end() + 1
             phrase = text[i_start:i_end]
         low = phrase.lower()
-        if _SOTA.search(full) and low in self.sota_heads:
+        if baseline_names.SOTA.search(full) and low in self.sota_heads:
             return Item(i_start, i_end, "sota")  # "the state-of-the-art system": the one the abstract calls so
         device = DEVICE_ONLY.fullmatch(full.strip())
         if device:
@@ -373,7 +369,7 @@ class Baselines:
         if " " not in phrase and low in self.lex.technique_heads and quality is not None:
             return Item(quality, i_end, "name")  # "vanilla decoding", "standard training": a named variant
         head = phrase.split()[-1].lower()
-        if _BIT_WIDTH.match(phrase) and " " in phrase:
+        if baseline_names.BIT_WIDTH.match(phrase) and " " in phrase:
             return Item(i_start, i_end, "name")  # "16-bit baselines": the precision names the baseline
         if head in ("counterpart", "counterparts"):
             return Item(i_start, i_end, "generic")  # "its GPU-based counterpart"

@@ -27,7 +27,7 @@ _COMPARATIVE = re.compile(r"\b(?:faster|slower|higher|lower|better|more|less|few
 _POSITIVE = re.compile(r"\b(?:faster|better|higher|lower|less|fewer|more|outperform\w*|surpass\w*|improv\w*|reduc\w*|"
                        r"cuts?|cutting|slash\w*|"
                        r"sav\w+|speed-?ups?|accelerat\w+|superior|superiority|exceed\w*|gains?|cheaper|smaller|beats?|"
-                       r"merely|only|halv\w+|doubl\w+|twice|optimal|dominant|advantages?)\b", re.I)
+                       r"merely|only|halv\w+|doubl\w+|twice|optimal|dominant|advantages?|narrow\w*)\b", re.I)
 _NEGATIVE = re.compile(r"\b(?:degradation|drop|loss|worse|slower|lags?|behind|inferior|comparable|similar|on par|"
                        r"matches|matching)\b", re.I)
 _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:time|cost|latency|"
@@ -312,7 +312,8 @@ class Comparisons:
                 if not (_COMPARATIVE.search(before) or re.search(rf"{fx.TIMES}\s*$", before) or
                         _TIMES_LONGER.search(before)):
                     continue
-                if re.search(r"\b(?:more|less|fewer)\s*$", before, re.I) and re.match(r"\s*\d", text[m.end():e]):
+                if re.search(r"\b(?:more|less|fewer)\s*$", before, re.I) and \
+                        re.match(rf"\s*(?:\d|(?:{fx.NUMBER_WORD})\b)", text[m.end():e], re.I):
                     continue
                 if _SIZE_THAN.search(before) and not has_factor:
                     continue  # "(e.g., larger than GPT-3)": a size, not a win

@@ -59,6 +59,7 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
 _MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
 _OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system|framework|model|technique|"
                        r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
+_OUR_BEFORE = re.compile(r"\b[Oo]ur\s+(?:[\w.-]+\s+){0,2}$")
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -66,7 +67,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.54"
+    rules_version = "2.4.55"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -379,6 +380,9 @@ class Extractor:
             models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key] and any(
                 f == "abstract" and s.start <= st < opening and not _MODIFIER.match(s.text, en - s.start)
                 for f, st, en in e.mentions)]
+            if models and any(_OUR_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)
+                              for f, st, _ in models[0].mentions if f == "abstract" and s.start <= st < opening):
+                return proposed[0].key  # "Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ": the method's
             if models:
                 return models[0].key
         if len(before) > 1:  # "... a recipe, which we call Hydra++, that improves ...": the name nearest the cue

@@ -29,9 +29,9 @@ SHARED_SIGN = re.compile(rf"(?<![\w.$])({_NUM})(?=(?:\s*,\s*{_NUM})*\s*,?\s*(?:a
 FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|~\s*)?({_NUM})"
                        rf"(?![\d.,]*\s*\\?%)")
 """'by a factor of 2.5'."""
-SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|over\s+)?({_NUM})"
-                        rf"(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
-"""'a speedup of 3.1 over X': a speedup is a factor even without its sign."""
+SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?(?:\s+ratios?)?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|"
+                        rf"over\s+)?({_NUM})(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
+"""'a speedup of 3.1 over X', 'a speed-up ratio of up to 3.2': a speedup is a factor even without its sign."""
 BARE_SPEEDUP = re.compile(rf"(?<![\d.,\w])(?:({_NUM})\s*[-–~]\s*)?({_NUM})\s+speed-?ups?\b|"
                           rf"\b[Ss]peed-?ups?\s+of\s+{_NUM}\s*\(\s*up\s+to\s+({_NUM})\s*\)|"
                           rf"(?<![\d.,\w]){_NUM}\s*\(\s*up\s+to\s+({_NUM})\s*\)(?=(?:[^.;]|\.\d)*\bspeed-?ups?\b)")

@@ -126,6 +126,10 @@ class Finder:
             if " " in said and said.split()[0].lower() in self.spaced_openers and \
                     not any(n.lower() == said.lower() for n in (concept.label, *concept.aliases)):
                 continue  # "Fast LLM Inference", "Faster Transformers", "Fast Text to Speech": a phrase, not a name
+            verb = said.endswith("s") and said[:1].isupper() and said[1:].islower()  # "Accelerates"
+            if concept.type == "Software" and verb and \
+                    said[:-1].lower() in {n.lower() for n in (concept.label, *concept.aliases)}:
+                continue  # "Block Verification Accelerates Speculative Decoding": a verb, not Accelerate
             if text[end:end + 1] == "+" and not concept.label.endswith("+"):
                 continue  # "ZeRO++" is another system than ZeRO (the gazetteer reads letters and digits only)
             if concept.type == "Software" and _HYPHEN_ON.match(text, end):
