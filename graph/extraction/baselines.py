@@ -253,8 +253,8 @@ class Baselines:
             return Item(skip, follow.end() if follow and after == plural else stop, "generic")  # "other GPT models"
         if plural.endswith("s") and after == plural and follow:
             return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
-        if after == "accelerators" and self.kinds.get(at) == "Technique":
-            return Item(at, follow.end(), "name")  # type: ignore[union-attr]  # "GCN accelerators": devices, not GCN
+        if follow and after == "accelerators" and self.kinds.get(at) == "Technique":
+            return Item(at, follow.end(), "name")  # "the prior art GCN accelerators": devices, not GCN
         kind = self.kinds.get(at)  # "the other BERT quantization methods", "MoE training systems, DeepSpeed and ..."
         applied = baseline_names.APPLIED_CLASS.match(text, stop, end) if kind in ("Model", "Technique") else None
         fits = applied and (applied.group(1).lower() in self.lex.method_heads if kind == "Model"
