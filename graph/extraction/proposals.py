@@ -49,8 +49,9 @@ _KIND_NAMED = re.compile(r"(?:[\w-]+\s+){0,2}?(?:model|method|approach|system|fr
 _THE_NEW = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:improved|resulting|new|final)\s+")
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
                        r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
-_NAMED_AFTER = re.compile(r",\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)")
-_APPOSED = re.compile(r"[,:]\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)(?=[\s,.;(]|$)")
+_NAME_IN_APPOSITION = r"\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)"
+_NAMED_AFTER = re.compile(rf",{_NAME_IN_APPOSITION}")
+_APPOSED = re.compile(rf"[,:]{_NAME_IN_APPOSITION}(?=[\s,.;(]|$)")
 """'a new SSM layer, H3, that ...', 'an efficient DNAS variant: DMaskingNAS.': the name of an unnamed-looking head."""
 _CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[\w-]+\s+){0,2}?(?:method|approach|"
                             r"technique|system|framework|model|algorithm|scheme|architecture|engine|design|library|"
@@ -167,16 +168,15 @@ class Proposals:
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
-            for m in _THE_NEW.finditer(text, sentence.start, sentence.end):
-                kind = _KIND_NAMED.match(text, m.end(), sentence.end)  # "The improved model, MobileViTv2, is ..."
-                if kind and kind.group(1).lower() not in _CLOSED and not self.phrases.generic(kind.group(1)):
-                    name_end = self._extend_name(text, kind.start(1), kind.end(1), sentence.end)
-                    found.append(Proposal("abstract", kind.start(1), name_end, PARAMS.we_propose, True))
+            for m in _THE_NEW.finditer(text, sentence.start, sentence.end):  # "The improved model, MobileViTv2, ..."
+                kind = self._apposed(text, _KIND_NAMED.match(text, m.end(), sentence.end), sentence.end,
+                                     PARAMS.we_propose, True)
+                found += [kind] if kind else []
             for m in _THE_PROPOSED.finditer(text, sentence.start, sentence.end):
-                kind = _KIND_NAMED.match(text, m.end(), sentence.end)
-                if kind and kind.group(1).lower() not in _CLOSED and not self.phrases.generic(kind.group(1)):
-                    name_end = self._extend_name(text, kind.start(1), kind.end(1), sentence.end)
-                    found.append(Proposal("abstract", kind.start(1), name_end, PARAMS.we_propose, True))
+                kind = self._apposed(text, _KIND_NAMED.match(text, m.end(), sentence.end), sentence.end,
+                                     PARAMS.we_propose, True)
+                if kind:
+                    found.append(kind)
                     continue  # "The proposed models, EfficientFormerV2, achieve ..."
                 found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, limit=3)
                              if p.direct)
@@ -222,11 +222,8 @@ class Proposals:
                 if modifies and len(modifies.group().split(")")[-1].split()) >= 2:
                     # "the first Tensor Core (TC) based computing framework, QGTC": it modifies what is named after
                     # its head; "a mobile neural architecture search (MNAS) approach" is its own name
-                    named = _APPOSED.match(text, modifies.end(), end)
-                    if named and named.group(1).lower() not in _CLOSED and not self.phrases.generic(named.group(1)):
-                        name_end = self._extend_name(text, named.start(1), named.end(1), end)
-                        return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]
-                    break
+                    apposed = self._apposed(text, _APPOSED.match(text, modifies.end(), end), end, score, direct)
+                    return [*out, apposed] if apposed else out
                 out.append(Proposal("abstract", w.start(), acronyms[w.start()], score, direct and content == 0))
                 after_name = True
                 continue
@@ -236,8 +233,8 @@ class Proposals:
                 np = self.phrases.titled(text, phrase_start, w.start(), title)
                 if np:  # "we present speculative sampling, an algorithm ...", the title's name: the paper's own
                     return [Proposal("abstract", *np, score, True)]
-                apposed = _NOVEL_APPOSITION.match(text, w.end()) is not None
-                np = self.phrases.novel(text, phrase_start, w.start()) if apposed else None
+                described = _NOVEL_APPOSITION.match(text, w.end()) is not None
+                np = self.phrases.novel(text, phrase_start, w.start()) if described else None
                 if np:  # "the attention bias, a new way to ...": the paper's own, unless the vocabulary knows it
                     return [Proposal("abstract", *np, score, False)]
             if word in {",", "and"} or low == "and":
@@ -268,10 +265,10 @@ class Proposals:
                 modifies = _MODIFIES.match(text, name_end)
                 if modifies or (not is_name_token(core) and name_end == w.end() and
                                 self.eponym_heads.match(text, name_end)):
-                    named = _APPOSED.match(text, modifies.end(), end) if modifies else None
-                    if named and named.group(1).lower() not in _CLOSED and not self.phrases.generic(named.group(1)):
-                        name_end = self._extend_name(text, named.start(1), named.end(1), end)  # "a new SSM layer, H3"
-                        return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]
+                    apposed = self._apposed(text, _APPOSED.match(text, modifies.end(), end), end, score, direct) \
+                        if modifies else None
+                    if apposed:  # "a new SSM layer, H3"
+                        return [*out, apposed]
                     words = text[w.start():name_end].split()
                     if (is_name_token(core) and _DEFINITE.search(text, max(start, w.start() - 5), w.start())) or \
                             (len(words) >= 2 and all(_TITLED_WORD.fullmatch(x) for x in words)):
@@ -329,6 +326,15 @@ class Proposals:
         before = text[max(0, start - 400):start].rstrip()
         previous = re.split(r"[.!?]\s+", before)[-1]
         return any(len(n) >= 3 and n in previous for n in names)
+
+    def _apposed(self, text: str, named: re.Match[str] | None, limit: int, score: float,
+                 direct: bool) -> Proposal | None:
+        """The name a pattern found after a head ("a new SSM layer, H3", "The proposed models, EfficientFormerV2"),
+        unless it is a closed-class or generic word."""
+        if named is None or named.group(1).lower() in _CLOSED or self.phrases.generic(named.group(1)):
+            return None
+        return Proposal("abstract", named.start(1), self._extend_name(text, named.start(1), named.end(1), limit), score,
+                        direct)
 
     def _extend_name(self, text: str, start: int, end: int, limit: int) -> int:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
