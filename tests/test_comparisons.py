@@ -281,3 +281,90 @@ def test_our_quantized_known_model_speaks_for_the_method() -> None:
     found = wins("ELUTQ: Optimizing Quantization Accuracy under LUT-Based Computation", "We propose ELUTQ, an "
                  "efficient quantization framework. Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ on RTX 3090.")
     assert set(found) == {("ELUTQ", "AWQ")}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("ALISA: Accelerating Inference via Sparsity-Aware KV Caching", "We propose ALISA. In a single GPU-CPU system, "
+     "ALISA improves the throughput of baseline systems such as FlexGen and vLLM by up to 3X and 1.9X, respectively.",
+     {"FlexGen": 3.0, "vLLM": 1.9}),  # what is improved is the baselines' throughput
+    ("Primer: Searching for Efficient Transformers", "We propose Primer. Primer improves the original T5 architecture "
+     "on C4 auto-regressive language modeling, reducing the training cost by 4X.", {"T5": 4.0}),
+    ("FooSeq: Robust Speculative Decoding", "We propose FooSeq. FooSeq improves the decoding speed of Llama2-7B and "
+     "Vicuna-33B by up to 4.04x and 2.27x.", {}),  # a model made faster is no baseline (guard)
+    ("AMOS: Automatic Mapping for Tensor Computations", "We propose AMOS. AMOS achieves more than 2.50x speedup to "
+     "hand-optimized libraries on Tensor Core, 1.37x speedup to TVM on vector units of Intel CPU for AVX-512, and up "
+     "to 25.04x speedup to AutoTVM on dot units of Mali GPU.",
+     {"hand-optimized libraries": 2.5, "TVM": 1.37, "AutoTVM": 25.04}),  # "speedup to X": X is the baseline
+    ("LoongServe: Serving with Elastic Sequence Parallelism", "We propose LoongServe. LoongServe improves the maximum "
+     "throughput by up to 3.85x compared to the chunked prefill and 5.81x compared to the prefill-decoding "
+     "disaggregation.", {"chunked prefill": 3.85, "prefill-decoding disaggregation": 5.81}),
+])
+def test_improved_baselines_and_speedups_to(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("daBNN: A Super Fast Inference Framework for Binary Neural Networks", "Binary Neural Networks (BNNs) are fast. "
+     "We propose daBNN. Compared to the recent open-source BNN inference framework, BMXNet, our daBNN is 7x~23x "
+     "faster on a single binary convolution.", {"BMXNet": 23.0}),  # the framework named after its kind, not BNNs
+    ("Im2col-Winograd: Fused Winograd Convolution", "We propose Im2col-Winograd. Im2col-Winograd achieves a speedup "
+     "of 0.788 \\texttimes{} to 2.05 \\texttimes{} over the fastest benchmark algorithm in cuDNN.", {"cuDNN": 2.05}),
+    ("DA-SpMM: Data-Aware SpMM", "We propose DA-SpMM. DA-SpMM achieves 1.3x speedup compared with the best NVIDIA "
+     "cuSPARSE algorithm on average, and brings up to 5.59x end-to-end speedup to applications like Graph Neural "
+     "Networks.", {"cuSPARSE": 1.3}),  # a speedup "to" applications names who gains, and ends the clause
+    ("FooConv: Winograd Kernels", "We present FooConv. Our approach achieves speedups of up to 1.85x on an RTX 3090 "
+     "with respect to cuDNN 8.2.0.", {"cuDNN": 1.85}),
+    ("UWBGCN: Accelerating Graph Convolutional Networks", "Graph convolutional networks (GCNs) learn from graphs. We "
+     "propose an architecture that accelerates GCN inference, the Ultra Workload Balanced GCN (UWBGCN). Experimental "
+     "results show speedups of 199, 16, and 7.5 as compared with, respectively, CPU, GPU, and a baseline design with "
+     "no workload rebalancing.", {}),
+    # the baselines stated are generic: the GCN the name is built on does not stand in for them
+])
+def test_named_frameworks_latex_times_and_stated_generic_baselines(title: str, abstract: str,
+                                                                   expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+def test_a_model_trained_by_us_is_no_subject() -> None:
+    found = wins("BytePS-Compress: Compressed Communication", "We develop a scalable system called BytePS-Compress. "
+                 "Furthermore, for training the BERT models, we achieve a compression rate of 333x compared to the "
+                 "mixed-precision training.")
+    assert found == {("BytePS-Compress", "mixed-precision training"): 333.0}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("SCott: Stochastic Consistency Distillation", "We propose SCott. SCott achieves an FID of 21.9 with 2 sampling "
+     "steps, surpassing that of the 1-step InstaFlow (23.4) and the 4-step UFOGen (22.1).",
+     {"InstaFlow": None, "UFOGen": None}),  # a step count before a name is a setting of it
+    ("YOLO Nano: a Highly Compact Network", "We introduce YOLO Nano, a highly compact network. The proposed YOLO Nano "
+     "possesses a model size of 4.0MB (15.1x and 8.3x smaller than Tiny YOLOv2 and Tiny YOLOv3, respectively) and "
+     "requires 4.57B operations (34% and 17% lower than Tiny YOLOv2 and Tiny YOLOv3, respectively).",
+     {"Tiny YOLOv2": 15.1, "Tiny YOLOv3": 8.3}),  # a title-case word before a known name is part of it
+    ("Mixture of Attentions for Speculative Decoding", "We propose a grounded architecture for small models by "
+     "introducing a Mixture of Attentions for SD. We demonstrate state-of-the-art speedups improving EAGLE-2 by "
+     "9.5%.", {"EAGLE-2": None}),  # a method improved on by an amount is outperformed
+])
+def test_settings_before_names_title_case_baselines_and_improved_methods(title: str, abstract: str,
+                                                                          expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+def test_a_name_inside_a_baseline_phrase_is_no_entity_of_its_own() -> None:
+    x = EXTRACTOR.extract("YOLO Nano", "We introduce YOLO Nano. YOLO Nano is 15.1x and 8.3x smaller than Tiny "
+                          "YOLOv2 and Tiny YOLOv3, respectively, and 34% and 17% lower than Tiny YOLOv2 and Tiny "
+                          "YOLOv3, respectively.")
+    assert {e.name for e in x.entities} == {"YOLO Nano", "Tiny YOLOv2", "Tiny YOLOv3"}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("MoGA: Searching Beyond MobileNetV3", "We propose MoGA. We obtain models that outperform MobileNetV3 under similar "
+     "latency, i.e., MoGA-A achieves 75.9% top-1 accuracy, MoGA-B meets 75.5% which costs only 0.5 ms more on mobile "
+     "GPU.", {"MobileNetV3": None}),  # a level reached is no gain
+    ("PlainUSR: Chasing Faster ConvNet", "We present PlainUSR. In particular, compared to recent NGswin, PlainUSR is "
+     "16.4\\(\\times \\) faster with competitive performance.", {"NGswin": 16.4}),
+    ("BoostMD: Accelerating Molecular Sampling", "We introduce BoostMD. BoostMD achieves an eight-fold speedup compared "
+     "to the reference model.", {}),  # "the reference model" is no name
+])
+def test_levels_latex_signs_and_reference_models(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

@@ -38,6 +38,7 @@ _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w.+-]*[a-zA-Z0-9]")
 _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")
 _WORDS_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)")
+_APPOSED_NAME = re.compile(r",\s+([A-Za-z][\w.+-]*[\w+])(?=\s*(?:,|;|\)|\.(?:\s|$)|$))")
 
 
 def titled(words: list[str]) -> bool:
@@ -96,6 +97,10 @@ class NameShapes:
                 at, word = words[i + 1].start(1), words[i + 1].group(1).rstrip(".")
                 if at in mention_at or self.named(word):
                     return at, mention_at.get(at, at + len(word))
+            apposed = _APPOSED_NAME.match(text, w.end(), end) if w.group(1) in self.naming_heads else None
+            if apposed and (apposed.start(1) in mention_at or self.named(apposed.group(1).rstrip("."))):
+                at = apposed.start(1)  # "the recent open-source BNN inference framework, BMXNet, ..."
+                return at, mention_at.get(at, at + len(apposed.group(1).rstrip(".")))
         return None
 
     def phrase_before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:

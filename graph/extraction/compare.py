@@ -18,6 +18,8 @@ from paperkg.graph.extraction.baselines import Baselines
 from paperkg.graph.extraction.lexicon import Lexicon, cased_alternation
 from paperkg.graph.extraction.text import NUMBER, Sentence
 
+FENCE = 0.0
+"""The confidence of a cue that only bounds clauses ("speedup to applications like X") and claims nothing."""
 MAX_CLAIMS = 200
 """A real abstract makes a handful of comparisons; pathological input stops here."""
 _NUM = rf"(?:{NUMBER})"
@@ -61,6 +63,18 @@ _GAIN = re.compile(r"\b(?:faster|speed-?ups?|reduc\w+|less|fewer|smaller|cheaper
                    r"accelerat\w+|compress\w*)\b", re.I)
 _BUILT_ON = re.compile(r"\b(?:based\s+on|based\s+off|built\s+on|built\s+upon|on\s+top\s+of|derived\s+from|"
                        r"starting\s+from)\s+", re.I)
+_IMPROVES_BASELINE = re.compile(r"\b(?:improv(?:es|ed|ing)|speeds?\s+up|sped\s+up|speeding\s+up|accelerat(?:es|ed|ing)|"
+                                r"boost(?:s|ed|ing))\s+(?=(?:the\s+(?:[\w-]+\s+){1,3}?of\s+)?(?:the\s+)?(?:existing|"
+                                r"baseline|state-of-the-art|prior|previous|conventional|original)\b)", re.I)
+"""'improves the throughput of baseline systems such as FlexGen and vLLM by up to 3X', 'improves the original T5
+architecture': what is improved is a baseline (but 'improves the decoding speed of Llama2-7B' is a model's speed)."""
+_BENEFICIARY = re.compile(r"\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:applications?|workloads?|tasks?|"
+                          r"models?|users?|training|inference|systems?\s+like|\d)", re.I)
+"""After "speedup to": who gains ("applications like GNNs", "real-world workloads"), or a number ("to 3.6x")."""
+_IMPROVES_NAME = re.compile(r"\b(?:improv(?:es|ed|ing)|outpac(?:es|ed|ing))\s+(?=[A-Z])")
+_BY_AMOUNT_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,4}}?{fx.BY}(?:up\s+to\s+|about\s+|over\s+|nearly\s+)?\d")
+"""'improving EAGLE-2 by 9.5%': a method (not a model: 'improves Llama2-7B by 4x' speeds the model up) bettered by
+an amount."""
 _SIZE_THAN = re.compile(r"\b(?:larger|bigger)\s*$", re.I)
 _FRACTION = re.compile(r"(?<![\d.])1\s*/\s*(\d{1,6})(?:th)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){1,2}?"
                        r"(?:of|used\s+by|required\s+by|needed\s+by|consumed\s+by)\s+(?:that\s+of\s+)?")
@@ -89,6 +103,8 @@ _CLAUSE_LEAD = re.compile(r"\s*(?:and\s+)?(?:with|while|achieving|yielding|deliv
                           r"resulting|reaching|attaining|which)\b")
 """After the comma, what opens a clause of its own ("..., with about 1.4x improvement over EAGLE-2")."""
 _COMMA = re.compile(r",\s+|;\s*")
+_WORDS_AFTER = re.compile(r"[\s,]*(?:respectively[\s,]*)?[A-Za-z]")
+"""Words after a comparison cue (a baseline stated, if generic), not a number ("improves the speedup to 3.6x")."""
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
 
@@ -103,6 +119,9 @@ class Claim:
     hardware: str | None = None
     subject_hint: int | None = None
     factor_at: int | None = None
+    unnamed: bool = False
+    """No baseline found, though the sentence states one ("compared with, respectively, CPU, GPU, and a baseline
+    design"): no implicit baseline stands in for it."""
 
 
 class Comparisons:
@@ -165,7 +184,7 @@ class Comparisons:
             for cue_start, cue_end, confidence in ordered:
                 if not factors and _HYPOTHETICAL.search(text, max(s, cue_start - 90), cue_start):
                     continue  # "the scenarios in which FPGAs can outperform GPUs": a question, not a result
-                objects = objects_at(text, cue_end, e, mention_at)
+                objects = objects_at(text, cue_end, e, mention_at) if confidence > FENCE else []
                 if objects and cue_start not in claimed:
                     found.append((cue_start, cue_end, confidence, objects))
             before = self._factor_before(text, sentence, found, factors)
@@ -204,7 +223,8 @@ class Comparisons:
             if factors and not any(c.sentence is sentence for c in out):
                 out.extend(self._built_on(text, sentence, factors, mention_at))
             if factors and not any(c.sentence is sentence for c in out):
-                out.append(Claim([], [max(v for _, v in factors)], sentence, s, 0.6))
+                unnamed = any(_WORDS_AFTER.match(text, c[1], e) for c in cues if c[2] > FENCE)
+                out.append(Claim([], [max(v for _, v in factors)], sentence, s, 0.6, unnamed=unnamed))
         return out
 
     @staticmethod
@@ -300,6 +320,14 @@ class Comparisons:
                 cues.append((m.start(), m.end(), 0.8))
         for m in _HALVING.finditer(text, s, e):
             cues.append((m.start(), m.end(), 0.7))
+        for m in _IMPROVES_BASELINE.finditer(text, s, e):
+            if not _NEGATED.search(text, max(s, m.start() - 40), m.start()):
+                cues.append((m.start(), m.end(), 0.7))
+        for m in _IMPROVES_NAME.finditer(text, s, e):
+            stop = mention_at.get(m.end()) if mention_at else None
+            if stop is not None and self.baselines.kinds.get(m.end()) in ("Technique", "Software") and \
+                    _BY_AMOUNT_AFTER.match(text, stop, e):
+                cues.append((m.start(), m.end(), 0.7))  # "speedups improving EAGLE-2 by 9.5%": a method improved on
         for m in self.lex.compare_prep_re.finditer(text, s, e):
             word = m.group().lower()
             before = text[max(s, m.start() - 300):m.start()]
@@ -331,7 +359,12 @@ class Comparisons:
                 named = lead and mention_at and lead.end() in mention_at
                 if word == "over" and after and not named:
                     continue  # "over time", "over a week"; but "3.7x over a (standard) DGX H100"
-            elif not (has_factor or positive):
+            elif word.startswith("speed") and _BENEFICIARY.match(text, m.end(), e):
+                # "..., and brings up to 5.59x end-to-end speedup to applications like GNNs": who gains, no baseline,
+                # but a clause of its own (its factor is not the earlier baseline's)
+                cues.append((m.start(), m.end(), FENCE))
+                continue
+            elif not (has_factor or positive) or (word == "with respect to" and not has_factor):
                 continue
             cues.append((m.start(), m.end(), 0.75 if word == "than" else 0.65))
         return cues

@@ -25,6 +25,7 @@ from paperkg.graph.extraction.text import (
     balanced,
     blank_citations,
     blank_latex,
+    recase_title,
     runs,
     sentences,
     unify_signs,
@@ -60,6 +61,8 @@ _MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
 _OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system|framework|model|technique|"
                        r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
 _OUR_BEFORE = re.compile(r"\b[Oo]ur\s+(?:[\w.-]+\s+){0,2}$")
+_WE = re.compile(r"\b[Ww]e\b")
+"""'for training the BERT models, we achieve 333x ...': the model is the workload, "we" the subject."""
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -67,7 +70,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.55"
+    rules_version = "2.4.56"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -109,7 +112,7 @@ class Extractor:
     def extract(self, title: str, abstract: str) -> Extraction:
         raw = abstract or ""
         abstract = blank_latex(unify_signs(blank_citations(raw)))  # "vLLM [12], Orca [35] and TGI": no list end
-        result = self._extract(blank_latex(unify_signs(title or "")), abstract)
+        result = self._extract(blank_latex(unify_signs(recase_title(title or "", raw))), abstract)
         for rel in result.relations if abstract != raw else []:  # facts quote the sentence as written, markers too
             if (ev := rel.evidence).field == "abstract":
                 rel.evidence = Evidence(raw[ev.start:ev.end], ev.start, ev.end, ev.field)
@@ -242,6 +245,7 @@ class Extractor:
         if rename:
             out = [(claim, [rename.get(k, k) for k in keys]) for claim, keys in out]
         out += implicit_claims(out, entities, self.lex.words("implicit_baselines"), spans, background)
+        _drop_inner_mentions(entities, created)
         return out, entities
 
     # -- assembly ----------------------------------------------------------------------------------------------
@@ -379,7 +383,7 @@ class Extractor:
             opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)
             models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key] and any(
                 f == "abstract" and s.start <= st < opening and not _MODIFIER.match(s.text, en - s.start)
-                for f, st, en in e.mentions)]
+                and not _WE.search(s.text, en - s.start, claim.cue_start - s.start) for f, st, en in e.mentions)]
             if models and any(_OUR_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)
                               for f, st, _ in models[0].mentions if f == "abstract" and s.start <= st < opening):
                 return proposed[0].key  # "Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ": the method's
@@ -399,3 +403,16 @@ class Extractor:
             if entity.attrs.get(attr):
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
+
+
+def _drop_inner_mentions(entities: list[Entity], created: set[str]) -> None:
+    """A name read inside a baseline phrase made an entity of its own ("YOLOv2" of "Tiny YOLOv2") is part of that
+    baseline: its mentions there go (an entity left with none is dropped later)."""
+    spans = [(st, en) for e in entities if e.key in created for f, st, en in e.mentions if f == "abstract"]
+    if not spans:
+        return
+    for entity in entities:
+        if entity.key in created or entity.proposed:
+            continue
+        entity.mentions = [(f, st, en) for f, st, en in entity.mentions if not (
+            f == "abstract" and any(a <= st and en <= b and (a, b) != (st, en) for a, b in spans))]

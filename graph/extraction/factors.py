@@ -19,7 +19,8 @@ BY = r"\bby\s+(?:up\s+to\s+|about\s+|nearly\s+|over\s+)?"
 """'by up to ': what introduces the amount a result is better by."""
 AMOUNT = r"[\d.,]+\s*(?:\\?%|x|×|times|points?|pp)?"
 """'2.1x', '37%', '4 points': an amount after "by"."""
-TIMES = r"(?:\s*(?:×|\\times|\$\\times\$)(?!\d|\.\d)|\$?\s*(?:x|X|times|-folds?|folds?)(?![A-Za-z0-9]))"
+TIMES = (r"(?:\s*(?:×|\\\(\s*\\times\s*\\\)|\\(?:text)?times|\$\\times\$)(?!\d|\.\d)|"
+         r"\$?\s*(?:x|X|times|-folds?|folds?)(?![A-Za-z0-9]))")
 """A multiplication sign: "x", "×" (also glued to the next word, "2.5×faster", or ending the sentence, "by 2.5×."),
 "times", LaTeX, "-fold"; not "2×3" or "2×.5"."""
 FACTOR = re.compile(rf"(?<![\w.])(?:up to |over |more than |>|~|about |around |nearly |almost |roughly )?"
@@ -76,6 +77,10 @@ _BRAND_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s+$")
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:to\s+[\d.]+\s*\\?%\s*)?(?:lower|less|fewer|reduction|smaller|of\b|the\b)",
                          re.I)
+_REACHED_BEFORE = re.compile(r"\b(?:achiev\w*|reach\w*|meets?|attain\w*|obtain\w*|scor\w*)\s+(?:only\s+|about\s+|"
+                             r"nearly\s+|over\s+|up\s+to\s+)?$", re.I)
+_GAIN_AFTER = re.compile(r"\s*\\?%?\s*(?:[\w-]+\s+)?(?:faster|higher|more|better|speed-?ups?|improvements?|increases?|"
+                         r"gains?|boosts?|acceleration)\b", re.I)
 _SHARE_BEFORE = re.compile(r"\b(?:only|merely|just|mere)\s+$", re.I)
 _LIST_BETWEEN = re.compile(r"^(?:\s*(?:,|and|,\s*and|/|or)\s*(?:up to\s+|about\s+)?)$")
 
@@ -124,6 +129,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             continue  # "30% less memory" is a reduction, not a speedup factor
         if _SHARE_BEFORE.search(text, max(s, m.start() - 12), m.start()):
             continue  # "our training cost is merely 1%": a share of the baseline's cost, not a 1.01x gain
+        if _REACHED_BEFORE.search(text, max(s, m.start() - 16), m.start()) and not _GAIN_AFTER.match(text, m.end()):
+            continue  # "MoGA-B meets 75.5% which costs only 0.5 ms more": a level reached, not a gain
         value = float(m.group(1).replace(",", ""))
         if 0 < value < 1000:
             found.append((m.start(), round(1 + value / 100, 4)))

@@ -80,7 +80,7 @@ def implicit_claims(claims: list[tuple[Claim, list[str]]], entities: list[Entity
     """Claims over the implicit baseline for the speed factors that name no baseline, when the abstract allows
     exactly one. `defaults`: concept ids that are a default baseline ("technique/autoregressive-decoding")."""
     starts = [sp.start for sp in spans]
-    bare = [c for c, _ in claims if not c.objects and c.factors and c.factors[0] is not None
+    bare = [c for c, _ in claims if not c.objects and not c.unnamed and c.factors and c.factors[0] is not None
             and bisect_right(starts, c.sentence.start) - 1 not in background and _SPEED.search(c.sentence.text)]
     if not bare:
         return []

@@ -15,6 +15,8 @@ from paperkg.graph.extraction.text import Sentence
 from paperkg.graph.extraction.unnamed_phrases import FILLER, STOP, UnnamedPhrases
 
 _NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
+_OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
+"""A capitalised word after "of" in a name ("Mixture of Attentions")."""
 _WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
@@ -58,6 +60,9 @@ _CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[
                             r"tool|variant)s?\s+(?:as\s+)?", re.I)
 _NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
 """'our method FooNet': a name right after the head, without a comma (a name token only)."""
+_PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
+"""'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
+_WE = re.compile(r"\b[Ww]e\b")
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
 _MODIFIES = re.compile(r"(?:\s*\([A-Z][\w-]{0,10}\))?\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|"
                        r"were|can|from|inspired|based\s+on|via|using|across|at|into|of|achieves|enables|outperforms|"
@@ -159,6 +164,8 @@ class Proposals:
             triggers += list(self.coordinated.finditer(text, sentence.start, sentence.end))
             triggers += list(_METHOD_VERB.finditer(text, sentence.start, sentence.end))
             triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
+            triggers += [m for m in _PARTICIPLE.finditer(text, sentence.start, sentence.end)
+                         if _WE.search(text, sentence.start, m.start())]
             if subject:
                 triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
                              if clean(m.group(1)) in names or (m.group(1) in {"It", "it"} and self._named_before(
@@ -338,15 +345,18 @@ class Proposals:
 
     def _extend_name(self, text: str, start: int, end: int, limit: int) -> int:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
-        pos = end
+        pos = gap = end
         for w in _WORD.finditer(text, end, limit):
             version = _NAME_VERSION.fullmatch(w.group()) is not None  # "Eyeriss v2"
-            if w.start() - pos > 1 or not (w.group()[:1].isupper() or version) or w.group() in {",", ";"} or \
+            if w.group() == "of" and gap == pos and w.start() - pos == 1 and _OF_NAME.match(text, w.end(), limit):
+                gap = w.end()  # "a Mixture of Attentions", "Tree of Thoughts": one name
+                continue
+            if w.start() - gap > 1 or not (w.group()[:1].isupper() or version) or w.group() in {",", ";"} or \
                     text[pos - 1] == ".":
                 break
             if w.group().split("(")[0].strip() in self.lex.generic_acronyms:
                 break
-            pos = w.end()
+            pos = gap = w.end()
         name = text[start:pos]
         if "(" in name:
             pos = start + name.index("(")

@@ -88,14 +88,36 @@ def unify_signs(text: str) -> str:
     return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def recase_title(title: str, abstract: str) -> str:
+    """A title written in capitals ("MIXTURE OF ATTENTIONS FOR SPECULATIVE DECODING") with each word cased as the
+    abstract writes it ("Mixture", "of", "decoding"), else capitalised when longer than four letters (an acronym
+    stays): capitals name nothing. Any other title, unchanged; every offset stays the same."""
+    if any(ch.islower() for ch in title) or sum(ch.isalpha() for ch in title) < 4:
+        return title
+    seen: dict[str, str] = {}
+    for m in _WORD.finditer(abstract):
+        seen.setdefault(m.group().lower(), m.group())
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group()
+        found = seen.get(word.lower(), "")
+        return found if len(found) == len(word) else word if len(word) <= 4 else word.capitalize()
+
+    return _WORD.sub(one, title)
+
+
 _GREEK = ("alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|"
           "psi|omega")
-_LATEX_COMMAND = re.compile(rf"\\(?!(?:times|{_GREEK}|{_GREEK.title()})\b)[A-Za-z]+\*?")
+_LATEX_COMMAND = re.compile(rf"\\(?!(?:times|texttimes|{_GREEK}|{_GREEK.title()})\b)[A-Za-z]+\*?")
 
 
 def blank_latex(text: str) -> str:
-    """`text` with every LaTeX command but `\\times` and Greek letters (names: "PixArt-\\alpha") written as spaces
-    ("\\textit{Linear Transformers}", "$\\bigO{N^2}$": no "textit" or "bigO" names); every offset stays the same."""
+    """`text` with every LaTeX command but `\\times` (`\\texttimes`) and Greek letters (names: "PixArt-\\alpha")
+    written as spaces ("\\textit{Linear Transformers}", "$\\bigO{N^2}$": no "textit" or "bigO" names); every offset
+    stays the same."""
     return _LATEX_COMMAND.sub(lambda m: " " * len(m.group()), text) if "\\" in text else text
 
 

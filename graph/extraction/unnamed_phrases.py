@@ -14,6 +14,7 @@ _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,;.()]{2,60}?)"
                         r"(?=\s*(?:,|;|\band\b|\.|$|\bwhere\b|\bwhich\b|\(|\bthat\b))")
+_ADJECTIVAL = re.compile(r"-(?:based|driven|like|style|aware|oriented|centric|free|friendly|agnostic)$")
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
@@ -154,6 +155,8 @@ class UnnamedPhrases:
             return []
         if any(w.lower() in STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
             return []
+        if _ADJECTIVAL.search(words[-1]):
+            return []  # "a machine learning-based method": the phrase says what the method rests on, no name
         return [(start, start + len(phrase))]
 
     def passive(self, text: str, sentence_start: int, verb_start: int) -> list[tuple[int, int]]:
