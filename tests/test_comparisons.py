@@ -358,13 +358,57 @@ def test_a_name_inside_a_baseline_phrase_is_no_entity_of_its_own() -> None:
 
 
 @pytest.mark.parametrize(("title", "abstract", "expected"), [
-    ("MoGA: Searching Beyond MobileNetV3", "We propose MoGA. We obtain models that outperform MobileNetV3 under similar "
-     "latency, i.e., MoGA-A achieves 75.9% top-1 accuracy, MoGA-B meets 75.5% which costs only 0.5 ms more on mobile "
-     "GPU.", {"MobileNetV3": None}),  # a level reached is no gain
+    ("MoGA: Searching Beyond MobileNetV3", "We propose MoGA. We obtain models that outperform MobileNetV3 under "
+     "similar latency, i.e., MoGA-A achieves 75.9% top-1 accuracy, MoGA-B meets 75.5% which costs only 0.5 ms more on "
+     "mobile GPU.", {"MobileNetV3": None}),  # a level reached is no gain
     ("PlainUSR: Chasing Faster ConvNet", "We present PlainUSR. In particular, compared to recent NGswin, PlainUSR is "
      "16.4\\(\\times \\) faster with competitive performance.", {"NGswin": 16.4}),
-    ("BoostMD: Accelerating Molecular Sampling", "We introduce BoostMD. BoostMD achieves an eight-fold speedup compared "
-     "to the reference model.", {}),  # "the reference model" is no name
+    ("BoostMD: Accelerating Molecular Sampling", "We introduce BoostMD. BoostMD achieves an eight-fold speedup "
+     "compared to the reference model.", {}),  # "the reference model" is no name
 ])
 def test_levels_latex_signs_and_reference_models(title: str, abstract: str, expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("A Hardware-Aware System for Network Search", "We propose a comprehensive system. We demonstrate an 8x faster "
+     "search than the state-of-the-art Bayesian optimization WeakNAS approach.", {"WeakNAS": 8.0}),
+    ("STBLLM: Structured Binary LLMs", "We propose STBLLM. Our approach performs better than other compressed "
+     "binarization LLM methods.", {"compressed binarization": None}),  # (guard) "LLM" names no baseline
+    ("Grasp: Group-based Prediction", "We propose Grasp. Compared to the-state-of-the-art technique, Grasp achieves "
+     "11% higher skipping efficiency, which corresponds to 1.85x speedup against the dense inference.",
+     {"dense inference": 1.85}),  # "the-state-of-the-art technique" names nothing
+])
+def test_names_of_a_techniques_kind(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("GCNAX: A Flexible Accelerator", "We introduce an accelerator called GCNAX. GCNAX achieves 8.9x and 1.6x speedup "
+     "on average over HyGCN and AWB-GCN, respectively.", {"HyGCN": 8.9, "AWB-GCN": 1.6}),  # "on average over X"
+    ("FQ-BERT: Hardware Acceleration of BERT", "We propose FQ-BERT. Its accelerator reaches 3.18 fps/W, which is "
+     "28.91x and 12.72x over Intel(R) Core(TM) i7-8700 CPU and NVIDIA K80 GPU, respectively.",
+     {"Intel Core i7-8700": 28.91, "NVIDIA K80": 12.72}),  # trademark marks name nothing
+    ("Energy-Efficient Bit-Sparse Accelerator", "We propose a bit-sparse accelerator. Its energy efficiency is 544% "
+     "and 179% higher than dense accelerator (VAA) and bit-sparse accelerator (LS-PRA), respectively.",
+     {"VAA": 6.44, "LS-PRA": 2.79}),  # the name in parentheses stands for the generic phrase
+    ("FlexNeRFer: A Versatile NeRF Accelerator", "We introduce FlexNeRFer, a NeRF accelerator. FlexNeRFer achieves "
+     "8.2~243.3x speedup over a GPU (i.e., NVIDIA RTX 2080 Ti), while demonstrating 4.2~86.9x speedup compared to a "
+     "state-of-the-art NeRF accelerator (i.e., NeuRex).", {"NVIDIA GeForce RTX 2080 Ti": 243.3, "NeuRex": 86.9}),
+    ("DietCode: Automatic Optimization", "We propose DietCode. DietCode improves performance by up to 69.5% better than "
+     "the auto-scheduler and 18.6% better than the vendor library.", {}),  # the vendor library is no name
+])
+def test_averages_trademarks_parenthesised_names_and_examples(title: str, abstract: str,
+                                                              expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "subject"), [
+    ("WGeod: An FPGA Accelerator for Object Detection", "We propose an FPGA-based accelerator. For the Tiny YOLOv3 "
+     "network, the accelerator delivers 8.95 GOP/s, which is 23.81x better than the Intel Core i5-10210U CPU.",
+     "WGeod"),
+    ("FeatherCNN: Fast Inference on ARM", "We propose FeatherCNN. A forward pass of VGG-16 on an ARM server is 48 "
+     "times faster than Caffe.", "FeatherCNN"),
+])
+def test_a_model_run_as_workload_is_no_subject(title: str, abstract: str, subject: str) -> None:
+    assert {s for s, _ in wins(title, abstract)} == {subject}

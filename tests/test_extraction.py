@@ -1810,3 +1810,36 @@ def test_what_a_method_is_based_on_is_no_proposal() -> None:
                           "called GraphCast, which can be trained directly from reanalysis data.")
     names = {e.key: e.name for e in x.entities}
     assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == {"GraphCast"}
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed"), [
+    ("Two-Step SPLADE: Simple, Efficient and Effective Approximation of SPLADE", "Learned sparse models such as SPLADE "
+     "are effective. In this work, we propose a new query processing strategy for SPLADE.", "Two-Step SPLADE"),
+    ("Draft & Verify: Lossless Acceleration", "We present a novel inference scheme, self-speculative decoding, for "
+     "accelerating Large Language Models without the need for an auxiliary model.", "self-speculative decoding"),
+])
+def test_title_variants_and_known_names_in_apposition_are_proposed(title: str, abstract: str, proposed: str) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name.lower() for e in x.entities}
+    assert proposed.lower() in {names[r.object] for r in x.relations if r.predicate == "proposes"}
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed"), [
+    ("Im2win: Memory Efficient Convolution", "We propose a new memory-efficient data transformation algorithm, called "
+     "im2win. Furthermore, we propose a high-performance im2win-based convolution algorithm with various "
+     "optimizations.", {"Im2win"}),  # a description of the named algorithm, and how good one is, name nothing
+    ("AccelTran: Accelerating Transformers", "This work proposes a novel dynamic inference scheme, DynaTran, which "
+     "prunes activations at runtime.", {"AccelTran", "DynaTran"}),
+    ("EdgeDRNN: Recurrent Neural Network Edge Inference", "This paper presents a Gated Recurrent Unit (GRU) based "
+     "recurrent neural network (RNN) accelerator called EdgeDRNN designed for portable edge computing.", {"EdgeDRNN"}),
+])
+def test_descriptions_and_modifiers_of_a_named_proposal(title: str, abstract: str, proposed: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+
+
+def test_a_two_letter_name_keeps_its_case() -> None:
+    """OpenAI's "o1" is no "O1" compiler option."""
+    x = EXTRACTOR.extract("WGeod", "We compare the CPU with the O0, O1 and O3 options and with OpenAI o1.")
+    assert [m.text for e in x.entities if e.key == "model/o1" for m in e.mentions] == ["OpenAI o1"]

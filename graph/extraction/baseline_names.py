@@ -17,6 +17,8 @@ APPLIED_CLASS = re.compile(r"\s+([a-z][\w-]*)(?:\s+(?:and|or)\s+[a-z][\w-]*)?\s+
 """'BERT quantization methods', 'BERT-base distillation and pruning techniques' (methods applied to a model), 'MoE
 training systems' (systems for a technique): a class, not the model or technique named in it."""
 EXAMPLES = re.compile(r"\s*\(\s*(?:e\.g\.|eg\.|i\.e\.|such\s+as|like|including)\s*,?\s*(?=[A-Z])")
+HEAD_EXAMPLES = re.compile(r"(?:\s+[a-z][\w-]*)?\s+([a-z]+)\s*\(\s*(?:e\.g\.|eg\.|i\.e\.|namely)\s*,?\s*(?=[A-Z])")
+"""'a state-of-the-art NeRF accelerator (i.e., NeuRex)': the kind's own example names the baseline."""
 PAREN_LIST = re.compile(r"\s*\(\s*(?=[A-Z][\w.+-]*\s*(?:,|and\b))")
 """'outperforms SotA libraries (DASP, cuSPARSE, and Magicube)': the class's members in parentheses."""
 COLON = re.compile(r"\s*:\s*(?=[A-Z])")

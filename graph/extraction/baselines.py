@@ -15,11 +15,14 @@ from paperkg.graph.extraction import baseline_names
 from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
 from paperkg.graph.extraction.factors import AMOUNT, BY
 from paperkg.graph.extraction.lexicon import Lexicon
+from paperkg.graph.extraction.names import is_name_token
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
 
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w-]*)\b")
 _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
+_PAREN_NAME = re.compile(r"\s*\(\s*([A-Z][\w.+-]*[\w+])\s*\)(?=\s*(?:[,;]|\.(?:\s|$)|and\b|or\b|$))")
+"""A name in parentheses after a generic phrase: the baseline it stands for."""
 _PAREN_AMOUNT = re.compile(r"\s*\(\s*(?:by\s+)?(?:up\s+to\s+|about\s+|~|\+)?[\d.,]+\s*(?:\\?%|x|×|times)?[^()]{0,40}\)")
 """A baseline's own factor in parentheses: "outperforms A (2.5x) and B (3.1x faster)"."""
 _BY_AMOUNT = re.compile(rf",?\s+{BY}{AMOUNT}(?:\s+(?:on\s+average|in\s+\w+))?")
@@ -34,7 +37,7 @@ _CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significant
                           r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
                           r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
                           r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
-_VERSION_AFTER = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
+_VERSION_AFTER = re.compile(r"\s+(?:[vV]\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?![\w.])")
 _AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
 """After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
 _ITEM_SEP = re.compile(r"\s*(?:,?\s+as\s+well\s+as\s+|,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
@@ -45,6 +48,7 @@ _METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accur
                         r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
                         re.I)
 _BREAK = re.compile(r"[,;:]")
+_NAME_THEN_HEAD = re.compile(r"\s+([A-Za-z][\w.+-]*[\w+])\s+([a-z]+)\b")
 _COUNT_WORD = re.compile(r"\d+-(?:steps?|bits?|layers?|shots?|stages?|passes?)")
 """A setting before a name ("the 4-step UFOGen", "the 8-bit LLM.int8")."""
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
@@ -111,6 +115,10 @@ class Baselines:
                 break
             i_start, i_end = item.start, item.last
             examples = baseline_names.EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
+            headed = baseline_names.HEAD_EXAMPLES.match(text, i_end, end) if item.kind == "name" and not examples \
+                else None
+            if headed and headed.group(1) in self.shapes.naming_heads | self.class_heads:
+                examples = headed
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
@@ -165,10 +173,15 @@ class Baselines:
                 if item.aliases:
                     self.aliases[i_start] = item.aliases
             paren = _PAREN_ITEM.match(text, i_end, end)
+            unseen = _PAREN_NAME.match(text, i_end, end) if generic and not (paren and paren.start(1) in mention_at) \
+                else None
             if paren and paren.start(1) in mention_at:
                 items.append((paren.start(1), mention_at[paren.start(1)]))
                 close = text.find(")", paren.start(1), end)
                 i_end = close + 1 if close > 0 else mention_at[paren.start(1)]
+            elif unseen and is_name_token(unseen.group(1)) and unseen.group(1) not in self.lex.generic_acronyms:
+                items.append((unseen.start(1), unseen.end(1)))  # "than dense accelerator (VAA) and ... (LS-PRA)"
+                i_end = unseen.end()
             head_word = _DEVICE_HEAD.match(text, i_end, end)
             if head_word:
                 i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
@@ -249,6 +262,11 @@ class Baselines:
         named = self.shapes.name_after_kind(text, stop, end, mention_at)
         if named is not None:  # "Transformer accelerators SpAtten and Sanger", "MoE model training system FasterMoE"
             return Item(*named, "name")
+        inner = _NAME_THEN_HEAD.match(text, stop, end) if self.kinds.get(at) == "Technique" else None
+        if inner and inner.group(2).lower() in self.shapes.naming_heads and is_name_token(inner.group(1)) and \
+                not inner.group(1).isupper():  # (not "other compressed binarization LLM methods")
+            # "the state-of-the-art Bayesian optimization WeakNAS approach": the name, of its technique's kind
+            return Item(inner.start(1), inner.end(1), "name")
         last = text[at:stop].split()[-1].lower()
         plural = after if after in self.model_classes else last if last in self.model_classes else ""
         if plural.endswith("s") and _PLAIN.fullmatch(text[skip:at].strip()) and \

@@ -68,6 +68,8 @@ _IMPROVES_BASELINE = re.compile(r"\b(?:improv(?:es|ed|ing)|speeds?\s+up|sped\s+u
                                 r"baseline|state-of-the-art|prior|previous|conventional|original)\b)", re.I)
 """'improves the throughput of baseline systems such as FlexGen and vLLM by up to 3X', 'improves the original T5
 architecture': what is improved is a baseline (but 'improves the decoding speed of Llama2-7B' is a model's speed)."""
+_A_DEVICE = re.compile(r"(?:[\w-]+\s+)?(?:GPU|CPU|FPGA|TPU|NPU)s?\b")
+"""'... over a GPU (i.e., NVIDIA RTX 2080 Ti)', 'over a mobile CPU': a device compared against (not 'over a week')."""
 _BENEFICIARY = re.compile(r"\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:applications?|workloads?|tasks?|"
                           r"models?|users?|training|inference|systems?\s+like|\d)", re.I)
 """After "speedup to": who gains ("applications like GNNs", "real-world workloads"), or a number ("to 3.6x")."""
@@ -89,7 +91,7 @@ _BY_AMOUNT_END = re.compile(rf"{fx.BY}{fx.AMOUNT}\s*$")
 """'reduces pruning error by up to 60% over Wanda': an amount stated right before "over" is a win over it."""
 _TRAILING_BY = re.compile(rf",?\s+{fx.BY}\d")
 _BY_BEFORE = re.compile(rf"{fx.BY}$")
-_OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|averag\w*|summ\w*|distribut\w*|"
+_OVER_NOT_COMPARED = re.compile(r"\b(?:search(?:es|ing)?|iterat\w*|loops?|(?<!on )averag\w*|summ\w*|distribut\w*|"
                                 r"generaliz\w*|aggregat\w*)\s+$", re.I)
 _FURTHER = re.compile(r"\b(?:further|additional|another)\s+(?:up\s+to\s+)?$")
 """'3x over X ... and a further 8x parallel speedup with 16 GPUs': a gain of its own after the baseline's."""
@@ -320,7 +322,7 @@ class Comparisons:
                 cues.append((m.start(), m.end(), 0.8))
         for m in _HALVING.finditer(text, s, e):
             cues.append((m.start(), m.end(), 0.7))
-        for m in _IMPROVES_BASELINE.finditer(text, s, e):
+        for m in _IMPROVES_BASELINE.finditer(text, s, e) if has_factor else ():
             if not _NEGATED.search(text, max(s, m.start() - 40), m.start()):
                 cues.append((m.start(), m.end(), 0.7))
         for m in _IMPROVES_NAME.finditer(text, s, e):
@@ -357,7 +359,8 @@ class Comparisons:
                 after = re.match(r"\s*(?:\d|time|the course|multiple|(a |an ))", text[m.end():e])
                 lead = _LOWER_WORDS.match(text, m.end() + after.end()) if after and after.group(1) else None
                 named = lead and mention_at and lead.end() in mention_at
-                if word == "over" and after and not named:
+                device = after and after.group(1) and _A_DEVICE.match(text, m.end() + after.end(), e)
+                if word == "over" and after and not named and not device:
                     continue  # "over time", "over a week"; but "3.7x over a (standard) DGX H100"
             elif word.startswith("speed") and _BENEFICIARY.match(text, m.end(), e):
                 # "..., and brings up to 5.59x end-to-end speedup to applications like GNNs": who gains, no baseline,

@@ -37,8 +37,8 @@ def needs_case(alias: str) -> bool:
         return True  # "The Stack", "The Pile": not "deep in the stack"
     if " " in word or ("-" in word and len(alnum_key(word)) > 5):
         return False
-    if _CAPWORD.match(word) or _UPPER.match(word):
-        return True
+    if _CAPWORD.match(word) or _UPPER.match(word) or len(alnum_key(word)) <= 2:
+        return True  # ("o1", the model, is not "O1", the compiler flag)
     if word.isalpha() and len(word) <= 6 and not word.islower():
         return True  # "ReCoRD", "LLaMA": the casing is what makes them names
     return len(alnum_key(word)) <= 5 and not word.islower()

@@ -40,8 +40,10 @@ _DOING = {"performs", "applies", "uses", "adopts", "employs", "leverages", "util
           "conducts", "combines", "integrates", "introduces", "adds"}
 _SUBJECT = re.compile(r"(?<![\w-])(?:[Ww]e|[Tt]hey|[Ii]t)\s+$")
 """A subject pronoun right before a word: that word is a verb, never a modifier of a method head."""
-_NAME_NEXT = re.compile(r",?\s+(?:(?:called|named|dubbed|termed|coined)\s+|,\s*)(?:as\s+)?[A-Z][\w.+-]*[A-Z0-9]")
-"""'a novel cross-modal distillation method, called TinyCLIP': the phrase describes the name that follows."""
+_NAME_NEXT = re.compile(r"(?:,?\s+(?:called|named|dubbed|termed|coined)\s+|,\s*)(?:as\s+)?(?:[A-Z][\w.+-]*[A-Z0-9]|"
+                        r"[A-Z][a-z]+[A-Z0-9][\w.+-]*|[a-z]+\d[\w-]*)")
+"""'a novel cross-modal distillation method, called TinyCLIP', 'a novel dynamic inference scheme, DynaTran', '...
+algorithm, called im2win': the phrase describes the name that follows."""
 _NAMED_SUBJECT = re.compile(r"(?:,?\s+(?:which|that))?\s+(?:also\s+|further\s+)?(?:employs|introduces|proposes|"
                             r"features|incorporates|adopts|uses|leverages|designs|develops|comprises|contains|includes|"
                             r"consists of|relies on|utilizes|exploits)\s+(?:(?:a|an|the)\s+)?")
@@ -65,6 +67,7 @@ class Phrases:
         self.self_ref = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study))\b")
         generic = lexicon.words("description_heads")
         self.generic_heads = lexicon.words("generic_method_heads")
+        self.evaluative = lexicon.words("evaluative_modifiers")
         self.own_heads = self.heads | {w for w in lexicon.technique_heads if w not in generic} | \
             {w for w in lexicon.type_heads.get("Technique", set()) if w not in generic}
         self.passive = re.compile(r"\s+(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:then\s+)?(?:applied|used|employed|"
@@ -105,9 +108,10 @@ class Phrases:
                     break
                 start, end = span
                 cand = self._cand(text, start, end, taken, inner)
-                if cand is not None and (any(a.lower() in proposed for a in cand.aliases) or
-                                         (ours and _NAME_NEXT.match(text, end, limit))):
-                    cand = None  # "a block pruning approach" (proposed already), "a novel X method, called TinyCLIP"
+                if cand is not None and (any(a.lower() in proposed for a in cand.aliases) or (ours and (
+                        _NAME_NEXT.match(text, end, limit) or text[start:end].split()[0].lower() in self.evaluative))):
+                    cand = None  # "a block pruning approach" (proposed already), "a novel X method, called TinyCLIP",
+                    # "a high-performance im2win-based convolution algorithm" (how good it is, no name)
                 if cand is not None:
                     out.append(cand)
                     taken.add(start, end)

@@ -58,8 +58,12 @@ _APPOSED = re.compile(rf"[,:]{_NAME_IN_APPOSITION}(?=[\s,.;(]|$)")
 _CALLED_METHOD = re.compile(r"(?:our|this|the|the\s+resulting|this\s+new)\s+(?:[\w-]+\s+){0,2}?(?:method|approach|"
                             r"technique|system|framework|model|algorithm|scheme|architecture|engine|design|library|"
                             r"tool|variant)s?\s+(?:as\s+)?", re.I)
+_CALLED_NEXT = re.compile(r",?\s+(?:called|named|dubbed|termed|coined)\b")
 _NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
 """'our method FooNet': a name right after the head, without a comma (a name token only)."""
+_KNOWN_APPOSED = re.compile(r"\s*(?!(?:a|an|the|our|its|which|that)\b)([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
+                            r"(?=\s*(?:,|;|\.(?:\s|$)|\s(?:for|which|that)\b))")
+"""A lower-case phrase in apposition ("..., self-speculative decoding, for ..."): a name if the vocabulary knows it."""
 _PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
 """'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
 _WE = re.compile(r"\b[Ww]e\b")
@@ -77,7 +81,9 @@ _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|w
 _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubbed|termed|namely|coined|denoted|"
                       r"proposed|improved|resulting|introduces|proposes|presents|designs|develops|devises|features|"
                       r"comprises|contains|includes|adds|incorporates)\b|\((?:i|1|a)\)", re.I)
-_MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?-[a-z]")
+_MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?(?:-[a-z]|\s+(?:based|driven|inspired)\s+[a-z])")
+"""'grouped-query attention (GQA)-aware KV cache compression', 'a Gated Recurrent Unit (GRU) based recurrent neural
+network accelerator': the acronym's long form modifies what is proposed."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,10 @@ class Proposals:
                              head[:1].isupper() and not self.phrases.generic(head.split()[0]))):
                     name_end = self._extend_name(text, named.start(1), named.end(1), end)
                     return [*out, Proposal("abstract", named.start(1), name_end, score, direct)]  # "an approach, X"
+                comma = w.end() if word.endswith(",") else w.end() + 1 if text[w.end():w.end() + 1] == "," else -1
+                known = _KNOWN_APPOSED.match(text, comma, end) if novel and direct and not out and comma > 0 else None
+                if known:  # "we present a novel inference scheme, self-speculative decoding, for ...": its name
+                    out.append(Proposal("abstract", known.start(1), known.end(1), score, True, True))
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
                     items = self.phrases.listed(text, w.end() + nxt.end(), end)
@@ -322,6 +332,8 @@ class Proposals:
                 titled = self.phrases.titled(text, phrase_start, w.start(), title) if direct and not out else None
                 if titled:  # "we introduce a block pruning approach" under "Block Pruning For Faster Transformers"
                     return [Proposal("abstract", *titled, score, True)]
+                if _CALLED_NEXT.match(text, w.end(), end):
+                    return out  # "a new memory-efficient data transformation algorithm, called im2win": its name
                 before = self.phrases.before_head(text, phrase_start, w.start(), plural=low.endswith("s"), novel=novel)
                 out += [Proposal("abstract", a, b, score - PARAMS.noun_phrase, False) for a, b in before]
                 break

@@ -76,15 +76,19 @@ def blank_citations(text: str) -> str:
 
 
 _WORD_DASH = re.compile(r"(?<=[^\W\d_])[\u2010\u2011\u2013](?=[^\W\d_])")
-_SIGNS = str.maketrans({"\u2715": "\u00d7", "\u2716": "\u00d7", "\u2212": "-"})
+_SIGNS = str.maketrans({"\u2715": "\u00d7", "\u2716": "\u00d7", "\u2212": "-", "\u00ae": " ", "\u2122": " "})
+_TRADEMARK = re.compile(r"\((?:R|TM)\)")
 
 
 def unify_signs(text: str) -> str:
     """`text` with its dashes and signs written one way: a dash between two letters as a hyphen ("min–max
-    quantization" is one word, as "min-max"), the multiplication X signs ✕ and ✖ as × ("3.8✕ faster") and the minus
-    sign as a hyphen ("5 − 10x"); every offset stays the same."""
-    if "\u2715" in text or "\u2716" in text or "\u2212" in text:
+    quantization" is one word, as "min-max"), the multiplication X signs ✕ and ✖ as × ("3.8✕ faster"), the minus
+    sign as a hyphen ("5 − 10x") and trademark marks as spaces ("Intel(R) Core(TM) i7-8700"); every offset stays the
+    same."""
+    if any(ch in text for ch in "\u2715\u2716\u2212\u00ae\u2122"):
         text = text.translate(_SIGNS)
+    if "(R)" in text or "(TM)" in text:
+        text = _TRADEMARK.sub(lambda m: " " * len(m.group()), text)
     return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
 
 

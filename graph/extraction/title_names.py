@@ -47,7 +47,10 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
     in_abstract = key in haystack or (key.endswith("s") and key[:-1] in haystack)
     named = len(words) == 1 and (is_name_token(words[0]) or words[0][:1].isupper())
     titled = all(w[:1].isupper() or w.lower() in {"of", "and", "-"} for w in words)
-    if not (in_abstract or named or (titled and lexicon.head_type(name) in {"Technique", "Dataset", "Model"})):
+    variant = 2 <= len(words) <= 3 and is_name_token(words[-1]) and all(
+        "-" in w or w.isupper() or is_name_token(w) for w in words[:-1])  # "Two-Step SPLADE: ...", "SEED RL: ..."
+    if not (in_abstract or named or variant or (titled and lexicon.head_type(name) in {"Technique", "Dataset",
+                                                                                       "Model"})):
         return []
     return [Proposal("title", start, start + len(name),
                      PARAMS.title_named_in_abstract if in_abstract else PARAMS.title_only, True)]

@@ -155,8 +155,9 @@ class UnnamedPhrases:
             return []
         if any(w.lower() in STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
             return []
-        if _ADJECTIVAL.search(words[-1]):
-            return []  # "a machine learning-based method": the phrase says what the method rests on, no name
+        if _ADJECTIVAL.search(words[-1]) or words[0].lower() in self.lex.words("evaluative_modifiers"):
+            return []  # "a machine learning-based method", "a high-performance im2win-based convolution algorithm":
+            # what the method rests on or how good it is, no name
         return [(start, start + len(phrase))]
 
     def passive(self, text: str, sentence_start: int, verb_start: int) -> list[tuple[int, int]]:
