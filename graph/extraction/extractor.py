@@ -62,6 +62,10 @@ _OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system
                        r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
 _OUR_BEFORE = re.compile(r"\b[Oo]ur\s+(?:[\w.-]+\s+){0,2}$")
 _WE = re.compile(r"\b[Ww]e\b")
+_VARIANT_SEPARATORS = "- "
+_VARIANT_SUFFIX = re.compile(r"[\w.]*\d[\w.]*|[A-Z]{1,4}|Edge|Server|Large|Small|Base|Tiny|Nano|Mini|Lite|Medium|Huge|"
+                             r"Instruct|Chat|Stream")
+"""What names one size or setting of a proposed family: "-M2", "-XXS", "-1.0", "-Server", " 8x7B" (not "-based")."""
 _WORKLOAD_BEFORE = re.compile(r"\b(?:[Ff]or|[Oo]n|[Ww]ith|[Uu]sing|[Aa]cross|of)\s+(?:the\s+|a\s+|an\s+)?"
                               r"(?:[\w-]+\s+)?$")
 """'For the Tiny YOLOv3 network, the accelerator delivers ...', 'A forward pass of VGG-16 is 48 times faster than
@@ -368,9 +372,16 @@ class Extractor:
                     mine[0].evidence.start < claim.sentence.start and index in where.get(subject, {}):
                 mine[0].factor = value
 
-    @staticmethod
-    def _subject(claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
+    @classmethod
+    def _subject(cls, claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
                  where: dict[str, dict[int, list[int]]]) -> str:
+        """The proposed name the claim is about, as its family ("EfficientViT" for "EfficientViT-M2")."""
+        key = cls._named_subject(claim, index, proposed, entities, where)
+        return _family(key, proposed)
+
+    @staticmethod
+    def _named_subject(claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
+                       where: dict[str, dict[int, list[int]]]) -> str:
         """The proposed name the claim is about (named before the cue), else the paper's main proposal."""
         if not proposed:
             return PAPER
@@ -422,3 +433,20 @@ def _drop_inner_mentions(entities: list[Entity], created: set[str]) -> None:
             continue
         entity.mentions = [(f, st, en) for f, st, en in entity.mentions if not (
             f == "abstract" and any(a <= st and en <= b and (a, b) != (st, en) for a, b in spans))]
+
+
+def _family(key: str, proposed: list[Entity]) -> str:
+    """The proposed name a proposed variant belongs to ("EfficientViT-M2", "MobileViTv3-XXS", "Medusa-1" of
+    "EfficientViT", "MobileViTv3", "Medusa"): the paper's contribution, of which the variant is one size."""
+    variant = next((e for e in proposed if e.key == key), None)
+    if variant is None:
+        return key
+    names = [s.strip() for s in variant.surfaces]
+    for entity in proposed:
+        if entity is variant:
+            continue
+        for stem in {s.strip() for s in entity.surfaces if len(s.strip()) >= 3}:
+            if any(n.startswith(stem) and n != stem and n[len(stem)] in _VARIANT_SEPARATORS and
+                   _VARIANT_SUFFIX.fullmatch(n[len(stem) + 1:].strip(" -")) for n in names):
+                return entity.key
+    return key
