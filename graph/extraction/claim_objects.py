@@ -55,3 +55,17 @@ def state_of_the_art(text: str, entities: list[Entity]) -> str:
                              any(a <= s < b for a, b in lists))
         for f, s, end in e.mentions)}
     return found.pop() if len(found) == 1 else ""
+
+
+def drop_inner_mentions(entities: list[Entity], created: set[str]) -> None:
+    """A name read inside a baseline phrase made an entity of its own ("YOLOv2" of "Tiny YOLOv2") is part of that
+    baseline: its mentions there go (an entity left with none is dropped later). `created`: the keys of the
+    entities made for baseline phrases."""
+    spans = [(st, en) for e in entities if e.key in created for f, st, en in e.mentions if f == "abstract"]
+    if not spans:
+        return
+    for entity in entities:
+        if entity.key in created or entity.proposed:
+            continue
+        entity.mentions = [(f, st, en) for f, st, en in entity.mentions if not (
+            f == "abstract" and any(a <= st and en <= b and (a, b) != (st, en) for a, b in spans))]

@@ -7,7 +7,8 @@ from bisect import bisect_right
 
 from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.graph.extraction.candidates import vocabulary_tags
-from paperkg.graph.extraction.claim_objects import sibling_types, state_of_the_art
+from paperkg.graph.extraction.claim_objects import drop_inner_mentions, sibling_types, state_of_the_art
+from paperkg.graph.extraction.claim_subjects import subject_of
 from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
@@ -57,20 +58,6 @@ _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]el
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
                              r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
 """Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
-_MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
-_OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system|framework|model|technique|"
-                       r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
-_OUR_BEFORE = re.compile(r"\b[Oo]ur\s+(?:[\w.-]+\s+){0,2}$")
-_WE = re.compile(r"\b[Ww]e\b")
-_VARIANT_SEPARATORS = "- "
-_VARIANT_SUFFIX = re.compile(r"[\w.]*\d[\w.]*|[A-Z]{1,4}|Edge|Server|Large|Small|Base|Tiny|Nano|Mini|Lite|Medium|Huge|"
-                             r"Instruct|Chat|Stream")
-"""What names one size or setting of a proposed family: "-M2", "-XXS", "-1.0", "-Server", " 8x7B" (not "-based")."""
-_WORKLOAD_BEFORE = re.compile(r"\b(?:[Ff]or|[Oo]n|[Ww]ith|[Uu]sing|[Aa]cross|of)\s+(?:the\s+|a\s+|an\s+)?"
-                              r"(?:[\w-]+\s+)?$")
-"""'For the Tiny YOLOv3 network, the accelerator delivers ...', 'A forward pass of VGG-16 is 48 times faster than
-Caffe': a model the work runs, not the claim's subject."""
-"""'for training the BERT models, we achieve 333x ...': the model is the workload, "we" the subject."""
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -253,7 +240,7 @@ class Extractor:
         if rename:
             out = [(claim, [rename.get(k, k) for k in keys]) for claim, keys in out]
         out += implicit_claims(out, entities, self.lex.words("implicit_baselines"), spans, background)
-        _drop_inner_mentions(entities, created)
+        drop_inner_mentions(entities, created)
         return out, entities
 
     # -- assembly ----------------------------------------------------------------------------------------------
@@ -275,7 +262,7 @@ class Extractor:
         compared: dict[str, set[int]] = {}
         for claim, keys in claims:
             index = bisect_right(starts, claim.sentence.start) - 1
-            subject = self._subject(claim, index, proposed, entities, where)
+            subject = subject_of(claim, index, proposed, entities, where)
             hardware = next((k for k in hardware_keys if index in where[k]), None)
             anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
             metric = metric_of(claim.sentence.text, self.lex, anchor)
@@ -366,49 +353,11 @@ class Extractor:
                 if rel.factor is None and index in where.get(rel.object, {}):
                     rel.factor = value
                     rel.metric = rel.metric or metric_of(claim.sentence.text, self.lex)
-            subject = self._subject(claim, index, proposed, entities, where)
+            subject = subject_of(claim, index, proposed, entities, where)
             mine = [r for r in relations if r.subject == subject]
             if len(mine) == 1 and subject != PAPER and mine[0].factor is not None and value > mine[0].factor and \
                     mine[0].evidence.start < claim.sentence.start and index in where.get(subject, {}):
                 mine[0].factor = value
-
-    @classmethod
-    def _subject(cls, claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
-                 where: dict[str, dict[int, list[int]]]) -> str:
-        """The proposed name the claim is about, as its family ("EfficientViT" for "EfficientViT-M2")."""
-        key = cls._named_subject(claim, index, proposed, entities, where)
-        return _family(key, proposed)
-
-    @staticmethod
-    def _named_subject(claim: Claim, index: int, proposed: list[Entity], entities: list[Entity],
-                       where: dict[str, dict[int, list[int]]]) -> str:
-        """The proposed name the claim is about (named before the cue), else the paper's main proposal."""
-        if not proposed:
-            return PAPER
-        inside = [e for e in proposed if index in where[e.key]]
-        if claim.subject_hint is not None:
-            after = [e for e in inside if any(st >= claim.subject_hint for st in where[e.key][index])]
-            if after:
-                return after[0].key
-        before = [e for e in inside if any(st < claim.cue_start for st in where[e.key][index])]
-        if not before and _OUR_WORK.search(claim.sentence.text, 0, claim.cue_start - claim.sentence.start):
-            return proposed[0].key  # "on LLaMA-2 70B, our method is almost 20 times more compact than LoRA"
-        if not before:
-            s = claim.sentence
-            opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)
-            models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key] and any(
-                f == "abstract" and s.start <= st < opening and not _MODIFIER.match(s.text, en - s.start)
-                and not _WE.search(s.text, en - s.start, claim.cue_start - s.start)
-                and not _WORKLOAD_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)
-                for f, st, en in e.mentions)]
-            if models and any(_OUR_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)
-                              for f, st, _ in models[0].mentions if f == "abstract" and s.start <= st < opening):
-                return proposed[0].key  # "Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ": the method's
-            if models:
-                return models[0].key
-        if len(before) > 1:  # "... a recipe, which we call Hydra++, that improves ...": the name nearest the cue
-            return max(before, key=lambda e: max(st for st in where[e.key][index] if st < claim.cue_start)).key
-        return (before or inside or proposed)[0].key
 
     def _entity(self, entity: Entity, texts: dict[str, str]) -> ExtractedEntity:
         name, aliases = self.builder.name_and_aliases(entity)
@@ -421,32 +370,3 @@ class Extractor:
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
 
-
-def _drop_inner_mentions(entities: list[Entity], created: set[str]) -> None:
-    """A name read inside a baseline phrase made an entity of its own ("YOLOv2" of "Tiny YOLOv2") is part of that
-    baseline: its mentions there go (an entity left with none is dropped later)."""
-    spans = [(st, en) for e in entities if e.key in created for f, st, en in e.mentions if f == "abstract"]
-    if not spans:
-        return
-    for entity in entities:
-        if entity.key in created or entity.proposed:
-            continue
-        entity.mentions = [(f, st, en) for f, st, en in entity.mentions if not (
-            f == "abstract" and any(a <= st and en <= b and (a, b) != (st, en) for a, b in spans))]
-
-
-def _family(key: str, proposed: list[Entity]) -> str:
-    """The proposed name a proposed variant belongs to ("EfficientViT-M2", "MobileViTv3-XXS", "Medusa-1" of
-    "EfficientViT", "MobileViTv3", "Medusa"): the paper's contribution, of which the variant is one size."""
-    variant = next((e for e in proposed if e.key == key), None)
-    if variant is None:
-        return key
-    names = [s.strip() for s in variant.surfaces]
-    for entity in proposed:
-        if entity is variant:
-            continue
-        for stem in {s.strip() for s in entity.surfaces if len(s.strip()) >= 3}:
-            if any(n.startswith(stem) and n != stem and n[len(stem)] in _VARIANT_SEPARATORS and
-                   _VARIANT_SUFFIX.fullmatch(n[len(stem) + 1:].strip(" -")) for n in names):
-                return entity.key
-    return key
