@@ -156,17 +156,17 @@ class Comparisons:
             if slow:
                 obj = self.baselines.shapes.phrase_before(text, s, slow.start(), mention_at)
                 if obj:
-                    value = _times(slow.group(1))
+                    value = fx.times_value(slow.group(1))
                     out.append(Claim([obj], [value], sentence, slow.start(), 0.8, subject_hint=slow.end()))
             for m in _FAST_AS.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects:
-                    value = _times(m.group(1))
+                    value = fx.times_value(m.group(1))
                     out.append(Claim(objects[:1], [value], sentence, m.start(), 0.8))
             for m in _TIMES_OF.finditer(text, s, e):
                 objects = objects_at(text, m.end(), e, mention_at)
                 if objects and not _FACTOR_BLOCK.match(text, m.end()):
-                    value = _times(m.group(1))  # "1.14-3.0x the throughput of vLLM and TensorRT-LLM": both
+                    value = fx.times_value(m.group(1))  # "1.14-3.0x the throughput of vLLM and TensorRT-LLM": both
                     out.append(Claim(objects, [value] * len(objects), sentence, m.start(), 0.7))
             if "/" in text[s:e]:
                 for m in _FRACTION.finditer(text, s, e):
@@ -389,25 +389,3 @@ def _own_clause(text: str, factors: list[tuple[int, float]], cue_start: int) -> 
         return factors  # "up to 2.2x higher throughput, and 1.5x lower latency than vLLM": one list of results
     return [f for f in factors if f[0] > comma]
 
-
-def _times(text: str) -> float | None:
-    """The factor of "twice", "three times" or "2.5 times" / "2.5x"."""
-    low = text.lower()
-    if low == "twice":
-        return 2.0
-    word = low.rsplit(" times", 1)[0].strip()
-    return float(fx.NUMBER_WORDS[word]) if word in fx.NUMBER_WORDS else fx.first_number(text)
-
-
-def metric_of(text: str, lex: Lexicon, anchor: int | None = None) -> str | None:
-    """The metric a comparison sentence is about: the one named nearest to `anchor` (an offset into `text`),
-    a specific one before the generic "speedup"."""
-    low = text.lower()
-    found: list[tuple[int, int, str]] = []
-    for metric, regex in lex.metric_res:
-        for m in regex.finditer(low):
-            if lex.kept_metric_re.search(low, max(0, m.start() - 40), m.start()):
-                continue
-            distance = abs(m.start() - anchor) if anchor is not None else 0
-            found.append((distance + (40 if metric == "speedup" else 0), 0, metric))
-    return min(found)[2] if found else None

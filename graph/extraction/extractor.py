@@ -9,7 +9,7 @@ from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRela
 from paperkg.graph.extraction.candidates import vocabulary_tags
 from paperkg.graph.extraction.claim_objects import drop_inner_mentions, sibling_types, state_of_the_art
 from paperkg.graph.extraction.claim_subjects import subject_of
-from paperkg.graph.extraction.compare import Claim, Comparisons, metric_of
+from paperkg.graph.extraction.compare import Claim, Comparisons
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.gazetteer import Gazetteer
@@ -265,7 +265,7 @@ class Extractor:
             subject = subject_of(claim, index, proposed, entities, where)
             hardware = next((k for k in hardware_keys if index in where[k]), None)
             anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
-            metric = metric_of(claim.sentence.text, self.lex, anchor)
+            metric = self.lex.metric_of(claim.sentence.text, anchor)
             for key, factor in zip(keys, claim.factors, strict=False):
                 obj = by_key.get(key)
                 if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
@@ -352,7 +352,7 @@ class Extractor:
             for rel in relations:
                 if rel.factor is None and index in where.get(rel.object, {}):
                     rel.factor = value
-                    rel.metric = rel.metric or metric_of(claim.sentence.text, self.lex)
+                    rel.metric = rel.metric or self.lex.metric_of(claim.sentence.text)
             subject = subject_of(claim, index, proposed, entities, where)
             mine = [r for r in relations if r.subject == subject]
             if len(mine) == 1 and subject != PAPER and mine[0].factor is not None and value > mine[0].factor and \

@@ -180,3 +180,13 @@ def listed(text: str, factors: list[tuple[int, float]]) -> bool:
         if not m or not _LIST_BETWEEN.match(gap[m.end():]):
             return False
     return True
+
+
+def times_value(text: str) -> float | None:
+    """The factor of "twice", "three times" or "2.5 times" / "2.5x"."""
+    low = text.lower()
+    if low == "twice":
+        return 2.0
+    word = low.rsplit(" times", 1)[0].strip()
+    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else first_number(text)
+

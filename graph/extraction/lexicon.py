@@ -128,6 +128,19 @@ class Lexicon:
         """'Transformer-based', 'GPU-friendly': a hyphenated modifier, not a name."""
         return word.lower().rstrip(".,").endswith(self.modifier_suffixes)
 
+    def metric_of(self, text: str, anchor: int | None = None) -> str | None:
+        """The metric a comparison sentence is about: the one named nearest to `anchor` (an offset into `text`),
+        a specific one before the generic "speedup"."""
+        low = text.lower()
+        found: list[tuple[int, int, str]] = []
+        for metric, regex in self.metric_res:
+            for m in regex.finditer(low):
+                if self.kept_metric_re.search(low, max(0, m.start() - 40), m.start()):
+                    continue
+                distance = abs(m.start() - anchor) if anchor is not None else 0
+                found.append((distance + (40 if metric == "speedup" else 0), 0, metric))
+        return min(found)[2] if found else None
+
     def head_type(self, phrase: str) -> str | None:
         """The entity type a descriptive phrase's head noun suggests ("a multimodal model" -> Model)."""
         words = re.findall(r"[A-Za-z][\w-]*", phrase.lower())
