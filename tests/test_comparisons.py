@@ -420,3 +420,21 @@ def test_a_proposed_variant_speaks_for_its_family() -> None:
     found = wins("EfficientViT: Memory Efficient Vision Transformer", "We propose EfficientViT, a family of models. "
                  "Compared to MobileViT-XXS, EfficientViT-M2 runs 5.8x faster on the GPU.")
     assert found == {("EfficientViT", "MobileViT-XXS"): 5.8}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("Block: Balancing Load in LLM Serving", "We present Block. Block significantly outperforms heuristic schedulers, "
+     "boosting serving capacity by up to 16.7% and reducing P99 tail latency by up to 49.5%.", {}),
+    # a participle after the baseline starts a clause of results, no second baseline
+    ("LSP-Offload: Practical Offloading", "We present LSP-Offload. Compared to state-of-the-art offloading frameworks, "
+     "our approach reduces end-to-end fine-tuning time by 33.1%-62.5%.", {"Offloading": 1.625}),
+    # "our approach ..." after the comma is the main clause
+    ("SparseVILA: Decoupling Visual Sparsity", "We present SparseVILA. Built on an AWQ-optimized inference pipeline, "
+     "SparseVILA achieves up to 4.0x faster prefilling.", {}),  # what the work is built on is no baseline
+    ("RAGServe: Fast Quality-Aware RAG Systems", "We present RAGServe. Compared with the state-of-the-art RAG "
+     "optimization schemes, RAGServe reduces the generation latency by 2.54x.", {"RAG optimization schemes": 2.54}),
+    # schemes that optimize RAG are no RAG
+])
+def test_clauses_after_baselines_and_classes_of_a_technique(title: str, abstract: str,
+                                                            expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

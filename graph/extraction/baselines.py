@@ -123,6 +123,8 @@ class Baselines:
                 i_end = qualified.end()  # "open-source models of equivalent sizes, such as X and Y"
             rest = text[i_end:end]
             appos = _APPOS.match(rest)
+            if appos and baseline_names.CLAUSE_START.match(rest, appos.end()):
+                appos = None  # "outperforms heuristic schedulers, boosting serving capacity ...": no apposition
             direct = re.match(r"\s+", rest)
             listed = bool(direct and i_end + direct.end() in mention_at)
             intro = self.lex.intro_re.match(rest) or ((baseline_names.COLON.match(rest) or
@@ -179,8 +181,9 @@ class Baselines:
             sep = _ITEM_SEP.match(text, i_end, end)
             if not sep and items and i_start in mention_at and self.kinds.get(i_start) in ("Model", "Software"):
                 sep = self._resumed(text, i_end, end, self.kinds[i_start], mention_at)
-            if not sep or (generic and not items) or self.lex.compare_verb_re.match(text, sep.end()):
-                break  # "... than X, and beats Y": a new claim starts
+            if not sep or (generic and not items) or self.lex.compare_verb_re.match(text, sep.end()) or \
+                    baseline_names.CLAUSE_START.match(text, sep.end()):
+                break  # "... than X, and beats Y", "..., our approach reduces ...", "..., boosting ...": a new clause
             if sep.end() in mention_at and baseline_names.CLAUSE_VERB.match(text, mention_at[sep.end()], end):
                 break  # "Compared to X, FooNet reduces latency ...": the subject of the main clause
             pos = sep.end()
@@ -272,7 +275,9 @@ class Baselines:
             if follow.group(1)[:1].isupper():
                 return Item(at, follow.end(), "name")  # "Llama.cpp, Mixtral Offloading, and BrainStorm": a name
             return Item(at, stop, "name", [], follow.end())  # "Medusa decoding and autoregressive decoding"
-        longer = baseline_names.CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak else None
+        longer = baseline_names.CLASS_AFTER.match(text, stop, end) if text[at:stop].islower() or weak or (
+            text[at:stop].isupper() and self.kinds.get(at) == "Technique") else None
+        # (also "the state-of-the-art RAG optimization schemes": not RAG; but "the DGL sparse library" is DGL's)
         if longer and longer.group(1).lower() in self.class_heads and longer.group(1).lower() not in self.model_classes:
             # "hand-tuned model-parallel training systems": a class of systems, not the technique itself
             return Item(skip, longer.end(), "class", [text[pos:longer.end()].strip()])

@@ -304,8 +304,8 @@ class Comparisons:
         """"models based off T5-Base and T5-Large obtain up to 7x increases in speed": the factor is over the
         models the work is built on, when they are named before it in the same sentence."""
         m = _BUILT_ON.search(text, sentence.start, sentence.end)
-        if not m or not any(f[0] > m.end() for f in factors):
-            return []
+        if not m or not any(f[0] > m.end() for f in factors) or not text[sentence.start:m.start()].strip():
+            return []  # (but "Built on an AWQ-optimized pipeline, SparseVILA achieves ...": the work's own base)
         objects = [o for o in self.baselines.objects(text, m.end(), sentence.end, mention_at) if o[0] in mention_at]
         after = [f for f in factors if objects and f[0] > objects[-1][1]]
         if not objects or not after:
