@@ -438,3 +438,22 @@ def test_a_proposed_variant_speaks_for_its_family() -> None:
 def test_clauses_after_baselines_and_classes_of_a_technique(title: str, abstract: str,
                                                             expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("NeutronOrch: Sample-based GNN Training", "Graph neural networks (GNNs) are popular. We propose NeutronOrch. "
+     "Compared with the state-of-the-art GNN systems, NeutronOrch achieves up to 11.51x speedup.", {}),
+    ("EL-Rec: Recommendation Model Training", "Deep learning recommendation models (DLRM) are large. We propose "
+     "EL-Rec. EL-Rec achieves 3x speedup over the state-of-the-art DLRM frameworks.", {}),
+    # systems that run a technique are no technique
+    ("Halide Scheduling with Tree Search", "We present a new autoscheduler. It produces schedules which are on "
+     "average almost twice as fast as the existing Halide autoscheduler, and outperforms human experts.",
+     {"Halide": 2.0}),
+    ("Graph Learning at Scale", "We propose optimized data loading that improves training throughput by 15x over "
+     "the FooGNN baselines, with speedup of up to 2 orders of magnitude compared to BarGNN.",
+     {"FooGNN": 15.0, "BarGNN": 100.0}),  # two orders of magnitude is 100x
+    ("Habitat 2.0", "We present Habitat 2.0. We find that SPA pipelines are more brittle than RL policies.", {}),
+])
+def test_systems_of_a_technique_adverbs_magnitudes_and_negative_comparatives(
+        title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

@@ -1843,3 +1843,23 @@ def test_a_two_letter_name_keeps_its_case() -> None:
     """OpenAI's "o1" is no "O1" compiler option."""
     x = EXTRACTOR.extract("WGeod", "We compare the CPU with the O0, O1 and O3 options and with OpenAI o1.")
     assert [m.text for e in x.entities if e.key == "model/o1" for m in e.mentions] == ["OpenAI o1"]
+
+
+def test_a_vocabulary_name_does_not_span_a_colon() -> None:
+    x = EXTRACTOR.extract("Highly Scalable Training System with Mixed-Precision: Training ImageNet in Four Minutes",
+                          "We build a training system.")
+    assert "technique/mixed-precision-training" not in {e.key for e in x.entities}
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed"), [
+    ("Compressed 3D Gaussian Splatting", "We propose a compressed 3D Gaussian splat representation that utilizes "
+     "vector clustering.", set()),  # an eponym is no name
+    ("The Case for Learned Spatial Indexes", "In this work, we use techniques proposed from a state-of-the art learned "
+     "multi-dimensional index structure (namely, Flood) and apply them to classical indexes.", set()),
+    ("Pushing LLM Inference on AI-PC", "We integrate these microkernels into a state-of-the-art LLM inference "
+     "framework, namely PyTorch-TPP, and present results.", set()),  # named as existing work
+])
+def test_eponyms_and_existing_names_are_not_proposed(title: str, abstract: str, proposed: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed

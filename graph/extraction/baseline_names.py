@@ -30,6 +30,8 @@ QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+)
 QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regards)\s+to\b)")
 """'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
 SYSTEM_CLASSES = {"systems", "frameworks", "engines", "libraries"}
+ACRONYM = re.compile(r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z0-9]{0,3}")
+"""A technique's acronym ("GNN", "SpC", "DLRM", "MoE"): its systems are systems for it."""
 """Class heads of systems: "MoE training systems, DeepSpeed and FlexMoE" names systems, not MoE."""
 STATE_OF_ART = re.compile(r"state of the art\b", re.I)
 OF_ART_ALONE = re.compile(r"(?<=state-of-the-art )(?=\(|,)|(?<=SOTA )(?=\(|,)")

@@ -268,6 +268,9 @@ class Baselines:
             phrase = text[pos:follow.end()].strip()
             if weak:  # "conventional parallelism approaches": a class of its own; "LLM serving systems": generic
                 return self._class(text, skip, follow.end(), phrase)
+            if after in baseline_names.SYSTEM_CLASSES and baseline_names.ACRONYM.fullmatch(text[at:stop]):
+                return Item(skip, follow.end(), "generic")  # "state-of-the-art GNN systems", "prior SC engines":
+                # systems that run the technique, not the technique
             # "pruning and distillation methods", "state-of-the-art offloading systems": the technique itself
             return Item(at, stop, "class", [phrase, text[at:follow.end()]], follow.end())
         if follow and not weak and not text[at:stop].islower() and after in self.lex.technique_heads and \

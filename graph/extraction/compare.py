@@ -31,7 +31,8 @@ _POSITIVE = re.compile(r"\b(?:faster|better|higher|lower|less|fewer|more|outperf
                        r"sav\w+|speed-?ups?|accelerat\w+|superior|superiority|exceed\w*|gains?|cheaper|smaller|beats?|"
                        r"merely|only|halv\w+|doubl\w+|twice|optimal|dominant|advantages?|narrow\w*)\b", re.I)
 _NEGATIVE = re.compile(r"\b(?:degradation|drop|loss|worse|slower|lags?|behind|inferior|comparable|similar|on par|"
-                       r"matches|matching)\b", re.I)
+                       r"matches|matching|more\s+(?:brittle|costly|expensive|complex|fragile|unstable|difficult|"
+                       r"error-prone))\b", re.I)
 _HALVING = re.compile(r"\b(?:halv\w+|doubl\w+)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:time|cost|latency|"
                       r"memory|footprint|runtime)\s+of\s+", re.I)
 _CUE_FACTOR = re.compile(rf"(?:(?:up\s+to|about|around|nearly|over|roughly|approximately)\s+)?{_NUM}\s*"
@@ -45,8 +46,9 @@ _SLOW_AS = re.compile(r"\b(?:is|are|was|were|runs?|takes?|took|requires?|needs?|
                       rf"(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+(?:as\s+)?(?:slow|slower|expensive|costly|longer|"
                       r"more\s+(?:time|memory|energy))\s+(?:as|than)\s+", re.I)
 """'X is twice as slow as Y', 'X takes 3.3 times longer than Y': X is the baseline."""
-_FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s+(?:about\s+|roughly\s+|nearly\s+|"
-                      rf"around\s+|up\s+to\s+)?(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+as\s+"
+_FAST_AS = re.compile(r"\b(?:is|are|was|were|runs?|trains?|decodes?|performs?)\s+(?:(?:on\s+average|about|roughly|"
+                      r"nearly|almost|around|up\s+to|more\s+than|over)\s+){0,2}"
+                      rf"(twice|{_NUM}\s*(?:x|×|times)|(?:{fx.NUMBER_WORD})\s+times)\s+as\s+"
                       r"(?:fast|quick|efficient|cheap)\s+as\s+",
                       re.I)
 """'X is 2.5 times as fast as Y': Y is the baseline (the mirror of _SLOW_AS)."""

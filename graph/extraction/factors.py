@@ -31,7 +31,7 @@ FACTOR_OF = re.compile(rf"\b[Ff]actor\s+of\s+(?:up\s+to\s+|about\s+|around\s+|ne
                        rf"(?![\d.,]*\s*\\?%)")
 """'by a factor of 2.5'."""
 SPEEDUP_OF = re.compile(rf"\b[Ss]peed-?ups?(?:\s+ratios?)?\s+of\s+(?:up\s+to\s+|about\s+|around\s+|nearly\s+|"
-                        rf"over\s+)?({_NUM})(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold))")
+                        rf"over\s+)?({_NUM})(?![\d.,]*\s*(?:\\?%|[xX×]|times|-fold|fold|orders?\s+of\s+magnitude))")
 """'a speedup of 3.1 over X', 'a speed-up ratio of up to 3.2': a speedup is a factor even without its sign."""
 BARE_SPEEDUP = re.compile(rf"(?<![\d.,\w])(?:({_NUM})\s*[-–~]\s*)?({_NUM})\s+speed-?ups?\b|"
                           rf"\b[Ss]peed-?ups?\s+of\s+{_NUM}\s*\(\s*up\s+to\s+({_NUM})\s*\)|"
@@ -45,6 +45,8 @@ FROM_TO = re.compile(rf"\bfrom\s+({_NUM})\s*({_UNIT})?\s+(?:down\s+|up\s+)?to\s+
                      rf"({_UNIT})(?![\w/])")
 """'cuts latency from 120 ms to 30 ms', 'from 30 to 90 tokens/s': a time, size or rate before and after, one unit
 (the factor is their ratio)."""
+ORDERS = re.compile(r"\b(?:(\d)|(an|one|two|three|four|five))\s+orders?\s+of\s+magnitude\b", re.I)
+"""'up to 2 orders of magnitude faster': a factor of 10 to that power."""
 PERCENT = re.compile(rf"(?<![\w.])({_NUM})(?:\s*\\?%|\s+percent\b)")
 WORDS = re.compile(r"\b(?:[Tt]wice|[Dd]ouble[sd]?|[Dd]oubling|[Hh]alv(?:es|ing|ed)|by half|(?:one|a) half)\b")
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -136,6 +138,10 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             found.append((m.start(), round(1 + value / 100, 4)))
     for m in WORDS.finditer(text, s, e):
         found.append((m.start(), 2.0))
+    for m in ORDERS.finditer(text, s, e):
+        power = int(m.group(1)) if m.group(1) else {"an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
+                                                     "five": 5}[m.group(2).lower()]
+        found.append((m.start(), float(10 ** power)))
     for m in WORD_TIMES.finditer(text, s, e):
         found.append((m.start(), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
     return sorted(set(found))

@@ -18,6 +18,7 @@ _END = "\x00"
 _CAPWORD = re.compile(r"^[A-Z][a-z]+$")
 _UPPER = re.compile(r"^[A-Z]+s?$")
 _ARTICLES = frozenset({"a", "an"})
+_BREAKS = re.compile(r"[:;,!?]|\.\s")
 _FIRST_WORD = re.compile(r"[^a-z0-9]*[a-z0-9]*")
 _DIMENSION = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
 
@@ -135,7 +136,10 @@ class Gazetteer:
         pluses = _plus_run(text, runs.origin(end - 1) + 1)
         first = runs.starts[k + 1] - runs.starts[k] if k + 1 < len(runs.starts) and runs.starts[k + 1] < end else 0
         article = runs.norm[runs.starts[k]:runs.starts[k] + first] if first in (1, 2) else ""
+        marks = _BREAKS.findall(surface)
         for concept_id, alias, cased in entries:
+            if marks and any(m.strip() not in alias for m in marks):
+                continue  # "Mixed-Precision: Training ImageNet" is no "mixed-precision training" ("2:4 sparsity" is)
             if article in _ARTICLES and _FIRST_WORD.match(alias.lower()).group() != article:  # type: ignore[union-attr]
                 continue  # "a synchronous training framework" is no "asynchronous training"
             if len(alias) - len(alias.rstrip("+")) != pluses:

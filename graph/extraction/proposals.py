@@ -50,7 +50,7 @@ _KIND_NAMED = re.compile(r"(?:[\w-]+\s+){0,2}?(?:model|method|approach|system|fr
 """After "the proposed": 'models, EfficientFormerV2, ...' names them."""
 _THE_NEW = re.compile(r"\b(?:[Tt]he|[Oo]ur)\s+(?:improved|resulting|new|final)\s+")
 _EXISTING = re.compile(r"\b(?:recent|recently|existing|previous|previously|prior|popular|known|well-known|"
-                       r"standard|classic|classical|conventional|so-)\b[^.;]*$", re.I)
+                       r"standard|classic|classical|conventional|so-|state-of-the[- ]art|SOTA)\b[^.;]*$", re.I)
 _NAME_IN_APPOSITION = r"\s+(?:(?:called|named|dubbed|termed)\s+)?([A-Z][\w.+-]*)"
 _NAMED_AFTER = re.compile(rf",{_NAME_IN_APPOSITION}")
 _APPOSED = re.compile(rf"[,:]{_NAME_IN_APPOSITION}(?=[\s,.;(]|$)")
@@ -104,7 +104,7 @@ class ProposalParams:
     """Discount for an item of a list after the verb rather than its head."""
     noun_phrase: float = 0.2
     """Discount for a plain noun phrase (no name) after the verb."""
-    existing_window: int = 40
+    existing_window: int = 64
     """Characters before an "our ..." phrase searched for a cue that the thing is existing work."""
     max_objects: int = 10
     """Proposals read from one verb's object at most."""
