@@ -457,3 +457,17 @@ def test_clauses_after_baselines_and_classes_of_a_technique(title: str, abstract
 def test_systems_of_a_technique_adverbs_magnitudes_and_negative_comparatives(
         title: str, abstract: str, expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("Eventprop Training for Neuromorphic Applications", "We present a training pipeline. Classifying a sample on our "
+     "chip is up to 10X faster and uses 200X less energy than on an NVIDIA Jetson Orin Nano.",
+     {"NVIDIA Jetson Orin Nano": 200.0}),  # "than on" a device
+    ("GANQ: GPU-Adaptive Non-Uniform Quantization", "We propose GANQ. GANQ's quantized models achieve up to 2.57x "
+     "speedup over the baseline, advancing memory and inference efficiency.", {}),  # a clause, no baseline
+    ("Tutel: Adaptive Mixture-of-Experts at Scale", "We present Flex. The SwinV2-MoE model achieves superior accuracy "
+     "than the counterpart dense model, indicating the readiness of Flex.", {"counterpart dense model": None}),
+])
+def test_devices_run_on_and_clauses_after_a_baseline(title: str, abstract: str,
+                                                     expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

@@ -16,7 +16,7 @@ from paperkg.core.ids import alias_norm, slug
 from paperkg.core.records import ENTITY_TYPES, PAPER, PREDICATES, Extraction
 from paperkg.graph.extraction import Extractor, annotation
 from paperkg.graph.extraction.gazetteer import Gazetteer
-from paperkg.graph.extraction.text import blank_citations, runs
+from paperkg.graph.extraction.text import blank_citations, runs, unify_signs
 from paperkg.graph.vocabulary import TECHNIQUE_NS, Vocabulary
 from paperkg.sources import read_papers
 
@@ -1863,3 +1863,21 @@ def test_eponyms_and_existing_names_are_not_proposed(title: str, abstract: str, 
     x = EXTRACTOR.extract(title, abstract)
     names = {e.key: e.name for e in x.entities}
     assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed"), [
+    ("SlimGPT: Layer-wise Structured Pruning", "We present a low-cost and fast method for LLMs named _SlimGPT_ based "
+     "on the Optimal Brain Surgeon framework.", {"SlimGPT"}),  # markdown emphasis names nothing
+    ("Scaling Test-Time Compute with Mobile NPUs", "We propose applying parallel test-time scaling techniques on "
+     "mobile NPUs.", set()),  # a gerund's object is no name
+    ("Gated Linear Attention Transformers", "The resulting implementation, dubbed FlashLinearAttention, is faster "
+     "than FlashAttention-2.", {"FlashLinearAttention"}),
+])
+def test_emphasis_gerunds_and_resulting_names(title: str, abstract: str, proposed: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+
+
+def test_a_non_breaking_hyphen_joins_a_word() -> None:
+    assert unify_signs("1.58\u2011bit weights, min\u2013max, 5\u201310x") == "1.58-bit weights, min-max, 5\u201310x"

@@ -241,3 +241,20 @@ def test_a_short_abstract_of_new_models_keeps_its_facts(vocabulary: Vocabulary) 
     x = extractor.extract("FooLM: Open Models", "We train FooLM-7B and FooLM-13B, two decoder-only language models. "
                           "FooLM-13B outperforms LLaMA-13B on most benchmarks.")
     assert {e.name for e in x.entities} >= {"LLaMA-13B"} and any(r.predicate == "outperforms" for r in x.relations)
+
+
+def test_the_scorer_keeps_the_titles_name_the_abstract_gives_the_paper() -> None:
+    """"ShiftAddLLM: ..." and "..., dubbed ShiftAddLLM": the rules' strongest reading of what the paper proposes is
+    never dropped by the scorer's own thresholds (it was, at a keep-probability below 0.35)."""
+    extractor = learned_extractor(Vocabulary.load(SEEDS), SEEDS, Settings().min_confidence)
+    title = "ShiftAddLLM: Accelerating Pretrained LLMs via Post-Training Multiplication-Less Reparameterization"
+    abstract = ("Shift-and-add reparameterization offers a promising solution by replacing costly multiplications "
+                "with hardware-friendly primitives. However, current reparameterization techniques require training "
+                "from scratch or full parameter fine-tuning to restore accuracy. To address this, we propose "
+                "accelerating pretrained LLMs through post-training shift-and-add reparameterization, creating "
+                "efficient multiplication-free models, dubbed ShiftAddLLM. To reduce accuracy loss, we present a "
+                "multi-objective optimization method. Additionally, we develop an automated bit allocation strategy "
+                "to further reduce memory usage and latency.")
+    x = extractor.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert "ShiftAddLLM" in {names[r.object] for r in x.relations if r.predicate == "proposes"}

@@ -145,6 +145,14 @@ NAME_THEN_HEAD = re.compile(r"\s+([A-Za-z][\w.+-]*[\w+])\s+([a-z]+)\b")
 COUNT_WORD = re.compile(r"\d+-(?:steps?|bits?|layers?|shots?|stages?|passes?)")
 """A setting before a name ("the 4-step UFOGen", "the 8-bit LLM.int8")."""
 CLAUSE_START = re.compile(r"(?:our|we|it|this|these|they|(?:boost|reduc|achiev|improv|deliver|yield|provid|enabl|cutt|"
-                          r"lower|increas|speed|accelerat|sav|attain|reach|obtain|result)\w*ing)\b", re.I)
+                          r"lower|increas|speed|accelerat|sav|attain|reach|obtain|result|advanc|mak|bring|allow|"
+                          r"demonstrat|show|offer|outperform|surpass|indicat|suggest|highlight|confirm|validat|"
+                          r"reveal)\w*ing)\b", re.I)
 """After a list separator, the start of a clause, not another baseline ("..., our approach reduces ...",
 "outperforms heuristic schedulers, boosting serving capacity by 16.7%")."""
+LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of|on|when\s+run\s+on)\s+(?=\S)", re.I)
+"""'2x faster than with vLLM', '3x lower than that of vLLM', '10X faster than on an NVIDIA Jetson Orin Nano': the
+words before a baseline."""
+METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
+                       r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
+                       re.I)

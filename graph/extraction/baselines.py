@@ -24,11 +24,6 @@ _PAREN_ITEM = re.compile(r"\s*\(\s*(\S)")
 _BY_AMOUNT = re.compile(rf",?\s+{BY}{AMOUNT}(?:\s+(?:on\s+average|in\s+\w+))?")
 _ITEM_SEP = re.compile(r"\s*(?:,?\s+as\s+well\s+as\s+|,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s*/\s*)")
 _WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
-_LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of)\s+(?=\S)", re.I)
-"""'2x faster than with vLLM', '3x lower than that of vLLM': the words before a baseline."""
-_METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
-                        r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
-                        re.I)
 _BREAK = re.compile(r"[,;:]")
 _PLAIN = re.compile(r"[a-z][\w-]*(?:\s+[a-z][\w-]*)?")
 
@@ -84,7 +79,7 @@ class Baselines:
     def objects(self, text: str, start: int, end: int, mention_at: dict[int, int]) -> list[tuple[int, int]]:
         pos = start
         items: list[tuple[int, int]] = []
-        lead = _LEAD.match(text, pos, end) or _METRIC_OF.match(text, pos, end)
+        lead = baseline_names.LEAD.match(text, pos, end) or baseline_names.METRIC_OF.match(text, pos, end)
         if lead:
             pos = lead.end()  # "surpassing the speed of X by 37%": X is the baseline
         appositive = False

@@ -35,8 +35,9 @@ _QUOTED = re.compile(r'"([A-Za-z][\w-]{2,}(?:\s[\w-]+){0,3})"(?![\w-])')
 _TITLED_WORD = re.compile(r"[A-Z][a-z]{2,}")
 _TITLED_COMPOUND = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+")
 _HEAD_AFTER = re.compile(r"\s+([a-z]+)\b")
-_A_NEW = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+)?(?:new|novel)\s+(?:[\w-]+\s+){0,3}$", re.I)
-"""'leads to a new architecture family called NViT': the paper names what it made."""
+_A_NEW = re.compile(r"\b(?:(?:a|an)\s+(?:[\w-]+\s+)?(?:new|novel)|the\s+resulting)(?:\s+[\w-]+){0,3},?\s*$", re.I)
+"""'leads to a new architecture family called NViT', 'The resulting implementation, dubbed FlashLinearAttention':
+the paper names what it made."""
 _OURS_HAS = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+)?(?:method|approach|system|framework|design|solution)\s+"
                        r"(?:employs|uses|consists\s+of|comprises|involves|features|has)\b")
 """'Our approach employs two key techniques: (1) ..., and (2) ...': the items are the paper's contributions."""

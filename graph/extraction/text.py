@@ -75,20 +75,24 @@ def blank_citations(text: str) -> str:
     return CITATION.sub(lambda m: " " * len(m.group()), text)
 
 
-_WORD_DASH = re.compile(r"(?<=[^\W\d_])[\u2010\u2011\u2013](?=[^\W\d_])")
+_WORD_DASH = re.compile(r"(?<=[^\W\d_])\u2013(?=[^\W\d_])|(?<=\w)[\u2010\u2011](?=\w)")
 _SIGNS = str.maketrans({"\u2715": "\u00d7", "\u2716": "\u00d7", "\u2212": "-", "\u00ae": " ", "\u2122": " "})
 _TRADEMARK = re.compile(r"\((?:R|TM)\)")
+_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=[A-Za-z0-9])([^*_\n]{1,80}?)(?<=[A-Za-z0-9.+])\1(?![\w*])")
+"""Markdown emphasis around words ("*FastCache*", "_SlimGPT_"): the marks name nothing."""
 
 
 def unify_signs(text: str) -> str:
-    """`text` with its dashes and signs written one way: a dash between two letters as a hyphen ("min–max
-    quantization" is one word, as "min-max"), the multiplication X signs ✕ and ✖ as × ("3.8✕ faster"), the minus
-    sign as a hyphen ("5 − 10x") and trademark marks as spaces ("Intel(R) Core(TM) i7-8700"); every offset stays the
-    same."""
+    """`text` with its dashes and signs written one way: an en dash between two letters and any (non-breaking)
+    hyphen between two word characters as a hyphen ("min–max quantization" is one word, as "min-max"; "1.58‑bit"),
+    the multiplication X signs ✕ and ✖ as × ("3.8✕ faster"), the minus sign as a hyphen ("5 − 10x"), trademark marks
+    and markdown emphasis as spaces ("Intel(R) Core(TM) i7-8700", "*FastCache*"); every offset stays the same."""
     if any(ch in text for ch in "\u2715\u2716\u2212\u00ae\u2122"):
         text = text.translate(_SIGNS)
     if "(R)" in text or "(TM)" in text:
         text = _TRADEMARK.sub(lambda m: " " * len(m.group()), text)
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub(lambda m: " " + m.group(2) + " ", text)
     return _WORD_DASH.sub("-", text) if "\u2010" in text or "\u2011" in text or "\u2013" in text else text
 
 

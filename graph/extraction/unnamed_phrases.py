@@ -155,7 +155,8 @@ class UnnamedPhrases:
             return []
         if any(w.lower() in STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
             return []
-        if _ADJECTIVAL.search(words[-1]) or words[0].lower() in self.lex.words("evaluative_modifiers"):
+        if _ADJECTIVAL.search(words[-1]) or words[0].lower() in self.lex.words("evaluative_modifiers") or \
+                words[0].lower() in self.verbs:  # (nor "we propose applying parallel test-time scaling techniques")
             return []  # "a machine learning-based method", "a high-performance im2win-based convolution algorithm":
             # what the method rests on or how good it is, no name
         return [(start, start + len(phrase))]
