@@ -60,6 +60,8 @@ class Baselines:
         self.baseline_heads = lexicon.words("baseline_heads")
         self.shapes = NameShapes(lexicon)
         self.class_heads = lexicon.words("class_heads")
+        self.example_heads = self.shapes.naming_heads | self.class_heads
+        """Kinds whose example names the baseline: "a state-of-the-art NeRF accelerator (i.e., NeuRex)"."""
         """Head nouns of a class of baselines ("offloading systems"): named by the words before them, if any."""
         self.model_classes = lexicon.words("model_class_heads")
         self.quality = lexicon.words("baseline_quality_words")
@@ -91,7 +93,7 @@ class Baselines:
             examples = baseline_names.EXAMPLES.match(text, i_end, end) if item.kind == "name" else None
             headed = baseline_names.HEAD_EXAMPLES.match(text, i_end, end) if item.kind == "name" and not examples \
                 else None
-            if headed and headed.group(1) in self.shapes.naming_heads | self.class_heads:
+            if headed and headed.group(1) in self.example_heads:
                 examples = headed
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example

@@ -8,14 +8,12 @@ import re
 from paperkg.core.records import PAPER
 from paperkg.graph.extraction.compare import Claim
 from paperkg.graph.extraction.entities import Entity
+from paperkg.graph.extraction.text import WE
 
 _MODIFIER = re.compile(r"-(?:style|like|based|sized|scale)\b")
 _OUR_WORK = re.compile(r"\b[Oo]ur\s+(?:[\w-]+\s+){0,3}?(?:method|approach|system|framework|model|technique|"
                        r"algorithm|design|engine|mechanism)\b")  # "our finetuned 770M T5 model": the proposal's
 _OUR_BEFORE = re.compile(r"\b[Oo]ur\s+(?:[\w.-]+\s+){0,2}$")
-_WE = re.compile(r"\b[Ww]e\b")
-"""'for training the BERT models, we achieve 333x ...', 'We also observe ... for Llama-8B and decrease latency by 30%
-compared to ...': the model is the workload, "we" the subject."""
 _WORKLOAD_BEFORE = re.compile(r"\b(?:[Ff]or|[Oo]n|[Ww]ith|[Uu]sing|[Aa]cross|of)\s+(?:the\s+|a\s+|an\s+)?"
                               r"(?:[\w-]+\s+)?$")
 """'For the Tiny YOLOv3 network, the accelerator delivers ...', 'A forward pass of VGG-16 is 48 times faster than
@@ -52,7 +50,7 @@ def named_subject(claim: Claim, index: int, proposed: list[Entity], entities: li
         opening = min(s.start + len(" ".join(s.text.split()[:8])), claim.cue_start)
         models = [e for e in entities if e.type == "Model" and not e.proposed and index in where[e.key] and any(
             f == "abstract" and s.start <= st < opening and not _MODIFIER.match(s.text, en - s.start)
-            and not _WE.search(s.text, 0, claim.cue_start - s.start)
+            and not WE.search(s.text, 0, claim.cue_start - s.start)  # "for training the BERT models, we ..."
             and not _WORKLOAD_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)
             for f, st, en in e.mentions)]
         if models and any(_OUR_BEFORE.search(s.text, max(0, st - s.start - 30), st - s.start)

@@ -107,7 +107,7 @@ _CLAUSE_LEAD = re.compile(r"\s*(?:and\s+)?(?:with|while|achieving|yielding|deliv
                           r"resulting|reaching|attaining|which)\b")
 """After the comma, what opens a clause of its own ("..., with about 1.4x improvement over EAGLE-2")."""
 _COMMA = re.compile(r",\s+|;\s*")
-_WORDS_AFTER = re.compile(r"[\s,]*(?:respectively[\s,]*)?[A-Za-z]")
+_STATED_AFTER = re.compile(r"[\s,]*(?:respectively[\s,]*)?[A-Za-z]")
 """Words after a comparison cue (a baseline stated, if generic), not a number ("improves the speedup to 3.6x")."""
 _FACTOR_BLOCK = re.compile(r"(?:speed|memory|reduction|compression|improvement|faster|higher|lower|larger|smaller)")
 
@@ -227,7 +227,7 @@ class Comparisons:
             if factors and not any(c.sentence is sentence for c in out):
                 out.extend(self._built_on(text, sentence, factors, mention_at))
             if factors and not any(c.sentence is sentence for c in out):
-                unnamed = any(_WORDS_AFTER.match(text, c[1], e) for c in cues if c[2] > FENCE)
+                unnamed = any(_STATED_AFTER.match(text, c[1], e) for c in cues if c[2] > FENCE)
                 out.append(Claim([], [max(v for _, v in factors)], sentence, s, 0.6, unnamed=unnamed))
         return out
 

@@ -369,4 +369,3 @@ class Extractor:
             if entity.attrs.get(attr):
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
-

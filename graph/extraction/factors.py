@@ -195,4 +195,3 @@ def times_value(text: str) -> float | None:
         return 2.0
     word = low.rsplit(" times", 1)[0].strip()
     return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else first_number(text)
-

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices
-from paperkg.graph.extraction.text import Sentence
+from paperkg.graph.extraction.text import WE, Sentence
 from paperkg.graph.extraction.unnamed_phrases import FILLER, STOP, UnnamedPhrases
 
 _NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
@@ -67,7 +67,6 @@ _KNOWN_APPOSED = re.compile(r"\s*(?!(?:a|an|the|our|its|which|that)\b)([a-z][\w-
 """A lower-case phrase in apposition ("..., self-speculative decoding, for ..."): a name if the vocabulary knows it."""
 _PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
 """'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
-_WE = re.compile(r"\b[Ww]e\b")
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
 _MODIFIES = re.compile(r"(?:\s*\([A-Z][\w-]{0,10}\))?\s+(?!(?:and|or|to|that|which|for|in|on|with|by|as|is|are|was|"
                        r"were|can|from|inspired|based\s+on|via|using|across|at|into|of|achieves|enables|outperforms|"
@@ -172,7 +171,7 @@ class Proposals:
             triggers += list(_METHOD_VERB.finditer(text, sentence.start, sentence.end))
             triggers += list(_BY_VERB.finditer(text, sentence.start, sentence.end))
             triggers += [m for m in _PARTICIPLE.finditer(text, sentence.start, sentence.end)
-                         if _WE.search(text, sentence.start, m.start())]
+                         if WE.search(text, sentence.start, m.start())]
             if subject:
                 triggers += [m for m in _SUBJECT_VERB.finditer(text, sentence.start, sentence.end)
                              if clean(m.group(1)) in names or (m.group(1) in {"It", "it"} and self._named_before(
@@ -325,7 +324,7 @@ class Proposals:
                 comma = w.end() if word.endswith(",") else w.end() + 1 if text[w.end():w.end() + 1] == "," else -1
                 known = _KNOWN_APPOSED.match(text, comma, end) if novel and direct and not out and comma > 0 else None
                 if known:  # "we present a novel inference scheme, self-speculative decoding, for ...": its name
-                    out.append(Proposal("abstract", known.start(1), known.end(1), score, True, True))
+                    out.append(Proposal("abstract", known.start(1), known.end(1), score, True, known_only=True))
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
                     items = self.phrases.listed(text, w.end() + nxt.end(), end)

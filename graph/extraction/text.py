@@ -97,6 +97,8 @@ def unify_signs(text: str) -> str:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+WE = re.compile(r"\b[Ww]e\b")
+"""The paper speaking of itself as "we"."""
 
 
 def recase_title(title: str, abstract: str) -> str:
