@@ -14,7 +14,6 @@ _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,;.()]{2,60}?)"
                         r"(?=\s*(?:,|;|\band\b|\.|$|\bwhere\b|\bwhich\b|\(|\bthat\b))")
-_ADJECTIVAL = re.compile(r"-(?:based|driven|like|style|aware|oriented|centric|free|friendly|agnostic)$")
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
@@ -155,7 +154,7 @@ class UnnamedPhrases:
             return []
         if any(w.lower() in STOP or not re.match(r"^[a-z0-9][\w-]*$", w) for w in words):
             return []
-        if _ADJECTIVAL.search(words[-1]) or words[0].lower() in self.lex.words("evaluative_modifiers") or \
+        if self.lex.is_modifier(words[-1]) or words[0].lower() in self.lex.words("evaluative_modifiers") or \
                 words[0].lower() in self.verbs:  # (nor "we propose applying parallel test-time scaling techniques")
             return []  # "a machine learning-based method", "a high-performance im2win-based convolution algorithm":
             # what the method rests on or how good it is, no name
