@@ -471,3 +471,16 @@ def test_systems_of_a_technique_adverbs_magnitudes_and_negative_comparatives(
 def test_devices_run_on_and_clauses_after_a_baseline(title: str, abstract: str,
                                                      expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("iFormer: Integrating ConvNet and Transformer", "We present iFormer. iFormer achieves a Top-1 accuracy of 80.4% "
+     "with a latency of 1.10 ms, surpassing the recently proposed MobileNetV4.", {"MobileNetV4": None}),
+    ("Fast Streaming ASR", "We propose FooASR. FooASR brings in 18.7% relative WER reduction and 160ms latency "
+     "reductions compared to BarASR.", {"BarASR": None}),  # accuracy levels and error rates are no factors
+    ("Lightweight Detection based on YOLOv5", "We propose FooDet. When compared to the original YOLOv5, our model "
+     "achieves a parameter reduction of 76.9% and operates 1.72 times faster.", {"YOLOv5": 1.72}),
+    # the signed factor, not the percentage of another kind
+])
+def test_levels_error_rates_and_signed_factors(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

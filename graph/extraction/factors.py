@@ -63,9 +63,11 @@ _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|run
                      r"efficiency|cheaper|quicker|accelerat\w*)\b|\b(?:T?FLOPs?/s|tokens?/s)(?![\w/])", re.I)
 _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|mIoU|precision|recall|win rate|absolute|"
                        r"perplexity|ppl|error|quality|utilization|of the performance|performance of|sparsity|sparse|"
-                       r"of the (?:weights|parameters))\b", re.I)
-_LEVEL_BEFORE = re.compile(r"\b(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)\s+$", re.I)
-"""'at a high sparsity level of 70%': a setting, not an improvement."""
+                       r"of the (?:weights|parameters)|WER|CER|word error rate)\b", re.I)
+_LEVEL_BEFORE = re.compile(r"\b(?:(?:sparsity|pruning|compression)\s+(?:level|ratio|rate)s?\s+(?:of|at|to)|"
+                           r"(?:accuracy|top-[15]|mAP|AP|mIoU|BLEU|F1|score|precision|recall)\s+(?:of|at)\s+"
+                           r"(?:only\s+|about\s+|over\s+)?)\s*$", re.I)
+"""'at a high sparsity level of 70%', 'a Top-1 accuracy of 80.4%': a setting or a level, not an improvement."""
 _LEVELS_FROM = re.compile(r"(?<!by )\bfrom\s+$")
 _RANGE_TO = re.compile(r"\s+to\s+[\d.]+\s*\\?%")
 _RANGE_FROM = re.compile(r"(?<!by )\bfrom\s+[\d.]+\s*\\?%\s+to\s+$")
@@ -195,3 +197,11 @@ def times_value(text: str) -> float | None:
         return 2.0
     word = low.rsplit(" times", 1)[0].strip()
     return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else first_number(text)
+
+
+def signed_first(text: str, factors: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The factors written with a sign or in words, when a claim has both those and percentages ("a parameter
+    reduction of 76.9% and 1.72 times faster": the 1.72); all of them otherwise."""
+    signed = [f for f in factors if not PERCENT.match(text, f[0])]
+    return signed if signed and len(signed) < len(factors) else factors
+

@@ -73,7 +73,7 @@ _MODIFIES = re.compile(r"(?:\s*\([A-Z][\w-]{0,10}\))?\s+(?!(?:and|or|to|that|whi
                        r"significantly)\b)"
                        r"(?:[a-z][a-z-]+\s+){0,2}(?:manager|module|kernels?|engine|scheme|system|method|framework|"
                        r"mechanism|library|pipeline|layer|layers|architecture|implementation|algorithm|approach|"
-                       r"technique|strategy|paradigm|recipe|procedure|variant)\b")
+                       r"technique|strategy|paradigm|recipe|procedure|variant|structure)\b")
 _SUBJECT_VERB = re.compile(r"(?<![\w-])([A-Za-z0-9][\w.+-]{0,40})\s+(?:that\s+|which\s+)?"
                            r"(?:also\s+|further\s+|first\s+)?"
                            r"(?:introduces|proposes|presents|designs|develops|devises|features|comprises|contains|"
