@@ -484,3 +484,18 @@ def test_devices_run_on_and_clauses_after_a_baseline(title: str, abstract: str,
 ])
 def test_levels_error_rates_and_signed_factors(title: str, abstract: str, expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("Very Deep VAEs Generalize Autoregressive Models", "We present a hierarchical VAE that outperforms the PixelCNN "
+     "in log-likelihood. Despite this, autoregressive models have historically outperformed VAEs in log-likelihood.",
+     {"PixelCNN": None}),  # others' result, not the paper's
+    ("CAFE: Compact Embedding for Recommendation", "We propose CAFE. CAFE significantly outperforms existing "
+     "embedding compression methods, yielding 3.92% superior AUC at a compression ratio of 10000x.",
+     {"embedding compression methods": None}),  # a ratio the models are compared at is a setting, not a gain
+    ("DistillW2V2: A Small Streaming ASR Model", "We propose DistillW2V2. The distilled student model is 8x faster "
+     "and 12x smaller than the original teacher model.", {}),  # "the original teacher model" is no name
+])
+def test_others_results_settings_and_teacher_models(title: str, abstract: str,
+                                                    expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

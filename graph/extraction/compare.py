@@ -79,6 +79,12 @@ _IMPROVES_NAME = re.compile(r"\b(?:improv(?:es|ed|ing)|outpac(?:es|ed|ing))\s+(?
 _BY_AMOUNT_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,4}}?{fx.BY}(?:up\s+to\s+|about\s+|over\s+|nearly\s+)?\d")
 """'improving EAGLE-2 by 9.5%': a method (not a model: 'improves Llama2-7B by 4x' speeds the model up) bettered by
 an amount."""
+_OTHERS_SUBJECT = re.compile(r"(?:^|[.,;]\s+|\b(?:but|while|although|whereas|that)\s+)((?:[A-Za-z][\w-]*\s+){0,3}?"
+                             r"(?:models|methods|approaches|systems|networks|techniques|algorithms|works))\s+"
+                             r"(?:have\s+|has\s+|had\s+)?(?:\w+ly\s+)?$")
+_OWN_WORDS = re.compile(r"\b(?:[Oo]ur|[Pp]roposed|[Rr]esulting|[Nn]ew|[Tt]hese|[Ss]uch|[Tt]heir|[Ii]ts)\b")
+"""A generic plural subject of a comparison verb ("autoregressive models have historically outperformed VAEs") that
+is not the paper's own ("our models", "the resulting models")."""
 _SIZE_THAN = re.compile(r"\b(?:larger|bigger)\s*$", re.I)
 _FRACTION = re.compile(r"(?<![\d.])1\s*/\s*(\d{1,6})(?:th)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){1,2}?"
                        r"(?:of|used\s+by|required\s+by|needed\s+by|consumed\s+by)\s+(?:that\s+of\s+)?")
@@ -321,6 +327,9 @@ class Comparisons:
         cues: list[tuple[int, int, float]] = []
         positive = bool(_POSITIVE.search(text, s, e))
         for m in self.lex.compare_verb_re.finditer(text, s, e):
+            others = _OTHERS_SUBJECT.search(text, max(s, m.start() - 80), m.start())
+            if others and not _OWN_WORDS.search(text, s, m.start()):
+                continue  # "autoregressive models have historically outperformed VAEs": others' result
             if not _NEGATED.search(text, max(s, m.start() - 40), m.start()):
                 cues.append((m.start(), m.end(), 0.8))
         for m in _HALVING.finditer(text, s, e):

@@ -78,6 +78,7 @@ _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}
 """After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
 _MODEL_NUMBER = re.compile(r"\d{3,5}X")
 _BRAND_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s+$")
+_SETTING_BEFORE = re.compile(r"\bat\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:ratio|rate|level|budget)\s+of\s+$", re.I)
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:to\s+[\d.]+\s*\\?%\s*)?(?:lower|less|fewer|reduction|smaller|of\b|the\b)",
                          re.I)
@@ -102,6 +103,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             continue  # "4times RTX-3090 GPUs" is a device count
         if _DIMENSION_BEFORE.search(text, max(s, m.start() - 8), m.start()):
             continue  # "512 x 512"
+        if _SETTING_BEFORE.search(text, max(s, m.start() - 40), m.start()):
+            continue  # "at a compression ratio of 10000x": a setting, not a gain
         if _MODEL_NUMBER.fullmatch(m.group()) and _BRAND_BEFORE.search(text, max(s, m.start() - 30), m.start()):
             continue  # "AMD Ryzen Threadripper 3970X CPU": a model number, not a factor
         values = [float(g.replace(",", "")) for g in m.groups() if g]
