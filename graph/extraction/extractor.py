@@ -345,8 +345,8 @@ class Extractor:
         """A factor stated without a baseline ("5.7x faster training (for Alpaca)") goes to the claim about a
         baseline named in that sentence, or to the subject's only claim made earlier."""
         for claim, _ in claims:
-            if claim.objects or not claim.factors or claim.factors[0] is None:
-                continue
+            if claim.objects or claim.unnamed or not claim.factors or claim.factors[0] is None:
+                continue  # (a factor over a baseline stated generically, "over CPU baseline implementations", is its)
             index = bisect_right(starts, claim.sentence.start) - 1
             value = claim.factors[0]
             for rel in relations:
