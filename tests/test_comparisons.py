@@ -503,6 +503,6 @@ def test_others_results_settings_and_teacher_models(title: str, abstract: str,
 
 def test_a_factor_over_a_generic_baseline_is_no_named_baselines() -> None:
     found = outperforms("Merlin HugeCTR: Recommender Training", "We present Merlin HugeCTR. Merlin HugeCTR achieves a "
-                        "speedup of up to 24.6x over PyTorch on CPU nodes. Merlin HugeCTR users can achieve a 5~62x speedup for "
-                        "popular recommendation models over CPU baseline implementations.")
+                        "speedup of up to 24.6x over PyTorch on CPU nodes. Merlin HugeCTR users can achieve a 5~62x "
+                        "speedup for popular recommendation models over CPU baseline implementations.")
     assert found == {"PyTorch": 24.6}
