@@ -506,3 +506,14 @@ def test_a_factor_over_a_generic_baseline_is_no_named_baselines() -> None:
                         "speedup of up to 24.6x over PyTorch on CPU nodes. Merlin HugeCTR users can achieve a 5~62x "
                         "speedup for popular recommendation models over CPU baseline implementations.")
     assert found == {"PyTorch": 24.6}
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected"), [
+    ("GCoD: Graph Convolutional Network Acceleration", "We propose GCoD. GCoD leads to speedups of 15286x, 294x, 7.8x, "
+     "and 2.5x as compared to CPUs, GPUs, and prior-art GCN accelerators including HyGCN and AWB-GCN, respectively.",
+     {"HyGCN": 7.8, "AWB-GCN": 2.5}),  # the accelerators' members, aligned after the devices
+    ("FPSA: A Full System Stack Solution", "We propose FPSA. Compared to one of state-of-the-art ReRAM-based NN "
+     "accelerators, PRIME, the computational density of FPSA improves by 31x.", {"PRIME": 31.0}),
+])
+def test_members_of_a_class_of_accelerators(title: str, abstract: str, expected: dict[str, float | None]) -> None:
+    assert outperforms(title, abstract) == expected

@@ -42,7 +42,8 @@ _TITLE_WORD = re.compile(r"[A-Z][a-z][\w.+-]*")
 _CAPITALISED = re.compile(r"[A-Z][\w.+-]*[a-zA-Z0-9]")
 _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")
 _WORDS_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)")
-_APPOSED_NAME = re.compile(r",\s+([A-Za-z][\w.+-]*[\w+])(?=\s*(?:,|;|\)|\.(?:\s|$)|$))")
+_QUALIFIER_WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
+APPOSED_NAME = re.compile(r",\s+([A-Za-z][\w.+-]*[\w+])(?=\s*(?:,|;|\)|\.(?:\s|$)|$))")
 
 
 def titled(words: list[str]) -> bool:
@@ -59,6 +60,7 @@ class NameShapes:
         self.class_heads = lexicon.words("class_heads")
         self.baseline_heads = lexicon.words("baseline_heads")
         self.naming_heads = lexicon.words("naming_heads")
+        self.blockers = lexicon.words("qualifier_blockers")
         """Nouns a name may follow as its kind: "the state-of-the-art scheduler Tiresias"."""
 
     def named(self, word: str) -> bool:
@@ -101,11 +103,31 @@ class NameShapes:
                 at, word = words[i + 1].start(1), words[i + 1].group(1).rstrip(".")
                 if at in mention_at or self.named(word):
                     return at, mention_at.get(at, at + len(word))
-            apposed = _APPOSED_NAME.match(text, w.end(), end) if w.group(1) in self.naming_heads else None
+            apposed = APPOSED_NAME.match(text, w.end(), end) if w.group(1) in self.naming_heads else None
             if apposed and (apposed.start(1) in mention_at or self.named(apposed.group(1).rstrip("."))):
                 at = apposed.start(1)  # "the recent open-source BNN inference framework, BMXNet, ..."
                 return at, mention_at.get(at, at + len(apposed.group(1).rstrip(".")))
         return None
+
+    def qualifier(self, text: str, stop: int, end: int, mention_at: dict[int, int], weak: set[int],
+                  names: bool = False) -> int | None:
+        """End of "with backpropagation" / "from scratch" after a method phrase: 1-3 plain words, then a break (a
+        known mention, unless it starts in `weak` or `names` lets names in)."""
+        m = QUALIFIER.match(text, stop, end)
+        if not m:
+            return None
+        last, count = None, 0
+        for w in _QUALIFIER_WORD.finditer(text, m.end(), min(end, m.end() + 80)):
+            low = w.group().lower()
+            if low in self.stop or low in self.blockers or low[0].isdigit() or (
+                    not names and w.start() in mention_at and w.start() not in weak):
+                break
+            if last is not None and text[last:w.start()].strip():
+                break
+            last, count = w.end(), count + 1
+        while last is not None and text[last - 1] == ".":
+            last -= 1
+        return last if last is not None and count <= 3 else None
 
     def phrase_before(self, text: str, s: int, end: int, mention_at: dict[int, int]) -> tuple[int, int] | None:
         """The noun phrase right before `end` ("HyperLoom" in "HyperLoom is 3x slower than ..."); none when the
@@ -150,9 +172,10 @@ CLAUSE_START = re.compile(r"(?:our|we|it|this|these|they|(?:boost|reduc|achiev|i
                           r"reveal)\w*ing)\b", re.I)
 """After a list separator, the start of a clause, not another baseline ("..., our approach reduces ...",
 "outperforms heuristic schedulers, boosting serving capacity by 16.7%")."""
-LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of|on|when\s+run\s+on)\s+(?=\S)", re.I)
-"""'2x faster than with vLLM', '3x lower than that of vLLM', '10X faster than on an NVIDIA Jetson Orin Nano': the
-words before a baseline."""
+LEAD = re.compile(r"\s*(?:with|using|when using|by using|that\s+of|those\s+of|on|when\s+run\s+on|"
+                  r"one\s+of(?:\s+the)?)\s+(?=\S)", re.I)
+"""'2x faster than with vLLM', '3x lower than that of vLLM', '10X faster than on an NVIDIA Jetson Orin Nano',
+'compared to one of state-of-the-art accelerators, PRIME': the words before a baseline."""
 METRIC_OF = re.compile(r"\s*(?:the\s+)?(?:[\w-]+\s+)?(?:speed|performance|accuracy|throughput|latency|quality|"
                        r"efficiency|results?|memory(?:\s+footprint)?|cost|runtime)\s+of\s+(?:that\s+of\s+)?(?=\S)",
                        re.I)

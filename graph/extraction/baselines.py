@@ -67,7 +67,6 @@ class Baselines:
         self.quality = lexicon.words("baseline_quality_words")
         """Adjectives that, before a generic technique ("standard attention"), name the baseline variant."""
         self.weak_heads = lexicon.words("weak_baseline_heads")
-        self.blockers = lexicon.words("qualifier_blockers")
         self.sota_heads = lexicon.words("state_of_the_art_heads")
         self.devices: dict[int, str] = {}
         """Starts of baselines that are a bare kind of device ("the GPU"), with the kind (resolved by the caller)."""
@@ -129,16 +128,23 @@ class Baselines:
                                                       if item.kind != "name" else None)
             if item.kind == "sota" and not intro:
                 self.sota.add(i_start)
-            named = bool(appos and i_end + appos.end() in mention_at and  # "the DNN framework, ONNX Runtime"
-                         not baseline_names.CLAUSE_VERB.match(text, mention_at[i_end + appos.end()], end))
-            generic = item.kind == "generic" or (item.kind in ("class", "sota") and bool(intro or named or (
-                listed and not items)))
+            plural = item.kind == "name" and i_start not in mention_at and head.endswith("s") and not items
+            member = baseline_names.APPOSED_NAME.match(text, i_end, end) if appos and (
+                item.kind in ("class", "sota") or plural) else None
+            member = member if member and is_name_token(member.group(1)) else None
+            # ("one of state-of-the-art ReRAM-based NN accelerators, PRIME, ...": a member, even unseen)
+            apposed = i_end + appos.end() if appos else -1  # "the DNN framework, ONNX Runtime": that framework
+            named = bool(member) or bool(apposed in mention_at and
+                                         not baseline_names.CLAUSE_VERB.match(text, mention_at[apposed], end))
+            generic = item.kind == "generic" or bool(plural and member) or (item.kind in ("class", "sota") and bool(
+                intro or named or (listed and not items)))
             if generic and not items and listed:
                 pos = i_end + direct.end()  # type: ignore[union-attr]
                 continue
             if generic or (appos and head in self.baseline_heads and i_start not in mention_at):
                 intro = intro or appos
-                if intro and not items:
+                if intro and (not items or (item.kind == "class" and intro is not appos)):
+                    # (also "CPUs, GPUs, and prior-art GCN accelerators including HyGCN and AWB-GCN": the members)
                     pos = i_end + intro.end()
                     appositive = intro is appos  # "compared to the baseline design, Spatial-STAR achieves ..."
                     continue
@@ -254,7 +260,9 @@ class Baselines:
         if plural.endswith("s") and after == plural and follow:
             return Item(at, stop, "name", [], follow.end())  # "the concurrent TinyLlama models"
         if follow and after == "accelerators" and self.kinds.get(at) == "Technique":
-            return Item(at, follow.end(), "name")  # "the prior art GCN accelerators": devices, not GCN
+            listed = self.lex.intro_re.match(text[follow.end():end]) or baseline_names.APPOSED_NAME.match(
+                text, follow.end(), end)  # "... accelerators including HyGCN and ...", "... accelerators, PRIME,"
+            return Item(at, follow.end(), "class" if listed else "name")  # "the prior art GCN accelerators": devices
         kind = self.kinds.get(at)  # "the other BERT quantization methods", "MoE training systems, DeepSpeed and ..."
         applied = baseline_names.APPLIED_CLASS.match(text, stop, end) if kind in ("Model", "Technique") else None
         fits = applied and (applied.group(1).lower() in self.lex.method_heads if kind == "Model"
@@ -291,29 +299,10 @@ class Baselines:
         if skip < at and at in self.techniques and _PLAIN.fullmatch(text[skip:at].strip()) and text[at:stop].islower():
             return Item(skip, stop, "name")  # "single-sequence speculative decoding": a variant of its own
         if weak:
-            tail = self._qualifier(text, stop, end, mention_at)
+            tail = self.shapes.qualifier(text, stop, end, mention_at, self.weak)
             if tail:
                 return Item(at, tail, "name", [text[at:stop]])  # "fine-tuning with backpropagation"
         return Item(at, stop, "name")
-
-    def _qualifier(self, text: str, stop: int, end: int, mention_at: dict[int, int],
-                   names: bool = False) -> int | None:
-        """End of "with backpropagation" / "from scratch" after a method phrase: 1-3 plain words, then a break."""
-        m = baseline_names.QUALIFIER.match(text, stop, end)
-        if not m:
-            return None
-        last, count = None, 0
-        for w in _WORD.finditer(text, m.end(), min(end, m.end() + 80)):
-            low = w.group().lower()
-            if low in self.stop or low in self.blockers or low[0].isdigit() or (
-                    not names and w.start() in mention_at and w.start() not in self.weak):
-                break
-            if last is not None and text[last:w.start()].strip():
-                break
-            last, count = w.end(), count + 1
-        while last is not None and text[last - 1] == ".":
-            last -= 1
-        return last if last is not None and count <= 3 else None
 
     def _phrase(self, text: str, pos: int, skip: int, end: int, words: list[re.Match[str]],
                 mention_at: dict[int, int]) -> Item | None:
@@ -383,7 +372,7 @@ class Baselines:
         if head in self.class_heads:
             return self._class(text, i_start, i_end, full)
         if head in self.lex.technique_heads or head.endswith(("ing", "tion", "sion", "ment")):
-            tail = self._qualifier(text, i_end, end, mention_at, names=True)
+            tail = self.shapes.qualifier(text, i_end, end, mention_at, self.weak, names=True)
             if tail:
                 return Item(i_start, tail, "name", [phrase])  # "training from scratch"
         return Item(i_start, i_end, "name" if self.shapes.acceptable(phrase) else "generic")
