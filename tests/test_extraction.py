@@ -1881,3 +1881,19 @@ def test_emphasis_gerunds_and_resulting_names(title: str, abstract: str, propose
 
 def test_a_non_breaking_hyphen_joins_a_word() -> None:
     assert unify_signs("1.58\u2011bit weights, min\u2013max, 5\u201310x") == "1.58-bit weights, min-max, 5\u201310x"
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed"), [
+    ("TS-Fastformer: Fast Transformer for Time-Series Forecasting", "TS-Fastformer introduces three new "
+     "optimizations: First, we propose a Sub Window Tokenizer for compressing input.",
+     {"TS-Fastformer", "Sub Window Tokenizer"}),  # "First" orders the text
+    ("From Words to Watts: Benchmarking Energy Costs", "We present the results of multi-node, multi-GPU inference "
+     "using model sharding across up to 32 GPUs.", set()),  # the results of a study propose nothing
+    ("TSMixer: Lightweight MLP-Mixer Model", "We propose TSMixer. We also propose a novel Hybrid channel modeling "
+     "and infusion of a simple gating approach to handle noisy channel interactions.", {"TSMixer"}),
+    # a capitalised adjective before a modeling head is no name
+])
+def test_discourse_words_studies_and_capitalised_adjectives(title: str, abstract: str, proposed: set[str]) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    names = {e.key: e.name for e in x.entities}
+    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed

@@ -12,7 +12,7 @@ from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices
 from paperkg.graph.extraction.text import WE, Sentence
-from paperkg.graph.extraction.unnamed_phrases import FILLER, STOP, UnnamedPhrases
+from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, UnnamedPhrases
 
 _NAME_VERSION = re.compile(r"v\d+(?:\.\d+)*")
 _OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
@@ -65,6 +65,8 @@ _NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
 _KNOWN_APPOSED = re.compile(r"\s*(?!(?:a|an|the|our|its|which|that)\b)([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
                             r"(?=\s*(?:,|;|\.(?:\s|$)|\s(?:for|which|that)\b))")
 """A lower-case phrase in apposition ("..., self-speculative decoding, for ..."): a name if the vocabulary knows it."""
+_STUDY_OBJECT = re.compile(r"\s*(?:the\s+|a\s+|an\s+)?(?:results?|findings|analysis|study|evaluation|"
+                           r"characterization|comparison|overview|survey)\s+of\b", re.I)
 _PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
 """'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
@@ -178,6 +180,8 @@ class Proposals:
                                  text, names, sentence.start))]
             for m in triggers:
                 seen_trigger = True
+                if _STUDY_OBJECT.match(text, m.end(), sentence.end):
+                    continue  # "We present the results of multi-node, multi-GPU inference": a study, no contribution
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
@@ -271,6 +275,8 @@ class Proposals:
             if low == "including" and not out:
                 items = self.phrases.listed(text, w.end(), end)
                 return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
+            if low in DISCOURSE and core[:1].isupper():
+                break  # "three new optimizations: First, we propose ...": the next sentence part, no name
             capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
                                               phrase_start is not None)
             if (is_name_token(core) or capital) and not self.phrases.generic(core) and not only_devices(core, self.lex):

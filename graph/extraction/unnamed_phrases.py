@@ -14,6 +14,9 @@ _ENUM = re.compile(r"\((?:i{1,3}|iv|v|vi{0,3}|[1-9]|[a-f])\)\s+([A-Za-z0-9][^,:;
                    r"\bwhich\b|\bwhere\b|\bto\b|\.))")
 _LIST_ITEM = re.compile(r"(?:^|,|\band\b|;)\s*(?:and\s+)?(?:\(\w{1,4}\)\s*)?([^,;.()]{2,60}?)"
                         r"(?=\s*(?:,|;|\band\b|\.|$|\bwhere\b|\bwhich\b|\(|\bthat\b))")
+DISCOURSE = {"first", "firstly", "second", "secondly", "third", "thirdly", "finally", "lastly", "then", "next",
+             "moreover", "furthermore", "additionally", "specifically", "besides", "also"}
+"""Words that order what a text says ("First, we propose ..."): never a name."""
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
 _OPERATION_HEADS = {"quantization", "pruning", "distillation", "attention", "decoding", "sampling", "caching",
                     "scheduling", "training", "tuning", "strategy", "mechanism", "encoding", "compression",
@@ -99,6 +102,8 @@ class UnnamedPhrases:
             words = phrase.split()
             if not words or len(words) > 6 or any(w.lower() in STOP for w in words):
                 break
+            if words[0].lower() in DISCOURSE:
+                break  # "three new optimizations: First, we propose ...": an enumeration, no item named "First"
             named = any(is_name_token(w) or w[:1].isupper() for w in words)
             if not (named or (not named_only and len(words) >= 2 and words[-1].islower())):
                 break
