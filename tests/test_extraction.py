@@ -1801,15 +1801,13 @@ def test_an_article_is_no_prefix_of_a_vocabulary_name() -> None:
 ])
 def test_participle_proposals_and_titles_in_capitals(title: str, abstract: str, proposed: str) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == {proposed}
+    assert proposed_names(x) == {proposed}
 
 
 def test_what_a_method_is_based_on_is_no_proposal() -> None:
     x = EXTRACTOR.extract("GraphCast: Learning Weather Forecasting", "We introduce a machine learning-based method "
                           "called GraphCast, which can be trained directly from reanalysis data.")
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == {"GraphCast"}
+    assert proposed_names(x) == {"GraphCast"}
 
 
 @pytest.mark.parametrize(("title", "abstract", "proposed"), [
@@ -1820,8 +1818,7 @@ def test_what_a_method_is_based_on_is_no_proposal() -> None:
 ])
 def test_title_variants_and_known_names_in_apposition_are_proposed(title: str, abstract: str, proposed: str) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name.lower() for e in x.entities}
-    assert proposed.lower() in {names[r.object] for r in x.relations if r.predicate == "proposes"}
+    assert proposed.lower() in {name.lower() for name in proposed_names(x)}
 
 
 @pytest.mark.parametrize(("title", "abstract", "proposed"), [
@@ -1835,8 +1832,7 @@ def test_title_variants_and_known_names_in_apposition_are_proposed(title: str, a
 ])
 def test_descriptions_and_modifiers_of_a_named_proposal(title: str, abstract: str, proposed: set[str]) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+    assert proposed_names(x) == proposed
 
 
 def test_a_two_letter_name_keeps_its_case() -> None:
@@ -1861,8 +1857,7 @@ def test_a_vocabulary_name_does_not_span_a_colon() -> None:
 ])
 def test_eponyms_and_existing_names_are_not_proposed(title: str, abstract: str, proposed: set[str]) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+    assert proposed_names(x) == proposed
 
 
 @pytest.mark.parametrize(("title", "abstract", "proposed"), [
@@ -1875,8 +1870,7 @@ def test_eponyms_and_existing_names_are_not_proposed(title: str, abstract: str, 
 ])
 def test_emphasis_gerunds_and_resulting_names(title: str, abstract: str, proposed: set[str]) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+    assert proposed_names(x) == proposed
 
 
 def test_a_non_breaking_hyphen_joins_a_word() -> None:
@@ -1895,5 +1889,4 @@ def test_a_non_breaking_hyphen_joins_a_word() -> None:
 ])
 def test_discourse_words_studies_and_capitalised_adjectives(title: str, abstract: str, proposed: set[str]) -> None:
     x = EXTRACTOR.extract(title, abstract)
-    names = {e.key: e.name for e in x.entities}
-    assert {names[r.object] for r in x.relations if r.predicate == "proposes"} == proposed
+    assert proposed_names(x) == proposed
