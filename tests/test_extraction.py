@@ -1890,3 +1890,13 @@ def test_a_non_breaking_hyphen_joins_a_word() -> None:
 def test_discourse_words_studies_and_capitalised_adjectives(title: str, abstract: str, proposed: set[str]) -> None:
     x = EXTRACTOR.extract(title, abstract)
     assert proposed_names(x) == proposed
+
+
+def test_a_version_that_ends_a_sentence_stays_with_its_name() -> None:
+    """"We present Eyeriss v2." read "v2." as no version: "Eyeriss" and "v2" were proposed apart, and the
+    original Eyeriss, proposed too, was no baseline."""
+    x = EXTRACTOR.extract("Eyeriss v2: A Flexible Accelerator", "We present Eyeriss v2. Eyeriss v2 is 12.6x faster "
+                          "than Eyeriss.")
+    assert proposed_names(x) == {"Eyeriss v2"}
+    wins = {(name_of(x, r.object), r.factor) for r in x.relations if r.predicate == "outperforms"}
+    assert wins == {("Eyeriss", 12.6)}

@@ -365,7 +365,7 @@ class Proposals:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
         pos = gap = end
         for w in _WORD.finditer(text, end, limit):
-            version = _NAME_VERSION.fullmatch(w.group()) is not None  # "Eyeriss v2"
+            version = _NAME_VERSION.fullmatch(w.group().rstrip(".")) is not None  # "Eyeriss v2", "... v2."
             if w.group() == "of" and gap == pos and w.start() - pos == 1 and _OF_NAME.match(text, w.end(), limit):
                 gap = w.end()  # "a Mixture of Attentions", "Tree of Thoughts": one name
                 continue
