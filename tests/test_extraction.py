@@ -1900,3 +1900,16 @@ def test_a_version_that_ends_a_sentence_stays_with_its_name() -> None:
     assert proposed_names(x) == {"Eyeriss v2"}
     wins = {(name_of(x, r.object), r.factor) for r in x.relations if r.predicate == "outperforms"}
     assert wins == {("Eyeriss", 12.6)}
+
+
+@pytest.mark.parametrize("name", ["FooNet 2.0", "FooNet 2"])
+def test_a_version_number_after_a_name_is_part_of_it(name: str) -> None:
+    """"We present FooNet 2.0" proposed "FooNet", the name it improves on, and lost the comparison with it; a number
+    that counts something ("FooNet 2 layers deep") is no version."""
+    for title in (f"{name}: Faster Nets", "Faster Nets"):
+        x = EXTRACTOR.extract(title, f"We present {name}, a faster network. {name} is 3x faster than FooNet on GPUs.")
+        assert proposed_names(x) == {name}
+        assert {(name_of(x, r.object), r.factor) for r in x.relations if r.predicate == "outperforms"} == \
+            {("FooNet", 3.0)}
+    counted = EXTRACTOR.extract("Faster Nets", "We present FooNet 2 layers deep. It is 3x faster than BarNet.")
+    assert proposed_names(counted) == {"FooNet"}
