@@ -242,3 +242,13 @@ def test_a_factor_over_a_generic_baseline_is_no_named_baselines() -> None:
 ])
 def test_members_of_a_class_of_accelerators(title: str, abstract: str, expected: dict[str, float | None]) -> None:
     assert outperforms(title, abstract) == expected
+
+
+def test_two_versions_of_an_unseen_name_are_two_baselines() -> None:
+    """"SpConv 1.2" and "SpConv v2" were both read as "SpConv", so one factor was lost; a name a finder knows keeps its
+    own extent ("cuDNN" of "cuDNN 8.2.0")."""
+    assert outperforms("BarNet: Sparse Convolution", "We propose BarNet. BarNet achieves 2.9x, 3.3x and 2.2x speedup "
+                       "over MinkowskiEngine, SpConv 1.2 and SpConv v2.") == \
+        {"MinkowskiEngine": 2.9, "SpConv 1.2": 3.3, "SpConv v2": 2.2}
+    assert outperforms("BarNet: Sparse Convolution", "We propose BarNet. BarNet is 1.8x faster than cuDNN 8.2.0.") == \
+        {"cuDNN": 1.8}

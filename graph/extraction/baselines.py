@@ -153,7 +153,8 @@ class Baselines:
                     pos = _ITEM_SEP.match(text, by.end(), end).end()  # type: ignore[union-attr]
                     continue
             else:
-                items.append((i_start, item.end))
+                unseen_name = item.kind == "name" and i_start not in mention_at
+                items.append((i_start, baseline_names.versioned(text, item.end, end) if unseen_name else item.end))
                 if item.aliases:
                     self.aliases[i_start] = item.aliases
             paren = _PAREN_ITEM.match(text, i_end, end)
@@ -169,9 +170,7 @@ class Baselines:
             head_word = baseline_names.DEVICE_HEAD.match(text, i_end, end)
             if head_word:
                 i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
-            version = baseline_names.VERSION_AFTER.match(text, i_end, end)
-            if version and not baseline_names.AMOUNT_AFTER.match(text, version.end()):
-                i_end = version.end()  # "UDPipe 2.0 and Stanza": the list goes on after the version
+            i_end = baseline_names.versioned(text, i_end, end)  # "UDPipe 2.0 and Stanza": the list goes on after it
             by = _BY_AMOUNT.match(text, i_end, end) or baseline_names.PAREN_AMOUNT.match(text, i_end, end)
             if by:
                 i_end = by.end()

@@ -7,10 +7,11 @@ import re
 from bisect import bisect_left, bisect_right
 
 from paperkg.core.records import EntityType
+from paperkg.graph.extraction.baseline_names import versioned
 from paperkg.graph.extraction.entities import Entity, Field, Typer, camel_names
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.lexicon import Lexicon
-from paperkg.graph.extraction.names import clean, is_name_token, tokens, unseen_key
+from paperkg.graph.extraction.names import clean, is_name_token, names_something, tokens, unseen_key
 from paperkg.graph.extraction.proposals import PARAMS, Proposal, Proposals
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
 from paperkg.graph.extraction.title_names import title_proposals
@@ -254,6 +255,9 @@ class Mentions:
                       if (counts[word] >= 2 or self._example(fld.text, s) or _OUR.search(fld.text, max(0, s - 30), s))
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
                       and word.rstrip("s") not in fld.measures]
+            found = [(s, versioned(fld.text, e) if not taken.overlapping(s, e) and names_something(fld.text[s:e],
+                                                                                               self.lex) else e)
+                     for s, e in found]  # "SpConv 1.2" and "SpConv v2" are two; not "cuDNN" of "cuDNN 8.2.0"
             for s, e in found:
                 if any(not (s <= ts and te <= e and (s, e) != (ts, te)) for ts, te in taken.overlapping(s, e)):
                     continue
