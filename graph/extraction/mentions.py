@@ -178,8 +178,7 @@ class Mentions:
                 owner.surfaces += [s for s in entity.surfaces if not any(_footnoted(clean(s), clean(o))
                                                                           for o in owner.surfaces)]
                 entities.remove(entity)  # "PyramidFL1" (a footnote mark) names PyramidFL, but is no name of it
-            elif not entity.attrs.get("family") and any(_OUR.search(texts[f], max(0, s - 24), s)
-                                                         for f, s, _ in entity.mentions):
+            elif not entity.attrs.get("family") and any(_ours(texts[f], s) for f, s, _ in entity.mentions):
                 entity.proposed = 0.8  # "our SceneTilling algorithm"; not "our quantized LLaMA 3.2 3B model"
             elif any(len(n) >= 4 and n in s and n != s and (is_name_token(s) or re.fullmatch(re.escape(n) + r"-\d+", s))
                      for n in names for s in surfaces):
@@ -252,7 +251,7 @@ class Mentions:
                                                                                 self.lex)
                      if fld.text[s:e].rstrip("s") not in fld.measures]
             found += [(s, s + len(word)) for s, word in named[fld.name]
-                      if (counts[word] >= 2 or self._example(fld.text, s) or _OUR.search(fld.text, max(0, s - 30), s))
+                      if (counts[word] >= 2 or self._example(fld.text, s) or _ours(fld.text, s))
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
                       and word.rstrip("s") not in fld.measures]
             found = [(s, versioned(fld.text, e) if not taken.overlapping(s, e) and names_something(fld.text[s:e],
@@ -314,6 +313,11 @@ _VARIANT_TAIL = re.compile(r"[1-9]|[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|
 _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+|fine-tuned\s+|trained\s+)?"
                   r"(?:(?:models?|methods?|systems?|approach|framework)\s+)?$")
 """'our SceneTilling', 'our fine-tuned model SWE-Llama': the paper's own."""
+
+
+def _ours(text: str, start: int) -> bool:
+    """The name at `start` follows "our" (`_OUR` matches at most 26 characters, so 30 read back hold any match)."""
+    return _OUR.search(text, max(0, start - 30), start) is not None
 _RESULT = re.compile(r"(?:\s+\w+){0,3}?\s+(?:achieves|outperforms|delivers|boosts|improves|reduces|enables|can|is able|"
                      r"attains|accelerates|surpasses|yields|obtains|significantly|consistently)\b")
 
