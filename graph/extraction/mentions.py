@@ -318,6 +318,8 @@ _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized
 def _ours(text: str, start: int) -> bool:
     """The name at `start` follows "our" (`_OUR` matches at most 26 characters, so 30 read back hold any match)."""
     return _OUR.search(text, max(0, start - 30), start) is not None
+
+
 _RESULT = re.compile(r"(?:\s+\w+){0,3}?\s+(?:achieves|outperforms|delivers|boosts|improves|reduces|enables|can|is able|"
                      r"attains|accelerates|surpasses|yields|obtains|significantly|consistently)\b")
 
