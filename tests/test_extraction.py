@@ -1914,3 +1914,12 @@ def test_a_version_number_after_a_name_is_part_of_it(name: str) -> None:
             {("FooNet", 3.0)}
     counted = EXTRACTOR.extract("Faster Nets", "We present FooNet 2 layers deep. It is 3x faster than BarNet.")
     assert proposed_names(counted) == {"FooNet"}
+
+
+def test_what_a_sentence_about_previous_methods_names_is_not_used() -> None:
+    """"Previous methods primarily rely on SDS and NeRF": others' tools, named (entities) but not used by the paper."""
+    x = EXTRACTOR.extract("Gamba: Marry Gaussian Splatting with Mamba", "We tackle single-view 3D reconstruction. "
+                          "Previous methods primarily rely on Score Distillation Sampling (SDS) and Neural Radiance "
+                          "Fields (NeRF). We introduce Gamba, an end-to-end amortized 3D reconstruction model.")
+    assert {"Score Distillation Sampling", "Neural Radiance Fields"} <= {e.name for e in x.entities}
+    assert {name_of(x, r.object) for r in x.relations if r.predicate == "uses"} == {"Gaussian Splatting", "Mamba"}

@@ -53,6 +53,10 @@ _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
 _THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
 """'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
+_PRIOR_WORK = re.compile(r"\s*(?:However,\s+)?(?:Previous|Prior|Existing|Conventional|Traditional|Most\s+(?:existing|"
+                         r"previous|prior)|Earlier)\s+(?:[\w-]+\s+){0,3}?(?:methods?|approaches|works?|systems?|"
+                         r"techniques|solutions|frameworks|studies|algorithms|designs)\b")
+"""A sentence about others' work ("Previous methods primarily rely on SDS and NeRF"): what it names is not used."""
 _FRONTED = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s")
 _FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s+"
                              r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
@@ -300,6 +304,10 @@ class Extractor:
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
                 for f, st, _ in e.mentions)}
+        prior = {i for i, sp in enumerate(spans["abstract"]) if _PRIOR_WORK.match(sp.text)}
+        if prior:
+            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
+                f == "abstract" and bisect_right(starts, st) - 1 in prior for f, st, _ in e.mentions)}
         scene = {e.key for e in entities if not e.proposed and e.key not in compared
                  and e.type in ("Technique", "Model", "Software") and all(f == "abstract" for f, _, _ in e.mentions)
                  and set(where[e.key]) <= background}
