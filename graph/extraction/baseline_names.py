@@ -160,17 +160,6 @@ CLAUSE_VERB = re.compile(r"\s+(?:(?:also|further|still|consistently|significantl
                          r"had|can|could|achieves?|outperforms?|shows?|obtains?|reaches|improves?|requires?|uses?|"
                          r"runs?|reduces|lowers|cuts|delivers|accelerates|speeds|attains|yields|provides|offers|"
                          r"enables|boosts|increases|decreases|supports|maintains|preserves|surpasses|beats|exceeds)\b")
-VERSION_AFTER = re.compile(r"\s+(?:[vV]\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?!\w|\.\d)")
-"""A version after a name ("UDPipe 2.0", "SpConv v2", also where it ends a sentence); see AMOUNT_AFTER."""
-AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
-"""After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
-
-
-def versioned(text: str, end: int, limit: int | None = None) -> int:
-    """The end of the name ending at `end` with the version after it, if one follows ("SpConv 1.2", not "HyperLoom
-    2.5 times")."""
-    version = VERSION_AFTER.match(text, end, len(text) if limit is None else limit)
-    return version.end() if version and not AMOUNT_AFTER.match(text, version.end()) else end
 NAME_THEN_HEAD = re.compile(r"\s+([A-Za-z][\w.+-]*[\w+])\s+([a-z]+)\b")
 COUNT_WORD = re.compile(r"\d+-(?:steps?|bits?|layers?|shots?|stages?|passes?)")
 """A setting before a name ("the 4-step UFOGen", "the 8-bit LLM.int8")."""

@@ -15,7 +15,7 @@ from paperkg.graph.extraction import baseline_names
 from paperkg.graph.extraction.baseline_names import DEVICE_ONLY, SIZE_WORD, NameShapes, titled
 from paperkg.graph.extraction.factors import AMOUNT, BY
 from paperkg.graph.extraction.lexicon import Lexicon
-from paperkg.graph.extraction.names import is_name_token
+from paperkg.graph.extraction.names import is_name_token, versioned
 from paperkg.graph.extraction.text import NUMBER, POSSESSIVE
 
 _APPOS = re.compile(r"^\s*,\s*(?!and\b|or\b|which\b|while\b|with\b)")
@@ -154,7 +154,7 @@ class Baselines:
                     continue
             else:
                 unseen_name = item.kind == "name" and i_start not in mention_at
-                items.append((i_start, baseline_names.versioned(text, item.end, end) if unseen_name else item.end))
+                items.append((i_start, versioned(text, item.end, end) if unseen_name else item.end))
                 if item.aliases:
                     self.aliases[i_start] = item.aliases
             paren = _PAREN_ITEM.match(text, i_end, end)
@@ -170,7 +170,7 @@ class Baselines:
             head_word = baseline_names.DEVICE_HEAD.match(text, i_end, end)
             if head_word:
                 i_end = head_word.end()  # "MNNFast accelerator, TITAN Xp GPU, Xeon CPU"
-            i_end = baseline_names.versioned(text, i_end, end)  # "UDPipe 2.0 and Stanza": the list goes on after it
+            i_end = versioned(text, i_end, end)  # "UDPipe 2.0 and Stanza": the list goes on after it
             by = _BY_AMOUNT.match(text, i_end, end) or baseline_names.PAREN_AMOUNT.match(text, i_end, end)
             if by:
                 i_end = by.end()

@@ -7,11 +7,10 @@ import re
 from bisect import bisect_left, bisect_right
 
 from paperkg.core.records import EntityType
-from paperkg.graph.extraction.baseline_names import versioned
 from paperkg.graph.extraction.entities import Entity, Field, Typer, camel_names
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.lexicon import Lexicon
-from paperkg.graph.extraction.names import clean, is_name_token, names_something, tokens, unseen_key
+from paperkg.graph.extraction.names import clean, is_name_token, names_something, tokens, unseen_key, versioned
 from paperkg.graph.extraction.proposals import PARAMS, Proposal, Proposals
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
 from paperkg.graph.extraction.title_names import title_proposals

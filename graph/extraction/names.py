@@ -179,3 +179,23 @@ def names_something(name: str, lex: Lexicon) -> bool:
 def only_devices(text: str, lex: Lexicon) -> bool:
     """Only generic device words ("GPU-CPU", "CPU-GPU-I/O"): they modify what follows, never name."""
     return all(part in lex.generic_acronyms for part in _PARTS.split(text) if part)
+
+
+VERSION_AFTER = re.compile(r"\s+(?:[vV]\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)*)(?!\w|\.\d)")
+"""A version after a name ("UDPipe 2.0", "SpConv v2", also where it ends a sentence); see AMOUNT_AFTER."""
+AMOUNT_AFTER = re.compile(r"\s*(?:[x×%]|times|fold|points?|pp|ms|s\b|GB|MB|TB|[KMB]\b|hours?|days?)", re.I)
+"""After a number: an amount, so the number is no version ("HyperLoom 2.5 times", "HyperLoom 2.0 points")."""
+_BARE_VERSION_AFTER = re.compile(r"\s\d+(?=\.?(?:\s*(?:[,;:()]|$)|\s+(?:(?:a|an|the|is|are|was|that|which|to|for|with|"
+                                 r"and|as|on|in|by|achieves|outperforms|improves|reduces)\b|[A-Z])))")
+"""A whole number as a version ("We present FooNet 2, a ...", "FooNet 2. It ..."), not a count ("FooNet 2 layers")."""
+
+
+def versioned(text: str, end: int, limit: int | None = None, bare: bool = False) -> int:
+    """The end of the name ending at `end` with the version after it, if one follows ("SpConv 1.2", not "HyperLoom
+    2.5 times"); `bare`: a whole number counts too where what follows ends the name."""
+    limit = len(text) if limit is None else limit
+    version = VERSION_AFTER.match(text, end, limit)
+    if version and not AMOUNT_AFTER.match(text, version.end()):
+        return version.end()
+    number = _BARE_VERSION_AFTER.match(text, end, limit) if bare else None
+    return number.end() if number else end

@@ -10,15 +10,10 @@ from dataclasses import dataclass
 
 from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
-from paperkg.graph.extraction.names import clean, is_name_token, only_devices
+from paperkg.graph.extraction.names import clean, is_name_token, only_devices, versioned
 from paperkg.graph.extraction.text import WE, Sentence
 from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, UnnamedPhrases
 
-_NAME_VERSION = re.compile(r"v?\d+(?:\.\d+)*")
-_VERSION_END = re.compile(r"\.?(?:\s*(?:[,;:()]|$)|\s+(?:(?:a|an|the|is|are|was|that|which|to|for|with|and|as|on|in|by|"
-                          r"achieves|outperforms|improves|reduces)\b|[A-Z]))")
-"""What follows a version number that ends a name ("FooNet 2.0, a ...", "We present FooNet 2. It ..."), not a count
-("FooNet 2 layers")."""
 _OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
 """A capitalised word after "of" in a name ("Mixture of Attentions")."""
 _WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
@@ -369,9 +364,9 @@ class Proposals:
         """Grow a name over following capitalised words ("Sub-path Linear Approximation Model")."""
         pos = gap = end
         for w in _WORD.finditer(text, end, limit):
-            number = w.group().rstrip(".")
-            version = _NAME_VERSION.fullmatch(number) is not None and (  # "Eyeriss v2", "... v2.", "FooNet 2.0"
-                number.startswith("v") or _VERSION_END.match(text, w.start() + len(number)) is not None)
+            # "Eyeriss v2", "... v2.", "FooNet 2.0", "FooNet 2, a ..."
+            version = w.start() - gap <= 1 and versioned(text, gap, limit, bare=True) >= w.start() + len(
+                w.group().rstrip("."))
             if w.group() == "of" and gap == pos and w.start() - pos == 1 and _OF_NAME.match(text, w.end(), limit):
                 gap = w.end()  # "a Mixture of Attentions", "Tree of Thoughts": one name
                 continue

@@ -149,10 +149,10 @@ class Scorer:
         # at least `stated_factor`, and the scorer's own thresholds never drop them (only a user's higher minimum does)
         compared = {k for r in extraction.relations if r.predicate == "outperforms" and r.factor is not None
                     for k in (r.subject, r.object)}
-        # the title's name that the abstract gives the paper ("ShiftAddLLM: ..." and "..., dubbed ShiftAddLLM") is
-        # rated at least `title_name`: such names are right 0.99 of the time, where the scorer said 0.5 for some
         for key in compared & confidence.keys():
             confidence[key] = max(confidence[key], self.params.stated_factor)
+        # the title's name that the abstract gives the paper ("ShiftAddLLM: ..." and "..., dubbed ShiftAddLLM") is
+        # rated at least `title_name`: such names are right 0.99 of the time, where the scorer said 0.5 for some
         titled = {e.key for e in extraction.entities if any(m.field == "title" for m in e.mentions)}
         for r in extraction.relations:
             if r.predicate == "proposes" and r.object in titled and r.confidence >= self.params.title_name:
