@@ -17,7 +17,7 @@ from paperkg.core.records import PaperInput
 from paperkg.core.settings import Settings
 from paperkg.graph.extraction import Extractor, Scorer, learned_extractor
 from paperkg.graph.extraction.candidates import Candidates, tokenize
-from paperkg.graph.extraction.scorer import MODEL_FILE, LinearModel, ScorerParams
+from paperkg.graph.extraction.scorer import MODEL_FILE, LinearModel
 from paperkg.graph.vocabulary import Vocabulary
 from paperkg.kb import KnowledgeBase
 
@@ -273,7 +273,8 @@ def test_a_comparison_with_a_stated_factor_is_rated_at_least_its_floor() -> None
                           "achieves a throughput of 1470.6 inferences/s and 2560.3 inferences/J at a batch size of 1, "
                           "which is 12.6times faster and 2.5times more energy-efficient than the original Eyeriss "
                           "running MobileNet.")
-    floor = ScorerParams().stated_factor
+    assert extractor.scorer is not None
+    floor = extractor.scorer.params.stated_factor
     found = [(r.object, r.factor) for r in x.relations if r.predicate == "outperforms" and r.confidence >= floor]
     assert found == [("technique/eyeriss", 12.6)]
     baseline = x.entity("technique/eyeriss")
