@@ -1923,3 +1923,14 @@ def test_what_a_sentence_about_previous_methods_names_is_not_used() -> None:
                           "Fields (NeRF). We introduce Gamba, an end-to-end amortized 3D reconstruction model.")
     assert {"Score Distillation Sampling", "Neural Radiance Fields"} <= {e.name for e in x.entities}
     assert {name_of(x, r.object) for r in x.relations if r.predicate == "uses"} == {"Gaussian Splatting", "Mamba"}
+
+
+def test_a_name_only_beaten_is_not_used() -> None:
+    """"IvyGPT has outperformed other medical GPT models": no claim is read over a generic baseline, yet the models
+    are no tool of the paper; "outperforms LoRA on fine-tuning LLaMA" still uses LLaMA (the gold's reading)."""
+    x = EXTRACTOR.extract("IvyGPT: A Medical Language Model", "We present IvyGPT. Experimental results show that "
+                          "IvyGPT has outperformed other medical GPT models.")
+    assert not [r for r in x.relations if r.predicate == "uses"]
+    y = EXTRACTOR.extract("DoRA: Weight-Decomposed Low-Rank Adaptation", "We propose DoRA. DoRA consistently "
+                          "outperforms LoRA on fine-tuning LLaMA, LLaVA, and VL-BART.")
+    assert "LLaMA" in {name_of(y, r.object) for r in y.relations if r.predicate == "uses"}

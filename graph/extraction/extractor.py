@@ -53,6 +53,10 @@ _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s
 """Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
 _THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
 """'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
+_BEATEN_BEFORE = re.compile(r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?)\s+"
+                            r"(?:(?!(?:by|on|in|with|for|across|using|when|while|as|at|under|via|from|to)\b)"
+                            r"[^.;:,\s]+\s+){0,6}$", re.I)
+"""'IvyGPT has outperformed other medical GPT models': a name only beaten is not used, even where no claim was read."""
 _PRIOR_WORK = re.compile(r"\s*(?:However,\s+)?(?:Previous|Prior|Existing|Conventional|Traditional|Most\s+(?:existing|"
                          r"previous|prior)|Earlier)\s+(?:[\w-]+\s+){0,3}?(?:methods?|approaches|works?|systems?|"
                          r"techniques|solutions|frameworks|studies|algorithms|designs)\b")
@@ -304,6 +308,8 @@ class Extractor:
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
                 f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
                 for f, st, _ in e.mentions)}
+        only_compared |= {e.key for e in entities if not e.proposed and e.type != "Hardware" and e.mentions and all(
+            f == "abstract" and _BEATEN_BEFORE.search(texts[f], max(0, st - 60), st) for f, st, _ in e.mentions)}
         prior = {i for i, sp in enumerate(spans["abstract"]) if _PRIOR_WORK.match(sp.text)}
         if prior:
             only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
