@@ -1934,3 +1934,5 @@ def test_a_name_only_beaten_is_not_used() -> None:
     y = EXTRACTOR.extract("DoRA: Weight-Decomposed Low-Rank Adaptation", "We propose DoRA. DoRA consistently "
                           "outperforms LoRA on fine-tuning LLaMA, LLaVA, and VL-BART.")
     assert "LLaMA" in {name_of(y, r.object) for r in y.relations if r.predicate == "uses"}
+    z = EXTRACTOR.extract("FooNet", "We present FooNet. FooNet outperforms the baseline that uses FlashAttention.")
+    assert "FlashAttention" in {name_of(z, r.object) for r in z.relations if r.predicate == "uses"}

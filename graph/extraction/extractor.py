@@ -54,7 +54,8 @@ _LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s
 _THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
 """'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
 _BEATEN_BEFORE = re.compile(r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?)\s+"
-                            r"(?:(?!(?:by|on|in|with|for|across|using|when|while|as|at|under|via|from|to)\b)"
+                            r"(?:(?!(?:by|on|in|with|for|across|using|when|while|as|at|under|via|from|to|that|which|whose|uses?|used|"
+                            r"employs?|employing)\b)"
                             r"[^.;:,\s]+\s+){0,6}$", re.I)
 """'IvyGPT has outperformed other medical GPT models': a name only beaten is not used, even where no claim was read."""
 _PRIOR_WORK = re.compile(r"\s*(?:However,\s+)?(?:Previous|Prior|Existing|Conventional|Traditional|Most\s+(?:existing|"
