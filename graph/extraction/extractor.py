@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 
 from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.graph.extraction.candidates import vocabulary_tags
@@ -299,22 +300,20 @@ class Extractor:
         base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
                                                 for f, st, _ in by_key[k].mentions)}
         only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
-        only_compared |= {e.key for e in entities if not e.proposed and e.type != "Hardware" and e.mentions and all(
-            f == "abstract" and _THAN_BEFORE.search(texts[f], max(0, st - 70), st) for f, st, _ in e.mentions)}
-        if _FRONTED.search(texts["abstract"], 0, MAX_CHARS):
-            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
-                f == "abstract" and _FRONTED_BEFORE.search(texts["abstract"], max(0, st - 120), st)
-                for f, st, _ in e.mentions)}
-        if _LIKENED.search(texts["abstract"], 0, MAX_CHARS):
-            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
-                f == "abstract" and _LIKENED_BEFORE.search(texts["abstract"], max(0, st - 90), st)
-                for f, st, _ in e.mentions)}
-        only_compared |= {e.key for e in entities if not e.proposed and e.type != "Hardware" and e.mentions and all(
-            f == "abstract" and _BEATEN_BEFORE.search(texts[f], max(0, st - 60), st) for f, st, _ in e.mentions)}
+        abstract = texts["abstract"]
+
+        def after(pattern: re.Pattern[str], window: int) -> Callable[[int], bool]:
+            return lambda st: pattern.search(abstract, max(0, st - window), st) is not None
+
+        only_compared |= _named_only(entities, after(_THAN_BEFORE, 70), devices=False)
+        if _FRONTED.search(abstract, 0, MAX_CHARS):
+            only_compared |= _named_only(entities, after(_FRONTED_BEFORE, 120))
+        if _LIKENED.search(abstract, 0, MAX_CHARS):
+            only_compared |= _named_only(entities, after(_LIKENED_BEFORE, 90))
+        only_compared |= _named_only(entities, after(_BEATEN_BEFORE, 60), devices=False)
         prior = {i for i, sp in enumerate(spans["abstract"]) if _PRIOR_WORK.match(sp.text)}
         if prior:
-            only_compared |= {e.key for e in entities if not e.proposed and e.mentions and all(
-                f == "abstract" and bisect_right(starts, st) - 1 in prior for f, st, _ in e.mentions)}
+            only_compared |= _named_only(entities, lambda st: bisect_right(starts, st) - 1 in prior)
         scene = {e.key for e in entities if not e.proposed and e.key not in compared
                  and e.type in ("Technique", "Model", "Software") and all(f == "abstract" for f, _, _ in e.mentions)
                  and set(where[e.key]) <= background}
@@ -384,3 +383,10 @@ class Extractor:
             if entity.attrs.get(attr):
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
+
+
+def _named_only(entities: list[Entity], where: Callable[[int], bool], devices: bool = True) -> set[str]:
+    """The entities the paper does not propose whose every mention is in the abstract at an offset `where` accepts
+    (`devices`: hardware too)."""
+    return {e.key for e in entities if not e.proposed and (devices or e.type != "Hardware") and e.mentions
+            and all(f == "abstract" and where(st) for f, st, _ in e.mentions)}
