@@ -144,8 +144,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
     for m in WORDS.finditer(text, s, e):
         found.append((m.start(), 2.0))
     for m in ORDERS.finditer(text, s, e):
-        power = int(m.group(1)) if m.group(1) else {"an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
-                                                     "five": 5}[m.group(2).lower()]
+        power = int(m.group(1)) if m.group(1) else NUMBER_WORDS.get(m.group(2).lower(), 1)  # "an", "one": 1
         found.append((m.start(), float(10 ** power)))
     for m in WORD_TIMES.finditer(text, s, e):
         found.append((m.start(), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
