@@ -184,18 +184,15 @@ class Proposals:
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, title=title))
             for m in self.ours.finditer(text, sentence.start, sentence.end):
                 found.extend(self._object(text, m.end(), sentence.end, acronyms, PARAMS.passive))
-            for m in _THE_NEW.finditer(text, sentence.start, sentence.end):  # "The improved model, MobileViTv2, ..."
-                kind = self._apposed(text, _KIND_NAMED.match(text, m.end(), sentence.end), sentence.end,
-                                     PARAMS.we_propose, True)
-                found += [kind] if kind else []
-            for m in _THE_PROPOSED.finditer(text, sentence.start, sentence.end):
-                kind = self._apposed(text, _KIND_NAMED.match(text, m.end(), sentence.end), sentence.end,
-                                     PARAMS.we_propose, True)
-                if kind:
-                    found.append(kind)
-                    continue  # "The proposed models, EfficientFormerV2, achieve ..."
-                found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose, limit=3)
-                             if p.direct)
+            for pattern in (_THE_NEW, _THE_PROPOSED):  # "The improved model, MobileViTv2, ...", "The proposed ..."
+                for m in pattern.finditer(text, sentence.start, sentence.end):
+                    kind = self._apposed(text, _KIND_NAMED.match(text, m.end(), sentence.end), sentence.end,
+                                         PARAMS.we_propose, True)
+                    if kind:
+                        found.append(kind)
+                    elif pattern is _THE_PROPOSED:  # "the proposed FooNet", without a kind before the name
+                        found.extend(p for p in self._object(text, m.end(), sentence.end, acronyms, PARAMS.we_propose,
+                                                             limit=3) if p.direct)
             for m in self.passive.finditer(text, sentence.start, sentence.end):
                 found.extend(Proposal("abstract", a, b, PARAMS.operation, False)
                              for a, b in self.phrases.passive(text, sentence.start, m.start()))
