@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from paperkg.core.errors import UnsafeModel
+from paperkg.core.settings import default_model
 from paperkg.embeddings.batching import MicroBatcher
 from paperkg.embeddings.encoder import (
     MAX_QUERY_PASSAGES,
+    TOKENS_PER_CHAR,
     HashingEncoder,
     QueryCache,
     SentenceTransformerEncoder,
@@ -382,6 +384,26 @@ class _CountingWindows(WindowEncoder):
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         return self.encode(texts, len(texts))
+
+
+def test_no_character_becomes_more_word_pieces_than_the_query_length_check_allows() -> None:
+    """`_is_long` skips tokenizing a query of at most (window - 2) / TOKENS_PER_CHAR characters: that bound must hold
+    for every character the model's tokenizer reads, and the check must agree with tokenizing at the edge."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(default_model()) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    chars = [chr(c) for c in range(0x20, 0x30000, 7) if not 0xD800 <= c < 0xE000] + ["각", "İ", "ﬃ", "ǅ"]
+    pieces = {ch: len(tokenizer.encode(ch * 4, add_special_tokens=False).ids) / 4 for ch in chars}
+    assert max(pieces.values()) == TOKENS_PER_CHAR == pieces["각"]  # a Hangul syllable: three jamo
+
+    encoder = _CountingWindows()
+    encoder._spans, encoder.max_tokens = tokenizer, 256
+    for words in (28, 42, 43, 60):  # six word pieces per three characters; under 85 characters, no tokenizing
+        text = " ".join(["각각"] * words)
+        assert encoder._is_long(text) == (len(tokenizer.encode(text, add_special_tokens=False).ids) > 254)
+    assert encoder._is_long(" ".join(["각각"] * 43)) and not encoder._is_long(" ".join(["각각"] * 42))
 
 
 def test_a_long_query_embeds_at_most_its_first_passages() -> None:

@@ -242,6 +242,10 @@ def test_openvino_fixed_width_queries_give_the_dynamic_vectors(model_cache: Path
         reference = [dynamic.encode_query(q) for q in queries]
         for old, new, ref in zip(before, after, reference, strict=True):
             assert float(new @ ref) >= 0.9999 and float(old @ ref) >= 0.9999
+        # the width-32 request is reused for a shorter query: its bound inputs hold no tokens of the longer one
+        shorter = queries[1][:90]
+        assert 16 < len(fixed._tokens.encode(shorter).ids) < len(fixed._tokens.encode(queries[1]).ids) <= 32
+        assert float(fixed.encode_query(shorter) @ dynamic.encode_query(shorter)) >= 0.9999
         batch = fixed.encode(queries[:2], 32)  # a batch of two stays on the dynamic model
         assert float((batch * np.stack(reference[:2])).sum(axis=1).min()) >= 0.9999
     finally:
