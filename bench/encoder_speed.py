@@ -8,7 +8,7 @@ usage: python bench/encoder_speed.py [--papers 2000] [--rounds 3] [--skip-in-pro
 2. CLI, one process each, process start included: `paperkg ingest` of PAPERS real-length abstracts (seed abstracts
    recombined sentence-wise under new titles) with each backend, against raw torch `model.encode` of the same texts
    in a fresh process (target: onnx ingest >= 2.5x raw torch); then cold `paperkg search` on each result.
-3. `paperkg serve` with each backend: resident memory after warm-up and /search p50 over loopback, against a raw
+3. `paperkg serve` with each backend: resident memory after the queries and /search p50 over loopback, against a raw
    query encode + a flat FAISS search of the same number of vectors, each query's raw calls interleaved with its
    request (targets: <= 0.6x raw torch, <= 1.3x the fastest raw encode). `--data DIR` serves an existing data
    directory (with the `auto` backend's vectors) instead of the command-line phase.
@@ -198,8 +198,8 @@ def serve(data: dict[str, Path], cache: Path, queries: list[str],
     raw query encodes plus a flat FAISS search, measured side by side: per query, the raw torch call, the backend's
     own raw call and the fastest backend's (by the in-process p50s), then the request, each after a short pause so
     that no thread pool left spinning by one call takes a core from the next."""
-    print("\n  paperkg serve: resident memory after warm-up + one pass of queries; /search p50 over loopback, each "
-          "query's raw encodes + FAISS interleaved with it")
+    print("\n  paperkg serve: resident memory after the queries; /search p50 over loopback, each query's raw "
+          "encodes + FAISS interleaved with it")
     fastest = min((n for n in raw_calls if n in raw_p50), key=raw_p50.__getitem__)
     for name, directory in data.items():
         calls = {n: raw_calls[n] for n in dict.fromkeys(["raw torch", f"raw {name}", fastest]) if n in raw_calls}
@@ -241,10 +241,10 @@ def serve(data: dict[str, Path], cache: Path, queries: list[str],
                         client.get("/search", params={"q": f"{query} {round_}", "k": 10}).raise_for_status()
                         samples.append(time.perf_counter() - started)
                         time.sleep(PAUSE)
-            raw_p50 = {raw_name: p50_ms(values) for raw_name, values in raw.items()}
-            own = raw_p50.get(f"raw {name}", float("nan"))
-            best_name = min(raw_p50, key=raw_p50.__getitem__)
-            best, torch_raw = raw_p50[best_name], raw_p50["raw torch"]
+            measured = {raw_name: p50_ms(values) for raw_name, values in raw.items()}
+            own = measured.get(f"raw {name}", float("nan"))
+            best_name = min(measured, key=measured.__getitem__)
+            best, torch_raw = measured[best_name], measured["raw torch"]
             p50 = p50_ms(samples)
             print(f"  {name:<14} RSS {rss_mb(process.pid):6.0f} MB   /search p50 {p50:6.2f} ms   "
                   f"x(fastest raw encode + FAISS, {best_name}, {best:.2f} ms) {p50 / best:.2f}   "

@@ -160,10 +160,6 @@ MAX_QUERY_PASSAGES = 8
 """A long query is embedded from at most this many passages (about 1,300 tokens, more than any abstract), so that one
 request of 20,000 characters cannot hold a core for seconds (a 9,000-token query took 3.4 s on 2 cores)."""
 
-TOKENS_PER_CHAR = 3
-"""The most word pieces one character becomes (a Hangul syllable splits into three jamo; any other character's
-accents are stripped): a query this many times shorter than the window fits it without being tokenized to know."""
-
 
 class WindowEncoder:
     """Query handling shared by the model backends: the query cache, micro-batching, and long queries as passages.
@@ -198,7 +194,12 @@ class WindowEncoder:
 
     def _is_long(self, text: str) -> bool:
         room = self.max_tokens - 2
-        return TOKENS_PER_CHAR * len(text) > room and len(self._spans.encode(text, add_special_tokens=False).ids) > room
+        # A text makes at most one token per UTF-8 byte, and one more: WordPiece pieces are non-empty parts of the
+        # normalised text, never longer than those bytes (tested); byte-level BPE takes a byte at most; SentencePiece
+        # adds one word-start mark. A query shorter than that is not tokenized just to learn that it fits.
+        if len(text.encode("utf-8")) + 1 <= room:
+            return False
+        return len(self._spans.encode(text, add_special_tokens=False).ids) > room
 
     def _encode_one(self, text: str) -> np.ndarray:
         return self._encode_long(text) if self._is_long(text) else self._batcher.encode(text)

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from paperkg.core.errors import UnsafeModel
 from paperkg.core.settings import default_model
 from paperkg.embeddings.batching import MicroBatcher
 from paperkg.embeddings.encoder import (
     MAX_QUERY_PASSAGES,
-    TOKENS_PER_CHAR,
     HashingEncoder,
     QueryCache,
     SentenceTransformerEncoder,
@@ -386,24 +386,32 @@ class _CountingWindows(WindowEncoder):
         return self.encode(texts, len(texts))
 
 
-def test_no_character_becomes_more_word_pieces_than_the_query_length_check_allows() -> None:
-    """`_is_long` skips tokenizing a query of at most (window - 2) / TOKENS_PER_CHAR characters: that bound must hold
-    for every character the model's tokenizer reads, and the check must agree with tokenizing at the edge."""
-    from tokenizers import Tokenizer
-
+def test_a_query_shorter_than_the_window_in_bytes_is_not_tokenized_to_check_its_length() -> None:
+    """`_is_long` takes a text of at most (window - 3) UTF-8 bytes as fitting without tokenizing it: the model's
+    normaliser never makes a character longer than its bytes (so neither are its word pieces more), and the check
+    agrees with tokenizing wherever it does tokenize."""
     tokenizer = Tokenizer.from_file(str(Path(default_model()) / "tokenizer.json"))
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    chars = [chr(c) for c in range(0x20, 0x30000, 7) if not 0xD800 <= c < 0xE000] + ["각", "İ", "ﬃ", "ǅ"]
-    pieces = {ch: len(tokenizer.encode(ch * 4, add_special_tokens=False).ids) / 4 for ch in chars}
-    assert max(pieces.values()) == TOKENS_PER_CHAR == pieces["각"]  # a Hangul syllable: three jamo
+    normalise = tokenizer.normalizer.normalize_str
+    chars = [chr(c) for c in range(0x20, 0x110000, 5) if not 0xD800 <= c < 0xE000] + ["각", "İ", "ﬃ", "ǅ", "ß"]
+    assert all(len(normalise(ch)) <= len(ch.encode("utf-8")) for ch in chars)
+    assert len(normalise("각")) == 3 and len(tokenizer.encode("각각", add_special_tokens=False).ids) == 6
+
+    calls: list[str] = []
+
+    class Counting:
+        def encode(self, text: str, add_special_tokens: bool = False) -> object:
+            calls.append(text)
+            return tokenizer.encode(text, add_special_tokens=add_special_tokens)
 
     encoder = _CountingWindows()
-    encoder._spans, encoder.max_tokens = tokenizer, 256
-    for words in (28, 42, 43, 60):  # six word pieces per three characters; under 85 characters, no tokenizing
+    encoder._spans, encoder.max_tokens = Counting(), 256
+    ascii_query = "a " * 126 + "a"  # 253 bytes, 127 word pieces
+    assert not encoder._is_long(ascii_query) and not calls
+    for words in (42, 43):  # two Hangul syllables a word: 6 bytes, 6 word pieces; 252 and 258 pieces in all
         text = " ".join(["각각"] * words)
-        assert encoder._is_long(text) == (len(tokenizer.encode(text, add_special_tokens=False).ids) > 254)
-    assert encoder._is_long(" ".join(["각각"] * 43)) and not encoder._is_long(" ".join(["각각"] * 42))
+        assert encoder._is_long(text) == (words == 43) and calls[-1] == text
 
 
 def test_a_long_query_embeds_at_most_its_first_passages() -> None:
