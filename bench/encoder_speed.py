@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench._server import free_port  # noqa: E402
 from paperkg.core.settings import default_model  # noqa: E402
 from paperkg.embeddings.encoder import Encoder  # noqa: E402
-from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder  # noqa: E402
+from paperkg.embeddings.loading import EncoderParams, RuntimeParams, load_encoder, preferred  # noqa: E402
 from paperkg.embeddings.onnx_encoder import OnnxEncoder  # noqa: E402
 from paperkg.embeddings.passages import sentence_spans  # noqa: E402
 from paperkg.sources import read_papers  # noqa: E402
@@ -280,8 +280,8 @@ def main() -> None:
     parser.add_argument("--cli-backends", default=",".join(CLI_BACKENDS), help="comma-separated, of: " +
                         ", ".join(BACKENDS))
     parser.add_argument("--skip-serve", action="store_true")
-    parser.add_argument("--data", type=Path, default=None, help="serve this data directory with the `auto` backend's "
-                        "settings (openvino bf16 on this CPU) instead of running the command-line phase")
+    parser.add_argument("--data", type=Path, default=None, help="serve this data directory (built with the `auto` "
+                        "backend) with that backend instead of running the command-line phase")
     args = parser.parse_args()
     os.environ.update(ENV)
     model = default_model()
@@ -298,7 +298,7 @@ def main() -> None:
                 print("1. in-process encoders (2 intra-op threads on this machine)")
                 raw_p50, raw_calls, encoders = in_process(model, cache, texts, queries, args.rounds)
             if args.data is not None:
-                data = {"openvino bf16": args.data}
+                data = {" ".join(preferred()): args.data}  # the `auto` backend's vectors
             elif args.skip_cli:
                 return
             else:
