@@ -259,6 +259,18 @@ def test_a_short_metric_acronym_is_no_prefix() -> None:
     assert [r.metric for r in x.relations if r.predicate == "outperforms"] != ["FID"]
 
 
+@pytest.mark.parametrize(("abstract", "expected"), [
+    ("We present PowerInfer. PowerInfer outperforms llama.cpp by up to 11.69x on a single RTX 4090.", None),
+    ("We present FooNet. FooNet outperforms NVIDIA FasterTransformer by 55%.", None),
+    ("We present FooNet. FooNet outperforms NVIDIA FasterTransformer by 55% in end-to-end latency.", "latency"),
+    ("We present FooNet. FooNet outperforms vLLM by 2x in TTFT.", "latency"),  # an acronym is a whole name
+])
+def test_a_metric_word_inside_a_name_is_no_metric(abstract: str, expected: str | None) -> None:
+    """"PowerInfer" says nothing about energy, "FasterTransformer" nothing about speed."""
+    x = EXTRACTOR.extract("A system", abstract)
+    assert [r.metric for r in x.relations if r.predicate == "outperforms"] == [expected]
+
+
 @pytest.mark.parametrize(("title", "abstract", "expected"), [
     ("OPT-Tree: Speculative Decoding with Adaptive Draft Tree Structure", "We propose OPT-Tree. OPT-Tree achieves a "
      "speed-up ratio of up to 3.2 compared with autoregressive decoding. It can generate more than ten tokens in a "

@@ -135,7 +135,7 @@ class Lexicon:
         found: list[tuple[int, int, str]] = []
         for metric, regex in self.metric_res:
             for m in regex.finditer(low):
-                if self.kept_metric_re.search(low, max(0, m.start() - 40), m.start()):
+                if self.kept_metric_re.search(low, max(0, m.start() - 40), m.start()) or _inside_name(text, m):
                     continue
                 distance = abs(m.start() - anchor) if anchor is not None else 0
                 found.append((distance + (40 if metric == "speedup" else 0), 0, metric))
@@ -153,6 +153,20 @@ class Lexicon:
                     if head in self.type_heads.get(entity_type, set()):
                         return entity_type
         return None
+
+
+_TOKEN_END = re.compile(r"[A-Za-z0-9]*")
+
+
+def _inside_name(text: str, match: re.Match[str]) -> bool:
+    """A metric word that starts a longer name written with inner capitals ("PowerInfer", "SpeedLLM"): part of the
+    name, not the quantity compared."""
+    end = _TOKEN_END.match(text, match.end()).end()  # type: ignore[union-attr]
+    start = match.start()
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    token = text[start:end]
+    return end > match.end() and any(ch.isupper() for ch in token[1:])
 
 
 def _metric_words(words: list[str]) -> str:
