@@ -271,6 +271,31 @@ def test_a_metric_word_inside_a_name_is_no_metric(abstract: str, expected: str |
     assert [r.metric for r in x.relations if r.predicate == "outperforms"] == [expected]
 
 
+def test_a_price_is_no_tex_math() -> None:
+    assert EXTRACTOR.lex.metric_of("FooNet serves a model for $5 an hour against $10 for BarNet.") == "cost"
+
+
+@pytest.mark.parametrize(("abstract", "expected"), [
+    # the factor's own words name its metric, before a nearer word of another clause
+    ("We present FooNet. FooNet rivals BarNet by 100X speedup with 9.1% higher accuracy on S3DIS.",
+     {"BarNet": "speedup"}),
+    ("We present FooNet. FooNet is up to 8$\\times$ faster than BarNet at the same level of model accuracy.",
+     {"BarNet": "speedup"}),  # TeX math is no dollar amount; "up to" is part of the factor
+    ("We present FooNet. Compared with vLLM, FooNet reduces the generation latency by $1.64-2.54\\times$.",
+     {"vLLM": "latency"}),
+    # each baseline's factor is measured in its own words
+    ("We present FooNet. FooNet achieves 9.4-13.1x higher queries per second and 5.7-8.8x higher cost efficiency "
+     "compared with BarNet and BazNet, respectively.", {"BarNet": "throughput", "BazNet": "cost"}),
+    ("We present FooNet. FooNet reduces the time to first token by up to 4x and improves the throughput by up to "
+     "2.1x compared to vLLM.", {"vLLM": "latency"}),
+])
+def test_a_factor_is_measured_in_its_own_words(abstract: str, expected: dict[str, str]) -> None:
+    x = EXTRACTOR.extract("A system", abstract)
+    names = {e.key: e.name for e in x.entities}
+    metrics = {names.get(r.object, r.object): r.metric for r in x.relations if r.predicate == "outperforms"}
+    assert {k: v for k, v in metrics.items() if k in expected} == expected, metrics
+
+
 @pytest.mark.parametrize(("title", "abstract", "expected"), [
     ("OPT-Tree: Speculative Decoding with Adaptive Draft Tree Structure", "We propose OPT-Tree. OPT-Tree achieves a "
      "speed-up ratio of up to 3.2 compared with autoregressive decoding. It can generate more than ten tokens in a "

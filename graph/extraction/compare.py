@@ -129,6 +129,8 @@ class Claim:
     hardware: str | None = None
     subject_hint: int | None = None
     factor_at: int | None = None
+    factor_starts: tuple[int | None, ...] = ()
+    """Where each object's factor is written (aligned with `objects`; empty when unknown): its metric is read there."""
     unnamed: bool = False
     """No baseline found, though the sentence states one ("compared with, respectively, CPU, GPU, and a baseline
     design"): no implicit baseline stands in for it."""
@@ -229,7 +231,10 @@ class Comparisons:
                 assigned = fx.assign(text, sentence, local, objects, cue_start)
                 conf = confidence + (0.1 if any(f is not None for f in assigned) else 0.0)
                 at = min(local, key=lambda f: abs(f[0] - cue_start))[0] if local else None
-                out.append(Claim(objects, assigned, sentence, cue_start, round(min(conf, 0.95), 2), factor_at=at))
+                written = tuple(min((f[0] for f in local if f[1] == value), key=lambda pos: abs(pos - cue_start),
+                                    default=None) for value in assigned)
+                out.append(Claim(objects, assigned, sentence, cue_start, round(min(conf, 0.95), 2), factor_at=at,
+                                 factor_starts=written))
             out.extend(self._parity(text, sentence, factors, cues, mention_at))
             if factors and not any(c.sentence is sentence for c in out):
                 out.extend(self._built_on(text, sentence, factors, mention_at))

@@ -75,7 +75,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.58"
+    rules_version = "2.4.59"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -275,8 +275,14 @@ class Extractor:
             subject = subject_of(claim, index, proposed, entities, where)
             hardware = next((k for k in hardware_keys if index in where[k]), None)
             anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
-            metric = self.lex.metric_of(claim.sentence.text, anchor)
-            for key, factor in zip(keys, claim.factors, strict=False):
+            claim_metric = self.lex.metric_of(claim.sentence.text, anchor)
+            for number, (key, factor) in enumerate(zip(keys, claim.factors, strict=False)):
+                written = claim.factor_starts[number] if number < len(claim.factor_starts) else None
+                # each object's factor is measured in the words written with it ("2.16x lower latency and 3.18x
+                # higher throughput than A and B, respectively")
+                own = None if written is None else written - claim.sentence.start
+                metric = claim_metric if own is None or own == anchor else \
+                    self.lex.own_metric(claim.sentence.text, own) or claim_metric
                 obj = by_key.get(key)
                 if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
                     continue
