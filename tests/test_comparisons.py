@@ -283,6 +283,8 @@ def test_a_price_is_no_tex_math() -> None:
      {"BarNet": "speedup"}),  # TeX math is no dollar amount; "up to" is part of the factor
     ("We present FooNet. Compared with vLLM, FooNet reduces the generation latency by $1.64-2.54\\times$.",
      {"vLLM": "latency"}),
+    ("We present FooNet. Compared with BarNet, FooNet reaches a compression ratio of up to 400x, end-to-end speedup of "
+     "up to 3.7x and 32.6% less peak memory.", {"BarNet": "compression"}),  # the factor is a value of the ratio
     # each baseline's factor is measured in its own words
     ("We present FooNet. FooNet achieves 9.4-13.1x higher queries per second and 5.7-8.8x higher cost efficiency "
      "compared with BarNet and BazNet, respectively.", {"BarNet": "throughput", "BazNet": "cost"}),

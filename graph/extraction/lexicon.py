@@ -152,7 +152,8 @@ class Lexicon:
                     continue
                 distance = abs(m.start() - anchor) if anchor is not None else 0
                 own = (phrase is not None and phrase.start(1) <= m.start() < phrase.end(1)) or \
-                    (changed is not None and changed.start(1) <= m.start() < changed.end(1))
+                    (changed is not None and changed.start(changed.lastindex or 1) <= m.start() <
+                     changed.end(changed.lastindex or 1))
                 # the factor's own words first ("100X speedup with 9.1% higher accuracy", "22X energy savings"),
                 # then the nearest, a specific metric before the generic "speedup"
                 found.append((0 if own else 1, distance + (40 if metric == "speedup" else 0), metric))
@@ -190,8 +191,10 @@ _FACTOR_PHRASE = re.compile(r"(?:(?:up\s+to|about|around|nearly|over|roughly|app
                             r"[a-z][\w/-]*\s*){1,4})")
 """The words right after a factor ("3.9x faster inference latency"), up to a preposition or conjunction."""
 _CHANGED_BY = re.compile(r"\b(?:reduc|improv|cut|lower|increas|boost|rais|shorten|accelerat|speed)\w*\s+(?:the\s+)?"
-                         r"((?:[\w/()-]+\s+){1,5}?)by\s+$")
-"""The quantity a verb changes by the factor that follows ("reduces the time to first token (TTFT) by 4x")."""
+                         r"((?:[\w/()-]+\s+){1,5}?)by\s+$|"
+                         r"\b((?:[a-z][\w/-]*\s+){1,3})of\s+$")
+"""The quantity a verb changes by the factor that follows ("reduces the time to first token (TTFT) by 4x"), or the
+one the factor is a value of ("a compression ratio of up to 400x")."""
 
 
 def _inside_name(text: str, match: re.Match[str]) -> bool:
