@@ -271,6 +271,20 @@ def test_a_metric_word_inside_a_name_is_no_metric(abstract: str, expected: str |
     assert [r.metric for r in x.relations if r.predicate == "outperforms"] == [expected]
 
 
+@pytest.mark.parametrize(("abstract", "expected"), [
+    ("We present FooNet. FooNet improves inference latency by 18.3x over a multi-core CPU (Xeon E5) and by 7.7x over "
+     "a server GPU (Titan Xp).", {"Intel Xeon": None, "NVIDIA Titan Xp": None}),  # both devices are baselines
+    ("We present FooNet. FooNet beats the NVIDIA A100 GPU with 1.2x higher throughput using the Versal VHK158 FPGA.",
+     {"NVIDIA A100": "Xilinx Versal VHK158"}),  # the device it ran on, after the baseline
+])
+def test_a_baseline_device_is_not_the_device_measured_on(abstract: str, expected: dict[str, str | None]) -> None:
+    x = EXTRACTOR.extract("A system", abstract)
+    names = {e.key: e.name for e in x.entities}
+    found = {names.get(r.object, r.object): names.get(r.hardware, r.hardware) if r.hardware else None
+             for r in x.relations if r.predicate == "outperforms"}
+    assert {k: v for k, v in found.items() if k in expected} == expected, found
+
+
 def test_a_price_is_no_tex_math() -> None:
     assert EXTRACTOR.lex.metric_of("FooNet serves a model for $5 an hour against $10 for BarNet.") == "cost"
 

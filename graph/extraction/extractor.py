@@ -19,7 +19,7 @@ from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.mentions import URL, Mentions, entity_keys
 from paperkg.graph.extraction.names import clean, is_name_token, names_something, only_devices, unseen_key
 from paperkg.graph.extraction.phrases import Phrases
-from paperkg.graph.extraction.relations import PaperRelations, evidence_at
+from paperkg.graph.extraction.relations import PaperRelations, devices_kept, evidence_at
 from paperkg.graph.extraction.scorer import Scorer
 from paperkg.graph.extraction.text import (
     MAX_CHARS,
@@ -75,7 +75,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.60"
+    rules_version = "2.4.61"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -181,9 +181,9 @@ class Extractor:
         self._own_systems(entities, texts)
         claims, entities = self._claims(abstract, spans["abstract"], chosen["abstract"], entities, background)
         result = self._assemble(entities, claims, texts, spans, background)
-        if self.scorer is None or not abstract.strip():
-            return result  # a title alone (or a search query) gives the scorer no context: the rules' reading stands
-        return self.scorer.apply(result, title, abstract, self.known, self.min_confidence)
+        if self.scorer is not None and abstract.strip():  # a title alone (or a search query) gives the scorer no
+            result = self.scorer.apply(result, title, abstract, self.known, self.min_confidence)  # context
+        return devices_kept(result)
 
     # -- comparisons -------------------------------------------------------------------------------------------
     def _claims(self, text: str, spans: list[Sentence], chosen: list[Cand], entities: list[Entity],
@@ -270,10 +270,15 @@ class Extractor:
         relations: list[ExtractedRelation] = []
         seen: dict[tuple[str, str], ExtractedRelation] = {}
         compared: dict[str, set[int]] = {}
+        compared_in: dict[int, set[str]] = {}
+        for claim, keys in claims:
+            compared_in.setdefault(bisect_right(starts, claim.sentence.start) - 1, set()).update(keys)
         for claim, keys in claims:
             index = bisect_right(starts, claim.sentence.start) - 1
             subject = subject_of(claim, index, proposed, entities, where)
-            hardware = next((k for k in hardware_keys if index in where[k]), None)
+            # the device the claim was measured on: the sentence's first that no claim of it compares against ("18.3x
+            # over a multi-core CPU (Xeon E5), 7.7x over a server GPU (Titan Xp)" names no device of its own)
+            hardware = next((k for k in hardware_keys if index in where[k] and k not in compared_in[index]), None)
             anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
             claim_metric = self.lex.metric_of(claim.sentence.text, anchor)
             for number, (key, factor) in enumerate(zip(keys, claim.factors, strict=False)):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from paperkg.core.records import PAPER, Evidence, ExtractedRelation
+from paperkg.core.records import PAPER, Evidence, ExtractedRelation, Extraction
 from paperkg.graph.extraction.entities import Entity
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.text import MAX_CHARS, NUMBER, Sentence, sentence_at
@@ -218,3 +219,13 @@ def evidence_at(text: str, spans: list[Sentence], fld: str, offset: int) -> Evid
             start += 1
         return Evidence(text[start:end], start, end, fld)  # type: ignore[arg-type]
     return Evidence(sentence.text, sentence.start, sentence.end, fld)  # type: ignore[arg-type]
+
+
+def devices_kept(extraction: Extraction) -> Extraction:
+    """The extraction with no comparison measured on a device it does not keep (one the scorer left out): a fact's
+    `hardware` names an entity of the paper, as the store requires."""
+    keys = {e.key for e in extraction.entities}
+    if all(r.hardware is None or r.hardware in keys for r in extraction.relations):
+        return extraction
+    return Extraction(extraction.entities, [r if r.hardware is None or r.hardware in keys else replace(r, hardware=None)
+                                            for r in extraction.relations])
