@@ -270,11 +270,11 @@ class Extractor:
         relations: list[ExtractedRelation] = []
         seen: dict[tuple[str, str], ExtractedRelation] = {}
         compared: dict[str, set[int]] = {}
+        sentence_of = [bisect_right(starts, claim.sentence.start) - 1 for claim, _ in claims]
         compared_in: dict[int, set[str]] = {}
-        for claim, keys in claims:
-            compared_in.setdefault(bisect_right(starts, claim.sentence.start) - 1, set()).update(keys)
-        for claim, keys in claims:
-            index = bisect_right(starts, claim.sentence.start) - 1
+        for index, (_, keys) in zip(sentence_of, claims, strict=True):
+            compared_in.setdefault(index, set()).update(keys)
+        for index, (claim, keys) in zip(sentence_of, claims, strict=True):
             subject = subject_of(claim, index, proposed, entities, where)
             # the device the claim was measured on: the sentence's first that no claim of it compares against ("18.3x
             # over a multi-core CPU (Xeon E5), 7.7x over a server GPU (Titan Xp)" names no device of its own)
@@ -282,21 +282,21 @@ class Extractor:
             anchor = (claim.factor_at if claim.factor_at is not None else claim.cue_start) - claim.sentence.start
             claim_metric = self.lex.metric_of(claim.sentence.text, anchor)
             for number, (key, factor) in enumerate(zip(keys, claim.factors, strict=False)):
+                obj = by_key.get(key)
+                if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
+                    continue
+                if obj.weak and all(s.islower() for s in obj.surfaces) and factor is None:
+                    continue  # "attention", "fine-tuning": too generic to be a baseline, unless a factor is stated
                 written = claim.factor_starts[number] if number < len(claim.factor_starts) else None
                 # each object's factor is measured in the words written with it ("2.16x lower latency and 3.18x
                 # higher throughput than A and B, respectively")
                 own = None if written is None else written - claim.sentence.start
                 metric = claim_metric if own is None or own == anchor else \
                     self.lex.own_metric(claim.sentence.text, own) or claim_metric
-                obj = by_key.get(key)
-                if obj is None or obj.key == subject or obj.proposed or obj.type == "Dataset":
-                    continue
-                if obj.weak and all(s.islower() for s in obj.surfaces) and factor is None:
-                    continue  # "attention", "fine-tuning": too generic to be a baseline, unless a factor is stated
                 compared.setdefault(key, set()).add(index)
                 evidence = evidence_at(texts["abstract"], spans["abstract"], "abstract", claim.cue_start)
                 rel = ExtractedRelation(subject, "outperforms", key, evidence, claim.confidence, factor=factor,
-                                        metric=metric, hardware=hardware if hardware != key else None)
+                                        metric=metric, hardware=hardware)  # never a baseline of the sentence
                 old = seen.get((subject, key))
                 if old is None:
                     seen[(subject, key)] = rel
