@@ -334,3 +334,13 @@ def test_our_quantized_known_model_speaks_for_the_method() -> None:
     found = wins("ELUTQ: Optimizing Quantization Accuracy under LUT-Based Computation", "We propose ELUTQ, an "
                  "efficient quantization framework. Our 2-bit LLaMA3.1-8B achieves 1.5x speedup over AWQ on RTX 3090.")
     assert set(found) == {("ELUTQ", "AWQ")}
+
+
+def test_a_name_varying_the_baselines_is_not_the_baseline() -> None:
+    """"the PagedAttention variants of FlashAttention and FlashInfer": the systems so varied are beaten."""
+    found = outperforms("FooAttention: Memory Management", "We propose FooAttention. It processes prompts up to 3.92x "
+                        "and 1.45x faster than the PagedAttention variants of FlashAttention and FlashInfer.")
+    assert found == {"FlashAttention": 3.92, "FlashInfer": 1.45}
+    # an implementation named as a system of its own stays the baseline
+    assert outperforms("FooGEMM: Kernels", "We propose FooGEMM, which runs 2x faster than cuBLAS on A100 GPUs.") == \
+        {"cuBLAS": 2.0}

@@ -542,6 +542,23 @@ def test_sized_members_of_a_family_are_distinct_models() -> None:
     assert {"model/bert-base", "model/t5-base", "model/t5-large"} <= keys(x, "Model")
 
 
+@pytest.mark.parametrize("abstract", [
+    # a sized member the finder reads from its size ("FooMoE 2B": base FooMoE)
+    "We propose the FooMoE architecture. We show that FooMoE 2B matches GShard 2.9B. We scale FooMoE to 16B.",
+    # a sized member of a family the model table knows (family attribute)
+    "We propose the DeepSeekMoE architecture. We show that DeepSeekMoE 2B matches GShard 2.9B.",
+])
+def test_a_proposed_family_keeps_its_name_beside_one_sized_member(abstract: str) -> None:
+    family = abstract.split()[3]
+    x = EXTRACTOR.extract(f"{family}: Expert Specialization", abstract)
+    proposed = [e for e in x.entities if e.key in rels(x, "proposes")]
+    assert [e.name for e in proposed] == [family], x.entities
+    assert f"{family} 2B" in proposed[0].aliases
+    # a family the paper only uses is still read as its one sized member
+    y = EXTRACTOR.extract("FooNet", "We fine-tune LLaMA. LLaMA 7B is the base model of FooNet.")
+    assert "LLaMA 7B" in {e.name for e in y.entities} and "LLaMA" not in {e.name for e in y.entities}
+
+
 # -- runs-on counts ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "key", "count"), [
@@ -1047,6 +1064,17 @@ def test_a_conjunct_sharing_the_next_technique_head_is_named_too() -> None:
     assert {"technique/data-parallelism", "technique/tensor-parallelism", "technique/pipeline-parallelism"} <= used
     y = EXTRACTOR.extract("T", "We study training and inference efficiency of FooZero.")
     assert not {e.name for e in y.entities if e.type == "Technique"} - {"FooZero"}
+
+
+def test_every_conjunct_of_a_list_sharing_the_technique_head_is_named() -> None:
+    x = EXTRACTOR.extract("FooMesh: Scaling", "We develop FooMesh. FooMesh composes tensor, pipeline, and data "
+                          "parallelism on 3072 GPUs.")
+    used = set(rels(x, "uses"))
+    assert {"technique/data-parallelism", "technique/tensor-parallelism", "technique/pipeline-parallelism"} <= used
+    # the list stops at the first word that names nothing known with the head
+    y = EXTRACTOR.extract("FooMesh: Scaling", "We develop FooMesh. FooMesh composes tensor, elastic, and data "
+                          "parallelism.")
+    assert "technique/tensor-parallelism" not in rels(y, "uses") and "technique/data-parallelism" in rels(y, "uses")
 
 
 def test_self_attention_is_too_generic_to_be_used() -> None:

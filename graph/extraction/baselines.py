@@ -97,6 +97,10 @@ class Baselines:
             if examples and not items:
                 pos = examples.end()  # "than previous proposals for synchronous FL (e.g., FedAvgM)": the example
                 continue
+            variant = baseline_names.VARIANT_OF.match(text, i_end, end) if item.kind == "name" and not items else None
+            if variant and variant.end() in mention_at:
+                pos = variant.end()  # "the PagedAttention variants of FlashAttention": the systems so varied
+                continue
             kind = baseline_names.CLASS_AFTER.match(text, i_end, end) if item.kind == "name" and not items else None
             after_kind = text[kind.end():end] if kind else ""
             members = (self.lex.intro_re.match(after_kind) or baseline_names.PAREN_LIST.match(after_kind)) \

@@ -240,14 +240,18 @@ class Builder:
         return root
 
     def _merge_family(self, entities: dict[str, Entity]) -> None:
-        """A model family named beside exactly one sized member ("LLaMA", "LLaMA 7B") is that member."""
+        """A model family named beside exactly one sized member ("LLaMA", "LLaMA 7B") is that member; a family the
+        paper proposes takes the member in ("DeepSeekMoE" beside "DeepSeekMoE 2B"), as `_merge_sized` does."""
         members: dict[str, list[str]] = defaultdict(list)
         for key, entity in entities.items():
             if entity.attrs.get("family"):
                 members[entity.attrs["family"]].append(key)
         for family, keys in members.items():
             if family in entities and len(set(keys)) == 1 and keys[0] in entities and family != keys[0]:
-                self._fold(entities, family, keys[0])
+                if entities[family].proposed:
+                    self._fold(entities, keys[0], family, as_alias=True)
+                else:
+                    self._fold(entities, family, keys[0])
 
     def _contains(self, narrow: str, broad: str) -> bool:
         n, b = self.vocabulary.get(narrow), self.vocabulary.get(broad)
@@ -264,7 +268,7 @@ class Builder:
                 continue
             for other_key, other in entities.items():
                 if other_key != key and other.proposed and any(clean(s) == base for s in other.surfaces):
-                    self._fold(entities, key, other_key)
+                    self._fold(entities, key, other_key, as_alias=True)  # named as its paper names it
                     break
 
     def resolve_key(self, key: str) -> str:

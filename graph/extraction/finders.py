@@ -68,8 +68,11 @@ _NAME_PREFIX = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9]{0,11}-$")
 _NAME_SUFFIX = re.compile(r"-(?:[A-Z][a-z]{2,})(?:-[A-Z][a-z]{2,})*(?![\w-])")
 _OBJECT_AFTER = re.compile(r"\s+(?:the|a|an|its|their|these|those|this|them|it|some|all|both)\b")
 _SUBJECT_BEFORE = re.compile(r"\b(?:[a-z]+ly|to|can|could|will|would|may|must|should|that|which|we|they|it)\s+$")
-_ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s+(?:and|or)\s+$")
-"""'data and |model parallelism', 'data- and |model-parallel training': a conjunct sharing the next word's head."""
+_ELIDED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s*,?\s+(?:and|or)\s+$")
+"""'data and |model parallelism', 'data- and |model-parallel training', 'tensor, pipeline, and |data parallelism': the
+last conjunct before a name that shares the name's head."""
+_ELIDED_LISTED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})(-?)\s*,\s*$")
+"""'|tensor, pipeline, and data parallelism': an earlier conjunct of the same list."""
 _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)?|\d+\s?GB|HBM\d?e?|"
                       r"(?<=[a-z] )\d{3,5}[A-Z]{0,2})(?![\w]))+")
 """After a device name: form factor, memory, or a model number ("Threadripper 3970X", "Xeon 5220")."""
@@ -156,17 +159,20 @@ class Finder:
     def _elided(self, text: str, cand: Cand) -> None:
         """The first conjunct of a shared head: "data and model parallelism", "data- and model-parallel training"
         name "data parallelism" / "data-parallel training" too, when the vocabulary knows that name."""
-        m = _ELIDED.search(text, max(0, cand.start - 30), cand.start)
         surface = text[cand.start:cand.end]
         first = re.match(r"[A-Za-z]+([\s-])", surface)
-        if m is None or first is None:
+        if first is None:
             return
-        name = m.group(1) + ("-" if m.group(2) else first.group(1)) + surface[first.end():]
-        hits = [h for h in self.gazetteer.find(name, runs(name)) if (h.start, h.end) == (0, len(name))]
-        concept = self.vocabulary.get(hits[0].concept) if hits else None
-        if concept is not None and concept.type == "Technique" and concept.id != cand.concept:
+        m = _ELIDED.search(text, max(0, cand.start - 30), cand.start)
+        while m is not None:
+            name = m.group(1) + ("-" if m.group(2) else first.group(1)) + surface[first.end():]
+            hits = [h for h in self.gazetteer.find(name, runs(name)) if (h.start, h.end) == (0, len(name))]
+            concept = self.vocabulary.get(hits[0].concept) if hits else None
+            if concept is None or concept.type != "Technique" or concept.id == cand.concept:
+                return  # the list stops at a word that, with this head, names nothing known
             self.extra.append(Cand(m.start(1), m.end(1), "Technique", concept.id, "vocab", 0.85, concept.id,
                                    aliases=[name], attrs={"long": name}))
+            m = _ELIDED_LISTED.search(text, max(0, m.start() - 30), m.start())
 
     def _continued(self, text: str, start: int, end: int, concept: Concept) -> tuple[Concept, int, int]:
         """"NVIDIA TensorRT-LLM" read as the alias "NVIDIA TensorRT": the name from the second word on, with its
