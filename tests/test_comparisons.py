@@ -344,3 +344,14 @@ def test_a_name_varying_the_baselines_is_not_the_baseline() -> None:
     # an implementation named as a system of its own stays the baseline
     assert outperforms("FooGEMM: Kernels", "We propose FooGEMM, which runs 2x faster than cuBLAS on A100 GPUs.") == \
         {"cuBLAS": 2.0}
+
+
+def test_a_model_s_size_against_another_is_no_win() -> None:
+    """"1.2 trillion parameters, which is approximately 7x larger than GPT-3" states a size; a share of the energy
+    "used to train" it is a win."""
+    assert outperforms("FooLM: Scaling", "We propose FooLM. The largest FooLM has 1.2 trillion parameters, which is "
+                       "approximately 7x larger than GPT-3.") == {}
+    assert outperforms("FooLM: Scaling", "We propose FooLM. It consumes only 1/3 of the energy used to train "
+                       "GPT-3.") == {"GPT-3": 3.0}
+    assert outperforms("FooServe: Serving", "We propose FooServe, which supports 7x larger batch sizes than vLLM.") \
+        == {"vLLM": 7.0}

@@ -1057,6 +1057,20 @@ def test_names_only_measured_against_after_than_are_not_used() -> None:
     assert "BazLM-2B" in used and not used & {"QuxLM 8.3B", "ZotLM 11B"}
 
 
+def test_a_name_as_a_yardstick_is_not_used() -> None:
+    """"AlexNet-level accuracy": AlexNet measures the result; a comparison elsewhere still counts."""
+    x = EXTRACTOR.extract("FooNet: AlexNet-level accuracy with 50x fewer parameters", "We propose FooNet. FooNet "
+                          "achieves AlexNet-level accuracy on ImageNet. We compress FooNet to 0.5MB (510x smaller than "
+                          "AlexNet).")
+    names = {e.key: e.name for e in x.entities}
+    assert "AlexNet" not in {names.get(r.object) for r in x.relations if r.predicate == "uses"}, x.relations
+    assert "AlexNet" in {names.get(r.object) for r in x.relations if r.predicate == "outperforms"}, x.relations
+    y = EXTRACTOR.extract("FooLM: Cheap Chat", "We propose FooLM, which reaches GPT-4-level performance at a tenth of "
+                          "the cost. FooLM fine-tunes LLaMA-7B.")
+    used = {n for k in rels(y, "uses") if (n := next((e.name for e in y.entities if e.key == k), None))}
+    assert "LLaMA-7B" in used and not any(n.startswith("GPT-4") for n in used), y.relations
+
+
 def test_a_conjunct_sharing_the_next_technique_head_is_named_too() -> None:
     x = EXTRACTOR.extract("FooZero: Memory Savings", "We develop FooZero. FooZero removes memory redundancies in "
                           "data- and model-parallel training, and it combines tensor and pipeline parallelism.")

@@ -86,8 +86,10 @@ _OWN_WORDS = re.compile(r"\b(?:[Oo]ur|[Pp]roposed|[Rr]esulting|[Nn]ew|[Tt]hese|[
 """A generic plural subject of a comparison verb ("autoregressive models have historically outperformed VAEs") that
 is not the paper's own ("our models", "the resulting models")."""
 _SIZE_THAN = re.compile(r"\b(?:larger|bigger)\s*$", re.I)
+_PARAMETERS_THEN = re.compile(r"\bparam(?:eter)?s\b[^.;:]{0,60}$", re.I)
+"""'has 1.2 trillion parameters, which is approximately 7x larger than GPT-3': a model's size, not a win."""
 _FRACTION = re.compile(r"(?<![\d.])1\s*/\s*(\d{1,6})(?:th)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){1,2}?"
-                       r"(?:of|used\s+by|required\s+by|needed\s+by|consumed\s+by)\s+(?:that\s+of\s+)?")
+                       r"(?:of|(?:used|required|needed)\s+(?:by|to\s+train|to\s+run)|consumed\s+by)\s+(?:that\s+of\s+)?")
 _SHARE_OF = re.compile(rf"\b(?:takes|requires|needs|uses|consumes|costs|incurs)\s+(?:only\s+|merely\s+|just\s+)?"
                        rf"(?:about\s+|around\s+)?{_NUM}\s*\\?%\s+of\s+(?:the\s+)?(?=\S)")
 """'only takes 10.8% of Stable Diffusion v1.5's training time': a share of a named baseline's cost."""
@@ -362,7 +364,7 @@ class Comparisons:
                 if re.search(r"\b(?:more|less|fewer)\s*$", before, re.I) and \
                         re.match(rf"\s*(?:\d|(?:{fx.NUMBER_WORD})\b)", text[m.end():e], re.I):
                     continue
-                if _SIZE_THAN.search(before) and not has_factor:
+                if _SIZE_THAN.search(before) and (not has_factor or _PARAMETERS_THEN.search(before)):
                     continue  # "(e.g., larger than GPT-3)": a size, not a win
                 if _TAKES_LONGER.search(before):
                     continue  # "takes 3.3 times longer than X": slower (read by _SLOW_AS when X is the baseline)

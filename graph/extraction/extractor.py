@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 
 from paperkg.core.records import PAPER, Evidence, ExtractedEntity, ExtractedRelation, Extraction, Mention
 from paperkg.graph.extraction.candidates import vocabulary_tags
@@ -13,6 +12,7 @@ from paperkg.graph.extraction.claim_subjects import subject_of
 from paperkg.graph.extraction.compare import Claim, Comparisons
 from paperkg.graph.extraction.entities import Builder, Entity, Field, Typer, resolve
 from paperkg.graph.extraction.finders import Cand, Finder
+from paperkg.graph.extraction.foils import foils, levelled
 from paperkg.graph.extraction.gazetteer import Gazetteer
 from paperkg.graph.extraction.implicit import implicit_claims
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
@@ -47,27 +47,6 @@ _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s
 _TOOL_BEFORE = re.compile(r"\b(?:an?|the|our)\s+(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|compiler|SDK|"
                           r"file\s+system)\s*,?\s*(?:called\s+|named\s+)?$", re.I)
 _TOOL_TITLE = re.compile(r":\s*(?:an?\s+)?(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|software)\b", re.I)
-_LIKENED_WORDS = (r"\b(?:competitive\s+with|comparabl[ey]\s+(?:\w+\s+)?(?:to|with)|on\s+par\s+with|similar\s+to|"
-                  r"match(?:es|ing)?|rival(?:s|ing)?|as\s+good\s+as|performance\s+of|close\s+to)\b")
-_LIKENED = re.compile(_LIKENED_WORDS, re.I)
-_LIKENED_BEFORE = re.compile(_LIKENED_WORDS + r"(?:[^.;:]|\.(?=(?-i:[a-z]\.|,|\s+[a-z]))){0,60}$", re.I)
-"""Before a name only likened to the paper's result ("competitive with ... (e.g., Imagen, SDXL)"): not used."""
-_THAN_BEFORE = re.compile(r"\bthan\s+(?:(?:the|a|an)\s+)?(?:[A-Z0-9][\w.-]*(?:,?\s+(?:and|or)\s+|,\s*|\s+)){0,4}$")
-"""'larger than Megatron GPT 8.3B and T5 11B': a name only measured against is not used."""
-_BEATEN_BEFORE = re.compile(r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?)\s+"
-                            r"(?:(?!(?:by|on|in|with|for|across|using|when|while|as|at|under|via|from|to|that|which|whose|uses?|used|"
-                            r"employs?|employing)\b)"
-                            r"[^.;:,\s]+\s+){0,6}$", re.I)
-"""'IvyGPT has outperformed other medical GPT models': a name only beaten is not used, even where no claim was read."""
-_PRIOR_WORK = re.compile(r"\s*(?:However,\s+)?(?:Previous|Prior|Existing|Conventional|Traditional|Most\s+(?:existing|"
-                         r"previous|prior)|Earlier)\s+(?:[\w-]+\s+){0,3}?(?:methods?|approaches|works?|systems?|"
-                         r"techniques|solutions|frameworks|studies|algorithms|designs)\b")
-"""A sentence about others' work ("Previous methods primarily rely on SDS and NeRF"): what it names is not used."""
-_FRONTED = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s")
-_FRONTED_BEFORE = re.compile(r"(?:^|[.;!?]\s+)(?:[Cc]ompared|[Cc]omparing|[Rr]elative)\s+(?:with|to)\s+"
-                             r"(?:(?!(?:is|are|was|were|can|could|has|have|achieves?|shows?|reduces?|improves?|yields?|delivers?|"
-                             r"outperforms?|provides?|offers?|obtains?|attains?|runs?|uses?)\b)[^.;!?])*$")
-"""Names only in a fronted comparison ("Compared with previous solvers such as X, Y, ours ..."): not used."""
 OWN_PHRASE = 0.55
 """Confidence that an unnamed method phrase ("a stall-free scheduling") is the paper's own; never a claim subject."""
 
@@ -75,7 +54,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.62"
+    rules_version = "2.4.63"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -305,26 +284,15 @@ class Extractor:
                     old.factor, old.metric, old.evidence = factor, metric, evidence
         self._late_factors(claims, relations, proposed, entities, where, starts)
         claimed = {bisect_right(starts, c.sentence.start) - 1 for c, _ in claims} | background
+        levels = levelled(entities, texts)  # "AlexNet-level accuracy" names a yardstick, not a thing used
         only_compared = {k for k, places in compared.items()  # compared, else only named in the scene-setting
-                         if set(where[k]) <= places | claimed
-                         and all(f == "abstract" for f, _, _ in by_key[k].mentions)}
+                         if {bisect_right(starts, st) - 1 for f, st, _ in by_key[k].mentions
+                             if f == "abstract" and (f, st) not in levels} <= places | claimed
+                         and all(f == "abstract" or (f, st) in levels for f, st, _ in by_key[k].mentions)}
         base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
                                                 for f, st, _ in by_key[k].mentions)}
         only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
-        abstract = texts["abstract"]
-
-        def after(pattern: re.Pattern[str], window: int) -> Callable[[int], bool]:
-            return lambda st: pattern.search(abstract, max(0, st - window), st) is not None
-
-        only_compared |= _named_only(entities, after(_THAN_BEFORE, 70), devices=False)
-        if _FRONTED.search(abstract, 0, MAX_CHARS):
-            only_compared |= _named_only(entities, after(_FRONTED_BEFORE, 120))
-        if _LIKENED.search(abstract, 0, MAX_CHARS):
-            only_compared |= _named_only(entities, after(_LIKENED_BEFORE, 90))
-        only_compared |= _named_only(entities, after(_BEATEN_BEFORE, 60), devices=False)
-        prior = {i for i, sp in enumerate(spans["abstract"]) if _PRIOR_WORK.match(sp.text)}
-        if prior:
-            only_compared |= _named_only(entities, lambda st: bisect_right(starts, st) - 1 in prior)
+        only_compared |= foils(entities, texts, spans["abstract"])
         scene = {e.key for e in entities if not e.proposed and e.key not in compared
                  and e.type in ("Technique", "Model", "Software") and all(f == "abstract" for f, _, _ in e.mentions)
                  and set(where[e.key]) <= background}
@@ -394,10 +362,3 @@ class Extractor:
             if entity.attrs.get(attr):
                 attrs[attr] = entity.attrs[attr]
         return ExtractedEntity(entity.key, name, entity.type, aliases, mentions, attrs)
-
-
-def _named_only(entities: list[Entity], where: Callable[[int], bool], devices: bool = True) -> set[str]:
-    """The entities the paper does not propose whose every mention is in the abstract at an offset `where` accepts
-    (`devices`: hardware too)."""
-    return {e.key for e in entities if not e.proposed and (devices or e.type != "Hardware") and e.mentions
-            and all(f == "abstract" and where(st) for f, st, _ in e.mentions)}
