@@ -355,3 +355,42 @@ def test_a_model_s_size_against_another_is_no_win() -> None:
                        "GPT-3.") == {"GPT-3": 3.0}
     assert outperforms("FooServe: Serving", "We propose FooServe, which supports 7x larger batch sizes than vLLM.") \
         == {"vLLM": 7.0}
+
+
+def test_a_phrase_led_by_a_comparative_is_no_baseline() -> None:
+    found = outperforms("FooDistill: One-Step Generators", "We introduce FooDistill (FD), a framework to distill a "
+                        "teacher. With smaller students, FooDistill gets competitive results with faster inference.")
+    assert found == {}
+
+
+def test_a_common_noun_opening_a_sentence_is_no_name_to_be_built_on() -> None:
+    """"Sparsification offers ...": USV ("Unified Sparsification ...") is not 83.3x faster than sparsification; a
+    one-word name it is built on still is its baseline ("Distil-Whisper" on Whisper)."""
+    abstract = ("The scalability of high-fidelity video diffusion models (VDMs) is constrained by two key "
+                "sources of redundancy: the quadratic complexity of global spatio-temporal attention and "
+                "the computational overhead of long iterative denoising trajectories. Existing "
+                "accelerators\u2014such as sparse attention and step-distilled samplers\u2014typically target a "
+                "single dimension in isolation and quickly encounter diminishing returns, as the remaining "
+                "bottlenecks become dominant. In this work, we introduce USV (Unified Sparsification for "
+                "Video diffusion models), an end-to-end trainable framework that overcomes this limitation "
+                "by jointly orchestrating sparsification across both the model's internal computation and "
+                "its sampling process. USV learns a dynamic, data- and timestep-dependent sparsification "
+                "policy that prunes redundant attention connections, adaptively merges semantically similar"
+                " tokens, and reduces denoising steps, treating them not as independent tricks but as "
+                "coordinated actions within a single optimization objective. This multi-dimensional co-"
+                "design enables strong mutual reinforcement among previously disjoint acceleration "
+                "strategies. Extensive experiments on large-scale video generation benchmarks demonstrate "
+                "that USV achieves up to 83.3x speedup in the denoising process and 22.7x end-to-end "
+                "acceleration, while maintaining high visual fidelity. Our results highlight unified, "
+                "dynamic sparsification as a practical path toward efficient, high-quality video "
+                "generation.")
+    assert outperforms("USV: Unified Sparsification for Accelerating Video Diffusion Models", abstract) == {}
+    assert outperforms("Distil-Whisper: Robust Distillation", "We distil Whisper into Distil-Whisper. The distilled "
+                       "model is 5.8 times faster.") == {"Whisper": 5.8}
+
+
+def test_a_factor_in_a_condition_is_no_gain() -> None:
+    assert outperforms("FooKV: Sharing", "We propose FooKV. We find that when reducing the size of the KV cache by "
+                       "2x, FooKV achieves higher throughput than vLLM.") == {"vLLM": None}
+    assert outperforms("FooServe: Serving", "We propose FooServe. When serving LLaMA-70B, FooServe improves "
+                       "throughput by 2x over vLLM.") == {"vLLM": 2.0}

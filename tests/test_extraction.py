@@ -1978,3 +1978,49 @@ def test_a_name_only_beaten_is_not_used() -> None:
     assert "LLaMA" in {name_of(y, r.object) for r in y.relations if r.predicate == "uses"}
     z = EXTRACTOR.extract("FooNet", "We present FooNet. FooNet outperforms the baseline that uses FlashAttention.")
     assert "FlashAttention" in {name_of(z, r.object) for r in z.relations if r.predicate == "uses"}
+
+
+@pytest.mark.parametrize(("title", "abstract", "proposed", "used"), [
+    # what a study evaluates is no contribution
+    ("Quantizing FooNet-small: How Design Choices Matter", "To this end, we present a unified, cross-library "
+     "evaluation of post-training quantization (PTQ) on FooNet-small.", set(), "technique/post-training-quantization"),
+    ("On the Generalization Paradox in Knowledge Distillation", "Knowledge distillation (KD) is a key technique for "
+     "compressing large language models. In this work, we present the first large-scale empirical and statistical "
+     "analysis of KD across models.", set(), None),
+    # a family named as the kind of an unnamed contribution is neither proposed nor an own phrase
+    ("Efficient Knowledge Distillation: Empowering Small Models", "In this work, we introduce a simple yet effective "
+     "knowledge distillation method to improve small language models.", set(), "technique/knowledge-distillation"),
+    # a narrow technique so named still is ("a block pruning approach" under "Block Pruning ...")
+    ("Block Pruning For Faster Transformers", "We introduce a block pruning approach targeting both small and fast "
+     "models.", {"technique/block-pruning"}, None),
+    # the long form of a kind of device is no name
+    ("An FPGA Accelerator for Vision Transformer", "This paper proposes a Field-Programmable Gate Array (FPGA) "
+     "accelerator for Vision Transformers (ViTs) with quantization.", set(), None),
+])
+def test_what_a_paper_studies_or_names_as_a_kind_is_not_proposed(title: str, abstract: str, proposed: set[str],
+                                                                   used: str | None) -> None:
+    x = EXTRACTOR.extract(title, abstract)
+    assert set(rels(x, "proposes")) == proposed, x.relations
+    if used:
+        assert used in rels(x, "uses"), x.relations
+
+
+def test_a_name_set_off_by_em_dashes_ends_at_the_dash() -> None:
+    x = EXTRACTOR.extract("From Local to Global: Revisiting Structured Pruning", "We revisit global structured "
+                          "pruning and present GISP\u2014Global Iterative Structured Pruning\u2014a post-training "
+                          "method that removes attention heads. GISP lowers WikiText-2 perplexity.")
+    names = {e.key: e.name for e in x.entities}
+    assert [names[k] for k in rels(x, "proposes")] == ["GISP"], x.entities
+
+
+def test_a_quoted_long_form_is_named_without_its_quotes() -> None:
+    x = EXTRACTOR.extract("Efficient Adaptive Transformer: An Empirical Study", 'The concept of an "Efficient '
+                          'Adaptive Transformer" (EAT) is promising. This paper introduces the EAT framework.')
+    assert "Efficient Adaptive Transformer" in {e.name for e in x.entities}, x.entities
+    assert not any('"' in e.name for e in x.entities)
+
+
+def test_an_amount_before_corpus_is_no_dataset() -> None:
+    x = EXTRACTOR.extract("FooLM: Training", "We continue the pre-training of FooLM on a 160B-token corpus and on the "
+                          "Pile corpus.")
+    assert not any(e.type == "Dataset" and e.name.startswith("160B") for e in x.entities), x.entities

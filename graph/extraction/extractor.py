@@ -54,7 +54,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.63"
+    rules_version = "2.4.64"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -122,7 +122,9 @@ class Extractor:
                 if c.key in proposed:
                     names.append(clean(f.text[c.start:c.end]))
                     keys.append(c.key)
-        found, own = self.phrases.find(abstract, fields[1].cands, names)
+        # a family named as the kind of the contribution is no name of it: "a knowledge distillation method" stays
+        # unproposed, as a name the paper proposes would keep it
+        found, own = self.phrases.find(abstract, fields[1].cands, names + self.mentions.kinds_named)
         fields[1].cands += found
         for key in own:
             proposed[key] = max(proposed.get(key, 0.0), OWN_PHRASE)

@@ -79,6 +79,9 @@ _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}
 _MODEL_NUMBER = re.compile(r"\d{3,5}X")
 _BRAND_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+\s+$")
 _SETTING_BEFORE = re.compile(r"\bat\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:ratio|rate|level|budget)\s+of\s+$", re.I)
+_CONDITION_BEFORE = re.compile(r"\b(?:[Ww]hen|[Ii]f|[Oo]nce)\s+(?:\w+\s+)?\w+ing\b[^,;.]{0,60}?\bby\s+"
+                               r"(?:up\s+to\s+|about\s+|roughly\s+)?$")
+"""'when reducing the size of the KV cache by 2x, ... higher throughput than X': the condition, not the gain."""
 _DIMENSION_BEFORE = re.compile(r"\d\s*(?:x|×|times)\s*$")
 _LESS_AFTER = re.compile(r"\s*\\?%?\s*(?:to\s+[\d.]+\s*\\?%\s*)?(?:lower|less|fewer|reduction|smaller|of\b|the\b)",
                          re.I)
@@ -105,6 +108,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
             continue  # "512 x 512"
         if _SETTING_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue  # "at a compression ratio of 10000x": a setting, not a gain
+        if _CONDITION_BEFORE.search(text, max(s, m.start() - 100), m.start()):
+            continue
         if _MODEL_NUMBER.fullmatch(m.group()) and _BRAND_BEFORE.search(text, max(s, m.start() - 30), m.start()):
             continue  # "AMD Ryzen Threadripper 3970X CPU": a model number, not a factor
         values = [float(g.replace(",", "")) for g in m.groups() if g]

@@ -53,8 +53,8 @@ _DATASET = re.compile(r"(?<![\w.+-])((?:[A-Z][\w.+-]{0,30}(?<!\.)\s){0,3}[A-Z0-9
                       r"(?:\s\([\w.-]{1,20}\))?\s{1,3}(?:dataset|benchmark|corpus|test set|data set|leaderboard)s?\b")
 _DATASET_LEADS = {"the", "a", "an", "our", "this", "on", "in", "for", "across", "with", "from", "both", "all"}
 """Words that open a sentence before a dataset's name ("On T2I benchmarks, ...")."""
-_MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}")
-"""'3D', '4K', '8B': a size or dimension, not a name."""
+_MEASURE = re.compile(r"\d+(?:\.\d+)?[A-Za-z]{1,2}(?:-[a-z]+)?")
+"""'3D', '4K', '8B', '160B-token': a size or dimension, not a name."""
 _WITHOUT_SUFFIX = re.compile(r"-(?:free|agnostic|friendly|independent)\b")
 """'distillation-free', 'pruning-friendly': a modifier that says the technique is not what the paper does."""
 _DATASET_WORDS = ("dataset", "benchmark", "corpus", "test set", "data set", "leaderboard")
@@ -331,8 +331,8 @@ class Finder:
                 continue
             long_start = m.start() - len(window) + offset
             long_end = m.start()
-            while long_end > long_start and text[long_end - 1] in " \t":
-                long_end -= 1
+            while long_end > long_start and text[long_end - 1] in " \t\"'”’":
+                long_end -= 1  # 'an "Efficient Adaptive Transformer" (EAT)': the quote is no part of the name
             long_text = text[long_start:long_end]
             if len(long_text) < len(short) or long_text.count(" ") > 9 or not re.search(r"[A-Za-z]", long_text):
                 continue

@@ -53,10 +53,11 @@ def source_of(subject: Entity, entities: list[Entity]) -> Entity | None:
     for entity in entities:
         if entity is subject or entity.proposed or entity.type not in _BUILT_ON_TYPES:
             continue
+        lower = {s.strip() for s in entity.surfaces if s.islower()}
         for surface in entity.surfaces:
             base = surface.strip()
-            if len(base) < 3 or not base[0].isupper() or not _ONE_WORD.match(base):
-                continue
+            if len(base) < 3 or not base[0].isupper() or not _ONE_WORD.match(base) or base.lower() in lower:
+                continue  # "Sparsification offers ...": a common noun opening a sentence, no name to build on
             if any(len(own) > len(base) and _part_of(base, own) for own in subject.surfaces) and \
                     (best is None or len(base) > best[0]):
                 best = (len(base), entity)

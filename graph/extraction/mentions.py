@@ -88,6 +88,9 @@ class Mentions:
 
     # -- proposals --------------------------------------------------------------------------------------------
     def proposed(self, fields: list[Field], spans: list[Sentence], long_forms: dict[int, int]) -> dict[str, float]:
+        """Keys of the proposed entities with their confidence; `kinds_named` is left holding the names of the
+        vocabulary families named only as the kind of what is proposed ("a knowledge distillation method")."""
+        self.kinds_named: list[str] = []
         title, abstract = fields[0], fields[1]
         found: list[Proposal] = title_proposals(title.text, abstract.text, self.lex, abstract.norm)
         names = tuple(clean(title.text[p.start:p.end]) for p in found)
@@ -122,6 +125,10 @@ class Mentions:
                 continue
             if covering or inner:
                 for cand in covering + inner:
+                    if p.kind and cand.concept and len(self.vocabulary.descendants(cand.concept)) >= \
+                            PARAMS.family_kinds:
+                        self.kinds_named.append(name)
+                        continue  # "a simple knowledge distillation method" is one of many
                     if cand.source != "vocab" or p.direct:
                         proposed[cand.key] = max(proposed.get(cand.key, 0.0), p.score)
                 continue

@@ -16,7 +16,7 @@ from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, Un
 
 _OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
 """A capitalised word after "of" in a name ("Mixture of Attentions")."""
-_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"]")
+_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"\u2014]")
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
                      r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b|"
@@ -64,8 +64,12 @@ _NAME_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)(?=[\s,.;:])")
 _KNOWN_APPOSED = re.compile(r"\s*(?!(?:a|an|the|our|its|which|that)\b)([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
                             r"(?=\s*(?:,|;|\.(?:\s|$)|\s(?:for|which|that)\b))")
 """A lower-case phrase in apposition ("..., self-speculative decoding, for ..."): a name if the vocabulary knows it."""
-_STUDY_OBJECT = re.compile(r"\s*(?:the\s+|a\s+|an\s+)?(?:results?|findings|analysis|study|evaluation|"
-                           r"characterization|comparison|overview|survey)\s+of\b", re.I)
+_STUDY_OBJECT = re.compile(r"\s*(?:[Tt]he\s+|[Aa]n?\s+)?(?:[a-z][\w-]*,?\s+){0,6}?(?:results?|findings|analys[ie]s|"
+                           r"study|evaluation|characterization|comparison|overview|survey|benchmark|investigation|"
+                           r"assessment|examination|exploration|review)\s+(?:of|on)\b")
+"""'We present a unified, cross-library evaluation of post-training quantization (PTQ)': what is studied is no
+contribution."""
+_SHORT_AFTER = re.compile(r"\s*\(([A-Z][\w-]{0,10})\)")
 _PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
 """'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
@@ -111,6 +115,10 @@ class ProposalParams:
     """Proposals read from one verb's object at most."""
     operation: float = 0.7
     """A plain operation phrase proposed without a name ("we propose layer-wise pruning ...")."""
+    family_kinds: int = 5
+    """Narrower techniques from which a vocabulary technique is a family: "a knowledge distillation method" (37
+    kinds) proposes one of them, not knowledge distillation; "a block pruning approach" (no kinds) proposes block
+    pruning."""
 
 
 PARAMS = ProposalParams()
@@ -126,6 +134,9 @@ class Proposal:
     """Named right after the verb (or in the title): vocabulary names count as proposed only then."""
     known_only: bool = False
     """A plain phrase that counts only where the vocabulary or another reading already has a name there."""
+    kind: bool = False
+    """Named as the kind of what is proposed ("a knowledge distillation method"): a family of the vocabulary so named
+    is not what the paper proposes, a narrow technique is ("a block pruning approach")."""
 
 
 class Proposals:
@@ -277,6 +288,9 @@ class Proposals:
                                               phrase_start is not None)
             if (is_name_token(core) or capital) and not self.phrases.generic(core) and not only_devices(core, self.lex):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
+                short = _SHORT_AFTER.match(text, name_end)
+                if short and short.group(1) in self.lex.device_kinds:
+                    break  # "a Field-Programmable Gate Array (FPGA) accelerator": a kind of device, no name
                 modifies = _MODIFIES.match(text, name_end)
                 if modifies or (not is_name_token(core) and name_end == w.end() and
                                 self.eponym_heads.match(text, name_end)):
@@ -333,7 +347,7 @@ class Proposals:
                     return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
                 titled = self.phrases.titled(text, phrase_start, w.start(), title) if direct and not out else None
                 if titled:  # "we introduce a block pruning approach" under "Block Pruning For Faster Transformers"
-                    return [Proposal("abstract", *titled, score, True)]
+                    return [Proposal("abstract", *titled, score, True, kind=True)]
                 if _CALLED_NEXT.match(text, w.end(), end):
                     return out  # "a new memory-efficient data transformation algorithm, called im2win": its name
                 before = self.phrases.before_head(text, phrase_start, w.start(), plural=low.endswith("s"), novel=novel)
