@@ -394,3 +394,47 @@ def test_a_factor_in_a_condition_is_no_gain() -> None:
                        "2x, FooKV achieves higher throughput than vLLM.") == {"vLLM": None}
     assert outperforms("FooServe: Serving", "We propose FooServe. When serving LLaMA-70B, FooServe improves "
                        "throughput by 2x over vLLM.") == {"vLLM": 2.0}
+
+
+def test_a_list_of_baselines_ends_at_a_new_finding() -> None:
+    assert outperforms("FooAttn: Sparse Attention", "We propose FooAttn. At 70% sparsity, FooAttn is up to 2.45x "
+                       "faster than the state-of-art FlashInfer, and reduces attention kernel time by 14.7% on "
+                       "average.") == {"FlashInfer": 2.45}
+
+
+def test_factors_listed_after_the_baselines_go_one_to_each() -> None:
+    """A name with its acronym in brackets is one baseline, and an acronym listed among names holds its place."""
+    assert outperforms("FooGNN: Fast GNNs", "We propose FooGNN. FooGNN achieves substantial improvement over "
+                       "state-of-the-art GNN systems, including Deep Graph Library (DGL), GNNAdvisor, and FeatGraph, "
+                       "with speedups of 6.1x, 7.7x, and 3.0x, respectively, on average.") == \
+        {"Deep Graph Library": 6.1, "GNNAdvisor": 7.7, "FeatGraph": 3.0}
+    found = outperforms("FooGNN: Fast GNNs", "We propose FooGNN. FooGNN is on average 4.41x, 4.81x, and 10.83x faster "
+                        "than DGL, MGG-UVM, and ROC, respectively.")
+    assert found.get("DGL") == 4.41 and found.get("MGG-UVM") == 4.81, found
+    # a name in brackets that is not the baseline's initials is another baseline or a note, not a rename
+    found = outperforms("FooQuant: Outliers", "We propose FooQuant. FooQuant achieves an accuracy improvement of "
+                        "+3.08 points over SpinQuant (dynamic quantization) on W4A4KV4 Llama-3-8B.")
+    assert "SpinQuant" in found, found
+
+
+def test_the_kind_or_modifier_before_a_baseline_name_is_not_the_baseline() -> None:
+    assert outperforms("FooFormer: Point Clouds", "We propose FooFormer. FooFormer delivers 4.6x speedup over "
+                       "(transformer-based) SST and 1.4x speedup over (sparse convolutional) CenterPoint.") == \
+        {"SST": 4.6, "CenterPoint": 1.4}
+    assert outperforms("FooLite: Mobile NLP", "We propose FooLite. Notably, FooLite outperforms the AutoML-based "
+                       "Evolved Transformer by 0.5 higher BLEU.") == {"Evolved Transformer": None}
+
+
+def test_what_a_win_comes_without_is_no_part_of_the_baseline() -> None:
+    found = outperforms("FooDLM: Block Diffusion", "We propose FooDLM. FooDLM achieves up to 2.5x speedup over "
+                        "standard AR decoding without compromising generation quality.")
+    assert not any("compromising" in name for name in found), found
+    assert outperforms("FooDLM: Block Diffusion", "We propose FooDLM. FooDLM is 2x faster than training from "
+                       "scratch.") == {"training from scratch": 2.0}
+
+
+def test_a_comparison_of_others_is_not_the_paper_s() -> None:
+    found = outperforms("FooANN: Search on GPU", "We propose FooANN. Recent studies show that graph-based ANN methods "
+                        "often outperform other types of ANN algorithms. FooANN has around 50-180x speedup compared "
+                        "with single-thread HNSW.")
+    assert found == {"HNSW": 180.0}

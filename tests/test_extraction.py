@@ -2024,3 +2024,17 @@ def test_an_amount_before_corpus_is_no_dataset() -> None:
     x = EXTRACTOR.extract("FooLM: Training", "We continue the pre-training of FooLM on a 160B-token corpus and on the "
                           "Pile corpus.")
     assert not any(e.type == "Dataset" and e.name.startswith("160B") for e in x.entities), x.entities
+
+
+def test_a_name_ends_at_a_triple_dash() -> None:
+    x = EXTRACTOR.extract("Embedding Optimization with FooBark", "We introduce FooBark---a comprehensive solution "
+                          "aimed at enhancing embedding performance.")
+    names = {e.key: e.name for e in x.entities}
+    assert [names[k] for k in rels(x, "proposes")] == ["FooBark"], x.entities
+
+
+def test_a_verb_opening_a_subtitle_is_not_the_library() -> None:
+    x = EXTRACTOR.extract("Sparse FooGen2: Accelerate Video Generation with Sparse Attention", "We propose FooGen2. "
+                          "FooGen2 is trained with Accelerate on 8 GPUs.")
+    accelerate = [m for e in x.entities if e.name == "Accelerate" for m in e.mentions]
+    assert accelerate and all(m.field == "abstract" for m in accelerate), x.entities

@@ -4,6 +4,7 @@ its kind ("the scheduler Tiresias"), the noun phrase before a cue."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import is_name_token
@@ -27,8 +28,10 @@ CLASS_AFTER = re.compile(r"(?:\s+[a-z][a-z-]*){1,2}?\s+([a-z]+)\b")
 QUALIFIED = re.compile(r"\s+(?:of|with|at|in|on|from|across|for)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
                         r"(?=\s*(?:,|\(\s*(?:e\.g\.|eg\.|such\s+as)|such\s+as\b))")
 """'models of equivalent sizes, such as ...': a qualifier between a class of baselines and its list."""
-QUALIFIER = re.compile(r"\s+(?:with|from|without)\s+(?!(?:respect|regard|regards)\s+to\b)")
-"""'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier."""
+QUALIFIER = re.compile(r"\s+(?:with|from|without(?!\s+(?:(?:any\s+)?\w+ing|any|significant|much|noticeable)\b))\s+"
+                       r"(?!(?:respect|regard|regards)\s+to\b)")
+"""'training from scratch', 'fine-tuning with backpropagation': a method phrase with its qualifier (not 'AR decoding
+without compromising generation quality', 'with minimal loss')."""
 SYSTEM_CLASSES = {"systems", "frameworks", "engines", "libraries"}
 ACRONYM = re.compile(r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z0-9]{0,3}")
 """A technique's acronym ("GNN", "SpC", "DLRM", "MoE"): its systems are systems for it."""
@@ -44,6 +47,35 @@ _PLAIN_NAME = re.compile(r"[A-Z][a-z]{2,}[\w-]*")
 _WORDS_AFTER = re.compile(r"\s+([A-Za-z][\w.+-]*)")
 _QUALIFIER_WORD = re.compile(r"[A-Za-z0-9][\w.+&\\-]{0,60}")
 APPOSED_NAME = re.compile(r",\s+([A-Za-z][\w.+-]*[\w+])(?=\s*(?:,|;|\)|\.(?:\s|$)|$))")
+
+
+LISTED_ACRONYM = re.compile(r"[A-Z][A-Z0-9-]{1,7}")
+"""'than DGL, MGG-UVM, and ROC': an acronym listed among names is a name, generic as it may be elsewhere."""
+ASIDE = re.compile(r"\s*\([a-z][a-z\s-]{0,40}\)\s+(?=[A-Z])")
+"""'over (transformer-based) SST': the baseline's kind in brackets before its name."""
+
+
+@dataclass
+class Item:
+    """A baseline read from a comparison: its span and kind."""
+
+    start: int
+    end: int
+    kind: str
+    """"name" (a baseline), "generic" (skip), or "class" (a class of baselines, kept unless a list follows)"""
+    aliases: list[str] = field(default_factory=list)
+    stop: int = -1
+    """End of the whole phrase ("pruning methods" for the baseline "pruning"); `end` when -1."""
+
+    @property
+    def last(self) -> int:
+        return self.end if self.stop < 0 else self.stop
+
+
+def abbreviates(short: str, name: str) -> bool:
+    """Whether `short` is the initials of `name` ("DGL" of "Deep Graph Library"; not "CNN" of "MobileNetv3")."""
+    initials = "".join(word[0] for word in re.split(r"[\s-]+", name) if word)
+    return len(short) >= 2 and short.isalpha() and short.lower() == initials.lower()
 
 
 def titled(words: list[str]) -> bool:

@@ -81,7 +81,7 @@ _BY_AMOUNT_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,4}}?{fx.BY}(?:up\s+to\s+|ab
 an amount."""
 _OTHERS_SUBJECT = re.compile(r"(?:^|[.,;]\s+|\b(?:but|while|although|whereas|that)\s+)((?:[A-Za-z][\w-]*\s+){0,3}?"
                              r"(?:models|methods|approaches|systems|networks|techniques|algorithms|works))\s+"
-                             r"(?:have\s+|has\s+|had\s+)?(?:\w+ly\s+)?$")
+                             r"(?:have\s+|has\s+|had\s+)?(?:(?:\w+ly|often|always|also|still)\s+)?$")
 _OWN_WORDS = re.compile(r"\b(?:[Oo]ur|[Pp]roposed|[Rr]esulting|[Nn]ew|[Tt]hese|[Ss]uch|[Tt]heir|[Ii]ts)\b")
 """A generic plural subject of a comparison verb ("autoregressive models have historically outperformed VAEs") that
 is not the paper's own ("our models", "the resulting models")."""

@@ -83,6 +83,8 @@ _TOKEN_ON = re.compile(r"[\w+]+(?:[.-][\w+]+)*(?:-[\w+]+)")
 _TITLED_VERB = re.compile(r"[A-Z][a-z]+")
 _INFINITIVE = re.compile(r"(?<![Cc]ompared )(?<![Ss]imilar )(?<![Rr]elative )(?<![Aa]pplied )(?<![Dd]ue )"
                          r"(?<![Cc]lose )(?<![Cc]omparable )(?<![Ee]quivalent )\bto\s+$")
+_SUBTITLE_VERB = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+"""After a name that opens a subtitle: a title-case phrase it governs ("Accelerate Video Generation")."""
 _COMPOUND_BEFORE = re.compile(r"(?<![\w-])[a-z]+-$")
 """'per-layer pruning': a name that starts inside a hyphenated word is not named ("layer pruning")."""
 
@@ -141,8 +143,10 @@ class Finder:
                 start = hit.start
             cand = Cand(start, end, concept.type, concept.id, "vocab", 0.9, concept.id)
             if concept.type in ("Technique", "Software") and _TITLED_VERB.fullmatch(text, hit.start, hit.end) and \
-                    _INFINITIVE.search(text, max(0, hit.start - 20), hit.start):
-                continue  # "... Mechanism to Accelerate Tensor Program Tuning": a verb in a title, not the library
+                    (_INFINITIVE.search(text, max(0, hit.start - 20), hit.start) or
+                     (_SUBTITLE_VERB.match(text, hit.end) and text[max(0, hit.start - 2):hit.start] == ": ")):
+                continue  # "... Mechanism to Accelerate Tensor Program Tuning", "Sparse VideoGen2: Accelerate Video
+                # Generation with ...": a verb in a title, not the library
             if concept.type == "Technique" and (self._verb(text, hit.start, hit.end)
                                                 or _WITHOUT_SUFFIX.match(text, hit.end)
                                                 or _COMPOUND_BEFORE.search(text, max(0, hit.start - 20), hit.start)):

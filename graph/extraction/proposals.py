@@ -16,7 +16,8 @@ from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, Un
 
 _OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
 """A capitalised word after "of" in a name ("Mixture of Attentions")."""
-_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&-]|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"\u2014]")
+_WORD = re.compile(r"(?:[^\W_]|[$\\])(?:[\w$\\.+&]|-(?!-)|[:/](?=\w))*#?(?:\s*\([^()]{1,40}\))?|[,;:()\"\u2014]|-{2,}")
+"""A word of a proposal's object, or a mark that parts words (a dash: "—", "---")."""
 _WE_OUR = re.compile(r"\b(?:[Ww]e|WE)\b|\b[Oo]ur\s+(?:[\w-]+\s+){0,2}?(?:method|approach|model|system|framework|"
                      r"technique|algorithm|scheme|engine|library|architecture|design)s?\b|"
                      r"\b[Ii]n\s+this\s+(?:paper|work|study|article)\b.*\b(?:is|are)\s+(?:proposed|introduced|presented)\b|"
