@@ -11,7 +11,9 @@ bench/related_judgments_blind.json (8 techniques, judged blind from candidates p
 its --before ranking, raw shared-paper counts, name-embedding neighbours and co-occurrence; never tuned on).
 Four more, judged in session 37 from pools of every candidate `related` could offer (alphabetical, no ranking):
 bench/related_judgments_new_a.json and _new_c.json (10 and 12 techniques, tuned on: bench/train_related.py trains on
-them) and _new_b.json and _new_d.json (10 and 12, never tuned on; scored as totals). Since then
+them) and _new_b.json and _new_d.json (10 and 12, never tuned on; scored as totals). Session 44 judged a fifth,
+bench/related_judgments_new_e.json (12 techniques each named in one seed paper, pools of every candidate paperkg could
+offer, three separate judges, majority grade), which the shipped model never trained on. Since then
 bench/related_judgments_blind.json has been seen and tunes too.
 Both pools were later extended by every taxonomy relative of each judged technique that no seed paper names (the
 vocabulary relatives `related` may offer; 558 pairs), graded by a separate judge from an alphabetical list, with the
