@@ -2038,3 +2038,28 @@ def test_a_verb_opening_a_subtitle_is_not_the_library() -> None:
                           "FooGen2 is trained with Accelerate on 8 GPUs.")
     accelerate = [m for e in x.entities if e.name == "Accelerate" for m in e.mentions]
     assert accelerate and all(m.field == "abstract" for m in accelerate), x.entities
+
+
+def test_building_upon_a_method_uses_it() -> None:
+    x = EXTRACTOR.extract("Fast Inference of FooMoE Models with Offloading", "We build upon parameter offloading "
+                          "algorithms and propose a novel strategy that accelerates offloading.")
+    assert not any("upon" in e.name for e in x.entities), x.entities
+
+
+def test_a_model_named_in_lower_case_and_described_is_proposed() -> None:
+    x = EXTRACTOR.extract("Textbooks Are All You Need", "We introduce foo-1, a new large language model for code. "
+                          "foo-1 attains 50.6% on HumanEval.")
+    names = {e.key: e.name for e in x.entities}
+    assert [names[k] for k in rels(x, "proposes")] == ["foo-1"], x.relations
+    # not a lower-case word with a number that is not described as a model
+    y = EXTRACTOR.extract("Measuring Models", "We introduce top-1 accuracy as our measure.")
+    assert not rels(y, "proposes"), y.relations
+
+
+def test_a_proposed_name_keeps_its_name_beside_its_sized_variants() -> None:
+    x = EXTRACTOR.extract("Run, Don't Walk: FooNet", "We further propose FooNet, a new family of neural networks. "
+                          "Our tiny FooNet-T0 is 2.8x faster than MobileViT-XXS. Our large FooNet-L achieves 83.5% "
+                          "top-1 accuracy.")
+    proposed = [e for e in x.entities if e.key in rels(x, "proposes")]
+    assert [e.name for e in proposed] == ["FooNet"], x.entities
+    assert {"FooNet-T0", "FooNet-L"} <= set(proposed[0].aliases)

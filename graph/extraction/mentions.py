@@ -11,7 +11,8 @@ from paperkg.graph.extraction.entities import Entity, Field, Typer, camel_names
 from paperkg.graph.extraction.finders import Cand, Finder
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import clean, is_name_token, names_something, tokens, unseen_key, versioned
-from paperkg.graph.extraction.proposals import PARAMS, Proposal, Proposals
+from paperkg.graph.extraction.proposal_params import PARAMS
+from paperkg.graph.extraction.proposals import Proposal, Proposals
 from paperkg.graph.extraction.text import MAX_CHARS, Sentence, SpanIndex, find_all
 from paperkg.graph.extraction.title_names import title_proposals
 from paperkg.graph.vocabulary import Vocabulary
@@ -181,9 +182,10 @@ class Mentions:
                           if s.startswith(n) and _VARIANT_TAIL.fullmatch(s[len(n):])), None)
             if owner is not None:
                 owner.mentions += entity.mentions
-                owner.surfaces += [s for s in entity.surfaces if not any(_footnoted(clean(s), clean(o))
-                                                                          for o in owner.surfaces)]
-                entities.remove(entity)  # "PyramidFL1" (a footnote mark) names PyramidFL, but is no name of it
+                owner.extra_aliases += [s for s in entity.surfaces if not any(_footnoted(clean(s), clean(o))
+                                                                               for o in owner.surfaces)]
+                entities.remove(entity)  # "PyramidFL1" (a footnote mark) names PyramidFL, but is no name of it;
+                # "phi-1-base" is another name of it, not the name it goes by
             elif not entity.attrs.get("family") and any(_ours(texts[f], s) for f, s, _ in entity.mentions):
                 entity.proposed = 0.8  # "our SceneTilling algorithm"; not "our quantized LLaMA 3.2 3B model"
             elif any(len(n) >= 4 and n in s and n != s and (is_name_token(s) or re.fullmatch(re.escape(n) + r"-\d+", s))
@@ -192,10 +194,11 @@ class Mentions:
         merged: list[Entity] = []
         for entity in entities:
             twin = next((m for m in merged if m.proposed and entity.proposed and not entity.concept and
-                         _near(m.surfaces, entity.surfaces)), None)
+                         _near(m.surfaces + m.extra_aliases, entity.surfaces)), None)
             if twin is not None:
                 twin.mentions += entity.mentions
-                twin.surfaces += entity.surfaces
+                variant = any(clean(s).startswith(clean(o)) for s in entity.surfaces for o in twin.surfaces)
+                (twin.extra_aliases if variant else twin.surfaces).extend(entity.surfaces)  # "FasterNet-T0": a size
                 continue
             merged.append(entity)
         if not any(e.proposed for e in merged):
@@ -313,7 +316,7 @@ _EXAMPLE_BEFORE = re.compile(r"\b([a-z]+s)\s+(?:\(\s*)?(?:such\s+as|e\.g\.,?|inc
                              r"(?:[\w.+-]+(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+))*$")
 """'compact models such as Mixer-TTS', 'baselines (e.g., FooNet, BarNet)': a name given as an example counts once."""
 _NUMBERED = re.compile(r"-(?:v|V)?\d{1,2}")
-_VARIANT_TAIL = re.compile(r"[1-9]|[-\s](?:\d+(?:\.\d+)?[BMK]|T|S|B|L|H|XL|Tiny|Small|Base|Large|base|large|Huge|"
+_VARIANT_TAIL = re.compile(r"[1-9]|[-\s](?:\d+(?:\.\d+)?[BMK]|[TSBLMH]\d{0,2}|XL|Tiny|Small|Base|Large|base|large|Huge|"
                            r"v\d[\d.]*)")
 """What a size, a variant or a footnote mark ("PyramidFL1") adds to a proposed name."""
 _OUR = re.compile(r"\b[Oo]ur\s+(?:proposed\s+|new\s+|novel\s+|own\s+|specialized\s+|fine-tuned\s+|trained\s+)?"

@@ -60,7 +60,8 @@ class Phrases:
         self.cue = re.compile(rf"(?<![\w-])(?:{usage})\s+(?:(?:the|a|an|our|its|their)\s+)?")
         verbs = r"propose|introduce|present|design|develop|devise|adopt|employ|build|create|contribute"
         self.ours = re.compile(rf"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study))\s+(?:\w+ly\s+|also\s+|further\s+|"
-                               rf"then\s+|first\s+|additionally\s+)?(?:{verbs})s?\s+(?:(?:a|an|the|our)\s+)?|\b(?:a|an|our)\s+(?:novel|new)\s+|"
+                               rf"then\s+|first\s+|additionally\s+)?(?:{verbs})s?\s+(?!(?:upon|on)\s)(?:(?:a|an|the|our)\s+)?|"
+                               r"\b(?:a|an|our)\s+(?:novel|new)\s+|"
                                r"\b(?:[Tt]he|[Oo]ur)\s+proposed\s+|"
                                r"\bby\s+(?:introducing|proposing|designing|developing|devising)\s+(?:(?:a|an)\s+)?")
         self.strong = re.compile(rf"(?<![\w-])(?:{alternation(sorted(lexicon.strong_heads))})(?![\w-])")

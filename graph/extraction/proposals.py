@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices, versioned
+from paperkg.graph.extraction.proposal_params import PARAMS
 from paperkg.graph.extraction.text import WE, Sentence
 from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, UnnamedPhrases
 
@@ -71,6 +72,8 @@ _STUDY_OBJECT = re.compile(r"\s*(?:[Tt]he\s+|[Aa]n?\s+)?(?:[a-z][\w-]*,?\s+){0,6
 """'We present a unified, cross-library evaluation of post-training quantization (PTQ)': what is studied is no
 contribution."""
 _SHORT_AFTER = re.compile(r"\s*\(([A-Z][\w-]{0,10})\)")
+_LOWER_MODEL = re.compile(r"[a-z]{2,}-\d+(?:\.\d+)?(?:-[a-z]+)?(?=,\s+(?:a|an)\s)")
+"""'we introduce phi-1, a new ...': a model named in lower case, a name where a description follows it."""
 _PARTICIPLE = re.compile(r",\s+(?:thus\s+|thereby\s+)?(?:introducing|proposing|presenting)\s+(?=[A-Z])")
 """'We further adapt this approach to speculative decoding, introducing Dynamic Self-Speculative Decoding (DSSD)'."""
 _BY_VERB = re.compile(r"\bby\s+(?:introducing|proposing|presenting|developing|designing)\b")
@@ -90,39 +93,6 @@ _ANY_CUE = re.compile(r"\b(?:we|our|this|by|to|is|are|was|were|called|named|dubb
 _MODIFIER_AFTER = re.compile(r"(?:\s*\([^()\s]{1,12}\))?\)?(?:-[a-z]|\s+(?:based|driven|inspired)\s+[a-z])")
 """'grouped-query attention (GQA)-aware KV cache compression', 'a Gated Recurrent Unit (GRU) based recurrent neural
 network accelerator': the acronym's long form modifies what is proposed."""
-
-
-@dataclass(frozen=True)
-class ProposalParams:
-    """Confidence of a proposal by where it was read, and how far back an 'existing' cue may stand."""
-
-    title_named_in_abstract: float = 0.95
-    """A title's "Name:" that the abstract names again."""
-    title_only: float = 0.8
-    """A title's "Name:" the abstract never repeats."""
-    we_propose: float = 0.9
-    """The object of "we propose/introduce ..."."""
-    passive: float = 0.8
-    """"X is proposed/introduced"."""
-    ours: float = 0.85
-    """"our method/system X"."""
-    listed: float = 0.1
-    """Discount for an item of a list after the verb rather than its head."""
-    noun_phrase: float = 0.2
-    """Discount for a plain noun phrase (no name) after the verb."""
-    existing_window: int = 64
-    """Characters before an "our ..." phrase searched for a cue that the thing is existing work."""
-    max_objects: int = 10
-    """Proposals read from one verb's object at most."""
-    operation: float = 0.7
-    """A plain operation phrase proposed without a name ("we propose layer-wise pruning ...")."""
-    family_kinds: int = 5
-    """Narrower techniques from which a vocabulary technique is a family: "a knowledge distillation method" (37
-    kinds) proposes one of them, not knowledge distillation; "a block pruning approach" (no kinds) proposes block
-    pruning."""
-
-
-PARAMS = ProposalParams()
 
 
 @dataclass(frozen=True)
@@ -146,7 +116,8 @@ class Proposals:
         verbs = alternation(sorted(lexicon.proposal_verbs))
         subject = r"(?:\b[Ww]e|\b[Tt]his (?:paper|work|report|study|article|note)|\b[Oo]ur (?:work|paper)|\bI)"
         self.trigger = re.compile(rf"{subject}\s+(?:(?:\w+ly|also|further|then|first|additionally|hence|now|"
-                                  rf"therefore|thus|here|finally|next|subsequently)\s+)*(?:{verbs})\b(?!\s+to\b)")
+                                  rf"therefore|thus|here|finally|next|subsequently)\s+)*(?:{verbs})\b(?!\s+(?:to|upon|on)\b)")
+        """'we propose X' (not 'we propose to ...'; 'we build upon X' uses X)."""
         base = alternation(sorted(w for w in lexicon.proposal_verbs if w + "s" in lexicon.proposal_verbs))
         self.coordinated = re.compile(rf"\b[Ww]e\s+(?:(?!\b(?:that|which|while|when|where|whether|if|because|but|"
                                       rf"and)\b)[^.;:()?!]){{1,100}}?\s(?:,\s*)?and\s+(?:(?:\w+ly|also|further|then|"
@@ -285,8 +256,9 @@ class Proposals:
                 return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
             if low in DISCOURSE and core[:1].isupper():
                 break  # "three new optimizations: First, we propose ...": the next sentence part, no name
-            capital = core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
-                                              phrase_start is not None)
+            lower = content == 0 and not out and _LOWER_MODEL.match(text, w.start()) is not None
+            capital = lower or (core[:1].isupper() and (content == 0 or text[w.start() - 2:w.start()] == ", " or
+                                                        phrase_start is not None))
             if (is_name_token(core) or capital) and not self.phrases.generic(core) and not only_devices(core, self.lex):
                 name_end = self._extend_name(text, w.start(), w.end(), end)
                 short = _SHORT_AFTER.match(text, name_end)

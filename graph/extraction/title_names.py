@@ -11,7 +11,8 @@ import re
 from paperkg.graph.extraction.entities import Entity
 from paperkg.graph.extraction.lexicon import Lexicon
 from paperkg.graph.extraction.names import clean, is_name_token
-from paperkg.graph.extraction.proposals import PARAMS, Proposal
+from paperkg.graph.extraction.proposal_params import PARAMS
+from paperkg.graph.extraction.proposals import Proposal
 from paperkg.graph.extraction.text import alnum_key, find_all
 
 _TITLE_NAME = re.compile(r"^\s*([^:]{1,80}?)\s*(?::|\s[—–-])\s+\S")
