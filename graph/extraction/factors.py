@@ -109,7 +109,7 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
         if _SETTING_BEFORE.search(text, max(s, m.start() - 40), m.start()):
             continue  # "at a compression ratio of 10000x": a setting, not a gain
         if _CONDITION_BEFORE.search(text, max(s, m.start() - 100), m.start()):
-            continue
+            continue  # "when reducing the KV cache by 2x, ...": the condition of a finding, not its gain
         if _MODEL_NUMBER.fullmatch(m.group()) and _BRAND_BEFORE.search(text, max(s, m.start() - 30), m.start()):
             continue  # "AMD Ryzen Threadripper 3970X CPU": a model number, not a factor
         values = [float(g.replace(",", "")) for g in m.groups() if g]

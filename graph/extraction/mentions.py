@@ -27,6 +27,8 @@ class Mentions:
         self.finder = finder
         self.typer = typer
         self.proposals = Proposals(lexicon)
+        self.kinds_named: list[str] = []
+        """Set by `proposed`: the vocabulary families its paper names only as the kind of a contribution."""
 
     # -- acronyms ---------------------------------------------------------------------------------------------
     def acronyms(self, fields: list[Field]) -> dict[int, int]:
@@ -91,7 +93,7 @@ class Mentions:
     def proposed(self, fields: list[Field], spans: list[Sentence], long_forms: dict[int, int]) -> dict[str, float]:
         """Keys of the proposed entities with their confidence; `kinds_named` is left holding the names of the
         vocabulary families named only as the kind of what is proposed ("a knowledge distillation method")."""
-        self.kinds_named: list[str] = []
+        self.kinds_named = []
         title, abstract = fields[0], fields[1]
         found: list[Proposal] = title_proposals(title.text, abstract.text, self.lex, abstract.norm)
         names = tuple(clean(title.text[p.start:p.end]) for p in found)
