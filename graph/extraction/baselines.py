@@ -221,7 +221,7 @@ class Baselines:
             low = w.group().lower().rstrip(".")
             after = _WORD.match(text, w.end() + 1, end) if text[w.end():w.end() + 1] == " " else None
             if self.lex.is_modifier(low) and after and after.group()[:1].isupper() and \
-                    not only_devices(after.group(), self.lex):
+                    not only_devices(after.group(), self.lex) and mention_at.get(at, 0) <= w.end():
                 skip = w.end() + 1  # "CPU-based FastLLM", "the AutoML-based Evolved Transformer": the name is it
                 continue  # (not "offloading-enabled LLM inference systems")
             if at in mention_at:
