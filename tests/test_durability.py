@@ -205,11 +205,15 @@ def test_concurrent_writers_and_readers_no_5xx(tmp_path: Path) -> None:
             with httpx.Client(base_url=url, timeout=60) as client:
                 for start in range(0, len(chunk), 3):
                     batch = chunk[start:start + 3]
-                    response = client.post("/papers", json=batch)
+                    try:
+                        response = client.post("/papers", json=batch)
+                    except httpx.TransportError as error:  # recorded, so the assertion shows it
+                        failures.append(f"POST {type(error).__name__}: {error}")
+                        continue
                     if response.status_code == 200:
                         acknowledged.update(p["title"] for p in batch)
-                    else:
-                        failures.append(f"POST {response.status_code}")
+                    else:  # the problem's detail says which error it was
+                        failures.append(f"POST {response.status_code}: {response.text[:300]}")
 
         def reader(n: int) -> None:
             with httpx.Client(base_url=url, timeout=60) as client:
@@ -219,7 +223,8 @@ def test_concurrent_writers_and_readers_no_5xx(tmp_path: Path) -> None:
                                      client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}),
                                      client.get("/stats")):
                         if response.status_code >= 500:
-                            failures.append(f"{response.request.url.path} {response.status_code}")
+                            failures.append(f"{response.request.url.path} {response.status_code}: "
+                                            f"{response.text[:300]}")
 
         writers = [threading.Thread(target=writer, args=(papers[i::3],)) for i in range(3)]
         readers = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
