@@ -285,7 +285,7 @@ class Extractor:
                 elif factor is not None and (old.factor is None or factor > old.factor):
                     old.factor, old.metric, old.evidence = factor, metric, evidence
         self._late_factors(claims, relations, proposed, entities, where, starts)
-        claimed = {bisect_right(starts, c.sentence.start) - 1 for c, _ in claims} | background
+        claimed = set(sentence_of) | background
         levels = levelled(entities, texts)  # "AlexNet-level accuracy" names a yardstick, not a thing used
         only_compared = {k for k, places in compared.items()  # compared, else only named in the scene-setting
                          if {bisect_right(starts, st) - 1 for f, st, _ in by_key[k].mentions
@@ -294,7 +294,7 @@ class Extractor:
         base = {k for k in only_compared if any(f == "abstract" and self.base_cue.search(texts[f], max(0, st - 90), st)
                                                 for f, st, _ in by_key[k].mentions)}
         only_compared -= base  # "models based off T5-Base ... 7x faster": built on as well as beaten
-        only_compared |= foils(entities, texts, spans["abstract"])
+        only_compared |= foils(entities, texts, spans["abstract"], levels)
         scene = {e.key for e in entities if not e.proposed and e.key not in compared
                  and e.type in ("Technique", "Model", "Software") and all(f == "abstract" for f, _, _ in e.mentions)
                  and set(where[e.key]) <= background}

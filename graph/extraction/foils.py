@@ -41,8 +41,10 @@ def levelled(entities: list[Entity], texts: dict[str, str]) -> set[tuple[str, in
     return {(f, st) for e in entities for f, st, en in e.mentions if _LEVEL_AFTER.match(texts[f], en)}
 
 
-def foils(entities: list[Entity], texts: dict[str, str], spans: list[Sentence]) -> set[str]:
-    """Keys of the entities the paper does not propose and only measures itself against."""
+def foils(entities: list[Entity], texts: dict[str, str], spans: list[Sentence],
+          levels: set[tuple[str, int]]) -> set[str]:
+    """Keys of the entities the paper does not propose and only measures itself against; `levels`: the mentions
+    `levelled` found."""
     abstract = texts["abstract"]
     starts = [sp.start for sp in spans]
 
@@ -58,7 +60,6 @@ def foils(entities: list[Entity], texts: dict[str, str], spans: list[Sentence]) 
     prior = {i for i, sp in enumerate(spans) if _PRIOR_WORK.match(sp.text)}
     if prior:
         found |= _named_only(entities, lambda st: bisect_right(starts, st) - 1 in prior)
-    levels = levelled(entities, texts)
     found |= {e.key for e in entities if not e.proposed and e.mentions and
               all((f, st) in levels for f, st, _ in e.mentions)}
     return found
