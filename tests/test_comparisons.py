@@ -438,3 +438,16 @@ def test_a_comparison_of_others_is_not_the_paper_s() -> None:
                         "often outperform other types of ANN algorithms. FooANN has around 50-180x speedup compared "
                         "with single-thread HNSW.")
     assert found == {"HNSW": 180.0}
+
+
+def test_the_means_of_a_gain_is_not_its_factor() -> None:
+    assert outperforms("FooOpt: Lean Optimizer", "We propose FooOpt. FooOpt reaches 3x throughput on 8 GPUs compared "
+                       "to AdamW by supporting 4x larger batch sizes.") == {"AdamW": 3.0}
+    # without a gain beside it, the amount stays the claim's
+    assert outperforms("FooOpt: Lean Optimizer", "We propose FooOpt. FooOpt reaches a higher throughput than AdamW "
+                       "by supporting 4x larger batch sizes.") == {"AdamW": 4.0}
+
+
+def test_a_factor_in_words_after_by_is_a_factor() -> None:
+    assert outperforms("FooQ: Quantization", "We propose FooQ. FooQ improves upon methods such as SpQR by up to two "
+                       "times in terms of perplexity.") == {"SpQR": 2.0}

@@ -2063,3 +2063,28 @@ def test_a_proposed_name_keeps_its_name_beside_its_sized_variants() -> None:
     proposed = [e for e in x.entities if e.key in rels(x, "proposes")]
     assert [e.name for e in proposed] == ["FooNet"], x.entities
     assert {"FooNet-T0", "FooNet-L"} <= set(proposed[0].aliases)
+
+
+def test_a_long_form_of_a_known_family_variant_is_that_variant(extractor: Extractor) -> None:
+    x = extractor.extract("PF-LRM: Pose-Free Reconstruction", "We propose a Pose-Free Large Reconstruction Model "
+                          "(PF-LRM) for reconstructing a 3D object. PF-LRM is a highly scalable method.")
+    proposed = [r.object for r in x.relations if r.predicate == "proposes"]
+    assert len(proposed) == 1, [(e.name, e.type) for e in x.entities]
+    entity = next(e for e in x.entities if e.key == proposed[0])
+    assert entity.type == "Model" and "Pose-Free Large Reconstruction Model" in [entity.name, *entity.aliases]
+
+
+def test_a_metric_counted_in_points_is_no_entity(extractor: Extractor) -> None:
+    x = extractor.extract("FooMT: Translation", "We propose FooMT. FooMT improves translation over open LLMs by more "
+                          "than 10 spBLEU points on the Flores-101 benchmark.")
+    assert "spBLEU" not in [e.name for e in x.entities]
+
+
+def test_known_names_listed_as_novel_techniques_are_proposed(extractor: Extractor) -> None:
+    x = extractor.extract("Reducing Recomputation in Large Models", "We present two novel yet very simple techniques: "
+                          "sequence parallelism and selective activation recomputation. Together with tensor "
+                          "parallelism, they remove most recomputation.")
+    names = {e.key: e.name for e in x.entities}
+    proposed = {names[r.object] for r in x.relations if r.predicate == "proposes"}
+    assert {"sequence parallelism", "selective activation recomputation"} <= proposed, proposed
+    assert "tensor parallelism" not in proposed

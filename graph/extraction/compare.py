@@ -229,7 +229,7 @@ class Comparisons:
                 if _HALVING.match(text, cue_start):
                     word = text[cue_start:cue_end].lower()
                     local = [(cue_start, 2.0)] if word.startswith(("halv", "doubl")) else local
-                local = fx.signed_first(text, local)
+                local = fx.signed_first(text, fx.gains_first(text, local))
                 assigned = fx.assign(text, sentence, local, objects, cue_start)
                 conf = confidence + (0.1 if any(f is not None for f in assigned) else 0.0)
                 at = min(local, key=lambda f: abs(f[0] - cue_start))[0] if local else None

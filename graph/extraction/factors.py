@@ -59,6 +59,8 @@ WORD_TIMES = re.compile(rf"\b({NUMBER_WORD})(?:\s*-?\s*fold|\s+times)\s+(?=(?:as
                         r"increase|reduction|decrease|improvement|gain))", re.I)
 """'three times faster', 'three times the throughput', 'a ten-fold speedup': a factor in words; a comparison must
 follow ('we run it three times', 'threefold advantages over PPO' count something else)."""
+BY_WORD_TIMES = re.compile(rf"{BY}({NUMBER_WORD})\s+times\b", re.I)
+"""'improving upon methods such as SpQR by up to two times in terms of perplexity': a factor in words after "by"."""
 _SPEEDY = re.compile(r"\b(?:faster|speed|speedup|speed-up|throughput|latency|runtime|end-to-end|time|cost|costs|"
                      r"efficiency|cheaper|quicker|accelerat\w*)\b|\b(?:T?FLOPs?/s|tokens?/s)(?![\w/])", re.I)
 _ACCURACY = re.compile(r"\b(?:accuracy|points?|score|bleu|rouge|f1|mAP|AP|mIoU|precision|recall|win rate|absolute|"
@@ -151,8 +153,8 @@ def find(text: str, s: int, e: int) -> list[tuple[int, float]]:
     for m in ORDERS.finditer(text, s, e):
         power = int(m.group(1)) if m.group(1) else NUMBER_WORDS.get(m.group(2).lower(), 1)  # "an", "one": 1
         found.append((m.start(), float(10 ** power)))
-    for m in WORD_TIMES.finditer(text, s, e):
-        found.append((m.start(), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
+    for m in (*WORD_TIMES.finditer(text, s, e), *BY_WORD_TIMES.finditer(text, s, e)):
+        found.append((m.start(1), float(NUMBER_WORDS[" ".join(m.group(1).lower().split())])))
     return sorted(set(found))
 
 
@@ -204,6 +206,18 @@ def times_value(text: str) -> float | None:
         return 2.0
     word = low.rsplit(" times", 1)[0].strip()
     return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else first_number(text)
+
+
+_MEANS_BEFORE = re.compile(r"\b(?:by|through|via)\s+(?:\w+ly\s+)?(?!up\b)[a-z]+ing\s+(?:(?:the|a|an|its|their)\s+)?"
+                           r"(?:up\s+to\s+|about\s+|over\s+|nearly\s+)?$")
+"""'3x throughput ... by supporting 4x larger batch sizes': the amount after 'by supporting' is the means."""
+
+
+def gains_first(text: str, factors: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The factors of a gain, when a claim also states the means it was reached by ("3x throughput compared to AdamW
+    by supporting 4x larger batch sizes": the 3); all of them otherwise."""
+    gains = [f for f in factors if not _MEANS_BEFORE.search(text, max(0, f[0] - 40), f[0])]
+    return gains if gains else factors
 
 
 def signed_first(text: str, factors: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -39,7 +39,13 @@ class Mentions:
                 long_text = clean(fld.text[long.start:long.end])
                 concept = self._concept_over(fld, long.start, long.end) or self._concept_over(fld, short.start,
                                                                                               short.end, exact=True)
-                if concept is None:
+                variant = None if concept else next(
+                    (c for c in fld.cands if c.source == "vocab" and (c.start, c.end) == (short.start, short.end)),
+                    None)
+                if variant is not None:  # "fully quantize the BERT (FQ-BERT)": a variant of a known family
+                    key = variant.key
+                    long.type = short.type = variant.type
+                elif concept is None:
                     if short_text in self.lex.generic_acronyms or long_text.lower() in self.lex.generic_names:
                         continue
                     entity_type = self.typer.of(fld.text, long.start, short.end + 1, default="Technique")
@@ -63,7 +69,7 @@ class Mentions:
                     long.type = short.type = self.vocabulary.concepts[concept].type
                     long.concept = short.concept = concept
                 long.key = short.key = key
-                long.attrs["long"] = long_text
+                long.attrs["long"] = short_text if variant is not None else long_text  # the variant keeps its name
                 short.aliases.append(long_text)
                 long.aliases.append(short_text)
                 fld.cands += [long, short]
@@ -260,7 +266,7 @@ class Mentions:
             taken = SpanIndex.of([(c.start, c.end) for c in fld.cands])
             found = [self._unmodified(fld.text, s, e) for s, e in camel_names(fld.text, min(len(fld.text), MAX_CHARS),
                                                                                 self.lex)
-                     if fld.text[s:e].rstrip("s") not in fld.measures]
+                     if fld.text[s:e].rstrip("s") not in fld.measures and not _scored_in(fld.text, s, e)]
             found += [(s, s + len(word)) for s, word in named[fld.name]
                       if (counts[word] >= 2 or self._example(fld.text, s) or _ours(fld.text, s))
                       and sum(c.isalpha() for c in word) >= 3 and not self._generic_word(word)
@@ -306,6 +312,15 @@ class Mentions:
         return word in self.lex.generic_acronyms or word.lower() in self.lex.generic_names or \
             any(p in self.lex.generic_acronyms for p in word.split("-")) or self.lex.is_modifier(word) or \
             bool(re.fullmatch(r"[A-Z]\d+|\d+[A-Za-z]?|[A-Z]{1,2}|v\d[\d.]*|FP\d+|INT\d+|BF16|TF32|W\d+A\d+", word))
+
+
+_POINTS_AFTER = re.compile(r"\s+(?:points?|pts?|scores?)\b")
+_NUMBER_BEFORE = re.compile(r"\d\s*$")
+
+
+def _scored_in(text: str, start: int, end: int) -> bool:
+    """The name is a metric a number is counted in ("by more than 10 spBLEU points")."""
+    return bool(_POINTS_AFTER.match(text, end) and _NUMBER_BEFORE.search(text, max(0, start - 4), start))
 
 
 def _footnoted(name: str, base: str) -> bool:

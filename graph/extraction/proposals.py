@@ -241,7 +241,8 @@ class Proposals:
             if word in {";", ":"} and not out:
                 items = self.phrases.listed(text, w.end(), end, named_only=True)
                 if items:
-                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
+                    # "two novel yet very simple techniques: sequence parallelism and ...": new, known names too
+                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, novel and direct) for a, b in items]
                 continue
             quoted = _QUOTED.match(text, w.start(), end) if word == '"' and not content and not out else None
             if quoted:  # 'we introduce a "divide-and-share" paradigm': the quotes name it
@@ -317,7 +318,8 @@ class Proposals:
                 nxt = re.match(r"\s*(?:,?\s*including\s+|:\s*)", text[w.end():end])
                 if nxt:
                     items = self.phrases.listed(text, w.end() + nxt.end(), end)
-                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, False) for a, b in items]
+                    # "two novel yet very simple techniques: sequence parallelism and ...": new, known names too
+                    return out + [Proposal("abstract", a, b, score - PARAMS.listed, novel and direct) for a, b in items]
                 titled = self.phrases.titled(text, phrase_start, w.start(), title) if direct and not out else None
                 if titled:  # "we introduce a block pruning approach" under "Block Pruning For Faster Transformers"
                     return [Proposal("abstract", *titled, score, True, kind=True)]
