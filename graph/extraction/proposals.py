@@ -110,6 +110,18 @@ class Proposal:
     is not what the paper proposes, a narrow technique is ("a block pruning approach")."""
 
 
+_KIND_BEFORE = re.compile(r"\b(?:system|framework|scheduler|engine|library|compiler|runtime|accelerator|architecture|"
+                          r"algorithm|method|approach|model|optimizer|toolkit|platform|pipeline|technique|mechanism)"
+                          r"\s+$")
+"""'an efficient LLM inference scheduler Sarathi-Serve': the name right after the kind of what is introduced."""
+
+
+def _in_title(name: str, title: str) -> bool:
+    """The name is a whole word of the title ("... scheduler Sarathi-Serve" under "... with Sarathi-Serve")."""
+    name = name.strip()
+    return len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title) is not None
+
+
 class Proposals:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
@@ -283,8 +295,10 @@ class Proposals:
                     name_end = trailing.end()  # "we propose Micro-Factorized convolution": the head is of the name
                 lead = text[phrase_start:w.start()].split() if phrase_start is not None else []
                 at = phrase_start if lead and all(x[:1].isupper() for x in lead) else None  # "Quantization-Aware X"
+                titled_name = bool(title) and _KIND_BEFORE.search(text, max(start, w.start() - 16), w.start()) \
+                    is not None and _in_title(text[w.start():name_end], title)
                 out.append(Proposal("abstract", w.start() if at is None else at, name_end, score,
-                                    direct and (content == 0 or at is not None)))
+                                    direct and (content == 0 or at is not None or titled_name)))
                 after_name = True
                 continue
             if after_name:
