@@ -451,3 +451,10 @@ def test_the_means_of_a_gain_is_not_its_factor() -> None:
 def test_a_factor_in_words_after_by_is_a_factor() -> None:
     assert outperforms("FooQ: Quantization", "We propose FooQ. FooQ improves upon methods such as SpQR by up to two "
                        "times in terms of perplexity.") == {"SpQR": 2.0}
+
+
+def test_a_larger_bare_factor_the_paper_reports_later_is_its_up_to_value() -> None:
+    abstract = ("We propose FooAttention. On A100 GPUs, FooAttention achieves up to 1.45x throughput improvements over "
+                "the original Ring Attention. Furthermore, on 16 TPUv4 chips, we were able to achieve 1.65x speedups "
+                "at longer sequence lengths.")
+    assert outperforms("FooAttention: Faster Ring Attention", abstract) == {"Ring Attention": 1.65}

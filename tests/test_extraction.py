@@ -2088,3 +2088,15 @@ def test_known_names_listed_as_novel_techniques_are_proposed(extractor: Extracto
     proposed = {names[r.object] for r in x.relations if r.predicate == "proposes"}
     assert {"sequence parallelism", "selective activation recomputation"} <= proposed, proposed
     assert "tensor parallelism" not in proposed
+
+
+def test_a_known_name_after_the_kind_introduced_is_proposed_when_the_title_names_it(extractor: Extractor) -> None:
+    x = extractor.extract("Low-Latency Serving with Sarathi-Serve", "We introduce a new serving scheduler "
+                          "Sarathi-Serve inspired by our earlier work. It batches prefill chunks with decodes.")
+    names = {e.key: e.name for e in x.entities}
+    assert "Sarathi-Serve" in {names[r.object] for r in x.relations if r.predicate == "proposes"}
+    # without the title naming it, a known name after a kind stays used
+    x = extractor.extract("Low-Latency Serving", "We introduce a new serving scheduler Sarathi-Serve inspired by our "
+                          "earlier work. It batches prefill chunks with decodes.")
+    names = {e.key: e.name for e in x.entities}
+    assert "Sarathi-Serve" not in {names[r.object] for r in x.relations if r.predicate == "proposes"}
