@@ -446,6 +446,9 @@ def test_the_means_of_a_gain_is_not_its_factor() -> None:
     # without a gain beside it, the amount stays the claim's
     assert outperforms("FooOpt: Lean Optimizer", "We propose FooOpt. FooOpt reaches a higher throughput than AdamW "
                        "by supporting 4x larger batch sizes.") == {"AdamW": 4.0}
+    # a gain written as how the method wins is the gain
+    assert outperforms("FooServe: Serving", "We propose FooServe. FooServe outperforms vLLM by achieving 2.1x higher "
+                       "throughput and 1.5x lower latency.") == {"vLLM": 2.1}
 
 
 def test_a_factor_in_words_after_by_is_a_factor() -> None:

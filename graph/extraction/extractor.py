@@ -35,8 +35,8 @@ from paperkg.graph.extraction.text import (
 from paperkg.graph.extraction.title_names import title_parts
 from paperkg.graph.vocabulary import Vocabulary
 
-_WE_ACHIEVE = re.compile(r"\b[Ww]e\s+(?:\w+\s+){0,3}?(?:achieve|achieved|obtain|obtained|observe|observed|see|saw|"
-                         r"reach|reached)\b")
+_WE_ACHIEVE = re.compile(r"\b[Ww]e\s+(?:\w+\s+){0,3}?(?:achieve|achieved|attain|attained|obtain|obtained|reach|"
+                         r"reached|deliver|delivered)\b")
 """'Furthermore, on 16 TPUv4 chips, we were able to achieve 1.65x speedups': the paper speaks of its own method."""
 _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|article)|[Ii]n this|[Hh]ere|"
                    r"[Tt]he proposed)\b")
