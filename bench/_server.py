@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,28 +23,42 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(data: Path, env: dict[str, str] | None = None, startup_timeout: float = 600.0) -> Iterator[str]:
-    """Yield the base URL of a server over `data` (built from seeds/ on first run)."""
+def running_server(data: Path, env: dict[str, str] | None = None, startup_timeout: float = 600.0,
+                   log: Path | None = None) -> Iterator[str]:
+    """Yield the base URL of a server over `data` (built from seeds/ on first run). Its standard error goes to `log`
+    (a temporary file by default; never a pipe nobody reads, which would stall a server that logs a lot)."""
     port = free_port()
     command = [sys.executable, "-m", "paperkg", "serve", "--data", str(data), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="paperkg-server-"))) / "server.log"
+        errors = stack.enter_context(log.open("wb"))
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited: {tail(log)}")
+                try:
+                    with urllib.request.urlopen(url + "/health", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("server did not start in time") from None
+                    time.sleep(0.3)
+            yield url
+        finally:
+            stop(process, timeout=20)
+
+
+def tail(log: Path, size: int = 4000) -> str:
+    """The end of a server's log."""
     try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start in time") from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        stop(process, timeout=20)
+        return log.read_bytes()[-size:].decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -194,13 +194,14 @@ def test_read_only_server_answers_503_on_writes(kb: KnowledgeBase) -> None:
 
 @pytest.mark.slow
 def test_concurrent_writers_and_readers_no_5xx(tmp_path: Path) -> None:
-    from bench._server import running_server
+    from bench._server import running_server, tail
 
     papers = make_papers(60, 99)
     acknowledged: set[str] = set()
     failures: list[str] = []
     stop = threading.Event()
-    with running_server(tmp_path / "data", env={"PAPERKG_MODEL": "hashing"}) as url:
+    log = tmp_path / "server.log"  # a failure shows the server's side of it (a 500's traceback)
+    with running_server(tmp_path / "data", env={"PAPERKG_MODEL": "hashing"}, log=log) as url:
         def writer(chunk: list[dict[str, str]]) -> None:
             with httpx.Client(base_url=url, timeout=60) as client:
                 for start in range(0, len(chunk), 3):
@@ -236,7 +237,7 @@ def test_concurrent_writers_and_readers_no_5xx(tmp_path: Path) -> None:
         for thread in readers:
             thread.join(timeout=60)
         health = httpx.get(url + "/health", timeout=30).json()
-    assert not failures, failures[:5]
+    assert not failures, (failures[:5], tail(log))
     assert len(acknowledged) == 60
     assert health["papers"] == 111 + 60
 
