@@ -461,3 +461,34 @@ def test_a_larger_bare_factor_the_paper_reports_later_is_its_up_to_value() -> No
                 "the original Ring Attention. Furthermore, on 16 TPUv4 chips, we were able to achieve 1.65x speedups "
                 "at longer sequence lengths.")
     assert outperforms("FooAttention: Faster Ring Attention", abstract) == {"Ring Attention": 1.65}
+
+
+def test_the_paper_s_own_plural_models_are_no_generic_subject() -> None:
+    assert outperforms("Designing FooNet Spaces", "We present FooNet. Under comparable settings, the FooNet models "
+                       "outperform the popular EfficientNet models while being up to 5x faster on GPUs.") == \
+        {"EfficientNet": 5.0}
+
+
+def test_a_later_factor_of_another_measure_is_no_up_to_value() -> None:
+    assert outperforms("FooDiffusion: Real-time Generation", "We propose FooDiffusion. Our stream batch achieves "
+                       "around 1.5x speedup compared to the sequential denoising method. Furthermore, FooDiffusion "
+                       "reduces the energy consumption by 2.39x.") == {"sequential denoising method": 1.5}
+
+
+def test_a_new_name_extending_a_known_one_is_not_the_known_one() -> None:
+    found = wins("Searching for Fast Model Families", "We search for fast CNN families. Our search results in a new "
+                 "model series named EfficientNet-X. EfficientNet-X is up to more than 2X faster than EfficientNet on "
+                 "TPUv3.")
+    assert found == {("EfficientNet-X", "EfficientNet"): 2.0}, found
+
+
+def test_percentages_listed_after_achieves_go_one_per_baseline() -> None:
+    assert outperforms("FooDNet: Low Memory Traffic", "We propose FooDNet. The new network achieves 35%, 36%, and 45% "
+                       "inference time reduction compared with ResNet-50, ResNet-152, and SSD-VGG, respectively.") == \
+        {"ResNet-50": 1.35, "ResNet-152": 1.36, "SSD-VGG": 1.45}
+
+
+def test_a_parity_claim_aligns_its_factors_respectively() -> None:
+    assert outperforms("FooNetV3: Recipe Search", "We propose FooNetV3. FooNetV3 matches both EfficientNet and ResNeSt "
+                       "accuracy on ImageNet with up to 2.0x and 7.1x fewer FLOPs, respectively.") == \
+        {"EfficientNet": 2.0, "ResNeSt": 7.1}

@@ -2100,3 +2100,11 @@ def test_a_known_name_after_the_kind_introduced_is_proposed_when_the_title_names
                           "earlier work. It batches prefill chunks with decodes.")
     names = {e.key: e.name for e in x.entities}
     assert "Sarathi-Serve" not in {names[r.object] for r in x.relations if r.predicate == "proposes"}
+
+
+def test_measures_and_idioms_are_no_techniques(extractor: Extractor) -> None:
+    x = extractor.extract("FooSpot: Keyword Spotting", "We propose FooSpot. FooSpot gives better accuracy at a fixed "
+                          "false-alarm rate (FAR) than BC-ResNet. During the experiments, we paid particular attention "
+                          "to the change in detection efficiency.")
+    names = {e.name for e in x.entities}
+    assert not names & {"FAR", "false-alarm rate", "particular attention"}, names

@@ -43,8 +43,6 @@ _SELF = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his (?:paper|work|study|report|articl
 _URLISH = re.compile(r"://|www\.|\.(?:com|org|io|ai|net|edu)\b")
 
 
-_MASK_WORDS = ("incep", "clip", "bert", "gpu h", "gpu-h", "gpu d", "gpu-d", "leaderboard", "cuda core")
-"""Words every masked phrase (lexicon "masked_phrases") contains: a fast filter before the case-free pattern."""
 _TOOL = re.compile(r"\s*(?:,|\(|:|\s(?:is|was))\s*(?:an?|the|our)?\s*(?:[\w-]+\s+){0,4}?(?:library|libraries|toolkit|"
                    r"package|software|SDK|API|toolchain|tool|framework for|Python|compiler|file system)\b", re.I)
 _TOOL_BEFORE = re.compile(r"\b(?:an?|the|our)\s+(?:[\w-]+\s+){0,4}?(?:library|toolkit|package|compiler|SDK|"
@@ -57,7 +55,7 @@ OWN_PHRASE = 0.55
 class Extractor:
     """Deterministic, offline extraction of entities and relations from one paper's title and abstract."""
 
-    rules_version = "2.4.70"
+    rules_version = "2.4.71"
 
     def __init__(self, vocabulary: Vocabulary, scorer: Scorer | None = None, min_confidence: float = 0.0) -> None:
         """`scorer`: the learned scorer (Scorer.load(seeds / "scorer")); None keeps the rules' output as it is.
@@ -142,7 +140,7 @@ class Extractor:
             urls = [m.span() for m in URL.finditer(fld.text, 0, limit)] if _URLISH.search(fld.text, 0, limit) else []
             lowered = fld.text[:limit].lower()
             masks = [m.span() for m in self.lex.masked_re.finditer(fld.text, 0, limit)] \
-                if any(word in lowered for word in _MASK_WORDS) else []
+                if any(word in lowered for word in self.lex.masked_hints) else []
             if urls or masks:
                 fld.cands = [c for c in fld.cands if not any(c.start < e and s < c.end for s, e in urls)
                              and not any(s <= c.start and c.end <= e for s, e in masks)]
@@ -187,7 +185,7 @@ class Extractor:
         sota: str | None = None
         known = set(by_key)
         created: set[str] = set()
-        for claim in self.compare.claims(text, spans, mention_at):
+        for claim in self.compare.claims(text, spans, mention_at, frozenset(ours)):
             if bisect_right(starts, claim.sentence.start) - 1 in background and \
                     not any(claim.sentence.start <= st < claim.sentence.end for st in ours):
                 continue  # the scene-setting sentences compare earlier work with each other
@@ -355,8 +353,19 @@ class Extractor:
             mine = [r for r in relations if r.subject == subject]
             if len(mine) == 1 and subject != PAPER and mine[0].factor is not None and value > mine[0].factor and \
                     mine[0].evidence.start < claim.sentence.start and (index in where.get(subject, {}) or
-                                                                        _WE_ACHIEVE.search(claim.sentence.text)):
-                mine[0].factor = value
+                                                                        _WE_ACHIEVE.search(claim.sentence.text)) \
+                    and self._same_measure(mine[0].metric, self._measure_of(claim)):
+                mine[0].factor = value  # the guide's "up to" value: the largest of the same measure
+
+    def _measure_of(self, claim: Claim) -> str | None:
+        at = None if claim.factor_at is None else claim.factor_at - claim.sentence.start
+        return self.lex.metric_of(claim.sentence.text, at)
+
+    def _same_measure(self, metric: str | None, other: str | None) -> bool:
+        """Whether two factors measure the same thing: speed in any of its forms, or one metric (a 2.39x energy
+        saving is no "up to" value of a 1.5x speedup); unknown metrics agree with any."""
+        speed = self.lex.words("speed_metrics")
+        return metric is None or other is None or metric == other or (metric in speed and other in speed)
 
     def _entity(self, entity: Entity, texts: dict[str, str]) -> ExtractedEntity:
         name, aliases = self.builder.name_and_aliases(entity)

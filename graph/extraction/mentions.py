@@ -56,7 +56,8 @@ class Mentions:
                     specific = len(words) >= 3 and any("-" in w or is_name_token(w) for w in words)
                     if entity_type == "Model" and not any(is_name_token(w) or _DIGITS.search(w) for w in words):
                         entity_type = "Technique"  # "word sense disambiguation (WSD) models": a kind, no trained model
-                    if entity_type == "Technique" and last in self.lex.metric_words:
+                    if entity_type == "Technique" and (last in self.lex.metric_words or
+                                                       last in self.lex.words("measure_heads")):
                         for other in fields:  # "Token-to-Token Latency (TTL)" names a measure
                             other.measures.add(short_text)
                         continue
@@ -123,7 +124,8 @@ class Mentions:
             covering = [c for c in near if c.source in ("vocab", "long", "acronym", "size", "dataset")
                         and c.start <= p.start and p.end <= c.end]
             inner = [c for c in near if c.source in ("vocab", "long", "acronym", "size")
-                     and p.start <= c.start and c.end <= p.end and (c.end - c.start) >= 0.8 * (p.end - p.start)]
+                     and p.start <= c.start and c.end <= p.end and (c.end - c.start) >= 0.8 * (p.end - p.start)
+                     and not _renamed(fld.text, c.end, p.end)]
             defined_inside = [c for c in near if c.source == "long"
                               and min(c.end, p.end) - max(c.start, p.start) >= 0.5 * (c.end - c.start)
                               and not covering and not inner]
@@ -321,6 +323,12 @@ _NUMBER_BEFORE = re.compile(r"\d\s*$")
 def _scored_in(text: str, start: int, end: int) -> bool:
     """The name is a metric a number is counted in ("by more than 10 spBLEU points")."""
     return bool(_POINTS_AFTER.match(text, end) and _NUMBER_BEFORE.search(text, max(0, start - 4), start))
+
+
+def _renamed(text: str, end: int, name_end: int) -> bool:
+    """A known name extended into another ("EfficientNet-X" of EfficientNet), not by a size ("EfficientFormer-L1")."""
+    rest = text[end:name_end]
+    return rest[:1] in ("-", "+") and _VARIANT_TAIL.fullmatch(rest) is None
 
 
 def _footnoted(name: str, base: str) -> bool:
