@@ -492,3 +492,12 @@ def test_a_parity_claim_aligns_its_factors_respectively() -> None:
     assert outperforms("FooNetV3: Recipe Search", "We propose FooNetV3. FooNetV3 matches both EfficientNet and ResNeSt "
                        "accuracy on ImageNet with up to 2.0x and 7.1x fewer FLOPs, respectively.") == \
         {"EfficientNet": 2.0, "ResNeSt": 7.1}
+
+
+def test_a_compression_ratio_is_a_setting_and_a_variant_is_its_name() -> None:
+    assert outperforms("FooRank: Compressing LLMs", "We propose FooRank. FooRank consistently outperforms SVD-LLM and "
+                       "ASVD, with up to 5% higher zero-shot accuracy at 40% compression ratio.") == \
+        {"SVD-LLM": None, "ASVD": None}
+    assert outperforms("FooSP: Topology-aware Sequence Parallelism", "We propose FooSP. FooSP achieves up to 3.58x "
+                       "speedup than Ring Attention and its variant Zigzag-Ring Attention.") == \
+        {"Ring Attention": 3.58, "Zigzag-Ring Attention": 3.58}

@@ -2108,3 +2108,13 @@ def test_measures_and_idioms_are_no_techniques(extractor: Extractor) -> None:
                           "to the change in detection efficiency.")
     names = {e.name for e in x.entities}
     assert not names & {"FAR", "false-alarm rate", "particular attention"}, names
+
+
+def test_a_gerund_title_phrase_and_a_decimal_fragment_are_no_names(extractor: Extractor) -> None:
+    x = extractor.extract("Bridging Draft Policy Misalignment: Group Tree Optimization for Speculative Decoding",
+                          "This draft policy misalignment limits speedups. We propose Group Tree Optimization (GTO). "
+                          "On Qwen3-4B, GTO keeps 95.9% of FP16 performance at 2.05-bit quantization.")
+    names = {e.key: e.name for e in x.entities}
+    proposed = {names[r.object] for r in x.relations if r.predicate == "proposes"}
+    assert proposed == {"Group Tree Optimization"}, proposed
+    assert not any(n.startswith("05") for n in names.values()), names

@@ -74,8 +74,10 @@ _LEVELS_FROM = re.compile(r"(?<!by )\bfrom\s+$")
 _RANGE_TO = re.compile(r"\s+to\s+[\d.]+\s*\\?%")
 _RANGE_FROM = re.compile(r"(?<!by )\bfrom\s+[\d.]+\s*\\?%\s+to\s+$")
 _LEVEL_AFTER = re.compile(r"\s+(?:(?:(?:weak|strong|linear|parallel)[\s-])?scaling\s+efficiency|"
-                          r"(?:of\s+)?(?:the\s+)?(?:theoretical|peak)\s)", re.I)
-"""'with 99.4% weak-scaling efficiency', '54.5% theoretical computation power': a level reached."""
+                          r"(?:of\s+)?(?:the\s+)?(?:theoretical|peak)\s|"
+                          r"(?:compression|sparsity|pruning)\s+(?:ratios?|rates?|levels?)\b)", re.I)
+"""'with 99.4% weak-scaling efficiency', '54.5% theoretical computation power': a level reached; 'at 40% compression
+ratio': a setting."""
 _DEVICES_AFTER = re.compile(r"\$?\s*(?:NVIDIA\s+|AMD\s+)?[A-Z]{1,4}[-\s]?\d{2,4}|\$?\s*(?:GPUs?|nodes?|devices?)\b")
 """After a count sign, a device: "8x A100", "$8\\times$A100" (LaTeX), "4times RTX-3090 GPUs"."""
 _MODEL_NUMBER = re.compile(r"\d{3,5}X")

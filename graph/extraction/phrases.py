@@ -23,7 +23,7 @@ from paperkg.graph.extraction.names import clean, unseen_key
 from paperkg.graph.extraction.text import MAX_CHARS, SpanIndex
 
 MAX_PHRASES = 60
-_WORD = re.compile(r"(?<![A-Za-z0-9'’])[a-z0-9](?:[a-z0-9/]|:(?=\d))*(?:-[a-zA-Z0-9]+)*|"
+_WORD = re.compile(r"(?<![A-Za-z0-9'’])(?<!\d\.)[a-z0-9](?:[a-z0-9/]|:(?=\d))*(?:-[a-zA-Z0-9]+)*|"
                    r"(?<![A-Za-z0-9])[A-Z]{2,5}(?:-[a-z]+)?(?=[\s,.;)])")
 _NOT_MODIFIER = re.compile(r"^[a-z]+(?:ly|ing|ed|[^su]s)$")
 """Adverbs, verbs and plurals cannot modify a method head ("efficiently pruning", "performs ... quantization")."""

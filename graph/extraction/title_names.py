@@ -20,6 +20,7 @@ _TITLE_TAIL = re.compile(r"\s(?:with|via|using|through|by)\s+((?:The\s+)?[A-Z][\
 """'... in LLM Inference with Sarathi-Serve', '... via FooServe': the system the title ends on."""
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
 _VERSION = re.compile(r"\s+(?:v?\d+(?:\.\d+)*|Dataset|Benchmark|Benchmarks)$", re.I)
+_GERUND = re.compile(r"[A-Z][a-z]{3,}ing")
 _OPENERS = {"towards", "toward", "on", "a", "an", "the", "rethinking", "beyond", "when", "how", "what", "why", "is",
             "are", "do", "does", "can", "looking", "train", "challenges", "bag", "revisiting", "understanding",
             "learning", "scaling", "efficient", "fast", "improving", "exploring", "making", "accelerating"}
@@ -43,6 +44,8 @@ def title_proposals(title: str, abstract: str, lexicon: Lexicon, abstract_key: s
     words = name.split()
     if not words or len(words) > 6 or "," in name or (words[0].lower() in _OPENERS and len(words) > 1):
         return []
+    if len(words) > 1 and _GERUND.fullmatch(words[0]) and not any(is_name_token(w) for w in words):
+        return []  # "Bridging Draft Policy Misalignment: ...": what the paper does, no name
     haystack = abstract_key if abstract_key is not None else alnum_key(abstract)
     key = alnum_key(clean(name))
     in_abstract = key in haystack or (key.endswith("s") and key[:-1] in haystack)
