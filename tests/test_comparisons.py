@@ -501,3 +501,9 @@ def test_a_compression_ratio_is_a_setting_and_a_variant_is_its_name() -> None:
     assert outperforms("FooSP: Topology-aware Sequence Parallelism", "We propose FooSP. FooSP achieves up to 3.58x "
                        "speedup than Ring Attention and its variant Zigzag-Ring Attention.") == \
         {"Ring Attention": 3.58, "Zigzag-Ring Attention": 3.58}
+
+
+def test_a_known_system_with_a_suffix_is_a_baseline_of_its_own() -> None:
+    assert outperforms("FooMoE: Faster MoE Training", "We propose FooMoE. FooMoE achieves up to 3.32x faster "
+                       "communication compared to state-of-the-art MoE training systems, Tutel-2DH, SmartMoE, and "
+                       "Megatron-LM.") == {"Tutel-2DH": 3.32, "SmartMoE": 3.32, "Megatron-LM": 3.32}
