@@ -507,3 +507,10 @@ def test_a_known_system_with_a_suffix_is_a_baseline_of_its_own() -> None:
     assert outperforms("FooMoE: Faster MoE Training", "We propose FooMoE. FooMoE achieves up to 3.32x faster "
                        "communication compared to state-of-the-art MoE training systems, Tutel-2DH, SmartMoE, and "
                        "Megatron-LM.") == {"Tutel-2DH": 3.32, "SmartMoE": 3.32, "Megatron-LM": 3.32}
+
+
+def test_a_model_a_method_enables_is_not_the_claim_s_subject() -> None:
+    found = wins("FooKV: Sub-Bit KV Cache Quantization", "We propose FooKV. It allows LLaMA3-8B to scale to 840K "
+                 "tokens on a single A100, while delivering up to 3.5x higher decoding throughput over the FP16 "
+                 "baseline.")
+    assert found == {("FooKV", "FP16 baseline"): 3.5}, found
