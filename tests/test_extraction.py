@@ -2118,3 +2118,11 @@ def test_a_gerund_title_phrase_and_a_decimal_fragment_are_no_names(extractor: Ex
     proposed = {names[r.object] for r in x.relations if r.predicate == "proposes"}
     assert proposed == {"Group Tree Optimization"}, proposed
     assert not any(n.startswith("05") for n in names.values()), names
+
+
+def test_sequence_parallel_names_sequence_parallelism(extractor: Extractor) -> None:
+    x = extractor.extract("FooSP: Linear Attention Sequence Parallel", "Sequence Parallel (SP) serves as a prevalent "
+                          "strategy to handle long sequences. We introduce FooSP, an efficient SP method.")
+    assert "technique/sequence-parallelism" in {e.key for e in x.entities}, [(e.key, e.name) for e in x.entities]
+    assert not any(e.name.lower() == "sequence parallel" and e.key != "technique/sequence-parallelism"
+                   for e in x.entities)
