@@ -12,7 +12,7 @@ from paperkg.graph.extraction.appositions import new_names
 from paperkg.graph.extraction.lexicon import Lexicon, alternation
 from paperkg.graph.extraction.names import clean, is_name_token, only_devices, versioned
 from paperkg.graph.extraction.proposal_params import PARAMS
-from paperkg.graph.extraction.text import WE, Sentence
+from paperkg.graph.extraction.text import WE, Sentence, find_all
 from paperkg.graph.extraction.unnamed_phrases import DISCOURSE, FILLER, STOP, UnnamedPhrases
 
 _OF_NAME = re.compile(r" [A-Z][a-z]+(?![\w-])")
@@ -114,12 +114,6 @@ _KIND_BEFORE = re.compile(r"\b(?:system|framework|scheduler|engine|library|compi
                           r"algorithm|method|approach|model|optimizer|toolkit|platform|pipeline|technique|mechanism)"
                           r"\s+$")
 """'an efficient LLM inference scheduler Sarathi-Serve': the name right after the kind of what is introduced."""
-
-
-def _in_title(name: str, title: str) -> bool:
-    """The name is a whole word of the title ("... scheduler Sarathi-Serve" under "... with Sarathi-Serve")."""
-    name = name.strip()
-    return len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title) is not None
 
 
 class Proposals:
@@ -295,8 +289,9 @@ class Proposals:
                     name_end = trailing.end()  # "we propose Micro-Factorized convolution": the head is of the name
                 lead = text[phrase_start:w.start()].split() if phrase_start is not None else []
                 at = phrase_start if lead and all(x[:1].isupper() for x in lead) else None  # "Quantization-Aware X"
-                titled_name = bool(title) and _KIND_BEFORE.search(text, max(start, w.start() - 16), w.start()) \
-                    is not None and _in_title(text[w.start():name_end], title)
+                written = text[w.start():name_end].strip()  # "scheduler Sarathi-Serve", "... with Sarathi-Serve"
+                titled_name = bool(title) and len(written) >= 3 and _KIND_BEFORE.search(
+                    text, max(start, w.start() - 16), w.start()) is not None and bool(find_all(title, written))
                 out.append(Proposal("abstract", w.start() if at is None else at, name_end, score,
                                     direct and (content == 0 or at is not None or titled_name)))
                 after_name = True
