@@ -79,7 +79,7 @@ _HW_TAIL = re.compile(r"(?:[\s-]*(?:SXM\d?|PCIe|NVLink|\(?\s*\d+\s?G[Bi]?B?\s*\)
 _GPU_SUFFIX = re.compile(r"\s*(?:GPU|FPGA|TPU|NPU|HPU|IPU|CPU|chip|card)s?\b")
 _DASH = re.compile(r"--|—|[\w)]\s*[\"“”]\s*\w")
 _HYPHEN_ON = re.compile(r"-[A-Za-z0-9]")
-_VARIANT_SUFFIX = re.compile(r"-[0-9A-Z]{1,5}(?![\w-])")
+_SYSTEM_SUFFIX = re.compile(r"-[0-9A-Z]{1,5}(?![\w-])")
 """'-2DH' of 'Tutel-2DH', '-IVF': a suffix that makes a known system's name another's (not a word: "Orca-Math")."""
 _TOKEN_ON = re.compile(r"[\w+]+(?:[.-][\w+]+)*(?:-[\w+]+)")
 _TITLED_VERB = re.compile(r"[A-Z][a-z]+")
@@ -143,7 +143,7 @@ class Finder:
                 concept, start, end = self._continued(text, hit.start, end, concept)
             else:
                 start = hit.start
-            suffix = _VARIANT_SUFFIX.match(text, end) if concept.type == "Software" else None
+            suffix = _SYSTEM_SUFFIX.match(text, end) if concept.type == "Software" else None
             if suffix is not None:  # "Tutel-2DH": a variant of a known system is a system of its own
                 name = text[start:suffix.end()]
                 out.append(Cand(start, suffix.end(), "Software", unseen_key("Software", name), "vocab", 0.9))
